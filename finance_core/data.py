@@ -1,0 +1,748 @@
+"""Bundled datasets, CSV readers with validation, and returns.
+
+Readers accept a path, raw ``bytes``, text or a binary file object. Each either
+returns a clean frame or raises :class:`~finance_core.errors.DataError` whose
+message names the file, the row (spreadsheet numbering: the header is row 1) and
+the column, and says what to do. Notes about repairs that were made (short gaps
+forward-filled, weights given in percent) travel in ``frame.attrs["notes"]``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError
+
+__all__ = [
+    "Dataset",
+    "DATASETS",
+    "BENCHMARK_TICKER",
+    "MAX_UPLOAD_BYTES",
+    "MAX_FILL_GAP",
+    "MIN_HISTORY",
+    "load_dataset",
+    "read_prices_csv",
+    "read_holdings_csv",
+    "read_lots_csv",
+    "read_trades_csv",
+    "to_returns",
+    "sample_csv",
+    "SAMPLE_KINDS",
+]
+
+DATA_DIR = Path(__file__).with_name("data")
+#: Name of the benchmark column of the bundled datasets (the S&P 500 index).
+BENCHMARK_TICKER = "SP500"
+#: Uploads larger than this are refused before parsing.
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+#: Runs of missing prices up to this many rows are forward-filled; longer ones are refused.
+MAX_FILL_GAP = 5
+#: Price files need at least this many dates.
+MIN_HISTORY = 30
+
+Source = str | os.PathLike | bytes | IO
+
+_FACTOR_NAMES = {
+    "MTUM": "iShares MSCI USA Momentum Factor ETF",
+    "QUAL": "iShares MSCI USA Quality Factor ETF",
+    "SIZE": "iShares MSCI USA Size Factor ETF",
+    "USMV": "iShares MSCI USA Min Vol Factor ETF",
+    "VLUE": "iShares MSCI USA Value Factor ETF",
+}
+
+
+# --------------------------------------------------------------------------- datasets
+@dataclass(frozen=True)
+class Dataset:
+    """A price history with its benchmark and descriptive data.
+
+    ``prices``: dates x tickers (adjusted closes); ``benchmark``: the benchmark's
+    closes on the same dates; ``sectors`` and ``names``: Series indexed by ticker.
+    """
+
+    key: str
+    title: str
+    prices: pd.DataFrame
+    benchmark: pd.Series
+    sectors: pd.Series
+    names: pd.Series
+    source_note: str = ""
+
+    @property
+    def tickers(self) -> list[str]:
+        return list(self.prices.columns)
+
+
+DATASETS = {
+    "sp500": "S&P 500: 20 large US stocks, 1990-2022",
+    "factors": "US factor ETFs (MTUM QUAL SIZE USMV VLUE), 2014-2022",
+}
+
+
+def _read_bundled(name: str) -> pd.DataFrame:
+    frame = pd.read_csv(DATA_DIR / name, parse_dates=["Date"], index_col="Date")
+    frame.index.name = "date"
+    return frame.astype(float)
+
+
+@cache
+def load_dataset(name: str = "sp500") -> Dataset:
+    """Load a bundled dataset: ``"sp500"`` (20 stocks) or ``"factors"`` (5 ETFs).
+
+    Both come with the S&P 500 index as benchmark, aligned to their dates. Data from
+    the skfolio package (BSD-3-Clause); see ``finance_core/data/README.md``.
+    """
+    if name not in DATASETS:
+        raise DataError(
+            f"Unknown dataset {name!r}: choose one of {', '.join(DATASETS)}.", code="unknown_dataset"
+        )
+    index = _read_bundled("sp500_index.csv.gz").iloc[:, 0].rename(BENCHMARK_TICKER)
+    note = "skfolio datasets (BSD-3-Clause), adjusted daily closes in USD"
+    if name == "sp500":
+        prices = _read_bundled("sp500_dataset.csv.gz")
+        meta = pd.read_csv(DATA_DIR / "sectors.csv", index_col="ticker")
+        sectors, names = meta["sector"], meta["name"]
+    else:
+        prices = _read_bundled("factors_dataset.csv.gz")
+        sectors = pd.Series("Factor ETF", index=prices.columns, name="sector")
+        names = pd.Series(_FACTOR_NAMES, name="name")
+    prices = prices.ffill().dropna(how="any")
+    benchmark = index.reindex(prices.index).ffill()
+    for obj in (prices, benchmark, sectors, names):
+        obj.flags.allows_duplicate_labels = True
+    return Dataset(
+        key=name,
+        title=DATASETS[name],
+        prices=prices,
+        benchmark=benchmark,
+        sectors=sectors.reindex(prices.columns).fillna("Unclassified").rename("sector"),
+        names=names.reindex(prices.columns).fillna(pd.Series(prices.columns, index=prices.columns)).rename("name"),
+        source_note=note,
+    )
+
+
+def to_returns(prices: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
+    """Simple daily returns ``p_t / p_{t-1} - 1``; the first date is dropped."""
+    return prices.pct_change(fill_method=None).iloc[1:]
+
+
+# --------------------------------------------------------------------------- decoding
+@dataclass
+class _Text:
+    name: str
+    text: str
+    notes: list[str] = field(default_factory=list)
+
+
+_MAGIC = {
+    b"PK\x03\x04": "an Excel workbook (.xlsx) or another zip archive",
+    b"\xd0\xcf\x11\xe0": "an old Excel workbook (.xls)",
+    b"%PDF": "a PDF document",
+    b"\x89PNG": "a PNG image",
+    b"\x1f\x8b": "a gzip archive",
+}
+
+
+def _file_label(source: Source, name: str | None) -> str:
+    if name:
+        return name
+    if isinstance(source, (str, os.PathLike)) and not isinstance(source, str) or (
+        isinstance(source, str) and "\n" not in source and len(source) < 4096
+    ):
+        return Path(str(source)).name
+    return getattr(source, "name", None) or "the uploaded file"
+
+
+def _read_bytes(source: Source, label: str, max_bytes: int) -> bytes:
+    if isinstance(source, bytes):
+        raw = source
+    elif isinstance(source, str) and ("\n" in source or "," in source) and not Path(source).exists():
+        raw = source.encode("utf-8")
+    elif isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        if not path.exists():
+            raise DataError(f"{label}: no such file. Check the path.", code="missing_file")
+        if path.stat().st_size > max_bytes:
+            raise _too_large(label, path.stat().st_size, max_bytes)
+        raw = path.read_bytes()
+    else:
+        raw = source.read()
+        if isinstance(raw, str):
+            raw = raw.encode("utf-8")
+    if len(raw) > max_bytes:
+        raise _too_large(label, len(raw), max_bytes)
+    return raw
+
+
+def _too_large(label: str, size: int, max_bytes: int) -> DataError:
+    return DataError(
+        f"{label} is {size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB. "
+        "Split the file or upload fewer dates or tickers.",
+        code="too_large",
+    )
+
+
+def _decode(source: Source, name: str | None, max_bytes: int) -> _Text:
+    label = _file_label(source, name)
+    raw = _read_bytes(source, label, max_bytes)
+    for magic, what in _MAGIC.items():
+        if raw.startswith(magic):
+            raise DataError(
+                f"{label} looks like {what}, not a CSV file. Export it as CSV "
+                "(in Excel: File > Save As > CSV UTF-8) and upload that.",
+                code="not_csv",
+            )
+    if b"\x00" in raw[:8192]:
+        raise DataError(
+            f"{label} is a binary file, not a CSV text file. Export your data as CSV "
+            "(comma-separated text) and upload that.",
+            code="not_csv",
+        )
+    if not raw.strip():
+        raise DataError(f"{label} is empty. Upload a CSV file with a header row and data.", code="empty")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise DataError(
+            f"{label} is not UTF-8 text: byte 0x{raw[err.start]:02x} on row {line} cannot be "
+            "decoded. Save the file as 'CSV UTF-8' and upload it again.",
+            code="encoding",
+        ) from None
+    return _Text(label, text)
+
+
+def _rows(doc: _Text) -> tuple[list[str], list[list[str]]]:
+    """Header and data rows; blank lines are skipped but keep row numbering."""
+    try:
+        dialect = csv.Sniffer().sniff(doc.text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(doc.text), dialect)
+    try:
+        rows = list(reader)
+    except csv.Error as err:
+        raise DataError(f"{doc.name} is not a readable CSV file: {err}.", code="not_csv") from None
+    if not rows or not any(cell.strip() for cell in rows[0]):
+        raise DataError(f"{doc.name} has no header row. Put column names on row 1.", code="empty")
+    header = [h.strip() for h in rows[0]]
+    body = rows[1:]
+    if not any(any(c.strip() for c in r) for r in body):
+        raise DataError(f"{doc.name} has a header but no data rows.", code="empty")
+    if len(header) < 2:
+        raise DataError(
+            f"{doc.name} has a single column ({header[0]!r}). Use commas between columns "
+            "(for example: date,AAPL,MSFT).",
+            code="not_csv",
+        )
+    return header, body
+
+
+def _frame(doc: _Text, header: list[str], body: list[list[str]]) -> pd.DataFrame:
+    """String frame indexed by spreadsheet row number (header = row 1)."""
+    data, rownums = [], []
+    for i, row in enumerate(body, start=2):
+        if not any(c.strip() for c in row):
+            continue
+        if len(row) != len(header):
+            raise DataError(
+                f"{doc.name}, row {i}: {len(row)} cells but the header has {len(header)} "
+                "columns. Check for extra or missing commas on that row.",
+                code="ragged",
+            )
+        data.append([c.strip() for c in row])
+        rownums.append(i)
+    return pd.DataFrame(data, columns=header, index=pd.Index(rownums, name="row"), dtype=object)
+
+
+def _check_duplicate_columns(doc: _Text, header: list[str], what: str = "column") -> None:
+    seen: dict[str, int] = {}
+    for j, h in enumerate(header):
+        key = h.upper()
+        if not h:
+            raise DataError(
+                f"{doc.name}: column {j + 1} has no name on row 1. Give every column a header.",
+                code="missing_header",
+            )
+        if key in seen:
+            raise DataError(
+                f"{doc.name}: {what} {h!r} appears twice in the header (columns {seen[key] + 1} "
+                f"and {j + 1}). Remove or rename one of them.",
+                code="duplicate_ticker",
+            )
+        seen[key] = j
+
+
+def _find_column(header: list[str], *names: str) -> str | None:
+    lowered = {h.lower().replace(" ", "_"): h for h in header}
+    for n in names:
+        if n in lowered:
+            return lowered[n]
+    return None
+
+
+def _require_columns(doc: _Text, header: list[str], spec: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    found, missing = {}, []
+    for key, aliases in spec.items():
+        col = _find_column(header, key, *aliases)
+        if col is None:
+            missing.append(key)
+        else:
+            found[key] = col
+    if missing:
+        raise DataError(
+            f"{doc.name} is missing the column(s) {', '.join(missing)}. Expected columns: "
+            f"{', '.join(spec)}; found: {', '.join(header)}. Download the sample file to see the format.",
+            code="missing_column",
+        )
+    return found
+
+
+def _parse_dates(doc: _Text, col: pd.Series, column: str) -> pd.Series:
+    parsed = pd.to_datetime(col, errors="coerce", format="mixed")
+    bad = parsed.isna()
+    if bad.any():
+        row = bad.idxmax()
+        raise DataError(
+            f"{doc.name}, row {row}, column {column!r}: {col[row]!r} is not a date. "
+            "Use ISO dates such as 2024-01-31.",
+            code="bad_date",
+        )
+    return parsed.dt.normalize()
+
+
+def _parse_numbers(doc: _Text, frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    out = {}
+    for c in columns:
+        raw = frame[c]
+        cleaned = raw.str.replace(",", "", regex=False).str.replace("$", "", regex=False).str.strip()
+        missing = cleaned.isin(["", "NA", "N/A", "NaN", "nan", "null", "NULL", "-"])
+        nums = pd.to_numeric(cleaned.where(~missing), errors="coerce")
+        bad = nums.isna() & ~missing
+        if bad.any():
+            row = bad.idxmax()
+            raise DataError(
+                f"{doc.name}, row {row}, column {c!r}: {raw[row]!r} is not a number. "
+                "Fix or delete that cell.",
+                code="not_numeric",
+            )
+        out[c] = nums.astype(float)
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _no_future(doc: _Text, dates: pd.Series, column: str) -> None:
+    today = pd.Timestamp(date.today())
+    future = dates > today
+    if future.any():
+        row = future.idxmax()
+        raise DataError(
+            f"{doc.name}, row {row}, column {column!r}: {dates[row].date()} is in the future. "
+            "Correct the date.",
+            code="future_date",
+        )
+
+
+def _positive(doc: _Text, values: pd.Series, column: str, *, allow_zero: bool = False) -> None:
+    bad = values < 0 if allow_zero else values <= 0
+    if bad.any():
+        row = bad.idxmax()
+        need = "zero or more" if allow_zero else "greater than zero"
+        raise DataError(
+            f"{doc.name}, row {row}, column {column!r}: {values[row]:g} is not allowed; "
+            f"it must be {need}.",
+            code="not_positive",
+        )
+
+
+def _required_cells(doc: _Text, frame: pd.DataFrame, column: str) -> None:
+    empty = frame[column] == ""
+    if empty.any():
+        row = empty.idxmax()
+        raise DataError(f"{doc.name}, row {row}: column {column!r} is empty. Fill it in.", code="missing_value")
+
+
+# --------------------------------------------------------------------------- prices
+def read_prices_csv(
+    source: Source,
+    *,
+    name: str | None = None,
+    min_rows: int = MIN_HISTORY,
+    max_gap: int = MAX_FILL_GAP,
+    max_bytes: int = MAX_UPLOAD_BYTES,
+) -> pd.DataFrame:
+    """Read prices, wide (``date,AAPL,MSFT,...``) or long (``date,ticker,price``).
+
+    Returns dates x tickers, sorted by date, float prices > 0. Runs of up to
+    ``max_gap`` missing prices inside a column are forward-filled (reported in
+    ``attrs["notes"]``); longer runs are refused. Tickers that start later or end
+    earlier than the others trim the history to the common dates (also noted).
+    """
+    doc = _decode(source, name, max_bytes)
+    header, body = _rows(doc)
+    date_col = _find_column(header, "date", "dates", "day", "timestamp", "time")
+    if date_col is None:
+        first = _frame(doc, header, body)[header[0]]
+        if pd.to_datetime(first, errors="coerce", format="mixed").notna().mean() > 0.9:
+            date_col = header[0]
+        else:
+            raise DataError(
+                f"{doc.name} has no date column: the first column should be named 'date' and hold "
+                f"dates such as 2024-01-31 (found {header[0]!r}).",
+                code="missing_date_column",
+            )
+    long_cols = {c.lower() for c in header}
+    if "ticker" in long_cols and len(header) <= 4:
+        wide, rows_of = _long_to_wide(doc, header, body, date_col)
+    else:
+        _check_duplicate_columns(doc, header, what="ticker")
+        frame = _frame(doc, header, body)
+        dates = _parse_dates(doc, frame[date_col], date_col)
+        tickers = [h for h in header if h != date_col]
+        values = _parse_numbers(doc, frame, tickers)
+        values.columns = [t.upper() for t in tickers]
+        dup = dates.duplicated(keep=False)
+        if dup.any():
+            rows = list(dates.index[dup][:2])
+            raise DataError(
+                f"{doc.name}: the date {dates[rows[0]].date()} appears twice (rows {rows[0]} and "
+                f"{rows[1]}). Keep one row per date.",
+                code="duplicate_date",
+            )
+        rows_of = pd.Series(values.index, index=dates.values)
+        values.index = pd.DatetimeIndex(dates.values, name="date")
+        wide = values
+    wide = wide.sort_index()
+    rows_of = rows_of.sort_index()
+    for ticker in wide.columns:
+        _positive(doc, wide[ticker].dropna().set_axis(rows_of[wide[ticker].notna().values].values), ticker)
+    wide, notes = _fill_gaps(doc, wide, rows_of, max_gap)
+    if len(wide) < min_rows:
+        raise DataError(
+            f"{doc.name} has {len(wide)} usable dates; at least {min_rows} are needed to estimate "
+            "risk. Upload a longer history.",
+            code="too_short",
+        )
+    wide.attrs["notes"] = notes
+    return wide
+
+
+def _long_to_wide(doc: _Text, header, body, date_col):
+    cols = _require_columns(doc, header, {"ticker": ("symbol",), "price": ("close", "adj_close", "value")})
+    frame = _frame(doc, header, body)
+    dates = _parse_dates(doc, frame[date_col], date_col)
+    _required_cells(doc, frame, cols["ticker"])
+    price = _parse_numbers(doc, frame, [cols["price"]])[cols["price"]]
+    tick = frame[cols["ticker"]].str.upper()
+    key = pd.DataFrame({"date": dates, "ticker": tick})
+    dup = key.duplicated(keep=False)
+    if dup.any():
+        rows = list(key.index[dup][:2])
+        raise DataError(
+            f"{doc.name}: {tick[rows[0]]} has two prices for {dates[rows[0]].date()} (rows {rows[0]} "
+            f"and {rows[1]}). Keep one row per date and ticker.",
+            code="duplicate_date",
+        )
+    long = pd.DataFrame({"date": dates, "ticker": tick, "price": price, "row": frame.index})
+    wide = long.pivot(index="date", columns="ticker", values="price")
+    wide.columns.name = None
+    rows_of = long.groupby("date")["row"].min().reindex(wide.index)
+    return wide, pd.Series(rows_of.values, index=wide.index)
+
+
+def _fill_gaps(doc: _Text, wide: pd.DataFrame, rows_of: pd.Series, max_gap: int):
+    notes: list[str] = []
+    present = wide.notna()
+    if not present.any().all():
+        empty = [c for c in wide.columns if not present[c].any()]
+        raise DataError(f"{doc.name}: column(s) {', '.join(empty)} have no prices. Remove them.", code="empty_column")
+    first = present.idxmax()
+    last = present[::-1].idxmax()
+    start, end = first.max(), last.min()
+    if start > wide.index[0] or end < wide.index[-1]:
+        late = first[first == start].index.tolist()
+        notes.append(
+            f"History trimmed to {start.date()}..{end.date()}, the dates every ticker has prices "
+            f"(latest start: {', '.join(late)})."
+        )
+        wide = wide.loc[start:end]
+        rows_of = rows_of.loc[start:end]
+    filled = []
+    for ticker in wide.columns:
+        miss = wide[ticker].isna().to_numpy()
+        if not miss.any():
+            continue
+        run_id = np.cumsum(~miss)
+        lengths = pd.Series(miss).groupby(run_id).sum().to_numpy()
+        longest = int(lengths.max())
+        if longest > max_gap:
+            grp = int(np.argmax(lengths))
+            idx = np.where((run_id == pd.Series(run_id).unique()[grp]) & miss)[0]
+            d0, d1 = wide.index[idx[0]].date(), wide.index[idx[-1]].date()
+            raise DataError(
+                f"{doc.name}, column {ticker!r}: {longest} consecutive missing prices from {d0} to "
+                f"{d1} (row {rows_of.iloc[idx[0]]}). Gaps of up to {max_gap} rows are filled with the "
+                "previous price; fill this one or drop the ticker.",
+                code="long_gap",
+            )
+        filled.append(f"{ticker} ({int(miss.sum())})")
+    if filled:
+        wide = wide.ffill()
+        notes.append(
+            f"Filled short gaps with the previous price: {', '.join(filled)} missing value(s)."
+        )
+    return wide, notes
+
+
+# --------------------------------------------------------------------------- holdings
+def read_holdings_csv(
+    source: Source,
+    *,
+    name: str | None = None,
+    tickers: list[str] | None = None,
+    max_bytes: int = MAX_UPLOAD_BYTES,
+) -> pd.DataFrame:
+    """Read holdings: ``ticker`` with ``shares`` or ``weight`` (or both).
+
+    Returns a frame indexed by ticker with the columns found. Weights given in
+    percent (summing to about 100) are converted to fractions, and weights that do
+    not sum to 1 are rescaled, each with a note. ``tickers``, when given, is the
+    price universe: holdings outside it are refused by name and row.
+    """
+    doc = _decode(source, name, max_bytes)
+    header, body = _rows(doc)
+    ticker_col = _find_column(header, "ticker", "symbol", "asset")
+    if ticker_col is None:
+        raise DataError(
+            f"{doc.name} is missing the column ticker. Expected: ticker and shares or weight; "
+            f"found: {', '.join(header)}.",
+            code="missing_column",
+        )
+    shares_col = _find_column(header, "shares", "quantity", "qty", "units")
+    weight_col = _find_column(header, "weight", "weights", "allocation")
+    if shares_col is None and weight_col is None:
+        raise DataError(
+            f"{doc.name} needs a 'shares' or a 'weight' column next to 'ticker'; found: "
+            f"{', '.join(header)}.",
+            code="missing_column",
+        )
+    frame = _frame(doc, header, body)
+    _required_cells(doc, frame, ticker_col)
+    tick = frame[ticker_col].str.upper()
+    dup = tick.duplicated(keep=False)
+    if dup.any():
+        rows = list(tick.index[dup][:2])
+        raise DataError(
+            f"{doc.name}: ticker {tick[rows[0]]} appears twice (rows {rows[0]} and {rows[1]}). "
+            "Combine them into one row.",
+            code="duplicate_ticker",
+        )
+    cols = [c for c in (shares_col, weight_col) if c]
+    nums = _parse_numbers(doc, frame, cols)
+    for c in cols:
+        if nums[c].isna().any():
+            row = nums[c].isna().idxmax()
+            raise DataError(f"{doc.name}, row {row}: column {c!r} is empty. Fill it in.", code="missing_value")
+        _positive(doc, nums[c], c, allow_zero=True)
+    if tickers is not None:
+        universe = {t.upper() for t in tickers}
+        unknown = tick[~tick.isin(universe)]
+        if len(unknown):
+            listed = ", ".join(f"{t} (row {r})" for r, t in unknown.items())
+            raise DataError(
+                f"{doc.name}: {listed} not in the price data. Upload prices that include "
+                "them or remove those rows.",
+                code="unknown_ticker",
+            )
+    out = pd.DataFrame(index=pd.Index(tick.values, name="ticker"))
+    notes: list[str] = []
+    if shares_col:
+        out["shares"] = nums[shares_col].values
+    if weight_col:
+        w = nums[weight_col].values
+        total = float(w.sum())
+        if total <= 0:
+            raise DataError(f"{doc.name}: the weights add up to zero. Give positive weights.", code="not_positive")
+        if 95 <= total <= 105:
+            w = w / 100.0
+            notes.append("Weights read as percentages (they sum to about 100).")
+            total = float(w.sum())
+        if abs(total - 1) > 1e-6:
+            notes.append(f"Weights summed to {total:.4f}; rescaled to 1.")
+            w = w / total
+        out["weight"] = w
+    out.attrs["notes"] = notes
+    return out
+
+
+# --------------------------------------------------------------------------- lots and trades
+ACCOUNT_TYPES = ("taxable", "ira", "roth")
+
+
+def _account_types(doc: _Text, frame: pd.DataFrame, header: list[str], accounts: pd.Series) -> pd.Series:
+    col = _find_column(header, "account_type", "type")
+    if col is None:
+        low = accounts.str.lower()
+        return low.where(low.isin(["ira", "roth"]), "taxable")
+    types = frame[col].str.lower()
+    bad = ~types.isin(ACCOUNT_TYPES)
+    if bad.any():
+        row = bad.idxmax()
+        raise DataError(
+            f"{doc.name}, row {row}, column {col!r}: {frame[col][row]!r} is not an account type. "
+            f"Use one of {', '.join(ACCOUNT_TYPES)}.",
+            code="bad_account_type",
+        )
+    return types
+
+
+def read_lots_csv(source: Source, *, name: str | None = None, max_bytes: int = MAX_UPLOAD_BYTES) -> pd.DataFrame:
+    """Read tax lots: account, ticker, acquired (date), shares, cost_basis (total, in money).
+
+    Optional ``account_type`` (taxable, ira, roth). Rows are returned in file order
+    with a ``lot_id`` column (1, 2, ...).
+    """
+    doc = _decode(source, name, max_bytes)
+    header, body = _rows(doc)
+    cols = _require_columns(
+        doc,
+        header,
+        {
+            "account": ("account_id",),
+            "ticker": ("symbol",),
+            "acquired": ("date", "acquired_date", "purchase_date"),
+            "shares": ("quantity", "qty"),
+            "cost_basis": ("cost", "basis"),
+        },
+    )
+    frame = _frame(doc, header, body)
+    for key in ("account", "ticker"):
+        _required_cells(doc, frame, cols[key])
+    acquired = _parse_dates(doc, frame[cols["acquired"]], cols["acquired"])
+    _no_future(doc, acquired, cols["acquired"])
+    nums = _parse_numbers(doc, frame, [cols["shares"], cols["cost_basis"]])
+    for key in ("shares", "cost_basis"):
+        c = cols[key]
+        if nums[c].isna().any():
+            row = nums[c].isna().idxmax()
+            raise DataError(f"{doc.name}, row {row}: column {c!r} is empty. Fill it in.", code="missing_value")
+    _positive(doc, nums[cols["shares"]], cols["shares"])
+    _positive(doc, nums[cols["cost_basis"]], cols["cost_basis"], allow_zero=True)
+    accounts = frame[cols["account"]]
+    out = pd.DataFrame(
+        {
+            "lot_id": np.arange(1, len(frame) + 1),
+            "account": accounts.values,
+            "account_type": _account_types(doc, frame, header, accounts).values,
+            "ticker": frame[cols["ticker"]].str.upper().values,
+            "acquired": acquired.values,
+            "shares": nums[cols["shares"]].values,
+            "cost_basis": nums[cols["cost_basis"]].values,
+        }
+    )
+    out.attrs["notes"] = []
+    return out
+
+
+def read_trades_csv(source: Source, *, name: str | None = None, max_bytes: int = MAX_UPLOAD_BYTES) -> pd.DataFrame:
+    """Read trades: date, account, ticker, side (buy/sell), shares (> 0), price (> 0).
+
+    Optional ``account_type``; when absent an account named ``ira`` or ``roth`` has
+    that type and any other is taxable. Sorted by date, keeping file order within a day.
+    """
+    doc = _decode(source, name, max_bytes)
+    header, body = _rows(doc)
+    cols = _require_columns(
+        doc,
+        header,
+        {
+            "date": ("trade_date",),
+            "account": ("account_id",),
+            "ticker": ("symbol",),
+            "side": ("action", "direction"),
+            "shares": ("quantity", "qty"),
+            "price": ("px",),
+        },
+    )
+    frame = _frame(doc, header, body)
+    for key in ("account", "ticker", "side"):
+        _required_cells(doc, frame, cols[key])
+    dates = _parse_dates(doc, frame[cols["date"]], cols["date"])
+    _no_future(doc, dates, cols["date"])
+    side = frame[cols["side"]].str.lower().replace({"b": "buy", "s": "sell", "bought": "buy", "sold": "sell"})
+    bad = ~side.isin(["buy", "sell"])
+    if bad.any():
+        row = bad.idxmax()
+        raise DataError(
+            f"{doc.name}, row {row}, column {cols['side']!r}: {frame[cols['side']][row]!r} is not a "
+            "side. Use buy or sell (shares are always positive).",
+            code="bad_side",
+        )
+    nums = _parse_numbers(doc, frame, [cols["shares"], cols["price"]])
+    for key in ("shares", "price"):
+        c = cols[key]
+        if nums[c].isna().any():
+            row = nums[c].isna().idxmax()
+            raise DataError(f"{doc.name}, row {row}: column {c!r} is empty. Fill it in.", code="missing_value")
+        _positive(doc, nums[c], c)
+    accounts = frame[cols["account"]]
+    out = pd.DataFrame(
+        {
+            "date": dates.values,
+            "account": accounts.values,
+            "account_type": _account_types(doc, frame, header, accounts).values,
+            "ticker": frame[cols["ticker"]].str.upper().values,
+            "side": side.values,
+            "shares": nums[cols["shares"]].values,
+            "price": nums[cols["price"]].values,
+            "row": frame.index.values,
+        }
+    )
+    out = out.sort_values(["date", "row"], kind="stable").reset_index(drop=True)
+    out.attrs["notes"] = []
+    return out
+
+
+# --------------------------------------------------------------------------- samples
+SAMPLE_KINDS = ("prices", "prices_long", "holdings", "lots", "trades")
+
+
+def sample_csv(kind: str) -> str:
+    """A small, valid example file of each upload kind, built from the bundled data."""
+    ds = load_dataset("sp500")
+    tickers = ["AAPL", "JPM", "KO", "MSFT", "XOM"]
+    if kind == "prices":
+        frame = ds.prices[tickers].iloc[-260:].round(4)
+        return frame.to_csv(date_format="%Y-%m-%d")
+    if kind == "prices_long":
+        frame = ds.prices[tickers].iloc[-60:].round(4).stack().rename("price").reset_index()
+        frame.columns = ["date", "ticker", "price"]
+        return frame.to_csv(index=False, date_format="%Y-%m-%d")
+    if kind == "holdings":
+        return "ticker,shares,weight\nAAPL,120,0.25\nJPM,90,0.20\nKO,200,0.20\nMSFT,45,0.20\nXOM,110,0.15\n"
+    if kind == "lots":
+        return (
+            "account,ticker,acquired,shares,cost_basis,account_type\n"
+            "brokerage,AAPL,2019-03-15,50,2340.00,taxable\n"
+            "brokerage,AAPL,2021-11-02,40,6020.00,taxable\n"
+            "brokerage,XOM,2022-06-08,60,6612.00,taxable\n"
+            "ira,MSFT,2020-01-10,30,4860.00,ira\n"
+        )
+    if kind == "trades":
+        return (
+            "date,account,ticker,side,shares,price,account_type\n"
+            "2022-01-03,brokerage,AAPL,buy,100,182.01,taxable\n"
+            "2022-03-01,brokerage,AAPL,sell,100,163.20,taxable\n"
+            "2022-03-15,brokerage,AAPL,buy,100,155.09,taxable\n"
+            "2022-05-02,ira,KO,buy,50,63.09,ira\n"
+        )
+    raise DataError(f"No sample for {kind!r}: choose one of {', '.join(SAMPLE_KINDS)}.", code="unknown_sample")

@@ -1,0 +1,65 @@
+"""The result type every allocation method returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Allocation"]
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """Portfolio weights with their ex-ante statistics.
+
+    ``weights`` is a Series indexed by ticker (fractions; they sum to 1 unless
+    leverage was asked for). ``expected_return`` and ``volatility`` are annualised
+    when the inputs were; ``sharpe`` is ``(expected_return - risk_free_rate) /
+    volatility``. ``solver`` says which path answered (for example ``"nnls"``,
+    ``"cla"``, ``"CLARABEL"``, ``"OSQP"``, ``"closed_form"``). ``notes`` carries
+    anything the user should know (a repaired covariance, a fallback solver).
+    """
+
+    weights: pd.Series
+    expected_return: float = float("nan")
+    volatility: float = float("nan")
+    sharpe: float = float("nan")
+    method: str = ""
+    solver: str = ""
+    solve_seconds: float = 0.0
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def from_weights(
+        cls,
+        weights: pd.Series,
+        *,
+        mu: pd.Series | None = None,
+        cov: pd.DataFrame | None = None,
+        risk_free_rate: float = 0.0,
+        method: str = "",
+        solver: str = "",
+        solve_seconds: float = 0.0,
+        notes: tuple[str, ...] | list[str] = (),
+    ) -> Allocation:
+        """Build an Allocation, computing return, volatility and Sharpe when mu/cov are given."""
+        w = weights.astype(float)
+        ret = float(w @ mu.reindex(w.index)) if mu is not None else float("nan")
+        if cov is not None:
+            c = cov.reindex(index=w.index, columns=w.index).to_numpy()
+            vol = float(np.sqrt(max(w.to_numpy() @ c @ w.to_numpy(), 0.0)))
+        else:
+            vol = float("nan")
+        sharpe = (ret - risk_free_rate) / vol if vol and np.isfinite(vol) and vol > 0 else float("nan")
+        return cls(
+            weights=w,
+            expected_return=ret,
+            volatility=vol,
+            sharpe=sharpe,
+            method=method,
+            solver=solver,
+            solve_seconds=float(solve_seconds),
+            notes=tuple(notes),
+        )
