@@ -1,0 +1,13 @@
+"""Component ids shared across pages (page-local ids live at the top of each page)."""
+
+#: The workspace: dcc.Store(storage_type="session") defined in app.py.
+WORKSPACE = "workspace-store"
+#: "light" or "dark", written by the theme switch.
+THEME = "theme-store"
+THEME_SWITCH = "theme-switch"
+#: Both plotly templates, so the browser can re-theme figures without a server call.
+FIGURE_TEMPLATES = "figure-templates-store"
+#: The URL of the current page (dcc.Location in app.py).
+URL = "url"
+#: Pattern-matching type of every graph made by components.figures.graph().
+GRAPH_TYPE = "pd-graph"

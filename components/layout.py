@@ -1,0 +1,40 @@
+"""Page chrome: headers, KPI cards and the placeholder of a desk still to come."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import html
+
+__all__ = ["page_header", "kpi_card", "kpi_row", "coming_soon"]
+
+
+def page_header(title: str, subtitle: str | None = None) -> html.Div:
+    return html.Div(
+        [html.H2(title, className="mb-1"), html.P(subtitle, className="text-body-secondary") if subtitle else None],
+        className="pd-page-header mb-3",
+    )
+
+
+def kpi_card(label: str, value: str, *, id_: str | None = None, hint: str | None = None) -> dbc.Card:
+    body = [html.Div(label, className="pd-kpi-label text-body-secondary small"),
+            html.Div(value, className="pd-kpi-value fs-4 fw-semibold", id=id_ or f"kpi-{label}")]
+    if hint:
+        body.append(html.Div(hint, className="small text-body-secondary"))
+    return dbc.Card(dbc.CardBody(body, className="py-2"), className="pd-kpi h-100")
+
+
+def kpi_row(cards: list) -> dbc.Row:
+    return dbc.Row([dbc.Col(c, xs=6, md=3, className="mb-2") for c in cards], className="g-2")
+
+
+def coming_soon(desk: str, items: list[str], issue: str) -> dbc.Alert:
+    """Says plainly what a desk will hold until its issue lands (no made-up numbers)."""
+    return dbc.Alert(
+        [
+            html.H5(f"The {desk} is being built", className="alert-heading"),
+            html.P(f"It will hold ({issue}):"),
+            html.Ul([html.Li(i) for i in items], className="mb-0"),
+        ],
+        color="secondary",
+        className="pd-coming-soon",
+    )

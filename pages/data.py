@@ -1,0 +1,236 @@
+"""Data page: choose or upload data, pick the universe, dates and benchmark, look at it."""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, callback, ctx, dcc, html, no_update
+
+import workspace
+from components import ids
+from components.alerts import alert_area, error_alert, notes_alert, reports_errors
+from components.figures import empty_figure, graph, graph_id, heatmap_figure, line_figure
+from components.jobs import JobIds, job_panel
+from components.layout import page_header
+from components.tables import grid, records
+from components.upload import UploadIds, decode_upload, upload_box
+from finance_core import data, universe
+from finance_core.errors import FinanceError
+
+dash.register_page(__name__, path="/", name="Data", title="Data - Portfolio Desk", order=0)
+
+SOURCE = "data-source"
+UNIVERSE = "data-universe"
+DATES = "data-dates"
+BENCHMARK = "data-benchmark"
+ALERTS = "data-alerts"
+NOTES = "data-notes"
+SUMMARY = "data-summary"
+STATS = "data-stats-grid"
+SAMPLE_DOWNLOAD = "data-sample-download"
+SAMPLE_LONG = "sample-prices_long"
+G_PRICES, G_CORR, G_VOL, G_BCORR = "data-prices", "data-correlation", "data-rolling-vol", "data-rolling-corr"
+JOB = JobIds("data-analyse")
+UPLOADS = {kind: UploadIds(kind) for kind in workspace.UPLOAD_KINDS}
+_UPLOAD_HELP = {
+    "prices": ("Prices", "Wide: date,AAPL,MSFT,... or long: date,ticker,price. Adjusted closes."),
+    "holdings": ("Holdings", "ticker with shares and/or weight (fractions or percent)."),
+    "lots": ("Tax lots", "account,ticker,acquired,shares,cost_basis (total), optional account_type."),
+    "trades": ("Trades", "date,account,ticker,side (buy/sell),shares,price, optional account_type."),
+}
+STAT_FORMATS = {"annual_return": "pct", "volatility": "pct", "sharpe": "ratio", "max_drawdown": "pct"}
+_NOT_RUN = empty_figure("Press 'Analyse universe' to compute this chart.")
+STAT_HEADERS = {"annual_return": "Annual return", "max_drawdown": "Max drawdown"}
+
+
+def _controls() -> dbc.Card:
+    return dbc.Card(
+        dbc.CardBody(
+            dbc.Row(
+                [
+                    dbc.Col([dbc.Label("Data source"), dcc.Dropdown(id=SOURCE, options=[], value=None,
+                                                                     clearable=False)], md=3),
+                    dbc.Col([dbc.Label("Universe"), dcc.Dropdown(id=UNIVERSE, options=[], value=[], multi=True,
+                                                                   placeholder="Pick tickers")], md=4),
+                    dbc.Col([dbc.Label("Dates"), dcc.DatePickerRange(id=DATES, display_format="YYYY-MM-DD",
+                                                                     updatemode="bothdates")], md=3),
+                    dbc.Col([dbc.Label("Benchmark"), dcc.Dropdown(id=BENCHMARK, options=[], clearable=False)], md=2),
+                ],
+                className="g-3",
+            )
+        ),
+        className="mb-3 no-print",
+    )
+
+
+def _uploads() -> dbc.Row:
+    boxes = [
+        dbc.Col(upload_box(UPLOADS[k], *_UPLOAD_HELP[k]), md=3, className="mb-2") for k in workspace.UPLOAD_KINDS
+    ]
+    return dbc.Row(boxes, className="g-2 mb-1 no-print")
+
+
+def layout(**_query) -> html.Div:
+    return html.Div(
+        [
+            page_header("Data", "The workspace every desk uses: bundled market data or your own files."),
+            _controls(),
+            _uploads(),
+            html.Div(dbc.Button("Long-format prices sample", id=SAMPLE_LONG, color="link", size="sm",
+                                n_clicks=0, className="p-0"), className="mb-3 no-print"),
+            dcc.Download(id=SAMPLE_DOWNLOAD),
+            alert_area(ALERTS),
+            alert_area(NOTES),
+            html.Div(id=SUMMARY, className="mb-2 pd-summary"),
+            dbc.Row(
+                [
+                    dbc.Col(graph(G_PRICES, title="Growth of 100"), lg=7),
+                    dbc.Col(html.Div([html.H6("Per-asset statistics"),
+                                      grid(STATS, formats=STAT_FORMATS, headers=STAT_HEADERS, pinned="ticker",
+                                           height=380, csv_name="asset-statistics")]), lg=5),
+                ]
+            ),
+            html.H4("Analyse universe", className="mt-3"),
+            html.P("Clustered correlation and rolling risk for the chosen universe, run as a background job.",
+                   className="text-body-secondary"),
+            job_panel(JOB, "Analyse universe"),
+            dbc.Row(
+                [
+                    dbc.Col(graph(G_CORR, _NOT_RUN, title="Correlation (hierarchically clustered)", height=520),
+                            lg=6),
+                    dbc.Col([graph(G_VOL, _NOT_RUN, title="Rolling volatility (63 days, annualised)", height=250),
+                             graph(G_BCORR, _NOT_RUN, title="Rolling correlation with the benchmark (126 days)",
+                                   height=250)], lg=6),
+                ]
+            ),
+        ]
+    )
+
+
+def _apply(trigger, ws: dict, source, universe_value, start, end, benchmark, contents, filenames):
+    """The workspace after the control or upload that fired, and upload statuses/notes."""
+    statuses = {k: no_update for k in workspace.UPLOAD_KINDS}
+    notes: list[str] = []
+    kind = next((k for k, u in UPLOADS.items() if u.upload == trigger), None)
+    if kind is not None:
+        raw = decode_upload(contents[kind], filenames[kind])
+        ws, notes = workspace.with_upload(ws, kind, raw, filenames[kind])
+        rows = ws["uploads"][kind]["rows"]
+        statuses[kind] = html.Span(f"Loaded {filenames[kind]} ({rows} rows)", className="text-success")
+    elif trigger == SOURCE:
+        ws = workspace.select(ws, source=source)
+    elif trigger == UNIVERSE:
+        ws = workspace.select(ws, universe=universe_value or [])
+    elif trigger == DATES:
+        ws = workspace.select(ws, start=start, end=end)
+    elif trigger == BENCHMARK:
+        ws = workspace.select(ws, benchmark=benchmark)
+    return ws, statuses, notes
+
+
+@callback(
+    Output(ids.WORKSPACE, "data"),
+    Output(SOURCE, "options"), Output(SOURCE, "value"),
+    Output(UNIVERSE, "options"), Output(UNIVERSE, "value"),
+    Output(DATES, "min_date_allowed"), Output(DATES, "max_date_allowed"),
+    Output(DATES, "start_date"), Output(DATES, "end_date"),
+    Output(BENCHMARK, "options"), Output(BENCHMARK, "value"),
+    [Output(u.status, "children") for u in UPLOADS.values()],
+    [Output(u.upload, "contents") for u in UPLOADS.values()],
+    Output(ALERTS, "children"),
+    Input(SOURCE, "value"), Input(UNIVERSE, "value"),
+    Input(DATES, "start_date"), Input(DATES, "end_date"), Input(BENCHMARK, "value"),
+    [Input(u.upload, "contents") for u in UPLOADS.values()],
+    [State(u.upload, "filename") for u in UPLOADS.values()],
+    State(ids.WORKSPACE, "data"),
+)
+def sync_workspace(source, universe_value, start, end, benchmark, *uploads_and_ws):
+    """Controls and uploads write the workspace; the controls always show the workspace."""
+    kinds = workspace.UPLOAD_KINDS
+    n = len(kinds)
+    contents = dict(zip(kinds, uploads_and_ws[:n], strict=True))
+    filenames = dict(zip(kinds, uploads_and_ws[n:2 * n], strict=True))
+    ws = uploads_and_ws[2 * n]
+    alert: object = None
+    statuses = {k: no_update for k in kinds}
+    try:
+        ws, statuses, notes = _apply(ctx.triggered_id, ws, source, universe_value, start, end, benchmark,
+                                     contents, filenames)
+        alert = notes_alert(notes, title="Loaded with repairs")
+        c = workspace.controls(ws)
+    except FinanceError as err:
+        kind = next((k for k, u in UPLOADS.items() if u.upload == ctx.triggered_id), None)
+        if kind:
+            statuses[kind] = html.Span(f"Not loaded: {filenames[kind]}", className="text-danger")
+        alert = error_alert(err)
+        try:
+            c = workspace.controls(ws)
+        except FinanceError:  # the stored upload vanished: fall back to the bundled data
+            ws = dict(workspace.DEFAULT)
+            c = workspace.controls(ws)
+    return (ws, c.source_options, c.source, [{"label": t, "value": t} for t in c.tickers], c.universe,
+            c.min_date, c.max_date, c.start, c.end, c.benchmark_options, c.benchmark,
+            *[statuses[k] for k in kinds], *[None] * n, alert)
+
+
+@callback(
+    Output(graph_id(G_PRICES), "figure"),
+    Output(STATS, "rowData"),
+    Output(SUMMARY, "children"),
+    Output(NOTES, "children"),
+    Input(ids.WORKSPACE, "data"),
+    State(ids.THEME, "data"),
+)
+@reports_errors(4)
+def render(ws, theme):
+    wd = workspace.resolve(ws)
+    growth = universe.normalised_prices(wd.prices.join(wd.benchmark.rename(wd.benchmark_name)))
+    fig = line_figure(growth, theme, ytitle="Value of 100 invested", log_y=True, highlight=wd.benchmark_name)
+    stats = universe.asset_statistics(wd.prices, sectors=wd.sectors, names=wd.names)
+    summary = html.Div(
+        [
+            dbc.Badge(wd.source_label, color="primary", className="me-2"),
+            html.Span(f"{wd.prices.shape[1]} assets, {len(wd.prices)} dates "
+                      f"({wd.prices.index[0].date()} to {wd.prices.index[-1].date()}), "
+                      f"benchmark {wd.benchmark_name}. "),
+            html.Span(", ".join(f"{k}: {v['name']}" for k, v in wd.uploads.items()) and
+                      "Uploads: " + ", ".join(f"{k} ({v['name']})" for k, v in wd.uploads.items())),
+        ],
+        id="data-summary-text",
+    )
+    return fig, records(stats), summary, notes_alert(list(wd.notes))
+
+
+@callback(
+    Output(graph_id(G_CORR), "figure"),
+    Output(graph_id(G_VOL), "figure"),
+    Output(graph_id(G_BCORR), "figure"),
+    Output(JOB.status, "children"),
+    Input(JOB.run, "n_clicks"),
+    State(ids.WORKSPACE, "data"),
+    State(ids.THEME, "data"),
+    **JOB.background(),
+)
+def analyse(set_progress, _clicks, ws, theme):
+    report = JOB.reporter(set_progress)
+    try:
+        wd = workspace.resolve(ws)
+        result = universe.analyse_universe(wd.returns, wd.benchmark_returns, progress=report)
+    except FinanceError as err:
+        return no_update, no_update, no_update, error_alert(err, title="Analysis not run")
+    corr = heatmap_figure(result.correlation.matrix, theme)
+    vol = line_figure(result.rolling_volatility, theme, yformat=".0%")
+    bcorr = line_figure(result.rolling_correlation, theme, yformat=".2f")
+    done = f"Analysed {wd.prices.shape[1]} assets over {len(wd.returns)} days."
+    return corr, vol, bcorr, html.Span(done, id="data-analyse-done", className="text-success")
+
+
+@callback(
+    Output(SAMPLE_DOWNLOAD, "data"),
+    [Input(u.sample, "n_clicks") for u in UPLOADS.values()],
+    Input(SAMPLE_LONG, "n_clicks"),
+    prevent_initial_call=True,
+)
+def download_sample(*_clicks):
+    kind = "prices_long" if ctx.triggered_id == SAMPLE_LONG else ctx.triggered_id.removeprefix("sample-")
+    return dcc.send_string(data.sample_csv(kind), f"sample-{kind}.csv")

@@ -1,0 +1,22 @@
+"""Browser tests: dash_duo in headless Chromium against the real app."""
+
+import os
+
+import pytest
+
+# Make short background jobs slow enough to watch and cancel (see components/jobs.py).
+os.environ.setdefault("PORTFOLIO_DESK_JOB_THROTTLE", "0.25")
+
+
+@pytest.fixture
+def desk(dash_duo):
+    """dash_duo with the app started; yields the runner."""
+    from app import app
+
+    dash_duo.start_server(app)
+    yield dash_duo
+
+
+def console_errors(duo) -> list:
+    """SEVERE browser console entries (network failures, JS exceptions)."""
+    return [entry for entry in duo.get_logs() if entry.get("level") == "SEVERE"]

@@ -1,0 +1,16 @@
+import pytest
+
+from tests.e2e.conftest import console_errors
+
+PAGES = ["/", "/construct", "/execute", "/risk", "/tax", "/present"]
+
+
+@pytest.mark.e2e
+def test_every_page_loads_without_console_errors(desk):
+    for path in PAGES:
+        desk.driver.get(desk.server_url + path)
+        desk.wait_for_element(".pd-page-header", timeout=20)
+    desk.driver.get(desk.server_url + "/")
+    desk.wait_for_contains_text("#data-summary-text", "20 assets", timeout=30)
+    desk.driver.save_screenshot("/tmp/data-page.png")
+    assert console_errors(desk) == []
