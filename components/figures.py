@@ -131,9 +131,21 @@ def line_figure(frame: pd.DataFrame, theme: str | None, *, yformat: str | None =
             hovertemplate="%{y:" + (yformat or ".3f") + "}",
         ))
     base_layout(fig, theme, title=title, yformat=yformat, ytitle=ytitle)
+    if len(frame.columns) > 8:
+        fig.update_layout(legend={"orientation": "v", "x": 1.02, "y": 1, "yanchor": "top"})
     if log_y:
-        fig.update_yaxes(type="log")
+        fig.update_yaxes(type="log", tickvals=_log_ticks(frame), tickformat=",.0f")
     return fig
+
+
+def _log_ticks(frame: pd.DataFrame) -> list[float]:
+    """1-2-5 ticks covering the data, for readable log axes."""
+    values = frame.to_numpy(dtype=float)
+    lo, hi = np.nanmin(values[values > 0]), np.nanmax(values)
+    ticks = []
+    for exp in range(int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi))) + 1):
+        ticks += [m * 10.0**exp for m in (1, 2, 5)]
+    return [t for t in ticks if lo / 2 <= t <= hi * 2]
 
 
 def heatmap_figure(matrix: pd.DataFrame, theme: str | None, *, zmin: float = -1, zmax: float = 1,

@@ -31,7 +31,7 @@ def column_defs(frame: pd.DataFrame, formats: dict[str, str] | None = None,
             d["type"] = "rightAligned"
             d["filter"] = "agNumberColumnFilter"
         if col == pinned:
-            d["pinned"] = "left"
+            d.update(pinned="left", flex=0, width=100)
         defs.append(d)
     return defs
 

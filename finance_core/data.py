@@ -422,6 +422,7 @@ def read_prices_csv(
         values.index = pd.DatetimeIndex(dates.values, name="date")
         wide = values
     wide = wide.sort_index()
+    wide.columns = pd.Index([str(c) for c in wide.columns])
     rows_of = rows_of.sort_index()
     for ticker in wide.columns:
         _positive(doc, wide[ticker].dropna().set_axis(rows_of[wide[ticker].notna().values].values), ticker)

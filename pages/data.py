@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
+import pandas as pd
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
 import workspace
@@ -38,6 +39,7 @@ _UPLOAD_HELP = {
     "lots": ("Tax lots", "account,ticker,acquired,shares,cost_basis (total), optional account_type."),
     "trades": ("Trades", "date,account,ticker,side (buy/sell),shares,price, optional account_type."),
 }
+STAT_COLUMNS = ["ticker", "name", "sector", "annual_return", "volatility", "sharpe", "max_drawdown"]
 STAT_FORMATS = {"annual_return": "pct", "volatility": "pct", "sharpe": "ratio", "max_drawdown": "pct"}
 _NOT_RUN = empty_figure("Press 'Analyse universe' to compute this chart.")
 STAT_HEADERS = {"annual_return": "Annual return", "max_drawdown": "Max drawdown"}
@@ -86,7 +88,7 @@ def layout(**_query) -> html.Div:
                 [
                     dbc.Col(graph(G_PRICES, title="Growth of 100"), lg=7),
                     dbc.Col(html.Div([html.H6("Per-asset statistics"),
-                                      grid(STATS, formats=STAT_FORMATS, headers=STAT_HEADERS, pinned="ticker",
+                                      grid(STATS, pd.DataFrame(columns=STAT_COLUMNS), formats=STAT_FORMATS, headers=STAT_HEADERS, pinned="ticker",
                                            height=380, csv_name="asset-statistics")]), lg=5),
                 ]
             ),

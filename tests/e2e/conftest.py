@@ -13,6 +13,7 @@ def desk(dash_duo):
     """dash_duo with the app started; yields the runner."""
     from app import app
 
+    dash_duo.driver.set_window_size(1400, 1000)
     dash_duo.start_server(app)
     yield dash_duo
 
@@ -20,3 +21,9 @@ def desk(dash_duo):
 def console_errors(duo) -> list:
     """SEVERE browser console entries (network failures, JS exceptions)."""
     return [entry for entry in duo.get_logs() if entry.get("level") == "SEVERE"]
+
+
+def click(duo, selector: str) -> None:
+    """Scroll an element into view and click it (as a user would, without overlap flakiness)."""
+    el = duo.wait_for_element(selector, timeout=20)
+    duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", el)

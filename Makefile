@@ -1,0 +1,50 @@
+# Portfolio Desk: `make run` serves the app, `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/python -m pip
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test test-fast bench lint format browser screenshots clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime-installed: requirements.txt | $(PY)
+	$(PIP) install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(PY)
+	$(PIP) install -q -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime-installed
+
+## Set up (first time) and serve the app with the bundled data on http://127.0.0.1:8050
+run: $(VENV)/.runtime-installed
+	$(PY) app.py
+
+## Chromium and chromedriver for browser tests and server-side image export
+browser:
+	@bash scripts/ensure_browser.sh
+
+## Lint, then every test: unit, app callbacks, reference examples and browser tests
+test: $(VENV)/.dev-installed browser
+	$(PY) -m ruff check .
+	$(PY) -m pytest
+
+## Everything but the browser tests
+test-fast: $(VENV)/.dev-installed
+	$(PY) -m pytest -m "not e2e" tests
+
+lint: $(VENV)/.dev-installed
+	$(PY) -m ruff check .
+
+format: $(VENV)/.dev-installed
+	$(PY) -m ruff format .
+
+## Side-by-side timings against peer libraries, written to benchmarks/RESULTS.md
+bench: $(VENV)/.dev-installed
+	$(PY) -m benchmarks.run
+
+clean:
+	rm -rf .cache .pytest_cache .ruff_cache

@@ -1,0 +1,23 @@
+"""Callback tests call page callbacks as plain functions; pages need the app first."""
+
+import contextvars
+
+import pytest
+
+import app  # noqa: F401  (registers the pages)
+
+
+@pytest.fixture
+def call_with_trigger():
+    """Run ``func(*args)`` as if ``prop_id`` (e.g. "upload-prices.contents") fired it."""
+    from dash._callback_context import context_value
+    from dash._utils import AttributeDict
+
+    def run(prop_id, func, *args):
+        def inner():
+            context_value.set(AttributeDict(triggered_inputs=[{"prop_id": prop_id, "value": None}]))
+            return func(*args)
+
+        return contextvars.copy_context().run(inner)
+
+    return run

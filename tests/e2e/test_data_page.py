@@ -1,0 +1,116 @@
+"""Data page in headless Chromium: uploads, universe, background job, theme, samples."""
+
+import time
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.common.by import By
+
+from finance_core import data
+from tests.e2e.conftest import click, console_errors
+
+pytestmark = pytest.mark.e2e
+
+
+def _upload(desk, kind: str, path: Path) -> None:
+    field = desk.driver.find_element(By.CSS_SELECTOR, f"#upload-{kind} input[type=file]")
+    field.send_keys(str(path))
+
+
+def _open(desk):
+    desk.driver.get(desk.server_url + "/")
+    desk.wait_for_contains_text("#data-summary-text", "20 assets", timeout=30)
+
+
+def test_bad_upload_shows_a_specific_message_and_keeps_the_data(desk, tmp_path):
+    _open(desk)
+    bad = tmp_path / "prices.xlsx"
+    bad.write_bytes(b"PK\x03\x04" + b"\x00" * 200)
+    _upload(desk, "prices", bad)
+    desk.wait_for_contains_text("#data-alerts", "prices.xlsx looks like an Excel workbook", timeout=20)
+    assert "20 assets" in desk.find_element("#data-summary-text").text
+    bad_rows = tmp_path / "broken.csv"
+    rows = data.sample_csv("prices").splitlines()
+    rows[5] = rows[5].split(",")[0] + ",abc," + ",".join(rows[5].split(",")[2:])
+    bad_rows.write_text("\n".join(rows))
+    _upload(desk, "prices", bad_rows)
+    desk.wait_for_contains_text("#data-alerts", "broken.csv, row 6, column 'AAPL': 'abc' is not a number",
+                                timeout=20)
+    assert [e for e in console_errors(desk) if "favicon" not in e["message"]] == []
+
+
+def test_good_upload_changes_the_universe(desk, tmp_path):
+    _open(desk)
+    good = tmp_path / "my-prices.csv"
+    good.write_text(data.sample_csv("prices"))
+    _upload(desk, "prices", good)
+    desk.wait_for_contains_text("#data-summary-text", "5 assets", timeout=30)
+    assert "Uploaded prices (my-prices.csv)" in desk.find_element("#data-summary-text").text
+    assert "Loaded my-prices.csv" in desk.find_element("#upload-status-prices").text
+    chips = desk.driver.find_element(By.ID, "data-universe").text
+    assert "5 selected" in chips or "XOM" in chips
+    # Holdings are validated against the uploaded prices.
+    holdings = tmp_path / "holdings.csv"
+    holdings.write_text("ticker,shares\nAAPL,10\nGE,5\n")
+    _upload(desk, "holdings", holdings)
+    desk.wait_for_contains_text("#data-alerts", "GE (row 3) not in the price data", timeout=20)
+    assert console_errors(desk) == []
+
+
+def test_analyse_job_runs_with_progress_and_can_be_cancelled(desk):
+    _open(desk)
+    click(desk, "#data-analyse-run")
+    desk.wait_for_element("#data-analyse-progress-wrap[style*='block']", timeout=20)
+    assert desk.find_element("#data-analyse-run").get_attribute("disabled") is not None
+    click(desk, "#data-analyse-cancel")
+    desk.wait_for_element("#data-analyse-progress-wrap[style*='none']", timeout=20)
+    time.sleep(1.0)
+    assert desk.driver.find_elements(By.ID, "data-analyse-done") == []  # cancelled: no result
+    assert desk.find_element("#data-analyse-run").get_attribute("disabled") is None
+    # Run to completion.
+    click(desk, "#data-analyse-run")
+    desk.wait_for_contains_text("#data-analyse-status", "Analysed 20 assets", timeout=60)
+    desk.wait_for_element("#data-correlation-chart .heatmaplayer", timeout=20)
+    assert console_errors(desk) == []
+
+
+def test_theme_switch_turns_page_figures_and_grid_dark(desk):
+    _open(desk)
+    desk.wait_for_element("#data-prices-chart .main-svg", timeout=20)
+    click(desk, "#theme-switch")
+    desk.wait_for_element("html[data-bs-theme='dark']", timeout=10)
+    assert desk.driver.find_element(By.TAG_NAME, "body").get_attribute("data-ag-theme-mode") == "dark"
+
+    def paper_colour():
+        return desk.driver.execute_script(
+            "const g = document.querySelector('#data-prices-chart .js-plotly-plot');"
+            "return g && g._fullLayout ? g._fullLayout.paper_bgcolor : null;")
+
+    deadline = time.time() + 10
+    while time.time() < deadline and paper_colour() in (None, "white", "#fff", "#ffffff", "rgb(255, 255, 255)"):
+        time.sleep(0.2)
+    assert paper_colour() not in (None, "white", "#fff", "#ffffff", "rgb(255, 255, 255)")
+    # The choice survives a reload.
+    desk.driver.refresh()
+    desk.wait_for_element("html[data-bs-theme='dark']", timeout=10)
+    assert console_errors(desk) == []
+
+
+def test_sample_file_downloads(desk):
+    _open(desk)
+    click(desk, "#sample-trades")
+    target = Path(desk.download_path) / "sample-trades.csv"
+    deadline = time.time() + 10
+    while time.time() < deadline and not target.exists():
+        time.sleep(0.2)
+    assert target.read_text().startswith("date,account,ticker,side,shares,price")
+
+
+def test_no_request_leaves_the_machine(desk):
+    _open(desk)
+    urls = desk.driver.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name);")
+    outside = [u for u in urls if not u.startswith(desk.server_url)]
+    assert outside == []
+    sheets = desk.driver.execute_script("return [...document.styleSheets].map(s => s.href).filter(Boolean);")
+    assert any("00_bootstrap.min.css" in s for s in sheets)
