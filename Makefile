@@ -46,5 +46,9 @@ format: $(VENV)/.dev-installed
 bench: $(VENV)/.dev-installed
 	$(PY) -m benchmarks.run
 
+## Screenshots of every page under docs/ (headless Chromium)
+screenshots: $(VENV)/.dev-installed browser
+	$(PY) scripts/screenshots.py
+
 clean:
 	rm -rf .cache .pytest_cache .ruff_cache
