@@ -1,0 +1,125 @@
+"""HRP against PyPortfolioOpt, skfolio and Riskfolio-Lib on the bundled S&P 500 data."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from finance_core.data import load_dataset, to_returns
+from finance_core.errors import DataError
+from finance_core.hierarchical import LINKAGE_METHODS, hrp, hrp_tree
+
+warnings.filterwarnings("ignore", category=FutureWarning)
+
+
+@pytest.fixture(scope="module")
+def returns():
+    return to_returns(load_dataset("sp500").prices).iloc[-1000:]
+
+
+@pytest.mark.parametrize("linkage", LINKAGE_METHODS)
+def test_hrp_matches_pypfopt(returns, linkage):
+    from pypfopt import HRPOpt
+
+    ours = hrp(returns, linkage).weights
+    # oracle: PyPortfolioOpt HRPOpt.optimize (sample cov/corr of the same returns)
+    theirs = pd.Series(HRPOpt(returns).optimize(linkage)).reindex(ours.index)
+    np.testing.assert_allclose(ours.to_numpy(), theirs.to_numpy(), atol=1e-4)
+    assert ours.sum() == pytest.approx(1.0, abs=1e-12)
+    assert (ours > 0).all()
+
+
+@pytest.mark.parametrize("linkage", LINKAGE_METHODS)
+def test_hrp_matches_skfolio(returns, linkage):
+    from skfolio.cluster import HierarchicalClustering, LinkageMethod
+    from skfolio.optimization import HierarchicalRiskParity
+    from skfolio.seriation import HierarchicalSeriation
+
+    for optimal in (False, True):
+        ours = hrp(returns, linkage, optimal_ordering=optimal).weights
+        # oracle: skfolio HierarchicalRiskParity (variance risk measure, Pearson distance)
+        model = HierarchicalRiskParity(
+            seriation_estimator=HierarchicalSeriation(
+                hierarchical_clustering_estimator=HierarchicalClustering(
+                    linkage_method=LinkageMethod(linkage)
+                ),
+                optimal_ordering=optimal,
+            )
+        ).fit(returns)
+        np.testing.assert_allclose(ours.to_numpy(), model.weights_, atol=1e-4)
+
+
+@pytest.mark.parametrize("linkage", ["single", "ward"])
+def test_hrp_matches_riskfolio(returns, linkage):
+    import riskfolio as rp
+
+    ours = hrp(returns, linkage).weights
+    # oracle: Riskfolio-Lib HCPortfolio(model="HRP", rm="MV", codependence="pearson")
+    port = rp.HCPortfolio(returns=returns)
+    w = port.optimization(
+        model="HRP", codependence="pearson", rm="MV", rf=0, linkage=linkage, leaf_order=False
+    )
+    np.testing.assert_allclose(ours.to_numpy(), w["weights"].reindex(ours.index).to_numpy(), atol=1e-4)
+
+
+def test_hrp_with_given_covariance_matches_pypfopt(returns):
+    from pypfopt import HRPOpt
+
+    cov = returns.cov() * 252
+    ours = hrp(cov=cov).weights
+    # oracle: PyPortfolioOpt with cov_matrix only (it rounds the correlation to 6 decimals)
+    theirs = pd.Series(HRPOpt(cov_matrix=cov).optimize("single")).reindex(ours.index)
+    np.testing.assert_allclose(ours.to_numpy(), theirs.to_numpy(), atol=1e-4)
+
+
+def test_tree_matches_pypfopt_linkage_and_order(returns):
+    from pypfopt import HRPOpt
+
+    tree = hrp_tree(returns, "average")
+    opt = HRPOpt(returns)
+    opt.optimize("average")
+    # oracle: PyPortfolioOpt keeps its scipy linkage matrix in `clusters`
+    np.testing.assert_allclose(tree.linkage, opt.clusters, atol=1e-12)
+    assert tree.tickers == tuple(returns.columns)
+    assert sorted(tree.order) == sorted(returns.columns)
+    seg = tree.dendrogram()
+    assert list(seg.columns) == ["link", "x", "y"]
+    assert len(seg) == 4 * (len(returns.columns) - 1)
+    # the top merge sits at the largest linkage distance
+    assert seg["y"].max() == pytest.approx(tree.linkage[:, 2].max())
+    pos = tree.leaf_positions()
+    assert list(pos.index) == list(tree.order)
+
+
+def test_allocation_reports_annualised_stats(returns):
+    alloc = hrp(returns)
+    w = alloc.weights
+    vol = np.sqrt(w @ (returns.cov() * 252) @ w)
+    assert alloc.volatility == pytest.approx(vol)
+    assert alloc.expected_return == pytest.approx(float(w @ returns.mean() * 252))
+    assert alloc.solver == "recursive_bisection"
+
+
+def test_unknown_linkage_is_named(returns):
+    with pytest.raises(DataError, match="Unknown linkage 'centroid'.*single, average, complete, ward"):
+        hrp(returns, "centroid")
+
+
+def test_missing_returns_name_the_ticker(returns):
+    bad = returns.copy()
+    bad.iloc[5, 2] = np.nan
+    with pytest.raises(DataError, match=str(returns.columns[2])):
+        hrp(bad)
+
+
+def test_constant_price_is_named(returns):
+    bad = returns.copy()
+    bad[returns.columns[0]] = 0.0
+    with pytest.raises(DataError, match=f"{returns.columns[0]} has zero variance"):
+        hrp(bad)
+
+
+def test_needs_input():
+    with pytest.raises(DataError, match="returns"):
+        hrp()
