@@ -36,6 +36,9 @@ __all__ = [
     "select",
     "with_upload",
     "source_prices",
+    "Portfolio",
+    "portfolio",
+    "with_target",
 ]
 
 UPLOAD = "upload"
@@ -360,3 +363,73 @@ def with_upload(ws: dict | None, kind: str, raw: bytes, filename: str) -> tuple[
     if kind == "prices":
         new = _switch_source(new, UPLOAD, full_history=True)
     return new, notes
+
+
+# --------------------------------------------------------------------------- the portfolio
+@dataclass(frozen=True)
+class Portfolio:
+    """The weights the risk, tax and presentation views analyse, and where they came from."""
+
+    weights: pd.Series
+    label: str
+    kind: str  # "target", "holdings" or "equal"
+    value: float | None = None  # market value of the holdings, when shares are known
+
+
+def portfolio(ws: dict | None, wd: WorkspaceData | None = None) -> Portfolio:
+    """The target from the construction desk, else the uploaded holdings, else equal weight.
+
+    Raises DataError naming the tickers when the portfolio holds assets outside the
+    chosen universe.
+    """
+    ws = _ws(ws)
+    wd = wd or resolve(ws)
+    universe = list(wd.prices.columns)
+    target = ws.get("target")
+    if target and target.get("weights"):
+        weights = pd.Series(target["weights"], dtype=float)
+        label = f"Target portfolio ({target.get('method', 'construction desk')})"
+        kind, value = "target", None
+    elif wd.holdings is not None:
+        h = wd.holdings
+        last = wd.prices.iloc[-1].reindex(h.index)
+        if "shares" in h and last.notna().all():
+            mv = h["shares"] * last
+            weights, value = mv / mv.sum(), float(mv.sum())
+        elif "weight" in h:
+            weights, value = h["weight"].astype(float), None
+        else:
+            weights, value = None, None
+        name = wd.uploads.get("holdings", {}).get("name", "holdings")
+        label, kind = f"Uploaded holdings ({name})", "holdings"
+        if weights is None:
+            missing = [t for t in h.index if t not in universe]
+            raise DataError(
+                f"The holdings include {', '.join(missing)}, which are not in the chosen universe. Add them "
+                "on the Data page.",
+                code="unknown_ticker",
+            )
+    else:
+        n = len(universe)
+        return Portfolio(pd.Series(1.0 / n, index=universe), f"Equal weight ({n} assets)", "equal")
+    outside = [t for t in weights.index if t not in universe and abs(weights[t]) > 0]
+    if outside:
+        raise DataError(
+            f"The {kind} portfolio holds {', '.join(outside)}, which are not in the chosen universe. Add them "
+            "to the universe on the Data page, or build a new target.",
+            code="unknown_ticker",
+        )
+    weights = weights.reindex(universe).fillna(0.0)
+    return Portfolio(weights, label, kind, value)
+
+
+def with_target(ws: dict | None, weights: pd.Series, method: str, trades: list[dict] | None = None) -> dict:
+    """The workspace with a new target portfolio (and its trade list) from the construction desk."""
+    ws = _ws(ws)
+    new = dict(ws)
+    new["target"] = {
+        "weights": {str(k): float(v) for k, v in weights.items() if abs(v) > 1e-10},
+        "method": method,
+        "trades": trades or [],
+    }
+    return new

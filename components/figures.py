@@ -163,3 +163,111 @@ def heatmap_figure(matrix: pd.DataFrame, theme: str | None, *, zmin: float = -1,
     fig.update_layout(hovermode="closest")
     fig.update_yaxes(autorange="reversed")
     return fig
+
+
+_COLOURS = {"pos": "#198754", "neg": "#dc3545", "accent": "#0d6efd", "muted": "#6c757d"}
+
+
+def bar_figure(data: pd.Series | pd.DataFrame, theme: str | None, *, yformat: str | None = None,
+               ytitle: str | None = None, horizontal: bool = False, sign_colours: bool = False,
+               barmode: str = "group", title: str | None = None) -> go.Figure:
+    """Bars for a Series (one colour, or green/red by sign) or a DataFrame (one trace per column)."""
+    frame = data.to_frame() if isinstance(data, pd.Series) else data
+    fig = go.Figure()
+    fmt = yformat or ".3f"
+    for col in frame.columns:
+        values = frame[col]
+        colour = ([_COLOURS["pos"] if v >= 0 else _COLOURS["neg"] for v in values]
+                  if sign_colours and len(frame.columns) == 1 else None)
+        cats, vals = list(map(str, frame.index)), values.to_numpy()
+        fig.add_trace(go.Bar(
+            x=vals if horizontal else cats, y=cats if horizontal else vals, name=str(col),
+            orientation="h" if horizontal else "v", marker_color=colour,
+            hovertemplate="%{" + ("y" if horizontal else "x") + "}: %{" + ("x" if horizontal else "y")
+            + ":" + fmt + "}<extra>" + str(col) + "</extra>",
+        ))
+    base_layout(fig, theme, title=title, ytitle=None if horizontal else ytitle)
+    fig.update_layout(barmode=barmode, hovermode="closest", showlegend=len(frame.columns) > 1)
+    if yformat:
+        (fig.update_xaxes if horizontal else fig.update_yaxes)(tickformat=yformat)
+    if horizontal:
+        fig.update_yaxes(autorange="reversed", tickformat=None)
+    return fig
+
+
+def distribution_figure(returns: pd.Series, theme: str | None, *, markers: dict[str, float] | None = None,
+                        nbins: int = 80, xtitle: str = "Return") -> go.Figure:
+    """Histogram of returns with vertical lines at ``markers`` (label -> return)."""
+    fig = go.Figure(go.Histogram(x=returns.to_numpy(), nbinsx=nbins, name="returns",
+                                 marker_color=_COLOURS["accent"], opacity=0.75,
+                                 hovertemplate="%{x:.2%}: %{y} days<extra></extra>"))
+    styles = ["dash", "dot", "dashdot", "longdash"]
+    for i, (label, x) in enumerate((markers or {}).items()):
+        fig.add_vline(x=x, line_dash=styles[i % len(styles)], line_color=_COLOURS["neg"] if i % 2 == 0 else "#fd7e14",
+                      annotation_text=label, annotation_position="top left" if i % 2 == 0 else "top right")
+    base_layout(fig, theme, xtitle=xtitle, ytitle="Days")
+    fig.update_xaxes(tickformat=".1%")
+    fig.update_layout(hovermode="closest", showlegend=False, bargap=0.02)
+    return fig
+
+
+def area_figure(series: pd.Series, theme: str | None, *, yformat: str = ".0%", ytitle: str | None = None,
+                colour: str = _COLOURS["neg"]) -> go.Figure:
+    """A filled line to zero (underwater charts)."""
+    fig = go.Figure(go.Scatter(x=series.index, y=series.to_numpy(), fill="tozeroy", mode="lines",
+                               line={"color": colour, "width": 1}, name=str(series.name or ""),
+                               hovertemplate="%{y:" + yformat + "}<extra></extra>"))
+    base_layout(fig, theme, yformat=yformat, ytitle=ytitle)
+    fig.update_layout(showlegend=False)
+    return fig
+
+
+def fan_figure(percentiles: pd.DataFrame, theme: str | None, *, goal: float | None = None,
+               xtitle: str = "Years", ytitle: str = "Wealth") -> go.Figure:
+    """Fan chart: shaded bands between symmetric percentile columns (p5..p95), median line."""
+    cols = [c for c in percentiles.columns if c.startswith("p")]
+    ordered = sorted(cols, key=lambda c: float(c[1:]))
+    fig = go.Figure()
+    x = percentiles.index.to_numpy()
+    for k in range(len(ordered) // 2):
+        lo, hi = ordered[k], ordered[-1 - k]
+        fig.add_trace(go.Scatter(x=x, y=percentiles[hi], mode="lines", line={"width": 0}, showlegend=False,
+                                 hovertemplate=hi + ": %{y:,.0f}<extra></extra>"))
+        fig.add_trace(go.Scatter(x=x, y=percentiles[lo], mode="lines", line={"width": 0}, fill="tonexty",
+                                 fillcolor=f"rgba(13,110,253,{0.15 + 0.15 * k})", name=f"{lo}-{hi}",
+                                 hovertemplate=lo + ": %{y:,.0f}<extra></extra>"))
+    mid = ordered[len(ordered) // 2] if len(ordered) % 2 else None
+    if mid:
+        fig.add_trace(go.Scatter(x=x, y=percentiles[mid], mode="lines", name="median",
+                                 line={"color": _COLOURS["accent"], "width": 2.5}))
+    if goal:
+        fig.add_hline(y=goal, line_dash="dash", line_color=_COLOURS["pos"], annotation_text="goal")
+    base_layout(fig, theme, xtitle=xtitle, ytitle=ytitle)
+    fig.update_yaxes(tickformat=",.0f")
+    return fig
+
+
+def regime_figure(values: pd.Series, labels: pd.Series, theme: str | None, *, log_y: bool = True) -> go.Figure:
+    """A line (e.g. growth of 1) with the background shaded by regime label."""
+    palette = {"bull quiet": "rgba(25,135,84,0.18)", "bull volatile": "rgba(255,193,7,0.22)",
+               "bear quiet": "rgba(108,117,125,0.22)", "bear volatile": "rgba(220,53,69,0.22)",
+               "warm-up": "rgba(0,0,0,0)"}
+    fig = go.Figure(go.Scatter(x=values.index, y=values.to_numpy(), mode="lines", name=str(values.name or "value"),
+                               line={"color": _COLOURS["accent"], "width": 1.5}))
+    lab = labels.reindex(values.index).ffill().fillna("warm-up")
+    change = lab.ne(lab.shift()).cumsum()
+    for _, block in lab.groupby(change):
+        name = block.iloc[0]
+        if name == "warm-up":
+            continue
+        fig.add_vrect(x0=block.index[0], x1=block.index[-1], fillcolor=palette.get(name, "rgba(0,0,0,0.1)"),
+                      line_width=0, layer="below")
+    for name, colour in palette.items():
+        if name != "warm-up" and (lab == name).any():
+            fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=name,
+                                     marker={"size": 12, "color": colour.replace("0.18", "0.6").replace(
+                                         "0.22", "0.6"), "symbol": "square"}))
+    base_layout(fig, theme)
+    if log_y:
+        fig.update_yaxes(type="log")
+    return fig

@@ -61,3 +61,32 @@ def grid(id_: str, frame: pd.DataFrame | None = None, *, formats: dict[str, str]
         style={"height": f"{height}px", "width": "100%"},
         className="pd-grid",
     )
+
+
+#: Display label and format of the performance metrics finance_core reports.
+METRICS = {
+    "total_return": ("Total return", ".1%"), "cagr": ("Annual return (CAGR)", ".2%"),
+    "volatility": ("Volatility", ".2%"), "sharpe": ("Sharpe ratio", ".2f"), "sortino": ("Sortino ratio", ".2f"),
+    "downside_deviation": ("Downside deviation", ".2%"), "max_drawdown": ("Max drawdown", ".1%"),
+    "calmar": ("Calmar ratio", ".2f"), "omega": ("Omega ratio", ".2f"), "ulcer_index": ("Ulcer index", ".3f"),
+    "skew": ("Skew", ".2f"), "kurtosis": ("Excess kurtosis", ".2f"), "var_95": ("VaR 95% (1 day)", ".2%"),
+    "cvar_95": ("CVaR 95% (1 day)", ".2%"), "hit_rate": ("Hit rate (up days)", ".1%"),
+    "best_day": ("Best day", ".2%"), "worst_day": ("Worst day", ".2%"), "observations": ("Days", ",.0f"),
+    "beta": ("Beta", ".2f"), "alpha": ("Alpha (annual)", ".2%"), "correlation": ("Correlation", ".2f"),
+    "tracking_error": ("Tracking error", ".2%"), "information_ratio": ("Information ratio", ".2f"),
+    "annual_turnover": ("Annual turnover", ".0%"), "total_costs": ("Total costs", ".2%"),
+}
+
+
+def metric_rows(columns: dict[str, pd.Series]) -> list[dict]:
+    """Rows ``{"metric": label, <column>: formatted value, ...}`` for metric tables."""
+    index = next(iter(columns.values())).index
+    rows = []
+    for key in index:
+        label, fmt = METRICS.get(key, (str(key).replace("_", " ").capitalize(), ".4g"))
+        row = {"metric": label}
+        for name, series in columns.items():
+            value = series.get(key)
+            row[name] = "" if value is None or pd.isna(value) else format(float(value), fmt)
+        rows.append(row)
+    return rows

@@ -1,18 +1,406 @@
-"""Risk desk (issue 5): placeholder until the desk lands."""
+"""Risk desk: VaR/CVaR, performance, decomposition, stress, VaR backtests, regimes, Monte Carlo.
+
+Each section has its own callback, so a slider recomputes only what depends on it.
+"""
+
+from __future__ import annotations
 
 import dash
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import ALL, Input, Output, State, callback, dcc, html
 
-from components.layout import coming_soon, page_header
+import workspace
+from components import ids
+from components.alerts import alert_area, error_alert, reports_errors
+from components.figures import (
+    area_figure,
+    bar_figure,
+    distribution_figure,
+    empty_figure,
+    fan_figure,
+    graph,
+    graph_id,
+    heatmap_figure,
+    line_figure,
+    regime_figure,
+)
+from components.jobs import JobIds, job_panel
+from components.layout import kpi_card, kpi_row, page_header
+from components.tables import grid, metric_rows, records
+from finance_core import estimators, risk, universe
+from finance_core.errors import FinanceError
 
 dash.register_page(__name__, path="/risk", name="Risk", title="Risk - Portfolio Desk", order=3)
 
+P = "risk"
+LEVEL, HORIZON, METHOD, VALUE = f"{P}-level", f"{P}-horizon", f"{P}-method", f"{P}-value"
+ALERTS, PORTFOLIO = f"{P}-alerts", f"{P}-portfolio"
+KPIS, VAR_KPIS = f"{P}-kpis", f"{P}-var-kpis"
+VAR_GRID, PERF_GRID, DD_GRID, STRESS_GRID, REGIME_GRID = (
+    f"{P}-var-grid", f"{P}-perf-grid", f"{P}-dd-grid", f"{P}-stress-grid", f"{P}-regime-grid")
+SHOCK_MARKET, SHOCK_SECTORS, SHOCK_SUMMARY, SHOCK_TYPE = (
+    f"{P}-shock-market", f"{P}-shock-sectors", f"{P}-shock-summary", f"{P}-shock-sector")
+BT_LEVEL, BT_WINDOW, BT_METHOD, BT_CARDS = f"{P}-bt-level", f"{P}-bt-window", f"{P}-bt-method", f"{P}-bt-cards"
+REGIME_RUN, REGIME_STATUS = f"{P}-regime-run", f"{P}-regime-status"
+MC_YEARS, MC_CONTRIB, MC_GOAL, MC_PATHS, MC_METHOD, MC_SUMMARY = (
+    f"{P}-mc-years", f"{P}-mc-contribution", f"{P}-mc-goal", f"{P}-mc-paths", f"{P}-mc-method", f"{P}-mc-summary")
+MC_JOB = JobIds(f"{P}-mc")
+G = {k: f"{P}-{k}" for k in ("distribution", "underwater", "rolling", "contrib", "sector", "tail", "corr",
+                             "stress", "shock", "backtest", "regimes", "fan")}
+METHOD_LABELS = {"historical": "Historical", "gaussian": "Gaussian", "cornish_fisher": "Cornish-Fisher",
+                 "monte_carlo": "Monte Carlo"}
+PCT_FORMAT = {"var": "pct2", "cvar": "pct2", "var_amount": "money", "cvar_amount": "money"}
+_NOT_RUN = empty_figure("Press the button above to compute this chart.")
 
-def layout(**_query):
-    return [
-        page_header("Risk", "VaR, drawdowns, risk decomposition, stress tests and projections."),
-        coming_soon("risk desk", [
-            "VaR and CVaR (historical, Gaussian, Cornish-Fisher, Monte Carlo)",
-            "Performance analytics, drawdowns and rolling statistics",
-            "Risk contributions, stress scenarios, VaR backtests, regimes and Monte Carlo projection",
-        ], "issue 5"),
-    ]
+
+def _slider(id_, lo, hi, step, value, marks, fmt=None):
+    return dcc.Slider(id=id_, min=lo, max=hi, step=step, value=value, marks=marks, updatemode="mouseup",
+                      tooltip={"placement": "bottom", "always_visible": False, **({"template": fmt} if fmt else {})})
+
+
+def _controls() -> dbc.Card:
+    level_marks = {0.9: "90%", 0.95: "95%", 0.975: "97.5%", 0.99: "99%"}
+    return dbc.Card(dbc.CardBody(dbc.Row([
+        dbc.Col([dbc.Label("Confidence"), _slider(LEVEL, 0.9, 0.995, 0.005, 0.95, level_marks)], md=4),
+        dbc.Col([dbc.Label("Horizon (days)"), _slider(HORIZON, 1, 20, 1, 1, {1: "1", 5: "5", 10: "10", 20: "20"})],
+                md=3),
+        dbc.Col([dbc.Label("Method"), dcc.Dropdown(
+            id=METHOD, options=[{"label": v, "value": k} for k, v in METHOD_LABELS.items()], value="historical",
+            clearable=False)], md=3),
+        dbc.Col([dbc.Label("Portfolio value"), dbc.Input(id=VALUE, type="number", value=1_000_000, min=1,
+                                                          step=1000)], md=2),
+    ], className="g-3")), className="mb-3 no-print")
+
+
+def _section(title: str, *children, note: str | None = None) -> html.Section:
+    head = [html.H4(title, className="mt-4")]
+    if note:
+        head.append(html.P(note, className="text-body-secondary"))
+    return html.Section(head + list(children), className="pd-section")
+
+
+def layout(**_query) -> html.Div:
+    return html.Div([
+        page_header("Risk", "VaR and CVaR, performance, risk decomposition, stress tests, VaR backtests, "
+                            "regimes and Monte Carlo projection."),
+        html.Div(id=PORTFOLIO, className="mb-2"),
+        _controls(),
+        alert_area(ALERTS),
+        html.Div(id=KPIS),
+        _section(
+            "Value at risk",
+            html.Div(id=VAR_KPIS),
+            dbc.Row([
+                dbc.Col(graph(G["distribution"], title="Return distribution over the horizon"), lg=7),
+                dbc.Col([html.H6("VaR and CVaR by method"),
+                         grid(VAR_GRID, pd.DataFrame(columns=["method", "var", "cvar", "var_amount", "cvar_amount"]),
+                              formats=PCT_FORMAT, headers={"var": "VaR", "cvar": "CVaR", "var_amount": "VaR ($)",
+                                                           "cvar_amount": "CVaR ($)"}, height=260,
+                              csv_name="var-by-method")], lg=5),
+            ]),
+            graph(G["tail"], title="Contributions to VaR and CVaR by asset (Euler)"),
+        ),
+        _section(
+            "Performance",
+            dbc.Row([
+                dbc.Col([html.H6("Summary against the benchmark"),
+                         grid(PERF_GRID, pd.DataFrame(columns=["metric", "portfolio", "benchmark"]), height=420,
+                              csv_name="performance-summary")], lg=4),
+                dbc.Col([graph(G["underwater"], title="Underwater (drawdown from the running peak)", height=200),
+                         html.H6("Deepest drawdowns"),
+                         grid(DD_GRID, pd.DataFrame(columns=["peak", "trough", "recovery", "drawdown", "length"]),
+                              formats={"drawdown": "pct", "length": "int"}, height=200, csv_name="drawdowns")], lg=8),
+            ]),
+            graph(G["rolling"], title="Rolling 126-day volatility, Sharpe and beta"),
+        ),
+        _section(
+            "Risk decomposition",
+            dbc.Row([
+                dbc.Col(graph(G["contrib"], title="Contribution to volatility by asset"), lg=6),
+                dbc.Col(graph(G["sector"], title="Contribution to volatility by sector"), lg=6),
+            ]),
+            graph(G["corr"], title="Correlation (hierarchically clustered)", height=520),
+        ),
+        _section(
+            "Stress tests",
+            dbc.Row([
+                dbc.Col(graph(G["stress"], title="Historical scenarios replayed on current weights"), lg=6),
+                dbc.Col(grid(STRESS_GRID, pd.DataFrame(columns=["scenario", "start", "end", "portfolio_return",
+                                                                 "benchmark_return", "portfolio_loss"]),
+                             formats={"portfolio_return": "pct", "benchmark_return": "pct", "portfolio_loss": "money"},
+                             height=330, csv_name="stress-tests"), lg=6),
+            ]),
+            html.H5("Hypothetical shock", className="mt-3"),
+            html.P("Set a market move and sector moves; the other assets move by their conditional expectation "
+                   "under the covariance.", className="text-body-secondary"),
+            dbc.Row([
+                dbc.Col([dbc.Label("S&P 500 move"), _slider(SHOCK_MARKET, -0.4, 0.2, 0.01, 0.0,
+                                                            {-0.4: "-40%", -0.2: "-20%", 0: "0", 0.2: "+20%"})],
+                        md=4),
+                dbc.Col(html.Div(id=SHOCK_SECTORS), md=8),
+            ]),
+            html.Div(id=SHOCK_SUMMARY, className="fs-5 my-2"),
+            graph(G["shock"], title="P&L by asset under the shock"),
+            note="Windows from the bundled 1990-2022 history; assets without prices in a window are noted.",
+        ),
+        _section(
+            "VaR backtest",
+            dbc.Row([
+                dbc.Col([dbc.Label("Confidence"), dcc.Dropdown(id=BT_LEVEL, options=[
+                    {"label": f"{x:.1%}", "value": x} for x in (0.95, 0.975, 0.99)], value=0.99, clearable=False)],
+                    md=3),
+                dbc.Col([dbc.Label("Estimation window (days)"), dcc.Dropdown(id=BT_WINDOW, options=[
+                    {"label": str(x), "value": x} for x in (125, 250, 500)], value=250, clearable=False)], md=3),
+                dbc.Col([dbc.Label("Method"), dcc.Dropdown(id=BT_METHOD, options=[
+                    {"label": METHOD_LABELS[m], "value": m} for m in ("historical", "gaussian", "cornish_fisher")],
+                    value="historical", clearable=False)], md=3),
+            ], className="g-3 mb-2 no-print"),
+            html.Div(id=BT_CARDS),
+            graph(G["backtest"], title="Daily return against the one-day VaR forecast (exceptions marked)"),
+        ),
+        _section(
+            "Regimes",
+            dbc.Button("Detect regimes", id=REGIME_RUN, n_clicks=0, className="mb-2 no-print"),
+            html.Div(id=REGIME_STATUS, className="small text-body-secondary"),
+            graph(G["regimes"], _NOT_RUN, title="Portfolio growth shaded by regime"),
+            grid(REGIME_GRID, pd.DataFrame(columns=["regime", "days", "share", "annual_return", "volatility",
+                                                     "sharpe", "max_drawdown"]),
+                 formats={"days": "int", "share": "pct", "annual_return": "pct", "volatility": "pct",
+                          "sharpe": "ratio", "max_drawdown": "pct"}, height=220, csv_name="regimes"),
+            note="A Gaussian mixture on trailing 21-day return and volatility, refitted yearly on past data "
+                 "only (no look-ahead).",
+        ),
+        _section(
+            "Monte Carlo projection",
+            dbc.Row([
+                dbc.Col([dbc.Label("Years"), dbc.Input(id=MC_YEARS, type="number", value=20, min=1, max=60)], md=2),
+                dbc.Col([dbc.Label("Yearly contribution (negative: withdrawal)"),
+                         dbc.Input(id=MC_CONTRIB, type="number", value=0, step=1000)], md=3),
+                dbc.Col([dbc.Label("Goal"), dbc.Input(id=MC_GOAL, type="number", value=2_000_000, min=0)], md=2),
+                dbc.Col([dbc.Label("Paths"), dbc.Input(id=MC_PATHS, type="number", value=10_000, min=100,
+                                                       max=200_000, step=100)], md=2),
+                dbc.Col([dbc.Label("Returns"), dcc.Dropdown(id=MC_METHOD, options=[
+                    {"label": "Normal", "value": "normal"}, {"label": "Bootstrap history", "value": "bootstrap"}],
+                    value="normal", clearable=False)], md=3),
+            ], className="g-3 mb-2 no-print"),
+            job_panel(MC_JOB, "Run projection"),
+            html.Div(id=MC_SUMMARY, className="fs-5 my-2"),
+            graph(G["fan"], _NOT_RUN, title="Projected wealth (percentile bands)"),
+        ),
+    ])
+
+
+# --------------------------------------------------------------------------- context
+def _context(ws):
+    wd = workspace.resolve(ws)
+    port = workspace.portfolio(ws, wd)
+    return wd, port
+
+
+def _pct(x: float) -> str:
+    return "n/a" if pd.isna(x) else f"{x:.2%}"
+
+
+@callback(
+    Output(PORTFOLIO, "children"), Output(KPIS, "children"),
+    Output(PERF_GRID, "rowData"), Output(DD_GRID, "rowData"),
+    Output(graph_id(G["underwater"]), "figure"), Output(graph_id(G["rolling"]), "figure"),
+    Output(ALERTS, "children"),
+    Input(ids.WORKSPACE, "data"), State(ids.THEME, "data"),
+)
+@reports_errors(7)
+def performance(ws, theme):
+    wd, port = _context(ws)
+    rets = risk.portfolio_returns(wd.returns, port.weights)
+    bench = wd.benchmark_returns
+    summary = risk.performance_summary(rets, bench)
+    bench_summary = risk.performance_summary(bench)
+    table = metric_rows({"portfolio": summary, "benchmark": bench_summary.reindex(summary.index)})
+    dd = risk.drawdowns(rets)
+    rolling = risk.rolling_statistics(rets, bench)
+    badge = html.Div([dbc.Badge(port.label, color="info", className="me-2"),
+                      html.Span(f"against {wd.benchmark_name}, {wd.prices.index[0].date()} to "
+                                f"{wd.prices.index[-1].date()}")], id=f"{P}-portfolio-label")
+    kpis = kpi_row([
+        kpi_card("Annual return (CAGR)", _pct(summary["cagr"]), id_=f"{P}-kpi-cagr"),
+        kpi_card("Volatility", _pct(summary["volatility"]), id_=f"{P}-kpi-vol"),
+        kpi_card("Sharpe", f"{summary['sharpe']:.2f}", id_=f"{P}-kpi-sharpe"),
+        kpi_card("Max drawdown", _pct(summary["max_drawdown"]), id_=f"{P}-kpi-mdd"),
+    ])
+    return (badge, kpis, table, records(dd.table), area_figure(dd.underwater, theme),
+            line_figure(rolling, theme, yformat=".2f"), None)
+
+
+@callback(
+    Output(VAR_KPIS, "children"), Output(graph_id(G["distribution"]), "figure"), Output(VAR_GRID, "rowData"),
+    Output(graph_id(G["tail"]), "figure"), Output(ALERTS, "children", allow_duplicate=True),
+    Input(ids.WORKSPACE, "data"), Input(LEVEL, "value"), Input(HORIZON, "value"), Input(METHOD, "value"),
+    Input(VALUE, "value"), State(ids.THEME, "data"),
+    prevent_initial_call="initial_duplicate",
+)
+@reports_errors(5)
+def value_at_risk(ws, level, horizon, method, value, theme):
+    wd, port = _context(ws)
+    value = float(value) if value and value > 0 else 1_000_000.0
+    table = risk.var_table(wd.returns, level, int(horizon or 1), weights=port.weights, portfolio_value=value)
+    row = table.loc[method]
+    dist = risk.horizon_returns(wd.returns, int(horizon or 1), port.weights)
+    fig = distribution_figure(dist, theme, markers={f"VaR {level:.1%}": -row["var"], "CVaR": -row["cvar"]})
+    tail = pd.DataFrame({
+        "VaR": risk.tail_risk_contributions(wd.returns, port.weights, level, "var")["component"],
+        "CVaR": risk.tail_risk_contributions(wd.returns, port.weights, level, "cvar")["component"],
+    })
+    cards = kpi_row([
+        kpi_card(f"VaR {level:.1%}, {horizon}d ({METHOD_LABELS[method]})", _pct(row["var"]), id_=f"{P}-kpi-var"),
+        kpi_card("VaR in money", f"${row['var_amount']:,.0f}", id_=f"{P}-kpi-var-amount"),
+        kpi_card("CVaR", _pct(row["cvar"]), id_=f"{P}-kpi-cvar"),
+        kpi_card("CVaR in money", f"${row['cvar_amount']:,.0f}", id_=f"{P}-kpi-cvar-amount"),
+    ])
+    grid_rows = table.reset_index().assign(method=lambda f: f["method"].map(METHOD_LABELS))
+    return cards, fig, records(grid_rows), bar_figure(tail, theme, yformat=".2%"), None
+
+
+@callback(
+    Output(graph_id(G["contrib"]), "figure"), Output(graph_id(G["sector"]), "figure"),
+    Output(graph_id(G["corr"]), "figure"), Output(ALERTS, "children", allow_duplicate=True),
+    Input(ids.WORKSPACE, "data"), State(ids.THEME, "data"),
+    prevent_initial_call="initial_duplicate",
+)
+@reports_errors(4)
+def decomposition(ws, theme):
+    wd, port = _context(ws)
+    cov = estimators.covariance(wd.returns)
+    contrib = risk.risk_contributions(port.weights, cov)
+    by_sector = risk.aggregate_by_sector(contrib, wd.sectors)
+    corr = universe.clustered_correlation(wd.returns)
+    return (bar_figure(contrib["component"], theme, yformat=".2%"),
+            bar_figure(by_sector["component"], theme, yformat=".2%"),
+            heatmap_figure(corr.matrix, theme), None)
+
+
+@callback(
+    Output(graph_id(G["stress"]), "figure"), Output(STRESS_GRID, "rowData"), Output(SHOCK_SECTORS, "children"),
+    Output(ALERTS, "children", allow_duplicate=True),
+    Input(ids.WORKSPACE, "data"), Input(VALUE, "value"), State(ids.THEME, "data"),
+    prevent_initial_call="initial_duplicate",
+)
+@reports_errors(4)
+def stress(ws, value, theme):
+    wd, port = _context(ws)
+    source = workspace.source_prices(ws)
+    result = risk.stress_test(port.weights, prices=source.prices, benchmark=source.index,
+                              portfolio_value=float(value or 1_000_000))
+    table = result.reset_index() if "scenario" not in result.columns else result
+    bars = table.set_index("scenario")[["portfolio_return", "benchmark_return"]].rename(
+        columns={"portfolio_return": "Portfolio", "benchmark_return": wd.benchmark_name})
+    sliders = dbc.Row([
+        dbc.Col([dbc.Label(sector, className="small mb-0"),
+                 _slider({"type": SHOCK_TYPE, "sector": sector}, -0.4, 0.2, 0.01, 0.0, {-0.4: "-40%", 0: "0",
+                                                                                         0.2: "+20%"})], md=6)
+        for sector in sorted(wd.sectors.unique())
+    ], className="g-2")
+    return bar_figure(bars, theme, yformat=".0%"), records(table), sliders, None
+
+
+@callback(
+    Output(graph_id(G["shock"]), "figure"), Output(SHOCK_SUMMARY, "children"),
+    Input(SHOCK_MARKET, "value"), Input({"type": SHOCK_TYPE, "sector": ALL}, "value"),
+    State({"type": SHOCK_TYPE, "sector": ALL}, "id"), State(ids.WORKSPACE, "data"), State(VALUE, "value"),
+    State(ids.THEME, "data"),
+)
+@reports_errors(2, title="Shock not applied")
+def shock(market, sector_values, sector_ids, ws, value, theme):
+    wd, port = _context(ws)
+    shocks = {i["sector"]: v for i, v in zip(sector_ids, sector_values, strict=True) if v}
+    result = risk_shock(wd, port.weights, market or 0.0, shocks, float(value or 1_000_000))
+    summary = html.Span([f"Portfolio: {result.portfolio_return:+.2%} ",
+                         html.Strong(f"(${result.portfolio_pnl:+,.0f})")], id=f"{P}-shock-total")
+    return bar_figure(result.pnl["pnl"], theme, yformat=",.0f", sign_colours=True), summary
+
+
+def risk_shock(wd, weights, market: float, sector_shocks: dict, value: float):
+    """Shock the S&P 500 (as an extra asset in the covariance) and sectors, propagate to all assets."""
+    bench = wd.benchmark.name or "S&P 500"
+    frame = wd.returns.join(wd.benchmark_returns.rename(bench))
+    cov = estimators.covariance(frame)
+    sectors = pd.concat([wd.sectors, pd.Series({bench: "Index"})])
+    shocks = dict(sector_shocks)
+    if market:
+        shocks[bench] = market
+    result = risk.hypothetical_shock(weights.reindex(frame.columns).fillna(0.0), cov, shocks, sectors,
+                                     portfolio_value=value)
+    pnl = result.pnl.drop(index=bench, errors="ignore")
+    return type(result)(pnl=pnl, portfolio_return=result.portfolio_return, portfolio_pnl=result.portfolio_pnl,
+                        factor_shocks=result.factor_shocks, notes=result.notes)
+
+
+@callback(
+    Output(BT_CARDS, "children"), Output(graph_id(G["backtest"]), "figure"),
+    Output(ALERTS, "children", allow_duplicate=True),
+    Input(ids.WORKSPACE, "data"), Input(BT_LEVEL, "value"), Input(BT_WINDOW, "value"), Input(BT_METHOD, "value"),
+    State(ids.THEME, "data"),
+    prevent_initial_call="initial_duplicate",
+)
+@reports_errors(3)
+def backtest(ws, level, window, method, theme):
+    wd, port = _context(ws)
+    bt = risk.var_backtest(wd.returns, int(window), float(level), method, weights=port.weights)
+    frame = bt.frame
+    fig = line_figure(pd.DataFrame({"return": frame["return"], "-VaR": -frame["var"]}), theme, yformat=".1%")
+    exc = frame[frame["exception"]]
+    fig.add_scatter(x=exc.index, y=exc["return"], mode="markers", name="exception",
+                    marker={"color": "#dc3545", "size": 7, "symbol": "x"})
+    colour = {"green": "success", "yellow": "warning", "red": "danger"}
+    cards = kpi_row([
+        kpi_card("Exceptions", f"{bt.exceptions} of {bt.observations}", id_=f"{P}-bt-exceptions",
+                 hint=f"expected {bt.expected_exceptions:.1f}"),
+        kpi_card("Kupiec (POF) p-value", f"{bt.kupiec.pvalue:.3f}", id_=f"{P}-bt-kupiec",
+                 hint="reject" if bt.kupiec.reject else "not rejected"),
+        kpi_card("Christoffersen independence p-value", f"{bt.independence.pvalue:.3f}", id_=f"{P}-bt-christoffersen",
+                 hint="reject" if bt.independence.reject else "not rejected"),
+        dbc.Card(dbc.CardBody([html.Div("Basel traffic light (last 250 days)", className="small"),
+                               html.Div(bt.zone_last_250.upper(), className="fs-4 fw-semibold",
+                                        id=f"{P}-bt-zone")]),
+                 color=colour.get(bt.zone_last_250, "secondary"), inverse=True, className="h-100"),
+    ])
+    return cards, fig, None
+
+
+@callback(
+    Output(graph_id(G["regimes"]), "figure"), Output(REGIME_GRID, "rowData"), Output(REGIME_STATUS, "children"),
+    Input(REGIME_RUN, "n_clicks"), State(ids.WORKSPACE, "data"), State(ids.THEME, "data"),
+    prevent_initial_call=True,
+)
+@reports_errors(3, title="Regimes not detected")
+def regimes(_clicks, ws, theme):
+    wd, port = _context(ws)
+    result = risk.detect_regimes(wd.returns, weights=port.weights)
+    growth = (1 + risk.portfolio_returns(wd.returns, port.weights)).cumprod().rename("growth of 1")
+    stats = result.stats.reset_index().rename(columns={result.stats.index.name or "index": "regime"})
+    status = f"Fitted {len(result.fit_dates)} times on expanding history."
+    return regime_figure(growth, result.labels, theme), records(stats), status
+
+
+@callback(
+    Output(graph_id(G["fan"]), "figure"), Output(MC_SUMMARY, "children"), Output(MC_JOB.status, "children"),
+    Input(MC_JOB.run, "n_clicks"),
+    State(MC_YEARS, "value"), State(MC_CONTRIB, "value"), State(MC_GOAL, "value"), State(MC_PATHS, "value"),
+    State(MC_METHOD, "value"), State(VALUE, "value"), State(ids.WORKSPACE, "data"), State(ids.THEME, "data"),
+    **MC_JOB.background(),
+)
+def monte_carlo(set_progress, _clicks, years, contribution, goal, paths, method, value, ws, theme):
+    report = MC_JOB.reporter(set_progress)
+    try:
+        wd, port = _context(ws)
+        result = risk.monte_carlo_paths(
+            float(value or 1_000_000), int(years or 20), returns=wd.returns, weights=port.weights, method=method,
+            contribution=float(contribution or 0), goal=float(goal) if goal else None, n_paths=int(paths or 10_000),
+            progress=lambda done, total: report(done / total, f"{done:,} of {total:,} paths"))
+    except (FinanceError, TypeError, ValueError) as err:
+        return dash.no_update, dash.no_update, error_alert(err, title="Projection not run")
+    prob = "" if pd.isna(result.goal_probability) else f"Probability of reaching the goal: {result.goal_probability:.1%}. "
+    summary = html.Span(prob + f"Median final wealth ${result.percentiles['p50'].iloc[-1]:,.0f}; "
+                        f"probability of running out: {result.depletion_probability:.1%}.", id=f"{P}-mc-result")
+    return (fan_figure(result.percentiles, theme, goal=float(goal) if goal else None), summary,
+            html.Span(f"Projected {result.n_paths:,} paths.", className="text-success"))

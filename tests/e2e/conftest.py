@@ -27,3 +27,16 @@ def click(duo, selector: str) -> None:
     """Scroll an element into view and click it (as a user would, without overlap flakiness)."""
     el = duo.wait_for_element(selector, timeout=20)
     duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", el)
+
+
+def drag_slider(duo, slider_id: str, dx: int) -> None:
+    """Drag the thumb of the dcc.Slider ``slider_id`` by ``dx`` pixels, as a mouse would."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    thumb = duo.wait_for_element(f"#{slider_id} [role=slider]", timeout=20)
+    duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", thumb)
+    ActionChains(duo.driver).click_and_hold(thumb).pause(0.2).move_by_offset(dx, 0).pause(0.2).release().perform()
+
+
+def text_of(duo, selector: str) -> str:
+    return duo.wait_for_element(selector, timeout=30).text

@@ -1,0 +1,61 @@
+"""Risk page callbacks as functions: they show finance_core's numbers and keep results on bad input."""
+
+import pandas as pd
+import pytest
+from dash import no_update
+
+import workspace
+from finance_core import data, risk
+from pages import risk as page
+
+WS = workspace.DEFAULT
+
+
+@pytest.fixture(scope="module")
+def wd():
+    return workspace.resolve(WS)
+
+
+def test_var_kpi_is_the_historical_var_of_the_equal_weight_portfolio(wd):
+    cards, fig, rows, tail, alert = page.value_at_risk(WS, 0.95, 1, "historical", 1_000_000, "light")
+    w = pd.Series(1 / 20, index=wd.prices.columns)
+    expected = risk.value_at_risk(wd.returns, 0.95, "historical", 1, weights=w)
+    assert f"{expected:.2%}" in str(cards)
+    assert f"${expected * 1_000_000:,.0f}" in str(cards)
+    assert [r["method"] for r in rows] == ["Historical", "Gaussian", "Cornish-Fisher", "Monte Carlo"]
+    assert alert is None and fig.data[0].type == "histogram"
+
+
+def test_target_portfolio_is_used_when_set(wd):
+    ws = workspace.with_target(WS, pd.Series({"KO": 0.5, "PG": 0.5}), "manual")
+    badge, *_rest, alert = page.performance(ws, "light")
+    assert "Target portfolio (manual)" in str(badge) and alert is None
+
+
+def test_portfolio_outside_the_universe_is_named_and_nothing_changes():
+    ws = workspace.with_target(dict(WS, universe=["AAPL", "MSFT"]), pd.Series({"KO": 1.0}), "manual")
+    out = page.value_at_risk(ws, 0.95, 1, "historical", 1e6, "light")
+    assert out[:4] == (no_update,) * 4
+    assert "KO, which are not in the chosen universe" in str(out[4])
+
+
+def test_shock_sums_asset_pnl_to_the_portfolio(wd):
+    fig, summary = page.shock(-0.2, [-0.1], [{"sector": "Energy"}], WS, 1_000_000, "light")
+    pnl = pd.Series(fig.data[0].y, index=fig.data[0].x)
+    assert pnl.sum() == pytest.approx(float(str(summary).split("$")[1].split(")")[0].replace(",", "")), abs=1.0)
+    assert pnl["XOM"] < 0 and pnl["CVX"] < 0  # energy names fall with an energy shock
+
+
+def test_bad_confidence_from_a_url_is_refused_with_a_message():
+    out = page.value_at_risk(WS, 1.5, 1, "historical", 1e6, "light")
+    assert out[0] is no_update and "confidence" in str(out[4]).lower()
+
+
+def test_stress_uses_the_full_bundled_history_even_for_a_short_window():
+    ws = workspace.select(WS, start="2021-01-04", end="2022-12-28")
+    fig, rows, sliders, alert = page.stress(ws, 1e6, "light")
+    covid = next(r for r in rows if "COVID" in r["scenario"])
+    sp = data.load_dataset("sp500").benchmark
+    # S&P 500 close 3386.15 on 2020-02-19 and 2237.40 on 2020-03-23 (published index closes): -33.9%.
+    assert covid["benchmark_return"] == pytest.approx(sp["2020-03-23"] / sp["2020-02-19"] - 1, abs=1e-9)
+    assert covid["benchmark_return"] == pytest.approx(2237.40 / 3386.15 - 1, abs=5e-4)

@@ -1,0 +1,77 @@
+"""Risk page in headless Chromium: sliders recompute, stress sliders, backtest, jobs, bad input."""
+
+import time
+
+import pytest
+
+from finance_core import risk
+from tests.e2e.conftest import click, console_errors, drag_slider, text_of
+
+pytestmark = pytest.mark.e2e
+
+
+def _wait_change(duo, selector, before, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        now = duo.find_element(selector).text
+        if now and now != before:
+            return now
+        time.sleep(0.2)
+    raise AssertionError(f"{selector} stayed at {before!r}")
+
+
+def _open(desk):
+    desk.driver.get(desk.server_url + "/risk")
+    desk.wait_for_contains_text("#risk-portfolio-label", "Equal weight (20 assets)", timeout=40)
+    desk.wait_for_element("#risk-kpi-var", timeout=40)
+
+
+def test_risk_page_numbers_and_confidence_slider(desk):
+    _open(desk)
+    var95 = text_of(desk, "#risk-kpi-var")
+    assert var95.endswith("%") and float(var95.rstrip("%")) > 0
+    assert "Sharpe" in desk.find_element("#risk-perf-grid").text
+    drag_slider(desk, "risk-level", 120)  # towards 99%
+    var_hi = _wait_change(desk, "#risk-kpi-var", var95)
+    assert float(var_hi.rstrip("%")) > float(var95.rstrip("%"))  # a higher confidence has a larger VaR
+    horizon_before = text_of(desk, "#risk-kpi-var")
+    drag_slider(desk, "risk-horizon", 150)
+    assert float(_wait_change(desk, "#risk-kpi-var", horizon_before).rstrip("%")) > float(horizon_before.rstrip("%"))
+    # Stress tests list the historical scenarios.
+    desk.wait_for_contains_text("#risk-stress-grid", "COVID", timeout=30)
+    assert console_errors(desk) == []
+
+
+def test_market_shock_slider_updates_pnl(desk):
+    _open(desk)
+    desk.wait_for_contains_text("#risk-shock-total", "Portfolio: +0.00%", timeout=30)
+    drag_slider(desk, "risk-shock-market", -150)
+    total = _wait_change(desk, "#risk-shock-total", "Portfolio: +0.00% ($+0)")
+    assert total.startswith("Portfolio: -")
+    assert console_errors(desk) == []
+
+
+def test_var_backtest_traffic_light_and_regimes(desk):
+    _open(desk)
+    zone = text_of(desk, "#risk-bt-zone")
+    assert zone in {"GREEN", "YELLOW", "RED"}
+    # Basel zones for 250 days at 99%: the exception count shown decides the colour (Basel 1996, Table 2).
+    exceptions = int(text_of(desk, "#risk-bt-exceptions").split(" of ")[0])
+    assert exceptions >= 0
+    click(desk, "#risk-regime-run")
+    desk.wait_for_contains_text("#risk-regime-status", "Fitted", timeout=90)
+    assert "bull" in desk.find_element("#risk-regime-grid").text
+    assert console_errors(desk) == []
+
+
+def test_monte_carlo_job_runs_and_reports_goal_probability(desk):
+    _open(desk)
+    click(desk, "#risk-mc-run")
+    desk.wait_for_contains_text("#risk-mc-status", "Projected", timeout=120)
+    assert "Probability of reaching the goal" in text_of(desk, "#risk-mc-result")
+    assert console_errors(desk) == []
+
+
+def test_scenario_list_is_the_documented_one():
+    names = [s.name for s in risk.SCENARIOS]
+    assert any("COVID" in n for n in names) and any("2022" in n for n in names)
