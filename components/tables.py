@@ -47,7 +47,7 @@ def records(frame: pd.DataFrame) -> list[dict]:
 
 def grid(id_: str, frame: pd.DataFrame | None = None, *, formats: dict[str, str] | None = None,
          headers: dict[str, str] | None = None, pinned: str | None = None, height: int = 420,
-         csv_name: str | None = None, **grid_options) -> dag.AgGrid:
+         csv_name: str | None = None, editable: bool = False, **grid_options) -> dag.AgGrid:
     """A sortable, filterable, resizable grid; ``csv_name`` names its CSV export."""
     frame = frame if frame is not None else pd.DataFrame()
     options = {"animateRows": False, "domLayout": "normal", **grid_options}
@@ -55,7 +55,8 @@ def grid(id_: str, frame: pd.DataFrame | None = None, *, formats: dict[str, str]
         id=id_,
         rowData=records(frame),
         columnDefs=column_defs(frame, formats, headers, pinned),
-        defaultColDef={"sortable": True, "filter": True, "resizable": True, "flex": 1, "minWidth": 90},
+        defaultColDef={"sortable": True, "filter": True, "resizable": True, "flex": 1, "minWidth": 90,
+                       "editable": editable},
         dashGridOptions=options,
         csvExportParams={"fileName": f"{csv_name or id_}.csv"},
         style={"height": f"{height}px", "width": "100%"},

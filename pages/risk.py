@@ -8,7 +8,7 @@ from __future__ import annotations
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import ALL, Input, Output, State, callback, dcc, html
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html
 
 import workspace
 from components import ids
@@ -28,8 +28,9 @@ from components.figures import (
 from components.jobs import JobIds, job_panel
 from components.layout import kpi_card, kpi_row, page_header
 from components.tables import grid, metric_rows, records
+from components.urlstate import UrlState
 from finance_core import estimators, risk, universe
-from finance_core.errors import FinanceError
+from finance_core.errors import DataError, FinanceError
 
 dash.register_page(__name__, path="/risk", name="Risk", title="Risk - Portfolio Desk", order=3)
 
@@ -41,17 +42,28 @@ VAR_GRID, PERF_GRID, DD_GRID, STRESS_GRID, REGIME_GRID = (
     f"{P}-var-grid", f"{P}-perf-grid", f"{P}-dd-grid", f"{P}-stress-grid", f"{P}-regime-grid")
 SHOCK_MARKET, SHOCK_SECTORS, SHOCK_SUMMARY, SHOCK_TYPE = (
     f"{P}-shock-market", f"{P}-shock-sectors", f"{P}-shock-summary", f"{P}-shock-sector")
+SCEN_GRID, SCEN_ADD, SCEN_DEL, SCEN_RESET = (f"{P}-scenarios", f"{P}-scenario-add", f"{P}-scenario-remove",
+                                             f"{P}-scenario-reset")
+SCENARIO_ROWS = [{"name": s.name, "start": s.start, "end": s.end, "description": s.description}
+                 for s in risk.SCENARIOS]
 BT_LEVEL, BT_WINDOW, BT_METHOD, BT_CARDS = f"{P}-bt-level", f"{P}-bt-window", f"{P}-bt-method", f"{P}-bt-cards"
 REGIME_RUN, REGIME_STATUS = f"{P}-regime-run", f"{P}-regime-status"
 MC_YEARS, MC_CONTRIB, MC_GOAL, MC_PATHS, MC_METHOD, MC_SUMMARY = (
     f"{P}-mc-years", f"{P}-mc-contribution", f"{P}-mc-goal", f"{P}-mc-paths", f"{P}-mc-method", f"{P}-mc-summary")
 MC_JOB = JobIds(f"{P}-mc")
 G = {k: f"{P}-{k}" for k in ("distribution", "underwater", "rolling", "contrib", "sector", "tail", "corr",
-                             "stress", "shock", "backtest", "regimes", "fan")}
+                             "tail_sector", "stress", "shock", "backtest", "regimes", "fan")}
 METHOD_LABELS = {"historical": "Historical", "gaussian": "Gaussian", "cornish_fisher": "Cornish-Fisher",
-                 "monte_carlo": "Monte Carlo"}
+                 "monte_carlo": "Monte Carlo (normal)", "monte_carlo_bootstrap": "Monte Carlo (bootstrap)"}
 PCT_FORMAT = {"var": "pct2", "cvar": "pct2", "var_amount": "money", "cvar_amount": "money"}
 _NOT_RUN = empty_figure("Press the button above to compute this chart.")
+URL = UrlState(P, {
+    "level": (LEVEL, "value", float, 0.95),
+    "horizon": (HORIZON, "value", int, 1),
+    "method": (METHOD, "value", str, "historical"),
+    "value": (VALUE, "value", float, 1_000_000),
+}, bounds={"level": (0.9, 0.995), "horizon": (1, 20), "value": (1, 1e13)})
+URL.register()
 
 
 def _slider(id_, lo, hi, step, value, marks, fmt=None):
@@ -59,17 +71,17 @@ def _slider(id_, lo, hi, step, value, marks, fmt=None):
                       tooltip={"placement": "bottom", "always_visible": False, **({"template": fmt} if fmt else {})})
 
 
-def _controls() -> dbc.Card:
+def _controls(v: dict) -> dbc.Card:
     level_marks = {0.9: "90%", 0.95: "95%", 0.975: "97.5%", 0.99: "99%"}
     return dbc.Card(dbc.CardBody(dbc.Row([
-        dbc.Col([dbc.Label("Confidence"), _slider(LEVEL, 0.9, 0.995, 0.005, 0.95, level_marks)], md=4),
-        dbc.Col([dbc.Label("Horizon (days)"), _slider(HORIZON, 1, 20, 1, 1, {1: "1", 5: "5", 10: "10", 20: "20"})],
-                md=3),
+        dbc.Col([dbc.Label("Confidence"), _slider(LEVEL, 0.9, 0.995, 0.005, v["level"], level_marks)], md=4),
+        dbc.Col([dbc.Label("Horizon (days)"),
+                 _slider(HORIZON, 1, 20, 1, v["horizon"], {1: "1", 5: "5", 10: "10", 20: "20"})], md=3),
         dbc.Col([dbc.Label("Method"), dcc.Dropdown(
-            id=METHOD, options=[{"label": v, "value": k} for k, v in METHOD_LABELS.items()], value="historical",
+            id=METHOD, options=[{"label": v, "value": k} for k, v in METHOD_LABELS.items()], value=v["method"],
             clearable=False)], md=3),
-        dbc.Col([dbc.Label("Portfolio value"), dbc.Input(id=VALUE, type="number", value=1_000_000, min=1,
-                                                          step=1000)], md=2),
+        dbc.Col([dbc.Label("Portfolio value"), dbc.Input(id=VALUE, type="number", value=v["value"], step=1000)],
+                md=2),
     ], className="g-3")), className="mb-3 no-print")
 
 
@@ -80,13 +92,16 @@ def _section(title: str, *children, note: str | None = None) -> html.Section:
     return html.Section(head + list(children), className="pd-section")
 
 
-def layout(**_query) -> html.Div:
+def layout(**query) -> html.Div:
+    values, problems = URL.read(query)
     return html.Div([
+        URL.sink(),
         page_header("Risk", "VaR and CVaR, performance, risk decomposition, stress tests, VaR backtests, "
                             "regimes and Monte Carlo projection."),
         html.Div(id=PORTFOLIO, className="mb-2"),
-        _controls(),
+        _controls(values),
         alert_area(ALERTS),
+        html.Div([error_alert(p, title="Link adjusted") for p in problems], id=f"{P}-url-problems"),
         html.Div(id=KPIS),
         _section(
             "Value at risk",
@@ -99,7 +114,11 @@ def layout(**_query) -> html.Div:
                                                            "cvar_amount": "CVaR ($)"}, height=260,
                               csv_name="var-by-method")], lg=5),
             ]),
-            graph(G["tail"], title="Contributions to VaR and CVaR by asset (Euler)"),
+            dbc.Row([
+                dbc.Col(graph(G["tail"], title="Contributions to one-day VaR and CVaR by asset (Gaussian Euler)"),
+                        lg=8),
+                dbc.Col(graph(G["tail_sector"], title="... by sector"), lg=4),
+            ]),
         ),
         _section(
             "Performance",
@@ -124,6 +143,16 @@ def layout(**_query) -> html.Div:
         ),
         _section(
             "Stress tests",
+            html.H6("Scenarios (edit a cell, add or remove rows)"),
+            grid(SCEN_GRID, pd.DataFrame(SCENARIO_ROWS), height=250, csv_name="scenarios", editable=True,
+                 rowSelection={"mode": "multiRow"}),
+            html.Div([
+                dbc.Button("Add scenario", id=SCEN_ADD, size="sm", color="secondary", outline=True, n_clicks=0,
+                           className="me-2"),
+                dbc.Button("Remove selected", id=SCEN_DEL, size="sm", color="secondary", outline=True, n_clicks=0,
+                           className="me-2"),
+                dbc.Button("Reset to defaults", id=SCEN_RESET, size="sm", color="link", n_clicks=0),
+            ], className="my-2 no-print"),
             dbc.Row([
                 dbc.Col(graph(G["stress"], title="Historical scenarios replayed on current weights"), lg=6),
                 dbc.Col(grid(STRESS_GRID, pd.DataFrame(columns=["scenario", "start", "end", "portfolio_return",
@@ -198,6 +227,21 @@ def _context(ws):
     return wd, port
 
 
+def _var_table(returns, level, horizon, weights, value) -> pd.DataFrame:
+    """VaR/CVaR by every method, with Monte Carlo both from a normal and a bootstrap."""
+    table = risk.var_table(returns, level, horizon, weights=weights, portfolio_value=value)
+    boot = risk.var_table(returns, level, horizon, weights=weights, portfolio_value=value,
+                          methods=["monte_carlo"], simulation="bootstrap")
+    return pd.concat([table, boot.rename(index={"monte_carlo": "monte_carlo_bootstrap"})])
+
+
+def _money(value) -> float:
+    """The portfolio value typed by the user, refused unless positive."""
+    if value is None or value == "" or float(value) <= 0:
+        raise DataError("The portfolio value must be a positive amount (for example 1000000).", code="bad_value")
+    return float(value)
+
+
 def _pct(x: float) -> str:
     return "n/a" if pd.isna(x) else f"{x:.2%}"
 
@@ -234,23 +278,28 @@ def performance(ws, theme):
 
 @callback(
     Output(VAR_KPIS, "children"), Output(graph_id(G["distribution"]), "figure"), Output(VAR_GRID, "rowData"),
-    Output(graph_id(G["tail"]), "figure"), Output(ALERTS, "children", allow_duplicate=True),
+    Output(graph_id(G["tail"]), "figure"), Output(graph_id(G["tail_sector"]), "figure"),
+    Output(ALERTS, "children", allow_duplicate=True),
     Input(ids.WORKSPACE, "data"), Input(LEVEL, "value"), Input(HORIZON, "value"), Input(METHOD, "value"),
     Input(VALUE, "value"), State(ids.THEME, "data"),
     prevent_initial_call="initial_duplicate",
 )
-@reports_errors(5)
+@reports_errors(6)
 def value_at_risk(ws, level, horizon, method, value, theme):
     wd, port = _context(ws)
-    value = float(value) if value and value > 0 else 1_000_000.0
-    table = risk.var_table(wd.returns, level, int(horizon or 1), weights=port.weights, portfolio_value=value)
+    value = _money(value)
+    if method not in METHOD_LABELS:
+        raise DataError(f"Unknown VaR method {method!r}: choose one of {', '.join(METHOD_LABELS)}.",
+                        code="bad_method")
+    table = _var_table(wd.returns, level, int(horizon or 1), port.weights, value)
     row = table.loc[method]
     dist = risk.horizon_returns(wd.returns, int(horizon or 1), port.weights)
     fig = distribution_figure(dist, theme, markers={f"VaR {level:.1%}": -row["var"], "CVaR": -row["cvar"]})
-    tail = pd.DataFrame({
-        "VaR": risk.tail_risk_contributions(wd.returns, port.weights, level, "var")["component"],
-        "CVaR": risk.tail_risk_contributions(wd.returns, port.weights, level, "cvar")["component"],
-    })
+    parts = {name: risk.tail_risk_contributions(wd.returns, port.weights, level, name.lower())
+             for name in ("VaR", "CVaR")}
+    tail = pd.DataFrame({name: c["component"] for name, c in parts.items()})
+    tail_sector = pd.DataFrame({name: risk.aggregate_by_sector(c, wd.sectors)["component"]
+                                for name, c in parts.items()})
     cards = kpi_row([
         kpi_card(f"VaR {level:.1%}, {horizon}d ({METHOD_LABELS[method]})", _pct(row["var"]), id_=f"{P}-kpi-var"),
         kpi_card("VaR in money", f"${row['var_amount']:,.0f}", id_=f"{P}-kpi-var-amount"),
@@ -258,7 +307,8 @@ def value_at_risk(ws, level, horizon, method, value, theme):
         kpi_card("CVaR in money", f"${row['cvar_amount']:,.0f}", id_=f"{P}-kpi-cvar-amount"),
     ])
     grid_rows = table.reset_index().assign(method=lambda f: f["method"].map(METHOD_LABELS))
-    return cards, fig, records(grid_rows), bar_figure(tail, theme, yformat=".2%"), None
+    return (cards, fig, records(grid_rows), bar_figure(tail, theme, yformat=".2%"),
+            bar_figure(tail_sector, theme, yformat=".2%"), None)
 
 
 @callback(
@@ -282,15 +332,15 @@ def decomposition(ws, theme):
 @callback(
     Output(graph_id(G["stress"]), "figure"), Output(STRESS_GRID, "rowData"), Output(SHOCK_SECTORS, "children"),
     Output(ALERTS, "children", allow_duplicate=True),
-    Input(ids.WORKSPACE, "data"), Input(VALUE, "value"), State(ids.THEME, "data"),
+    Input(ids.WORKSPACE, "data"), Input(VALUE, "value"), Input(SCEN_GRID, "rowData"), State(ids.THEME, "data"),
     prevent_initial_call="initial_duplicate",
 )
-@reports_errors(4)
-def stress(ws, value, theme):
+@reports_errors(4, title="Stress test not run")
+def stress(ws, value, scenarios, theme):
     wd, port = _context(ws)
     source = workspace.source_prices(ws)
-    result = risk.stress_test(port.weights, prices=source.prices, benchmark=source.index,
-                              portfolio_value=float(value or 1_000_000))
+    result = risk.stress_test(port.weights, scenarios or None, prices=source.prices, benchmark=source.index,
+                              portfolio_value=_money(value))
     table = result.reset_index() if "scenario" not in result.columns else result
     bars = table.set_index("scenario")[["portfolio_return", "benchmark_return"]].rename(
         columns={"portfolio_return": "Portfolio", "benchmark_return": wd.benchmark_name})
@@ -313,7 +363,7 @@ def stress(ws, value, theme):
 def shock(market, sector_values, sector_ids, ws, value, theme):
     wd, port = _context(ws)
     shocks = {i["sector"]: v for i, v in zip(sector_ids, sector_values, strict=True) if v}
-    result = risk_shock(wd, port.weights, market or 0.0, shocks, float(value or 1_000_000))
+    result = risk_shock(wd, port.weights, market or 0.0, shocks, _money(value))
     summary = html.Span([f"Portfolio: {result.portfolio_return:+.2%} ",
                          html.Strong(f"(${result.portfolio_pnl:+,.0f})")], id=f"{P}-shock-total")
     return bar_figure(result.pnl["pnl"], theme, yformat=",.0f", sign_colours=True), summary
@@ -394,7 +444,7 @@ def monte_carlo(set_progress, _clicks, years, contribution, goal, paths, method,
     try:
         wd, port = _context(ws)
         result = risk.monte_carlo_paths(
-            float(value or 1_000_000), int(years or 20), returns=wd.returns, weights=port.weights, method=method,
+            _money(value), int(years or 20), returns=wd.returns, weights=port.weights, method=method,
             contribution=float(contribution or 0), goal=float(goal) if goal else None, n_paths=int(paths or 10_000),
             progress=lambda done, total: report(done / total, f"{done:,} of {total:,} paths"))
     except (FinanceError, TypeError, ValueError) as err:
@@ -404,3 +454,19 @@ def monte_carlo(set_progress, _clicks, years, contribution, goal, paths, method,
                         f"probability of running out: {result.depletion_probability:.1%}.", id=f"{P}-mc-result")
     return (fan_figure(result.percentiles, theme, goal=float(goal) if goal else None), summary,
             html.Span(f"Projected {result.n_paths:,} paths.", className="text-success"))
+
+
+@callback(
+    Output(SCEN_GRID, "rowData"),
+    Input(SCEN_ADD, "n_clicks"), Input(SCEN_DEL, "n_clicks"), Input(SCEN_RESET, "n_clicks"),
+    State(SCEN_GRID, "rowData"), State(SCEN_GRID, "selectedRows"),
+    prevent_initial_call=True,
+)
+def edit_scenarios(_add, _remove, _reset, rows, selected):
+    if ctx.triggered_id == SCEN_RESET:
+        return SCENARIO_ROWS
+    if ctx.triggered_id == SCEN_DEL:
+        chosen = [r["name"] for r in selected or []]
+        return [r for r in rows if r["name"] not in chosen]
+    return [*rows, {"name": f"Custom {len(rows) + 1}", "start": "2018-10-01", "end": "2018-12-24",
+                    "description": "Edit the name and dates"}]

@@ -45,6 +45,9 @@ def test_risk_page_numbers_and_confidence_slider(desk):
 def test_market_shock_slider_updates_pnl(desk):
     _open(desk)
     desk.wait_for_contains_text("#risk-shock-total", "Portfolio: +0.00%", timeout=30)
+    desk.wait_for_contains_text("#risk-stress-grid", "COVID", timeout=30)
+    desk.wait_for_element("#risk-shock-sectors [role=slider]", timeout=30)
+    time.sleep(1)
     drag_slider(desk, "risk-shock-market", -150)
     total = _wait_change(desk, "#risk-shock-total", "Portfolio: +0.00% ($+0)")
     assert total.startswith("Portfolio: -")
@@ -75,3 +78,18 @@ def test_monte_carlo_job_runs_and_reports_goal_probability(desk):
 def test_scenario_list_is_the_documented_one():
     names = [s.name for s in risk.SCENARIOS]
     assert any("COVID" in n for n in names) and any("2022" in n for n in names)
+
+
+def test_settings_travel_in_the_url(desk):
+    desk.driver.get(desk.server_url + "/risk?level=0.99&horizon=5&method=gaussian")
+    desk.wait_for_contains_text("#risk-var-kpis", "VaR 99.0%, 5d (Gaussian)", timeout=40)
+    drag_slider(desk, "risk-horizon", -300)  # back to 1 day
+    deadline = time.time() + 20
+    while time.time() < deadline and "horizon=1" not in desk.driver.current_url:
+        time.sleep(0.2)
+    assert "horizon=1" in desk.driver.current_url and "level=0.99" in desk.driver.current_url
+    # A link with a confidence outside the sensible range gets a message, not a traceback.
+    desk.driver.get(desk.server_url + "/risk?level=1.7")
+    desk.wait_for_contains_text("#risk-url-problems", "level=1.7 is outside the accepted range 0.9 to 0.995",
+                                timeout=40)
+    assert [e for e in console_errors(desk) if "favicon" not in e["message"]] == []
