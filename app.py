@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, Dash, Input, Output, State, clientside_callback, dcc, html
+from dash import ALL, Dash, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
 import workspace
 from components import ids
+from components.alerts import error_alert
+from components.export import MIME, figure_bytes, warm_up
+from components.figures import EXPORT_BROWSER, EXPORT_SERVER
 from components.theme import templates_json
 
 logging.basicConfig(level=os.environ.get("PORTFOLIO_DESK_LOG_LEVEL", "INFO"))
@@ -80,6 +84,8 @@ app.layout = html.Div(
         dcc.Store(id=ids.THEME, data="light"),
         dcc.Store(id=ids.FIGURE_TEMPLATES, data=templates_json()),
         dcc.Store(id="export-sink"),
+        dcc.Download(id=ids.EXPORT_DOWNLOAD),
+        html.Div(id=ids.EXPORT_ALERT, className="pd-export-alert no-print"),
         _navbar(),
         dbc.Container(dash.page_container, fluid=True, className="pd-main"),
         html.Footer(
@@ -136,9 +142,40 @@ clientside_callback(
     }
     """,
     Output("export-sink", "data"),
-    Input({"type": "pd-export", "name": ALL, "format": ALL}, "n_clicks"),
+    Input({"type": EXPORT_BROWSER, "name": ALL, "format": ALL}, "n_clicks"),
     prevent_initial_call=True,
 )
+
+
+@callback(
+    Output(ids.EXPORT_DOWNLOAD, "data"),
+    Output(ids.EXPORT_ALERT, "children"),
+    Input({"type": EXPORT_SERVER, "name": ALL, "format": ALL}, "n_clicks"),
+    State({"type": ids.GRAPH_TYPE, "name": ALL}, "figure"),
+    State({"type": ids.GRAPH_TYPE, "name": ALL}, "id"),
+    prevent_initial_call=True,
+)
+def export_figure(clicks, figures, graph_ids):
+    """Server-side export of one chart (kaleido for PNG/SVG/PDF, plotly for HTML)."""
+    trig = ctx.triggered_id
+    if not trig or not any(clicks):
+        return no_update, no_update
+    figure = next((f for f, i in zip(figures, graph_ids, strict=True) if i["name"] == trig["name"]), None)
+    if figure is None:
+        return no_update, error_alert(f"The chart {trig['name']!r} is not on this page any more.",
+                                      title="Export failed")
+    try:
+        payload = figure_bytes(figure, trig["format"])
+    except Exception as err:  # noqa: BLE001 - say what failed, never a traceback
+        logging.getLogger("portfolio_desk").exception("export failed")
+        return no_update, error_alert(f"{trig['format'].upper()} export failed ({type(err).__name__}: {err}). "
+                                      "Use the browser export (PNG/SVG) instead.", title="Export failed")
+    filename = f"portfolio-desk-{trig['name']}.{trig['format']}"
+    return dcc.send_bytes(payload, filename, type=MIME[trig["format"]]), None
+
+
+if os.environ.get("PORTFOLIO_DESK_EXPORT_WARM", "1") != "0":
+    threading.Thread(target=warm_up, name="kaleido-warm-up", daemon=True).start()
 
 
 def main() -> None:

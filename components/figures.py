@@ -45,16 +45,24 @@ def figure_config(name: str, *, fmt: str = "png") -> dict:
     }
 
 
+EXPORT_BROWSER = "pd-export"
+EXPORT_SERVER = "pd-export-server"
+
+
 def _export_menu(name: str) -> dbc.DropdownMenu:
-    items = [
-        dbc.DropdownMenuItem(
-            label,
-            id={"type": "pd-export", "name": name, "format": fmt},
-            n_clicks=0,
-            className="pd-export-item",
-        )
+    browser = [
+        dbc.DropdownMenuItem(label, id={"type": EXPORT_BROWSER, "name": name, "format": fmt}, n_clicks=0,
+                             className="pd-export-item")
         for label, fmt in (("PNG image", "png"), ("SVG vector", "svg"))
     ]
+    server = [
+        dbc.DropdownMenuItem(label, id={"type": EXPORT_SERVER, "name": name, "format": fmt}, n_clicks=0,
+                             className="pd-export-item")
+        for label, fmt in (("PNG (print quality)", "png"), ("SVG (server)", "svg"), ("PDF", "pdf"),
+                           ("Interactive HTML", "html"))
+    ]
+    items = [dbc.DropdownMenuItem("In the browser", header=True), *browser, dbc.DropdownMenuItem(divider=True),
+             dbc.DropdownMenuItem("Rendered on the server", header=True), *server]
     return dbc.DropdownMenu(
         items,
         label="Export",

@@ -11,3 +11,6 @@ FIGURE_TEMPLATES = "figure-templates-store"
 URL = "url"
 #: Pattern-matching type of every graph made by components.figures.graph().
 GRAPH_TYPE = "pd-graph"
+#: Server-side chart export: the download and where export errors show.
+EXPORT_DOWNLOAD = "export-download"
+EXPORT_ALERT = "export-alert"

@@ -10,3 +10,19 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 os.environ.setdefault("PORTFOLIO_DESK_CACHE", tempfile.mkdtemp(prefix="portfolio-desk-test-cache-"))
+
+os.environ.setdefault("PORTFOLIO_DESK_EXPORT_WARM", "0")  # tests start the export server when they need it
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Stop kaleido's export browser before pytest closes its log capture."""
+    try:
+        import logging
+
+        import kaleido
+
+        logging.getLogger("choreographer").setLevel(logging.CRITICAL)
+        logging.getLogger("kaleido").setLevel(logging.CRITICAL)
+        kaleido.stop_sync_server(silence_warnings=True)
+    except Exception:  # noqa: BLE001
+        pass

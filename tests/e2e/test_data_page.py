@@ -114,3 +114,33 @@ def test_no_request_leaves_the_machine(desk):
     assert outside == []
     sheets = desk.driver.execute_script("return [...document.styleSheets].map(s => s.href).filter(Boolean);")
     assert any("00_bootstrap.min.css" in s for s in sheets)
+
+
+def _wait_file(path: Path, timeout: float = 30) -> bytes:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if path.exists() and path.stat().st_size > 0:
+            time.sleep(0.3)
+            return path.read_bytes()
+        time.sleep(0.2)
+    raise AssertionError(f"{path.name} was not downloaded")
+
+
+def _export(desk, chart: str, item_text: str) -> None:
+    click(desk, f"#{chart}-chart .pd-export .dropdown-toggle")
+    items = desk.driver.find_elements(By.CSS_SELECTOR, f"#{chart}-chart .pd-export-item")
+    target = next(i for i in items if i.text.strip() == item_text)
+    desk.driver.execute_script("arguments[0].click();", target)
+
+
+def test_chart_export_menu_downloads_browser_and_server_files(desk):
+    _open(desk)
+    desk.wait_for_element("#data-prices-chart .main-svg", timeout=20)
+    folder = Path(desk.download_path)
+    _export(desk, "data-prices", "SVG vector")
+    assert b"<svg" in _wait_file(folder / "portfolio-desk-data-prices.svg")[:300]
+    _export(desk, "data-prices", "PDF")
+    assert _wait_file(folder / "portfolio-desk-data-prices.pdf", timeout=60).startswith(b"%PDF-")
+    _export(desk, "data-prices", "Interactive HTML")
+    assert b"plotly" in _wait_file(folder / "portfolio-desk-data-prices.html", timeout=30)
+    assert console_errors(desk) == []
