@@ -1,0 +1,633 @@
+"""The tax desk: lots, lot relief, wash sales, harvesting, tax-aware rebalancing, after-tax returns.
+
+This module is the public face of the tax computations (``from finance_core import
+tax``; ``tax.process_trades(...)``). Lot replay and the wash-sale rule live in
+:mod:`finance_core.wash_sales`, harvesting in :mod:`finance_core.harvest`, rates in
+:mod:`finance_core.tax_rates`; they are re-exported here. This module adds
+tax-aware rebalancing (lot-level sells through cvxpy), its trade-off curve,
+after-tax returns with the tax drag, and an asset location suggestion.
+US federal rules; rates are inputs with 2026 defaults.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cvxpy as cp
+import numpy as np
+import pandas as pd
+from scipy.optimize import linprog
+
+from .errors import DataError, InfeasibleError, SolverError
+from .harvest import HarvestPlan, harvest_candidates, harvest_trades, replacement_for
+from .tax_rates import (
+    FILING_STATUSES,
+    LONG_TERM_BRACKETS_2026,
+    NIIT_RATE,
+    NIIT_THRESHOLDS,
+    ORDINARY_BRACKETS_2026,
+    TaxRates,
+)
+from .wash_sales import (
+    LOT_METHODS,
+    WASH_WINDOW_DAYS,
+    TaxResult,
+    form_8949,
+    is_long_term,
+    lots_at_prices,
+    process_trades,
+)
+
+__all__ = [
+    # rates
+    "TaxRates",
+    "FILING_STATUSES",
+    "ORDINARY_BRACKETS_2026",
+    "LONG_TERM_BRACKETS_2026",
+    "NIIT_RATE",
+    "NIIT_THRESHOLDS",
+    # lots and wash sales
+    "LOT_METHODS",
+    "WASH_WINDOW_DAYS",
+    "TaxResult",
+    "process_trades",
+    "form_8949",
+    "lots_at_prices",
+    "is_long_term",
+    "sample_lots",
+    "sample_trades",
+    # harvesting
+    "harvest_candidates",
+    "harvest_trades",
+    "HarvestPlan",
+    "replacement_for",
+    # rebalancing
+    "RebalanceResult",
+    "tax_aware_rebalance",
+    "tax_tradeoff_curve",
+    # returns and location
+    "AfterTaxReturn",
+    "after_tax_return",
+    "AssetLocation",
+    "asset_location",
+]
+
+_DATA = Path(__file__).with_name("data")
+
+
+def sample_trades() -> pd.DataFrame:
+    """The bundled sample trade history (S&P 500 tickers, 2021-2022, priced from the bundled closes).
+
+    Contains a full wash sale, a partial wash sale, a replacement bought in an IRA
+    (loss disallowed for good) and ordinary gains; parsed by
+    :func:`finance_core.data.read_trades_csv`.
+    """
+    from .data import read_trades_csv
+
+    return read_trades_csv(_DATA / "sample_trades.csv")
+
+
+def sample_lots() -> pd.DataFrame:
+    """The bundled sample opening lots (taxable, IRA and Roth accounts), via ``read_lots_csv``."""
+    from .data import read_lots_csv
+
+    return read_lots_csv(_DATA / "sample_lots.csv")
+
+
+# --------------------------------------------------------------------------- rebalancing
+@dataclass(frozen=True)
+class RebalanceResult:
+    """A tax-aware rebalance.
+
+    ``trades``: lot-level sells (``lot_id``, ``account``, ``ticker``, ``side``,
+    ``shares``, ``price``, ``value``, ``gain``, ``tax``) and ticker-level buys;
+    ``weights``: per ticker ``current``, ``target``, ``after``; ``tracking_error``:
+    ex-ante ``sqrt((w - w*)' Sigma (w - w*))`` after trading (annualised when the
+    covariance is); ``tax``: tax paid on the sells (negative when losses are
+    harvested); ``realized_gain``; ``turnover`` (sells / portfolio value);
+    ``solver``: which solver answered.
+    """
+
+    trades: pd.DataFrame
+    weights: pd.DataFrame
+    tracking_error: float
+    tax: float
+    realized_gain: float
+    turnover: float
+    tax_weight: float
+    solver: str
+    solve_seconds: float = 0.0
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+class _RebalanceModel:
+    """The rebalancing problem compiled once with ``tax_weight`` as a cvxpy Parameter (DPP)."""
+
+    def __init__(self, lots, prices, target_weights, *, rates, cov, as_of, cash):
+        rates = rates or TaxRates()
+        valued = lots_at_prices(lots, prices, as_of)
+        target = pd.Series(target_weights, dtype=float)
+        if target.isna().any() or (target < -1e-12).any():
+            bad = target[target.isna() | (target < 0)].index[0]
+            raise DataError(f"Target weight of {bad} must be a number >= 0.", code="bad_weight")
+        if abs(target.sum() - 1.0) > 1e-6:
+            raise DataError(
+                f"Target weights sum to {target.sum():.4f}; they must sum to 1. Rescale them.",
+                code="bad_weight",
+            )
+        tickers = list(dict.fromkeys(list(target.index) + list(valued["ticker"])))
+        target = target.reindex(tickers).fillna(0.0)
+        self.tickers, self.valued, self.target = tickers, valued, target
+        mv = valued["market_value"].to_numpy(float)
+        pos = {t: i for i, t in enumerate(tickers)}
+        tix = valued["ticker"].map(pos).to_numpy(int)
+        v0 = np.bincount(tix, weights=mv, minlength=len(tickers))
+        total = float(v0.sum() + cash)
+        if total <= 0:
+            raise DataError("The portfolio has no value at these prices: nothing to rebalance.", code="empty")
+        self.total, self.v0, self.cash = total, v0, float(cash)
+        w0 = v0 / total
+        self.w0 = w0
+        taxable = (
+            valued["account_type"].to_numpy(object) == "taxable"
+            if "account_type" in valued.columns
+            else np.ones(len(valued), dtype=bool)
+        )
+        rate = np.where(
+            valued["term"].to_numpy(object) == "long", rates.long_term_total, rates.short_term_total
+        )
+        self.lot_tax = np.where(taxable, valued["unrealized_gain"].to_numpy(float) * rate, 0.0)
+        over = w0 > target.to_numpy() + 1e-12
+        under = ~over
+        sellable = over[tix]
+        # selection matrix lot -> ticker, scaled by market value
+        nl, nt = len(valued), len(tickers)
+        S = np.zeros((nt, nl))
+        S[tix, np.arange(nl)] = mv
+        if cov is None:
+            L = np.eye(nt)
+            self.te_units = "weight distance"
+        else:
+            C = pd.DataFrame(cov).reindex(index=tickers, columns=tickers)
+            if C.isna().any().any():
+                miss = [t for t in tickers if C.loc[t].isna().any()]
+                raise DataError(
+                    f"The covariance has no entry for {', '.join(miss[:5])}. Estimate it on all held and target tickers.",
+                    code="missing_cov",
+                )
+            C = C.to_numpy(float)
+            C = (C + C.T) / 2
+            vals, vecs = np.linalg.eigh(C)
+            L = vecs * np.sqrt(np.clip(vals, 0, None))  # C = L L'
+            self.te_units = "covariance units"
+        self.L = L
+        # all variables are O(1): x = fraction of each lot sold, b = weight bought of each ticker
+        x = cp.Variable(nl, nonneg=True)
+        b = cp.Variable(nt, nonneg=True)
+        lam = cp.Parameter(nonneg=True)
+        w = w0 - (S / total) @ x + b
+        diff = w - target.to_numpy()
+        cons = [x <= sellable.astype(float), cp.sum(b) == (mv / total) @ x + self.cash / total]
+        if under.sum() < nt:
+            cons.append(b[np.flatnonzero(~under)] == 0)
+        obj = cp.sum_squares(L.T @ diff) + lam * (self.lot_tax @ x) / total
+        self.problem = cp.Problem(cp.Minimize(obj), cons)
+        self.x, self.b, self.lam, self.S = x, b, lam, S
+        self.mv = mv
+
+    def solve(self, tax_weight: float) -> RebalanceResult:
+        if not np.isfinite(tax_weight) or tax_weight < 0:
+            raise DataError(f"tax_weight={tax_weight} must be zero or more.", code="bad_tax_weight")
+        self.lam.value = float(tax_weight)
+        errors = []
+        t0 = time.perf_counter()
+        used = None
+        for solver in ("CLARABEL", "OSQP", "SCS"):
+            try:
+                self.problem.solve(solver=solver)
+            except (cp.error.SolverError, ValueError, ArithmeticError) as err:
+                errors.append(f"{solver}: {err}")
+                continue
+            if self.problem.status in ("optimal", "optimal_inaccurate") and self.x.value is not None:
+                used = solver
+                break
+            if self.problem.status in ("infeasible", "infeasible_inaccurate"):
+                raise InfeasibleError(
+                    "No rebalance satisfies the constraints (sells only of overweight tickers, buys of "
+                    "underweight ones, fully invested). Check the target weights and the cash.",
+                    code="infeasible",
+                )
+            errors.append(f"{solver}: status {self.problem.status}")
+        if used is None:
+            raise SolverError(
+                "Every solver failed on the rebalance: " + "; ".join(errors), code="solver_error"
+            )
+        secs = time.perf_counter() - t0
+        x = np.clip(self.x.value, 0, 1)
+        x[x < 1e-6] = 0.0
+        x[x > 1 - 1e-6] = 1.0
+        b = np.clip(self.b.value, 0, None) * self.total
+        v = self.valued
+        sells = v.loc[x > 0].copy()
+        frac = x[x > 0]
+        trades = pd.DataFrame(
+            {
+                "lot_id": sells["lot_id"].to_numpy() if "lot_id" in sells.columns else sells.index.to_numpy(),
+                "account": sells["account"].to_numpy(),
+                "ticker": sells["ticker"].to_numpy(),
+                "side": "sell",
+                "shares": sells["shares"].to_numpy(float) * frac,
+                "price": sells["price"].to_numpy(float),
+                "value": sells["market_value"].to_numpy(float) * frac,
+                "gain": sells["unrealized_gain"].to_numpy(float) * frac,
+                "tax": self.lot_tax[x > 0] * frac,
+            }
+        )
+        px = v.groupby("ticker")["price"].first()
+        buys = [
+            {
+                "lot_id": None,
+                "account": None,
+                "ticker": t,
+                "side": "buy",
+                "shares": b[i] / px[t] if t in px.index else np.nan,
+                "price": px.get(t, np.nan),
+                "value": b[i],
+                "gain": 0.0,
+                "tax": 0.0,
+            }
+            for i, t in enumerate(self.tickers)
+            if b[i] > 1e-6 * self.total
+        ]
+        if buys:
+            trades = pd.concat([trades, pd.DataFrame(buys)], ignore_index=True)
+        after = (self.v0 - self.S @ x + b) / self.total
+        diff = after - self.target.to_numpy()
+        te = float(np.linalg.norm(self.L.T @ diff))
+        notes = []
+        if any(t not in px.index for t in (d["ticker"] for d in buys)):
+            notes.append("Some buys are of tickers not held: their share counts need a price.")
+        return RebalanceResult(
+            trades=trades,
+            weights=pd.DataFrame(
+                {"current": self.w0, "target": self.target.to_numpy(), "after": after},
+                index=pd.Index(self.tickers, name="ticker"),
+            ),
+            tracking_error=te,
+            tax=float(self.lot_tax @ x),
+            realized_gain=float(v["unrealized_gain"].to_numpy(float) @ x),
+            turnover=float(self.mv @ x / self.total),
+            tax_weight=float(tax_weight),
+            solver=used,
+            solve_seconds=secs,
+            notes=tuple(notes),
+        )
+
+
+def tax_aware_rebalance(
+    lots: pd.DataFrame,
+    prices,
+    target_weights: pd.Series,
+    *,
+    tax_weight: float = 1.0,
+    rates: TaxRates | None = None,
+    cov: pd.DataFrame | None = None,
+    as_of=None,
+    cash: float = 0.0,
+) -> RebalanceResult:
+    """Move toward target weights trading off tracking error against tax paid, lot by lot.
+
+    Solves, over the fraction ``x_l`` in [0, 1] of each lot sold and the money
+    ``b_t >= 0`` bought of each ticker,
+
+    ``minimise (w - w*)' Sigma (w - w*) + tax_weight * (sum_l x_l g_l tau_l) / V``
+
+    with ``w = (v0 - S x + b) / V`` the weights after trading, ``g_l`` the unrealised
+    gain of lot ``l``, ``tau_l`` its short- or long-term rate (0 in IRA/Roth
+    accounts), ``V`` the portfolio value and ``sum b = sum x mv + cash``. Sells are
+    restricted to overweight tickers and buys to underweight ones, so the rebalance
+    never buys what it sells (no wash sale of its own making). Losses count as
+    negative tax, so overweight losers are sold first. ``Sigma`` is ``cov`` (for an
+    annualised tracking error) or the identity (plain weight distance). This is the
+    tax-aware mean-variance formulation of Apelfeld, Fowler and Gordon (1996) and
+    the lot-level model of Moehle, Kochenderfer, Boyd and Ang (2021), "Tax-aware
+    portfolio construction via convex optimization".
+
+    Solved with cvxpy; Clarabel, then OSQP, then SCS on failure (``solver`` says
+    which answered).
+    """
+    model = _RebalanceModel(lots, prices, target_weights, rates=rates, cov=cov, as_of=as_of, cash=cash)
+    return model.solve(tax_weight)
+
+
+def tax_tradeoff_curve(
+    lots: pd.DataFrame,
+    prices,
+    target_weights: pd.Series,
+    *,
+    tax_weights=None,
+    rates: TaxRates | None = None,
+    cov: pd.DataFrame | None = None,
+    as_of=None,
+    cash: float = 0.0,
+) -> pd.DataFrame:
+    """Tax paid against tracking error for several tax weights (the problem is compiled once).
+
+    Returns one row per tax weight with ``tax_weight``, ``tax``, ``realized_gain``,
+    ``tracking_error``, ``turnover`` and ``solver``; default weights are 0 and
+    ``logspace(-4, 1, 12)``.
+    """
+    if tax_weights is None:
+        tax_weights = np.concatenate([[0.0], np.logspace(-4, 1, 12)])
+    model = _RebalanceModel(lots, prices, target_weights, rates=rates, cov=cov, as_of=as_of, cash=cash)
+    rows = []
+    for lam in tax_weights:
+        r = model.solve(float(lam))
+        rows.append(
+            {
+                "tax_weight": r.tax_weight,
+                "tax": r.tax,
+                "realized_gain": r.realized_gain,
+                "tracking_error": r.tracking_error,
+                "turnover": r.turnover,
+                "solver": r.solver,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# --------------------------------------------------------------------------- after-tax returns
+@dataclass(frozen=True)
+class AfterTaxReturn:
+    """Pre-tax and after-tax growth of a strategy.
+
+    ``pre_tax_return`` and ``after_tax_return``: annualised (CAGR, 252 periods a
+    year); ``tax_drag`` = pre - after; ``taxes``: tax paid each year as a fraction of
+    the initial investment (Series by year); ``wealth``: DataFrame of the pre-tax and
+    after-tax value of 1 invested, by date.
+    """
+
+    pre_tax_return: float
+    after_tax_return: float
+    tax_drag: float
+    taxes: pd.Series
+    wealth: pd.DataFrame
+
+
+def _net(st: float, lt: float) -> tuple[float, float]:
+    """Schedule D netting: a net loss of one term offsets a net gain of the other."""
+    if st < 0 < lt or lt < 0 < st:
+        total = st + lt
+        if total >= 0:
+            return (total, 0.0) if st > 0 else (0.0, total)
+        return (total, 0.0) if st < 0 else (0.0, total)
+    return st, lt
+
+
+def _cagr(wealth_end: float, n: int, periods_per_year: int) -> float:
+    years = n / periods_per_year
+    return float(wealth_end ** (1 / years) - 1) if years > 0 and wealth_end > 0 else float("nan")
+
+
+def after_tax_return(
+    returns: pd.Series,
+    *,
+    rates: TaxRates | None = None,
+    realized: TaxResult | pd.DataFrame | None = None,
+    portfolio_value: pd.Series | float | None = None,
+    realization_rate: float = 1.0,
+    term: str = "long",
+    liquidate: bool = False,
+    periods_per_year: int = 252,
+) -> AfterTaxReturn:
+    """Pre-tax vs after-tax return and the tax drag of a daily return series.
+
+    Two ways to know the taxable gains:
+
+    - ``realized`` given (a :class:`TaxResult` or its ``realized`` frame): the tax of
+      each calendar year is ``rates.tax(short, long)`` on that year's allowed gains
+      (net losses carried forward), paid at the last date of the year out of the
+      portfolio. ``portfolio_value`` (a Series of money values, or the initial value)
+      converts it to a fraction of the portfolio.
+    - otherwise a turnover model: each calendar year a fraction ``realization_rate``
+      of the year's gain of the after-tax portfolio is realised at the ``term``
+      rate, losses carried forward; ``liquidate=True`` also taxes the remaining
+      unrealised gain at the end.
+
+    With all gains realised every year at rate ``tau`` and a constant yearly return
+    ``r``, the after-tax return is ``r (1 - tau)`` (Jeffrey and Arnott 1993, "Is your
+    alpha big enough to cover its taxes?", Journal of Portfolio Management 19(3)).
+    """
+    rates = rates or TaxRates()
+    r = pd.Series(returns, dtype=float).dropna()
+    if len(r) < 2:
+        raise DataError("after_tax_return needs at least two returns.", code="short_history")
+    if not isinstance(r.index, pd.DatetimeIndex):
+        raise DataError(
+            "The returns need a date index (calendar years decide when tax is paid).", code="bad_index"
+        )
+    if (r <= -1).any():
+        raise DataError(
+            f"A return of {r.min():.2%} on {r.idxmin().date()} wipes out the portfolio.", code="bad_returns"
+        )
+    if term not in ("short", "long"):
+        raise DataError(f"term must be 'short' or 'long', not {term!r}.", code="bad_term")
+    pre = (1 + r).cumprod()
+    year = r.index.year
+    taxes = {}
+    after_vals = np.empty(len(r))
+    if realized is not None:
+        rz = realized.taxable_realized if isinstance(realized, TaxResult) else realized
+        rz = rz[rz.get("account_type", pd.Series("taxable", index=rz.index)) == "taxable"]
+        g = rz.assign(year=pd.to_datetime(rz["sold"]).dt.year)
+        by = g.pivot_table(index="year", columns="term", values="allowed_gain", aggfunc="sum").fillna(0.0)
+        if isinstance(portfolio_value, pd.Series):
+            pv = portfolio_value.reindex(r.index).ffill()
+            scale_money = None
+        else:
+            pv = None
+            scale_money = float(portfolio_value) if portfolio_value is not None else None
+            if scale_money is None:
+                raise DataError(
+                    "Give portfolio_value (the money value series, or the initial value) to turn realised "
+                    "gains into a fraction of the portfolio.",
+                    code="missing_value",
+                )
+        carry_s = carry_l = 0.0
+        a = 1.0
+        ends = pd.Series(np.arange(len(r)), index=r.index).groupby(year).max()
+        for i, (_d, ret) in enumerate(r.items()):
+            a *= 1 + ret
+            y = year[i]
+            if i == ends[y]:
+                st = float(by.loc[y, "short"]) if y in by.index and "short" in by.columns else 0.0
+                lt = float(by.loc[y, "long"]) if y in by.index and "long" in by.columns else 0.0
+                st, lt = _net(st + carry_s, lt + carry_l)
+                if st + lt < 0:  # net loss: carried forward with its character, no refund
+                    carry_s, carry_l, tax = min(st, 0.0), min(lt, 0.0), 0.0
+                else:
+                    carry_s = carry_l = 0.0
+                    tax = st * rates.short_term_total + lt * rates.long_term_total
+                money = pv.iloc[i] if pv is not None else scale_money * pre.iloc[i]
+                frac = tax / money if money > 0 else 0.0
+                taxes[y] = a * frac
+                a *= 1 - frac
+            after_vals[i] = a
+    else:
+        if not 0 <= realization_rate <= 1:
+            raise DataError("realization_rate must be between 0 and 1.", code="bad_rate")
+        tau = rates.rate(term)
+        a = 1.0
+        basis = 1.0
+        carry = 0.0
+        ends = pd.Series(np.arange(len(r)), index=r.index).groupby(year).max()
+        for i, ret in enumerate(r.to_numpy()):
+            a *= 1 + ret
+            y = year[i]
+            if i == ends[y]:
+                gain = (a - basis) * realization_rate + carry
+                if gain > 0:
+                    tax = gain * tau
+                    carry = 0.0
+                else:
+                    tax, carry = 0.0, gain
+                realised = (a - basis) * realization_rate
+                basis += realised  # realised gains are re-invested at the new price
+                taxes[y] = tax
+                a -= tax
+                basis -= tax
+            after_vals[i] = a
+        if liquidate and a > basis:
+            final_tax = (a - basis) * tau
+            after_vals[-1] = a - final_tax
+            taxes[year[-1]] = taxes.get(year[-1], 0.0) + final_tax
+    wealth = pd.DataFrame({"pre_tax": pre.to_numpy(), "after_tax": after_vals}, index=r.index)
+    pre_r = _cagr(float(pre.iloc[-1]), len(r), periods_per_year)
+    post_r = _cagr(float(after_vals[-1]), len(r), periods_per_year)
+    return AfterTaxReturn(
+        pre_tax_return=pre_r,
+        after_tax_return=post_r,
+        tax_drag=pre_r - post_r,
+        taxes=pd.Series(taxes, name="tax", dtype=float).rename_axis("year"),
+        wealth=wealth,
+    )
+
+
+# --------------------------------------------------------------------------- asset location
+@dataclass(frozen=True)
+class AssetLocation:
+    """Where each holding should sit.
+
+    ``allocation``: money per asset (rows) and account type (``taxable``,
+    ``tax_deferred``, ``tax_exempt``); ``after_tax_gain``: estimated yearly after-tax
+    gain of the suggestion; ``baseline_gain``: the same with every account holding
+    the overall mix pro rata; ``improvement`` = the difference; ``drag``: yearly tax
+    cost per dollar held in the taxable account, per asset.
+    """
+
+    allocation: pd.DataFrame
+    after_tax_gain: float
+    baseline_gain: float
+    improvement: float
+    drag: pd.Series
+
+
+def asset_location(
+    values: pd.Series,
+    expected_returns: pd.Series,
+    accounts: dict[str, float],
+    *,
+    yields: pd.Series | None = None,
+    qualified: pd.Series | None = None,
+    turnover: pd.Series | float = 0.1,
+    rates: TaxRates | None = None,
+) -> AssetLocation:
+    """Place a fixed overall allocation in taxable, tax-deferred and tax-exempt accounts.
+
+    A dollar of asset ``a`` in the taxable account loses each year
+    ``drag_a = y_a tau_y + (mu_a - y_a) turnover_a tau_LT`` to tax (``y`` the income
+    yield, taxed at the long-term rate when ``qualified``, else the ordinary rate;
+    ``mu`` the expected total return). Sheltered accounts have no yearly drag. The
+    linear programme (HiGHS via scipy)
+
+    ``maximise sum_a,k x_ak (mu_a - drag_a [k = taxable])``
+
+    subject to each asset's total and each account's size gives the suggestion;
+    ties between the two sheltered accounts go to the higher expected return in the
+    tax-exempt (Roth) account. Account sizes are taken as given in money (convert a
+    traditional IRA to after-tax money first if you want the after-tax-equivalent
+    view of Reichenstein, "Calculating after-tax asset allocation", 2007).
+
+    ``accounts``: ``{"taxable": ..., "tax_deferred": ..., "tax_exempt": ...}`` (money);
+    their sum must equal ``values.sum()``.
+    """
+    rates = rates or TaxRates()
+    vals = pd.Series(values, dtype=float)
+    mu = pd.Series(expected_returns, dtype=float).reindex(vals.index)
+    if mu.isna().any():
+        raise DataError(f"No expected return for {', '.join(mu[mu.isna()].index[:5])}.", code="missing_value")
+    if (vals < 0).any():
+        raise DataError("Holding values must be zero or more.", code="not_positive")
+    kinds = ("taxable", "tax_deferred", "tax_exempt")
+    bad = [k for k in accounts if k not in kinds]
+    if bad:
+        raise DataError(
+            f"Unknown account kind(s) {', '.join(bad)}: use {', '.join(kinds)}.", code="bad_account_type"
+        )
+    cap = np.array([float(accounts.get(k, 0.0)) for k in kinds])
+    if (cap < 0).any():
+        raise DataError("Account sizes must be zero or more.", code="not_positive")
+    if abs(cap.sum() - vals.sum()) > 1e-6 * max(vals.sum(), 1.0):
+        raise InfeasibleError(
+            f"The accounts hold {cap.sum():,.2f} in total but the holdings are worth {vals.sum():,.2f}: "
+            "make the account sizes add up to the portfolio value.",
+            code="infeasible",
+        )
+    y = pd.Series(yields, dtype=float).reindex(vals.index).fillna(0.0) if yields is not None else vals * 0.0
+    q = (
+        pd.Series(qualified).reindex(vals.index).fillna(False).astype(bool)
+        if qualified is not None
+        else pd.Series(False, index=vals.index)
+    )
+    to = (
+        pd.Series(turnover, index=vals.index, dtype=float)
+        if np.isscalar(turnover)
+        else pd.Series(turnover).reindex(vals.index).fillna(0.0)
+    )
+    tau_y = np.where(q, rates.long_term_total, rates.short_term_total)
+    drag = (
+        y.to_numpy() * tau_y
+        + np.maximum(mu.to_numpy() - y.to_numpy(), 0.0) * to.to_numpy() * rates.long_term_total
+    )
+    n = len(vals)
+    g = np.column_stack([mu.to_numpy() - drag, mu.to_numpy(), mu.to_numpy() * (1 + 1e-6)])
+    c = -g.ravel()  # x[a, k] flattened row-major
+    A_eq, b_eq = [], []
+    for a in range(n):
+        row = np.zeros(n * 3)
+        row[a * 3 : a * 3 + 3] = 1
+        A_eq.append(row)
+        b_eq.append(vals.iloc[a])
+    for k in range(3):
+        row = np.zeros(n * 3)
+        row[k::3] = 1
+        A_eq.append(row)
+        b_eq.append(cap[k])
+    res = linprog(c, A_eq=np.array(A_eq), b_eq=np.array(b_eq), bounds=(0, None), method="highs")
+    if res.status != 0:
+        raise SolverError(f"The asset location programme failed: {res.message}", code="solver_error")
+    x = res.x.reshape(n, 3)
+    x[np.abs(x) < 1e-9] = 0.0
+    alloc = pd.DataFrame(x, index=vals.index, columns=list(kinds))
+    gain = float((x * g[:, [0, 1, 1]]).sum())
+    share = cap / cap.sum() if cap.sum() > 0 else np.zeros(3)
+    base = float((np.outer(vals.to_numpy(), share) * g[:, [0, 1, 1]]).sum())
+    return AssetLocation(
+        allocation=alloc,
+        after_tax_gain=gain,
+        baseline_gain=base,
+        improvement=gain - base,
+        drag=pd.Series(drag, index=vals.index, name="drag"),
+    )
