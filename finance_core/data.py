@@ -156,8 +156,8 @@ _MAGIC = {
 def _file_label(source: Source, name: str | None) -> str:
     if name:
         return name
-    if isinstance(source, (str, os.PathLike)) and not isinstance(source, str) or (
-        isinstance(source, str) and "\n" not in source and len(source) < 4096
+    if isinstance(source, os.PathLike) or (
+        isinstance(source, str) and "\n" not in source and "," not in source and len(source) <= 1024
     ):
         return Path(str(source)).name
     return getattr(source, "name", None) or "the uploaded file"
@@ -166,8 +166,8 @@ def _file_label(source: Source, name: str | None) -> str:
 def _read_bytes(source: Source, label: str, max_bytes: int) -> bytes:
     if isinstance(source, bytes):
         raw = source
-    elif isinstance(source, str) and ("\n" in source or "," in source) and not Path(source).exists():
-        raw = source.encode("utf-8")
+    elif isinstance(source, str) and ("\n" in source or "," in source or len(source) > 1024):
+        raw = source.encode("utf-8")  # CSV text, not a path
     elif isinstance(source, (str, os.PathLike)):
         path = Path(source)
         if not path.exists():

@@ -1,6 +1,7 @@
 """Browser tests: dash_duo in headless Chromium against the real app."""
 
 import os
+import socket
 
 import pytest
 
@@ -14,7 +15,10 @@ def desk(dash_duo):
     from app import app
 
     dash_duo.driver.set_window_size(1400, 1000)
-    dash_duo.start_server(app)
+    with socket.socket() as sock:  # a free port, so parallel test runs never collide
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    dash_duo.start_server(app, port=port)
     yield dash_duo
 
 

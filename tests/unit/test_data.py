@@ -303,3 +303,10 @@ def test_trades_unknown_account_type():
 def test_bundled_prices_have_no_gaps_or_non_positive_values():
     ds = data.load_dataset("sp500")
     assert np.isfinite(ds.prices.to_numpy()).all() and (ds.prices.to_numpy() > 0).all()
+
+
+def test_csv_text_passed_as_a_long_string_is_read_not_taken_for_a_path():
+    text = "\n".join(_wide(400))  # far longer than any file name the OS accepts
+    assert data.read_prices_csv(text, name="inline.csv").shape == (400, 2)
+    with pytest.raises(DataError, match="no such file"):
+        data.read_prices_csv("missing-file.csv")
