@@ -24,6 +24,8 @@ from components.figures import EXPORT_BROWSER, EXPORT_SERVER
 from components.theme import templates_json
 
 logging.basicConfig(level=os.environ.get("PORTFOLIO_DESK_LOG_LEVEL", "INFO"))
+for _noisy in ("kaleido", "choreographer", "logistro"):  # the export browser's chatter
+    logging.getLogger(_noisy).setLevel(logging.WARNING)
 
 
 def _background_manager():

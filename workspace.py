@@ -423,13 +423,19 @@ def portfolio(ws: dict | None, wd: WorkspaceData | None = None) -> Portfolio:
     return Portfolio(weights, label, kind, value)
 
 
-def with_target(ws: dict | None, weights: pd.Series, method: str, trades: list[dict] | None = None) -> dict:
-    """The workspace with a new target portfolio (and its trade list) from the construction desk."""
+def with_target(ws: dict | None, weights: pd.Series, method: str, trades: list[dict] | None = None,
+                *, recipe: dict | None = None) -> dict:
+    """The workspace with a new target portfolio (and its trade list) from the construction desk.
+
+    ``recipe`` (a :class:`finance_core.recipes.Recipe` as query parameters) lets the
+    presentation view rebuild the target from a link.
+    """
     ws = _ws(ws)
     new = dict(ws)
     new["target"] = {
         "weights": {str(k): float(v) for k, v in weights.items() if abs(v) > 1e-10},
         "method": method,
         "trades": trades or [],
+        "recipe": dict(recipe) if recipe is not None else None,
     }
     return new

@@ -63,6 +63,17 @@ class DiscreteAllocation:
     solve_seconds: float = 0.0
     notes: tuple[str, ...] = field(default_factory=tuple)
 
+    def table(self, latest_prices: pd.Series) -> pd.DataFrame:
+        """One row per position: ticker, shares, price, value (shares x price) and realised weight."""
+        prices = latest_prices.reindex(self.shares.index).astype(float)
+        return pd.DataFrame({
+            "ticker": self.shares.index,
+            "shares": self.shares.to_numpy(),
+            "price": prices.to_numpy(),
+            "value": (self.shares * prices).to_numpy(),
+            "weight": self.weights.reindex(self.shares.index).to_numpy(),
+        })
+
 
 # --------------------------------------------------------------------------- helpers
 def _as_series(obj, name: str) -> pd.Series:

@@ -1,19 +1,476 @@
-"""Portfolio construction desk (issue 3): placeholder until the desk lands."""
+"""Construction desk: estimators, optimisers under constraints, frontier, comparison, backtest, trades.
+
+The frontier depends only on the estimators and constraints, so moving a slider
+(risk aversion, target, Kelly fraction) re-solves one portfolio and moves the
+chosen point on the frontier in the browser, without recomputing the frontier.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
 
 import dash
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 
-from components.layout import coming_soon, page_header
+import workspace
+from components import ids
+from components.alerts import alert_area, error_alert, notes_alert, reports_errors
+from components.construct_figures import dendrogram_figure, frontier_figure, prior_posterior_figure
+from components.controls import slider
+from components.figures import bar_figure, empty_figure, graph, graph_id, line_figure
+from components.jobs import JobIds, job_panel
+from components.layout import kpi_card, kpi_row, page_header
+from components.tables import grid, metric_rows, records
+from components.urlstate import UrlState
+from finance_core import backtest, optimize, recipes, risk
+from finance_core.errors import DataError, FinanceError
+from finance_core.hierarchical import hrp_tree
 
 dash.register_page(__name__, path="/construct", name="Construct", title="Construct - Portfolio Desk", order=1)
 
+P = "construct"
+METHOD, MU, COV, RF = f"{P}-method", f"{P}-mu", f"{P}-cov", f"{P}-rf"
+RISK_AVERSION, TARGET, KELLY, LINKAGE = f"{P}-risk-aversion", f"{P}-target", f"{P}-kelly", f"{P}-linkage"
+LOWER, UPPER, TURNOVER, COST = f"{P}-lower", f"{P}-upper", f"{P}-turnover", f"{P}-cost"
+SECTORS, VIEWS, VIEW_ADD, VIEW_DEL, TAU = f"{P}-sectors", f"{P}-views", f"{P}-view-add", f"{P}-view-remove", f"{P}-tau"
+ALERTS, NOTES, KPIS, WEIGHTS_GRID = f"{P}-alerts", f"{P}-notes", f"{P}-kpis", f"{P}-weights-grid"
+FRONTIER_BASE, CHOSEN, ALLOCATION = f"{P}-frontier-base", f"{P}-chosen", f"{P}-allocation"
+TARGET_LABEL, DETAIL_TITLE = f"{P}-target-label", f"{P}-detail-title"
+COMPARE_METHODS, COMPARE_RUN, COMPARE_GRID = f"{P}-compare-methods", f"{P}-compare-run", f"{P}-compare-grid"
+BT_METHODS, BT_REBALANCE, BT_LOOKBACK, BT_COST, BT_GRID = (
+    f"{P}-bt-methods", f"{P}-bt-rebalance", f"{P}-bt-lookback", f"{P}-bt-cost", f"{P}-bt-grid")
+BT_JOB = JobIds(f"{P}-backtest")
+CAPITAL, ALLOC_METHOD, LOT, SHARES_GRID, TRADES_GRID, LEFTOVER = (
+    f"{P}-capital", f"{P}-alloc-method", f"{P}-lot", f"{P}-shares-grid", f"{P}-trades-grid", f"{P}-leftover")
+USE_TARGET, TARGET_STATUS, TRADES_CSV, TRADES_DOWNLOAD, TRADES_STORE = (
+    f"{P}-use-target", f"{P}-target-status", f"{P}-trades-csv", f"{P}-trades-download", f"{P}-trades-store")
+G = {k: f"{P}-{k}" for k in ("weights", "frontier", "contrib", "detail", "compare", "equity", "drawdown")}
+DEFAULT_COMPARE = ["max_sharpe", "min_variance", "risk_parity", "hrp", "equal_weight"]
+METHOD_OPTIONS = [{"label": v, "value": k} for k, v in recipes.METHODS.items()]
 
-def layout(**_query):
-    return [
+URL = UrlState(P, {
+    "method": (METHOD, "value", str, "max_sharpe"),
+    "mu": (MU, "value", str, "mean"),
+    "cov": (COV, "value", str, "ledoit_wolf"),
+    "rf": (RF, "value", float, 0.0),
+    "ra": (RISK_AVERSION, "value", float, 2.0),
+    "target": (TARGET, "value", float, 0.15),
+    "kelly": (KELLY, "value", float, 0.5),
+    "linkage": (LINKAGE, "value", str, "single"),
+    "lower": (LOWER, "value", float, 0.0),
+    "upper": (UPPER, "value", float, 100.0),
+    "turnover": (TURNOVER, "value", float, None),
+    "cost": (COST, "value", float, 0.0),
+}, bounds={"ra": (0.1, 20), "target": (0.0, 1.0), "kelly": (0.05, 1.0), "lower": (-100, 100), "upper": (0, 200)})
+URL.register()
+
+
+def _dropdown(id_, options: dict, value):
+    return dcc.Dropdown(id=id_, options=[{"label": v, "value": k} for k, v in options.items()], value=value,
+                        clearable=False)
+
+
+def _field(label, control, hint=None):
+    return html.Div([dbc.Label(label, className="mb-0 small fw-semibold"), control,
+                     html.Small(hint, className="text-body-secondary") if hint else None], className="mb-2")
+
+
+def _controls(v: dict) -> dbc.Card:
+    return dbc.Card(dbc.CardBody([
+        _field("Method", dcc.Dropdown(id=METHOD, options=METHOD_OPTIONS, value=v["method"], clearable=False)),
+        _field("Expected returns", _dropdown(MU, recipes.MU_METHODS, v["mu"])),
+        _field("Covariance", _dropdown(COV, recipes.COV_METHODS, v["cov"])),
+        _field("Risk-free rate (annual %)", dbc.Input(id=RF, type="number", value=v["rf"], step=0.25, size="sm")),
+        _field("Risk aversion (max utility)", slider(RISK_AVERSION, 0.5, 10, 0.5, v["ra"], {1: "1", 5: "5", 10: "10"})),
+        html.Div([dbc.Label("Target", id=TARGET_LABEL, className="mb-0 small fw-semibold"),
+                  slider(TARGET, 0.0, 0.5, 0.005, v["target"], {0: "0%", 0.1: "10%", 0.2: "20%", 0.3: "30%",
+                                                                  0.5: "50%"})], className="mb-2"),
+        _field("Kelly fraction", slider(KELLY, 0.1, 1.0, 0.05, v["kelly"], {0.25: "¼", 0.5: "½", 1: "full"})),
+        _field("HRP linkage", _dropdown(LINKAGE, {k: k for k in ("single", "average", "complete", "ward")},
+                                        v["linkage"])),
+        html.Hr(),
+        dbc.Row([dbc.Col(_field("Min weight %", dbc.Input(id=LOWER, type="number", value=v["lower"], size="sm"))),
+                 dbc.Col(_field("Max weight %", dbc.Input(id=UPPER, type="number", value=v["upper"], size="sm")))]),
+        dbc.Row([dbc.Col(_field("Max turnover %", dbc.Input(id=TURNOVER, type="number", value=v["turnover"],
+                                                             min=0, size="sm", placeholder="none"))),
+                 dbc.Col(_field("Cost (bps)", dbc.Input(id=COST, type="number", value=v["cost"], min=0,
+                                                        size="sm")))]),
+        html.Small("Sector limits (%; blank = none)", className="fw-semibold"),
+        grid(SECTORS, pd.DataFrame(columns=["sector", "min", "max"]), editable=True, height=200,
+             csv_name="sector-limits"),
+        html.Hr(),
+        html.Small("Black-Litterman views (value and confidence as fractions)", className="fw-semibold"),
+        grid(VIEWS, pd.DataFrame([{"asset": "AAPL", "versus": "", "value": 0.10, "confidence": 0.5},
+                                  {"asset": "XOM", "versus": "CVX", "value": 0.02, "confidence": 0.3}]),
+             editable=True, height=160, csv_name="views", rowSelection={"mode": "multiRow"}),
+        html.Div([dbc.Button("Add view", id=VIEW_ADD, size="sm", outline=True, color="secondary", n_clicks=0,
+                             className="me-1"),
+                  dbc.Button("Remove selected", id=VIEW_DEL, size="sm", outline=True, color="secondary",
+                             n_clicks=0)], className="my-1"),
+        _field("tau", dbc.Input(id=TAU, type="number", value=0.05, min=0.001, max=1, step=0.01, size="sm")),
+    ]), className="no-print pd-controls")
+
+
+def layout(**query) -> html.Div:
+    values, problems = URL.read(query)
+    return html.Div([
+        URL.sink(), dcc.Store(id=FRONTIER_BASE), dcc.Store(id=CHOSEN), dcc.Store(id=ALLOCATION),
+        dcc.Store(id=TRADES_STORE), dcc.Download(id=TRADES_DOWNLOAD),
         page_header("Portfolio construction", "Turn the workspace universe into a target portfolio and trades."),
-        coming_soon("construction desk", [
-            "Expected-return and covariance estimators (mean, CAGR, EWMA, CAPM; sample, Ledoit-Wolf, OAS, EWMA)",
-            "Mean-variance objectives under bounds, sector limits, turnover and costs, with an efficient frontier",
-            "Risk parity, HRP, Black-Litterman views, max diversification, min CVaR, Kelly",
-            "Walk-forward comparison of methods, whole-share allocation and the trade list",
-        ], "issue 3"),
-    ]
+        html.Div([error_alert(p, title="Link adjusted") for p in problems]),
+        dbc.Row([
+            dbc.Col(_controls(values), lg=3),
+            dbc.Col([
+                alert_area(ALERTS), alert_area(NOTES), html.Div(id=KPIS),
+                dbc.Row([dbc.Col(graph(G["weights"], title="Weights"), lg=7),
+                         dbc.Col(grid(WEIGHTS_GRID, pd.DataFrame(columns=["ticker", "sector", "weight",
+                                                                          "risk_share"]),
+                                      formats={"weight": "pct", "risk_share": "pct"}, pinned="ticker", height=380,
+                                      headers={"risk_share": "Risk share"}, csv_name="target-weights"), lg=5)]),
+                dbc.Row([dbc.Col(graph(G["frontier"], title="Efficient frontier", height=430), lg=7),
+                         dbc.Col(graph(G["contrib"], title="Contribution to volatility", height=430), lg=5)]),
+                html.H6(id=DETAIL_TITLE),
+                graph(G["detail"], title=None, height=320),
+            ], lg=9),
+        ]),
+        html.H4("Compare methods", className="mt-4"),
+        dbc.Row([dbc.Col(dcc.Dropdown(id=COMPARE_METHODS, options=METHOD_OPTIONS, value=DEFAULT_COMPARE, multi=True),
+                         md=9),
+                 dbc.Col(dbc.Button("Compare", id=COMPARE_RUN, n_clicks=0), md=3)], className="mb-2 no-print"),
+        grid(COMPARE_GRID, pd.DataFrame(columns=["method", "expected_return", "volatility", "sharpe", "max_weight",
+                                                 "effective_n", "solver"]),
+             formats={"expected_return": "pct", "volatility": "pct", "sharpe": "ratio", "max_weight": "pct",
+                      "effective_n": "ratio"}, height=250, csv_name="method-comparison"),
+        graph(G["compare"], empty_figure("Press Compare."), title="Weights by method"),
+        html.H4("Out-of-sample comparison (walk-forward backtest)", className="mt-4"),
+        dbc.Row([
+            dbc.Col(_field("Methods", dcc.Dropdown(id=BT_METHODS, options=METHOD_OPTIONS,
+                                                   value=["max_sharpe", "min_variance", "hrp", "equal_weight"],
+                                                   multi=True)), md=6),
+            dbc.Col(_field("Rebalance", _dropdown(BT_REBALANCE, {"W": "Weekly", "M": "Monthly", "Q": "Quarterly",
+                                                                 "A": "Yearly"}, "M")), md=2),
+            dbc.Col(_field("Lookback (days)", dbc.Input(id=BT_LOOKBACK, type="number", value=252, min=20)), md=2),
+            dbc.Col(_field("Costs (bps)", dbc.Input(id=BT_COST, type="number", value=10, min=0)), md=2),
+        ], className="no-print"),
+        job_panel(BT_JOB, "Run backtest"),
+        graph(G["equity"], empty_figure("Press 'Run backtest'."), title="Equity curves against the benchmark"),
+        dbc.Row([dbc.Col(graph(G["drawdown"], empty_figure("Press 'Run backtest'."), title="Drawdowns",
+                               height=300), lg=6),
+                 dbc.Col(grid(BT_GRID, pd.DataFrame(columns=["metric"]), height=300, csv_name="backtest-metrics"),
+                         lg=6)]),
+        html.H4("Whole shares and trades", className="mt-4"),
+        dbc.Row([
+            dbc.Col(_field("Capital ($)", dbc.Input(id=CAPITAL, type="number", value=1_000_000, min=1)), md=3),
+            dbc.Col(_field("Allocation", _dropdown(ALLOC_METHOD, {"greedy": "Greedy", "integer": "Exact (integer "
+                                                                  "program, HiGHS)"}, "greedy")), md=3),
+            dbc.Col(_field("Lot size (shares)", dbc.Input(id=LOT, type="number", value=1, min=1, step=1)), md=2),
+            dbc.Col([dbc.Button("Use as target", id=USE_TARGET, color="success", n_clicks=0, className="me-2 mt-4"),
+                     dbc.Button("Trades CSV", id=TRADES_CSV, color="secondary", outline=True, n_clicks=0,
+                                className="mt-4")], md=4),
+        ], className="no-print"),
+        html.Div(id=TARGET_STATUS, className="mb-2"),
+        html.Div(id=LEFTOVER, className="mb-2"),
+        dbc.Row([
+            dbc.Col(grid(SHARES_GRID, pd.DataFrame(columns=["ticker", "shares", "price", "value", "weight"]),
+                         formats={"shares": "int", "price": "money", "value": "money", "weight": "pct"}, height=320,
+                         csv_name="whole-shares"), lg=5),
+            dbc.Col(grid(TRADES_GRID, pd.DataFrame(columns=["ticker", "side", "shares", "price", "value",
+                                                            "current_weight", "target_weight"]),
+                         formats={"shares": "int", "price": "money", "value": "money", "current_weight": "pct",
+                                  "target_weight": "pct"}, height=320, csv_name="trades"), lg=7),
+        ]),
+    ])
+
+
+# --------------------------------------------------------------------------- helpers
+def _number(value, name: str, *, default=None, scale: float = 1.0):
+    if value in (None, ""):
+        return default
+    try:
+        return float(value) * scale
+    except (TypeError, ValueError):
+        raise DataError(f"{name} must be a number; got {value!r}.", code="bad_number") from None
+
+
+def _sector_bounds(rows) -> dict | None:
+    out = {}
+    for row in rows or []:
+        lo, hi = _number(row.get("min"), f"{row['sector']} min", scale=0.01), _number(
+            row.get("max"), f"{row['sector']} max", scale=0.01)
+        if lo is not None or hi is not None:
+            out[row["sector"]] = (lo or 0.0, 1.0 if hi is None else hi)
+    return out or None
+
+
+def _recipe(method, mu, cov, rf, ra, target, kelly, linkage, lower, upper, turnover, cost, sectors, views, tau):
+    """The Recipe the controls describe (percent inputs converted to fractions)."""
+    view_rows = tuple(v for v in views or [] if v.get("asset"))
+    return recipes.Recipe(
+        method=method, mu_method=mu, cov_method=cov, risk_free_rate=_number(rf, "Risk-free rate", default=0.0,
+                                                                            scale=0.01),
+        risk_aversion=float(ra or 2.0), target=float(target) if target is not None else None,
+        kelly_fraction=float(kelly or 0.5), linkage=linkage or "single",
+        lower=_number(lower, "Min weight", default=0.0, scale=0.01), upper=_number(upper, "Max weight", default=1.0,
+                                                                                  scale=0.01),
+        max_turnover=_number(turnover, "Max turnover", scale=0.01), transaction_cost=_number(
+            cost, "Cost", default=0.0, scale=1e-4),
+        sector_bounds=_sector_bounds(sectors), views=view_rows, tau=_number(tau, "tau", default=0.05))
+
+
+def _current_weights(ws, wd) -> pd.Series | None:
+    try:
+        port = workspace.portfolio(dict(ws or {}, target=None), wd)
+    except FinanceError:
+        return None
+    return port.weights if port.kind == "holdings" else None
+
+
+@lru_cache(maxsize=32)
+def _cached(ws_json: str, recipe_json: str):
+    """Workspace frames and estimates, cached by the settings that determine them."""
+    ws = json.loads(ws_json)
+    wd = workspace.resolve(ws)
+    recipe = recipes.Recipe(**json.loads(recipe_json))
+    return wd, recipes.estimate(wd.returns, recipe, benchmark=wd.benchmark_returns)
+
+
+def _estimates(ws, recipe: recipes.Recipe):
+    key = {k: ws.get(k) for k in ("source", "universe", "start", "end", "benchmark", "uploads")} if ws else {}
+    est_key = {"mu_method": recipe.mu_method, "cov_method": recipe.cov_method, "risk_free_rate": recipe.risk_free_rate}
+    return _cached(json.dumps(key, sort_keys=True, default=str), json.dumps(est_key, sort_keys=True))
+
+
+RECIPE_INPUTS = [Input(METHOD, "value"), Input(MU, "value"), Input(COV, "value"), Input(RF, "value"),
+                 Input(RISK_AVERSION, "value"), Input(TARGET, "value"), Input(KELLY, "value"),
+                 Input(LINKAGE, "value"), Input(LOWER, "value"), Input(UPPER, "value"), Input(TURNOVER, "value"),
+                 Input(COST, "value"), Input(SECTORS, "rowData"), Input(VIEWS, "rowData"), Input(TAU, "value")]
+RECIPE_STATES = [State(i.component_id, i.component_property) for i in RECIPE_INPUTS]
+
+
+# --------------------------------------------------------------------------- callbacks
+@callback(
+    Output(SECTORS, "rowData"),
+    Input(ids.WORKSPACE, "data"), State(SECTORS, "rowData"),
+)
+def sector_rows(ws, rows):
+    """One editable row per sector of the universe, keeping limits already typed."""
+    try:
+        sectors = sorted(workspace.resolve(ws).sectors.unique())
+    except FinanceError:
+        return no_update
+    typed = {r["sector"]: r for r in rows or []}
+    return [typed.get(s, {"sector": s, "min": None, "max": None}) for s in sectors]
+
+
+@callback(
+    Output(FRONTIER_BASE, "data"), Output(ALERTS, "children"),
+    Input(ids.WORKSPACE, "data"), Input(MU, "value"), Input(COV, "value"), Input(RF, "value"),
+    Input(LOWER, "value"), Input(UPPER, "value"), Input(TURNOVER, "value"), Input(COST, "value"),
+    Input(SECTORS, "rowData"), State(ids.THEME, "data"),
+)
+@reports_errors(2, title="Frontier not updated")
+def frontier(ws, mu, cov, rf, lower, upper, turnover, cost, sectors, theme):
+    recipe = _recipe("max_sharpe", mu, cov, rf, 2, None, 0.5, "single", lower, upper, turnover, cost, sectors,
+                     [], 0.05)
+    wd, est = _estimates(ws, recipe)
+    current = _current_weights(ws, wd)
+    cons = recipes._constraints(recipe, wd.sectors, current)  # noqa: SLF001 - same constraints as allocate()
+    front = optimize.efficient_frontier(est.mu, est.cov, 50, risk_free_rate=recipe.risk_free_rate,
+                                        constraints=cons)
+    point = None
+    if current is not None:
+        stats = optimize.Allocation.from_weights(current, mu=est.mu, cov=est.cov)
+        point = (stats.volatility, stats.expected_return)
+    return frontier_figure(front, theme, current=point, current_label="current holdings"), None
+
+
+clientside_callback(
+    """
+    function(base, chosen) {
+        if (!base) { return window.dash_clientside.no_update; }
+        const fig = {...base, data: base.data.map(t => ({...t}))};
+        if (chosen && fig.data.length) {
+            fig.data[0].x = [chosen.volatility]; fig.data[0].y = [chosen.expected_return];
+            fig.data[0].name = chosen.label;
+        }
+        return fig;
+    }
+    """,
+    Output(graph_id(G["frontier"]), "figure"),
+    Input(FRONTIER_BASE, "data"), Input(CHOSEN, "data"),
+)
+
+
+@callback(
+    Output(KPIS, "children"), Output(graph_id(G["weights"]), "figure"), Output(WEIGHTS_GRID, "rowData"),
+    Output(graph_id(G["contrib"]), "figure"), Output(CHOSEN, "data"), Output(ALLOCATION, "data"),
+    Output(NOTES, "children"),
+    *RECIPE_INPUTS, Input(ids.WORKSPACE, "data"), State(ids.THEME, "data"),
+)
+@reports_errors(7, title="Portfolio not built")
+def allocation(*args):
+    *controls, ws, theme = args
+    recipe = _recipe(*controls)
+    wd, est = _estimates(ws, recipe)
+    alloc = recipes.allocate(wd.returns, recipe, benchmark=wd.benchmark_returns, sectors=wd.sectors,
+                             current_weights=_current_weights(ws, wd), estimates=est)
+    contrib = risk.risk_contributions(alloc.weights, est.cov)
+    table = pd.DataFrame({"ticker": alloc.weights.index, "sector": wd.sectors.reindex(alloc.weights.index).values,
+                          "weight": alloc.weights.values, "risk_share": contrib["percent"].values})
+    kpis = kpi_row([
+        kpi_card("Expected return", f"{alloc.expected_return:.2%}", id_=f"{P}-kpi-return"),
+        kpi_card("Volatility", f"{alloc.volatility:.2%}", id_=f"{P}-kpi-vol"),
+        kpi_card("Sharpe", f"{alloc.sharpe:.2f}", id_=f"{P}-kpi-sharpe"),
+        kpi_card("Solved by", alloc.solver, id_=f"{P}-kpi-solver", hint=f"{alloc.solve_seconds * 1e3:.1f} ms"),
+    ])
+    chosen = {"volatility": alloc.volatility, "expected_return": alloc.expected_return, "label": recipe.label}
+    stored = {"weights": alloc.weights.to_dict(), "method": recipe.label, "recipe": recipe.to_query()}
+    return (kpis, bar_figure(alloc.weights, theme, yformat=".0%"), records(table),
+            bar_figure(contrib["component"], theme, yformat=".2%"), chosen, stored,
+            notes_alert(list(alloc.notes), title="About this portfolio"))
+
+
+@callback(
+    Output(DETAIL_TITLE, "children"), Output(graph_id(G["detail"]), "figure"),
+    Input(METHOD, "value"), Input(LINKAGE, "value"), Input(VIEWS, "rowData"), Input(TAU, "value"),
+    *RECIPE_STATES[1:4], Input(ids.WORKSPACE, "data"), State(ids.THEME, "data"),
+)
+@reports_errors(2, title="Detail not drawn")
+def method_detail(method, linkage, views, tau, mu, cov, rf, ws, theme):
+    recipe = _recipe(method, mu, cov, rf, 2, None, 0.5, linkage, 0, 100, None, 0, [], views, tau)
+    wd, est = _estimates(ws, recipe)
+    if method == "hrp":
+        return f"Cluster tree ({linkage} linkage)", dendrogram_figure(hrp_tree(wd.returns, linkage), theme)
+    if method == "black_litterman":
+        bl = recipes.black_litterman_posterior(wd.returns, recipe, est.cov, wd.benchmark_returns)
+        return "Black-Litterman: equilibrium vs posterior returns", prior_posterior_figure(
+            bl.prior_returns, bl.posterior_returns, theme)
+    return "Method detail", empty_figure("The cluster tree (HRP) or prior vs posterior returns (Black-Litterman) "
+                                         "appear here for those methods.", theme)
+
+
+@callback(Output(TARGET_LABEL, "children"), Input(METHOD, "value"))
+def target_label(method):
+    """The target slider reads as a return or a volatility depending on the method."""
+    return {"target_return": "Target return (annual)", "target_volatility": "Target volatility (annual)"}.get(
+        method, "Target (for target return / volatility)")
+
+
+@callback(
+    Output(VIEWS, "rowData"),
+    Input(VIEW_ADD, "n_clicks"), Input(VIEW_DEL, "n_clicks"), State(VIEWS, "rowData"), State(VIEWS, "selectedRows"),
+    prevent_initial_call=True,
+)
+def edit_views(_add, _remove, rows, selected):
+    if ctx.triggered_id == VIEW_DEL:
+        chosen = [json.dumps(r, sort_keys=True) for r in selected or []]
+        return [r for r in rows if json.dumps(r, sort_keys=True) not in chosen]
+    return [*rows, {"asset": "", "versus": "", "value": 0.0, "confidence": 0.5}]
+
+
+@callback(
+    Output(COMPARE_GRID, "rowData"), Output(graph_id(G["compare"]), "figure"),
+    Output(ALERTS, "children", allow_duplicate=True),
+    Input(COMPARE_RUN, "n_clicks"), State(COMPARE_METHODS, "value"), *RECIPE_STATES, State(ids.WORKSPACE, "data"),
+    State(ids.THEME, "data"),
+    prevent_initial_call=True,
+)
+@reports_errors(3, title="Comparison not run")
+def compare(_clicks, methods, *args):
+    *controls, ws, theme = args
+    base = _recipe(*controls)
+    wd, est = _estimates(ws, base)
+    if not methods:
+        raise DataError("Pick at least one method to compare.", code="no_methods")
+    result = recipes.compare(wd.returns, {recipes.METHODS[m]: base.with_(method=m) for m in methods},
+                             benchmark=wd.benchmark_returns, sectors=wd.sectors,
+                             current_weights=_current_weights(ws, wd))
+    problems = [f"{name}: {msg}" for name, msg in result.errors.items()]
+    alert = notes_alert(problems, title="Some methods could not be built") if problems else None
+    return records(result.table), bar_figure(result.weights, theme, yformat=".0%"), alert
+
+
+@callback(
+    Output(graph_id(G["equity"]), "figure"), Output(graph_id(G["drawdown"]), "figure"),
+    Output(BT_GRID, "rowData"), Output(BT_GRID, "columnDefs"), Output(BT_JOB.status, "children"),
+    Input(BT_JOB.run, "n_clicks"), State(BT_METHODS, "value"), State(BT_REBALANCE, "value"),
+    State(BT_LOOKBACK, "value"), State(BT_COST, "value"), *RECIPE_STATES, State(ids.WORKSPACE, "data"),
+    State(ids.THEME, "data"),
+    **BT_JOB.background(),
+)
+def run_backtest(set_progress, _clicks, methods, rebalance, lookback, cost, *args):
+    *controls, ws, theme = args
+    report = BT_JOB.reporter(set_progress)
+    try:
+        base = _recipe(*controls)
+        wd = workspace.resolve(ws)
+        if not methods:
+            raise DataError("Pick at least one method to backtest.", code="no_methods")
+        strategies = {recipes.METHODS[m]: recipes.strategy(base.with_(method=m), sectors=wd.sectors)
+                      for m in methods}
+        result = backtest.compare(wd.prices, strategies, rebalance=rebalance, lookback=int(lookback or 252),
+                                  cost_bps=float(cost or 0), benchmark=wd.benchmark.rename(wd.benchmark_name),
+                                  progress=lambda f: report(f, f"{f:.0%} of the walk-forward"))
+    except (FinanceError, TypeError, ValueError) as err:
+        return no_update, no_update, no_update, no_update, error_alert(err, title="Backtest not run")
+    metrics = result.metrics
+    rows = metric_rows({name: metrics.loc[name] for name in metrics.index}) if not metrics.empty else []
+    cols = [{"field": "metric", "pinned": "left"}] + [{"field": str(c), "type": "rightAligned"}
+                                                      for c in metrics.index]
+    status = html.Span(f"Backtested {len(strategies)} methods, {rebalance} rebalancing.",
+                       id=f"{P}-backtest-done", className="text-success")
+    return (line_figure(result.equity, theme, log_y=True, highlight=wd.benchmark_name),
+            line_figure(result.drawdowns, theme, yformat=".0%"), rows, cols, status)
+
+
+@callback(
+    Output(SHARES_GRID, "rowData"), Output(TRADES_GRID, "rowData"), Output(LEFTOVER, "children"),
+    Output(TRADES_STORE, "data"),
+    Input(ALLOCATION, "data"), Input(CAPITAL, "value"), Input(ALLOC_METHOD, "value"), Input(LOT, "value"),
+    State(ids.WORKSPACE, "data"),
+)
+@reports_errors(4, alert_index=2, title="Trades not computed")
+def trades(stored, capital, method, lot, ws):
+    if not stored:
+        return no_update, no_update, None, no_update
+    capital = _number(capital, "Capital")
+    if not capital or capital <= 0:
+        raise DataError("Capital must be a positive amount (for example 1000000).", code="bad_value")
+    wd = workspace.resolve(ws)
+    weights, last = pd.Series(stored["weights"]), wd.prices.iloc[-1]
+    whole = optimize.discrete_allocation(weights, last, capital, method=method)
+    held = wd.holdings["shares"] if wd.holdings is not None and "shares" in wd.holdings else pd.Series(dtype=float)
+    trade_list = optimize.rebalance_trades(held, weights, last, capital=capital, lot_size=int(lot or 1))
+    shares = whole.table(last)
+    left = html.Span(f"Leftover cash ${whole.leftover:,.2f} ({whole.method}, {whole.solver}).", id=f"{P}-leftover-text")
+    return records(shares), records(trade_list), left, records(trade_list)
+
+
+@callback(
+    Output(ids.WORKSPACE, "data", allow_duplicate=True), Output(TARGET_STATUS, "children"),
+    Input(USE_TARGET, "n_clicks"), State(ALLOCATION, "data"), State(TRADES_STORE, "data"),
+    State(ids.WORKSPACE, "data"),
+    prevent_initial_call=True,
+)
+def use_as_target(_clicks, stored, trade_rows, ws):
+    if not stored:
+        return no_update, error_alert("Build a portfolio first.", title="No target")
+    new = workspace.with_target(ws, pd.Series(stored["weights"]), stored["method"], trade_rows or [],
+                                recipe=stored.get("recipe"))
+    msg = (f"Target set: {stored['method']} with {len(trade_rows or [])} trades. The risk, execution, tax and "
+           "presentation pages now use it.")
+    return new, dbc.Alert(msg, color="success", dismissable=True, id=f"{P}-target-set")
+
+
+@callback(
+    Output(TRADES_DOWNLOAD, "data"),
+    Input(TRADES_CSV, "n_clicks"), State(TRADES_STORE, "data"),
+    prevent_initial_call=True,
+)
+def download_trades(_clicks, rows):
+    if not rows:
+        return no_update
+    return dcc.send_data_frame(pd.DataFrame(rows).to_csv, "portfolio-desk-trades.csv", index=False)

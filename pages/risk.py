@@ -13,6 +13,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html
 import workspace
 from components import ids
 from components.alerts import alert_area, error_alert, reports_errors
+from components.controls import slider
 from components.figures import (
     area_figure,
     bar_figure,
@@ -66,17 +67,12 @@ URL = UrlState(P, {
 URL.register()
 
 
-def _slider(id_, lo, hi, step, value, marks, fmt=None):
-    return dcc.Slider(id=id_, min=lo, max=hi, step=step, value=value, marks=marks, updatemode="mouseup",
-                      tooltip={"placement": "bottom", "always_visible": False, **({"template": fmt} if fmt else {})})
-
-
 def _controls(v: dict) -> dbc.Card:
     level_marks = {0.9: "90%", 0.95: "95%", 0.975: "97.5%", 0.99: "99%"}
     return dbc.Card(dbc.CardBody(dbc.Row([
-        dbc.Col([dbc.Label("Confidence"), _slider(LEVEL, 0.9, 0.995, 0.005, v["level"], level_marks)], md=4),
+        dbc.Col([dbc.Label("Confidence"), slider(LEVEL, 0.9, 0.995, 0.005, v["level"], level_marks)], md=4),
         dbc.Col([dbc.Label("Horizon (days)"),
-                 _slider(HORIZON, 1, 20, 1, v["horizon"], {1: "1", 5: "5", 10: "10", 20: "20"})], md=3),
+                 slider(HORIZON, 1, 20, 1, v["horizon"], {1: "1", 5: "5", 10: "10", 20: "20"})], md=3),
         dbc.Col([dbc.Label("Method"), dcc.Dropdown(
             id=METHOD, options=[{"label": v, "value": k} for k, v in METHOD_LABELS.items()], value=v["method"],
             clearable=False)], md=3),
@@ -164,7 +160,7 @@ def layout(**query) -> html.Div:
             html.P("Set a market move and sector moves; the other assets move by their conditional expectation "
                    "under the covariance.", className="text-body-secondary"),
             dbc.Row([
-                dbc.Col([dbc.Label("S&P 500 move"), _slider(SHOCK_MARKET, -0.4, 0.2, 0.01, 0.0,
+                dbc.Col([dbc.Label("S&P 500 move"), slider(SHOCK_MARKET, -0.4, 0.2, 0.01, 0.0,
                                                             {-0.4: "-40%", -0.2: "-20%", 0: "0", 0.2: "+20%"})],
                         md=4),
                 dbc.Col(html.Div(id=SHOCK_SECTORS), md=8),
@@ -346,7 +342,7 @@ def stress(ws, value, scenarios, theme):
         columns={"portfolio_return": "Portfolio", "benchmark_return": wd.benchmark_name})
     sliders = dbc.Row([
         dbc.Col([dbc.Label(sector, className="small mb-0"),
-                 _slider({"type": SHOCK_TYPE, "sector": sector}, -0.4, 0.2, 0.01, 0.0, {-0.4: "-40%", 0: "0",
+                 slider({"type": SHOCK_TYPE, "sector": sector}, -0.4, 0.2, 0.01, 0.0, {-0.4: "-40%", 0: "0",
                                                                                          0.2: "+20%"})], md=6)
         for sector in sorted(wd.sectors.unique())
     ], className="g-2")

@@ -1,0 +1,334 @@
+"""Recipes: a construction method with its estimators and constraints, as plain data.
+
+A :class:`Recipe` names everything needed to rebuild a portfolio from returns: the
+method, the expected-return and covariance estimators and the constraints. It turns
+into a URL query and back (so a link reproduces a portfolio), into an
+:class:`~finance_core.portfolio.Allocation` with :func:`allocate`, and into a
+walk-forward strategy with :func:`strategy` for :mod:`finance_core.backtest`.
+
+Black-Litterman here takes the equal-weighted universe as the market portfolio (the
+bundled data carry no market capitalisations), the risk aversion implied by the
+benchmark (Black and Litterman 1992; clipped to [1, 10]) unless given, and optimises
+max Sharpe on the posterior returns with the prior covariance under the recipe's
+constraints.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
+
+import numpy as np
+import pandas as pd
+
+from . import estimators, optimize
+from .black_litterman import black_litterman, implied_risk_aversion, views_to_matrices
+from .errors import DataError, FinanceError
+from .portfolio import Allocation
+
+__all__ = [
+    "METHODS",
+    "MU_METHODS",
+    "COV_METHODS",
+    "Recipe",
+    "Estimates",
+    "estimate",
+    "allocate",
+    "strategy",
+    "black_litterman_posterior",
+    "Comparison",
+    "compare",
+]
+
+METHODS = {
+    "max_sharpe": "Max Sharpe",
+    "min_variance": "Min variance",
+    "target_return": "Target return",
+    "target_volatility": "Target volatility",
+    "max_utility": "Max utility (risk aversion)",
+    "risk_parity": "Equal risk contribution",
+    "hrp": "Hierarchical risk parity",
+    "max_diversification": "Max diversification",
+    "min_cvar": "Min CVaR",
+    "kelly": "Fractional Kelly",
+    "black_litterman": "Black-Litterman",
+    "equal_weight": "Equal weight",
+    "inverse_volatility": "Inverse volatility",
+}
+MU_METHODS = {"mean": "Historical mean", "cagr": "CAGR", "ewma": "EWMA", "capm": "CAPM (equilibrium)"}
+COV_METHODS = {"sample": "Sample", "ledoit_wolf": "Ledoit-Wolf", "oas": "OAS", "ewma": "EWMA"}
+_MEAN_VARIANCE = ("max_sharpe", "min_variance", "target_return", "target_volatility", "max_utility")
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """Everything that defines a portfolio construction, as JSON-friendly values.
+
+    ``target`` is the annual target return or volatility (fractions) of the
+    ``target_*`` methods; ``lower``/``upper`` bound every weight; ``sector_bounds``
+    maps a sector to ``(min, max)``; ``views`` are rows of a Black-Litterman views
+    grid (asset, versus, value, confidence).
+    """
+
+    method: str = "max_sharpe"
+    mu_method: str = "mean"
+    cov_method: str = "ledoit_wolf"
+    half_life: float | None = None
+    risk_free_rate: float = 0.0
+    risk_aversion: float = 2.0
+    target: float | None = None
+    lower: float = 0.0
+    upper: float = 1.0
+    max_turnover: float | None = None
+    transaction_cost: float = 0.0
+    sector_bounds: Mapping[str, tuple[float, float]] | None = None
+    linkage: str = "single"
+    kelly_fraction: float = 0.5
+    cvar_alpha: float = 0.95
+    tau: float = 0.05
+    views: tuple[Mapping, ...] = field(default_factory=tuple)
+
+    def __post_init__(self):
+        if self.method not in METHODS:
+            raise DataError(
+                f"Unknown method {self.method!r}: choose one of {', '.join(METHODS)}.", code="bad_method"
+            )
+        if self.mu_method not in MU_METHODS:
+            raise DataError(f"Unknown expected-return estimator {self.mu_method!r}.", code="bad_method")
+        if self.cov_method not in COV_METHODS:
+            raise DataError(f"Unknown covariance estimator {self.cov_method!r}.", code="bad_method")
+        if self.lower > self.upper:
+            raise DataError(
+                f"The minimum weight {self.lower:.0%} is above the maximum {self.upper:.0%}.",
+                code="bad_bounds",
+            )
+
+    @property
+    def label(self) -> str:
+        return METHODS[self.method]
+
+    def to_query(self) -> dict[str, str]:
+        """The non-default settings as URL query parameters."""
+        default = Recipe()
+        out = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if value == getattr(default, f.name):
+                continue
+            out[f.name] = json.dumps(value) if isinstance(value, (dict, tuple, list)) else str(value)
+        return out
+
+    @classmethod
+    def from_query(cls, query: Mapping[str, str]) -> Recipe:
+        """A recipe from URL query parameters (unknown keys are ignored)."""
+        kwargs = {}
+        types = {f.name: f.type for f in fields(cls)}
+        for name, raw in query.items():
+            if name not in types or raw in (None, "", "None"):
+                continue
+            try:
+                if name in ("sector_bounds", "views"):
+                    value = json.loads(raw) if isinstance(raw, str) else raw
+                    kwargs[name] = (
+                        tuple(value) if name == "views" else {k: tuple(v) for k, v in value.items()}
+                    )
+                elif name in ("method", "mu_method", "cov_method", "linkage"):
+                    kwargs[name] = str(raw)
+                else:
+                    kwargs[name] = float(raw)
+            except (TypeError, ValueError, AttributeError, json.JSONDecodeError):
+                raise DataError(
+                    f"The setting {name}={raw!r} cannot be read; fix or remove it from the link.",
+                    code="bad_query",
+                ) from None
+        return cls(**kwargs)
+
+    def with_(self, **changes) -> Recipe:
+        return replace(self, **changes)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Estimates:
+    mu: pd.Series
+    cov: pd.DataFrame
+    notes: tuple[str, ...] = ()
+
+
+def estimate(returns: pd.DataFrame, recipe: Recipe, *, benchmark: pd.Series | None = None) -> Estimates:
+    """Annualised expected returns and covariance by the recipe's estimators."""
+    kw = {"half_life": recipe.half_life} if recipe.half_life else {}
+    mu = estimators.expected_returns(
+        returns, recipe.mu_method, benchmark=benchmark, risk_free_rate=recipe.risk_free_rate, **kw
+    )
+    cov = estimators.covariance(returns, recipe.cov_method, **kw)
+    return Estimates(mu, cov, tuple(cov.attrs.get("notes", ())))
+
+
+def _constraints(
+    recipe: Recipe, sectors: pd.Series | None, current: pd.Series | None
+) -> optimize.Constraints:
+    sector_bounds = {k: tuple(v) for k, v in (recipe.sector_bounds or {}).items()} or None
+    return optimize.Constraints(
+        bounds=(recipe.lower, recipe.upper),
+        sector_map=sectors if sector_bounds else None,
+        sector_bounds=sector_bounds,
+        current_weights=current,
+        max_turnover=recipe.max_turnover,
+        transaction_cost=recipe.transaction_cost,
+    )
+
+
+def allocate(
+    returns: pd.DataFrame,
+    recipe: Recipe,
+    *,
+    benchmark: pd.Series | None = None,
+    sectors: pd.Series | None = None,
+    current_weights: pd.Series | None = None,
+    estimates: Estimates | None = None,
+) -> Allocation:
+    """The recipe's portfolio for these returns (dates x tickers, simple daily)."""
+    est = estimates or estimate(returns, recipe, benchmark=benchmark)
+    mu, cov = est.mu, est.cov
+    cons = _constraints(recipe, sectors, current_weights)
+    m = recipe.method
+    if m in _MEAN_VARIANCE:
+        if m.startswith("target_") and recipe.target is None:
+            raise DataError(
+                f"{METHODS[m]} needs a target: set it with the target slider.", code="missing_target"
+            )
+        alloc = optimize.mean_variance(
+            mu,
+            cov,
+            m,
+            risk_free_rate=recipe.risk_free_rate,
+            target=recipe.target,
+            risk_aversion=recipe.risk_aversion,
+            constraints=cons,
+        )
+    elif m == "risk_parity":
+        alloc = optimize.risk_parity(cov, constraints=cons, mu=mu, risk_free_rate=recipe.risk_free_rate)
+    elif m == "hrp":
+        alloc = optimize.hrp(returns, recipe.linkage, risk_free_rate=recipe.risk_free_rate)
+    elif m == "max_diversification":
+        alloc = optimize.max_diversification(cov, cons, mu=mu)
+    elif m == "min_cvar":
+        alloc = optimize.min_cvar(returns, recipe.cvar_alpha, cons)
+    elif m == "kelly":
+        alloc = optimize.kelly(
+            mu, cov, recipe.kelly_fraction, risk_free_rate=recipe.risk_free_rate, constraints=cons
+        )
+    elif m == "black_litterman":
+        alloc = _black_litterman(returns, recipe, cov, cons, benchmark)
+    elif m == "equal_weight":
+        alloc = optimize.equal_weight(returns.columns, mu=mu, cov=cov)
+    else:
+        alloc = optimize.inverse_volatility(cov, mu=mu, risk_free_rate=recipe.risk_free_rate)
+    # Report every method's statistics under the same estimates, for comparability.
+    return Allocation.from_weights(
+        alloc.weights.reindex(returns.columns).fillna(0.0),
+        mu=mu,
+        cov=cov,
+        risk_free_rate=recipe.risk_free_rate,
+        method=m,
+        solver=alloc.solver,
+        solve_seconds=alloc.solve_seconds,
+        notes=(*est.notes, *alloc.notes),
+    )
+
+
+def black_litterman_posterior(
+    returns: pd.DataFrame, recipe: Recipe, cov: pd.DataFrame, benchmark: pd.Series | None
+):
+    """Prior and posterior returns of the recipe's views (see the module docstring)."""
+    tickers = list(returns.columns)
+    market = pd.Series(1.0 / len(tickers), index=tickers)
+    delta = recipe.risk_aversion
+    if benchmark is not None and len(benchmark) > 20:
+        delta = float(np.clip(implied_risk_aversion(benchmark, recipe.risk_free_rate), 1.0, 10.0))
+    if recipe.views:
+        views = views_to_matrices(pd.DataFrame(list(recipe.views)), tickers, market_weights=market)
+        confidences = views.confidences if views.confidences is not None and len(views.confidences) else None
+        return black_litterman(
+            cov,
+            market,
+            risk_aversion=delta,
+            tau=recipe.tau,
+            P=views.P,
+            Q=views.Q,
+            view_confidences=confidences,
+        )
+    return black_litterman(cov, market, risk_aversion=delta, tau=recipe.tau)
+
+
+def _black_litterman(returns, recipe, cov, cons, benchmark) -> Allocation:
+    bl = black_litterman_posterior(returns, recipe, cov, benchmark)
+    alloc = optimize.mean_variance(
+        bl.posterior_returns, cov, "max_sharpe", risk_free_rate=recipe.risk_free_rate, constraints=cons
+    )
+    return Allocation(
+        alloc.weights,
+        method="black_litterman",
+        solver=alloc.solver,
+        solve_seconds=alloc.solve_seconds,
+        notes=(*alloc.notes, f"Risk aversion {bl.risk_aversion:.2f}, tau {bl.tau:g}."),
+    )
+
+
+def strategy(recipe: Recipe, *, sectors: pd.Series | None = None) -> Callable[[pd.DataFrame], pd.Series]:
+    """A walk-forward strategy for :func:`finance_core.backtest.run` (returns window -> weights)."""
+
+    def choose(window: pd.DataFrame) -> pd.Series:
+        return allocate(window, recipe, sectors=sectors).weights
+
+    choose.__name__ = recipe.method
+    return choose
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Several recipes on the same data: ``table`` (one row per method) and ``weights`` (tickers x methods)."""
+
+    table: pd.DataFrame
+    weights: pd.DataFrame
+    errors: dict
+
+
+def compare(
+    returns: pd.DataFrame,
+    recipes: Mapping[str, Recipe],
+    *,
+    benchmark: pd.Series | None = None,
+    sectors: pd.Series | None = None,
+    current_weights: pd.Series | None = None,
+) -> Comparison:
+    """Allocate each recipe under the same estimates and tabulate return, risk and concentration.
+
+    ``effective_n`` is the inverse Herfindahl index ``1 / sum(w_i^2)``. A recipe that
+    fails (infeasible, solver failure) is listed in ``errors`` with its message.
+    """
+    rows, weights, errors = [], {}, {}
+    for name, rec in recipes.items():
+        try:
+            a = allocate(returns, rec, benchmark=benchmark, sectors=sectors, current_weights=current_weights)
+        except FinanceError as err:  # one failing method must not hide the others
+            errors[name] = err.message
+            continue
+        w = a.weights
+        weights[name] = w
+        rows.append(
+            {
+                "method": name,
+                "expected_return": a.expected_return,
+                "volatility": a.volatility,
+                "sharpe": a.sharpe,
+                "max_weight": float(w.max()),
+                "effective_n": float(1.0 / (w**2).sum()),
+                "solver": a.solver,
+            }
+        )
+    return Comparison(pd.DataFrame(rows), pd.DataFrame(weights), errors)
