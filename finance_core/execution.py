@@ -60,6 +60,16 @@ __all__ = [
     "basket_schedule",
     "CLOSE_AUCTION_SHARE",
     "SOLVERS",
+    "SESSION_MINUTES",
+    "SessionWindow",
+    "session_window",
+    "OrderModel",
+    "order_model",
+    "read_volume_csv",
+    "daily_volume_estimate",
+    "sample_volume_csv",
+    "annual_volatility",
+    "sample_basket",
 ]
 
 #: Share of the day's volume printed in the US closing auction on a normal day. NYSE
@@ -2040,4 +2050,547 @@ def basket_schedule(
         strategy=strat,
         schedules=scheds,
         notes=("Timing risk adds the orders' variances: correlations between the names are ignored.",),
+    )
+
+
+# =========================================================================== the desk's order model
+#: Minutes in the regular US session (09:30 to 16:00) and its opening time.
+SESSION_MINUTES = 390
+SESSION_OPEN = "09:30"
+
+
+def _minute_of_session(start_time) -> int:
+    """Minutes after the 09:30 open of a ``HH:MM`` time; refused outside the session."""
+    text = str(start_time or "").strip()
+    try:
+        t = pd.Timestamp(f"2000-01-01 {text}")
+    except (TypeError, ValueError):
+        raise DataError(
+            f"The start time {start_time!r} is not a time of day. Use HH:MM, for example 09:30.",
+            code="bad_time",
+        ) from None
+    m = int(round((t - pd.Timestamp(f"2000-01-01 {SESSION_OPEN}")).total_seconds() / 60))
+    if not 0 <= m < SESSION_MINUTES:
+        raise DataError(
+            f"The start time {text} is outside the regular session (09:30 to 16:00). Start between 09:30 and 15:59.",
+            code="bad_time",
+        )
+    return m
+
+
+def _slice_book(book: OrderBook, rows: np.ndarray) -> OrderBook:
+    return OrderBook(
+        book.times[rows], book.bid_price[rows], book.bid_size[rows], book.ask_price[rows], book.ask_size[rows]
+    )
+
+
+@dataclass(frozen=True)
+class SessionWindow:
+    """Where an order sits in the trading day: ``n_intervals`` equal intervals from ``start``.
+
+    ``profile``: the expected share of the whole day's volume traded in each interval
+    (sums to the window's share of the day).
+    """
+
+    start: pd.Timestamp
+    interval: pd.Timedelta
+    n_intervals: int
+    horizon_minutes: int
+    minute: int  # minutes after the open
+    profile: pd.Series
+
+
+def session_window(
+    start_time=SESSION_OPEN,
+    horizon_minutes=SESSION_MINUTES,
+    n_intervals=13,
+    *,
+    intraday_volumes: pd.Series | None = None,
+    date: str = "2024-01-02",
+) -> SessionWindow:
+    """The order's window in the 09:30-16:00 session, refused with a reason when it does not fit.
+
+    The profile is :func:`intraday_volume_profile` on 390 one-minute buckets (the default
+    U shape with the closing auction, or estimated from ``intraday_volumes``), cut to the
+    window and re-binned onto ``n_intervals`` (area preserving).
+    """
+    horizon = _positive(horizon_minutes, "The horizon (minutes)")
+    if abs(horizon - round(horizon)) > 1e-9:
+        raise DataError(f"The horizon must be a whole number of minutes; got {horizon:g}.", code="bad_value")
+    horizon = int(round(horizon))
+    n = _count(n_intervals, "The number of intervals")
+    m0 = _minute_of_session(start_time)
+    if m0 + horizon > SESSION_MINUTES:
+        left = SESSION_MINUTES - m0
+        raise DataError(
+            f"A {horizon}-minute horizon from {start_time} runs past the 16:00 close: {left} minutes are left. "
+            f"Shorten the horizon to at most {left} minutes or start earlier.",
+            code="past_close",
+        )
+    if n > horizon:
+        raise DataError(
+            f"{n} intervals in {horizon} minutes are shorter than one minute each. Use at most {horizon} intervals.",
+            code="bad_value",
+        )
+    day = intraday_volume_profile(SESSION_MINUTES, volumes=intraday_volumes).to_numpy()
+    prof = _rebin(day[m0 : m0 + horizon], n)  # area preserving: the window's share of the day
+    start = pd.Timestamp(f"{date} {SESSION_OPEN}") + pd.Timedelta(minutes=m0)
+    return SessionWindow(
+        start,
+        pd.Timedelta(minutes=horizon / n),
+        n,
+        horizon,
+        m0,
+        pd.Series(prof, index=pd.RangeIndex(1, n + 1, name="interval"), name="volume_share"),
+    )
+
+
+def read_volume_csv(source, *, name: str | None = None) -> pd.Series:
+    """Intraday bar volumes from a CSV with columns time (date and time of the bar) and volume.
+
+    Returns a Series with a DatetimeIndex, the input of :func:`intraday_volume_profile`
+    (``volumes=``) and of :func:`daily_volume_estimate`. Refused with the row named:
+    times that are not dates with a time, volumes that are not numbers or negative.
+    """
+    from .data import _decode, _frame, _require_columns, _rows
+
+    if isinstance(source, str) and "\n" in source:
+        source, name = source.encode("utf-8"), name or "the volume file"
+    doc = _decode(source, name, 20 * 1024 * 1024)
+    header, body = _rows(doc)
+    cols = _require_columns(
+        doc, header, {"time": ("timestamp", "datetime", "date"), "volume": ("size", "shares")}
+    )
+    frame = _frame(doc, header, body)
+    times = pd.to_datetime(frame[cols["time"]], errors="coerce", format="mixed")
+    if times.isna().any():
+        row = times.isna().idxmax()
+        raise DataError(
+            f"{doc.name}, row {row}, column {cols['time']!r}: {frame[cols['time']][row]!r} is not a date and time "
+            "(use e.g. 2024-01-02 09:35).",
+            code="bad_date",
+        )
+    vol = pd.to_numeric(frame[cols["volume"]].str.replace(",", "", regex=False), errors="coerce")
+    bad = vol.isna() | (vol < 0)
+    if bad.any():
+        row = bad.idxmax()
+        raise DataError(
+            f"{doc.name}, row {row}, column {cols['volume']!r}: {frame[cols['volume']][row]!r} is not a volume "
+            "(a number of shares, zero or more).",
+            code="not_numeric",
+        )
+    out = pd.Series(
+        vol.to_numpy(dtype=float), index=pd.DatetimeIndex(times.to_numpy(), name="time"), name="volume"
+    )
+    return out.groupby(level=0).sum().sort_index()
+
+
+def daily_volume_estimate(volumes: pd.Series) -> float:
+    """Average shares traded per day in intraday bars (days with no volume skipped)."""
+    per_day = volumes.groupby(volumes.index.normalize()).sum()
+    per_day = per_day[per_day > 0]
+    if per_day.empty:
+        raise DataError(
+            "The volume file has no day with volume. Upload bars with positive volumes.", code="empty"
+        )
+    return float(per_day.mean())
+
+
+def sample_volume_csv(
+    daily_volume: float = 5_000_000, days: int = 3, bar_minutes: int = 5, seed: int = 0
+) -> str:
+    """A seeded example intraday volume file (the U shape with a closing auction, plus noise)."""
+    n = SESSION_MINUTES // bar_minutes
+    prof = intraday_volume_profile(n).to_numpy()
+    rng = np.random.default_rng(seed)
+    parts = []
+    for d in pd.bdate_range("2024-01-02", periods=days):
+        t = pd.date_range(d + pd.Timedelta(hours=9, minutes=30), periods=n, freq=f"{bar_minutes}min")
+        v = np.round(daily_volume * prof * np.exp(rng.normal(0, 0.2, n)), -2)
+        parts.append(pd.DataFrame({"time": t.strftime("%Y-%m-%d %H:%M"), "volume": v.astype(np.int64)}))
+    return pd.concat(parts).to_csv(index=False)
+
+
+def annual_volatility(prices: pd.Series, *, window: int = 252, periods_per_year: int = 252) -> float:
+    """Annualised volatility of the last ``window`` daily simple returns (ddof=1)."""
+    r = prices.astype(float).dropna().pct_change().dropna().iloc[-window:]
+    if len(r) < 2:
+        raise DataError(f"{prices.name}: too few prices to estimate the volatility.", code="too_short")
+    return float(r.std(ddof=1) * math.sqrt(periods_per_year))
+
+
+@dataclass(frozen=True)
+class OrderModel:
+    """One parent order with the market it meets: what the execution page schedules and costs.
+
+    Time unit: one schedule interval. ``volumes``: expected market volume per interval
+    (``daily_volume`` times the intraday profile over the order's window); ``impact``:
+    temporary impact fitted to ``slippage`` from walking ``book`` over the window;
+    ``permanent``: Almgren-Chriss's ``gamma`` (``parameters``, per day, from the price,
+    the daily volume, the volatility and the book's mean spread); ``sigma``: price
+    volatility per interval (currency per share).
+    """
+
+    ticker: str
+    side: str
+    shares: int
+    price: float
+    daily_volume: float
+    annual_volatility: float
+    start: pd.Timestamp
+    interval: pd.Timedelta
+    n_intervals: int
+    volumes: pd.Series
+    book: OrderBook
+    book_label: str
+    slippage: pd.DataFrame
+    impact: ImpactModel
+    permanent: float
+    sigma: float
+    parameters: AlmgrenChrissParameters
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def _ac(self) -> tuple[float, float]:
+        """Almgren-Chriss's epsilon and eta (per interval) fitted to the impact model: mean coefficients."""
+        c, b, _ = self.impact._coefficients(self.n_intervals)
+        return float(np.mean(c)), float(np.mean(b))
+
+    def schedule(
+        self,
+        strategy: str,
+        *,
+        risk_aversion: float = 0.0,
+        participation: float | None = None,
+        solver: str = "analytical",
+    ) -> Schedule:
+        """The child orders of ``strategy`` (twap, vwap, pov, almgren_chriss, optimal) under this model.
+
+        ``participation``: POV's rate and the impact-optimal schedule's cap (None: no cap).
+        An order the cap cannot fill raises :class:`InfeasibleError` naming the largest
+        executable size, the horizon needed (in minutes and 390-minute sessions) and the
+        cap needed.
+        """
+        try:
+            return self._schedule(
+                strategy, risk_aversion=risk_aversion, participation=participation, solver=solver
+            )
+        except InfeasibleError as err:
+            if err.code != "order_too_large" or not err.details:
+                raise
+            largest, need = err.details["largest_executable"], err.details["intervals_needed"]
+            minutes = need * self.interval / pd.Timedelta(minutes=1)
+            horizon = self.n_intervals * self.interval / pd.Timedelta(minutes=1)
+            cap_needed = self.shares / float(self.volumes.sum())
+            raise InfeasibleError(
+                f"The order of {self.shares:,} shares is larger than a {float(participation):.0%} participation "
+                f"cap allows: over {horizon:,.0f} minutes the expected volume is {self.volumes.sum():,.0f} shares, "
+                f"so the largest executable size is {largest:,} shares. Reduce the order to {largest:,} shares, "
+                f"extend the horizon to about {minutes:,.0f} minutes ({minutes / SESSION_MINUTES:.1f} sessions of "
+                f"{SESSION_MINUTES} minutes) at the same volumes, or raise the cap to at least {cap_needed:.0%}.",
+                code="order_too_large",
+                details={**err.details, "minutes_needed": minutes, "cap_needed": cap_needed},
+            ) from None
+
+    def _schedule(
+        self,
+        strategy: str,
+        *,
+        risk_aversion: float = 0.0,
+        participation: float | None = None,
+        solver: str = "analytical",
+    ) -> Schedule:
+        strat = str(strategy).lower()
+        n, vol = self.n_intervals, self.volumes.to_numpy()
+        common = dict(
+            side=self.side,
+            impact=self.impact,
+            permanent=self.permanent,
+            sigma=self.sigma,
+            start=self.start,
+            interval=self.interval,
+        )
+        if strat == "twap":
+            return twap(self.shares, n, volumes=vol, **common)
+        if strat == "vwap":
+            return _with_volumes(vwap(self.shares, n, profile=vol, **common), vol)
+        if strat == "pov":
+            if participation is None:
+                raise DataError(
+                    "POV needs a participation rate: set the participation cap.", code="missing_value"
+                )
+            return pov(self.shares, participation, vol, **common)
+        if strat == "optimal":
+            common.pop("impact")
+            return optimal_schedule(
+                self.impact,
+                self.shares,
+                n,
+                solver=solver,
+                max_participation=participation,
+                volumes=vol,
+                **common,
+            )
+        if strat == "almgren_chriss":
+            eps, eta = self._ac
+            ac = almgren_chriss(
+                self.shares, n, n, self.sigma, eta, self.permanent, eps, risk_aversion, side=self.side
+            )
+            return _finish(
+                ac.exact_trades.to_numpy(),
+                self.shares,
+                _model(n, self.impact, self.permanent, self.sigma),
+                side=self.side,
+                strategy="almgren_chriss",
+                solver="closed_form",
+                times=_times(n, self.start, self.interval),
+                lot_size=100,
+                volumes=vol,
+                risk_aversion=float(risk_aversion),
+                notes=ac.notes,
+            )
+        raise DataError(
+            f"Strategy {strategy!r} is not known. Use twap, vwap, pov, almgren_chriss or optimal.",
+            code="bad_option",
+        )
+
+    def compare(self, *, risk_aversion: float = 0.0, participation: float = 0.1) -> pd.DataFrame:
+        """:func:`compare_strategies` for this order (POV at ``participation``, optimal capped by it)."""
+        return compare_strategies(
+            self.shares,
+            self.n_intervals,
+            impact=self.impact,
+            volumes=self.volumes.to_numpy(),
+            side=self.side,
+            permanent=self.permanent,
+            sigma=self.sigma,
+            risk_aversion=risk_aversion,
+            participation=participation,
+            max_participation=participation,
+            price=self.price,
+            start=self.start,
+            interval=self.interval,
+        )
+
+    def frontier(self, risk_aversion: float | None = None, n_points: int = 120) -> pd.DataFrame:
+        """Almgren-Chriss frontier for this order (linear model with the mean fitted coefficients).
+
+        With ``risk_aversion``, only that point (a one-row frame).
+        """
+        eps, eta = self._ac
+        lams = None if risk_aversion is None else [risk_aversion]
+        return almgren_chriss_frontier(
+            self.shares,
+            self.n_intervals,
+            self.n_intervals,
+            self.sigma,
+            eta,
+            self.permanent,
+            eps,
+            lams,
+            n_points=n_points,
+        )
+
+    def summary(self, schedule: Schedule) -> pd.Series:
+        """Headline numbers of a schedule of this order: costs in currency and basis points of notional.
+
+        ``saving_vs_twap`` compares whole-share schedules (TWAP in round lots), as
+        :func:`compare_strategies` does.
+        """
+        notional = self.shares * self.price
+        part = schedule.participation
+        saving = self.schedule("twap").expected_cost - schedule.expected_cost
+        return pd.Series(
+            {
+                "notional": notional,
+                "expected_cost": schedule.expected_cost,
+                "cost_bps": schedule.expected_cost / notional * 1e4,
+                "timing_risk": schedule.timing_risk,
+                "saving_vs_twap": saving,
+                "saving_bps": saving / notional * 1e4,
+                "max_participation": float(part.max()) if part is not None else float("nan"),
+                "order_share_of_volume": self.shares / float(self.volumes.sum()),
+                "child_orders": int((schedule.trades > 0).sum()),
+            },
+            name=schedule.strategy,
+        )
+
+    def compare_solvers(self, participation: float | None = None, progress=None) -> pd.DataFrame:
+        """The impact-optimal schedule by each of :data:`SOLVERS`: exact cost, gap to the analytical one, time.
+
+        ``progress(done, total, solver)`` is called after each solver.
+        """
+        rows = []
+        for i, name in enumerate(SOLVERS):
+            s = self.schedule("optimal", participation=participation, solver=name)
+            rows.append(
+                {
+                    "solver": name,
+                    "answered_by": s.solver,
+                    "exact_cost": s.exact_cost,
+                    "expected_cost": s.expected_cost,
+                    "seconds": s.solve_seconds,
+                }
+            )
+            if progress is not None:
+                progress(i + 1, len(SOLVERS), name)
+        out = pd.DataFrame(rows).set_index("solver")
+        ref = out.loc["analytical", "exact_cost"]
+        out["relative_gap"] = (out["exact_cost"] - ref).abs() / abs(ref) if ref else 0.0
+        return out
+
+    def risk_aversion_for_urgency(self, urgency: float) -> float:
+        """The ``lambda`` whose Almgren-Chriss trajectory has ``kappa T = urgency`` (horizon / half-life)."""
+        u = _positive(urgency, "The urgency", allow_zero=True)
+        _eps, eta = self._ac
+        eta_tilde = eta - 0.5 * self.permanent
+        if self.sigma <= 0 or eta_tilde <= 0:
+            return 0.0
+        kappa = u / self.n_intervals
+        return float(2 * (math.cosh(kappa) - 1) * eta_tilde / self.sigma**2)
+
+    def urgency(self, risk_aversion: float) -> float:
+        """``kappa T`` of the Almgren-Chriss trajectory at ``risk_aversion`` (0 = TWAP)."""
+        _eps, eta = self._ac
+        eta_tilde = eta - 0.5 * self.permanent
+        if eta_tilde <= 0:
+            return float("nan")
+        lam = _positive(risk_aversion, "The risk aversion", allow_zero=True)
+        return float(_ac_kappa(np.array([lam]), self.sigma, eta_tilde, 1.0)[0] * self.n_intervals)
+
+
+def order_model(
+    prices: pd.Series,
+    shares,
+    *,
+    side: str = "buy",
+    horizon_minutes=SESSION_MINUTES,
+    n_intervals=13,
+    start_time=SESSION_OPEN,
+    daily_volume=5_000_000,
+    book: OrderBook | None = None,
+    book_label: str | None = None,
+    intraday_volumes: pd.Series | None = None,
+    impact_model: str = "linear",
+    spread_bps: float = 5.0,
+    n_levels: int = 20,
+    seed: int | None = 0,
+    date: str = "2024-01-02",
+) -> OrderModel:
+    """Build the :class:`OrderModel` of a parent order on one trading day.
+
+    ``prices``: the stock's daily closes (its last close is the price, the last 252
+    returns give the annual volatility). The order runs from ``start_time`` (HH:MM) for
+    ``horizon_minutes`` in ``n_intervals`` equal intervals, within the 09:30-16:00 session.
+    Expected volumes: ``daily_volume`` times the intraday profile (the default U shape
+    with the closing auction, or estimated from ``intraday_volumes`` bars) over the
+    window. The book: ``book`` (e.g. an uploaded snapshot file; snapshots whose time of
+    day falls in the window are used when there are enough) or a seeded synthetic book
+    with one snapshot per minute, mid at the last price, a ``spread_bps`` spread and
+    level-1 depth of ``daily_volume / 2,500`` shares. Slippage is estimated for 25 sizes
+    up to 80% of the thinnest snapshot's depth and ``impact_model`` fitted with 25% of
+    the snapshots of each model interval held out.
+    """
+    total = _shares(shares)
+    s = _side(side)
+    w = session_window(start_time, horizon_minutes, n_intervals, intraday_volumes=intraday_volumes, date=date)
+    n, horizon, m0 = w.n_intervals, w.horizon_minutes, w.minute
+    adv = _positive(daily_volume, "The daily volume")
+    px = prices.astype(float).dropna()
+    if px.empty:
+        raise DataError(f"{prices.name}: no prices.", code="empty")
+    price = float(px.iloc[-1])
+    vol = annual_volatility(px)
+    volumes = adv * w.profile.to_numpy()
+    open_ts = pd.Timestamp(f"{date} {SESSION_OPEN}")
+    start, interval = w.start, w.interval
+    notes: list[str] = []
+    if book is None:
+        spread = max(0.01, round(price * _positive(spread_bps, "The spread (bps)") / 1e4, 2))
+        full = synthetic_order_book(
+            SESSION_MINUTES,
+            n_levels,
+            base_price=price,
+            spread=spread,
+            depth=adv / 2_500,
+            volatility=vol / math.sqrt(252 * SESSION_MINUTES),
+            start=open_ts,
+            seed=seed,
+        )
+        book = _slice_book(full, np.arange(m0, m0 + horizon))
+        label = book_label or f"synthetic book (seed {seed}, {spread_bps:g} bps spread, {n_levels} levels)"
+    else:
+        label = book_label or "uploaded book"
+        if isinstance(book.times, pd.DatetimeIndex):
+            tod = (book.times - book.times.normalize()) / pd.Timedelta(minutes=1)
+            lo = (start - open_ts).total_seconds() / 60 + 570
+            inside = np.flatnonzero((tod >= lo) & (tod < lo + horizon))
+            if len(inside) >= 4:
+                book = _slice_book(book, inside)
+            else:
+                notes.append(
+                    f"The {label} has {len(inside)} snapshots between {start:%H:%M} and the end of the "
+                    f"order; all {book.n_snapshots} snapshots are used."
+                )
+        mid = float(book.mid.mean())
+        if abs(mid / price - 1) > 0.05:
+            notes.append(
+                f"The {label}'s mid price ({mid:,.2f}) differs from {prices.name}'s last close "
+                f"({price:,.2f}) by {mid / price - 1:+.1%}; impact comes from the book, notional from the close."
+            )
+    if book.n_snapshots < 2:
+        raise DataError(
+            f"The {label} has {book.n_snapshots} snapshot; at least 2 are needed to fit and test.",
+            code="too_few",
+        )
+    side_size = book.ask_size if s == "buy" else book.bid_size
+    depth = float(side_size.sum(axis=1).min())
+    sizes = np.unique(np.round(np.linspace(depth * 0.8 / 25, depth * 0.8, 25)))
+    sizes = sizes[sizes > 0]
+    slip = estimate_slippage(book, sizes, side=s)
+    k = max(1, min(n, book.n_snapshots // 4))
+    impact = fit_impact(slip, impact_model, n_intervals=k)
+    notes.extend(impact.notes)
+    params = almgren_chriss_parameters(price, adv, vol, spread=max(float(book.spread.mean()), 1e-9))
+    return OrderModel(
+        ticker=str(prices.name),
+        side=s,
+        shares=total,
+        price=price,
+        daily_volume=adv,
+        annual_volatility=vol,
+        start=start,
+        interval=interval,
+        n_intervals=n,
+        volumes=pd.Series(volumes, index=pd.RangeIndex(1, n + 1, name="interval"), name="volume"),
+        book=book,
+        book_label=label,
+        slippage=slip,
+        impact=impact,
+        permanent=params.gamma,
+        sigma=params.sigma * math.sqrt(horizon / n / SESSION_MINUTES),
+        parameters=params,
+        notes=tuple(notes),
+    )
+
+
+def sample_basket(
+    prices: pd.DataFrame, *, n: int = 6, notional: float = 1_000_000, lot_size: int = 100
+) -> pd.DataFrame:
+    """A demonstration trade list from the first ``n`` tickers: alternate buys and sells of ``notional`` each.
+
+    Shares are ``notional / last close`` rounded to round lots (at least one lot).
+    """
+    last = prices.ffill().iloc[-1].dropna()
+    if last.empty:
+        raise DataError("The universe has no prices to build a sample basket from.", code="empty")
+    last = last.iloc[: _count(n, "The number of names")]
+    shares = np.maximum(lot_size, np.round(notional / last.to_numpy() / lot_size) * lot_size).astype(np.int64)
+    return pd.DataFrame(
+        {
+            "ticker": list(last.index),
+            "side": ["buy" if i % 2 == 0 else "sell" for i in range(len(last))],
+            "shares": shares,
+            "price": last.to_numpy(),
+        }
     )

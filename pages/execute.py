@@ -1,18 +1,1081 @@
-"""Execution scheduling desk (issue 4): placeholder until the desk lands."""
+"""Execution desk: a parent order (or the workspace trade list) into child orders, with costs and risk.
+
+Each section has its own callback, so a control recomputes only what it drives. The
+order, its market (volume curve, order book, impact fit) and every schedule come from
+``finance_core.execution``; this module only wires controls to it.
+"""
+
+from __future__ import annotations
+
+import math
 
 import dash
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
-from components.layout import coming_soon, page_header
+import workspace
+from components import ids
+from components.alerts import alert_area, error_alert, notes_alert, reports_errors
+from components.execution_figures import (
+    basket_figure,
+    cost_breakdown_figure,
+    frontier_figure,
+    impact_figure,
+    schedule_figure,
+)
+from components.figures import empty_figure, graph, graph_id
+from components.jobs import JobIds, job_panel
+from components.layout import kpi_card, kpi_row, page_header
+from components.tables import grid, records
+from components.upload import UploadIds, decode_upload, upload_box
+from components.urlstate import UrlState
+from finance_core import execution
+from finance_core.errors import DataError, FinanceError
 
 dash.register_page(__name__, path="/execute", name="Execute", title="Execute - Portfolio Desk", order=2)
 
+P = "exec"
+TICKER, SIDE, SHARES, HORIZON, INTERVALS, START, VOLUME = (
+    f"{P}-ticker",
+    f"{P}-side",
+    f"{P}-shares",
+    f"{P}-horizon",
+    f"{P}-intervals",
+    f"{P}-start",
+    f"{P}-volume",
+)
+STRATEGY, IMPACT, RISK, URGENCY, CAP, SEED = (
+    f"{P}-strategy",
+    f"{P}-impact",
+    f"{P}-risk",
+    f"{P}-urgency",
+    f"{P}-cap",
+    f"{P}-seed",
+)
+URGENCY_NOTE, BOOK_SOURCE, BOOK_STORE, VOL_STORE = (
+    f"{P}-urgency-note",
+    f"{P}-book-source",
+    f"{P}-book-store",
+    f"{P}-volume-store",
+)
+ALERTS, NOTES, MARKET_KPIS, SCHED_KPIS, FIT_TEXT = (
+    f"{P}-alerts",
+    f"{P}-notes",
+    f"{P}-market-kpis",
+    f"{P}-schedule-kpis",
+    f"{P}-fit-text",
+)
+CHILD_GRID, COMPARE_GRID, FIT_GRID, SOLVER_GRID = (
+    f"{P}-child-grid",
+    f"{P}-compare-grid",
+    f"{P}-fit-grid",
+    f"{P}-solver-grid",
+)
+EXPORT, EXPORT_DOWNLOAD, EXPORT_STATUS = f"{P}-export-csv", f"{P}-export-download", f"{P}-export-status"
+SCHED_ALERT, BASKET_ALERT = f"{P}-schedule-alert", f"{P}-basket-alert"
+BASKET_STRATEGY, BASKET_SAMPLE, BASKET_STATUS, BASKET_KPIS, BASKET_GRID = (
+    f"{P}-basket-strategy",
+    f"{P}-basket-sample",
+    f"{P}-basket-status",
+    f"{P}-basket-kpis",
+    f"{P}-basket-grid",
+)
+BOOK_UPLOAD, VOL_UPLOAD = UploadIds("exec-book"), UploadIds("exec-volume")
+SOLVER_JOB = JobIds(f"{P}-solvers")
+G = {k: f"{P}-{k}" for k in ("schedule", "costs", "frontier", "impact", "basket")}
+STRATEGIES = {
+    "optimal": "Impact-optimal (water-filling)",
+    "twap": "TWAP",
+    "vwap": "VWAP",
+    "pov": "POV (participation = the cap)",
+    "almgren_chriss": "Almgren-Chriss (risk aversion)",
+}
+BASKET_STRATEGIES = {k: v for k, v in STRATEGIES.items() if k != "pov"}
+RISK_MIN, RISK_MAX = -10, -4
+URL = UrlState(
+    P,
+    {
+        "ticker": (TICKER, "value", str, "AAPL"),
+        "side": (SIDE, "value", str, "buy"),
+        "shares": (SHARES, "value", float, 200_000),
+        "horizon": (HORIZON, "value", float, 390),
+        "intervals": (INTERVALS, "value", float, 13),
+        "start": (START, "value", str, "09:30"),
+        "volume": (VOLUME, "value", float, 5_000_000),
+        "strategy": (STRATEGY, "value", str, "optimal"),
+        "impact": (IMPACT, "value", str, "linear"),
+        "risk": (RISK, "value", float, -7.0),
+        "cap": (CAP, "value", float, 0.1),
+        "seed": (SEED, "value", int, 0),
+    },
+    bounds={"risk": (RISK_MIN, RISK_MAX), "cap": (0.01, 0.5)},
+)
+URL.register()
+COST_FORMATS = {
+    c: "money"
+    for c in (
+        "spread",
+        "temporary",
+        "permanent",
+        "expected_cost",
+        "timing_risk",
+        "risk_adjusted",
+        "saving_vs_twap",
+    )
+}
+COMPARE_COLUMNS = [
+    "strategy",
+    "expected_cost",
+    "cost_bps",
+    "saving_vs_twap",
+    "spread",
+    "temporary",
+    "permanent",
+    "timing_risk",
+    "risk_adjusted",
+    "max_participation",
+    "intervals_used",
+    "note",
+]
+CHILD_COLUMNS = [
+    "interval",
+    "start",
+    "end",
+    "side",
+    "shares",
+    "cumulative",
+    "remaining",
+    "expected_volume",
+    "participation",
+]
+_NOT_RUN = empty_figure("Fill in the order above.")
 
-def layout(**_query):
-    return [
-        page_header("Execution scheduling", "Turn orders into child orders that minimise cost and risk."),
-        coming_soon("execution desk", [
-            "Order-book impact model fitted from snapshots",
-            "Impact-optimal, TWAP, VWAP, POV and Almgren-Chriss schedules with their costs",
-            "Basket schedules for the workspace trade list",
-        ], "issue 4"),
-    ]
+
+def _slider(id_, lo, hi, step, value, marks):
+    return dcc.Slider(
+        id=id_,
+        min=lo,
+        max=hi,
+        step=step,
+        value=value,
+        marks=marks,
+        updatemode="mouseup",
+        tooltip={"placement": "bottom", "always_visible": False},
+    )
+
+
+def _field(label, component, md, hint=None):
+    return dbc.Col(
+        [
+            dbc.Label(label, className="mb-1"),
+            component,
+            html.Small(hint, className="text-body-secondary") if hint else None,
+        ],
+        md=md,
+    )
+
+
+def _order_form(v: dict) -> dbc.Card:
+    number = {"type": "number", "debounce": True}
+    return dbc.Card(
+        dbc.CardBody(
+            [
+                html.H5("Parent order", className="mb-2"),
+                dbc.Row(
+                    [
+                        _field(
+                            "Ticker",
+                            dcc.Dropdown(id=TICKER, options=[], value=v["ticker"], clearable=False),
+                            2,
+                        ),
+                        _field(
+                            "Side",
+                            dbc.RadioItems(
+                                id=SIDE,
+                                options=[
+                                    {"label": "Buy", "value": "buy"},
+                                    {"label": "Sell", "value": "sell"},
+                                ],
+                                value=v["side"],
+                                inline=True,
+                            ),
+                            2,
+                        ),
+                        _field("Shares", dbc.Input(id=SHARES, value=v["shares"], step=100, **number), 2),
+                        _field(
+                            "Horizon (minutes)",
+                            dbc.Input(id=HORIZON, value=v["horizon"], step=1, **number),
+                            2,
+                            "390 = the whole session",
+                        ),
+                        _field(
+                            "Intervals", dbc.Input(id=INTERVALS, value=v["intervals"], step=1, **number), 1
+                        ),
+                        _field(
+                            "Start (HH:MM)",
+                            dbc.Input(id=START, value=v["start"], type="text", debounce=True),
+                            1,
+                        ),
+                        _field(
+                            "Daily volume (shares)",
+                            dbc.Input(id=VOLUME, value=v["volume"], step=100_000, **number),
+                            2,
+                            "No volumes in the bundled data: enter one, or upload bars below",
+                        ),
+                    ],
+                    className="g-3 mb-2",
+                ),
+                dbc.Row(
+                    [
+                        _field(
+                            "Strategy",
+                            dcc.Dropdown(
+                                id=STRATEGY,
+                                options=[{"label": b, "value": a} for a, b in STRATEGIES.items()],
+                                value=v["strategy"],
+                                clearable=False,
+                            ),
+                            3,
+                        ),
+                        _field(
+                            "Risk aversion lambda (log10, per $)",
+                            _slider(
+                                RISK,
+                                RISK_MIN,
+                                RISK_MAX,
+                                0.1,
+                                v["risk"],
+                                {i: f"1e{i}" for i in range(-10, -3, 2)},
+                            ),
+                            3,
+                            "Drives Almgren-Chriss and the frontier point",
+                        ),
+                        _field(
+                            "Urgency (sets the risk aversion)",
+                            _slider(URGENCY, 0, 10, 0.1, 1.0, {0: "0 (TWAP)", 2: "2", 5: "5", 10: "10"}),
+                            3,
+                        ),
+                        _field(
+                            "Participation cap (% of volume)",
+                            _slider(
+                                CAP,
+                                0.01,
+                                0.5,
+                                0.01,
+                                v["cap"],
+                                {0.01: "1%", 0.1: "10%", 0.25: "25%", 0.5: "50%"},
+                            ),
+                            3,
+                            "Caps the impact-optimal schedule; POV's rate",
+                        ),
+                    ],
+                    className="g-3",
+                ),
+                html.Small(id=URGENCY_NOTE, className="text-body-secondary d-block mt-1"),
+            ]
+        ),
+        className="mb-3 no-print",
+    )
+
+
+def _sources(v: dict) -> dbc.Row:
+    book_choice = dbc.Card(
+        dbc.CardBody(
+            [
+                html.H6("Order book and impact model", className="mb-1"),
+                dbc.RadioItems(
+                    id=BOOK_SOURCE,
+                    options=[
+                        {"label": "Synthetic book (seeded, mid at the last close)", "value": "synthetic"},
+                        {"label": "Uploaded snapshots", "value": "upload"},
+                    ],
+                    value="synthetic",
+                    className="mb-2",
+                ),
+                dbc.Row(
+                    [
+                        _field(
+                            "Seed",
+                            dbc.Input(id=SEED, value=v["seed"], type="number", step=1, debounce=True),
+                            4,
+                        ),
+                        _field(
+                            "Impact model",
+                            dcc.Dropdown(
+                                id=IMPACT,
+                                options=[
+                                    {"label": "Linear g(x) = c + b x", "value": "linear"},
+                                    {"label": "Quadratic g(x) = c + b x + a x^2", "value": "quadratic"},
+                                ],
+                                value=v["impact"],
+                                clearable=False,
+                            ),
+                            8,
+                        ),
+                    ],
+                    className="g-2",
+                ),
+            ]
+        ),
+        className="h-100",
+    )
+    return dbc.Row(
+        [
+            dbc.Col(book_choice, md=4, className="mb-2"),
+            dbc.Col(
+                upload_box(
+                    BOOK_UPLOAD,
+                    "Order-book snapshots",
+                    "time,side (bid/ask),level (1 = best),price,size; "
+                    "used when 'Uploaded snapshots' is chosen.",
+                ),
+                md=4,
+                className="mb-2",
+            ),
+            dbc.Col(
+                upload_box(
+                    VOL_UPLOAD,
+                    "Intraday volumes",
+                    "time,volume bars (e.g. 5-minute) over one or more "
+                    "days: sets the VWAP profile and the daily volume.",
+                ),
+                md=4,
+                className="mb-2",
+            ),
+        ],
+        className="g-2 mb-2 no-print",
+    )
+
+
+def _compare_grid():
+    table = grid(
+        COMPARE_GRID,
+        pd.DataFrame(columns=COMPARE_COLUMNS),
+        height=260,
+        csv_name="strategy-comparison",
+        formats={**COST_FORMATS, "cost_bps": "num", "max_participation": "pct", "intervals_used": "int"},
+        headers={
+            "cost_bps": "Cost (bps)",
+            "saving_vs_twap": "Saving vs TWAP",
+            "max_participation": "Max participation",
+        },
+    )
+    table.columnDefs[0].update(minWidth=150, pinned="left")
+    table.columnDefs[-1].update(minWidth=260)
+    return table
+
+
+def _section(title: str, *children, note: str | None = None) -> html.Section:
+    head = [html.H4(title, className="mt-4")]
+    if note:
+        head.append(html.P(note, className="text-body-secondary"))
+    return html.Section(head + list(children), className="pd-section")
+
+
+def layout(**query) -> html.Div:
+    values, problems = URL.read(query)
+    return html.Div(
+        [
+            URL.sink(),
+            dcc.Store(id=BOOK_STORE),
+            dcc.Store(id=VOL_STORE),
+            dcc.Download(id=EXPORT_DOWNLOAD),
+            page_header(
+                "Execution scheduling",
+                "Turn a parent order, or the construction desk's trade list, into "
+                "child orders that minimise cost and risk.",
+            ),
+            _order_form(values),
+            _sources(values),
+            alert_area(ALERTS),
+            html.Div([error_alert(p, title="Link adjusted") for p in problems], id=f"{P}-url-problems"),
+            alert_area(NOTES),
+            html.Div(id=MARKET_KPIS),
+            _section(
+                "Schedule",
+                alert_area(SCHED_ALERT),
+                html.Div(id=SCHED_KPIS),
+                graph(
+                    G["schedule"],
+                    _NOT_RUN,
+                    title="Child orders, cumulative execution and the market volume curve",
+                ),
+                dbc.Row(
+                    [
+                        dbc.Col(
+                            graph(G["costs"], _NOT_RUN, title="Cost breakdown: chosen schedule against TWAP"),
+                            lg=6,
+                        ),
+                        dbc.Col(
+                            graph(G["frontier"], _NOT_RUN, title="Almgren-Chriss efficient frontier"), lg=6
+                        ),
+                    ]
+                ),
+                html.Div(
+                    [
+                        html.H6("Child orders", className="mb-0 me-3"),
+                        dbc.Button(
+                            "Download child orders (CSV)",
+                            id=EXPORT,
+                            size="sm",
+                            color="primary",
+                            outline=True,
+                            n_clicks=0,
+                        ),
+                        html.Small(id=EXPORT_STATUS, className="ms-2"),
+                    ],
+                    className="d-flex align-items-center mb-2",
+                ),
+                grid(
+                    CHILD_GRID,
+                    pd.DataFrame(columns=CHILD_COLUMNS),
+                    height=300,
+                    csv_name="child-orders",
+                    formats={
+                        "shares": "int",
+                        "cumulative": "int",
+                        "remaining": "int",
+                        "expected_volume": "int",
+                        "participation": "pct",
+                    },
+                ),
+                note="Whole shares in round lots of 100 that add up exactly to the order; at most one odd lot.",
+            ),
+            _section(
+                "All strategies for this order",
+                _compare_grid(),
+                note="Same cost model for every row: the impact fitted to the book, Almgren-Chriss permanent impact and "
+                "timing risk. POV trades at the cap; the impact-optimal schedule stays under it.",
+            ),
+            _section(
+                "Impact model",
+                dbc.Row(
+                    [
+                        dbc.Col(
+                            graph(
+                                G["impact"],
+                                _NOT_RUN,
+                                title="Slippage from walking the book, and the fitted curves",
+                            ),
+                            lg=7,
+                        ),
+                        dbc.Col(
+                            [
+                                html.Div(id=FIT_TEXT, className="mb-2"),
+                                grid(
+                                    FIT_GRID,
+                                    pd.DataFrame(
+                                        columns=[
+                                            "interval_start",
+                                            "r2_train",
+                                            "r2_test",
+                                            "rmse_test",
+                                            "n_test",
+                                        ]
+                                    ),
+                                    height=300,
+                                    csv_name="impact-fit",
+                                    formats={"r2_train": "ratio", "r2_test": "ratio", "rmse_test": "num"},
+                                    headers={
+                                        "r2_train": "R2 train",
+                                        "r2_test": "R2 held out",
+                                        "rmse_test": "RMSE held out ($)",
+                                    },
+                                ),
+                            ],
+                            lg=5,
+                        ),
+                    ]
+                ),
+            ),
+            _section(
+                "Solvers cross-check",
+                job_panel(SOLVER_JOB, "Solve with all three solvers"),
+                grid(
+                    SOLVER_GRID,
+                    pd.DataFrame(columns=["solver", "answered_by", "exact_cost", "relative_gap", "seconds"]),
+                    height=170,
+                    csv_name="solver-check",
+                    formats={"exact_cost": "money", "seconds": "num"},
+                ),
+                note="The impact-optimal schedule by exact water-filling, by cvxpy and by scipy (rescaled variables): the "
+                "costs agree to about 1e-6 or better.",
+            ),
+            _section(
+                "Basket",
+                dbc.Row(
+                    [
+                        _field(
+                            "Basket strategy",
+                            dcc.Dropdown(
+                                id=BASKET_STRATEGY,
+                                value="vwap",
+                                clearable=False,
+                                options=[{"label": b, "value": a} for a, b in BASKET_STRATEGIES.items()],
+                            ),
+                            3,
+                        ),
+                        dbc.Col(
+                            dbc.Switch(
+                                id=BASKET_SAMPLE,
+                                label="Use a sample basket from the universe when the workspace "
+                                "has no trade list",
+                                value=True,
+                            ),
+                            md=6,
+                            className="d-flex align-items-end",
+                        ),
+                    ],
+                    className="g-3 mb-2 no-print",
+                ),
+                html.Div(id=BASKET_STATUS, className="mb-2"),
+                alert_area(BASKET_ALERT),
+                html.Div(id=BASKET_KPIS),
+                graph(G["basket"], _NOT_RUN, title="Buys, sells and the running cash imbalance"),
+                grid(
+                    BASKET_GRID,
+                    pd.DataFrame(
+                        columns=[
+                            "ticker",
+                            "side",
+                            "shares",
+                            "price",
+                            "notional",
+                            "expected_cost",
+                            "cost_bps",
+                            "timing_risk",
+                        ]
+                    ),
+                    height=260,
+                    csv_name="basket-costs",
+                    formats={
+                        "shares": "int",
+                        "price": "money",
+                        "notional": "money",
+                        "expected_cost": "money",
+                        "cost_bps": "num",
+                        "timing_risk": "money",
+                        "spread": "money",
+                        "temporary": "money",
+                        "permanent": "money",
+                    },
+                ),
+                note="Each name gets the Almgren-Chriss cost model from its last close, its volatility over the last "
+                "year and the daily volume above, on the order's window and intervals.",
+            ),
+        ]
+    )
+
+
+# --------------------------------------------------------------------------- the order
+ORDER = [
+    ids.WORKSPACE,
+    TICKER,
+    SIDE,
+    SHARES,
+    HORIZON,
+    INTERVALS,
+    START,
+    VOLUME,
+    IMPACT,
+    BOOK_SOURCE,
+    BOOK_STORE,
+    VOL_STORE,
+    SEED,
+]
+ORDER_PROPS = [
+    "data",
+    "value",
+    "value",
+    "value",
+    "value",
+    "value",
+    "value",
+    "value",
+    "value",
+    "value",
+    "data",
+    "data",
+    "value",
+]
+
+
+def _inputs(kind=Input):
+    return [kind(i, p) for i, p in zip(ORDER, ORDER_PROPS, strict=True)]
+
+
+def _stored(ref: dict | None, what: str):
+    if not ref:
+        return None
+    obj = workspace.frame_store().get(ref["key"])
+    if obj is None:
+        raise DataError(
+            f"The uploaded {what} {ref.get('name', '')!r} is no longer on the server. Upload it again.",
+            code="upload_expired",
+        )
+    return obj
+
+
+def _order(
+    ws, ticker, side, shares, horizon, intervals, start, volume, impact, source, book_ref, vol_ref, seed
+):
+    """The OrderModel for the form's values; DataError names the field that is wrong."""
+    wd = workspace.resolve(ws)
+    if ticker not in wd.prices.columns:
+        raise DataError(
+            f"{ticker!r} is not in the workspace universe. Pick a ticker from the list (or add it on "
+            "the Data page).",
+            code="unknown_ticker",
+        )
+    book = None
+    if source == "upload":
+        book = _stored(book_ref, "order book")
+        if book is None:
+            raise DataError(
+                "No order-book file has been uploaded. Upload snapshots (time,side,level,price,size) "
+                "or choose the synthetic book.",
+                code="no_upload",
+            )
+    return execution.order_model(
+        wd.prices[ticker],
+        shares,
+        side=side,
+        horizon_minutes=horizon,
+        n_intervals=intervals,
+        start_time=start,
+        daily_volume=volume,
+        book=book,
+        book_label=book_ref and f"uploaded book {book_ref['name']}",
+        intraday_volumes=_stored(vol_ref, "volume file"),
+        impact_model=impact or "linear",
+        seed=int(seed) if seed is not None else 0,
+    )
+
+
+def _lam(risk) -> float:
+    """Risk aversion lambda from the slider's log10 value."""
+    if risk is None:
+        raise DataError("Set the risk aversion slider.", code="missing_value")
+    return 10.0 ** float(risk) if float(risk) > RISK_MIN else 0.0
+
+
+def _clock(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Times of day as HH:MM text for the grids (the session date is the same on every row)."""
+    return frame.assign(**{c: pd.to_datetime(frame[c]).dt.strftime("%H:%M") for c in columns})
+
+
+def _money(x: float) -> str:
+    return f"${x:,.0f}"
+
+
+@callback(
+    Output(TICKER, "options"),
+    Output(TICKER, "value"),
+    Input(ids.WORKSPACE, "data"),
+    State(TICKER, "value"),
+)
+def tickers(ws, current):
+    try:
+        universe = list(workspace.resolve(ws).prices.columns)
+    except FinanceError:
+        return [], no_update
+    return [{"label": t, "value": t} for t in universe], current if current in universe else universe[0]
+
+
+@callback(
+    Output(MARKET_KPIS, "children"),
+    Output(graph_id(G["impact"]), "figure"),
+    Output(FIT_TEXT, "children"),
+    Output(FIT_GRID, "rowData"),
+    Output(NOTES, "children"),
+    Output(ALERTS, "children"),
+    *_inputs(),
+    State(ids.THEME, "data"),
+)
+@reports_errors(6)
+def market(*args):
+    *order, theme = args
+    m = _order(*order)
+    curves = m.impact.per_share(m.slippage.columns)
+    picks = sorted({0, curves.shape[1] // 2, curves.shape[1] - 1})
+    fitted = curves.iloc[:, picks].rename(
+        columns=lambda t: f"Fit from {t:%H:%M}" if hasattr(t, "strftime") else t
+    )
+    imp = m.impact
+    text = html.Div(
+        [
+            html.Strong(f"{imp.model.capitalize()} impact, {m.impact.n_intervals} intervals. "),
+            html.Span(
+                f"Held-out R2 {imp.r2_test:.3f} (in-sample {imp.r2_train:.3f}), held-out RMSE "
+                f"${imp.rmse_test:.4f} per share, on 25% of the snapshots of each interval that the fit never "
+                f"saw.",
+                id=f"{P}-fit-quality",
+            ),
+            html.Div(
+                f"Source: {m.book_label}, {m.book.n_snapshots} snapshots.",
+                className="small text-body-secondary",
+            ),
+        ]
+    )
+    quality = (
+        m.impact.fit_quality.reset_index()
+        .rename(columns={m.impact.fit_quality.index.name: "interval_start"})
+        .drop(columns=["n_train"])
+    )
+    kpis = kpi_row(
+        [
+            kpi_card(f"{m.ticker} last close", f"${m.price:,.2f}", id_=f"{P}-kpi-price"),
+            kpi_card("Annual volatility (1 year)", f"{m.annual_volatility:.1%}", id_=f"{P}-kpi-vol"),
+            kpi_card(
+                "Expected volume in the window", f"{m.volumes.sum():,.0f}", id_=f"{P}-kpi-window-volume"
+            ),
+            kpi_card(
+                "Permanent impact gamma",
+                f"${m.permanent:.3g}",
+                id_=f"{P}-kpi-gamma",
+                hint="per share, per share traded (one spread per 10% of daily volume)",
+            ),
+        ]
+    )
+    return (
+        kpis,
+        impact_figure(m.slippage, fitted, theme),
+        text,
+        records(_clock(quality, ["interval_start"])),
+        notes_alert(list(m.notes)),
+        None,
+    )
+
+
+@callback(
+    Output(SCHED_KPIS, "children"),
+    Output(graph_id(G["schedule"]), "figure"),
+    Output(graph_id(G["costs"]), "figure"),
+    Output(CHILD_GRID, "rowData"),
+    Output(SCHED_ALERT, "children"),
+    *_inputs(),
+    Input(STRATEGY, "value"),
+    Input(RISK, "value"),
+    Input(CAP, "value"),
+    State(ids.THEME, "data"),
+    prevent_initial_call="initial_duplicate",
+)
+@reports_errors(5, title="Schedule not computed")
+def schedule(*args):
+    *order, strategy, risk, cap, theme = args
+    m = _order(*order)
+    sched = m.schedule(strategy, risk_aversion=_lam(risk), participation=cap)
+    twap = m.schedule("twap")
+    s = m.summary(sched)
+    label = STRATEGIES.get(strategy, strategy).split(" (")[0]
+    costs = pd.DataFrame({label: sched.costs, "TWAP": twap.costs})
+    kpis = kpi_row(
+        [
+            kpi_card(
+                "Expected cost",
+                _money(s["expected_cost"]),
+                id_=f"{P}-kpi-cost",
+                hint=f"{s['cost_bps']:.2f} bps of {_money(s['notional'])}",
+            ),
+            kpi_card("Timing risk (1 sd)", _money(s["timing_risk"]), id_=f"{P}-kpi-risk"),
+            kpi_card(
+                "Saving vs TWAP",
+                _money(s["saving_vs_twap"]),
+                id_=f"{P}-kpi-saving",
+                hint=f"{s['saving_bps']:+.2f} bps",
+            ),
+            kpi_card(
+                "Peak participation",
+                f"{s['max_participation']:.1%}",
+                id_=f"{P}-kpi-participation",
+                hint=f"{s['child_orders']:.0f} child orders; the order is {s['order_share_of_volume']:.1%} of the "
+                "window's volume",
+            ),
+        ]
+    )
+    cap_line = cap if strategy in ("optimal", "pov") else None
+    return (
+        kpis,
+        schedule_figure(sched, theme, cap=cap_line),
+        cost_breakdown_figure(costs, theme),
+        records(_clock(sched.to_frame(), ["start", "end"])),
+        notes_alert(list(sched.notes), title=f"{label} notes"),
+    )
+
+
+@callback(
+    Output(graph_id(G["frontier"]), "figure"),
+    Output(ALERTS, "children", allow_duplicate=True),
+    *_inputs(),
+    Input(RISK, "value"),
+    State(ids.THEME, "data"),
+    prevent_initial_call="initial_duplicate",
+)
+@reports_errors(2, title="Frontier not computed")
+def frontier(*args):
+    *order, risk, theme = args
+    m = _order(*order)
+    return frontier_figure(m.frontier(), m.frontier(_lam(risk)), theme), no_update
+
+
+@callback(
+    Output(COMPARE_GRID, "rowData"),
+    Output(ALERTS, "children", allow_duplicate=True),
+    *_inputs(),
+    Input(RISK, "value"),
+    Input(CAP, "value"),
+    prevent_initial_call="initial_duplicate",
+)
+@reports_errors(2, title="Strategies not compared")
+def comparison(*args):
+    *order, risk, cap = args
+    table = _order(*order).compare(risk_aversion=_lam(risk), participation=cap)
+    table = table.reset_index().assign(
+        strategy=lambda f: f["strategy"].map(lambda s: STRATEGIES[s].split(" (")[0])
+    )
+    return records(table[COMPARE_COLUMNS]), no_update
+
+
+@callback(
+    Output(URGENCY, "value"),
+    Output(RISK, "value"),
+    Output(URGENCY_NOTE, "children"),
+    Input(URGENCY, "value"),
+    Input(RISK, "value"),
+    *_inputs(State),
+)
+def urgency(urgency_value, risk, *order):
+    """Urgency is kappa T (horizon / half-life of Almgren-Chriss); moving it sets the risk aversion."""
+    moved_urgency = ctx.triggered_id == URGENCY
+    try:
+        m = _order(*order)
+        if moved_urgency:
+            risk = _log_slider(m.risk_aversion_for_urgency(urgency_value or 0.0))
+        kt = m.urgency(_lam(risk))
+    except FinanceError as err:
+        return no_update, no_update, f"Urgency not linked: {err.message}"
+    note = (
+        f"Urgency = horizon / half-life = kappa T = {kt:.2f} at lambda = {_lam(risk):.2e} per $ "
+        "(Almgren-Chriss on this order; 0 is TWAP). Moving the urgency slider sets the risk aversion."
+    )
+    return (
+        no_update if moved_urgency else round(min(kt, 10.0), 1),
+        risk if moved_urgency else no_update,
+        html.Span(note, id=f"{P}-urgency-text"),
+    )
+
+
+def _log_slider(lam: float) -> float:
+    """The risk-aversion slider position (log10 lambda, clamped to the slider) for ``lam``."""
+    return RISK_MIN if lam <= 0 else min(max(RISK_MIN, round(math.log10(lam), 2)), RISK_MAX)
+
+
+@callback(
+    Output(EXPORT_DOWNLOAD, "data"),
+    Output(EXPORT_STATUS, "children"),
+    Input(EXPORT, "n_clicks"),
+    *_inputs(State),
+    State(STRATEGY, "value"),
+    State(RISK, "value"),
+    State(CAP, "value"),
+    prevent_initial_call=True,
+)
+@reports_errors(2, title="Not exported")
+def export_child_orders(_clicks, *args):
+    *order, strategy, risk, cap = args
+    m = _order(*order)
+    frame = m.schedule(strategy, risk_aversion=_lam(risk), participation=cap).to_frame()
+    frame.insert(0, "ticker", m.ticker)
+    name = f"child-orders-{m.ticker}-{m.side}-{strategy}.csv"
+    return (
+        dcc.send_data_frame(frame.to_csv, name, index=False, date_format="%Y-%m-%d %H:%M"),
+        html.Span(f"Saved {name} ({len(frame)} child orders).", className="text-success"),
+    )
+
+
+@callback(
+    Output(BOOK_STORE, "data"),
+    Output(BOOK_SOURCE, "value"),
+    Output(BOOK_UPLOAD.status, "children"),
+    Output(BOOK_UPLOAD.upload, "contents"),
+    Output(ALERTS, "children", allow_duplicate=True),
+    Input(BOOK_UPLOAD.upload, "contents"),
+    State(BOOK_UPLOAD.upload, "filename"),
+    prevent_initial_call=True,
+)
+def upload_book(contents, filename):
+    try:
+        raw = decode_upload(contents, filename)
+        book = execution.read_order_book_csv(raw, name=filename)
+    except FinanceError as err:
+        return (
+            no_update,
+            no_update,
+            html.Span(f"Not loaded: {filename}", className="text-danger"),
+            None,
+            error_alert(err, title="Order book not loaded"),
+        )
+    key = workspace.frame_store().put("orderbook", raw, book)
+    status = html.Span(
+        f"Loaded {filename}: {book.n_snapshots} snapshots, {book.n_levels} levels", className="text-success"
+    )
+    return {"key": key, "name": filename}, "upload", status, None, None
+
+
+@callback(
+    Output(VOL_STORE, "data"),
+    Output(VOLUME, "value"),
+    Output(VOL_UPLOAD.status, "children"),
+    Output(VOL_UPLOAD.upload, "contents"),
+    Output(ALERTS, "children", allow_duplicate=True),
+    Input(VOL_UPLOAD.upload, "contents"),
+    State(VOL_UPLOAD.upload, "filename"),
+    prevent_initial_call=True,
+)
+def upload_volumes(contents, filename):
+    try:
+        raw = decode_upload(contents, filename)
+        bars = execution.read_volume_csv(raw, name=filename)
+        daily = execution.daily_volume_estimate(bars)
+    except FinanceError as err:
+        return (
+            no_update,
+            no_update,
+            html.Span(f"Not loaded: {filename}", className="text-danger"),
+            None,
+            error_alert(err, title="Volumes not loaded"),
+        )
+    key = workspace.frame_store().put("intraday_volume", raw, bars)
+    days = bars.index.normalize().nunique()
+    status = html.Span(
+        f"Loaded {filename}: {len(bars)} bars over {days} days; average daily volume {daily:,.0f} shares",
+        className="text-success",
+    )
+    return {"key": key, "name": filename}, round(daily), status, None, None
+
+
+@callback(
+    Output(BOOK_UPLOAD.download, "data"),
+    Input(BOOK_UPLOAD.sample, "n_clicks"),
+    prevent_initial_call=True,
+)
+def sample_book(_clicks):
+    book = execution.synthetic_order_book(30, 5, base_price=100.0, spread=0.02, depth=1_000, seed=1)
+    return dcc.send_data_frame(
+        book.to_frame().to_csv, "sample-order-book.csv", index=False, date_format="%Y-%m-%d %H:%M"
+    )
+
+
+@callback(
+    Output(VOL_UPLOAD.download, "data"),
+    Input(VOL_UPLOAD.sample, "n_clicks"),
+    prevent_initial_call=True,
+)
+def sample_volumes(_clicks):
+    return dcc.send_string(execution.sample_volume_csv(), "sample-intraday-volume.csv")
+
+
+# --------------------------------------------------------------------------- basket
+def _basket_trades(ws, wd, use_sample: bool) -> tuple[pd.DataFrame | None, str]:
+    trades = ((ws or {}).get("target") or {}).get("trades") or []
+    if trades:
+        return pd.DataFrame(trades), f"Trade list from the construction desk: {len(trades)} orders."
+    if not use_sample:
+        return None, (
+            "The workspace has no trade list yet: build a target on the Construct page, or switch on the "
+            "sample basket to see how the basket is scheduled."
+        )
+    return execution.sample_basket(wd.prices), (
+        "The workspace has no trade list yet (the construction desk writes "
+        "one); showing a sample basket: alternate buys and sells of about "
+        "$1,000,000 in the first six names of the universe."
+    )
+
+
+@callback(
+    Output(BASKET_STATUS, "children"),
+    Output(BASKET_KPIS, "children"),
+    Output(graph_id(G["basket"]), "figure"),
+    Output(BASKET_GRID, "rowData"),
+    Output(BASKET_ALERT, "children"),
+    Input(ids.WORKSPACE, "data"),
+    Input(BASKET_STRATEGY, "value"),
+    Input(BASKET_SAMPLE, "value"),
+    Input(HORIZON, "value"),
+    Input(INTERVALS, "value"),
+    Input(START, "value"),
+    Input(VOLUME, "value"),
+    Input(RISK, "value"),
+    Input(CAP, "value"),
+    State(ids.THEME, "data"),
+    prevent_initial_call="initial_duplicate",
+)
+@reports_errors(5, title="Basket not scheduled")
+def basket(ws, strategy, use_sample, horizon, intervals, start, volume, risk, cap, theme):
+    wd = workspace.resolve(ws)
+    trades, status = _basket_trades(ws, wd, bool(use_sample))
+    if trades is None:
+        return (
+            dbc.Alert(status, color="secondary", id=f"{P}-basket-empty"),
+            None,
+            empty_figure("No trade list in the workspace.", theme),
+            [],
+            None,
+        )
+    w = execution.session_window(start, horizon, intervals)
+    vols = wd.prices.apply(execution.annual_volatility)
+    b = execution.basket_schedule(
+        trades,
+        w.n_intervals,
+        daily_volume=volume,
+        annual_volatility=vols,
+        strategy=strategy,
+        risk_aversion=_lam(risk),
+        max_participation=cap,
+        horizon_days=w.horizon_minutes / execution.SESSION_MINUTES,
+        profile=w.profile,
+        start=w.start,
+        interval=w.interval,
+    )
+    kpis = kpi_row(
+        [
+            kpi_card("Basket expected cost", _money(b.expected_cost), id_=f"{P}-kpi-basket-cost"),
+            kpi_card("Timing risk (uncorrelated)", _money(b.timing_risk), id_=f"{P}-kpi-basket-risk"),
+            kpi_card("Bought", _money(b.buys.sum()), id_=f"{P}-kpi-basket-buys"),
+            kpi_card("Sold", _money(b.sells.sum()), id_=f"{P}-kpi-basket-sells"),
+        ]
+    )
+    return (
+        html.Span(status, id=f"{P}-basket-source"),
+        kpis,
+        basket_figure(b.buys, b.sells, b.cash_imbalance, theme),
+        records(b.costs.reset_index()),
+        notes_alert(list(b.notes), title="Basket notes"),
+    )
+
+
+# --------------------------------------------------------------------------- solvers (background job)
+@callback(
+    Output(SOLVER_GRID, "rowData"),
+    Output(SOLVER_JOB.status, "children"),
+    Input(SOLVER_JOB.run, "n_clicks"),
+    *_inputs(State),
+    State(CAP, "value"),
+    **SOLVER_JOB.background(),
+)
+def solvers(set_progress, _clicks, *args):
+    *order, cap = args
+    report = SOLVER_JOB.reporter(set_progress)
+    try:
+        report(0.05, "building the order model")
+        table = _order(*order).compare_solvers(cap, progress=lambda i, n, name: report(i / n, f"{name} done"))
+    except FinanceError as err:
+        return no_update, error_alert(err, title="Solvers not run")
+    worst = table["relative_gap"].max()
+    done = html.Span(
+        f"All three solvers answered; largest relative cost gap {worst:.1e}.",
+        id=f"{P}-solvers-done",
+        className="text-success",
+    )
+    return records(table.reset_index()), done

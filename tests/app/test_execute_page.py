@@ -1,0 +1,236 @@
+"""Execution page callbacks as functions: finance_core's numbers on screen, reasons for bad input.
+
+Expected values are recomputed independently: the volatility with numpy from the bundled
+closes, the schedule costs with the Almgren-Chriss cost formulas written out here, the
+participation cap from the expected volumes.
+"""
+
+from __future__ import annotations
+
+import base64
+
+import numpy as np
+import pandas as pd
+import pytest
+from dash import no_update
+
+import workspace
+from finance_core import execution
+from pages import execute as page
+
+WS = workspace.DEFAULT
+ORDER = [WS, "AAPL", "buy", 200_000, 390, 13, "09:30", 5_000_000, "linear", "synthetic", None, None, 0]
+
+
+def _order(**changes):
+    names = [
+        "ws",
+        "ticker",
+        "side",
+        "shares",
+        "horizon",
+        "intervals",
+        "start",
+        "volume",
+        "impact",
+        "source",
+        "book",
+        "vols",
+        "seed",
+    ]
+    values = dict(zip(names, ORDER, strict=True))
+    values.update(changes)
+    return [values[n] for n in names]
+
+
+def _upload(text: str) -> str:
+    return "data:text/csv;base64," + base64.b64encode(text.encode()).decode()
+
+
+@pytest.fixture(scope="module")
+def model():
+    return page._order(*ORDER)
+
+
+def test_market_kpis_show_the_last_close_and_an_independent_volatility(model):
+    kpis, fig, text, quality, _notes, alert = page.market(*ORDER, "light")
+    closes = workspace.resolve(WS).prices["AAPL"]
+    r = np.diff(closes.to_numpy()[-253:]) / closes.to_numpy()[-253:-1]
+    vol = r.std(ddof=1) * np.sqrt(252)
+    assert alert is None
+    assert f"${closes.iloc[-1]:,.2f}" in str(kpis) and f"{vol:.1%}" in str(kpis)
+    assert "Held-out R2" in str(text) and f"{model.impact.r2_test:.3f}" in str(text)
+    assert len(quality) == 13 and {"r2_test", "rmse_test"} <= set(quality[0])
+    assert fig.data[0].type == "scattergl" and len(fig.data) >= 3  # the book walk and fitted curves
+
+
+def test_schedule_costs_match_the_almgren_chriss_formulas(model):
+    kpis, fig, costs_fig, rows, alert = page.schedule(*ORDER, "twap", -7, 0.1, "light")
+    n = np.array([r["shares"] for r in rows], dtype=float)
+    assert n.sum() == 200_000 and all(x % 100 == 0 for x in n)  # round lots adding up to the parent
+    c, b, a = (s.to_numpy() for s in (model.impact.half_spread, model.impact.linear, model.impact.quadratic))
+    x = 200_000 - np.cumsum(n)
+    expected = n @ c + (n**2) @ b + (n**3) @ a + 0.5 * model.permanent * (200_000**2 - (n**2).sum())
+    risk = np.sqrt(model.sigma**2 * (x**2).sum())
+    assert f"${expected:,.0f}" in str(kpis) and f"${risk:,.0f}" in str(kpis)
+    assert alert is None and rows[0]["start"] == "09:30" and rows[-1]["end"] == "16:00"
+
+
+def test_optimal_schedule_respects_the_cap_and_beats_twap(model):
+    kpis, fig, _costs, rows, alert = page.schedule(*ORDER, "optimal", -7, 0.05, "light")
+    caps = 0.05 * model.volumes.to_numpy()
+    shares = np.array([r["shares"] for r in rows])
+    assert (shares <= caps + 1e-6).all() and shares.sum() == 200_000
+    saving = (
+        model.schedule("twap").expected_cost - model.schedule("optimal", participation=0.05).expected_cost
+    )
+    assert f"${saving:,.0f}" in str(kpis) and saving > 0
+    assert [t.name for t in fig.data][:2] == ["Child orders (buy)", "Order executed (cumulative)"]
+
+
+def test_order_larger_than_the_cap_gets_the_largest_size_and_horizon():
+    out = page.schedule(*_order(shares=2_000_000), "optimal", -7, 0.1, "light")
+    assert out[:4] == (no_update,) * 4
+    message = str(out[4])
+    largest = int(np.floor(0.1 * page._order(*ORDER).volumes.to_numpy() + 1e-9).sum())
+    assert f"largest executable size is {largest:,} shares" in message
+    assert "extend the horizon to about" in message and "raise the cap to at least 40%" in message
+    pov = page.schedule(*_order(shares=2_000_000), "pov", -7, 0.1, "light")
+    assert "largest executable size" in str(pov[4])
+
+
+@pytest.mark.parametrize(
+    ("changes", "words"),
+    [
+        ({"shares": -500}, "must be a positive number of shares"),
+        ({"shares": None}, "is not a number"),
+        ({"horizon": 0}, "horizon (minutes) must be greater than zero"),
+        ({"horizon": 400}, "runs past the 16:00 close: 390 minutes are left"),
+        ({"start": "17:00"}, "outside the regular session"),
+        ({"intervals": 0}, "number of intervals must be a whole number of 1 or more"),
+        ({"volume": -1}, "daily volume must be greater than zero"),
+        ({"ticker": "ZZZZ"}, "'ZZZZ' is not in the workspace universe"),
+        ({"source": "upload"}, "No order-book file has been uploaded"),
+    ],
+)
+def test_bad_order_fields_are_refused_with_a_reason(changes, words):
+    out = page.schedule(*_order(**changes), "optimal", -7, 0.1, "light")
+    assert out[0] is no_update and words in str(out[4])
+    market = page.market(*_order(**changes), "light")
+    assert market[0] is no_update and words in str(market[-1])
+
+
+def test_frontier_point_is_the_chosen_risk_aversion(model):
+    fig, _alert = page.frontier(*ORDER, -6.5, "light")
+    chosen = next(t for t in fig.data if t.name.startswith("Chosen"))
+    eps, eta = float(model.impact.half_spread.mean()), float(model.impact.linear.mean())
+    ac = execution.almgren_chriss(200_000, 13, 13, model.sigma, eta, model.permanent, eps, 10**-6.5)
+    assert chosen.y[0] == pytest.approx(ac.exact_cost, rel=1e-9)
+    assert chosen.x[0] == pytest.approx(np.sqrt(ac.variance), rel=2e-2)  # rounding to lots moves V slightly
+
+
+def test_comparison_lists_every_strategy_with_savings_against_twap(model):
+    rows, _alert = page.comparison(*ORDER, -7, 0.1)
+    by = {r["strategy"]: r for r in rows}
+    assert set(by) == {"TWAP", "VWAP", "POV", "Almgren-Chriss", "Impact-optimal"}
+    assert by["TWAP"]["saving_vs_twap"] == 0
+    for name, key in (("VWAP", "vwap"), ("Impact-optimal", "optimal")):
+        sched = model.schedule(key, participation=0.1)
+        assert by[name]["expected_cost"] == pytest.approx(sched.expected_cost)
+        assert by[name]["cost_bps"] == pytest.approx(sched.expected_cost / (200_000 * model.price) * 1e4)
+
+
+def test_urgency_sets_the_risk_aversion_and_back(call_with_trigger, model):
+    _u, risk, note = call_with_trigger("exec-urgency.value", page.urgency, 3.0, -7, *ORDER)
+    lam = 10**risk
+    assert model.urgency(lam) == pytest.approx(3.0, rel=0.03)  # the slider rounds log10(lambda) to 0.01
+    urgency, risk2, _ = call_with_trigger("exec-risk.value", page.urgency, 3.0, -6, *ORDER)
+    assert risk2 is no_update and urgency == round(model.urgency(1e-6), 1)
+
+
+def test_export_writes_child_orders_that_add_up(call_with_trigger):
+    download, status = page.export_child_orders(1, *ORDER, "vwap", -7, 0.1)
+    frame = pd.read_csv(pd.io.common.StringIO(download["content"]))
+    assert download["filename"] == "child-orders-AAPL-buy-vwap.csv"
+    assert frame["shares"].sum() == 200_000 and (frame["ticker"] == "AAPL").all()
+    assert "13 child orders" in str(status)
+
+
+def test_uploaded_book_is_used_and_bad_books_name_the_snapshot_and_level():
+    book = execution.synthetic_order_book(
+        60, 8, base_price=126.0, spread=0.06, depth=2_000, seed=3, start="2024-03-01 09:30"
+    )
+    csv = book.to_frame().to_csv(index=False, date_format="%Y-%m-%d %H:%M")
+    store, source, status, _contents, alert = page.upload_book(_upload(csv), "book.csv")
+    assert source == "upload" and alert is None and "60 snapshots, 8 levels" in str(status)
+    kpis, _fig, text, *_rest, alert = page.market(*_order(source="upload", book=store, horizon=60), "light")
+    assert alert is None and "uploaded book book.csv" in str(text)
+    lines = csv.splitlines()
+    bad = [lines[0]] + [
+        ln.replace(",bid,1,", ",bid,1,999") if ln.startswith("2024-03-01 09:35,bid,1,") else ln
+        for ln in lines[1:]
+    ]
+    out = page.upload_book(_upload("\n".join(bad)), "crossed.csv")
+    assert out[0] is no_update and "snapshot 2024-03-01 09:35:00 is crossed at level 1" in str(out[-1])
+    nm = page.upload_book(_upload("\n".join(_lower_level(lines, "2024-03-01 09:40", 3))), "steps.csv")
+    assert nm[0] is no_update and "snapshot 2024-03-01 09:40:00, ask level 3" in str(nm[-1])
+
+
+def _lower_level(lines, time, level):
+    """The CSV with the ask at ``level`` of ``time`` priced below level 1 (a non-monotone book)."""
+    best = next(ln for ln in lines if ln.startswith(f"{time},ask,1,")).split(",")[3]
+    out = []
+    for ln in lines:
+        parts = ln.split(",")
+        if ln.startswith(f"{time},ask,{level},"):
+            parts[3] = f"{float(best) - 0.01:.2f}"
+        out.append(",".join(parts))
+    return out
+
+
+def test_uploaded_volumes_set_the_daily_volume_and_the_profile():
+    csv = execution.sample_volume_csv(daily_volume=3_000_000, days=2)
+    store, volume, status, _c, alert = page.upload_volumes(_upload(csv), "bars.csv")
+    frame = pd.read_csv(pd.io.common.StringIO(csv), parse_dates=["time"])
+    expected = frame.groupby(frame["time"].dt.date)["volume"].sum().mean()
+    assert alert is None and volume == round(expected) and "2 days" in str(status)
+    kpis, *_ = page.market(*_order(vols=store, volume=volume), "light")
+    assert f"{expected:,.0f}" in str(kpis)  # the whole-session window trades the whole day's volume
+    bad = page.upload_volumes(_upload("time,volume\n2024-01-02 09:30,100\n2024-01-02 09:35,-5\n"), "neg.csv")
+    assert bad[0] is no_update and "row 3" in str(bad[-1]) and "'-5'" in str(bad[-1])
+
+
+def test_basket_uses_the_workspace_trade_list_or_says_it_is_empty():
+    status, kpis, fig, rows, _notes = page.basket(WS, "vwap", False, 390, 13, "09:30", 5e6, -7, 0.1, "light")
+    assert "no trade list yet" in str(status) and rows == []
+    trades = [
+        {"ticker": "KO", "side": "buy", "shares": 10_000, "price": 60.0},
+        {"ticker": "XOM", "side": "sell", "shares": 5_000, "price": 110.0},
+    ]
+    ws = workspace.with_target(WS, pd.Series({"KO": 0.5, "XOM": 0.5}), "manual", trades)
+    status, kpis, fig, rows, _notes = page.basket(ws, "twap", True, 390, 13, "09:30", 5e6, -7, 0.1, "light")
+    assert "2 orders" in str(status) and {r["ticker"] for r in rows} == {"KO", "XOM"}
+    buys, sells, imbalance = fig.data[0].y, fig.data[1].customdata, fig.data[2].y
+    assert sum(buys) == pytest.approx(600_000) and sum(sells) == pytest.approx(550_000)
+    assert imbalance[-1] == pytest.approx(50_000)  # 600,000 bought - 550,000 sold
+    total = sum(r["expected_cost"] for r in rows)
+    assert f"${total:,.0f}" in str(kpis)
+
+
+def test_sample_basket_when_the_workspace_has_none():
+    status, kpis, _fig, rows, _ = page.basket(WS, "optimal", True, 390, 13, "09:30", 5e6, -7, 0.1, "light")
+    assert "sample basket" in str(status) and len(rows) == 6
+    assert {r["side"] for r in rows} == {"buy", "sell"}
+
+
+def test_solver_cross_check_agrees():
+    rows, status = page.solvers(lambda _progress: None, 1, *ORDER, 0.1)
+    assert {r["solver"] for r in rows} == {"analytical", "cvxpy", "scipy"}
+    assert max(r["relative_gap"] for r in rows) < 1e-6 and "All three solvers answered" in str(status)
+
+
+def test_settings_from_the_url_and_out_of_range_values():
+    values, problems = page.URL.read({"shares": "50000", "cap": "0.9", "risk": "abc"})
+    assert values["shares"] == 50_000 and values["cap"] == 0.1 and values["risk"] == -7.0
+    assert any("cap=0.9 is outside the accepted range" in p for p in problems)
+    assert any("risk='abc' cannot be read" in p for p in problems)

@@ -1,0 +1,115 @@
+"""Execution page in headless Chromium: numbers, sliders, bad input, uploads, CSV export, the solver job."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pandas as pd
+import pytest
+from selenium.common.exceptions import StaleElementReferenceException
+
+from finance_core import execution
+from tests.e2e.conftest import click, console_errors, drag_slider, text_of
+
+pytestmark = pytest.mark.e2e
+
+
+def _wait_change(duo, selector, before, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            now = duo.find_element(selector).text
+        except StaleElementReferenceException:  # the KPI cards are re-rendered as a whole
+            continue
+        if now and now != before:
+            return now
+        time.sleep(0.2)
+    raise AssertionError(f"{selector} stayed at {before!r}")
+
+
+def _open(desk, query=""):
+    desk.driver.get(desk.server_url + "/execute" + query)
+    desk.wait_for_element("#exec-kpi-cost", timeout=40)
+    desk.wait_for_contains_text("#exec-fit-quality", "Held-out R2", timeout=40)
+
+
+def _type(desk, selector, value):
+    el = desk.wait_for_element(selector)
+    el.clear()
+    el.send_keys(str(value) + "\n")
+
+
+def _wait_file(path, timeout=20):
+    deadline = time.time() + timeout
+    while time.time() < deadline and not os.path.exists(path):
+        time.sleep(0.2)
+    assert os.path.exists(path), path
+
+
+def test_order_schedule_sliders_export_and_bad_input(desk):
+    _open(desk, "?strategy=pov")
+    assert text_of(desk, "#exec-kpi-price").startswith("$")
+    desk.wait_for_contains_text("#exec-compare-grid", "Almgren-Chriss", timeout=30)
+    cost = text_of(desk, "#exec-kpi-cost")
+    # POV trades at the cap: a higher participation rate finishes sooner and costs more.
+    drag_slider(desk, "exec-cap", 40)
+    dearer = _wait_change(desk, "#exec-kpi-cost", cost)
+    assert float(dearer.strip("$").replace(",", "")) > float(cost.strip("$").replace(",", ""))
+    # Almgren-Chriss: urgency moves the risk aversion, which moves the timing risk.
+    desk.select_dcc_dropdown("#exec-strategy", "Almgren-Chriss (risk aversion)")
+    desk.wait_for_contains_text("#exec-schedule-alert", "kappa", timeout=30)
+    risk = text_of(desk, "#exec-kpi-risk")
+    drag_slider(desk, "exec-urgency", 150)
+    lower = _wait_change(desk, "#exec-kpi-risk", risk)
+    assert float(lower.strip("$").replace(",", "")) < float(risk.strip("$").replace(",", ""))
+    # CSV export of the child orders.
+    click(desk, "#exec-export-csv")
+    path = os.path.join(desk.download_path, "child-orders-AAPL-buy-almgren_chriss.csv")
+    _wait_file(path)
+    assert pd.read_csv(path)["shares"].sum() == 200_000
+    # Bad input: a negative size is refused and the previous result stays.
+    _type(desk, "#exec-shares", -100)
+    desk.wait_for_contains_text("#exec-schedule-alert", "must be a positive number of shares", timeout=30)
+    assert text_of(desk, "#exec-kpi-cost").startswith("$")
+    # Too large for the cap: the largest executable size and the horizon needed.
+    desk.driver.get(desk.server_url + "/execute?strategy=optimal&shares=3000000")
+    desk.wait_for_contains_text("#exec-schedule-alert", "largest executable size is", timeout=30)
+    assert "extend the horizon to about" in text_of(desk, "#exec-schedule-alert")
+    assert console_errors(desk) == []
+
+
+def test_uploads_basket_solver_job_and_url(desk):
+    _open(desk, "?ticker=KO&shares=50000&intervals=26&strategy=vwap")
+    desk.wait_for_contains_text("#exec-kpi-cost", "$", timeout=30)
+    assert "KO last close" in text_of(desk, "#exec-market-kpis")
+    # Upload an intraday volume file: the daily volume is estimated from it.
+    vol_file = os.path.join(desk.download_path, "bars.csv")
+    os.makedirs(desk.download_path, exist_ok=True)
+    with open(vol_file, "w") as fh:
+        fh.write(execution.sample_volume_csv(daily_volume=3_000_000, days=2))
+    desk.find_element("#upload-exec-volume input[type=file]").send_keys(vol_file)
+    desk.wait_for_contains_text("#upload-status-exec-volume", "average daily volume", timeout=30)
+    # A crossed order book names the snapshot.
+    book = execution.synthetic_order_book(20, 3, base_price=60.0, spread=0.02, depth=500, seed=2)
+    lines = book.to_frame().to_csv(index=False, date_format="%Y-%m-%d %H:%M").splitlines()
+    bad = [
+        ln.replace(",bid,1,", ",bid,1,9") if ln.startswith("2024-01-02 09:33,bid,1,") else ln for ln in lines
+    ]
+    book_file = os.path.join(desk.download_path, "crossed.csv")
+    with open(book_file, "w") as fh:
+        fh.write("\n".join(bad) + "\n")
+    desk.find_element("#upload-exec-book input[type=file]").send_keys(book_file)
+    desk.wait_for_contains_text(
+        "#exec-alerts", "snapshot 2024-01-02 09:33:00 is crossed at level 1", timeout=30
+    )
+    # Basket: the sample basket is scheduled when the workspace has no trade list.
+    desk.wait_for_contains_text("#exec-basket-source", "sample basket", timeout=30)
+    assert text_of(desk, "#exec-kpi-basket-cost").startswith("$")
+    # The solver cross-check runs as a background job.
+    click(desk, "#exec-solvers-run")
+    desk.wait_for_contains_text("#exec-solvers-status", "All three solvers answered", timeout=120)
+    assert "cvxpy" in desk.find_element("#exec-solver-grid").text
+    # The order settings travel in the URL (rewritten when the uploaded volumes set the daily volume).
+    assert "ticker=KO" in desk.driver.current_url and "intervals=26" in desk.driver.current_url
+    assert console_errors(desk) == []
