@@ -34,6 +34,7 @@ from .wash_sales import (
     LOT_METHODS,
     WASH_WINDOW_DAYS,
     TaxResult,
+    _price_at,
     form_8949,
     is_long_term,
     lots_at_prices,
@@ -58,6 +59,9 @@ __all__ = [
     "is_long_term",
     "sample_lots",
     "sample_trades",
+    "known_accounts",
+    "identical_map",
+    "unrealized_summary",
     # harvesting
     "harvest_candidates",
     "harvest_trades",
@@ -72,6 +76,7 @@ __all__ = [
     "after_tax_return",
     "AssetLocation",
     "asset_location",
+    "asset_location_of_lots",
 ]
 
 _DATA = Path(__file__).with_name("data")
@@ -94,6 +99,80 @@ def sample_lots() -> pd.DataFrame:
     from .data import read_lots_csv
 
     return read_lots_csv(_DATA / "sample_lots.csv")
+
+
+def known_accounts(lots: pd.DataFrame | None, trades: pd.DataFrame | None = None) -> dict[str, str]:
+    """Account name -> type (taxable, ira, roth) declared by the opening lots, else by the trades.
+
+    The lots say which accounts a person has; passed as ``accounts=`` to
+    :func:`process_trades`, a trade in any other account (a typo, an account not on
+    file) is refused with its row. Without lots the trades' own accounts are used.
+    """
+    source = lots if lots is not None and len(lots) else trades
+    if source is None or not len(source):
+        return {}
+    names = source["account"].astype(str).str.strip()
+    if "account_type" in source.columns:
+        types = source["account_type"].astype(str).str.strip().str.lower()
+    else:
+        low = names.str.lower()
+        types = low.where(low.isin(["ira", "roth"]), "taxable")
+    pairs = pd.DataFrame({"account": names, "type": types}).drop_duplicates("account")
+    return dict(zip(pairs["account"], pairs["type"], strict=True))
+
+
+def identical_map(rows) -> dict[str, str]:
+    """Ticker -> group from editable rows ``{"ticker": ..., "group": ...}`` (blank rows skipped).
+
+    Raises DataError naming the row when a ticker is listed twice with different groups
+    or a row has a ticker but no group.
+    """
+    out: dict[str, str] = {}
+    for i, row in enumerate(rows or [], start=1):
+        ticker = str(row.get("ticker") or "").strip().upper()
+        group = str(row.get("group") or "").strip().upper()
+        if not ticker and not group:
+            continue
+        if not ticker or not group:
+            raise DataError(
+                f"Substantially identical map, row {i}: fill in both the ticker and its group "
+                "(tickers with the same group are treated as the same security), or clear the row.",
+                code="missing_value",
+            )
+        if ticker in out and out[ticker] != group:
+            raise DataError(
+                f"Substantially identical map, row {i}: {ticker} is already in group {out[ticker]}; "
+                "a ticker belongs to one group. Remove one of the rows.",
+                code="duplicate_ticker",
+            )
+        out[ticker] = group
+    return out
+
+
+def unrealized_summary(valued: pd.DataFrame) -> pd.Series:
+    """Totals of valued lots (:func:`lots_at_prices`) in taxable accounts, and of all accounts.
+
+    ``market_value`` (all accounts), ``taxable_value``, ``short_term_gain``,
+    ``long_term_gain``, ``unrealized_loss`` (sum of the losing taxable lots, negative)
+    and ``losing_lots`` (their count).
+    """
+    taxable = (
+        valued["account_type"] == "taxable"
+        if "account_type" in valued.columns
+        else pd.Series(True, index=valued.index)
+    )
+    t = valued[taxable]
+    losing = t["unrealized_gain"] < 0
+    return pd.Series(
+        {
+            "market_value": float(valued["market_value"].sum()),
+            "taxable_value": float(t["market_value"].sum()),
+            "short_term_gain": float(t["short_term_gain"].sum()),
+            "long_term_gain": float(t["long_term_gain"].sum()),
+            "unrealized_loss": float(t.loc[losing, "unrealized_gain"].sum()),
+            "losing_lots": int(losing.sum()),
+        }
+    )
 
 
 # --------------------------------------------------------------------------- rebalancing
@@ -128,6 +207,7 @@ class _RebalanceModel:
     def __init__(self, lots, prices, target_weights, *, rates, cov, as_of, cash):
         rates = rates or TaxRates()
         valued = lots_at_prices(lots, prices, as_of)
+        self.prices_now = _price_at(prices, as_of).dropna()
         target = pd.Series(target_weights, dtype=float)
         if target.isna().any() or (target < -1e-12).any():
             bad = target[target.isna() | (target < 0)].index[0]
@@ -245,7 +325,7 @@ class _RebalanceModel:
                 "tax": self.lot_tax[x > 0] * frac,
             }
         )
-        px = v.groupby("ticker")["price"].first()
+        px = v.groupby("ticker")["price"].first().combine_first(self.prices_now)
         buys = [
             {
                 "lot_id": None,
@@ -631,3 +711,37 @@ def asset_location(
         improvement=gain - base,
         drag=pd.Series(drag, index=vals.index, name="drag"),
     )
+
+
+_LOCATION_KIND = {"taxable": "taxable", "ira": "tax_deferred", "roth": "tax_exempt"}
+
+
+def asset_location_of_lots(
+    valued: pd.DataFrame,
+    expected_returns: pd.Series,
+    *,
+    yields: pd.Series | None = None,
+    turnover: float = 0.1,
+    rates: TaxRates | None = None,
+) -> AssetLocation:
+    """:func:`asset_location` for the holdings in valued lots (:func:`lots_at_prices`).
+
+    The overall allocation is the market value per ticker over all accounts; the
+    account sizes are the market values held in taxable, IRA (tax-deferred) and Roth
+    (tax-exempt) accounts.
+    """
+    if not len(valued):
+        raise DataError("There are no open lots to place.", code="empty")
+    kinds = valued["account_type"].map(_LOCATION_KIND) if "account_type" in valued.columns else "taxable"
+    frame = valued.assign(kind=kinds)
+    values = frame.groupby("ticker")["market_value"].sum()
+    sizes = frame.groupby("kind")["market_value"].sum()
+    accounts = {k: float(sizes.get(k, 0.0)) for k in ("taxable", "tax_deferred", "tax_exempt")}
+    mu = pd.Series(expected_returns, dtype=float).reindex(values.index)
+    if mu.isna().any():
+        raise DataError(
+            f"No expected return for {', '.join(mu[mu.isna()].index[:5])}: the prices do not cover them on "
+            "the chosen dates. Widen the dates or load prices that include them.",
+            code="missing_value",
+        )
+    return asset_location(values, mu, accounts, yields=yields, turnover=turnover, rates=rates)

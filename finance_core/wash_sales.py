@@ -303,7 +303,7 @@ def _prepare(
     firsts = pairs.drop_duplicates()
     clash = firsts["a"].duplicated(keep="first").to_numpy()
     if known:
-        clash |= firsts["a"].map(known).fillna(firsts["t"]).to_numpy() != firsts["t"].to_numpy()
+        clash = clash | (firsts["a"].map(known).fillna(firsts["t"]).to_numpy() != firsts["t"].to_numpy())
     if clash.any():
         i = int(firsts.index[np.flatnonzero(clash)[0]])
         a, ty = acc_l[i], typ_l[i]

@@ -1,18 +1,1117 @@
-"""Tax desk (issue 6): placeholder until the desk lands."""
+"""Tax desk: lots and relief methods, wash sales, Form 8949, harvesting, tax-aware rebalancing.
+
+The trade history is replayed once per change of data, method, accounts, identical
+map or rates (the ``replay`` callback); its open lots go to a Store that the lots,
+harvest, rebalancing and location sections read, so a bad trade file leaves every
+section with its previous result and one message naming the row.
+"""
+
+from __future__ import annotations
 
 import dash
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
-from components.layout import coming_soon, page_header
+import workspace
+from components import ids
+from components.alerts import alert_area, error_alert, notes_alert, reports_errors
+from components.figures import bar_figure, graph, graph_id, line_figure
+from components.layout import kpi_card, kpi_row, page_header
+from components.tables import grid, records
+from components.tax_figures import tradeoff_figure, wash_timeline_figure
+from components.upload import UploadIds, decode_upload, upload_box
+from components.urlstate import UrlState
+from finance_core import data, estimators, risk, tax
+from finance_core.errors import DataError
 
 dash.register_page(__name__, path="/tax", name="Tax", title="Tax - Portfolio Desk", order=4)
 
+P = "tax"
+METHOD, AS_OF, SOURCE, USE_SAMPLE = f"{P}-method", f"{P}-as-of", f"{P}-source", f"{P}-use-sample"
+FILING, INCOME, RATES, RATES_TEXT = f"{P}-filing", f"{P}-income", f"{P}-rates", f"{P}-rates-text"
+ST_OVR, LT_OVR, NIIT_OVR = f"{P}-st-override", f"{P}-lt-override", f"{P}-niit-override"
+ACCOUNTS, IDENT, IDENT_ADD, IDENT_DEL = (
+    f"{P}-accounts",
+    f"{P}-identical",
+    f"{P}-identical-add",
+    f"{P}-identical-del",
+)
+REPLAY, REALIZED_KPIS, F8949, F8949_CSV, F8949_DOWNLOAD, WASH_GRID = (
+    f"{P}-replay",
+    f"{P}-realized-kpis",
+    f"{P}-form8949",
+    f"{P}-form8949-csv",
+    f"{P}-form8949-download",
+    f"{P}-wash-grid",
+)
+LOT_KPIS, LOTS_GRID = f"{P}-lot-kpis", f"{P}-lots-grid"
+MIN_PCT, MIN_AMT, HARVEST_GRID, HARVEST_RUN, HARVEST_TRADES, HARVEST_SUMMARY = (
+    f"{P}-min-pct",
+    f"{P}-min-amount",
+    f"{P}-harvest-grid",
+    f"{P}-harvest-run",
+    f"{P}-harvest-trades",
+    f"{P}-harvest-summary",
+)
+TAX_WEIGHT, REBAL_KPIS, REBAL_GRID, REBAL_TARGET = (
+    f"{P}-tax-weight",
+    f"{P}-rebalance-kpis",
+    f"{P}-rebalance-grid",
+    f"{P}-rebalance-target",
+)
+TURNOVER, TERM, AFTER_KPIS, LOC_KPIS, LOC_GRID = (
+    f"{P}-turnover",
+    f"{P}-term",
+    f"{P}-after-kpis",
+    f"{P}-location-kpis",
+    f"{P}-location-grid",
+)
+A = {
+    k: f"{P}-alerts-{k}"
+    for k in ("data", "rates", "replay", "lots", "harvest", "rebalance", "after", "location")
+}
+G = {k: f"{P}-{k}" for k in ("timeline", "tradeoff", "wealth", "taxes")}
+UPLOADS = {kind: UploadIds(f"{P}-{kind}") for kind in ("trades", "lots")}
+METHODS = {
+    "fifo": "FIFO (IRS default)",
+    "lifo": "LIFO",
+    "hifo": "Highest cost first (HIFO)",
+    "specific": "Specific identification (lot_id)",
+    "min_tax": "Minimum tax",
+    "average": "Average cost (funds)",
+}
+FILINGS = {
+    "single": "Single",
+    "married_joint": "Married filing jointly",
+    "married_separate": "Married filing separately",
+    "head_of_household": "Head of household",
+}
+MONEY = "money"
+HEADERS = {
+    "lot_id": "Lot",
+    "account_type": "Type",
+    "acquired": "Acquired",
+    "holding_start": "Held from",
+    "adjusted_basis": "Basis",
+    "market_value": "Value",
+    "unrealized_gain": "Gain",
+    "unrealized_pct": "Gain %",
+    "short_term_gain": "Short-term",
+    "long_term_gain": "Long-term",
+    "days_to_long_term": "Days to long",
+    "loss_pct": "Loss %",
+    "tax_saved": "Tax saved",
+    "blocked_reason": "Blocked because",
+    "replacement_correlation": "Corr.",
+    "tracking_error": "Tracking error",
+    "buy_back_date": "Buy back on",
+}
+LOT_COLUMNS = [
+    "lot_id",
+    "account",
+    "ticker",
+    "acquired",
+    "holding_start",
+    "shares",
+    "adjusted_basis",
+    "price",
+    "market_value",
+    "unrealized_gain",
+    "unrealized_pct",
+    "term",
+    "short_term_gain",
+    "long_term_gain",
+    "days_to_long_term",
+]
+LOT_FORMATS = {
+    "shares": "num",
+    "adjusted_basis": MONEY,
+    "price": MONEY,
+    "market_value": MONEY,
+    "unrealized_gain": MONEY,
+    "unrealized_pct": "pct",
+    "short_term_gain": MONEY,
+    "long_term_gain": MONEY,
+    "days_to_long_term": "int",
+}
+F8949_COLUMNS = [
+    "part",
+    "description",
+    "date_acquired",
+    "date_sold",
+    "proceeds",
+    "cost_basis",
+    "code",
+    "adjustment",
+    "gain",
+    "term",
+    "account",
+]
+F8949_HEADERS = {
+    "description": "(a) Description",
+    "date_acquired": "(b) Acquired",
+    "date_sold": "(c) Sold",
+    "proceeds": "(d) Proceeds",
+    "cost_basis": "(e) Cost basis",
+    "code": "(f) Code",
+    "adjustment": "(g) Adjustment",
+    "gain": "(h) Gain or loss",
+}
+WASH_COLUMNS = [
+    "ticker",
+    "account",
+    "sold",
+    "window_start",
+    "window_end",
+    "shares",
+    "disallowed",
+    "replacement_ticker",
+    "replacement_account",
+    "replacement_date",
+    "permanent",
+]
+HARVEST_COLUMNS = [
+    "lot_id",
+    "account",
+    "ticker",
+    "acquired",
+    "shares",
+    "adjusted_basis",
+    "price",
+    "market_value",
+    "unrealized_gain",
+    "loss_pct",
+    "term",
+    "rate",
+    "tax_saved",
+    "blocked",
+    "blocked_reason",
+    "replacement",
+    "replacement_correlation",
+    "tracking_error",
+    "buy_back_date",
+]
+HARVEST_FORMATS = {
+    "shares": "num",
+    "adjusted_basis": MONEY,
+    "price": MONEY,
+    "market_value": MONEY,
+    "unrealized_gain": MONEY,
+    "loss_pct": "pct",
+    "rate": "pct",
+    "tax_saved": MONEY,
+    "replacement_correlation": "ratio",
+    "tracking_error": "pct",
+}
+TRADE_COLUMNS = ["date", "account", "ticker", "side", "shares", "price", "lot_id"]
+REBAL_COLUMNS = ["lot_id", "account", "ticker", "side", "shares", "price", "value", "gain", "tax"]
+LOC_COLUMNS = ["ticker", "taxable", "tax_deferred", "tax_exempt", "drag"]
+GAIN_CLASSES = {"text-danger fw-semibold": "params.value < 0", "text-success": "params.value > 0"}
+LOSS_ROW = {"rowClassRules": {"bg-danger-subtle": "params.data && params.data.unrealized_gain < 0"}}
+URL = UrlState(
+    P,
+    {
+        "method": (METHOD, "value", str, "fifo"),
+        "filing": (FILING, "value", str, "single"),
+        "income": (INCOME, "value", float, 150_000.0),
+    },
+    bounds={"income": (0, 1e12)},
+)
+URL.register()
 
-def layout(**_query):
-    return [
-        page_header("Tax", "Tax lots, wash sales, loss harvesting and tax-aware rebalancing."),
-        coming_soon("tax desk", [
-            "Lot relief (FIFO, LIFO, HIFO, specific, minimum tax) and the Form 8949 report",
-            "IRS Publication 550 wash-sale rules across taxable and IRA accounts",
-            "Loss harvesting with replacements, tax-aware rebalancing and after-tax returns",
-        ], "issue 6"),
-    ]
+
+def _empty(columns) -> pd.DataFrame:
+    return pd.DataFrame(columns=columns)
+
+
+def _rows(frame: pd.DataFrame, columns=None) -> list[dict]:
+    """Grid rows with lot ids as text (they mix numbers and names such as L3)."""
+    out = frame.reindex(columns=columns) if columns else frame
+    if "lot_id" in out.columns:
+        out = out.assign(lot_id=out["lot_id"].map(lambda v: None if v is None or v != v else str(v)))
+    return records(out)
+
+
+def _section(title: str, *children, note: str | None = None) -> html.Section:
+    head = [html.H4(title, className="mt-4")]
+    if note:
+        head.append(html.P(note, className="text-body-secondary"))
+    return html.Section(head + list(children), className="pd-section")
+
+
+def _gain_grid(id_, columns, formats, *, gains=(), row_rules=None, headers=None, **kw):
+    """A grid whose gain columns are red/green and whose headers are short."""
+    g = grid(
+        id_,
+        _empty(columns),
+        formats=formats,
+        headers={**HEADERS, **(headers or {})},
+        **kw,
+        **(row_rules or {}),
+    )
+    g.columnSize = "autoSize"
+    for d in g.columnDefs:
+        if d["field"] in gains:
+            d["cellClassRules"] = GAIN_CLASSES
+    return g
+
+
+def _controls(v: dict) -> dbc.Card:
+    def num(id_, placeholder):
+        return dbc.Input(
+            id=id_, type="number", placeholder=placeholder, min=0, max=99.9, step=0.1, debounce=True
+        )
+
+    return dbc.Card(
+        dbc.CardBody(
+            [
+                dbc.Row(
+                    [
+                        dbc.Col(
+                            [
+                                dbc.Label("Lot relief method"),
+                                dcc.Dropdown(
+                                    id=METHOD,
+                                    options=[{"label": lab, "value": k} for k, lab in METHODS.items()],
+                                    value=v["method"],
+                                    clearable=False,
+                                ),
+                            ],
+                            md=3,
+                        ),
+                        dbc.Col(
+                            [
+                                dbc.Label("As-of date (valuation, harvest)"),
+                                html.Div(dcc.DatePickerSingle(id=AS_OF, display_format="YYYY-MM-DD")),
+                            ],
+                            md=2,
+                        ),
+                        dbc.Col(
+                            [
+                                dbc.Label("Filing status"),
+                                dcc.Dropdown(
+                                    id=FILING,
+                                    options=[{"label": lab, "value": k} for k, lab in FILINGS.items()],
+                                    value=v["filing"],
+                                    clearable=False,
+                                ),
+                            ],
+                            md=2,
+                        ),
+                        dbc.Col(
+                            [
+                                dbc.Label("Taxable income ($)"),
+                                dbc.Input(
+                                    id=INCOME, type="number", value=v["income"], step=1000, debounce=True
+                                ),
+                            ],
+                            md=2,
+                        ),
+                        dbc.Col(
+                            [
+                                dbc.Label("Override rates (%)"),
+                                dbc.InputGroup(
+                                    [num(ST_OVR, "short"), num(LT_OVR, "long"), num(NIIT_OVR, "NIIT")],
+                                    size="sm",
+                                ),
+                            ],
+                            md=3,
+                        ),
+                    ],
+                    className="g-3",
+                ),
+                html.Div(id=RATES_TEXT, className="mt-2 small"),
+            ]
+        ),
+        className="mb-3 no-print",
+    )
+
+
+def _inputs_row() -> dbc.Row:
+    ident = grid(
+        IDENT,
+        _empty(["ticker", "group"]),
+        height=170,
+        editable=True,
+        csv_name="substantially-identical",
+        rowSelection={"mode": "multiRow"},
+    )
+    return dbc.Row(
+        [
+            dbc.Col(
+                upload_box(
+                    UPLOADS["trades"],
+                    "Trades CSV",
+                    "date,account,ticker,side,shares,price (optional account_type, lot_id).",
+                ),
+                md=3,
+                className="mb-2",
+            ),
+            dbc.Col(
+                upload_box(
+                    UPLOADS["lots"],
+                    "Opening lots CSV",
+                    "account,ticker,acquired,shares,cost_basis (optional account_type).",
+                ),
+                md=3,
+                className="mb-2",
+            ),
+            dbc.Col(
+                [
+                    html.H6("Accounts (edit a type, add an account)"),
+                    grid(
+                        ACCOUNTS, _empty(["account", "type"]), height=170, editable=True, csv_name="accounts"
+                    ),
+                ],
+                md=3,
+            ),
+            dbc.Col(
+                [
+                    html.H6("Substantially identical tickers"),
+                    ident,
+                    html.Div(
+                        [
+                            dbc.Button(
+                                "Add row",
+                                id=IDENT_ADD,
+                                size="sm",
+                                color="secondary",
+                                outline=True,
+                                n_clicks=0,
+                                className="me-2",
+                            ),
+                            dbc.Button(
+                                "Remove selected",
+                                id=IDENT_DEL,
+                                size="sm",
+                                color="secondary",
+                                outline=True,
+                                n_clicks=0,
+                            ),
+                        ],
+                        className="mt-1",
+                    ),
+                ],
+                md=3,
+            ),
+        ],
+        className="g-2 mb-2 no-print",
+    )
+
+
+def layout(**query) -> html.Div:
+    values, problems = URL.read(query)
+    weight_marks = {-4: "0.0001", -3: "0.001", -2: "0.01", -1: "0.1", 0: "1", 1: "10"}
+    return html.Div(
+        [
+            URL.sink(),
+            dcc.Store(id=RATES),
+            dcc.Store(id=REPLAY),
+            page_header(
+                "Tax",
+                "Tax lots and relief methods, IRS wash sales, Form 8949, loss harvesting, tax-aware "
+                "rebalancing, after-tax returns and asset location (US federal, 2026 rates).",
+            ),
+            html.Div(
+                [
+                    html.Div(id=SOURCE, className="d-inline"),
+                    dbc.Button(
+                        "Use the bundled sample",
+                        id=USE_SAMPLE,
+                        color="link",
+                        size="sm",
+                        n_clicks=0,
+                        className="ms-2 no-print",
+                    ),
+                ],
+                className="mb-2",
+            ),
+            _controls(values),
+            html.Div([error_alert(p, title="Link adjusted") for p in problems], id=f"{P}-url-problems"),
+            *[alert_area(A[k]) for k in ("data", "rates")],
+            _inputs_row(),
+            _section(
+                "Realised gains and wash sales",
+                alert_area(A["replay"]),
+                html.Div(id=REALIZED_KPIS),
+                graph(
+                    G["timeline"],
+                    title="Wash-sale windows: 30 days either side of each loss sale, with the "
+                    "matched replacement purchases",
+                    height=340,
+                ),
+                html.Div(
+                    [
+                        html.H6("Form 8949 (taxable accounts)", className="mb-0 me-3"),
+                        dbc.Button(
+                            "Download CSV",
+                            id=F8949_CSV,
+                            size="sm",
+                            color="secondary",
+                            outline=True,
+                            n_clicks=0,
+                        ),
+                    ],
+                    className="d-flex align-items-center mb-1",
+                ),
+                dcc.Download(id=F8949_DOWNLOAD),
+                _gain_grid(
+                    F8949,
+                    F8949_COLUMNS,
+                    {"proceeds": MONEY, "cost_basis": MONEY, "adjustment": MONEY, "gain": MONEY},
+                    gains=("gain",),
+                    headers=F8949_HEADERS,
+                    height=260,
+                    csv_name="form-8949",
+                ),
+                html.H6("Wash-sale matches", className="mt-3"),
+                _gain_grid(
+                    WASH_GRID,
+                    WASH_COLUMNS,
+                    {"shares": "num", "disallowed": MONEY},
+                    height=170,
+                    csv_name="wash-sales",
+                ),
+            ),
+            _section(
+                "Open lots",
+                alert_area(A["lots"]),
+                html.Div(id=LOT_KPIS),
+                _gain_grid(
+                    LOTS_GRID,
+                    LOT_COLUMNS,
+                    LOT_FORMATS,
+                    pinned="lot_id",
+                    height=380,
+                    csv_name="open-lots",
+                    gains=("unrealized_gain", "unrealized_pct", "short_term_gain", "long_term_gain"),
+                    row_rules=LOSS_ROW,
+                ),
+                note="Unrealised gains at the as-of date; losing lots are shaded. Holding periods include wash-sale "
+                "carry-over.",
+            ),
+            _section(
+                "Loss harvesting",
+                dbc.Row(
+                    [
+                        dbc.Col(
+                            [
+                                dbc.Label("Minimum loss (% of basis)"),
+                                dbc.Input(id=MIN_PCT, type="number", value=5, min=0, max=99, step=0.5),
+                            ],
+                            md=3,
+                        ),
+                        dbc.Col(
+                            [
+                                dbc.Label("Minimum loss ($)"),
+                                dbc.Input(id=MIN_AMT, type="number", value=100, min=0, step=50),
+                            ],
+                            md=3,
+                        ),
+                    ],
+                    className="g-3 mb-2 no-print",
+                ),
+                alert_area(A["harvest"]),
+                _gain_grid(
+                    HARVEST_GRID,
+                    HARVEST_COLUMNS,
+                    HARVEST_FORMATS,
+                    gains=("unrealized_gain",),
+                    height=230,
+                    csv_name="harvest-candidates",
+                    rowSelection={"mode": "multiRow"},
+                ),
+                dbc.Button("Harvest selected lots", id=HARVEST_RUN, n_clicks=0, className="my-2 no-print"),
+                html.Div(id=HARVEST_SUMMARY, className="mb-1"),
+                _gain_grid(
+                    HARVEST_TRADES,
+                    TRADE_COLUMNS,
+                    {"shares": "num", "price": MONEY},
+                    height=200,
+                    csv_name="harvest-trades",
+                ),
+                note="Blocked lots had a purchase of the same (or a substantially identical) ticker in the last 30 "
+                "days, or have a pending buy: selling them now would be a wash sale.",
+            ),
+            _section(
+                "Tax-aware rebalancing",
+                html.Div(id=REBAL_TARGET, className="mb-1"),
+                dbc.Label("Tax weight (log scale: how much a dollar of tax counts against tracking error)"),
+                dcc.Slider(
+                    id=TAX_WEIGHT, min=-4, max=1, step=0.25, value=0, marks=weight_marks, updatemode="mouseup"
+                ),
+                alert_area(A["rebalance"]),
+                html.Div(id=REBAL_KPIS, className="mt-2"),
+                dbc.Row(
+                    [
+                        dbc.Col(
+                            graph(
+                                G["tradeoff"],
+                                title="Tax paid against tracking error (one point per tax weight)",
+                            ),
+                            lg=6,
+                        ),
+                        dbc.Col(
+                            _gain_grid(
+                                REBAL_GRID,
+                                REBAL_COLUMNS,
+                                {
+                                    "shares": "num",
+                                    "price": MONEY,
+                                    "value": MONEY,
+                                    "gain": MONEY,
+                                    "tax": MONEY,
+                                },
+                                gains=("gain",),
+                                height=380,
+                                csv_name="rebalance-trades",
+                            ),
+                            lg=6,
+                        ),
+                    ]
+                ),
+            ),
+            _section(
+                "After-tax return and asset location",
+                dbc.Row(
+                    [
+                        dbc.Col(
+                            [
+                                dbc.Label("Gains realised each year (%)"),
+                                dbc.Input(id=TURNOVER, type="number", value=20, min=0, max=100, step=5),
+                            ],
+                            md=3,
+                        ),
+                        dbc.Col(
+                            [
+                                dbc.Label("Taxed as"),
+                                dcc.Dropdown(
+                                    id=TERM,
+                                    options=[
+                                        {"label": "Long-term gains", "value": "long"},
+                                        {"label": "Short-term gains", "value": "short"},
+                                    ],
+                                    value="long",
+                                    clearable=False,
+                                ),
+                            ],
+                            md=3,
+                        ),
+                    ],
+                    className="g-3 mb-2 no-print",
+                ),
+                alert_area(A["after"]),
+                html.Div(id=AFTER_KPIS),
+                dbc.Row(
+                    [
+                        dbc.Col(graph(G["wealth"], title="Growth of 1: pre-tax and after-tax"), lg=8),
+                        dbc.Col(graph(G["taxes"], title="Tax paid each year (per 1 invested)"), lg=4),
+                    ]
+                ),
+                html.H5("Asset location", className="mt-2"),
+                alert_area(A["location"]),
+                html.Div(id=LOC_KPIS),
+                grid(
+                    LOC_GRID,
+                    _empty(LOC_COLUMNS),
+                    height=300,
+                    csv_name="asset-location",
+                    formats={"taxable": MONEY, "tax_deferred": MONEY, "tax_exempt": MONEY, "drag": "pct2"},
+                ),
+                note="The after-tax return is for the workspace portfolio's history; asset location keeps the open lots' "
+                "overall mix and account sizes and places the highest-drag holdings in the sheltered accounts.",
+            ),
+        ]
+    )
+
+
+# --------------------------------------------------------------------------- helpers
+def _book(ws) -> tuple[pd.DataFrame, pd.DataFrame | None, str]:
+    """The trades and opening lots to use (uploads, else the bundled sample) and what they are."""
+    wd = workspace.resolve(ws)
+    if wd.trades is None and wd.lots is None:
+        return tax.sample_trades(), tax.sample_lots(), "Bundled sample trades and lots (2019-2022)"
+    names = [f"{k} ({wd.uploads[k]['name']})" for k in ("trades", "lots") if k in wd.uploads]
+    trades = (
+        wd.trades
+        if wd.trades is not None
+        else _empty(["date", "account", "ticker", "side", "shares", "price"])
+    )
+    return trades, wd.lots, "Uploaded " + " and ".join(names)
+
+
+def _rates(stored) -> tax.TaxRates:
+    if not stored:
+        raise DataError(
+            "The tax rates are not set yet: fill in the filing status and income.", code="no_rates"
+        )
+    return tax.TaxRates(**stored)
+
+
+def _open_lots(stored) -> pd.DataFrame:
+    if not stored:
+        raise DataError("The trades have not been replayed yet.", code="no_replay")
+    return pd.DataFrame(stored["open_lots"], columns=stored["columns"])
+
+
+def _as_of(value, prices: pd.DataFrame, last_trade) -> pd.Timestamp:
+    last = prices.index[-1]
+    when = pd.Timestamp(value) if value else last
+    if when > last:
+        raise DataError(
+            f"The as-of date {when.date()} is after the last price ({last.date()}): pick a date on or "
+            "before it.",
+            code="future_date",
+        )
+    if last_trade is not None and when < pd.Timestamp(last_trade):
+        raise DataError(
+            f"The as-of date {when.date()} is before the last trade ({pd.Timestamp(last_trade).date()}):"
+            " lots bought later cannot be valued earlier. Pick a later date.",
+            code="bad_date",
+        )
+    return when
+
+
+def _percent(value, name: str, default: float) -> float:
+    if value is None or value == "":
+        return default
+    if not 0 <= float(value) <= 100:
+        raise DataError(f"{name} {value} must be a percentage between 0 and 100.", code="bad_percent")
+    return float(value) / 100
+
+
+def _money(x: float) -> str:
+    return f"-${-x:,.0f}" if x < 0 else f"${x:,.0f}"
+
+
+def _context(ws, stored, as_of_value):
+    src = workspace.source_prices(ws)
+    when = _as_of(as_of_value, src.prices, stored.get("last_trade") if stored else None)
+    valued = tax.lots_at_prices(_open_lots(stored), src.prices, when)
+    return src, when, valued
+
+
+def _realized_cards(s: pd.Series, tax_amount: float):
+    return kpi_row(
+        [
+            kpi_card("Short-term gain (allowed)", _money(s["short_term_gain"]), id_=f"{P}-kpi-short"),
+            kpi_card("Long-term gain (allowed)", _money(s["long_term_gain"]), id_=f"{P}-kpi-long"),
+            kpi_card(
+                "Loss disallowed (wash sales)",
+                _money(s["wash_disallowed"]),
+                id_=f"{P}-kpi-wash",
+                hint=f"{_money(s['wash_permanent'])} lost for good (IRA/Roth)",
+            ),
+            kpi_card("Federal tax on realised gains", _money(tax_amount), id_=f"{P}-kpi-tax"),
+        ]
+    )
+
+
+def _rebalance_cards(chosen):
+    return kpi_row(
+        [
+            kpi_card(
+                "Tax paid",
+                _money(chosen.tax),
+                id_=f"{P}-kpi-rebal-tax",
+                hint=f"tax weight {chosen.tax_weight:.3g}",
+            ),
+            kpi_card("Tracking error after", f"{chosen.tracking_error:.2%}", id_=f"{P}-kpi-rebal-te"),
+            kpi_card("Realised gain", _money(chosen.realized_gain), id_=f"{P}-kpi-rebal-gain"),
+            kpi_card(
+                "Turnover",
+                f"{chosen.turnover:.1%}",
+                id_=f"{P}-kpi-rebal-turnover",
+                hint=f"solver {chosen.solver}",
+            ),
+        ]
+    )
+
+
+def _returns_of(ws, tickers) -> pd.DataFrame:
+    """Daily returns of ``tickers`` from the source prices over the workspace dates."""
+    src, ws_full = workspace.source_prices(ws), workspace.resolve(ws)
+    missing = sorted(set(tickers) - set(src.prices.columns))
+    if missing:
+        raise DataError(
+            f"No prices for {', '.join(missing)}: load prices that include them on the Data page.",
+            code="no_price",
+        )
+    window = src.prices.loc[ws_full.prices.index[0] : ws_full.prices.index[-1], list(tickers)]
+    return data.to_returns(window)
+
+
+# --------------------------------------------------------------------------- data and rates
+@callback(
+    Output(SOURCE, "children"),
+    Output(ACCOUNTS, "rowData"),
+    Output(AS_OF, "date"),
+    Output(AS_OF, "max_date_allowed"),
+    Output(A["data"], "children"),
+    Input(ids.WORKSPACE, "data"),
+)
+@reports_errors(5, title="Could not load the trades")
+def load_book(ws):
+    trades, lots, label = _book(ws)
+    last = workspace.source_prices(ws).prices.index[-1].strftime("%Y-%m-%d")
+    accounts = [{"account": k, "type": v} for k, v in tax.known_accounts(lots, trades).items()]
+    badge = html.Span(
+        [
+            dbc.Badge(label, color="info", className="me-2", id=f"{P}-source-label"),
+            html.Small(
+                f"{len(trades)} trades, {0 if lots is None else len(lots)} opening lots; prices to {last}"
+            ),
+        ]
+    )
+    return badge, accounts, last, last, None
+
+
+@callback(
+    Output(ids.WORKSPACE, "data", allow_duplicate=True),
+    [Output(u.status, "children") for u in UPLOADS.values()],
+    Output(A["data"], "children", allow_duplicate=True),
+    [Input(u.upload, "contents") for u in UPLOADS.values()],
+    Input(USE_SAMPLE, "n_clicks"),
+    [State(u.upload, "filename") for u in UPLOADS.values()],
+    State(ids.WORKSPACE, "data"),
+    prevent_initial_call=True,
+)
+@reports_errors(4, title="Upload refused")
+def upload(trades_contents, lots_contents, _sample, trades_name, lots_name, ws):
+    if ctx.triggered_id == USE_SAMPLE:
+        uploads = {k: v for k, v in (ws or {}).get("uploads", {}).items() if k not in UPLOADS}
+        return {**(ws or workspace.DEFAULT), "uploads": uploads}, "", "", None
+    kind = "trades" if ctx.triggered_id == UPLOADS["trades"].upload else "lots"
+    contents, name = (trades_contents, trades_name) if kind == "trades" else (lots_contents, lots_name)
+    new, notes = workspace.with_upload(ws, kind, decode_upload(contents, name), name)
+    status = html.Span(f"Loaded {name} ({new['uploads'][kind]['rows']} rows)", className="text-success")
+    return new, *(status if k == kind else no_update for k in UPLOADS), notes_alert(notes)
+
+
+@callback(
+    Output(UPLOADS["trades"].download, "data"),
+    Output(UPLOADS["lots"].download, "data"),
+    Input(UPLOADS["trades"].sample, "n_clicks"),
+    Input(UPLOADS["lots"].sample, "n_clicks"),
+    prevent_initial_call=True,
+)
+def sample_file(_trades, _lots):
+    """The example CSV next to each upload box (the same files as on the Data page)."""
+    kind = "trades" if ctx.triggered_id == UPLOADS["trades"].sample else "lots"
+    sent = dcc.send_string(data.sample_csv(kind), f"sample-{kind}.csv")
+    return (sent, no_update) if kind == "trades" else (no_update, sent)
+
+
+@callback(
+    Output(RATES, "data"),
+    Output(RATES_TEXT, "children"),
+    Output(A["rates"], "children"),
+    Input(FILING, "value"),
+    Input(INCOME, "value"),
+    Input(ST_OVR, "value"),
+    Input(LT_OVR, "value"),
+    Input(NIIT_OVR, "value"),
+)
+@reports_errors(3, title="Rates not changed")
+def rates(filing, income, st, lt, niit):
+    if income is None or income == "":
+        raise DataError(
+            "Enter the taxable income (a number such as 150000) to derive the rates.", code="bad_income"
+        )
+    base = tax.TaxRates.from_income(filing, income)
+    r = tax.TaxRates(
+        short_term=_percent(st, "The short-term rate", base.short_term),
+        long_term=_percent(lt, "The long-term rate", base.long_term),
+        niit=_percent(niit, "The NIIT rate", base.niit),
+        filing_status=base.filing_status,
+        taxable_income=base.taxable_income,
+    )
+    overridden = " (overridden)" if any(v not in (None, "") for v in (st, lt, niit)) else ""
+    text = html.Span(
+        [
+            f"2026 rates for {FILINGS[base.filing_status].lower()} at ${base.taxable_income:,.0f}"
+            f"{overridden}: ",
+            html.Strong(
+                f"short-term {r.short_term:.0%}, long-term {r.long_term:.0%}, NIIT {r.niit:.1%}",
+                id=f"{P}-rates-values",
+            ),
+            f" (total {r.short_term_total:.1%} short, {r.long_term_total:.1%} long)",
+        ]
+    )
+    fields = ("short_term", "long_term", "niit", "filing_status", "taxable_income")
+    return {f: getattr(r, f) for f in fields}, text, None
+
+
+# --------------------------------------------------------------------------- replay
+@callback(
+    Output(REPLAY, "data"),
+    Output(REALIZED_KPIS, "children"),
+    Output(F8949, "rowData"),
+    Output(WASH_GRID, "rowData"),
+    Output(graph_id(G["timeline"]), "figure"),
+    Output(A["replay"], "children"),
+    Input(ACCOUNTS, "rowData"),
+    Input(METHOD, "value"),
+    Input(IDENT, "rowData"),
+    Input(RATES, "data"),
+    State(ids.WORKSPACE, "data"),
+    State(ids.THEME, "data"),
+)
+@reports_errors(6, title="Trades not replayed")
+def replay(accounts, method, ident, stored_rates, ws, theme):
+    trades, lots, _label = _book(ws)
+    r = _rates(stored_rates)
+    known = {a["account"]: a["type"] for a in accounts or [] if a.get("account")}
+    result = tax.process_trades(
+        trades,
+        method,
+        rates=r,
+        substantially_identical=tax.identical_map(ident),
+        lots=lots,
+        accounts=known or None,
+    )
+    cards = _realized_cards(result.summary(), result.tax(r))
+    last = (
+        None if not len(trades) else pd.Timestamp(pd.to_datetime(trades["date"]).max()).strftime("%Y-%m-%d")
+    )
+    ol = result.open_lots
+    store = {"open_lots": records(ol), "columns": list(ol.columns), "last_trade": last, "method": method}
+    wash = result.wash_sales.reindex(columns=WASH_COLUMNS)
+    return (
+        store,
+        cards,
+        records(tax.form_8949(result)),
+        records(wash),
+        wash_timeline_figure(result.loss_windows, result.wash_sales, theme),
+        None,
+    )
+
+
+@callback(
+    Output(F8949_DOWNLOAD, "data"),
+    Output(A["replay"], "children", allow_duplicate=True),
+    Input(F8949_CSV, "n_clicks"),
+    State(F8949, "rowData"),
+    State(METHOD, "value"),
+    prevent_initial_call=True,
+)
+@reports_errors(2, title="Nothing to export")
+def export_8949(_clicks, rows, method):
+    if not rows:
+        raise DataError(
+            "The Form 8949 report is empty: there are no sales in taxable accounts.", code="empty"
+        )
+    frame = pd.DataFrame(rows, columns=F8949_COLUMNS)
+    return dcc.send_data_frame(frame.to_csv, f"form-8949-{method}.csv", index=False), None
+
+
+# --------------------------------------------------------------------------- lots and harvest
+@callback(
+    Output(LOT_KPIS, "children"),
+    Output(LOTS_GRID, "rowData"),
+    Output(A["lots"], "children"),
+    Input(REPLAY, "data"),
+    Input(AS_OF, "date"),
+    State(ids.WORKSPACE, "data"),
+)
+@reports_errors(3, title="Lots not valued")
+def lots(stored, as_of, ws):
+    _src, when, valued = _context(ws, stored, as_of)
+    u = tax.unrealized_summary(valued)
+    cards = kpi_row(
+        [
+            kpi_card("Market value (all accounts)", _money(u["market_value"]), id_=f"{P}-kpi-value"),
+            kpi_card("Unrealised short-term (taxable)", _money(u["short_term_gain"]), id_=f"{P}-kpi-ushort"),
+            kpi_card("Unrealised long-term (taxable)", _money(u["long_term_gain"]), id_=f"{P}-kpi-ulong"),
+            kpi_card(
+                "Unrealised losses (taxable)",
+                _money(u["unrealized_loss"]),
+                id_=f"{P}-kpi-uloss",
+                hint=f"{int(u['losing_lots'])} losing lots at {when.date()}",
+            ),
+        ]
+    )
+    return cards, _rows(valued, LOT_COLUMNS), None
+
+
+@callback(
+    Output(HARVEST_GRID, "rowData"),
+    Output(A["harvest"], "children"),
+    Input(REPLAY, "data"),
+    Input(AS_OF, "date"),
+    Input(MIN_PCT, "value"),
+    Input(MIN_AMT, "value"),
+    State(RATES, "data"),
+    State(IDENT, "rowData"),
+    State(ids.WORKSPACE, "data"),
+)
+@reports_errors(2, title="Harvest candidates not updated")
+def harvest(stored, as_of, min_pct, min_amount, stored_rates, ident, ws):
+    src, when, _valued = _context(ws, stored, as_of)
+    if min_amount is None or min_amount == "":
+        raise DataError("Enter a minimum loss in dollars (0 for any).", code="bad_threshold")
+    trades, _lots, _label = _book(ws)
+    cands = tax.harvest_candidates(
+        _open_lots(stored),
+        src.prices,
+        when,
+        min_loss_pct=_percent(min_pct, "The minimum loss", 0.0),
+        min_loss_amount=float(min_amount),
+        rates=_rates(stored_rates),
+        trades=trades,
+        universe_returns=data.to_returns(src.prices),
+        sectors=src.sectors,
+        substantially_identical=tax.identical_map(ident),
+    )
+    return _rows(cands), None
+
+
+@callback(
+    Output(HARVEST_TRADES, "rowData"),
+    Output(HARVEST_SUMMARY, "children"),
+    Output(A["harvest"], "children", allow_duplicate=True),
+    Input(HARVEST_RUN, "n_clicks"),
+    State(HARVEST_GRID, "selectedRows"),
+    State(AS_OF, "date"),
+    State(ids.WORKSPACE, "data"),
+    prevent_initial_call=True,
+)
+@reports_errors(3, title="Not harvested")
+def harvest_action(_clicks, selected, as_of, ws):
+    if not selected:
+        raise DataError("Select at least one candidate lot (tick its row) before harvesting.", code="empty")
+    src = workspace.source_prices(ws)
+    chosen = pd.DataFrame(selected, columns=HARVEST_COLUMNS)
+    plan = tax.harvest_trades(chosen, src.prices, pd.Timestamp(as_of) if as_of else None)
+    back = ", ".join(f"{t} on {d.date()}" for t, d in plan.buy_back.items())
+    summary = html.Div(
+        [
+            html.Strong(f"Harvests {_money(plan.loss)} of losses, saving {_money(plan.tax_saved)} of tax. "),
+            html.Span(f"Buy back the originals no earlier than: {back}."),
+        ],
+        id=f"{P}-harvest-result",
+        className="text-success",
+    )
+    return _rows(plan.trades, TRADE_COLUMNS), summary, None
+
+
+# --------------------------------------------------------------------------- rebalancing
+@callback(
+    Output(REBAL_TARGET, "children"),
+    Output(REBAL_KPIS, "children"),
+    Output(REBAL_GRID, "rowData"),
+    Output(graph_id(G["tradeoff"]), "figure"),
+    Output(A["rebalance"], "children"),
+    Input(REPLAY, "data"),
+    Input(AS_OF, "date"),
+    Input(TAX_WEIGHT, "value"),
+    State(RATES, "data"),
+    State(ids.WORKSPACE, "data"),
+    State(ids.THEME, "data"),
+)
+@reports_errors(5, title="Rebalance not run")
+def rebalance(stored, as_of, log_weight, stored_rates, ws, theme):
+    src, when, valued = _context(ws, stored, as_of)
+    port = workspace.portfolio(ws)
+    tickers = sorted(set(valued["ticker"]) | set(port.weights.index))
+    cov = estimators.covariance(_returns_of(ws, tickers))
+    args = dict(rates=_rates(stored_rates), cov=cov, as_of=when)
+    lots_ = _open_lots(stored)
+    chosen = tax.tax_aware_rebalance(
+        lots_, src.prices, port.weights, tax_weight=10.0 ** float(log_weight), **args
+    )
+    curve = tax.tax_tradeoff_curve(lots_, src.prices, port.weights, **args)
+    cards = _rebalance_cards(chosen)
+    point = {"tax": chosen.tax, "tracking_error": chosen.tracking_error, "tax_weight": chosen.tax_weight}
+    target = html.Span([html.Strong("Target: "), port.label], id=f"{P}-rebalance-target-label")
+    return target, cards, _rows(chosen.trades), tradeoff_figure(curve, point, theme), None
+
+
+# --------------------------------------------------------------------------- after-tax return and location
+@callback(
+    Output(AFTER_KPIS, "children"),
+    Output(graph_id(G["wealth"]), "figure"),
+    Output(graph_id(G["taxes"]), "figure"),
+    Output(A["after"], "children"),
+    Input(ids.WORKSPACE, "data"),
+    Input(RATES, "data"),
+    Input(TURNOVER, "value"),
+    Input(TERM, "value"),
+    State(ids.THEME, "data"),
+)
+@reports_errors(4, title="After-tax return not computed")
+def after_tax(ws, stored_rates, turnover, term, theme):
+    wd = workspace.resolve(ws)
+    port = workspace.portfolio(ws, wd)
+    rets = risk.portfolio_returns(wd.returns, port.weights)
+    at = tax.after_tax_return(
+        rets,
+        rates=_rates(stored_rates),
+        realization_rate=_percent(turnover, "The share of gains realised each year", 0.2),
+        term=term,
+    )
+    cards = kpi_row(
+        [
+            kpi_card("Pre-tax return (CAGR)", f"{at.pre_tax_return:.2%}", id_=f"{P}-kpi-pre"),
+            kpi_card("After-tax return (CAGR)", f"{at.after_tax_return:.2%}", id_=f"{P}-kpi-after"),
+            kpi_card("Tax drag", f"{at.tax_drag:.2%}", id_=f"{P}-kpi-drag", hint="per year"),
+            kpi_card(
+                "1 invested grows after tax to",
+                f"{at.wealth['after_tax'].iloc[-1]:.2f}",
+                id_=f"{P}-kpi-wealth",
+                hint=f"{port.label}; pre-tax {at.wealth['pre_tax'].iloc[-1]:.2f}",
+            ),
+        ]
+    )
+    wealth = at.wealth.rename(columns={"pre_tax": "Pre-tax", "after_tax": "After tax"})
+    taxes = at.taxes.rename(index=str)
+    return cards, line_figure(wealth, theme, yformat=".2f"), bar_figure(taxes, theme, yformat=".3f"), None
+
+
+@callback(
+    Output(LOC_KPIS, "children"),
+    Output(LOC_GRID, "rowData"),
+    Output(A["location"], "children"),
+    Input(REPLAY, "data"),
+    Input(AS_OF, "date"),
+    Input(TURNOVER, "value"),
+    State(RATES, "data"),
+    State(ids.WORKSPACE, "data"),
+)
+@reports_errors(3, title="Asset location not computed")
+def location(stored, as_of, turnover, stored_rates, ws):
+    _src, _when, valued = _context(ws, stored, as_of)
+    mu = estimators.expected_returns(_returns_of(ws, sorted(set(valued["ticker"]))))
+    loc = tax.asset_location_of_lots(
+        valued,
+        mu,
+        turnover=_percent(turnover, "The share of gains realised", 0.2),
+        rates=_rates(stored_rates),
+    )
+    cards = kpi_row(
+        [
+            kpi_card(
+                "Yearly after-tax gain (suggested)", _money(loc.after_tax_gain), id_=f"{P}-kpi-loc-gain"
+            ),
+            kpi_card("Same mix in every account", _money(loc.baseline_gain), id_=f"{P}-kpi-loc-base"),
+            kpi_card("Improvement per year", _money(loc.improvement), id_=f"{P}-kpi-loc-improvement"),
+        ]
+    )
+    table = loc.allocation.join(loc.drag).rename_axis("ticker").reset_index()
+    return cards, records(table), None
+
+
+@callback(
+    Output(IDENT, "rowData"),
+    Input(IDENT_ADD, "n_clicks"),
+    Input(IDENT_DEL, "n_clicks"),
+    State(IDENT, "rowData"),
+    State(IDENT, "selectedRows"),
+    prevent_initial_call=True,
+)
+def edit_identical(_add, _remove, rows, selected):
+    rows = rows or []
+    if ctx.triggered_id == IDENT_DEL:
+        return [r for r in rows if r not in (selected or [])]
+    return [*rows, {"ticker": "", "group": ""}]

@@ -1,0 +1,301 @@
+"""Tax page callbacks as functions: they show finance_core's numbers and keep results on bad input."""
+
+import base64
+
+import pandas as pd
+import pytest
+from dash import no_update
+
+import workspace
+from finance_core import data, estimators, risk, tax
+from pages import tax as page
+
+WS = workspace.DEFAULT
+LAST = "2022-12-28"  # last date of the bundled prices
+
+
+@pytest.fixture(scope="module")
+def rates():
+    stored, _text, alert = page.rates("single", 150_000, None, None, None)
+    assert alert is None
+    return stored
+
+
+@pytest.fixture(scope="module")
+def accounts():
+    _badge, rows, as_of, _max, alert = page.load_book(WS)
+    assert alert is None and as_of == LAST
+    return rows
+
+
+@pytest.fixture(scope="module")
+def replayed(accounts, rates):
+    out = page.replay(accounts, "fifo", [], rates, WS, "light")
+    assert out[-1] is None
+    return out
+
+
+def _kpi(component, id_) -> str:
+    """The text of the KPI value with ``id_`` inside a rendered component tree."""
+    stack = [component]
+    while stack:
+        node = stack.pop()
+        if getattr(node, "id", None) == id_:
+            return node.children
+        kids = getattr(node, "children", None)
+        stack.extend(kids if isinstance(kids, list) else [kids] if kids is not None else [])
+    raise AssertionError(f"{id_} not found")
+
+
+def _money(text: str) -> float:
+    return float(text.replace("$", "").replace(",", ""))
+
+
+def test_sample_data_is_named_and_accounts_come_from_the_lots():
+    badge, rows, as_of, max_date, alert = page.load_book(WS)
+    assert "Bundled sample trades and lots" in str(badge)
+    assert {r["account"]: r["type"] for r in rows} == {"brokerage": "taxable", "ira": "ira", "roth": "roth"}
+    assert as_of == max_date == LAST
+
+
+def test_rates_follow_the_2026_brackets_and_overrides():
+    stored, text, alert = page.rates("married_joint", 300_000, None, None, None)
+    # Rev. Proc. 2025-32: 300,000 joint is in the 24 % bracket (211,400-403,550) and the 15 % LTCG band;
+    # above the 250,000 statutory NIIT threshold for joint filers, so 3.8 % NIIT.
+    assert (stored["short_term"], stored["long_term"], stored["niit"]) == (0.24, 0.15, 0.038)
+    assert "short-term 24%, long-term 15%, NIIT 3.8%" in str(text) and alert is None
+    stored, text, _ = page.rates("single", 150_000, 35, None, 0)
+    assert stored["short_term"] == pytest.approx(0.35) and stored["niit"] == 0 and "(overridden)" in str(text)
+    out = page.rates("single", 150_000, 150, None, None)
+    assert out[0] is no_update and "short-term rate 150 must be a percentage between 0 and 100" in str(
+        out[-1]
+    )
+    out = page.rates("widowed", 150_000, None, None, None)
+    assert out[0] is no_update and "Unknown filing status 'widowed'" in str(out[-1])
+
+
+def test_realised_report_shows_the_replay_and_the_pub550_wash_sale(replayed, rates):
+    store, cards, f8949, wash, fig, _alert = replayed
+    result = tax.process_trades(tax.sample_trades(), "fifo", lots=tax.sample_lots())
+    s = result.summary()
+    assert _money(_kpi(cards, "tax-kpi-long")) == pytest.approx(s["long_term_gain"], abs=0.5)
+    assert _money(_kpi(cards, "tax-kpi-tax")) == pytest.approx(result.tax(tax.TaxRates(**rates)), abs=0.5)
+    # AMD: 100 bought at 161.91 on 2021-11-29, sold at 102.60 on 2022-01-27, 100 bought back on 2022-02-10:
+    # a full wash sale (Pub. 550, "Wash Sales"), loss 100 x (161.91 - 102.60) = 5,931 disallowed, code W.
+    amd = next(r for r in f8949 if r["description"] == "100 sh AMD")
+    assert amd["code"] == "W" and amd["adjustment"] == pytest.approx(100 * (161.91 - 102.60))
+    assert amd["gain"] == pytest.approx(0.0, abs=0.01)
+    # PFE: 200 sold at a loss, only 80 bought back: a partial wash sale of 80 / 200 of the loss.
+    pfe = next(r for r in f8949 if r["description"] == "200 sh PFE")
+    assert pfe["adjustment"] == pytest.approx(80 * (55.21 - 48.91))
+    # BAC bought back in the IRA: the loss is disallowed for good (Rev. Rul. 2008-5).
+    assert any(w["ticker"] == "BAC" and w["replacement_account"] == "ira" and w["permanent"] for w in wash)
+    assert {t.name for t in fig.data} >= {"loss sale", "replacement purchase", "window, loss disallowed"}
+    assert len(store["open_lots"]) == len(result.open_lots)
+
+
+def test_relief_method_changes_which_aapl_lot_is_sold(accounts, rates):
+    _s, fifo, *_ = page.replay(accounts, "fifo", [], rates, WS, "light")
+    _s, hifo, *_ = page.replay(accounts, "hifo", [], rates, WS, "light")
+    # 20 AAPL sold at 177.64 on 2022-03-29. FIFO sells the 2019 lot (2248.50 / 50 a share): long term.
+    assert _money(_kpi(fifo, "tax-kpi-long")) == pytest.approx(20 * (177.64 - 2248.5 / 50), abs=0.5)
+    # HIFO sells the lot bought at 129.08 on 2021-01-05 instead: held more than a year, so also long term.
+    assert _money(_kpi(hifo, "tax-kpi-long")) == pytest.approx(20 * (177.64 - 129.08), abs=0.5)
+    assert _money(_kpi(hifo, "tax-kpi-short")) == _money(_kpi(fifo, "tax-kpi-short"))
+
+
+def test_substantially_identical_map_extends_the_wash_sale(accounts, rates):
+    rows = [{"ticker": "PFE", "group": "g1"}, {"ticker": "bac", "group": "G1"}]
+    _store, _cards, _f, wash, _fig, alert = page.replay(accounts, "fifo", rows, rates, WS, "light")
+    assert alert is None
+    # BAC bought 2022-02-09, the day after the PFE loss sale, now counts as a replacement.
+    assert any(w["ticker"] == "PFE" and w["replacement_ticker"] == "BAC" for w in wash)
+    out = page.replay(accounts, "fifo", [{"ticker": "PFE", "group": ""}], rates, WS, "light")
+    assert out[0] is no_update and "row 1: fill in both the ticker and its group" in str(out[-1])
+
+
+def _ws_with_trades(text: str) -> dict:
+    ws, _notes = workspace.with_upload(WS, "trades", text.encode(), "bad.csv")
+    return ws
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        (
+            "2022-01-03,brokerage,AAPL,sell,10,180\n2022-02-01,brokerage,AAPL,buy,10,170",
+            "Trade row 2 (2022-01-03, sell 10 AAPL in account 'brokerage'): only 0 shares",
+        ),
+        (
+            "2022-01-03,brokerage,AAPL,buy,10,180\n2022-02-01,brokerage,AAPL,sell,15,170",
+            "Trade row 3 (2022-02-01, sell 15 AAPL in account 'brokerage'): only 10 shares",
+        ),
+        (
+            "2022-01-03,brokerage,AAPL,buy,10,180\n2022-02-01,brokrage,AAPL,sell,5,170",
+            "Trade row 3: account 'brokrage' is unknown",
+        ),
+    ],
+)
+def test_bad_trades_are_named_by_row_and_nothing_is_lost(rates, rows, message):
+    ws = _ws_with_trades("date,account,ticker,side,shares,price\n" + rows)
+    ws, _ = workspace.with_upload(
+        ws,
+        "lots",
+        b"account,ticker,acquired,shares,cost_basis\nbrokerage,KO,2018-06-01,100,3654\n",
+        "lots.csv",
+    )
+    _badge, accounts, *_ = page.load_book(ws)
+    assert accounts == [{"account": "brokerage", "type": "taxable"}]
+    out = page.replay(accounts, "fifo", [], rates, ws, "light")
+    assert out[:5] == (no_update,) * 5
+    assert message in str(out[-1])
+
+
+def test_negative_shares_and_future_dates_are_refused_at_upload(call_with_trigger):
+    ids = page.UPLOADS["trades"]
+    for body, message in (
+        ("2022-01-03,brokerage,AAPL,buy,-10,180", "t.csv, row 2, column 'shares': -10"),
+        ("2999-01-03,brokerage,AAPL,buy,10,180", "2999-01-03"),
+    ):
+        raw = ("date,account,ticker,side,shares,price\n" + body).encode()
+        contents = "data:text/csv;base64," + base64.b64encode(raw).decode()
+        out = call_with_trigger(f"{ids.upload}.contents", page.upload, contents, None, 0, "t.csv", None, WS)
+        assert out[0] is no_update and message in str(out[-1])
+    good = b"date,account,ticker,side,shares,price\n2022-01-03,brokerage,AAPL,buy,10,180\n"
+    contents = "data:text/csv;base64," + base64.b64encode(good).decode()
+    ws, status, _lots_status, _alert = call_with_trigger(
+        f"{ids.upload}.contents", page.upload, contents, None, 0, "t.csv", None, WS
+    )
+    assert ws["uploads"]["trades"]["rows"] == 1 and "Loaded t.csv (1 rows)" in str(status)
+    back, *_ = call_with_trigger("tax-use-sample.n_clicks", page.upload, None, None, 1, None, None, ws)
+    assert "trades" not in back["uploads"]
+
+
+def test_lots_grid_values_lots_at_the_as_of_date(replayed):
+    store = replayed[0]
+    cards, rows, alert = page.lots(store, LAST, WS)
+    src = workspace.source_prices(WS)
+    ko = next(r for r in rows if r["ticker"] == "KO")
+    # 100 KO bought for 3,654.00 on 2018-06-01, valued at the bundled close of 2022-12-28.
+    assert ko["unrealized_gain"] == pytest.approx(100 * src.prices.loc[LAST, "KO"] - 3654.0)
+    assert ko["term"] == "long" and alert is None
+    losing = [r for r in rows if r["unrealized_gain"] < 0 and r["account"] == "brokerage"]
+    assert f"{len(losing)} losing lots" in str(cards)
+    out = page.lots(store, "2030-01-01", WS)
+    assert out[0] is no_update and "after the last price (2022-12-28)" in str(out[-1])
+    out = page.lots(store, "2022-06-01", WS)
+    assert out[0] is no_update and "before the last trade (2022-12-12)" in str(out[-1])
+
+
+def test_harvest_candidates_blockers_and_action(replayed, rates, call_with_trigger):
+    store = replayed[0]
+    rows, alert = page.harvest(store, LAST, 5, 100, rates, [], WS)
+    assert alert is None
+    blocked = [r for r in rows if r["blocked"]]
+    # AMD was bought on 2022-12-12, 16 days before the harvest date: selling AMD at a loss now is a wash sale.
+    assert (
+        blocked
+        and all(r["ticker"] == "AMD" for r in blocked)
+        and "2022-12-12" in blocked[0]["blocked_reason"]
+    )
+    out = page.harvest_action(1, blocked[:1], LAST, WS)
+    assert out[0] is no_update and "cannot be harvested now" in str(out[-1])
+    free = [r for r in rows if not r["blocked"]]
+    trades, summary, alert = page.harvest_action(1, free, LAST, WS)
+    assert alert is None and {t["side"] for t in trades} == {"sell", "buy"}
+    sold = {t["ticker"] for t in trades if t["side"] == "sell"}
+    assert sold == {r["ticker"] for r in free}
+    # The original may be bought back 31 days after the sale (after the 30-day window closes).
+    assert "2023-01-28" in str(summary)
+    out = page.harvest_action(1, [], LAST, WS)
+    assert out[0] is no_update and "Select at least one candidate" in str(out[-1])
+
+
+def test_rebalance_shows_the_lot_level_optimum_and_the_curve(replayed, rates):
+    store = replayed[0]
+    target, cards, rows, fig, alert = page.rebalance(store, LAST, 0, rates, WS, "light")
+    assert alert is None and "Equal weight (20 assets)" in str(target)
+    result = tax.process_trades(tax.sample_trades(), "fifo", lots=tax.sample_lots())
+    wd = workspace.resolve(WS)
+    cov = estimators.covariance(wd.returns)
+    expected = tax.tax_aware_rebalance(
+        result.open_lots,
+        wd.prices,
+        pd.Series(1 / 20, index=wd.prices.columns),
+        tax_weight=1.0,
+        rates=tax.TaxRates(**rates),
+        cov=cov,
+    )
+    assert _kpi(cards, "tax-kpi-rebal-te") == f"{expected.tracking_error:.2%}"
+    star = next(t for t in fig.data if t.name == "chosen tax weight")
+    assert star.y[0] == pytest.approx(expected.tax, abs=1.0)
+    # A smaller tax weight trades closer to the target and pays at least as much tax.
+    _t, low, *_ = page.rebalance(store, LAST, -3, rates, WS, "light")
+    assert float(_kpi(low, "tax-kpi-rebal-te").rstrip("%")) < float(
+        _kpi(cards, "tax-kpi-rebal-te").rstrip("%")
+    )
+
+
+def test_after_tax_return_and_location(replayed, rates):
+    cards, wealth, taxes, alert = page.after_tax(WS, rates, 20, "long", "light")
+    wd = workspace.resolve(WS)
+    rets = risk.portfolio_returns(wd.returns, pd.Series(1 / 20, index=wd.prices.columns))
+    at = tax.after_tax_return(rets, rates=tax.TaxRates(**rates), realization_rate=0.2, term="long")
+    assert _kpi(cards, "tax-kpi-drag") == f"{at.tax_drag:.2%}" and alert is None
+    assert at.after_tax_return < at.pre_tax_return
+    out = page.after_tax(WS, rates, 140, "long", "light")
+    assert out[0] is no_update and "140 must be a percentage" in str(out[-1])
+    cards, rows, alert = page.location(replayed[0], LAST, 20, rates, WS)
+    assert alert is None and {"taxable", "tax_deferred", "tax_exempt"} <= set(rows[0])
+    assert _money(_kpi(cards, "tax-kpi-loc-improvement")) >= 0
+    # The suggestion keeps the overall mix: each ticker's money is placed in full.
+    valued = tax.lots_at_prices(
+        tax.process_trades(tax.sample_trades(), lots=tax.sample_lots()).open_lots,
+        data.load_dataset("sp500").prices,
+        LAST,
+    )
+    total = valued.groupby("ticker")["market_value"].sum()
+    for r in rows:
+        assert r["taxable"] + r["tax_deferred"] + r["tax_exempt"] == pytest.approx(
+            total[r["ticker"]], rel=1e-6
+        )
+
+
+def test_form_8949_csv_export(replayed):
+    f8949 = replayed[2]
+    sent, alert = page.export_8949(1, f8949, "fifo")
+    assert alert is None and sent["filename"] == "form-8949-fifo.csv"
+    lines = sent["content"].splitlines()
+    assert lines[0].startswith(
+        "part,description,date_acquired,date_sold,proceeds,cost_basis,code,adjustment,gain"
+    )
+    assert any(",W," in line for line in lines)
+    out = page.export_8949(1, [], "fifo")
+    assert out[0] is no_update and "no sales in taxable accounts" in str(out[-1])
+
+
+def test_identical_map_editor_adds_and_removes_rows(call_with_trigger):
+    rows = call_with_trigger("tax-identical-add.n_clicks", page.edit_identical, 1, 0, [], [])
+    assert rows == [{"ticker": "", "group": ""}]
+    rows = [{"ticker": "PFE", "group": "G"}, {"ticker": "MRK", "group": "G"}]
+    kept = call_with_trigger("tax-identical-del.n_clicks", page.edit_identical, 1, 1, rows, [rows[0]])
+    assert kept == [rows[1]]
+
+
+@pytest.mark.parametrize("method", ["lifo", "min_tax", "average", "specific"])
+def test_every_relief_method_gives_a_report_or_says_what_it_needs(accounts, rates, method):
+    out = page.replay(accounts, method, [], rates, WS, "light")
+    if method == "specific":  # the sample trades name no lots
+        assert out[0] is no_update and "Specific identification needs a lot_id column" in str(out[-1])
+    else:
+        expected = tax.process_trades(
+            tax.sample_trades(), method, rates=tax.TaxRates(**rates), lots=tax.sample_lots()
+        ).summary()
+        assert out[-1] is None
+        assert _money(_kpi(out[1], "tax-kpi-short")) == pytest.approx(expected["short_term_gain"], abs=0.5)
+
+
+def test_sample_files_download_next_to_the_upload_boxes(call_with_trigger):
+    trades, lots = call_with_trigger("sample-tax-lots.n_clicks", page.sample_file, 0, 1)
+    assert trades is no_update and lots["filename"] == "sample-lots.csv"
+    assert lots["content"].startswith("account,ticker,acquired,shares,cost_basis")

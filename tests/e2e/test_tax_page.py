@@ -1,0 +1,124 @@
+"""Tax page in headless Chromium: sample data, URL settings, CSV export, harvest, slider, bad uploads."""
+
+import os
+import time
+
+import pytest
+from selenium.common.exceptions import StaleElementReferenceException
+
+from finance_core import tax
+from tests.e2e.conftest import click, console_errors, drag_slider, text_of
+
+pytestmark = pytest.mark.e2e
+
+
+def _wait_change(duo, selector, before, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            now = duo.find_element(selector).text
+        except StaleElementReferenceException:  # re-rendered between finding and reading
+            continue
+        if now and now != before:
+            return now
+        time.sleep(0.2)
+    raise AssertionError(f"{selector} stayed at {before!r}")
+
+
+def _open(desk, query=""):
+    desk.driver.get(desk.server_url + "/tax" + query)
+    desk.wait_for_contains_text("#tax-source-label", "Bundled sample trades and lots", timeout=40)
+    desk.wait_for_element("#tax-kpi-wash", timeout=40)
+
+
+def test_sample_report_wash_sales_and_form_8949_csv(desk):
+    _open(desk)
+    result = tax.process_trades(tax.sample_trades(), "fifo", lots=tax.sample_lots())
+    s = result.summary()
+    desk.wait_for_contains_text("#tax-kpi-wash", f"${s['wash_disallowed']:,.0f}", timeout=30)
+    desk.wait_for_contains_text("#tax-form8949", "100 sh AMD", timeout=30)
+    desk.wait_for_contains_text(
+        "#tax-wash-grid", "2022-02-10", timeout=30
+    )  # AMD bought back: the replacement
+    desk.wait_for_element("#tax-timeline-chart .scatterlayer", timeout=30)
+    desk.wait_for_contains_text("#tax-lots-grid", "KO", timeout=30)
+    assert desk.driver.find_elements("css selector", "#tax-lots-grid .ag-row.bg-danger-subtle")  # losing lots
+    click(desk, "#tax-form8949-csv")
+    path = os.path.join(desk.download_path, "form-8949-fifo.csv")
+    deadline = time.time() + 20
+    while time.time() < deadline and not os.path.exists(path):
+        time.sleep(0.2)
+    with open(path) as fh:
+        lines = fh.read().splitlines()
+    assert lines[0].startswith("part,description,date_acquired,date_sold,proceeds,cost_basis,code,adjustment")
+    assert len(lines) == 1 + len(result.taxable_realized) and any(",W," in line for line in lines)
+    assert console_errors(desk) == []
+
+
+def test_method_filing_and_income_come_from_the_url(desk):
+    _open(desk, "?method=hifo&filing=married_joint&income=300000")
+    desk.wait_for_contains_text("#tax-rates-values", "short-term 24%, long-term 15%, NIIT 3.8%", timeout=30)
+    hifo = tax.process_trades(tax.sample_trades(), "hifo", lots=tax.sample_lots()).summary()
+    desk.wait_for_contains_text("#tax-kpi-long", f"${hifo['long_term_gain']:,.0f}", timeout=30)
+    income = desk.find_element("#tax-income")
+    income.clear()
+    income.send_keys("40000\n")  # the 12 % bracket and the 0 % long-term band for joint filers
+    desk.wait_for_contains_text("#tax-rates-values", "short-term 12%, long-term 0%, NIIT 0.0%", timeout=30)
+    deadline = time.time() + 20
+    while time.time() < deadline and "income=40000" not in desk.driver.current_url:
+        time.sleep(0.2)
+    assert "income=40000" in desk.driver.current_url and "method=hifo" in desk.driver.current_url
+    assert console_errors(desk) == []
+
+
+def test_tax_weight_slider_and_harvest_selected_lot(desk):
+    _open(desk)
+    desk.wait_for_contains_text("#tax-kpi-rebal-turnover", "%", timeout=30)
+    te_before = text_of(desk, "#tax-kpi-rebal-te")
+    drag_slider(desk, "tax-tax-weight", -400)  # towards a tax weight of 0.0001: track the target closely
+    te_after = _wait_change(desk, "#tax-kpi-rebal-te", te_before)
+    assert float(te_after.rstrip("%")) < float(te_before.rstrip("%"))
+    grid = desk.wait_for_element("#tax-harvest-grid", timeout=30)
+    desk.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", grid)  # rows render in view
+    desk.wait_for_contains_text("#tax-harvest-grid", "HD", timeout=30)
+    row = desk.find_element("#tax-harvest-grid .ag-center-cols-container .ag-row[row-index='1']")
+    assert "HD" in row.text
+    click(desk, "#tax-harvest-grid .ag-row[row-index='1'] .ag-selection-checkbox input")
+    click(desk, "#tax-harvest-run")
+    desk.wait_for_contains_text(
+        "#tax-harvest-result", "Buy back the originals no earlier than: HD on 2023-01-28", timeout=30
+    )
+    assert (
+        "sell" in text_of(desk, "#tax-harvest-trades")
+        and "buy" in desk.find_element("#tax-harvest-trades").text
+    )
+    # A blocked lot (AMD, bought 2022-12-12) gives the reason instead of trades; the trades shown stay.
+    click(desk, "#tax-harvest-grid .ag-row[row-index='0'] .ag-selection-checkbox input")
+    click(desk, "#tax-harvest-run")
+    desk.wait_for_contains_text("#tax-alerts-harvest", "cannot be harvested now", timeout=30)
+    assert "HD" in desk.find_element("#tax-harvest-trades").text
+    assert console_errors(desk) == []
+
+
+def test_bad_trade_upload_names_the_row_and_keeps_the_result(desk, tmp_path):
+    _open(desk)
+    before = text_of(desk, "#tax-kpi-long")
+    assert before.startswith("$")
+    bad = tmp_path / "oversold.csv"
+    bad.write_text(
+        "date,account,ticker,side,shares,price\n2022-01-03,brokerage,KO,buy,10,60\n"
+        "2022-02-01,brokerage,KO,sell,15,62\n"
+    )
+    desk.find_element("#upload-tax-trades input[type=file]").send_keys(str(bad))
+    desk.wait_for_contains_text("#upload-status-tax-trades", "Loaded oversold.csv", timeout=30)
+    desk.wait_for_contains_text(
+        "#tax-alerts-replay", "Trade row 3 (2022-02-01, sell 15 KO in account 'brokerage')", timeout=30
+    )
+    assert text_of(desk, "#tax-kpi-long") == before  # the previous report stays on screen
+    click(desk, "#tax-use-sample")
+    desk.wait_for_contains_text("#tax-source-label", "Bundled sample trades and lots", timeout=30)
+    deadline = time.time() + 20
+    while time.time() < deadline and desk.find_element("#tax-alerts-replay").text:
+        time.sleep(0.2)
+    assert desk.find_element("#tax-alerts-replay").text == ""
+    assert console_errors(desk) == []
