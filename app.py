@@ -132,8 +132,8 @@ clientside_callback(
     function(clicks) {
         const trig = dash_clientside.callback_context.triggered_id;
         if (!trig || !clicks.some(c => c)) { return dash_clientside.no_update; }
-        const gid = JSON.stringify({name: trig.name, type: 'pd-graph'});
-        const holder = document.getElementById(gid);
+        const holder = document.getElementById(JSON.stringify({name: trig.name, type: 'pd-graph'})) ||
+                       document.getElementById(JSON.stringify({name: trig.name, type: 'pd-graph-fixed'}));
         const plot = holder && (holder.classList.contains('js-plotly-plot') ? holder :
                                 holder.querySelector('.js-plotly-plot'));
         if (plot && window.Plotly) {
@@ -155,14 +155,17 @@ clientside_callback(
     Input({"type": EXPORT_SERVER, "name": ALL, "format": ALL}, "n_clicks"),
     State({"type": ids.GRAPH_TYPE, "name": ALL}, "figure"),
     State({"type": ids.GRAPH_TYPE, "name": ALL}, "id"),
+    State({"type": ids.GRAPH_FIXED_TYPE, "name": ALL}, "figure"),
+    State({"type": ids.GRAPH_FIXED_TYPE, "name": ALL}, "id"),
     prevent_initial_call=True,
 )
-def export_figure(clicks, figures, graph_ids):
+def export_figure(clicks, figures, graph_ids, fixed_figures=(), fixed_ids=()):
     """Server-side export of one chart (kaleido for PNG/SVG/PDF, plotly for HTML)."""
     trig = ctx.triggered_id
     if not trig or not any(clicks):
         return no_update, no_update
-    figure = next((f for f, i in zip(figures, graph_ids, strict=True) if i["name"] == trig["name"]), None)
+    pairs = zip([*figures, *fixed_figures], [*graph_ids, *fixed_ids], strict=True)
+    figure = next((f for f, i in pairs if i["name"] == trig["name"]), None)
     if figure is None:
         return no_update, error_alert(f"The chart {trig['name']!r} is not on this page any more.",
                                       title="Export failed")

@@ -39,6 +39,9 @@ __all__ = [
     "Portfolio",
     "portfolio",
     "with_target",
+    "to_query",
+    "from_query",
+    "SHARE_KEYS",
 ]
 
 UPLOAD = "upload"
@@ -439,3 +442,60 @@ def with_target(ws: dict | None, weights: pd.Series, method: str, trades: list[d
         "recipe": dict(recipe) if recipe is not None else None,
     }
     return new
+
+
+# --------------------------------------------------------------------------- sharing
+#: Workspace settings that travel in a shareable link (the portfolio travels as its recipe).
+SHARE_KEYS = ("source", "universe", "start", "end", "benchmark", "firm", "as_of")
+
+
+def to_query(ws: dict | None) -> tuple[dict[str, str], list[str]]:
+    """URL query parameters that rebuild this workspace's view, and what cannot travel.
+
+    Uploaded files never travel in a link: a view that depends on one says so.
+    """
+    ws = _ws(ws)
+    problems: list[str] = []
+    query = {"source": ws["source"], "start": ws["start"], "end": ws["end"], "benchmark": ws["benchmark"]}
+    if ws["universe"]:
+        query["universe"] = ",".join(ws["universe"])
+    if ws.get("firm_name"):
+        query["firm"] = ws["firm_name"]
+    if ws.get("as_of"):
+        query["as_of"] = ws["as_of"]
+    if ws["source"] == UPLOAD:
+        problems.append("This view uses uploaded prices, which cannot travel in a link: whoever opens it needs "
+                        "the same upload.")
+    target = ws.get("target") or {}
+    if target.get("recipe") is not None:
+        query.update({k: str(v) for k, v in target["recipe"].items()})
+        query.setdefault("method", "max_sharpe")
+    elif target.get("weights"):
+        problems.append("The target portfolio has no recipe, so the link shows equal weights instead.")
+        query["method"] = "equal_weight"
+    elif ws["uploads"].get("holdings"):
+        problems.append("This view uses uploaded holdings, which cannot travel in a link: the link shows equal "
+                        "weights instead.")
+        query["method"] = "equal_weight"
+    else:
+        query["method"] = "equal_weight"
+    return query, problems
+
+
+def from_query(query: dict) -> dict:
+    """A workspace built from a shared link's query (see :func:`to_query`)."""
+    ws = dict(DEFAULT)
+    source = query.get("source", DEFAULT["source"])
+    if source == UPLOAD:
+        raise DataError("This link was made from uploaded prices, which do not travel in links. Ask for the "
+                        "file, upload it on the Data page, then open the presentation.", code="upload_link")
+    ws = select(ws, source=source) if source != ws["source"] else ws
+    if query.get("universe"):
+        ws = select(ws, universe=[t.strip().upper() for t in str(query["universe"]).split(",") if t.strip()])
+    if query.get("start") or query.get("end"):
+        ws = select(ws, start=query.get("start") or ws["start"], end=query.get("end") or ws["end"])
+    if query.get("benchmark"):
+        ws = select(ws, benchmark=query["benchmark"])
+    ws["firm_name"] = query.get("firm") or DEFAULT["firm_name"]
+    ws["as_of"] = query.get("as_of") or None
+    return ws

@@ -54,6 +54,7 @@ def figure_bytes(fig: go.Figure | dict, fmt: str, *, width: int = 1100, height: 
         return fig.to_html(include_plotlyjs=True, full_html=True, config={"displaylogo": False}).encode("utf-8")
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    warm_up()
+    if os.environ.get("PORTFOLIO_DESK_EXPORT_WARM", "1") != "0":
+        warm_up()  # otherwise kaleido starts (and closes) a browser for this image alone
     with _lock:
         return pio.to_image(fig, format=fmt, width=width, height=height, scale=scale if fmt == "png" else 1)

@@ -30,9 +30,9 @@ __all__ = [
 PCT = ".1%"
 
 
-def graph_id(name: str) -> dict:
-    """Pattern-matching id of the graph called ``name``."""
-    return {"type": ids.GRAPH_TYPE, "name": name}
+def graph_id(name: str, *, themed: bool = True) -> dict:
+    """Pattern-matching id of the graph called ``name`` (``themed=False``: ignores the theme switch)."""
+    return {"type": ids.GRAPH_TYPE if themed else ids.GRAPH_FIXED_TYPE, "name": name}
 
 
 def figure_config(name: str, *, fmt: str = "png") -> dict:
@@ -75,14 +75,15 @@ def _export_menu(name: str) -> dbc.DropdownMenu:
 
 
 def graph(name: str, figure: go.Figure | None = None, *, title: str | None = None,
-          height: int = 380, loading: bool = True) -> html.Div:
+          height: int = 380, loading: bool = True, themed: bool = True) -> html.Div:
     """A titled chart: dcc.Graph with the shared config, an export menu and a spinner.
 
     The wrapper div has the plain id ``<name>-chart`` for tests and print styles.
+    ``themed=False`` keeps the figure's own template when the theme switch moves.
     """
     figure = figure if figure is not None else empty_figure("Loading...")
     g = dcc.Graph(
-        id=graph_id(name),
+        id=graph_id(name, themed=themed),
         figure=figure,
         config=figure_config(name),
         style={"height": f"{height}px"},

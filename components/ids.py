@@ -11,6 +11,8 @@ FIGURE_TEMPLATES = "figure-templates-store"
 URL = "url"
 #: Pattern-matching type of every graph made by components.figures.graph().
 GRAPH_TYPE = "pd-graph"
+#: Graphs that keep their own template (the presentation view stays light).
+GRAPH_FIXED_TYPE = "pd-graph-fixed"
 #: Server-side chart export: the download and where export errors show.
 EXPORT_DOWNLOAD = "export-download"
 EXPORT_ALERT = "export-alert"

@@ -1,17 +1,223 @@
-"""Investor presentation view (issue 7): placeholder until it lands."""
+"""Investor presentation: a clean, printable, shareable summary of the workspace portfolio.
+
+Opened from the navigation bar it shows the workspace (its target, else its holdings,
+else equal weight) and writes a shareable link into the address bar. Opened from such
+a link it rebuilds the same view from the link alone: dataset, universe, dates,
+benchmark and the construction recipe.
+"""
+
+from __future__ import annotations
 
 import dash
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import Input, Output, State, callback, clientside_callback, dcc, html, no_update
 
-from components.layout import coming_soon, page_header
+import workspace
+from components import ids
+from components.alerts import alert_area, notes_alert, reports_errors
+from components.figures import graph, graph_id
+from components.present_figures import presentation_figures
+from components.report import html_to_pdf, report_html
+from components.tables import grid, records
+from finance_core import recipes, report
+from finance_core.errors import DataError
 
 dash.register_page(__name__, path="/present", name="Present", title="Present - Portfolio Desk", order=5)
 
+P = "present"
+QUERY, SHARE_QUERY, FIRM, AS_OF = f"{P}-query", f"{P}-share-query", f"{P}-firm", f"{P}-as-of"
+TITLE, SUBTITLE, KPIS, STRESS_GRID, SHARE_LINK = (f"{P}-title", f"{P}-subtitle", f"{P}-kpis", f"{P}-stress-grid",
+                                                   f"{P}-share-link")
+ALERTS, NOTES, DESKS = f"{P}-alerts", f"{P}-notes", f"{P}-desks"
+REPORT_HTML, REPORT_PDF, REPORT_DOWNLOAD, REPORT_STATUS = (f"{P}-report-html", f"{P}-report-pdf",
+                                                           f"{P}-report-download", f"{P}-report-status")
+FIGURES = ["present-growth", "present-allocation", "present-sectors", "present-contributions", "present-stress"]
+_TITLES = dict(zip(FIGURES, ["Growth of 10,000", "Allocation by asset", "Allocation by sector",
+                             "Where the risk comes from (contribution to volatility)",
+                             "Historical stress tests (return over each episode)"], strict=True))
 
-def layout(**_query):
-    return [
-        page_header("Presentation", "A printable, shareable summary for investors."),
-        coming_soon("presentation view", [
-            "Allocation, growth of 10,000 against the benchmark, key metrics and risk contributions",
-            "Print-ready pages, shareable links and a downloadable HTML/PDF report",
-        ], "issue 7"),
-    ]
+
+def _section(*children, className: str = "") -> html.Section:
+    return html.Section(list(children), className=f"pd-present-section {className}")
+
+
+def layout(**query) -> html.Div:
+    return html.Div([
+        dcc.Store(id=QUERY, data=query), dcc.Store(id=SHARE_QUERY), dcc.Download(id=REPORT_DOWNLOAD),
+        html.Div(html.H2("Presentation", className="visually-hidden"), className="pd-page-header"),
+        dbc.Card(dbc.CardBody(dbc.Row([
+            dbc.Col([dbc.Label("Firm name", className="small mb-0"),
+                     dbc.Input(id=FIRM, value=query.get("firm"), debounce=True, placeholder="Portfolio Desk")], md=3),
+            dbc.Col([dbc.Label("As of", className="small mb-0"),
+                     dbc.Input(id=AS_OF, type="date", value=query.get("as_of"), debounce=True)], md=2),
+            dbc.Col([dbc.Button("Download HTML report", id=REPORT_HTML, n_clicks=0, color="primary",
+                                className="me-2 mt-3"),
+                     dbc.Button("Download PDF report", id=REPORT_PDF, n_clicks=0, color="secondary",
+                                className="me-2 mt-3"),
+                     dcc.Loading(html.Span(id=REPORT_STATUS, className="small ms-2"), type="dot")], md=7),
+        ])), className="mb-3 no-print"),
+        html.Div([html.Small("Share this view: ", className="text-body-secondary"),
+                  html.Code(id=SHARE_LINK, className="pd-share-link")], className="mb-2 no-print"),
+        alert_area(ALERTS),
+        html.Div([
+            _section(html.H1(id=TITLE, className="display-5 fw-semibold mb-0"),
+                     html.P(id=SUBTITLE, className="lead text-body-secondary"),
+                     html.Div(id=KPIS, className="pd-present-kpis"),
+                     graph("present-growth", title=_TITLES["present-growth"], height=460, themed=False)),
+            _section(dbc.Row([dbc.Col(graph("present-allocation", title=_TITLES["present-allocation"], height=480,
+                                            themed=False), lg=6),
+                              dbc.Col(graph("present-sectors", title=_TITLES["present-sectors"], height=480,
+                                            themed=False), lg=6)])),
+            _section(graph("present-contributions", title=_TITLES["present-contributions"], height=420,
+                           themed=False)),
+            _section(graph("present-stress", title=_TITLES["present-stress"], height=420, themed=False),
+                     grid(STRESS_GRID, pd.DataFrame(columns=["scenario", "start", "end", "portfolio_return",
+                                                             "benchmark_return"]),
+                          formats={"portfolio_return": "pct", "benchmark_return": "pct"}, height=300,
+                          csv_name="stress-tests")),
+            _section(html.H4("Execution and tax"), html.Div(id=DESKS), alert_area(NOTES)),
+        ], className="pd-present", **{"data-bs-theme": "light"}),
+    ])
+
+
+# --------------------------------------------------------------------------- the view
+def _view(query: dict, ws: dict, firm: str | None, as_of: str | None):
+    """(workspace used, weights, portfolio label, problems, share query) for a link or the workspace."""
+    shared = bool(query and query.get("source"))
+    if shared:
+        ws_used = workspace.from_query(query)
+        recipe = recipes.Recipe.from_query(query)
+        wd = workspace.resolve(ws_used)
+        weights = recipes.allocate(wd.returns, recipe, benchmark=wd.benchmark_returns, sectors=wd.sectors).weights
+        label, problems, share = recipe.label, [], dict(query)
+    else:
+        ws_used = dict(ws or workspace.DEFAULT)
+        port = workspace.portfolio(ws_used)
+        weights, label = port.weights, port.label
+        share, problems = workspace.to_query(ws_used)
+    if as_of:
+        ws_used = workspace.select(ws_used, end=min(as_of, ws_used["end"]))
+        share["as_of"] = as_of
+    if firm:
+        share["firm"] = firm
+    ws_used = dict(ws_used, firm_name=firm or ws_used.get("firm_name"))
+    return ws_used, weights, label, problems, share
+
+
+def _summary(query, ws, firm, as_of):
+    ws_used, weights, label, problems, share = _view(query, ws, firm, as_of)
+    wd = workspace.resolve(ws_used)
+    source = workspace.source_prices(ws_used)
+    pres = report.presentation(wd.prices, weights, wd.benchmark, sectors=wd.sectors,
+                               benchmark_name=wd.benchmark_name, stress_prices=source.prices,
+                               stress_benchmark=source.index)
+    firm_name = ws_used.get("firm_name") or "Portfolio Desk"
+    title = f"{firm_name}: {label}"
+    subtitle = (f"{len(pres.weights)} holdings against the {wd.benchmark_name}, {pres.start.date()} to "
+                f"{pres.end.date()}. Data as of {pres.end.date()}.")
+    return pres, title, subtitle, problems, share, ws_used
+
+
+def _kpis(pres) -> dbc.Row:
+    m, b = pres.metrics, pres.benchmark_metrics
+    cards = [("Annual return", f"{m['cagr']:.1%}", f"benchmark {b['cagr']:.1%}", "cagr"),
+             ("Volatility", f"{m['volatility']:.1%}", f"benchmark {b['volatility']:.1%}", "vol"),
+             ("Sharpe ratio", f"{m['sharpe']:.2f}", f"benchmark {b['sharpe']:.2f}", "sharpe"),
+             ("Max drawdown", f"{m['max_drawdown']:.1%}", f"benchmark {b['max_drawdown']:.1%}", "mdd"),
+             ("1-day VaR 95%", f"{m['var_95']:.2%}", f"CVaR {m['cvar_95']:.2%}", "var")]
+    return dbc.Row([dbc.Col(dbc.Card(dbc.CardBody([
+        html.Div(label, className="text-body-secondary"),
+        html.Div(value, className="display-6 fw-semibold", id=f"{P}-kpi-{key}"),
+        html.Div(hint, className="small text-body-secondary")])), className="mb-2") for label, value, hint, key in cards],
+        className="g-2 my-2")
+
+
+def _desks(ws: dict) -> html.Div:
+    """Execution and tax results where their desks have stored them; plain words otherwise."""
+    lines = []
+    execution = (ws or {}).get("execution_summary")
+    tax = (ws or {}).get("tax_summary")
+    lines.append(html.P(execution["text"] if execution else
+                        "Execution cost saved: not available yet. Schedule the target's trade list on the Execute "
+                        "page to see the expected saving against TWAP.", id=f"{P}-execution"))
+    lines.append(html.P(tax["text"] if tax else
+                        "Tax saved: not available yet. Review harvesting and tax-aware rebalancing on the Tax page "
+                        "to see the tax saved.", id=f"{P}-tax"))
+    return html.Div(lines)
+
+
+@callback(
+    Output(TITLE, "children"), Output(SUBTITLE, "children"), Output(KPIS, "children"),
+    *[Output(graph_id(name, themed=False), "figure") for name in FIGURES],
+    Output(STRESS_GRID, "rowData"), Output(SHARE_QUERY, "data"), Output(DESKS, "children"),
+    Output(NOTES, "children"), Output(ALERTS, "children"),
+    Input(QUERY, "data"), Input(FIRM, "value"), Input(AS_OF, "value"), State(ids.WORKSPACE, "data"),
+)
+@reports_errors(8 + len(FIGURES), title="Presentation not updated")
+def render(query, firm, as_of, ws):
+    pres, title, subtitle, problems, share, _ = _summary(query, ws, firm, as_of)
+    figures = presentation_figures(pres, "light")
+    return (title, subtitle, _kpis(pres), *[figures[name][1] for name in FIGURES], records(pres.stress), share,
+            _desks(ws), notes_alert(problems, title="About this link"), None)
+
+
+@callback(
+    Output(ids.WORKSPACE, "data", allow_duplicate=True),
+    Input(FIRM, "value"), Input(AS_OF, "value"), State(ids.WORKSPACE, "data"), State(QUERY, "data"),
+    prevent_initial_call=True,
+)
+def remember_firm(firm, as_of, ws, query):
+    """The firm name and as-of date typed here are kept in the workspace (not when viewing a shared link)."""
+    if query and query.get("source"):
+        return no_update
+    return dict(ws or workspace.DEFAULT, firm_name=firm or workspace.DEFAULT["firm_name"], as_of=as_of or None)
+
+
+clientside_callback(
+    """
+    function(share) {
+        if (!share) { return window.dash_clientside.no_update; }
+        const q = new URLSearchParams(share).toString();
+        window.history.replaceState(null, '', window.location.pathname + '?' + q);
+        return window.location.origin + window.location.pathname + '?' + q;
+    }
+    """,
+    Output(SHARE_LINK, "children"),
+    Input(SHARE_QUERY, "data"),
+)
+
+
+@callback(
+    Output(REPORT_DOWNLOAD, "data"), Output(REPORT_STATUS, "children"),
+    Input(REPORT_HTML, "n_clicks"), Input(REPORT_PDF, "n_clicks"),
+    State(QUERY, "data"), State(FIRM, "value"), State(AS_OF, "value"), State(ids.WORKSPACE, "data"),
+    running=[(Output(REPORT_HTML, "disabled"), True, False), (Output(REPORT_PDF, "disabled"), True, False)],
+    prevent_initial_call=True,
+)
+@reports_errors(2, title="Report not made")
+def download_report(_html, _pdf, query, firm, as_of, ws):
+    fmt = "pdf" if dash.ctx.triggered_id == REPORT_PDF else "html"
+    pres, title, subtitle, problems, _share, _ = _summary(query, ws, firm, as_of)
+    m = pres.metrics
+    kpis = [("Annual return", f"{m['cagr']:.1%}"), ("Volatility", f"{m['volatility']:.1%}"),
+            ("Sharpe ratio", f"{m['sharpe']:.2f}"), ("Max drawdown", f"{m['max_drawdown']:.1%}"),
+            ("1-day VaR 95%", f"{m['var_95']:.2%}")]
+    stress = pd.DataFrame({
+        "Scenario": pres.stress["scenario"],
+        "From": pd.to_datetime(pres.stress["start"]).dt.strftime("%Y-%m-%d"),
+        "To": pd.to_datetime(pres.stress["end"]).dt.strftime("%Y-%m-%d"),
+        "Portfolio": pres.stress["portfolio_return"].map("{:.1%}".format),
+        pres.benchmark_name: pres.stress["benchmark_return"].map("{:.1%}".format),
+    })
+    document = report_html(title, subtitle, kpis, presentation_figures(pres, "light"),
+                           [("Historical stress tests", stress)], problems, static=fmt == "pdf")
+    if fmt == "pdf":
+        payload, mime = html_to_pdf(document), "application/pdf"
+    else:
+        payload, mime = document.encode("utf-8"), "text/html"
+    if not payload:
+        raise DataError("The report came out empty; try again.", code="empty_report")
+    name = f"portfolio-desk-report.{fmt}"
+    return dcc.send_bytes(payload, name, type=mime), html.Span(f"Downloaded {name}.", id=f"{P}-report-done")
+

@@ -23,6 +23,10 @@ def pytest_sessionfinish(session, exitstatus):
 
         logging.getLogger("choreographer").setLevel(logging.CRITICAL)
         logging.getLogger("kaleido").setLevel(logging.CRITICAL)
-        kaleido.stop_sync_server(silence_warnings=True)
+        import threading
+
+        stopper = threading.Thread(target=kaleido.stop_sync_server, kwargs={"silence_warnings": True}, daemon=True)
+        stopper.start()
+        stopper.join(timeout=5)  # never let a stuck browser hold the test run
     except Exception:  # noqa: BLE001
         pass

@@ -1,0 +1,66 @@
+"""Presentation page and report as plain functions."""
+
+import base64
+
+import pandas as pd
+import pytest
+
+import workspace
+from finance_core import recipes, report, risk
+from pages import present as page
+
+WS = workspace.DEFAULT
+
+
+def test_view_from_the_workspace_builds_a_shareable_query_and_the_right_numbers():
+    out = page.render({}, "Acme Capital", None, WS)
+    title, subtitle, kpis = out[:3]
+    share = out[-4]
+    assert title == "Acme Capital: Equal weight (20 assets)"
+    assert share["method"] == "equal_weight" and share["firm"] == "Acme Capital"
+    wd = workspace.resolve(WS)
+    port = risk.portfolio_returns(wd.returns, pd.Series(1 / 20, index=wd.prices.columns))
+    cagr = risk.performance_summary(port)["cagr"]
+    assert f"{cagr:.1%}" in str(kpis)
+
+
+def test_a_shared_link_rebuilds_the_same_portfolio_without_the_workspace():
+    ws = workspace.select(WS, universe=["AAPL", "MSFT", "KO", "XOM", "JPM"])
+    recipe = recipes.Recipe(method="min_variance")
+    wd = workspace.resolve(ws)
+    weights = recipes.allocate(wd.returns, recipe).weights
+    ws = workspace.with_target(ws, weights, recipe.label, recipe=recipe.to_query() | {"method": "min_variance"})
+    here = page.render({}, None, None, ws)
+    link = page.render(here[-4], None, None, {})  # a fresh browser: empty workspace, the query only
+    assert here[0] == "Portfolio Desk: Target portfolio (Min variance)" and link[0] == "Portfolio Desk: Min variance"
+    assert str(here[2]) == str(link[2])  # identical KPI cards
+
+
+def test_uploaded_prices_say_they_cannot_travel():
+    from finance_core import data
+
+    ws, _ = workspace.with_upload(WS, "prices", data.sample_csv("prices").encode(), "mine.csv")
+    out = page.render({}, None, None, ws)
+    assert "cannot travel in a link" in str(out[-2])
+
+
+def test_presentation_numbers_match_risk_functions():
+    wd = workspace.resolve(WS)
+    w = pd.Series(1 / 20, index=wd.prices.columns)
+    pres = report.presentation(wd.prices, w, wd.benchmark, sectors=wd.sectors, benchmark_name="S&P 500")
+    assert pres.growth.iloc[0].tolist() == [10_000.0, 10_000.0]
+    # Growth of 10,000 ends at 10,000 x the compounded daily portfolio return.
+    port = risk.portfolio_returns(wd.returns, w)
+    assert pres.growth["Portfolio"].iloc[-1] == pytest.approx(10_000 * (1 + port).prod())
+    assert pres.sector_weights.sum() == pytest.approx(1.0)
+    assert pres.contributions["component"].sum() == pytest.approx(pres.contributions["component"].sum())
+
+
+@pytest.mark.parametrize("button,magic", [("present-report-html", b"<!DOCTYPE html>"), ("present-report-pdf", b"%PDF-")])
+def test_report_downloads(call_with_trigger, button, magic):
+    download, status = call_with_trigger(f"{button}.n_clicks", page.download_report, 1, 1, {}, "Acme", None, WS)
+    payload = base64.b64decode(download["content"])
+    assert payload.startswith(magic) and len(payload) > 10_000
+    if magic.startswith(b"<!"):
+        assert b"Acme: Equal weight" in payload  # the plotly.js bundle is inline: no external script
+        assert b"<script src=" not in payload and b"<script type='text/javascript'>" in payload
