@@ -74,6 +74,7 @@ CHILD_GRID, COMPARE_GRID, FIT_GRID, SOLVER_GRID = (
 )
 EXPORT, EXPORT_DOWNLOAD, EXPORT_STATUS = f"{P}-export-csv", f"{P}-export-download", f"{P}-export-status"
 SCHED_ALERT, BASKET_ALERT = f"{P}-schedule-alert", f"{P}-basket-alert"
+BASKET_SAVE, BASKET_SAVED = f"{P}-basket-save", f"{P}-basket-saved"
 BASKET_STRATEGY, BASKET_SAMPLE, BASKET_STATUS, BASKET_KPIS, BASKET_GRID = (
     f"{P}-basket-strategy",
     f"{P}-basket-sample",
@@ -530,6 +531,16 @@ def layout(**query) -> html.Div:
                     className="g-3 mb-2 no-print",
                 ),
                 html.Div(id=BASKET_STATUS, className="mb-2"),
+                html.Div(
+                    [
+                        dbc.Button("Add to presentation", id=BASKET_SAVE, n_clicks=0, size="sm", color="success",
+                                   outline=True, className="me-2"),
+                        html.Small("stores the expected cost and the saving against TWAP of the workspace trade "
+                                   "list for the Present page", className="text-body-secondary"),
+                    ],
+                    className="mb-2 no-print",
+                ),
+                html.Div(id=BASKET_SAVED),
                 alert_area(BASKET_ALERT),
                 html.Div(id=BASKET_KPIS),
                 graph(G["basket"], _NOT_RUN, title="Buys, sells and the running cash imbalance"),
@@ -993,6 +1004,56 @@ def _basket_trades(ws, wd, use_sample: bool) -> tuple[pd.DataFrame | None, str]:
     )
 
 
+def _schedule_basket(wd, trades, strategy, horizon, intervals, start, volume, risk, cap):
+    """The trade list scheduled as a basket with the page's settings."""
+    w = execution.session_window(start, horizon, intervals)
+    return execution.basket_schedule(
+        trades,
+        w.n_intervals,
+        daily_volume=volume,
+        annual_volatility=wd.prices.apply(execution.annual_volatility),
+        strategy=strategy,
+        risk_aversion=_lam(risk),
+        max_participation=cap,
+        horizon_days=w.horizon_minutes / execution.SESSION_MINUTES,
+        profile=w.profile,
+        start=w.start,
+        interval=w.interval,
+    )
+
+
+@callback(
+    Output(ids.WORKSPACE, "data", allow_duplicate=True),
+    Output(BASKET_SAVED, "children"),
+    Input(BASKET_SAVE, "n_clicks"),
+    State(ids.WORKSPACE, "data"),
+    State(BASKET_STRATEGY, "value"),
+    State(HORIZON, "value"),
+    State(INTERVALS, "value"),
+    State(START, "value"),
+    State(VOLUME, "value"),
+    State(RISK, "value"),
+    State(CAP, "value"),
+    prevent_initial_call=True,
+)
+@reports_errors(2, title="Not added to the presentation")
+def save_basket_summary(_clicks, ws, strategy, *settings):
+    """Store the basket's expected cost and saving against TWAP for the presentation view."""
+    wd = workspace.resolve(ws)
+    trades, _status = _basket_trades(ws, wd, use_sample=False)
+    if trades is None:
+        raise DataError("The workspace has no trade list: build a target on the Construct page and press "
+                        "'Use as target' first.", code="no_trades")
+    chosen = _schedule_basket(wd, trades, strategy, *settings)
+    twap = _schedule_basket(wd, trades, "twap", *settings)
+    text = (f"Executing the target's {len(trades)} trades with {BASKET_STRATEGIES[strategy]} is expected to cost "
+            f"{_money(chosen.expected_cost)}, {_money(twap.expected_cost - chosen.expected_cost)} less than TWAP "
+            f"(daily volume {float(settings[4]):,.0f} shares per name, Almgren-Chriss cost model).")
+    summary = {"text": text, "expected_cost": chosen.expected_cost, "saving": twap.expected_cost - chosen.expected_cost}
+    return dict(ws, execution_summary=summary), dbc.Alert(text, color="success", dismissable=True,
+                                                          id=f"{P}-basket-saved-text")
+
+
 @callback(
     Output(BASKET_STATUS, "children"),
     Output(BASKET_KPIS, "children"),
@@ -1023,21 +1084,7 @@ def basket(ws, strategy, use_sample, horizon, intervals, start, volume, risk, ca
             [],
             None,
         )
-    w = execution.session_window(start, horizon, intervals)
-    vols = wd.prices.apply(execution.annual_volatility)
-    b = execution.basket_schedule(
-        trades,
-        w.n_intervals,
-        daily_volume=volume,
-        annual_volatility=vols,
-        strategy=strategy,
-        risk_aversion=_lam(risk),
-        max_participation=cap,
-        horizon_days=w.horizon_minutes / execution.SESSION_MINUTES,
-        profile=w.profile,
-        start=w.start,
-        interval=w.interval,
-    )
+    b = _schedule_basket(wd, trades, strategy, horizon, intervals, start, volume, risk, cap)
     kpis = kpi_row(
         [
             kpi_card("Basket expected cost", _money(b.expected_cost), id_=f"{P}-kpi-basket-cost"),

@@ -971,13 +971,14 @@ def harvest(stored, as_of, min_pct, min_amount, stored_rates, ident, ws):
     Output(HARVEST_TRADES, "rowData"),
     Output(HARVEST_SUMMARY, "children"),
     Output(A["harvest"], "children", allow_duplicate=True),
+    Output(ids.WORKSPACE, "data", allow_duplicate=True),
     Input(HARVEST_RUN, "n_clicks"),
     State(HARVEST_GRID, "selectedRows"),
     State(AS_OF, "date"),
     State(ids.WORKSPACE, "data"),
     prevent_initial_call=True,
 )
-@reports_errors(3, title="Not harvested")
+@reports_errors(4, alert_index=2, title="Not harvested")
 def harvest_action(_clicks, selected, as_of, ws):
     if not selected:
         raise DataError("Select at least one candidate lot (tick its row) before harvesting.", code="empty")
@@ -993,7 +994,11 @@ def harvest_action(_clicks, selected, as_of, ws):
         id=f"{P}-harvest-result",
         className="text-success",
     )
-    return _rows(plan.trades, TRADE_COLUMNS), summary, None
+    text = (f"Harvesting {len(chosen)} lot(s) realises {_money(plan.loss)} of losses and saves an estimated "
+            f"{_money(plan.tax_saved)} of tax at the desk's rates, with replacements that are not substantially "
+            "identical.")
+    saved = dict(ws or {}, tax_summary={"text": text, "tax_saved": float(plan.tax_saved)})
+    return _rows(plan.trades, TRADE_COLUMNS), summary, None, saved
 
 
 # --------------------------------------------------------------------------- rebalancing

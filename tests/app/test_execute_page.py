@@ -234,3 +234,22 @@ def test_settings_from_the_url_and_out_of_range_values():
     assert values["shares"] == 50_000 and values["cap"] == 0.1 and values["risk"] == -7.0
     assert any("cap=0.9 is outside the accepted range" in p for p in problems)
     assert any("risk='abc' cannot be read" in p for p in problems)
+
+
+def test_basket_summary_goes_to_the_presentation_only_for_a_real_trade_list():
+    from dash import no_update
+
+    import workspace
+    from pages import present
+
+    out = page.save_basket_summary(1, workspace.DEFAULT, "optimal", 390, 13, "09:30", 5_000_000, -6.0, 0.1)
+    assert out[0] is no_update and "no trade list" in str(out[1])
+    wd = workspace.resolve(workspace.DEFAULT)
+    trades = [{"ticker": "AAPL", "side": "buy", "shares": 20_000, "price": float(wd.prices["AAPL"].iloc[-1])},
+              {"ticker": "KO", "side": "sell", "shares": 10_000, "price": float(wd.prices["KO"].iloc[-1])}]
+    ws = workspace.with_target(workspace.DEFAULT, wd.prices.iloc[-1] * 0 + 0.05, "manual", trades)
+    new_ws, alert = page.save_basket_summary(1, ws, "optimal", 390, 13, "09:30", 5_000_000, -6.0, 0.1)
+    summary = new_ws["execution_summary"]
+    assert summary["saving"] >= -1e-6  # the impact-optimal schedule never costs more than TWAP
+    assert "less than TWAP" in summary["text"]
+    assert summary["text"] in str(present._desks(new_ws))

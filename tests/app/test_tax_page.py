@@ -199,16 +199,18 @@ def test_harvest_candidates_blockers_and_action(replayed, rates, call_with_trigg
         and "2022-12-12" in blocked[0]["blocked_reason"]
     )
     out = page.harvest_action(1, blocked[:1], LAST, WS)
-    assert out[0] is no_update and "cannot be harvested now" in str(out[-1])
+    assert out[0] is no_update and "cannot be harvested now" in str(out[2])
     free = [r for r in rows if not r["blocked"]]
-    trades, summary, alert = page.harvest_action(1, free, LAST, WS)
+    trades, summary, alert, saved_ws = page.harvest_action(1, free, LAST, WS)
     assert alert is None and {t["side"] for t in trades} == {"sell", "buy"}
+    # The plan's tax saving travels to the presentation view through the workspace.
+    assert "saves an estimated" in saved_ws["tax_summary"]["text"] and saved_ws["tax_summary"]["tax_saved"] > 0
     sold = {t["ticker"] for t in trades if t["side"] == "sell"}
     assert sold == {r["ticker"] for r in free}
     # The original may be bought back 31 days after the sale (after the 30-day window closes).
     assert "2023-01-28" in str(summary)
     out = page.harvest_action(1, [], LAST, WS)
-    assert out[0] is no_update and "Select at least one candidate" in str(out[-1])
+    assert out[0] is no_update and "Select at least one candidate" in str(out[2])
 
 
 def test_rebalance_shows_the_lot_level_optimum_and_the_curve(replayed, rates):
