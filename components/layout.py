@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import html
 
-__all__ = ["page_header", "kpi_card", "kpi_row", "coming_soon"]
+__all__ = ["page_header", "kpi_card", "kpi_row", "coming_soon", "section"]
 
 
 def page_header(title: str, subtitle: str | None = None) -> html.Div:
@@ -38,3 +38,11 @@ def coming_soon(desk: str, items: list[str], issue: str) -> dbc.Alert:
         color="secondary",
         className="pd-coming-soon",
     )
+
+
+def section(title: str, *children, note: str | None = None) -> html.Section:
+    """A titled page section with an optional explanatory note."""
+    head = [html.H4(title, className="mt-4")]
+    if note:
+        head.append(html.P(note, className="text-body-secondary"))
+    return html.Section(head + list(children), className="pd-section")

@@ -24,9 +24,10 @@ from .errors import DataError
 from .tax_rates import TaxRates
 from .wash_sales import WASH_WINDOW_DAYS, _anniversary_days, _price_at, _to_days
 
-__all__ = ["harvest_candidates", "harvest_trades", "HarvestPlan", "replacement_for"]
+__all__ = ["CANDIDATE_COLUMNS", "harvest_candidates", "harvest_trades", "HarvestPlan", "replacement_for"]
 
-_CANDIDATE_COLUMNS = [
+#: Columns of :func:`harvest_candidates`, in order.
+CANDIDATE_COLUMNS = [
     "lot_id",
     "account",
     "ticker",
@@ -294,7 +295,7 @@ def harvest_candidates(
     if not include_blocked:
         out = out[~out["blocked"]]
     return out.sort_values("tax_saved", ascending=False, kind="stable").reset_index(drop=True)[
-        _CANDIDATE_COLUMNS
+        CANDIDATE_COLUMNS
     ]
 
 

@@ -26,7 +26,7 @@ from components.execution_figures import (
 )
 from components.figures import empty_figure, graph, graph_id
 from components.jobs import JobIds, job_panel
-from components.layout import kpi_card, kpi_row, page_header
+from components.layout import kpi_card, kpi_row, page_header, section
 from components.tables import grid, records
 from components.upload import UploadIds, decode_upload, upload_box
 from components.urlstate import UrlState
@@ -367,13 +367,6 @@ def _compare_grid():
     return table
 
 
-def _section(title: str, *children, note: str | None = None) -> html.Section:
-    head = [html.H4(title, className="mt-4")]
-    if note:
-        head.append(html.P(note, className="text-body-secondary"))
-    return html.Section(head + list(children), className="pd-section")
-
-
 def layout(**query) -> html.Div:
     values, problems = URL.read(query)
     return html.Div(
@@ -393,7 +386,7 @@ def layout(**query) -> html.Div:
             html.Div([error_alert(p, title="Link adjusted") for p in problems], id=f"{P}-url-problems"),
             alert_area(NOTES),
             html.Div(id=MARKET_KPIS),
-            _section(
+            section(
                 "Schedule",
                 alert_area(SCHED_ALERT),
                 html.Div(id=SCHED_KPIS),
@@ -443,13 +436,13 @@ def layout(**query) -> html.Div:
                 ),
                 note="Whole shares in round lots of 100 that add up exactly to the order; at most one odd lot.",
             ),
-            _section(
+            section(
                 "All strategies for this order",
                 _compare_grid(),
                 note="Same cost model for every row: the impact fitted to the book, Almgren-Chriss permanent impact and "
                 "timing risk. POV trades at the cap; the impact-optimal schedule stays under it.",
             ),
-            _section(
+            section(
                 "Impact model",
                 dbc.Row(
                     [
@@ -490,7 +483,7 @@ def layout(**query) -> html.Div:
                     ]
                 ),
             ),
-            _section(
+            section(
                 "Solvers cross-check",
                 job_panel(SOLVER_JOB, "Solve with all three solvers"),
                 grid(
@@ -503,7 +496,7 @@ def layout(**query) -> html.Div:
                 note="The impact-optimal schedule by exact water-filling, by cvxpy and by scipy (rescaled variables): the "
                 "costs agree to about 1e-6 or better.",
             ),
-            _section(
+            section(
                 "Basket",
                 dbc.Row(
                     [

@@ -27,7 +27,7 @@ from components.figures import (
     regime_figure,
 )
 from components.jobs import JobIds, job_panel
-from components.layout import kpi_card, kpi_row, page_header
+from components.layout import kpi_card, kpi_row, page_header, section
 from components.tables import grid, metric_rows, records
 from components.urlstate import UrlState
 from finance_core import estimators, risk, universe
@@ -81,13 +81,6 @@ def _controls(v: dict) -> dbc.Card:
     ], className="g-3")), className="mb-3 no-print")
 
 
-def _section(title: str, *children, note: str | None = None) -> html.Section:
-    head = [html.H4(title, className="mt-4")]
-    if note:
-        head.append(html.P(note, className="text-body-secondary"))
-    return html.Section(head + list(children), className="pd-section")
-
-
 def layout(**query) -> html.Div:
     values, problems = URL.read(query)
     return html.Div([
@@ -99,7 +92,7 @@ def layout(**query) -> html.Div:
         alert_area(ALERTS),
         html.Div([error_alert(p, title="Link adjusted") for p in problems], id=f"{P}-url-problems"),
         html.Div(id=KPIS),
-        _section(
+        section(
             "Value at risk",
             html.Div(id=VAR_KPIS),
             dbc.Row([
@@ -116,7 +109,7 @@ def layout(**query) -> html.Div:
                 dbc.Col(graph(G["tail_sector"], title="... by sector"), lg=4),
             ]),
         ),
-        _section(
+        section(
             "Performance",
             dbc.Row([
                 dbc.Col([html.H6("Summary against the benchmark"),
@@ -129,7 +122,7 @@ def layout(**query) -> html.Div:
             ]),
             graph(G["rolling"], title="Rolling 126-day volatility, Sharpe and beta"),
         ),
-        _section(
+        section(
             "Risk decomposition",
             dbc.Row([
                 dbc.Col(graph(G["contrib"], title="Contribution to volatility by asset"), lg=6),
@@ -137,7 +130,7 @@ def layout(**query) -> html.Div:
             ]),
             graph(G["corr"], title="Correlation (hierarchically clustered)", height=520),
         ),
-        _section(
+        section(
             "Stress tests",
             html.H6("Scenarios (edit a cell, add or remove rows)"),
             grid(SCEN_GRID, pd.DataFrame(SCENARIO_ROWS), height=250, csv_name="scenarios", editable=True,
@@ -169,7 +162,7 @@ def layout(**query) -> html.Div:
             graph(G["shock"], title="P&L by asset under the shock"),
             note="Windows from the bundled 1990-2022 history; assets without prices in a window are noted.",
         ),
-        _section(
+        section(
             "VaR backtest",
             dbc.Row([
                 dbc.Col([dbc.Label("Confidence"), dcc.Dropdown(id=BT_LEVEL, options=[
@@ -184,7 +177,7 @@ def layout(**query) -> html.Div:
             html.Div(id=BT_CARDS),
             graph(G["backtest"], title="Daily return against the one-day VaR forecast (exceptions marked)"),
         ),
-        _section(
+        section(
             "Regimes",
             dbc.Button("Detect regimes", id=REGIME_RUN, n_clicks=0, className="mb-2 no-print"),
             html.Div(id=REGIME_STATUS, className="small text-body-secondary"),
@@ -196,7 +189,7 @@ def layout(**query) -> html.Div:
             note="A Gaussian mixture on trailing 21-day return and volatility, refitted yearly on past data "
                  "only (no look-ahead).",
         ),
-        _section(
+        section(
             "Monte Carlo projection",
             dbc.Row([
                 dbc.Col([dbc.Label("Years"), dbc.Input(id=MC_YEARS, type="number", value=20, min=1, max=60)], md=2),

@@ -17,13 +17,14 @@ import workspace
 from components import ids
 from components.alerts import alert_area, error_alert, notes_alert, reports_errors
 from components.figures import bar_figure, graph, graph_id, line_figure
-from components.layout import kpi_card, kpi_row, page_header
+from components.layout import kpi_card, kpi_row, page_header, section
 from components.tables import grid, records
 from components.tax_figures import tradeoff_figure, wash_timeline_figure
 from components.upload import UploadIds, decode_upload, upload_box
 from components.urlstate import UrlState
 from finance_core import data, estimators, risk, tax
 from finance_core.errors import DataError
+from finance_core.harvest import CANDIDATE_COLUMNS
 
 dash.register_page(__name__, path="/tax", name="Tax", title="Tax - Portfolio Desk", order=4)
 
@@ -171,27 +172,7 @@ WASH_COLUMNS = [
     "replacement_date",
     "permanent",
 ]
-HARVEST_COLUMNS = [
-    "lot_id",
-    "account",
-    "ticker",
-    "acquired",
-    "shares",
-    "adjusted_basis",
-    "price",
-    "market_value",
-    "unrealized_gain",
-    "loss_pct",
-    "term",
-    "rate",
-    "tax_saved",
-    "blocked",
-    "blocked_reason",
-    "replacement",
-    "replacement_correlation",
-    "tracking_error",
-    "buy_back_date",
-]
+HARVEST_COLUMNS = list(CANDIDATE_COLUMNS)
 HARVEST_FORMATS = {
     "shares": "num",
     "adjusted_basis": MONEY,
@@ -231,13 +212,6 @@ def _rows(frame: pd.DataFrame, columns=None) -> list[dict]:
     if "lot_id" in out.columns:
         out = out.assign(lot_id=out["lot_id"].map(lambda v: None if v is None or v != v else str(v)))
     return records(out)
-
-
-def _section(title: str, *children, note: str | None = None) -> html.Section:
-    head = [html.H4(title, className="mt-4")]
-    if note:
-        head.append(html.P(note, className="text-body-secondary"))
-    return html.Section(head + list(children), className="pd-section")
 
 
 def _gain_grid(id_, columns, formats, *, gains=(), row_rules=None, headers=None, **kw):
@@ -431,7 +405,7 @@ def layout(**query) -> html.Div:
             html.Div([error_alert(p, title="Link adjusted") for p in problems], id=f"{P}-url-problems"),
             *[alert_area(A[k]) for k in ("data", "rates")],
             _inputs_row(),
-            _section(
+            section(
                 "Realised gains and wash sales",
                 alert_area(A["replay"]),
                 html.Div(id=REALIZED_KPIS),
@@ -474,7 +448,7 @@ def layout(**query) -> html.Div:
                     csv_name="wash-sales",
                 ),
             ),
-            _section(
+            section(
                 "Open lots",
                 alert_area(A["lots"]),
                 html.Div(id=LOT_KPIS),
@@ -491,7 +465,7 @@ def layout(**query) -> html.Div:
                 note="Unrealised gains at the as-of date; losing lots are shaded. Holding periods include wash-sale "
                 "carry-over.",
             ),
-            _section(
+            section(
                 "Loss harvesting",
                 dbc.Row(
                     [
@@ -534,7 +508,7 @@ def layout(**query) -> html.Div:
                 note="Blocked lots had a purchase of the same (or a substantially identical) ticker in the last 30 "
                 "days, or have a pending buy: selling them now would be a wash sale.",
             ),
-            _section(
+            section(
                 "Tax-aware rebalancing",
                 html.Div(id=REBAL_TARGET, className="mb-1"),
                 dbc.Label("Tax weight (log scale: how much a dollar of tax counts against tracking error)"),
@@ -572,7 +546,7 @@ def layout(**query) -> html.Div:
                     ]
                 ),
             ),
-            _section(
+            section(
                 "After-tax return and asset location",
                 dbc.Row(
                     [

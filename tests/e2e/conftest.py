@@ -2,6 +2,8 @@
 
 import os
 import socket
+import time
+from pathlib import Path
 
 import pytest
 
@@ -44,3 +46,32 @@ def drag_slider(duo, slider_id: str, dx: int) -> None:
 
 def text_of(duo, selector: str) -> str:
     return duo.wait_for_element(selector, timeout=30).text
+
+
+def wait_for_change(duo, selector: str, before: str, timeout: float = 30) -> str:
+    """Wait until the text of ``selector`` is non-empty and differs from ``before``; return it."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            now = duo.driver.find_element("css selector", selector).text
+        except (StaleElementReferenceException, NoSuchElementException):  # re-rendered between find and read
+            time.sleep(0.1)
+            continue
+        if now and now != before:
+            return now
+        time.sleep(0.2)
+    raise AssertionError(f"{selector} stayed at {before!r}")
+
+
+def wait_for_file(path, timeout: float = 30) -> bytes:
+    """Wait for a download to land (non-empty) and return its bytes."""
+    path = Path(path)
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if path.exists() and path.stat().st_size > 0:
+            time.sleep(0.3)  # let the browser finish writing
+            return path.read_bytes()
+        time.sleep(0.2)
+    raise AssertionError(f"{path.name} was not downloaded")

@@ -6,19 +6,11 @@ from pathlib import Path
 import pytest
 from selenium.webdriver.common.keys import Keys
 
-from tests.e2e.conftest import click, console_errors, drag_slider, text_of
+from tests.e2e.conftest import click, console_errors, drag_slider, text_of, wait_for_change
 
 pytestmark = pytest.mark.e2e
 
 
-def _wait_change(desk, selector, before, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        now = desk.find_element(selector).text
-        if now and now != before:
-            return now
-        time.sleep(0.2)
-    raise AssertionError(f"{selector} stayed at {before!r}")
 
 
 def _type(desk, selector, value):
@@ -35,7 +27,7 @@ def test_slider_moves_the_chosen_portfolio_and_bad_bounds_explain(desk):
     vol = text_of(desk, "#construct-kpi-vol")
     desk.wait_for_element("#construct-frontier-chart .scatterlayer", timeout=30)
     drag_slider(desk, "construct-risk-aversion", 120)  # more risk averse: lower volatility
-    new = _wait_change(desk, "#construct-kpi-vol", vol)
+    new = wait_for_change(desk, "#construct-kpi-vol", vol)
     assert float(new.rstrip("%")) < float(vol.rstrip("%"))
     assert "ra=" in desk.driver.current_url and "ra=2&" not in desk.driver.current_url + "&"
     _type(desk, "#construct-lower", 10)  # 20 assets x 10% minimum = 200%: infeasible

@@ -7,7 +7,7 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from finance_core import data
-from tests.e2e.conftest import click, console_errors
+from tests.e2e.conftest import click, console_errors, wait_for_file
 
 pytestmark = pytest.mark.e2e
 
@@ -116,14 +116,6 @@ def test_no_request_leaves_the_machine(desk):
     assert any("00_bootstrap.min.css" in s for s in sheets)
 
 
-def _wait_file(path: Path, timeout: float = 30) -> bytes:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if path.exists() and path.stat().st_size > 0:
-            time.sleep(0.3)
-            return path.read_bytes()
-        time.sleep(0.2)
-    raise AssertionError(f"{path.name} was not downloaded")
 
 
 def _export(desk, chart: str, item_text: str) -> None:
@@ -138,9 +130,9 @@ def test_chart_export_menu_downloads_browser_and_server_files(desk):
     desk.wait_for_element("#data-prices-chart .main-svg", timeout=20)
     folder = Path(desk.download_path)
     _export(desk, "data-prices", "SVG vector")
-    assert b"<svg" in _wait_file(folder / "portfolio-desk-data-prices.svg")[:300]
+    assert b"<svg" in wait_for_file(folder / "portfolio-desk-data-prices.svg")[:300]
     _export(desk, "data-prices", "PDF")
-    assert _wait_file(folder / "portfolio-desk-data-prices.pdf", timeout=60).startswith(b"%PDF-")
+    assert wait_for_file(folder / "portfolio-desk-data-prices.pdf", timeout=60).startswith(b"%PDF-")
     _export(desk, "data-prices", "Interactive HTML")
-    assert b"plotly" in _wait_file(folder / "portfolio-desk-data-prices.html", timeout=30)
+    assert b"plotly" in wait_for_file(folder / "portfolio-desk-data-prices.html", timeout=30)
     assert console_errors(desk) == []

@@ -3,29 +3,16 @@
 from __future__ import annotations
 
 import os
-import time
 
 import pandas as pd
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException
 
 from finance_core import execution
-from tests.e2e.conftest import click, console_errors, drag_slider, text_of
+from tests.e2e.conftest import click, console_errors, drag_slider, text_of, wait_for_change, wait_for_file
 
 pytestmark = pytest.mark.e2e
 
 
-def _wait_change(duo, selector, before, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            now = duo.find_element(selector).text
-        except StaleElementReferenceException:  # the KPI cards are re-rendered as a whole
-            continue
-        if now and now != before:
-            return now
-        time.sleep(0.2)
-    raise AssertionError(f"{selector} stayed at {before!r}")
 
 
 def _open(desk, query=""):
@@ -40,11 +27,6 @@ def _type(desk, selector, value):
     el.send_keys(str(value) + "\n")
 
 
-def _wait_file(path, timeout=20):
-    deadline = time.time() + timeout
-    while time.time() < deadline and not os.path.exists(path):
-        time.sleep(0.2)
-    assert os.path.exists(path), path
 
 
 def test_order_schedule_sliders_export_and_bad_input(desk):
@@ -54,19 +36,19 @@ def test_order_schedule_sliders_export_and_bad_input(desk):
     cost = text_of(desk, "#exec-kpi-cost")
     # POV trades at the cap: a higher participation rate finishes sooner and costs more.
     drag_slider(desk, "exec-cap", 40)
-    dearer = _wait_change(desk, "#exec-kpi-cost", cost)
+    dearer = wait_for_change(desk, "#exec-kpi-cost", cost)
     assert float(dearer.strip("$").replace(",", "")) > float(cost.strip("$").replace(",", ""))
     # Almgren-Chriss: urgency moves the risk aversion, which moves the timing risk.
     desk.select_dcc_dropdown("#exec-strategy", "Almgren-Chriss (risk aversion)")
     desk.wait_for_contains_text("#exec-schedule-alert", "kappa", timeout=30)
     risk = text_of(desk, "#exec-kpi-risk")
     drag_slider(desk, "exec-urgency", 150)
-    lower = _wait_change(desk, "#exec-kpi-risk", risk)
+    lower = wait_for_change(desk, "#exec-kpi-risk", risk)
     assert float(lower.strip("$").replace(",", "")) < float(risk.strip("$").replace(",", ""))
     # CSV export of the child orders.
     click(desk, "#exec-export-csv")
     path = os.path.join(desk.download_path, "child-orders-AAPL-buy-almgren_chriss.csv")
-    _wait_file(path)
+    wait_for_file(path)
     assert pd.read_csv(path)["shares"].sum() == 200_000
     # Bad input: a negative size is refused and the previous result stays.
     _type(desk, "#exec-shares", -100)

@@ -1,6 +1,5 @@
 """Presentation in headless Chromium: shared link in a fresh browser, exports, print styles."""
 
-import time
 from pathlib import Path
 
 import pytest
@@ -9,20 +8,12 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.e2e.conftest import click, console_errors, text_of
+from tests.e2e.conftest import click, console_errors, text_of, wait_for_file
 
 pytestmark = pytest.mark.e2e
 KPIS = ["cagr", "vol", "sharpe", "mdd", "var"]
 
 
-def _wait_file(path: Path, timeout: float = 60) -> bytes:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if path.exists() and path.stat().st_size > 0:
-            time.sleep(0.5)
-            return path.read_bytes()
-        time.sleep(0.2)
-    raise AssertionError(f"{path.name} was not downloaded")
 
 
 def _fresh_browser() -> webdriver.Chrome:
@@ -62,10 +53,10 @@ def test_report_and_chart_exports_download_valid_files(desk):
     desk.wait_for_element("#present-growth-chart .main-svg", timeout=30)
     folder = Path(desk.download_path)
     click(desk, "#present-report-html")
-    html = _wait_file(folder / "portfolio-desk-report.html")
+    html = wait_for_file(folder / "portfolio-desk-report.html")
     assert html.startswith(b"<!DOCTYPE html>") and b"Growth of 10,000" in html
     click(desk, "#present-report-pdf")
-    assert _wait_file(folder / "portfolio-desk-report.pdf", timeout=120).startswith(b"%PDF-")
+    assert wait_for_file(folder / "portfolio-desk-report.pdf", timeout=120).startswith(b"%PDF-")
     for label, ext, magic in (("PNG image", "png", b"\x89PNG"), ("SVG vector", "svg", b"<svg"),
                               ("PNG (print quality)", "png", b"\x89PNG"), ("PDF", "pdf", b"%PDF-"),
                               ("Interactive HTML", "html", b"<html")):
@@ -76,7 +67,7 @@ def test_report_and_chart_exports_download_valid_files(desk):
         item = next(i for i in desk.driver.find_elements(By.CSS_SELECTOR, "#present-growth-chart .pd-export-item")
                     if i.text.strip() == label)
         desk.driver.execute_script("arguments[0].click();", item)
-        assert magic in _wait_file(target, timeout=60)[:400], label
+        assert magic in wait_for_file(target, timeout=60)[:400], label
     assert console_errors(desk) == []
 
 

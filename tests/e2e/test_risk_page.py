@@ -5,19 +5,11 @@ import time
 import pytest
 
 from finance_core import risk
-from tests.e2e.conftest import click, console_errors, drag_slider, text_of
+from tests.e2e.conftest import click, console_errors, drag_slider, text_of, wait_for_change
 
 pytestmark = pytest.mark.e2e
 
 
-def _wait_change(duo, selector, before, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        now = duo.find_element(selector).text
-        if now and now != before:
-            return now
-        time.sleep(0.2)
-    raise AssertionError(f"{selector} stayed at {before!r}")
 
 
 def _open(desk):
@@ -32,11 +24,11 @@ def test_risk_page_numbers_and_confidence_slider(desk):
     assert var95.endswith("%") and float(var95.rstrip("%")) > 0
     assert "Sharpe" in desk.find_element("#risk-perf-grid").text
     drag_slider(desk, "risk-level", 120)  # towards 99%
-    var_hi = _wait_change(desk, "#risk-kpi-var", var95)
+    var_hi = wait_for_change(desk, "#risk-kpi-var", var95)
     assert float(var_hi.rstrip("%")) > float(var95.rstrip("%"))  # a higher confidence has a larger VaR
     horizon_before = text_of(desk, "#risk-kpi-var")
     drag_slider(desk, "risk-horizon", 150)
-    assert float(_wait_change(desk, "#risk-kpi-var", horizon_before).rstrip("%")) > float(horizon_before.rstrip("%"))
+    assert float(wait_for_change(desk, "#risk-kpi-var", horizon_before).rstrip("%")) > float(horizon_before.rstrip("%"))
     # Stress tests list the historical scenarios.
     desk.wait_for_contains_text("#risk-stress-grid", "COVID", timeout=30)
     assert console_errors(desk) == []
@@ -49,7 +41,7 @@ def test_market_shock_slider_updates_pnl(desk):
     desk.wait_for_element("#risk-shock-sectors [role=slider]", timeout=30)
     time.sleep(1)
     drag_slider(desk, "risk-shock-market", -150)
-    total = _wait_change(desk, "#risk-shock-total", "Portfolio: +0.00% ($+0)")
+    total = wait_for_change(desk, "#risk-shock-total", "Portfolio: +0.00% ($+0)")
     assert total.startswith("Portfolio: -")
     assert console_errors(desk) == []
 

@@ -4,25 +4,13 @@ import os
 import time
 
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException
 
 from finance_core import tax
-from tests.e2e.conftest import click, console_errors, drag_slider, text_of
+from tests.e2e.conftest import click, console_errors, drag_slider, text_of, wait_for_change
 
 pytestmark = pytest.mark.e2e
 
 
-def _wait_change(duo, selector, before, timeout=30):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            now = duo.find_element(selector).text
-        except StaleElementReferenceException:  # re-rendered between finding and reading
-            continue
-        if now and now != before:
-            return now
-        time.sleep(0.2)
-    raise AssertionError(f"{selector} stayed at {before!r}")
 
 
 def _open(desk, query=""):
@@ -76,7 +64,7 @@ def test_tax_weight_slider_and_harvest_selected_lot(desk):
     desk.wait_for_contains_text("#tax-kpi-rebal-turnover", "%", timeout=30)
     te_before = text_of(desk, "#tax-kpi-rebal-te")
     drag_slider(desk, "tax-tax-weight", -400)  # towards a tax weight of 0.0001: track the target closely
-    te_after = _wait_change(desk, "#tax-kpi-rebal-te", te_before)
+    te_after = wait_for_change(desk, "#tax-kpi-rebal-te", te_before)
     assert float(te_after.rstrip("%")) < float(te_before.rstrip("%"))
     grid = desk.wait_for_element("#tax-harvest-grid", timeout=30)
     desk.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", grid)  # rows render in view
