@@ -51,6 +51,18 @@ G = {k: f"{P}-{k}" for k in ("weights", "frontier", "contrib", "detail", "compar
 DEFAULT_COMPARE = ["max_sharpe", "min_variance", "risk_parity", "hrp", "equal_weight"]
 METHOD_OPTIONS = [{"label": v, "value": k} for k, v in recipes.METHODS.items()]
 
+DEFAULT_VIEWS = [{"asset": "AAPL", "versus": "", "value": 0.10, "confidence": 0.5},
+                 {"asset": "XOM", "versus": "CVX", "value": 0.02, "confidence": 0.3}]
+
+
+def _json_rows(raw: str) -> list[dict]:
+    """Grid rows from a link: a JSON list of objects."""
+    rows = json.loads(raw)
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise ValueError("expected a JSON list of rows")
+    return rows
+
+
 URL = UrlState(P, {
     "method": (METHOD, "value", str, "max_sharpe"),
     "mu": (MU, "value", str, "mean"),
@@ -64,6 +76,8 @@ URL = UrlState(P, {
     "upper": (UPPER, "value", float, 100.0),
     "turnover": (TURNOVER, "value", float, None),
     "cost": (COST, "value", float, 0.0),
+    "sectors": (SECTORS, "rowData", _json_rows, None),
+    "views": (VIEWS, "rowData", _json_rows, DEFAULT_VIEWS),
 }, bounds={"ra": (0.1, 20), "target": (0.0, 1.0), "kelly": (0.05, 1.0), "lower": (-100, 100), "upper": (0, 200)})
 URL.register()
 
@@ -99,12 +113,11 @@ def _controls(v: dict) -> dbc.Card:
                  dbc.Col(_field("Cost (bps)", dbc.Input(id=COST, type="number", value=v["cost"], min=0,
                                                         size="sm")))]),
         html.Small("Sector limits (%; blank = none)", className="fw-semibold"),
-        grid(SECTORS, pd.DataFrame(columns=["sector", "min", "max"]), editable=True, height=200,
-             csv_name="sector-limits"),
+        grid(SECTORS, pd.DataFrame(v["sectors"] or [], columns=["sector", "min", "max"]), editable=True,
+             height=200, csv_name="sector-limits"),
         html.Hr(),
         html.Small("Black-Litterman views (value and confidence as fractions)", className="fw-semibold"),
-        grid(VIEWS, pd.DataFrame([{"asset": "AAPL", "versus": "", "value": 0.10, "confidence": 0.5},
-                                  {"asset": "XOM", "versus": "CVX", "value": 0.02, "confidence": 0.3}]),
+        grid(VIEWS, pd.DataFrame(v["views"], columns=["asset", "versus", "value", "confidence"]),
              editable=True, height=160, csv_name="views", rowSelection={"mode": "multiRow"}),
         html.Div([dbc.Button("Add view", id=VIEW_ADD, size="sm", outline=True, color="secondary", n_clicks=0,
                              className="me-1"),

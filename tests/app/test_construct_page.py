@@ -91,3 +91,14 @@ def test_capital_must_be_positive():
 def test_recipe_round_trips_through_the_url():
     recipe = recipes.Recipe(method="hrp", linkage="ward", upper=0.3, sector_bounds={"Energy": (0.0, 0.1)})
     assert recipes.Recipe.from_query(recipe.to_query()) == recipe
+
+
+def test_sector_limits_and_views_come_back_from_a_link():
+    rows = [{"sector": "Energy", "min": None, "max": 5}]
+    views = [{"asset": "KO", "versus": "PEP", "value": 0.01, "confidence": 0.4}]
+    import json
+
+    values, problems = page.URL.read({"sectors": json.dumps(rows), "views": json.dumps(views), "method": "hrp"})
+    assert values["sectors"] == rows and values["views"] == views and values["method"] == "hrp" and not problems
+    values, problems = page.URL.read({"views": "not json"})
+    assert values["views"] == page.DEFAULT_VIEWS and "cannot be read" in problems[0]
