@@ -35,13 +35,25 @@ def click(duo, selector: str) -> None:
     duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", el)
 
 
-def drag_slider(duo, slider_id: str, dx: int) -> None:
-    """Drag the thumb of the dcc.Slider ``slider_id`` by ``dx`` pixels, as a mouse would."""
+def drag_slider(duo, slider_id: str, dx: int, attempts: int = 3) -> None:
+    """Drag the thumb of the dcc.Slider ``slider_id`` by ``dx`` pixels, as a mouse would.
+
+    Retries when the value did not move (the page may still be laying out below the
+    slider, shifting it under the pointer).
+    """
     from selenium.webdriver.common.action_chains import ActionChains
 
-    thumb = duo.wait_for_element(f"#{slider_id} [role=slider]", timeout=20)
-    duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", thumb)
-    ActionChains(duo.driver).click_and_hold(thumb).pause(0.2).move_by_offset(dx, 0).pause(0.2).release().perform()
+    selector = f"#{slider_id} [role=slider]"
+    for _ in range(attempts):
+        thumb = duo.wait_for_element(selector, timeout=20)
+        before = thumb.get_attribute("aria-valuenow")
+        duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", thumb)
+        time.sleep(0.3)
+        ActionChains(duo.driver).click_and_hold(thumb).pause(0.2).move_by_offset(dx, 0).pause(0.2).release().perform()
+        time.sleep(0.3)
+        if duo.wait_for_element(selector).get_attribute("aria-valuenow") != before:
+            return
+    raise AssertionError(f"could not move the slider {slider_id}")
 
 
 def text_of(duo, selector: str) -> str:
