@@ -292,6 +292,45 @@ def _empirical_pair(values: np.ndarray, level: float, axis: int = 0):
     return -take(i_var), cvar
 
 
+def _empirical_pair_rows(rows: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_empirical_pair` for every row of ``rows`` (assets x dates), without a full partition.
+
+    Only the ``m = max(i, i_var) + 1`` smallest values of a row matter. A threshold per
+    row from a strided subsample keeps a few times ``m`` candidates (padded with +inf
+    into a small dense array), which are partitioned and read at the same order
+    statistics with the full sample's ``k = (1 - level) n``. Rows where the threshold
+    kept fewer than ``m`` values (possible, not likely) fall back to the full partition,
+    so the result is exact either way.
+    """
+    n_rows, n = rows.shape
+    k = (1.0 - level) * n
+    i_var = min(n - 1, int(np.floor(k + 4 * np.finfo(float).eps * n)))
+    i = max(0, int(np.ceil(k) - 1))
+    need = max(i, i_var) + 1
+    stride = 16
+    if n < 64 * stride or need * 8 > n:
+        return _empirical_pair(rows, level, axis=1)
+    sub = rows[:, ::stride]
+    j = min(sub.shape[1] - 1, 2 * need // stride + 8)
+    threshold = np.partition(sub, j, axis=1)[:, j]
+    mask = rows <= threshold[:, None]
+    counts = mask.sum(axis=1)
+    ok = counts >= need
+    width = int(counts.max())
+    values = rows[mask]  # row-major: grouped by row
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    owner = np.repeat(np.arange(n_rows), counts)
+    dense = np.full((n_rows, width), np.inf)
+    dense[owner, np.arange(values.shape[0]) - starts[owner]] = values
+    part = np.partition(dense, sorted({i, i_var}), axis=1)
+    var = -part[:, i_var]
+    cvar = -part[:, :i].sum(axis=1) / k + part[:, i] * (i / k - 1.0)
+    if not ok.all():
+        v_bad, c_bad = _empirical_pair(rows[~ok], level, axis=1)
+        var[~ok], cvar[~ok] = v_bad, c_bad
+    return var, cvar
+
+
 def _tail_weights(values: np.ndarray, level: float) -> tuple[int, np.ndarray, np.ndarray]:
     """Scenario index of the VaR and the scenario weights (summing to 1) of the CVaR."""
     n = values.shape[0]
@@ -424,9 +463,9 @@ def _tail_pair(
     if isinstance(returns, pd.DataFrame) and weights is None and returns.shape[1] > 1:
         data = returns.to_numpy(dtype=float)
         if method == "historical" and horizon == 1 and not np.isnan(data).any():
-            cols = np.ascontiguousarray(data.T)  # partition along contiguous rows
+            cols = np.ascontiguousarray(data.T)  # one asset per contiguous row
             _require_tail(cols.shape[1], level)
-            v, c = _empirical_pair(cols, level, axis=1)
+            v, c = _empirical_pair_rows(cols, level)
         else:
             pairs = [
                 _tail_pair(returns[col], level, method, horizon, None, simulation, n_scenarios, seed)
