@@ -136,3 +136,18 @@ def test_chart_export_menu_downloads_browser_and_server_files(desk):
     _export(desk, "data-prices", "Interactive HTML")
     assert b"plotly" in wait_for_file(folder / "portfolio-desk-data-prices.html", timeout=30)
     assert console_errors(desk) == []
+
+
+def test_modebar_downloads_svg_with_the_chart_name(desk):
+    _open(desk)
+    desk.wait_for_element("#data-prices-chart .main-svg", timeout=20)
+    folder = Path(desk.download_path)
+    chart = desk.find_element("#data-prices-chart .js-plotly-plot")
+    desk.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", chart)
+    button = desk.wait_for_element("#data-prices-chart .modebar-btn[data-title='Download plot as SVG']", timeout=20)
+    desk.driver.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}));", button)
+    assert b"<svg" in wait_for_file(folder / "portfolio-desk-data-prices.svg")[:300]
+    titles = [b.get_attribute("data-title") for b in
+              desk.driver.find_elements(By.CSS_SELECTOR, "#data-prices-chart .modebar-btn")]
+    assert any(t and t.lower().startswith("download plot as a png") for t in titles), titles  # plotly's PNG camera
+    assert console_errors(desk) == []
