@@ -206,14 +206,18 @@ def bar_figure(data: pd.Series | pd.DataFrame, theme: str | None, *, yformat: st
 
 def distribution_figure(returns: pd.Series, theme: str | None, *, markers: dict[str, float] | None = None,
                         nbins: int = 80, xtitle: str = "Return") -> go.Figure:
-    """Histogram of returns with vertical lines at ``markers`` (label -> return)."""
+    """Histogram of returns with vertical lines at ``markers`` (label -> return).
+
+    Labels alternate right and left of their lines, so VaR (right) and the CVaR beyond it
+    (left) do not overlap.
+    """
     fig = go.Figure(go.Histogram(x=returns.to_numpy(), nbinsx=nbins, name="returns",
                                  marker_color=_COLOURS["accent"], opacity=0.75,
                                  hovertemplate="%{x:.2%}: %{y} days<extra></extra>"))
     styles = ["dash", "dot", "dashdot", "longdash"]
     for i, (label, x) in enumerate((markers or {}).items()):
         fig.add_vline(x=x, line_dash=styles[i % len(styles)], line_color=_COLOURS["neg"] if i % 2 == 0 else "#fd7e14",
-                      annotation_text=label, annotation_position="top left" if i % 2 == 0 else "top right")
+                      annotation_text=label, annotation_position="top right" if i % 2 == 0 else "top left")
     base_layout(fig, theme, xtitle=xtitle, ytitle="Days")
     fig.update_xaxes(tickformat=".1%")
     fig.update_layout(hovermode="closest", showlegend=False, bargap=0.02)
