@@ -42,6 +42,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ._checks import covariance_values
 from .errors import DataError
 
 __all__ = [
@@ -113,23 +114,7 @@ class BlackLittermanResult:
 
 # --------------------------------------------------------------------------- helpers
 def _cov_frame(cov: pd.DataFrame) -> tuple[list[str], np.ndarray]:
-    if not isinstance(cov, pd.DataFrame) or cov.shape[0] != cov.shape[1] or cov.shape[0] == 0:
-        raise DataError(
-            "The covariance must be a non-empty square DataFrame indexed by ticker on both axes.",
-            code="bad_covariance",
-        )
-    tickers = [str(t) for t in cov.columns]
-    if [str(t) for t in cov.index] != tickers:
-        raise DataError(
-            "The covariance rows and columns list different tickers: use the same tickers in the same order.",
-            code="bad_covariance",
-        )
-    c = cov.to_numpy(dtype=float)
-    if not np.isfinite(c).all():
-        raise DataError(
-            "The covariance has missing or infinite entries: re-estimate it on complete data.",
-            code="bad_covariance",
-        )
+    tickers, c = covariance_values(cov)
     return tickers, 0.5 * (c + c.T)
 
 

@@ -39,6 +39,7 @@ import pandas as pd
 from scipy.cluster import hierarchy as sch
 from scipy.spatial.distance import squareform
 
+from ._checks import covariance_values
 from .errors import DataError
 from .portfolio import Allocation
 
@@ -117,19 +118,7 @@ def _moments(
 ) -> tuple[list[str], np.ndarray, np.ndarray, pd.Series | None]:
     """Tickers, correlation and covariance (sample, per period) from the inputs."""
     if cov is not None:
-        if not isinstance(cov, pd.DataFrame) or cov.shape[0] != cov.shape[1]:
-            raise DataError(
-                "The covariance must be a square DataFrame indexed by ticker on both axes.",
-                code="bad_covariance",
-            )
-        tickers = [str(t) for t in cov.columns]
-        if [str(t) for t in cov.index] != tickers:
-            raise DataError(
-                "The covariance rows and columns list different tickers: pass a matrix with the "
-                "same tickers in the same order on both axes.",
-                code="bad_covariance",
-            )
-        c = cov.to_numpy(dtype=float)
+        tickers, c = covariance_values(cov)
         mu = returns.mean() if returns is not None else None
     else:
         if returns is None:

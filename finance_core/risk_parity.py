@@ -42,6 +42,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from ._checks import covariance_values
 from .errors import DataError, InfeasibleError, SolverError
 from .portfolio import Allocation
 
@@ -53,26 +54,7 @@ _MAX_ITER = 200
 
 # --------------------------------------------------------------------------- validation
 def _check_cov(cov: pd.DataFrame) -> tuple[list[str], np.ndarray]:
-    if not isinstance(cov, pd.DataFrame) or cov.shape[0] != cov.shape[1] or cov.shape[0] == 0:
-        raise DataError(
-            "The covariance must be a non-empty square DataFrame indexed by ticker on both axes.",
-            code="bad_covariance",
-        )
-    tickers = [str(t) for t in cov.columns]
-    if [str(t) for t in cov.index] != tickers:
-        raise DataError(
-            "The covariance rows and columns list different tickers: pass a matrix with the same "
-            "tickers in the same order on both axes.",
-            code="bad_covariance",
-        )
-    c = cov.to_numpy(dtype=float)
-    if not np.isfinite(c).all():
-        bad = [tickers[i] for i in np.flatnonzero(~np.isfinite(c).all(axis=1))]
-        raise DataError(
-            f"The covariance has missing or infinite entries for {', '.join(bad[:5])}: re-estimate it "
-            "on dates where every ticker has prices.",
-            code="bad_covariance",
-        )
+    tickers, c = covariance_values(cov)
     if not np.allclose(c, c.T, rtol=1e-8, atol=1e-12 * max(1.0, np.abs(c).max())):
         raise DataError("The covariance is not symmetric.", code="bad_covariance")
     c = 0.5 * (c + c.T)
