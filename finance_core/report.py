@@ -74,8 +74,8 @@ def presentation(
     bench_returns = to_returns(benchmark.reindex(prices.index).ffill())
     port = risk.portfolio_returns(returns, weights)
     growth = pd.DataFrame({
-        "Portfolio": initial * (1 + port).cumprod(),
-        benchmark_name: initial * (1 + bench_returns.reindex(port.index).fillna(0.0)).cumprod(),
+        "Portfolio": risk.growth(port, initial),
+        benchmark_name: risk.growth(bench_returns.reindex(port.index), initial),
     })
     first = pd.DataFrame({c: [initial] for c in growth.columns}, index=[prices.index[0]])
     growth = pd.concat([first, growth])

@@ -55,6 +55,7 @@ __all__ = [
     "RegimeResult",
     "MonteCarloResult",
     "portfolio_returns",
+    "growth",
     "horizon_returns",
     "value_at_risk",
     "conditional_value_at_risk",
@@ -235,6 +236,11 @@ def portfolio_returns(returns: pd.DataFrame | pd.Series, weights=None) -> pd.Ser
     ok = ~np.isnan(sub).any(axis=1)
     values = sub[ok] @ w[held]
     return pd.Series(values, index=frame.index[ok], name="portfolio")
+
+
+def growth(returns: pd.Series | pd.DataFrame, initial: float = 1.0) -> pd.Series | pd.DataFrame:
+    """Value of ``initial`` invested: ``initial * prod(1 + r)`` up to each date (missing returns count as 0)."""
+    return initial * (1.0 + returns.fillna(0.0)).cumprod()
 
 
 def horizon_returns(returns: pd.Series | pd.DataFrame, horizon: int = 1, weights=None) -> pd.Series:

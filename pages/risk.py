@@ -415,7 +415,7 @@ def backtest(ws, level, window, method, theme):
 def regimes(_clicks, ws, theme):
     wd, port = _context(ws)
     result = risk.detect_regimes(wd.returns, weights=port.weights)
-    growth = (1 + risk.portfolio_returns(wd.returns, port.weights)).cumprod().rename("growth of 1")
+    growth = risk.growth(risk.portfolio_returns(wd.returns, port.weights)).rename("growth of 1")
     stats = result.stats.reset_index().rename(columns={result.stats.index.name or "index": "regime"})
     status = f"Fitted {len(result.fit_dates)} times on expanding history."
     return regime_figure(growth, result.labels, theme), records(stats), status

@@ -483,3 +483,9 @@ def test_per_asset_historical_var_fast_path_equals_the_full_partition(level):
     np.testing.assert_array_equal(var.to_numpy(), -ordered[i_var])
     expected_cvar = -ordered[:i].sum(axis=0) / k + ordered[i] * (i / k - 1.0)
     np.testing.assert_allclose(cvar.to_numpy(), expected_cvar, rtol=1e-12)
+
+
+def test_growth_compounds_returns_from_the_initial_value():
+    r = pd.Series([0.10, -0.10, np.nan, 0.05])
+    # 100 -> 110 -> 99 -> 99 (a missing return counts as flat) -> 103.95, by hand.
+    np.testing.assert_allclose(risk.growth(r, 100.0).to_numpy(), [110.0, 99.0, 99.0, 103.95])
