@@ -14,6 +14,7 @@ import logging
 
 import dash_bootstrap_components as dbc
 from dash import html, no_update
+from dash.exceptions import PreventUpdate
 
 from finance_core.errors import FinanceError
 
@@ -68,6 +69,8 @@ def reports_errors(n_outputs: int, *, alert_index: int = -1, title: str = "Could
         def wrapper(*args, **kwargs):
             try:
                 return func(*args, **kwargs)
+            except PreventUpdate:
+                raise
             except FinanceError as err:
                 alert = error_alert(err, title=title)
             except Exception as err:  # noqa: BLE001 - the page must never show a traceback

@@ -40,6 +40,7 @@ ALERTS, NOTES, KPIS, WEIGHTS_GRID = f"{P}-alerts", f"{P}-notes", f"{P}-kpis", f"
 FRONTIER_BASE, CHOSEN, ALLOCATION = f"{P}-frontier-base", f"{P}-chosen", f"{P}-allocation"
 TARGET_LABEL, DETAIL_TITLE = f"{P}-target-label", f"{P}-detail-title"
 COMPARE_METHODS, COMPARE_RUN, COMPARE_GRID = f"{P}-compare-methods", f"{P}-compare-run", f"{P}-compare-grid"
+COMPARE_ALERT = f"{P}-compare-alert"  # its own: the frontier's success never clears a comparison error
 BT_METHODS, BT_REBALANCE, BT_LOOKBACK, BT_COST, BT_GRID = (
     f"{P}-bt-methods", f"{P}-bt-rebalance", f"{P}-bt-lookback", f"{P}-bt-cost", f"{P}-bt-grid")
 BT_JOB = JobIds(f"{P}-backtest")
@@ -153,6 +154,7 @@ def layout(**query) -> html.Div:
         dbc.Row([dbc.Col(dcc.Dropdown(id=COMPARE_METHODS, options=METHOD_OPTIONS, value=DEFAULT_COMPARE, multi=True),
                          md=9),
                  dbc.Col(dbc.Button("Compare", id=COMPARE_RUN, n_clicks=0), md=3)], className="mb-2 no-print"),
+        alert_area(COMPARE_ALERT),
         grid(COMPARE_GRID, pd.DataFrame(columns=["method", "expected_return", "volatility", "sharpe", "max_weight",
                                                  "effective_n", "solver"]),
              formats={"expected_return": "pct", "volatility": "pct", "sharpe": "ratio", "max_weight": "pct",
@@ -386,7 +388,7 @@ def edit_views(_add, _remove, rows, selected):
 
 @callback(
     Output(COMPARE_GRID, "rowData"), Output(graph_id(G["compare"]), "figure"),
-    Output(ALERTS, "children", allow_duplicate=True),
+    Output(COMPARE_ALERT, "children"),
     Input(COMPARE_RUN, "n_clicks"), State(COMPARE_METHODS, "value"), *RECIPE_STATES, State(ids.WORKSPACE, "data"),
     State(ids.THEME, "data"),
     prevent_initial_call=True,

@@ -72,6 +72,8 @@ CHILD_GRID, COMPARE_GRID, FIT_GRID, SOLVER_GRID = (
     f"{P}-fit-grid",
     f"{P}-solver-grid",
 )
+# The frontier and the comparison report their own errors: a success elsewhere never clears them.
+FRONTIER_ALERT, COMPARE_ALERT = f"{P}-frontier-alert", f"{P}-compare-alert"
 EXPORT, EXPORT_DOWNLOAD, EXPORT_STATUS = f"{P}-export-csv", f"{P}-export-download", f"{P}-export-status"
 SCHED_ALERT, BASKET_ALERT = f"{P}-schedule-alert", f"{P}-basket-alert"
 BASKET_SAVE, BASKET_SAVED = f"{P}-basket-save", f"{P}-basket-saved"
@@ -402,7 +404,11 @@ def layout(**query) -> html.Div:
                             lg=6,
                         ),
                         dbc.Col(
-                            graph(G["frontier"], _NOT_RUN, title="Almgren-Chriss efficient frontier"), lg=6
+                            [
+                                alert_area(FRONTIER_ALERT),
+                                graph(G["frontier"], _NOT_RUN, title="Almgren-Chriss efficient frontier"),
+                            ],
+                            lg=6,
                         ),
                     ]
                 ),
@@ -438,6 +444,7 @@ def layout(**query) -> html.Div:
             ),
             section(
                 "All strategies for this order",
+                alert_area(COMPARE_ALERT),
                 _compare_grid(),
                 note="Same cost model for every row: the impact fitted to the book, Almgren-Chriss permanent impact and "
                 "timing risk. POV trades at the cap; the impact-optimal schedule stays under it.",
@@ -657,6 +664,18 @@ def _order(
     )
 
 
+def _section_order(*order):
+    """The order for a secondary section: an order problem is explained once, above the market figures."""
+    try:
+        return _order(*order)
+    except FinanceError:
+        raise DataError(
+            "Not computed: the order or its market data has a problem (the message above the market figures "
+            "says what to fix).",
+            code="order",
+        ) from None
+
+
 def _lam(risk) -> float:
     """Risk aversion lambda from the slider's log10 value."""
     if risk is None:
@@ -763,7 +782,6 @@ def market(*args):
     Input(RISK, "value"),
     Input(CAP, "value"),
     State(ids.THEME, "data"),
-    prevent_initial_call="initial_duplicate",
 )
 @reports_errors(5, title="Schedule not computed")
 def schedule(*args):
@@ -810,35 +828,33 @@ def schedule(*args):
 
 @callback(
     Output(graph_id(G["frontier"]), "figure"),
-    Output(ALERTS, "children", allow_duplicate=True),
+    Output(FRONTIER_ALERT, "children"),
     *_inputs(),
     Input(RISK, "value"),
     State(ids.THEME, "data"),
-    prevent_initial_call="initial_duplicate",
 )
 @reports_errors(2, title="Frontier not computed")
 def frontier(*args):
     *order, risk, theme = args
-    m = _order(*order)
-    return frontier_figure(m.frontier(), m.frontier(_lam(risk)), theme), no_update
+    m = _section_order(*order)
+    return frontier_figure(m.frontier(), m.frontier(_lam(risk)), theme), None
 
 
 @callback(
     Output(COMPARE_GRID, "rowData"),
-    Output(ALERTS, "children", allow_duplicate=True),
+    Output(COMPARE_ALERT, "children"),
     *_inputs(),
     Input(RISK, "value"),
     Input(CAP, "value"),
-    prevent_initial_call="initial_duplicate",
 )
 @reports_errors(2, title="Strategies not compared")
 def comparison(*args):
     *order, risk, cap = args
-    table = _order(*order).compare(risk_aversion=_lam(risk), participation=cap)
+    table = _section_order(*order).compare(risk_aversion=_lam(risk), participation=cap)
     table = table.reset_index().assign(
         strategy=lambda f: f["strategy"].map(lambda s: STRATEGIES[s].split(" (")[0])
     )
-    return records(table[COMPARE_COLUMNS]), no_update
+    return records(table[COMPARE_COLUMNS]), None
 
 
 @callback(
@@ -903,7 +919,6 @@ def export_child_orders(_clicks, *args):
     Output(BOOK_SOURCE, "value"),
     Output(BOOK_UPLOAD.status, "children"),
     Output(BOOK_UPLOAD.upload, "contents"),
-    Output(ALERTS, "children", allow_duplicate=True),
     Input(BOOK_UPLOAD.upload, "contents"),
     State(BOOK_UPLOAD.upload, "filename"),
     prevent_initial_call=True,
@@ -916,15 +931,14 @@ def upload_book(contents, filename):
         return (
             no_update,
             no_update,
-            html.Span(f"Not loaded: {filename}", className="text-danger"),
-            None,
             error_alert(err, title="Order book not loaded"),
+            None,
         )
     key = workspace.frame_store().put("orderbook", raw, book)
     status = html.Span(
         f"Loaded {filename}: {book.n_snapshots} snapshots, {book.n_levels} levels", className="text-success"
     )
-    return {"key": key, "name": filename}, "upload", status, None, None
+    return {"key": key, "name": filename}, "upload", status, None
 
 
 @callback(
@@ -932,7 +946,6 @@ def upload_book(contents, filename):
     Output(VOLUME, "value"),
     Output(VOL_UPLOAD.status, "children"),
     Output(VOL_UPLOAD.upload, "contents"),
-    Output(ALERTS, "children", allow_duplicate=True),
     Input(VOL_UPLOAD.upload, "contents"),
     State(VOL_UPLOAD.upload, "filename"),
     prevent_initial_call=True,
@@ -946,9 +959,8 @@ def upload_volumes(contents, filename):
         return (
             no_update,
             no_update,
-            html.Span(f"Not loaded: {filename}", className="text-danger"),
-            None,
             error_alert(err, title="Volumes not loaded"),
+            None,
         )
     key = workspace.frame_store().put("intraday_volume", raw, bars)
     days = bars.index.normalize().nunique()
@@ -956,7 +968,7 @@ def upload_volumes(contents, filename):
         f"Loaded {filename}: {len(bars)} bars over {days} days; average daily volume {daily:,.0f} shares",
         className="text-success",
     )
-    return {"key": key, "name": filename}, round(daily), status, None, None
+    return {"key": key, "name": filename}, round(daily), status, None
 
 
 @callback(
@@ -1063,7 +1075,6 @@ def save_basket_summary(_clicks, ws, strategy, *settings):
     Input(RISK, "value"),
     Input(CAP, "value"),
     State(ids.THEME, "data"),
-    prevent_initial_call="initial_duplicate",
 )
 @reports_errors(5, title="Basket not scheduled")
 def basket(ws, strategy, use_sample, horizon, intervals, start, volume, risk, cap, theme):

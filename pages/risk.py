@@ -38,6 +38,8 @@ dash.register_page(__name__, path="/risk", name="Risk", title="Risk - Portfolio 
 P = "risk"
 LEVEL, HORIZON, METHOD, VALUE = f"{P}-level", f"{P}-horizon", f"{P}-method", f"{P}-value"
 ALERTS, PORTFOLIO = f"{P}-alerts", f"{P}-portfolio"
+# Each section reports its own errors, so a success in one never clears another's message.
+SA = {k: f"{P}-alerts-{k}" for k in ("var", "decomposition", "stress", "backtest")}
 KPIS, VAR_KPIS = f"{P}-kpis", f"{P}-var-kpis"
 VAR_GRID, PERF_GRID, DD_GRID, STRESS_GRID, REGIME_GRID = (
     f"{P}-var-grid", f"{P}-perf-grid", f"{P}-dd-grid", f"{P}-stress-grid", f"{P}-regime-grid")
@@ -94,6 +96,7 @@ def layout(**query) -> html.Div:
         html.Div(id=KPIS),
         section(
             "Value at risk",
+            alert_area(SA["var"]),
             html.Div(id=VAR_KPIS),
             dbc.Row([
                 dbc.Col(graph(G["distribution"], title="Return distribution over the horizon"), lg=7),
@@ -124,6 +127,7 @@ def layout(**query) -> html.Div:
         ),
         section(
             "Risk decomposition",
+            alert_area(SA["decomposition"]),
             dbc.Row([
                 dbc.Col(graph(G["contrib"], title="Contribution to volatility by asset"), lg=6),
                 dbc.Col(graph(G["sector"], title="Contribution to volatility by sector"), lg=6),
@@ -132,6 +136,7 @@ def layout(**query) -> html.Div:
         ),
         section(
             "Stress tests",
+            alert_area(SA["stress"]),
             html.H6("Scenarios (edit a cell, add or remove rows)"),
             grid(SCEN_GRID, pd.DataFrame(SCENARIO_ROWS), height=250, csv_name="scenarios", editable=True,
                  rowSelection={"mode": "multiRow"}),
@@ -164,6 +169,7 @@ def layout(**query) -> html.Div:
         ),
         section(
             "VaR backtest",
+            alert_area(SA["backtest"]),
             dbc.Row([
                 dbc.Col([dbc.Label("Confidence"), dcc.Dropdown(id=BT_LEVEL, options=[
                     {"label": f"{x:.1%}", "value": x} for x in (0.95, 0.975, 0.99)], value=0.99, clearable=False)],
@@ -214,6 +220,15 @@ def _context(ws):
     wd = workspace.resolve(ws)
     port = workspace.portfolio(ws, wd)
     return wd, port
+
+
+def _section_context(ws):
+    """The context for a section: a workspace problem is explained once, at the top of the page."""
+    try:
+        return _context(ws)
+    except FinanceError:
+        raise DataError("Not computed: the workspace could not be loaded (the message at the top of the page "
+                        "says why and what to do).", code="workspace") from None
 
 
 def _var_table(returns, level, horizon, weights, value) -> pd.DataFrame:
@@ -268,14 +283,13 @@ def performance(ws, theme):
 @callback(
     Output(VAR_KPIS, "children"), Output(graph_id(G["distribution"]), "figure"), Output(VAR_GRID, "rowData"),
     Output(graph_id(G["tail"]), "figure"), Output(graph_id(G["tail_sector"]), "figure"),
-    Output(ALERTS, "children", allow_duplicate=True),
+    Output(SA["var"], "children"),
     Input(ids.WORKSPACE, "data"), Input(LEVEL, "value"), Input(HORIZON, "value"), Input(METHOD, "value"),
     Input(VALUE, "value"), State(ids.THEME, "data"),
-    prevent_initial_call="initial_duplicate",
 )
 @reports_errors(6)
 def value_at_risk(ws, level, horizon, method, value, theme):
-    wd, port = _context(ws)
+    wd, port = _section_context(ws)
     value = _money(value)
     if method not in METHOD_LABELS:
         raise DataError(f"Unknown VaR method {method!r}: choose one of {', '.join(METHOD_LABELS)}.",
@@ -302,13 +316,12 @@ def value_at_risk(ws, level, horizon, method, value, theme):
 
 @callback(
     Output(graph_id(G["contrib"]), "figure"), Output(graph_id(G["sector"]), "figure"),
-    Output(graph_id(G["corr"]), "figure"), Output(ALERTS, "children", allow_duplicate=True),
+    Output(graph_id(G["corr"]), "figure"), Output(SA["decomposition"], "children"),
     Input(ids.WORKSPACE, "data"), State(ids.THEME, "data"),
-    prevent_initial_call="initial_duplicate",
 )
 @reports_errors(4)
 def decomposition(ws, theme):
-    wd, port = _context(ws)
+    wd, port = _section_context(ws)
     cov = estimators.covariance(wd.returns)
     contrib = risk.risk_contributions(port.weights, cov)
     by_sector = risk.aggregate_by_sector(contrib, wd.sectors)
@@ -320,13 +333,12 @@ def decomposition(ws, theme):
 
 @callback(
     Output(graph_id(G["stress"]), "figure"), Output(STRESS_GRID, "rowData"), Output(SHOCK_SECTORS, "children"),
-    Output(ALERTS, "children", allow_duplicate=True),
+    Output(SA["stress"], "children"),
     Input(ids.WORKSPACE, "data"), Input(VALUE, "value"), Input(SCEN_GRID, "rowData"), State(ids.THEME, "data"),
-    prevent_initial_call="initial_duplicate",
 )
 @reports_errors(4, title="Stress test not run")
 def stress(ws, value, scenarios, theme):
-    wd, port = _context(ws)
+    wd, port = _section_context(ws)
     source = workspace.source_prices(ws)
     result = risk.stress_test(port.weights, scenarios or None, prices=source.prices, benchmark=source.index,
                               portfolio_value=_money(value))
@@ -376,14 +388,13 @@ def risk_shock(wd, weights, market: float, sector_shocks: dict, value: float):
 
 @callback(
     Output(BT_CARDS, "children"), Output(graph_id(G["backtest"]), "figure"),
-    Output(ALERTS, "children", allow_duplicate=True),
+    Output(SA["backtest"], "children"),
     Input(ids.WORKSPACE, "data"), Input(BT_LEVEL, "value"), Input(BT_WINDOW, "value"), Input(BT_METHOD, "value"),
     State(ids.THEME, "data"),
-    prevent_initial_call="initial_duplicate",
 )
 @reports_errors(3)
 def backtest(ws, level, window, method, theme):
-    wd, port = _context(ws)
+    wd, port = _section_context(ws)
     bt = risk.var_backtest(wd.returns, int(window), float(level), method, weights=port.weights)
     frame = bt.frame
     fig = line_figure(pd.DataFrame({"return": frame["return"], "-VaR": -frame["var"]}), theme, yformat=".1%")

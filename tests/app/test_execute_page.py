@@ -118,6 +118,11 @@ def test_bad_order_fields_are_refused_with_a_reason(changes, words):
     assert out[0] is no_update and words in str(out[4])
     market = page.market(*_order(**changes), "light")
     assert market[0] is no_update and words in str(market[-1])
+    # The frontier and the comparison keep their old result and point to that message once.
+    fr = page.frontier(*_order(**changes), -7, "light")
+    assert fr[0] is no_update and "Not computed" in str(fr[1]) and "message above" in str(fr[1])
+    cmp = page.comparison(*_order(**changes), -7, 0.1)
+    assert cmp[0] is no_update and "Not computed" in str(cmp[1])
 
 
 def test_frontier_point_is_the_chosen_risk_aversion(model):
@@ -161,8 +166,8 @@ def test_uploaded_book_is_used_and_bad_books_name_the_snapshot_and_level():
         60, 8, base_price=126.0, spread=0.06, depth=2_000, seed=3, start="2024-03-01 09:30"
     )
     csv = book.to_frame().to_csv(index=False, date_format="%Y-%m-%d %H:%M")
-    store, source, status, _contents, alert = page.upload_book(_upload(csv), "book.csv")
-    assert source == "upload" and alert is None and "60 snapshots, 8 levels" in str(status)
+    store, source, status, contents = page.upload_book(_upload(csv), "book.csv")
+    assert source == "upload" and contents is None and "60 snapshots, 8 levels" in str(status)
     kpis, _fig, text, *_rest, alert = page.market(*_order(source="upload", book=store, horizon=60), "light")
     assert alert is None and "uploaded book book.csv" in str(text)
     lines = csv.splitlines()
@@ -170,10 +175,12 @@ def test_uploaded_book_is_used_and_bad_books_name_the_snapshot_and_level():
         ln.replace(",bid,1,", ",bid,1,999") if ln.startswith("2024-03-01 09:35,bid,1,") else ln
         for ln in lines[1:]
     ]
+    # The error goes to the upload's own status line, which nothing else writes.
     out = page.upload_book(_upload("\n".join(bad)), "crossed.csv")
-    assert out[0] is no_update and "snapshot 2024-03-01 09:35:00 is crossed at level 1" in str(out[-1])
+    assert out[0] is no_update and out[1] is no_update
+    assert "snapshot 2024-03-01 09:35:00 is crossed at level 1" in str(out[2])
     nm = page.upload_book(_upload("\n".join(_lower_level(lines, "2024-03-01 09:40", 3))), "steps.csv")
-    assert nm[0] is no_update and "snapshot 2024-03-01 09:40:00, ask level 3" in str(nm[-1])
+    assert nm[0] is no_update and "snapshot 2024-03-01 09:40:00, ask level 3" in str(nm[2])
 
 
 def _lower_level(lines, time, level):
@@ -190,14 +197,14 @@ def _lower_level(lines, time, level):
 
 def test_uploaded_volumes_set_the_daily_volume_and_the_profile():
     csv = execution.sample_volume_csv(daily_volume=3_000_000, days=2)
-    store, volume, status, _c, alert = page.upload_volumes(_upload(csv), "bars.csv")
+    store, volume, status, contents = page.upload_volumes(_upload(csv), "bars.csv")
     frame = pd.read_csv(pd.io.common.StringIO(csv), parse_dates=["time"])
     expected = frame.groupby(frame["time"].dt.date)["volume"].sum().mean()
-    assert alert is None and volume == round(expected) and "2 days" in str(status)
+    assert contents is None and volume == round(expected) and "2 days" in str(status)
     kpis, *_ = page.market(*_order(vols=store, volume=volume), "light")
     assert f"{expected:,.0f}" in str(kpis)  # the whole-session window trades the whole day's volume
     bad = page.upload_volumes(_upload("time,volume\n2024-01-02 09:30,100\n2024-01-02 09:35,-5\n"), "neg.csv")
-    assert bad[0] is no_update and "row 3" in str(bad[-1]) and "'-5'" in str(bad[-1])
+    assert bad[0] is no_update and bad[1] is no_update and "row 3" in str(bad[2]) and "'-5'" in str(bad[2])
 
 
 def test_basket_uses_the_workspace_trade_list_or_says_it_is_empty():

@@ -34,9 +34,14 @@ def test_target_portfolio_is_used_when_set(wd):
 
 def test_portfolio_outside_the_universe_is_named_and_nothing_changes():
     ws = workspace.with_target(dict(WS, universe=["AAPL", "MSFT"]), pd.Series({"KO": 1.0}), "manual")
-    out = page.value_at_risk(ws, 0.95, 1, "historical", 1e6, "light")
-    assert out[:5] == (no_update,) * 5
-    assert "KO, which are not in the chosen universe" in str(out[5])
+    top = page.performance(ws, "light")
+    assert top[:6] == (no_update,) * 6
+    assert "KO, which are not in the chosen universe" in str(top[6])
+    # Each section keeps its result and points to the message at the top instead of repeating it.
+    for out in (page.value_at_risk(ws, 0.95, 1, "historical", 1e6, "light"), page.decomposition(ws, "light"),
+                page.stress(ws, 1e6, None, "light"), page.backtest(ws, 0.99, 250, "historical", "light")):
+        assert set(out[:-1]) == {no_update}
+        assert "Not computed" in str(out[-1]) and "top of the page" in str(out[-1])
 
 
 def test_shock_sums_asset_pnl_to_the_portfolio(wd):

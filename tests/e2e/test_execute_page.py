@@ -83,7 +83,7 @@ def test_uploads_basket_solver_job_and_url(desk):
         fh.write("\n".join(bad) + "\n")
     desk.find_element("#upload-exec-book input[type=file]").send_keys(book_file)
     desk.wait_for_contains_text(
-        "#exec-alerts", "snapshot 2024-01-02 09:33:00 is crossed at level 1", timeout=30
+        "#upload-status-exec-book", "snapshot 2024-01-02 09:33:00 is crossed at level 1", timeout=30
     )
     # Basket: the sample basket is scheduled when the workspace has no trade list.
     desk.wait_for_contains_text("#exec-basket-source", "sample basket", timeout=30)

@@ -1,0 +1,68 @@
+"""Alerts: the error decorator, and one writer per alert area so no success clears another's error."""
+
+import collections
+import re
+
+import pytest
+from dash import _callback, no_update
+from dash.exceptions import PreventUpdate
+
+from components.alerts import reports_errors
+from finance_core.errors import DataError
+
+# Alert areas written by two callbacks on purpose: the second writer acts on the same data, so a
+# success of the first means the earlier error no longer applies (a new upload, a new replay).
+SHARED_ON_PURPOSE = {
+    "tax-alerts-data": "an upload error, cleared when the workspace (re)loads",
+    "tax-alerts-replay": "a Form 8949 export error, cleared by the next replay",
+    "tax-alerts-harvest": "a harvest action error, cleared when the candidates are recomputed",
+}
+
+
+def _writers() -> dict[str, int]:
+    counts: collections.Counter = collections.Counter()
+    for key in _callback.GLOBAL_CALLBACK_MAP:
+        for out in key.strip(".").split("..."):
+            component = re.sub(r"@[0-9a-f]{64}$", "", out).rsplit(".", 1)[0]
+            if component.split("-")[-1] in ("alert", "alerts") or "-alerts-" in component:
+                counts[component] += 1
+    return counts
+
+
+def test_every_alert_area_has_one_writer_unless_shared_on_purpose():
+    # The execution page once cleared an order-book upload error when the volume upload that
+    # preceded it finished recomputing the market: two callbacks wrote one alert area.
+    writers = _writers()
+    assert {"risk-alerts-var", "exec-frontier-alert", "construct-compare-alert", "data-alerts"} <= set(writers)
+    shared = {name for name, n in writers.items() if n > 1}
+    assert shared == set(SHARED_ON_PURPOSE)
+
+
+def test_finance_errors_become_the_alert_and_other_outputs_stay():
+    @reports_errors(3, title="Not run")
+    def fails():
+        raise DataError("Row 4, column 'price': 'abc' is not a number.", code="bad")
+
+    out = fails()
+    assert out[:2] == (no_update, no_update)
+    assert "Not run: " in str(out[2]) and "Row 4, column 'price'" in str(out[2])
+
+
+def test_unexpected_errors_say_so_without_a_traceback(caplog):
+    @reports_errors(2, alert_index=0)
+    def crashes():
+        return {}["missing"]
+
+    alert, other = crashes()
+    assert other is no_update
+    assert "Something went wrong (KeyError)" in str(alert) and "Traceback" not in str(alert)
+    assert "callback crashes failed" in caplog.text  # the traceback goes to the server log
+
+
+def test_prevent_update_is_not_turned_into_an_alert():
+    @reports_errors(2)
+    def skips():
+        raise PreventUpdate
+
+    with pytest.raises(PreventUpdate):
+        skips()
