@@ -98,6 +98,11 @@ class FrameStore:
             self._disk.set(key, blob, expire=self.ttl_seconds)
         return key
 
+    def put_result(self, kind: str, frame: pd.DataFrame) -> str:
+        """Cache a computed frame under the SHA-256 of its pickle, so only the key goes to the browser."""
+        blob = pickle.dumps(frame, protocol=pickle.HIGHEST_PROTOCOL)
+        return self.put(kind, blob, frame)
+
     def get(self, key: str) -> pd.DataFrame | None:
         if self._redis is not None:
             blob = self._redis.get(f"portfolio-desk:{key}")

@@ -624,9 +624,17 @@ def _rates(stored) -> tax.TaxRates:
 
 
 def _open_lots(stored) -> pd.DataFrame:
+    """The replay's open lots, from the server-side cache (the browser holds only their key)."""
     if not stored:
         raise DataError("The trades have not been replayed yet.", code="no_replay")
-    return pd.DataFrame(stored["open_lots"], columns=stored["columns"])
+    lots = workspace.frame_store().get(stored["open_lots"])
+    if lots is None:
+        raise DataError(
+            "The replayed lots are no longer on the server: change the relief method and back, or reload "
+            "the page, to replay the trades again.",
+            code="replay_expired",
+        )
+    return lots
 
 
 def _as_of(value, prices: pd.DataFrame, last_trade) -> pd.Timestamp:
@@ -850,7 +858,8 @@ def replay(accounts, method, ident, stored_rates, ws, theme):
         None if not len(trades) else pd.Timestamp(pd.to_datetime(trades["date"]).max()).strftime("%Y-%m-%d")
     )
     ol = result.open_lots
-    store = {"open_lots": records(ol), "columns": list(ol.columns), "last_trade": last, "method": method}
+    store = {"open_lots": workspace.frame_store().put_result("open_lots", ol), "rows": len(ol),
+             "last_trade": last, "method": method}
     wash = result.wash_sales.reindex(columns=WASH_COLUMNS)
     return (
         store,

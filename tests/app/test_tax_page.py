@@ -8,6 +8,7 @@ from dash import no_update
 
 import workspace
 from finance_core import data, estimators, risk, tax
+from finance_core.errors import DataError
 from pages import tax as page
 
 WS = workspace.DEFAULT
@@ -91,7 +92,10 @@ def test_realised_report_shows_the_replay_and_the_pub550_wash_sale(replayed, rat
     # BAC bought back in the IRA: the loss is disallowed for good (Rev. Rul. 2008-5).
     assert any(w["ticker"] == "BAC" and w["replacement_account"] == "ira" and w["permanent"] for w in wash)
     assert {t.name for t in fig.data} >= {"loss sale", "replacement purchase", "window, loss disallowed"}
-    assert len(store["open_lots"]) == len(result.open_lots)
+    # Only a key to the server-side cache travels to the browser, not the lots themselves.
+    assert isinstance(store["open_lots"], str) and store["open_lots"].startswith("open_lots:")
+    assert store["rows"] == len(result.open_lots)
+    pd.testing.assert_frame_equal(page._open_lots(store), result.open_lots)
 
 
 def test_relief_method_changes_which_aapl_lot_is_sold(accounts, rates):
@@ -301,3 +305,9 @@ def test_sample_files_download_next_to_the_upload_boxes(call_with_trigger):
     trades, lots = call_with_trigger("sample-tax-lots.n_clicks", page.sample_file, 0, 1)
     assert trades is no_update and lots["filename"] == "sample-lots.csv"
     assert lots["content"].startswith("account,ticker,acquired,shares,cost_basis")
+
+
+def test_expired_replay_cache_asks_for_a_new_replay():
+    with pytest.raises(DataError, match="no longer on the server") as err:
+        page._open_lots({"open_lots": "open_lots:" + "0" * 64, "rows": 3, "last_trade": None, "method": "fifo"})
+    assert err.value.code == "replay_expired"
