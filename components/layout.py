@@ -1,11 +1,11 @@
-"""Page chrome: headers, KPI cards and the placeholder of a desk still to come."""
+"""Page chrome: headers, KPI cards and titled sections."""
 
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
 from dash import html
 
-__all__ = ["page_header", "kpi_card", "kpi_row", "coming_soon", "section"]
+__all__ = ["page_header", "kpi_card", "kpi_row", "section"]
 
 
 def page_header(title: str, subtitle: str | None = None) -> html.Div:
@@ -25,19 +25,6 @@ def kpi_card(label: str, value: str, *, id_: str | None = None, hint: str | None
 
 def kpi_row(cards: list) -> dbc.Row:
     return dbc.Row([dbc.Col(c, xs=6, md=3, className="mb-2") for c in cards], className="g-2")
-
-
-def coming_soon(desk: str, items: list[str], issue: str) -> dbc.Alert:
-    """Says plainly what a desk will hold until its issue lands (no made-up numbers)."""
-    return dbc.Alert(
-        [
-            html.H5(f"The {desk} is being built", className="alert-heading"),
-            html.P(f"It will hold ({issue}):"),
-            html.Ul([html.Li(i) for i in items], className="mb-0"),
-        ],
-        color="secondary",
-        className="pd-coming-soon",
-    )
 
 
 def section(title: str, *children, note: str | None = None) -> html.Section:

@@ -19,7 +19,7 @@ import workspace
 from components import ids
 from components.alerts import alert_area, error_alert, notes_alert, reports_errors
 from components.construct_figures import dendrogram_figure, frontier_figure, prior_posterior_figure
-from components.controls import slider
+from components.controls import choice, field, number, slider
 from components.figures import bar_figure, empty_figure, graph, graph_id, line_figure
 from components.jobs import JobIds, job_panel
 from components.layout import kpi_card, kpi_row, page_header
@@ -83,36 +83,29 @@ URL = UrlState(P, {
 URL.register()
 
 
-def _dropdown(id_, options: dict, value):
-    return dcc.Dropdown(id=id_, options=[{"label": v, "value": k} for k, v in options.items()], value=value,
-                        clearable=False)
-
-
 def _field(label, control, hint=None):
-    return html.Div([dbc.Label(label, className="mb-0 small fw-semibold"), control,
-                     html.Small(hint, className="text-body-secondary") if hint else None], className="mb-2")
+    return field(label, control, hint=hint, small=True)
 
 
 def _controls(v: dict) -> dbc.Card:
     return dbc.Card(dbc.CardBody([
-        _field("Method", dcc.Dropdown(id=METHOD, options=METHOD_OPTIONS, value=v["method"], clearable=False)),
-        _field("Expected returns", _dropdown(MU, recipes.MU_METHODS, v["mu"])),
-        _field("Covariance", _dropdown(COV, recipes.COV_METHODS, v["cov"])),
-        _field("Risk-free rate (annual %)", dbc.Input(id=RF, type="number", value=v["rf"], step=0.25, size="sm")),
+        _field("Method", choice(METHOD, recipes.METHODS, v["method"])),
+        _field("Expected returns", choice(MU, recipes.MU_METHODS, v["mu"])),
+        _field("Covariance", choice(COV, recipes.COV_METHODS, v["cov"])),
+        _field("Risk-free rate (annual %)", number(RF, v["rf"], step=0.25, size="sm")),
         _field("Risk aversion (max utility)", slider(RISK_AVERSION, 0.5, 10, 0.5, v["ra"], {1: "1", 5: "5", 10: "10"})),
         html.Div([dbc.Label("Target", id=TARGET_LABEL, className="mb-0 small fw-semibold"),
                   slider(TARGET, 0.0, 0.5, 0.005, v["target"], {0: "0%", 0.1: "10%", 0.2: "20%", 0.3: "30%",
                                                                   0.5: "50%"})], className="mb-2"),
         _field("Kelly fraction", slider(KELLY, 0.1, 1.0, 0.05, v["kelly"], {0.25: "¼", 0.5: "½", 1: "full"})),
-        _field("HRP linkage", _dropdown(LINKAGE, {k: k for k in ("single", "average", "complete", "ward")},
+        _field("HRP linkage", choice(LINKAGE, {k: k for k in ("single", "average", "complete", "ward")},
                                         v["linkage"])),
         html.Hr(),
-        dbc.Row([dbc.Col(_field("Min weight %", dbc.Input(id=LOWER, type="number", value=v["lower"], size="sm"))),
-                 dbc.Col(_field("Max weight %", dbc.Input(id=UPPER, type="number", value=v["upper"], size="sm")))]),
-        dbc.Row([dbc.Col(_field("Max turnover %", dbc.Input(id=TURNOVER, type="number", value=v["turnover"],
-                                                             min=0, size="sm", placeholder="none"))),
-                 dbc.Col(_field("Cost (bps)", dbc.Input(id=COST, type="number", value=v["cost"], min=0,
-                                                        size="sm")))]),
+        dbc.Row([dbc.Col(_field("Min weight %", number(LOWER, v["lower"], size="sm"))),
+                 dbc.Col(_field("Max weight %", number(UPPER, v["upper"], size="sm")))]),
+        dbc.Row([dbc.Col(_field("Max turnover %", number(TURNOVER, v["turnover"], min=0, size="sm",
+                                                          placeholder="none"))),
+                 dbc.Col(_field("Cost (bps)", number(COST, v["cost"], min=0, size="sm")))]),
         html.Small("Sector limits (%; blank = none)", className="fw-semibold"),
         grid(SECTORS, pd.DataFrame(v["sectors"] or [], columns=["sector", "min", "max"]), editable=True,
              height=200, csv_name="sector-limits"),
@@ -124,7 +117,7 @@ def _controls(v: dict) -> dbc.Card:
                              className="me-1"),
                   dbc.Button("Remove selected", id=VIEW_DEL, size="sm", outline=True, color="secondary",
                              n_clicks=0)], className="my-1"),
-        _field("tau", dbc.Input(id=TAU, type="number", value=0.05, min=0.001, max=1, step=0.01, size="sm")),
+        _field("tau", number(TAU, 0.05, min=0.001, max=1, step=0.01, size="sm")),
     ]), className="no-print pd-controls")
 
 
@@ -165,10 +158,10 @@ def layout(**query) -> html.Div:
             dbc.Col(_field("Methods", dcc.Dropdown(id=BT_METHODS, options=METHOD_OPTIONS,
                                                    value=["max_sharpe", "min_variance", "hrp", "equal_weight"],
                                                    multi=True)), md=6),
-            dbc.Col(_field("Rebalance", _dropdown(BT_REBALANCE, {"W": "Weekly", "M": "Monthly", "Q": "Quarterly",
+            dbc.Col(_field("Rebalance", choice(BT_REBALANCE, {"W": "Weekly", "M": "Monthly", "Q": "Quarterly",
                                                                  "A": "Yearly"}, "M")), md=2),
-            dbc.Col(_field("Lookback (days)", dbc.Input(id=BT_LOOKBACK, type="number", value=252, min=20)), md=2),
-            dbc.Col(_field("Costs (bps)", dbc.Input(id=BT_COST, type="number", value=10, min=0)), md=2),
+            dbc.Col(_field("Lookback (days)", number(BT_LOOKBACK, 252, min=20)), md=2),
+            dbc.Col(_field("Costs (bps)", number(BT_COST, 10, min=0)), md=2),
         ], className="no-print"),
         job_panel(BT_JOB, "Run backtest"),
         graph(G["equity"], empty_figure("Press 'Run backtest'."), title="Equity curves against the benchmark"),
@@ -178,10 +171,10 @@ def layout(**query) -> html.Div:
                          lg=6)]),
         html.H4("Whole shares and trades", className="mt-4"),
         dbc.Row([
-            dbc.Col(_field("Capital ($)", dbc.Input(id=CAPITAL, type="number", value=1_000_000, min=1)), md=3),
-            dbc.Col(_field("Allocation", _dropdown(ALLOC_METHOD, {"greedy": "Greedy", "integer": "Exact (integer "
+            dbc.Col(_field("Capital ($)", number(CAPITAL, 1_000_000, min=1)), md=3),
+            dbc.Col(_field("Allocation", choice(ALLOC_METHOD, {"greedy": "Greedy", "integer": "Exact (integer "
                                                                   "program, HiGHS)"}, "greedy")), md=3),
-            dbc.Col(_field("Lot size (shares)", dbc.Input(id=LOT, type="number", value=1, min=1, step=1)), md=2),
+            dbc.Col(_field("Lot size (shares)", number(LOT, 1, min=1, step=1)), md=2),
             dbc.Col([dbc.Button("Use as target", id=USE_TARGET, color="success", n_clicks=0, className="me-2 mt-4"),
                      dbc.Button("Trades CSV", id=TRADES_CSV, color="secondary", outline=True, n_clicks=0,
                                 className="mt-4")], md=4),

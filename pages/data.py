@@ -10,6 +10,7 @@ from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 import workspace
 from components import ids
 from components.alerts import alert_area, error_alert, notes_alert, reports_errors
+from components.controls import field
 from components.figures import empty_figure, graph, graph_id, heatmap_figure, line_figure
 from components.jobs import JobIds, job_panel
 from components.layout import page_header
@@ -50,13 +51,12 @@ def _controls() -> dbc.Card:
         dbc.CardBody(
             dbc.Row(
                 [
-                    dbc.Col([dbc.Label("Data source"), dcc.Dropdown(id=SOURCE, options=[], value=None,
-                                                                     clearable=False)], md=3),
-                    dbc.Col([dbc.Label("Universe"), dcc.Dropdown(id=UNIVERSE, options=[], value=[], multi=True,
-                                                                   placeholder="Pick tickers")], md=4),
-                    dbc.Col([dbc.Label("Dates"), dcc.DatePickerRange(id=DATES, display_format="YYYY-MM-DD",
-                                                                     updatemode="bothdates")], md=3),
-                    dbc.Col([dbc.Label("Benchmark"), dcc.Dropdown(id=BENCHMARK, options=[], clearable=False)], md=2),
+                    field("Data source", dcc.Dropdown(id=SOURCE, options=[], value=None, clearable=False), md=3),
+                    field("Universe", dcc.Dropdown(id=UNIVERSE, options=[], value=[], multi=True,
+                                                   placeholder="Pick tickers"), md=4),
+                    field("Dates", dcc.DatePickerRange(id=DATES, display_format="YYYY-MM-DD",
+                                                       updatemode="bothdates"), md=3),
+                    field("Benchmark", dcc.Dropdown(id=BENCHMARK, options=[], clearable=False), md=2),
                 ],
                 className="g-3",
             )

@@ -17,6 +17,7 @@ from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 import workspace
 from components import ids
 from components.alerts import alert_area, error_alert, notes_alert, reports_errors
+from components.controls import choice, field, number, slider
 from components.execution_figures import (
     basket_figure,
     cost_breakdown_figure,
@@ -37,53 +38,22 @@ dash.register_page(__name__, path="/execute", name="Execute", title="Execute - P
 
 P = "exec"
 TICKER, SIDE, SHARES, HORIZON, INTERVALS, START, VOLUME = (
-    f"{P}-ticker",
-    f"{P}-side",
-    f"{P}-shares",
-    f"{P}-horizon",
-    f"{P}-intervals",
-    f"{P}-start",
-    f"{P}-volume",
-)
+    f"{P}-ticker", f"{P}-side", f"{P}-shares", f"{P}-horizon", f"{P}-intervals", f"{P}-start", f"{P}-volume")
 STRATEGY, IMPACT, RISK, URGENCY, CAP, SEED = (
-    f"{P}-strategy",
-    f"{P}-impact",
-    f"{P}-risk",
-    f"{P}-urgency",
-    f"{P}-cap",
-    f"{P}-seed",
-)
+    f"{P}-strategy", f"{P}-impact", f"{P}-risk", f"{P}-urgency", f"{P}-cap", f"{P}-seed")
 URGENCY_NOTE, BOOK_SOURCE, BOOK_STORE, VOL_STORE = (
-    f"{P}-urgency-note",
-    f"{P}-book-source",
-    f"{P}-book-store",
-    f"{P}-volume-store",
-)
+    f"{P}-urgency-note", f"{P}-book-source", f"{P}-book-store", f"{P}-volume-store")
 ALERTS, NOTES, MARKET_KPIS, SCHED_KPIS, FIT_TEXT = (
-    f"{P}-alerts",
-    f"{P}-notes",
-    f"{P}-market-kpis",
-    f"{P}-schedule-kpis",
-    f"{P}-fit-text",
-)
+    f"{P}-alerts", f"{P}-notes", f"{P}-market-kpis", f"{P}-schedule-kpis", f"{P}-fit-text")
 CHILD_GRID, COMPARE_GRID, FIT_GRID, SOLVER_GRID = (
-    f"{P}-child-grid",
-    f"{P}-compare-grid",
-    f"{P}-fit-grid",
-    f"{P}-solver-grid",
-)
+    f"{P}-child-grid", f"{P}-compare-grid", f"{P}-fit-grid", f"{P}-solver-grid")
 # The frontier and the comparison report their own errors: a success elsewhere never clears them.
 FRONTIER_ALERT, COMPARE_ALERT = f"{P}-frontier-alert", f"{P}-compare-alert"
 EXPORT, EXPORT_DOWNLOAD, EXPORT_STATUS = f"{P}-export-csv", f"{P}-export-download", f"{P}-export-status"
 SCHED_ALERT, BASKET_ALERT = f"{P}-schedule-alert", f"{P}-basket-alert"
 BASKET_SAVE, BASKET_SAVED = f"{P}-basket-save", f"{P}-basket-saved"
 BASKET_STRATEGY, BASKET_SAMPLE, BASKET_STATUS, BASKET_KPIS, BASKET_GRID = (
-    f"{P}-basket-strategy",
-    f"{P}-basket-sample",
-    f"{P}-basket-status",
-    f"{P}-basket-kpis",
-    f"{P}-basket-grid",
-)
+    f"{P}-basket-strategy", f"{P}-basket-sample", f"{P}-basket-status", f"{P}-basket-kpis", f"{P}-basket-grid")
 BOOK_UPLOAD, VOL_UPLOAD = UploadIds("exec-book"), UploadIds("exec-volume")
 SOLVER_JOB = JobIds(f"{P}-solvers")
 G = {k: f"{P}-{k}" for k in ("schedule", "costs", "frontier", "impact", "basket")}
@@ -155,200 +125,54 @@ CHILD_COLUMNS = [
 _NOT_RUN = empty_figure("Fill in the order above.")
 
 
-def _slider(id_, lo, hi, step, value, marks):
-    return dcc.Slider(
-        id=id_,
-        min=lo,
-        max=hi,
-        step=step,
-        value=value,
-        marks=marks,
-        updatemode="mouseup",
-        tooltip={"placement": "bottom", "always_visible": False},
-    )
-
-
-def _field(label, component, md, hint=None):
-    return dbc.Col(
-        [
-            dbc.Label(label, className="mb-1"),
-            component,
-            html.Small(hint, className="text-body-secondary") if hint else None,
-        ],
-        md=md,
-    )
-
-
 def _order_form(v: dict) -> dbc.Card:
-    number = {"type": "number", "debounce": True}
-    return dbc.Card(
-        dbc.CardBody(
-            [
-                html.H5("Parent order", className="mb-2"),
-                dbc.Row(
-                    [
-                        _field(
-                            "Ticker",
-                            dcc.Dropdown(id=TICKER, options=[], value=v["ticker"], clearable=False),
-                            2,
-                        ),
-                        _field(
-                            "Side",
-                            dbc.RadioItems(
-                                id=SIDE,
-                                options=[
-                                    {"label": "Buy", "value": "buy"},
-                                    {"label": "Sell", "value": "sell"},
-                                ],
-                                value=v["side"],
-                                inline=True,
-                            ),
-                            2,
-                        ),
-                        _field("Shares", dbc.Input(id=SHARES, value=v["shares"], step=100, **number), 2),
-                        _field(
-                            "Horizon (minutes)",
-                            dbc.Input(id=HORIZON, value=v["horizon"], step=1, **number),
-                            2,
-                            "390 = the whole session",
-                        ),
-                        _field(
-                            "Intervals", dbc.Input(id=INTERVALS, value=v["intervals"], step=1, **number), 1
-                        ),
-                        _field(
-                            "Start (HH:MM)",
-                            dbc.Input(id=START, value=v["start"], type="text", debounce=True),
-                            1,
-                        ),
-                        _field(
-                            "Daily volume (shares)",
-                            dbc.Input(id=VOLUME, value=v["volume"], step=100_000, **number),
-                            2,
-                            "No volumes in the bundled data: enter one, or upload bars below",
-                        ),
-                    ],
-                    className="g-3 mb-2",
-                ),
-                dbc.Row(
-                    [
-                        _field(
-                            "Strategy",
-                            dcc.Dropdown(
-                                id=STRATEGY,
-                                options=[{"label": b, "value": a} for a, b in STRATEGIES.items()],
-                                value=v["strategy"],
-                                clearable=False,
-                            ),
-                            3,
-                        ),
-                        _field(
-                            "Risk aversion lambda (log10, per $)",
-                            _slider(
-                                RISK,
-                                RISK_MIN,
-                                RISK_MAX,
-                                0.1,
-                                v["risk"],
-                                {i: f"1e{i}" for i in range(-10, -3, 2)},
-                            ),
-                            3,
-                            "Drives Almgren-Chriss and the frontier point",
-                        ),
-                        _field(
-                            "Urgency (sets the risk aversion)",
-                            _slider(URGENCY, 0, 10, 0.1, 1.0, {0: "0 (TWAP)", 2: "2", 5: "5", 10: "10"}),
-                            3,
-                        ),
-                        _field(
-                            "Participation cap (% of volume)",
-                            _slider(
-                                CAP,
-                                0.01,
-                                0.5,
-                                0.01,
-                                v["cap"],
-                                {0.01: "1%", 0.1: "10%", 0.25: "25%", 0.5: "50%"},
-                            ),
-                            3,
-                            "Caps the impact-optimal schedule; POV's rate",
-                        ),
-                    ],
-                    className="g-3",
-                ),
-                html.Small(id=URGENCY_NOTE, className="text-body-secondary d-block mt-1"),
-            ]
-        ),
-        className="mb-3 no-print",
-    )
+    side = dbc.RadioItems(id=SIDE, options=[{"label": "Buy", "value": "buy"}, {"label": "Sell", "value": "sell"}],
+                          value=v["side"], inline=True)
+    risk = slider(RISK, RISK_MIN, RISK_MAX, 0.1, v["risk"], {i: f"1e{i}" for i in range(-10, -3, 2)})
+    cap = slider(CAP, 0.01, 0.5, 0.01, v["cap"], {0.01: "1%", 0.1: "10%", 0.25: "25%", 0.5: "50%"})
+    urgency = slider(URGENCY, 0, 10, 0.1, 1.0, {0: "0 (TWAP)", 2: "2", 5: "5", 10: "10"})
+    return dbc.Card(dbc.CardBody([
+        html.H5("Parent order", className="mb-2"),
+        dbc.Row([
+            field("Ticker", dcc.Dropdown(id=TICKER, options=[], value=v["ticker"], clearable=False), md=2),
+            field("Side", side, md=2),
+            field("Shares", number(SHARES, v["shares"], step=100), md=2),
+            field("Horizon (minutes)", number(HORIZON, v["horizon"], step=1), md=2, hint="390 = the whole session"),
+            field("Intervals", number(INTERVALS, v["intervals"], step=1), md=1),
+            field("Start (HH:MM)", dbc.Input(id=START, value=v["start"], type="text", debounce=True), md=1),
+            field("Daily volume (shares)", number(VOLUME, v["volume"], step=100_000), md=2,
+                  hint="No volumes in the bundled data: enter one, or upload bars below"),
+        ], className="g-3 mb-2"),
+        dbc.Row([
+            field("Strategy", choice(STRATEGY, STRATEGIES, v["strategy"]), md=3),
+            field("Risk aversion lambda (log10, per $)", risk, md=3,
+                  hint="Drives Almgren-Chriss and the frontier point"),
+            field("Urgency (sets the risk aversion)", urgency, md=3),
+            field("Participation cap (% of volume)", cap, md=3, hint="Caps the impact-optimal schedule; POV's rate"),
+        ], className="g-3"),
+        html.Small(id=URGENCY_NOTE, className="text-body-secondary d-block mt-1"),
+    ]), className="mb-3 no-print")
+
+
+IMPACT_MODELS = {"linear": "Linear g(x) = c + b x", "quadratic": "Quadratic g(x) = c + b x + a x^2"}
 
 
 def _sources(v: dict) -> dbc.Row:
-    book_choice = dbc.Card(
-        dbc.CardBody(
-            [
-                html.H6("Order book and impact model", className="mb-1"),
-                dbc.RadioItems(
-                    id=BOOK_SOURCE,
-                    options=[
-                        {"label": "Synthetic book (seeded, mid at the last close)", "value": "synthetic"},
-                        {"label": "Uploaded snapshots", "value": "upload"},
-                    ],
-                    value="synthetic",
-                    className="mb-2",
-                ),
-                dbc.Row(
-                    [
-                        _field(
-                            "Seed",
-                            dbc.Input(id=SEED, value=v["seed"], type="number", step=1, debounce=True),
-                            4,
-                        ),
-                        _field(
-                            "Impact model",
-                            dcc.Dropdown(
-                                id=IMPACT,
-                                options=[
-                                    {"label": "Linear g(x) = c + b x", "value": "linear"},
-                                    {"label": "Quadratic g(x) = c + b x + a x^2", "value": "quadratic"},
-                                ],
-                                value=v["impact"],
-                                clearable=False,
-                            ),
-                            8,
-                        ),
-                    ],
-                    className="g-2",
-                ),
-            ]
-        ),
-        className="h-100",
-    )
-    return dbc.Row(
-        [
-            dbc.Col(book_choice, md=4, className="mb-2"),
-            dbc.Col(
-                upload_box(
-                    BOOK_UPLOAD,
-                    "Order-book snapshots",
-                    "time,side (bid/ask),level (1 = best),price,size; "
-                    "used when 'Uploaded snapshots' is chosen.",
-                ),
-                md=4,
-                className="mb-2",
-            ),
-            dbc.Col(
-                upload_box(
-                    VOL_UPLOAD,
-                    "Intraday volumes",
-                    "time,volume bars (e.g. 5-minute) over one or more "
-                    "days: sets the VWAP profile and the daily volume.",
-                ),
-                md=4,
-                className="mb-2",
-            ),
-        ],
-        className="g-2 mb-2 no-print",
-    )
+    book_choice = dbc.Card(dbc.CardBody([
+        html.H6("Order book and impact model", className="mb-1"),
+        dbc.RadioItems(id=BOOK_SOURCE, options=[
+            {"label": "Synthetic book (seeded, mid at the last close)", "value": "synthetic"},
+            {"label": "Uploaded snapshots", "value": "upload"},
+        ], value="synthetic", className="mb-2"),
+        dbc.Row([field("Seed", number(SEED, v["seed"], step=1), md=4),
+                 field("Impact model", choice(IMPACT, IMPACT_MODELS, v["impact"]), md=8)], className="g-2"),
+    ]), className="h-100")
+    book = upload_box(BOOK_UPLOAD, "Order-book snapshots", "time,side (bid/ask),level (1 = best),price,size; "
+                      "used when 'Uploaded snapshots' is chosen.")
+    volumes = upload_box(VOL_UPLOAD, "Intraday volumes", "time,volume bars (e.g. 5-minute) over one or more days: "
+                         "sets the VWAP profile and the daily volume.")
+    return dbc.Row([dbc.Col(c, md=4, className="mb-2") for c in (book_choice, book, volumes)],
+                   className="g-2 mb-2 no-print")
 
 
 def _compare_grid():
@@ -369,214 +193,96 @@ def _compare_grid():
     return table
 
 
+def _schedule_section() -> html.Section:
+    export = html.Div([
+        html.H6("Child orders", className="mb-0 me-3"),
+        dbc.Button("Download child orders (CSV)", id=EXPORT, size="sm", color="primary", outline=True, n_clicks=0),
+        html.Small(id=EXPORT_STATUS, className="ms-2"),
+    ], className="d-flex align-items-center mb-2")
+    return section(
+        "Schedule",
+        alert_area(SCHED_ALERT),
+        html.Div(id=SCHED_KPIS),
+        graph(G["schedule"], _NOT_RUN, title="Child orders, cumulative execution and the market volume curve"),
+        dbc.Row([
+            dbc.Col(graph(G["costs"], _NOT_RUN, title="Cost breakdown: chosen schedule against TWAP"), lg=6),
+            dbc.Col([alert_area(FRONTIER_ALERT),
+                     graph(G["frontier"], _NOT_RUN, title="Almgren-Chriss efficient frontier")], lg=6),
+        ]),
+        export,
+        grid(CHILD_GRID, pd.DataFrame(columns=CHILD_COLUMNS), height=300, csv_name="child-orders",
+             formats={"shares": "int", "cumulative": "int", "remaining": "int", "expected_volume": "int",
+                      "participation": "pct"}),
+        note="Whole shares in round lots of 100 that add up exactly to the order; at most one odd lot.",
+    )
+
+
+def _impact_section() -> html.Section:
+    fit = grid(FIT_GRID, pd.DataFrame(columns=["interval_start", "r2_train", "r2_test", "rmse_test", "n_test"]),
+               height=300, csv_name="impact-fit",
+               formats={"r2_train": "ratio", "r2_test": "ratio", "rmse_test": "num"},
+               headers={"r2_train": "R2 train", "r2_test": "R2 held out", "rmse_test": "RMSE held out ($)"})
+    return section("Impact model", dbc.Row([
+        dbc.Col(graph(G["impact"], _NOT_RUN, title="Slippage from walking the book, and the fitted curves"), lg=7),
+        dbc.Col([html.Div(id=FIT_TEXT, className="mb-2"), fit], lg=5),
+    ]))
+
+
+def _basket_section() -> html.Section:
+    sample = dbc.Switch(id=BASKET_SAMPLE, value=True,
+                        label="Use a sample basket from the universe when the workspace has no trade list")
+    save = html.Div([
+        dbc.Button("Add to presentation", id=BASKET_SAVE, n_clicks=0, size="sm", color="success", outline=True,
+                   className="me-2"),
+        html.Small("stores the expected cost and the saving against TWAP of the workspace trade list for the "
+                   "Present page", className="text-body-secondary"),
+    ], className="mb-2 no-print")
+    columns = ["ticker", "side", "shares", "price", "notional", "expected_cost", "cost_bps", "timing_risk"]
+    money = ("price", "notional", "expected_cost", "timing_risk", "spread", "temporary", "permanent")
+    return section(
+        "Basket",
+        dbc.Row([field("Basket strategy", choice(BASKET_STRATEGY, BASKET_STRATEGIES, "vwap"), md=3),
+                 dbc.Col(sample, md=6, className="d-flex align-items-end")], className="g-3 mb-2 no-print"),
+        html.Div(id=BASKET_STATUS, className="mb-2"),
+        save,
+        html.Div(id=BASKET_SAVED),
+        alert_area(BASKET_ALERT),
+        html.Div(id=BASKET_KPIS),
+        graph(G["basket"], _NOT_RUN, title="Buys, sells and the running cash imbalance"),
+        grid(BASKET_GRID, pd.DataFrame(columns=columns), height=260, csv_name="basket-costs",
+             formats={"shares": "int", "cost_bps": "num", **dict.fromkeys(money, "money")}),
+        note="Each name gets the Almgren-Chriss cost model from its last close, its volatility over the last "
+        "year and the daily volume above, on the order's window and intervals.",
+    )
+
+
 def layout(**query) -> html.Div:
     values, problems = URL.read(query)
-    return html.Div(
-        [
-            URL.sink(),
-            dcc.Store(id=BOOK_STORE),
-            dcc.Store(id=VOL_STORE),
-            dcc.Download(id=EXPORT_DOWNLOAD),
-            page_header(
-                "Execution scheduling",
-                "Turn a parent order, or the construction desk's trade list, into "
-                "child orders that minimise cost and risk.",
-            ),
-            _order_form(values),
-            _sources(values),
-            alert_area(ALERTS),
-            html.Div([error_alert(p, title="Link adjusted") for p in problems], id=f"{P}-url-problems"),
-            alert_area(NOTES),
-            html.Div(id=MARKET_KPIS),
-            section(
-                "Schedule",
-                alert_area(SCHED_ALERT),
-                html.Div(id=SCHED_KPIS),
-                graph(
-                    G["schedule"],
-                    _NOT_RUN,
-                    title="Child orders, cumulative execution and the market volume curve",
-                ),
-                dbc.Row(
-                    [
-                        dbc.Col(
-                            graph(G["costs"], _NOT_RUN, title="Cost breakdown: chosen schedule against TWAP"),
-                            lg=6,
-                        ),
-                        dbc.Col(
-                            [
-                                alert_area(FRONTIER_ALERT),
-                                graph(G["frontier"], _NOT_RUN, title="Almgren-Chriss efficient frontier"),
-                            ],
-                            lg=6,
-                        ),
-                    ]
-                ),
-                html.Div(
-                    [
-                        html.H6("Child orders", className="mb-0 me-3"),
-                        dbc.Button(
-                            "Download child orders (CSV)",
-                            id=EXPORT,
-                            size="sm",
-                            color="primary",
-                            outline=True,
-                            n_clicks=0,
-                        ),
-                        html.Small(id=EXPORT_STATUS, className="ms-2"),
-                    ],
-                    className="d-flex align-items-center mb-2",
-                ),
-                grid(
-                    CHILD_GRID,
-                    pd.DataFrame(columns=CHILD_COLUMNS),
-                    height=300,
-                    csv_name="child-orders",
-                    formats={
-                        "shares": "int",
-                        "cumulative": "int",
-                        "remaining": "int",
-                        "expected_volume": "int",
-                        "participation": "pct",
-                    },
-                ),
-                note="Whole shares in round lots of 100 that add up exactly to the order; at most one odd lot.",
-            ),
-            section(
-                "All strategies for this order",
-                alert_area(COMPARE_ALERT),
-                _compare_grid(),
-                note="Same cost model for every row: the impact fitted to the book, Almgren-Chriss permanent impact and "
-                "timing risk. POV trades at the cap; the impact-optimal schedule stays under it.",
-            ),
-            section(
-                "Impact model",
-                dbc.Row(
-                    [
-                        dbc.Col(
-                            graph(
-                                G["impact"],
-                                _NOT_RUN,
-                                title="Slippage from walking the book, and the fitted curves",
-                            ),
-                            lg=7,
-                        ),
-                        dbc.Col(
-                            [
-                                html.Div(id=FIT_TEXT, className="mb-2"),
-                                grid(
-                                    FIT_GRID,
-                                    pd.DataFrame(
-                                        columns=[
-                                            "interval_start",
-                                            "r2_train",
-                                            "r2_test",
-                                            "rmse_test",
-                                            "n_test",
-                                        ]
-                                    ),
-                                    height=300,
-                                    csv_name="impact-fit",
-                                    formats={"r2_train": "ratio", "r2_test": "ratio", "rmse_test": "num"},
-                                    headers={
-                                        "r2_train": "R2 train",
-                                        "r2_test": "R2 held out",
-                                        "rmse_test": "RMSE held out ($)",
-                                    },
-                                ),
-                            ],
-                            lg=5,
-                        ),
-                    ]
-                ),
-            ),
-            section(
-                "Solvers cross-check",
-                job_panel(SOLVER_JOB, "Solve with all three solvers"),
-                grid(
-                    SOLVER_GRID,
-                    pd.DataFrame(columns=["solver", "answered_by", "exact_cost", "relative_gap", "seconds"]),
-                    height=170,
-                    csv_name="solver-check",
-                    formats={"exact_cost": "money", "seconds": "num"},
-                ),
-                note="The impact-optimal schedule by exact water-filling, by cvxpy and by scipy (rescaled variables): the "
-                "costs agree to about 1e-6 or better.",
-            ),
-            section(
-                "Basket",
-                dbc.Row(
-                    [
-                        _field(
-                            "Basket strategy",
-                            dcc.Dropdown(
-                                id=BASKET_STRATEGY,
-                                value="vwap",
-                                clearable=False,
-                                options=[{"label": b, "value": a} for a, b in BASKET_STRATEGIES.items()],
-                            ),
-                            3,
-                        ),
-                        dbc.Col(
-                            dbc.Switch(
-                                id=BASKET_SAMPLE,
-                                label="Use a sample basket from the universe when the workspace "
-                                "has no trade list",
-                                value=True,
-                            ),
-                            md=6,
-                            className="d-flex align-items-end",
-                        ),
-                    ],
-                    className="g-3 mb-2 no-print",
-                ),
-                html.Div(id=BASKET_STATUS, className="mb-2"),
-                html.Div(
-                    [
-                        dbc.Button("Add to presentation", id=BASKET_SAVE, n_clicks=0, size="sm", color="success",
-                                   outline=True, className="me-2"),
-                        html.Small("stores the expected cost and the saving against TWAP of the workspace trade "
-                                   "list for the Present page", className="text-body-secondary"),
-                    ],
-                    className="mb-2 no-print",
-                ),
-                html.Div(id=BASKET_SAVED),
-                alert_area(BASKET_ALERT),
-                html.Div(id=BASKET_KPIS),
-                graph(G["basket"], _NOT_RUN, title="Buys, sells and the running cash imbalance"),
-                grid(
-                    BASKET_GRID,
-                    pd.DataFrame(
-                        columns=[
-                            "ticker",
-                            "side",
-                            "shares",
-                            "price",
-                            "notional",
-                            "expected_cost",
-                            "cost_bps",
-                            "timing_risk",
-                        ]
-                    ),
-                    height=260,
-                    csv_name="basket-costs",
-                    formats={
-                        "shares": "int",
-                        "price": "money",
-                        "notional": "money",
-                        "expected_cost": "money",
-                        "cost_bps": "num",
-                        "timing_risk": "money",
-                        "spread": "money",
-                        "temporary": "money",
-                        "permanent": "money",
-                    },
-                ),
-                note="Each name gets the Almgren-Chriss cost model from its last close, its volatility over the last "
-                "year and the daily volume above, on the order's window and intervals.",
-            ),
-        ]
-    )
+    return html.Div([
+        URL.sink(), dcc.Store(id=BOOK_STORE), dcc.Store(id=VOL_STORE), dcc.Download(id=EXPORT_DOWNLOAD),
+        page_header("Execution scheduling", "Turn a parent order, or the construction desk's trade list, into "
+                                            "child orders that minimise cost and risk."),
+        _order_form(values),
+        _sources(values),
+        alert_area(ALERTS),
+        html.Div([error_alert(p, title="Link adjusted") for p in problems], id=f"{P}-url-problems"),
+        alert_area(NOTES),
+        html.Div(id=MARKET_KPIS),
+        _schedule_section(),
+        section("All strategies for this order", alert_area(COMPARE_ALERT), _compare_grid(),
+                note="Same cost model for every row: the impact fitted to the book, Almgren-Chriss permanent impact "
+                "and timing risk. POV trades at the cap; the impact-optimal schedule stays under it."),
+        _impact_section(),
+        section(
+            "Solvers cross-check",
+            job_panel(SOLVER_JOB, "Solve with all three solvers"),
+            grid(SOLVER_GRID, pd.DataFrame(columns=["solver", "answered_by", "exact_cost", "relative_gap", "seconds"]),
+                 height=170, csv_name="solver-check", formats={"exact_cost": "money", "seconds": "num"}),
+            note="The impact-optimal schedule by exact water-filling, by cvxpy and by scipy (rescaled variables): "
+            "the costs agree to about 1e-6 or better.",
+        ),
+        _basket_section(),
+    ])
 
 
 # --------------------------------------------------------------------------- the order

@@ -16,6 +16,7 @@ from dash import Input, Output, State, callback, clientside_callback, dcc, html,
 import workspace
 from components import ids
 from components.alerts import alert_area, notes_alert, reports_errors
+from components.controls import field
 from components.figures import graph, graph_id
 from components.present_figures import presentation_figures
 from components.report import html_to_pdf, report_html
@@ -47,10 +48,9 @@ def layout(**query) -> html.Div:
         dcc.Store(id=QUERY, data=query), dcc.Store(id=SHARE_QUERY), dcc.Download(id=REPORT_DOWNLOAD),
         html.Div(html.H2("Presentation", className="visually-hidden"), className="pd-page-header"),
         dbc.Card(dbc.CardBody(dbc.Row([
-            dbc.Col([dbc.Label("Firm name", className="small mb-0"),
-                     dbc.Input(id=FIRM, value=query.get("firm"), debounce=True, placeholder="Portfolio Desk")], md=3),
-            dbc.Col([dbc.Label("As of", className="small mb-0"),
-                     dbc.Input(id=AS_OF, type="date", value=query.get("as_of"), debounce=True)], md=2),
+            field("Firm name", dbc.Input(id=FIRM, value=query.get("firm"), debounce=True, placeholder="Portfolio Desk"),
+                  md=3),
+            field("As of", dbc.Input(id=AS_OF, type="date", value=query.get("as_of"), debounce=True), md=2),
             dbc.Col([dbc.Button("Download HTML report", id=REPORT_HTML, n_clicks=0, color="primary",
                                 className="me-2 mt-3"),
                      dbc.Button("Download PDF report", id=REPORT_PDF, n_clicks=0, color="secondary",

@@ -8,12 +8,12 @@ from __future__ import annotations
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html
+from dash import ALL, Input, Output, State, callback, ctx, html
 
 import workspace
 from components import ids
 from components.alerts import alert_area, error_alert, reports_errors
-from components.controls import slider
+from components.controls import choice, field, number, slider
 from components.figures import (
     area_figure,
     bar_figure,
@@ -72,14 +72,10 @@ URL.register()
 def _controls(v: dict) -> dbc.Card:
     level_marks = {0.9: "90%", 0.95: "95%", 0.975: "97.5%", 0.99: "99%"}
     return dbc.Card(dbc.CardBody(dbc.Row([
-        dbc.Col([dbc.Label("Confidence"), slider(LEVEL, 0.9, 0.995, 0.005, v["level"], level_marks)], md=4),
-        dbc.Col([dbc.Label("Horizon (days)"),
-                 slider(HORIZON, 1, 20, 1, v["horizon"], {1: "1", 5: "5", 10: "10", 20: "20"})], md=3),
-        dbc.Col([dbc.Label("Method"), dcc.Dropdown(
-            id=METHOD, options=[{"label": v, "value": k} for k, v in METHOD_LABELS.items()], value=v["method"],
-            clearable=False)], md=3),
-        dbc.Col([dbc.Label("Portfolio value"), dbc.Input(id=VALUE, type="number", value=v["value"], step=1000)],
-                md=2),
+        field("Confidence", slider(LEVEL, 0.9, 0.995, 0.005, v["level"], level_marks), md=4),
+        field("Horizon (days)", slider(HORIZON, 1, 20, 1, v["horizon"], {1: "1", 5: "5", 10: "10", 20: "20"}), md=3),
+        field("Method", choice(METHOD, METHOD_LABELS, v["method"]), md=3),
+        field("Portfolio value", number(VALUE, v["value"], step=1000), md=2),
     ], className="g-3")), className="mb-3 no-print")
 
 
@@ -158,9 +154,8 @@ def layout(**query) -> html.Div:
             html.P("Set a market move and sector moves; the other assets move by their conditional expectation "
                    "under the covariance.", className="text-body-secondary"),
             dbc.Row([
-                dbc.Col([dbc.Label("S&P 500 move"), slider(SHOCK_MARKET, -0.4, 0.2, 0.01, 0.0,
-                                                            {-0.4: "-40%", -0.2: "-20%", 0: "0", 0.2: "+20%"})],
-                        md=4),
+                field("S&P 500 move", slider(SHOCK_MARKET, -0.4, 0.2, 0.01, 0.0,
+                                             {-0.4: "-40%", -0.2: "-20%", 0: "0", 0.2: "+20%"}), md=4),
                 dbc.Col(html.Div(id=SHOCK_SECTORS), md=8),
             ]),
             html.Div(id=SHOCK_SUMMARY, className="fs-5 my-2"),
@@ -171,14 +166,11 @@ def layout(**query) -> html.Div:
             "VaR backtest",
             alert_area(SA["backtest"]),
             dbc.Row([
-                dbc.Col([dbc.Label("Confidence"), dcc.Dropdown(id=BT_LEVEL, options=[
-                    {"label": f"{x:.1%}", "value": x} for x in (0.95, 0.975, 0.99)], value=0.99, clearable=False)],
-                    md=3),
-                dbc.Col([dbc.Label("Estimation window (days)"), dcc.Dropdown(id=BT_WINDOW, options=[
-                    {"label": str(x), "value": x} for x in (125, 250, 500)], value=250, clearable=False)], md=3),
-                dbc.Col([dbc.Label("Method"), dcc.Dropdown(id=BT_METHOD, options=[
-                    {"label": METHOD_LABELS[m], "value": m} for m in ("historical", "gaussian", "cornish_fisher")],
-                    value="historical", clearable=False)], md=3),
+                field("Confidence", choice(BT_LEVEL, {x: f"{x:.1%}" for x in (0.95, 0.975, 0.99)}, 0.99), md=3),
+                field("Estimation window (days)", choice(BT_WINDOW, [125, 250, 500], 250), md=3),
+                field("Method", choice(BT_METHOD, {m: METHOD_LABELS[m] for m in ("historical", "gaussian",
+                                                                                  "cornish_fisher")}, "historical"),
+                      md=3),
             ], className="g-3 mb-2 no-print"),
             html.Div(id=BT_CARDS),
             graph(G["backtest"], title="Daily return against the one-day VaR forecast (exceptions marked)"),
@@ -198,15 +190,13 @@ def layout(**query) -> html.Div:
         section(
             "Monte Carlo projection",
             dbc.Row([
-                dbc.Col([dbc.Label("Years"), dbc.Input(id=MC_YEARS, type="number", value=20, min=1, max=60)], md=2),
-                dbc.Col([dbc.Label("Yearly contribution (negative: withdrawal)"),
-                         dbc.Input(id=MC_CONTRIB, type="number", value=0, step=1000)], md=3),
-                dbc.Col([dbc.Label("Goal"), dbc.Input(id=MC_GOAL, type="number", value=2_000_000, min=0)], md=2),
-                dbc.Col([dbc.Label("Paths"), dbc.Input(id=MC_PATHS, type="number", value=10_000, min=100,
-                                                       max=200_000, step=100)], md=2),
-                dbc.Col([dbc.Label("Returns"), dcc.Dropdown(id=MC_METHOD, options=[
-                    {"label": "Normal", "value": "normal"}, {"label": "Bootstrap history", "value": "bootstrap"}],
-                    value="normal", clearable=False)], md=3),
+                field("Years", number(MC_YEARS, 20, min=1, max=60, debounce=False), md=2),
+                field("Yearly contribution (negative: withdrawal)", number(MC_CONTRIB, 0, step=1000, debounce=False),
+                      md=3),
+                field("Goal", number(MC_GOAL, 2_000_000, min=0, debounce=False), md=2),
+                field("Paths", number(MC_PATHS, 10_000, min=100, max=200_000, step=100, debounce=False), md=2),
+                field("Returns", choice(MC_METHOD, {"normal": "Normal", "bootstrap": "Bootstrap history"}, "normal"),
+                      md=3),
             ], className="g-3 mb-2 no-print"),
             job_panel(MC_JOB, "Run projection"),
             html.Div(id=MC_SUMMARY, className="fs-5 my-2"),

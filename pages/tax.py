@@ -16,6 +16,7 @@ from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 import workspace
 from components import ids
 from components.alerts import alert_area, error_alert, notes_alert, reports_errors
+from components.controls import choice, field, number, slider
 from components.figures import bar_figure, graph, graph_id, line_figure
 from components.layout import kpi_card, kpi_row, page_header, section
 from components.tables import grid, records
@@ -33,11 +34,7 @@ METHOD, AS_OF, SOURCE, USE_SAMPLE = f"{P}-method", f"{P}-as-of", f"{P}-source", 
 FILING, INCOME, RATES, RATES_TEXT = f"{P}-filing", f"{P}-income", f"{P}-rates", f"{P}-rates-text"
 ST_OVR, LT_OVR, NIIT_OVR = f"{P}-st-override", f"{P}-lt-override", f"{P}-niit-override"
 ACCOUNTS, IDENT, IDENT_ADD, IDENT_DEL = (
-    f"{P}-accounts",
-    f"{P}-identical",
-    f"{P}-identical-add",
-    f"{P}-identical-del",
-)
+    f"{P}-accounts", f"{P}-identical", f"{P}-identical-add", f"{P}-identical-del")
 REPLAY, REALIZED_KPIS, F8949, F8949_CSV, F8949_DOWNLOAD, WASH_GRID = (
     f"{P}-replay",
     f"{P}-realized-kpis",
@@ -56,18 +53,9 @@ MIN_PCT, MIN_AMT, HARVEST_GRID, HARVEST_RUN, HARVEST_TRADES, HARVEST_SUMMARY = (
     f"{P}-harvest-summary",
 )
 TAX_WEIGHT, REBAL_KPIS, REBAL_GRID, REBAL_TARGET = (
-    f"{P}-tax-weight",
-    f"{P}-rebalance-kpis",
-    f"{P}-rebalance-grid",
-    f"{P}-rebalance-target",
-)
+    f"{P}-tax-weight", f"{P}-rebalance-kpis", f"{P}-rebalance-grid", f"{P}-rebalance-target")
 TURNOVER, TERM, AFTER_KPIS, LOC_KPIS, LOC_GRID = (
-    f"{P}-turnover",
-    f"{P}-term",
-    f"{P}-after-kpis",
-    f"{P}-location-kpis",
-    f"{P}-location-grid",
-)
+    f"{P}-turnover", f"{P}-term", f"{P}-after-kpis", f"{P}-location-kpis", f"{P}-location-grid")
 A = {
     k: f"{P}-alerts-{k}"
     for k in ("data", "rates", "replay", "lots", "harvest", "rebalance", "after", "location")
@@ -232,372 +220,152 @@ def _gain_grid(id_, columns, formats, *, gains=(), row_rules=None, headers=None,
 
 
 def _controls(v: dict) -> dbc.Card:
-    def num(id_, placeholder):
-        return dbc.Input(
-            id=id_, type="number", placeholder=placeholder, min=0, max=99.9, step=0.1, debounce=True
-        )
+    def override(id_, placeholder):
+        return number(id_, placeholder=placeholder, min=0, max=99.9, step=0.1)
 
-    return dbc.Card(
-        dbc.CardBody(
-            [
-                dbc.Row(
-                    [
-                        dbc.Col(
-                            [
-                                dbc.Label("Lot relief method"),
-                                dcc.Dropdown(
-                                    id=METHOD,
-                                    options=[{"label": lab, "value": k} for k, lab in METHODS.items()],
-                                    value=v["method"],
-                                    clearable=False,
-                                ),
-                            ],
-                            md=3,
-                        ),
-                        dbc.Col(
-                            [
-                                dbc.Label("As-of date (valuation, harvest)"),
-                                html.Div(dcc.DatePickerSingle(id=AS_OF, display_format="YYYY-MM-DD")),
-                            ],
-                            md=2,
-                        ),
-                        dbc.Col(
-                            [
-                                dbc.Label("Filing status"),
-                                dcc.Dropdown(
-                                    id=FILING,
-                                    options=[{"label": lab, "value": k} for k, lab in FILINGS.items()],
-                                    value=v["filing"],
-                                    clearable=False,
-                                ),
-                            ],
-                            md=2,
-                        ),
-                        dbc.Col(
-                            [
-                                dbc.Label("Taxable income ($)"),
-                                dbc.Input(
-                                    id=INCOME, type="number", value=v["income"], step=1000, debounce=True
-                                ),
-                            ],
-                            md=2,
-                        ),
-                        dbc.Col(
-                            [
-                                dbc.Label("Override rates (%)"),
-                                dbc.InputGroup(
-                                    [num(ST_OVR, "short"), num(LT_OVR, "long"), num(NIIT_OVR, "NIIT")],
-                                    size="sm",
-                                ),
-                            ],
-                            md=3,
-                        ),
-                    ],
-                    className="g-3",
-                ),
-                html.Div(id=RATES_TEXT, className="mt-2 small"),
-            ]
-        ),
-        className="mb-3 no-print",
-    )
+    overrides = dbc.InputGroup([override(ST_OVR, "short"), override(LT_OVR, "long"), override(NIIT_OVR, "NIIT")],
+                               size="sm")
+    return dbc.Card(dbc.CardBody([
+        dbc.Row([
+            field("Lot relief method", choice(METHOD, METHODS, v["method"]), md=3),
+            field("As-of date (valuation, harvest)",
+                  html.Div(dcc.DatePickerSingle(id=AS_OF, display_format="YYYY-MM-DD")), md=2),
+            field("Filing status", choice(FILING, FILINGS, v["filing"]), md=2),
+            field("Taxable income ($)", number(INCOME, v["income"], step=1000), md=2),
+            field("Override rates (%)", overrides, md=3),
+        ], className="g-3"),
+        html.Div(id=RATES_TEXT, className="mt-2 small"),
+    ]), className="mb-3 no-print")
 
 
 def _inputs_row() -> dbc.Row:
-    ident = grid(
-        IDENT,
-        _empty(["ticker", "group"]),
-        height=170,
-        editable=True,
-        csv_name="substantially-identical",
-        rowSelection={"mode": "multiRow"},
+    ident = grid(IDENT, _empty(["ticker", "group"]), height=170, editable=True, csv_name="substantially-identical",
+                 rowSelection={"mode": "multiRow"})
+    buttons = html.Div([
+        dbc.Button("Add row", id=IDENT_ADD, size="sm", color="secondary", outline=True, n_clicks=0, className="me-2"),
+        dbc.Button("Remove selected", id=IDENT_DEL, size="sm", color="secondary", outline=True, n_clicks=0),
+    ], className="mt-1")
+    trades = upload_box(UPLOADS["trades"], "Trades CSV",
+                        "date,account,ticker,side,shares,price (optional account_type, lot_id).")
+    lots = upload_box(UPLOADS["lots"], "Opening lots CSV",
+                      "account,ticker,acquired,shares,cost_basis (optional account_type).")
+    return dbc.Row([
+        dbc.Col(trades, md=3, className="mb-2"),
+        dbc.Col(lots, md=3, className="mb-2"),
+        dbc.Col([html.H6("Accounts (edit a type, add an account)"),
+                 grid(ACCOUNTS, _empty(["account", "type"]), height=170, editable=True, csv_name="accounts")], md=3),
+        dbc.Col([html.H6("Substantially identical tickers"), ident, buttons], md=3),
+    ], className="g-2 mb-2 no-print")
+
+
+def _realised_section() -> html.Section:
+    head = html.Div([
+        html.H6("Form 8949 (taxable accounts)", className="mb-0 me-3"),
+        dbc.Button("Download CSV", id=F8949_CSV, size="sm", color="secondary", outline=True, n_clicks=0),
+    ], className="d-flex align-items-center mb-1")
+    return section(
+        "Realised gains and wash sales",
+        alert_area(A["replay"]),
+        html.Div(id=REALIZED_KPIS),
+        graph(G["timeline"], height=340, title="Wash-sale windows: 30 days either side of each loss sale, with the "
+                                               "matched replacement purchases"),
+        head,
+        dcc.Download(id=F8949_DOWNLOAD),
+        _gain_grid(F8949, F8949_COLUMNS, dict.fromkeys(("proceeds", "cost_basis", "adjustment", "gain"), MONEY),
+                   gains=("gain",), headers=F8949_HEADERS, height=260, csv_name="form-8949"),
+        html.H6("Wash-sale matches", className="mt-3"),
+        _gain_grid(WASH_GRID, WASH_COLUMNS, {"shares": "num", "disallowed": MONEY}, height=170, csv_name="wash-sales"),
     )
-    return dbc.Row(
-        [
-            dbc.Col(
-                upload_box(
-                    UPLOADS["trades"],
-                    "Trades CSV",
-                    "date,account,ticker,side,shares,price (optional account_type, lot_id).",
-                ),
-                md=3,
-                className="mb-2",
-            ),
-            dbc.Col(
-                upload_box(
-                    UPLOADS["lots"],
-                    "Opening lots CSV",
-                    "account,ticker,acquired,shares,cost_basis (optional account_type).",
-                ),
-                md=3,
-                className="mb-2",
-            ),
-            dbc.Col(
-                [
-                    html.H6("Accounts (edit a type, add an account)"),
-                    grid(
-                        ACCOUNTS, _empty(["account", "type"]), height=170, editable=True, csv_name="accounts"
-                    ),
-                ],
-                md=3,
-            ),
-            dbc.Col(
-                [
-                    html.H6("Substantially identical tickers"),
-                    ident,
-                    html.Div(
-                        [
-                            dbc.Button(
-                                "Add row",
-                                id=IDENT_ADD,
-                                size="sm",
-                                color="secondary",
-                                outline=True,
-                                n_clicks=0,
-                                className="me-2",
-                            ),
-                            dbc.Button(
-                                "Remove selected",
-                                id=IDENT_DEL,
-                                size="sm",
-                                color="secondary",
-                                outline=True,
-                                n_clicks=0,
-                            ),
-                        ],
-                        className="mt-1",
-                    ),
-                ],
-                md=3,
-            ),
-        ],
-        className="g-2 mb-2 no-print",
+
+
+def _harvest_section() -> html.Section:
+    return section(
+        "Loss harvesting",
+        dbc.Row([field("Minimum loss (% of basis)", number(MIN_PCT, 5, min=0, max=99, step=0.5), md=3),
+                 field("Minimum loss ($)", number(MIN_AMT, 100, min=0, step=50), md=3)],
+                className="g-3 mb-2 no-print"),
+        alert_area(A["harvest"]),
+        _gain_grid(HARVEST_GRID, HARVEST_COLUMNS, HARVEST_FORMATS, gains=("unrealized_gain",), height=230,
+                   csv_name="harvest-candidates", rowSelection={"mode": "multiRow"}),
+        dbc.Button("Harvest selected lots", id=HARVEST_RUN, n_clicks=0, className="my-2 no-print"),
+        html.Div(id=HARVEST_SUMMARY, className="mb-1"),
+        _gain_grid(HARVEST_TRADES, TRADE_COLUMNS, {"shares": "num", "price": MONEY}, height=200,
+                   csv_name="harvest-trades"),
+        note="Blocked lots had a purchase of the same (or a substantially identical) ticker in the last 30 days, "
+        "or have a pending buy: selling them now would be a wash sale.",
+    )
+
+
+def _rebalance_section() -> html.Section:
+    marks = {-4: "0.0001", -3: "0.001", -2: "0.01", -1: "0.1", 0: "1", 1: "10"}
+    trades = _gain_grid(REBAL_GRID, REBAL_COLUMNS,
+                        {"shares": "num", **dict.fromkeys(("price", "value", "gain", "tax"), MONEY)},
+                        gains=("gain",), height=380, csv_name="rebalance-trades")
+    return section(
+        "Tax-aware rebalancing",
+        html.Div(id=REBAL_TARGET, className="mb-1"),
+        field("Tax weight (log scale: how much a dollar of tax counts against tracking error)",
+              slider(TAX_WEIGHT, -4, 1, 0.25, 0, marks)),
+        alert_area(A["rebalance"]),
+        html.Div(id=REBAL_KPIS, className="mt-2"),
+        dbc.Row([dbc.Col(graph(G["tradeoff"], title="Tax paid against tracking error (one point per tax weight)"),
+                         lg=6),
+                 dbc.Col(trades, lg=6)]),
+    )
+
+
+def _after_tax_section() -> html.Section:
+    terms = {"long": "Long-term gains", "short": "Short-term gains"}
+    return section(
+        "After-tax return and asset location",
+        dbc.Row([field("Gains realised each year (%)", number(TURNOVER, 20, min=0, max=100, step=5), md=3),
+                 field("Taxed as", choice(TERM, terms, "long"), md=3)], className="g-3 mb-2 no-print"),
+        alert_area(A["after"]),
+        html.Div(id=AFTER_KPIS),
+        dbc.Row([dbc.Col(graph(G["wealth"], title="Growth of 1: pre-tax and after-tax"), lg=8),
+                 dbc.Col(graph(G["taxes"], title="Tax paid each year (per 1 invested)"), lg=4)]),
+        html.H5("Asset location", className="mt-2"),
+        alert_area(A["location"]),
+        html.Div(id=LOC_KPIS),
+        grid(LOC_GRID, _empty(LOC_COLUMNS), height=300, csv_name="asset-location",
+             formats={**dict.fromkeys(("taxable", "tax_deferred", "tax_exempt"), MONEY), "drag": "pct2"}),
+        note="The after-tax return is for the workspace portfolio's history; asset location keeps the open lots' "
+        "overall mix and account sizes and places the highest-drag holdings in the sheltered accounts.",
     )
 
 
 def layout(**query) -> html.Div:
     values, problems = URL.read(query)
-    weight_marks = {-4: "0.0001", -3: "0.001", -2: "0.01", -1: "0.1", 0: "1", 1: "10"}
-    return html.Div(
-        [
-            URL.sink(),
-            dcc.Store(id=RATES),
-            dcc.Store(id=REPLAY),
-            page_header(
-                "Tax",
-                "Tax lots and relief methods, IRS wash sales, Form 8949, loss harvesting, tax-aware "
-                "rebalancing, after-tax returns and asset location (US federal, 2026 rates).",
-            ),
-            html.Div(
-                [
-                    html.Div(id=SOURCE, className="d-inline"),
-                    dbc.Button(
-                        "Use the bundled sample",
-                        id=USE_SAMPLE,
-                        color="link",
-                        size="sm",
-                        n_clicks=0,
-                        className="ms-2 no-print",
-                    ),
-                ],
-                className="mb-2",
-            ),
-            _controls(values),
-            html.Div([error_alert(p, title="Link adjusted") for p in problems], id=f"{P}-url-problems"),
-            *[alert_area(A[k]) for k in ("data", "rates")],
-            _inputs_row(),
-            section(
-                "Realised gains and wash sales",
-                alert_area(A["replay"]),
-                html.Div(id=REALIZED_KPIS),
-                graph(
-                    G["timeline"],
-                    title="Wash-sale windows: 30 days either side of each loss sale, with the "
-                    "matched replacement purchases",
-                    height=340,
-                ),
-                html.Div(
-                    [
-                        html.H6("Form 8949 (taxable accounts)", className="mb-0 me-3"),
-                        dbc.Button(
-                            "Download CSV",
-                            id=F8949_CSV,
-                            size="sm",
-                            color="secondary",
-                            outline=True,
-                            n_clicks=0,
-                        ),
-                    ],
-                    className="d-flex align-items-center mb-1",
-                ),
-                dcc.Download(id=F8949_DOWNLOAD),
-                _gain_grid(
-                    F8949,
-                    F8949_COLUMNS,
-                    {"proceeds": MONEY, "cost_basis": MONEY, "adjustment": MONEY, "gain": MONEY},
-                    gains=("gain",),
-                    headers=F8949_HEADERS,
-                    height=260,
-                    csv_name="form-8949",
-                ),
-                html.H6("Wash-sale matches", className="mt-3"),
-                _gain_grid(
-                    WASH_GRID,
-                    WASH_COLUMNS,
-                    {"shares": "num", "disallowed": MONEY},
-                    height=170,
-                    csv_name="wash-sales",
-                ),
-            ),
-            section(
-                "Open lots",
-                alert_area(A["lots"]),
-                html.Div(id=LOT_KPIS),
-                _gain_grid(
-                    LOTS_GRID,
-                    LOT_COLUMNS,
-                    LOT_FORMATS,
-                    pinned="lot_id",
-                    height=380,
-                    csv_name="open-lots",
-                    gains=("unrealized_gain", "unrealized_pct", "short_term_gain", "long_term_gain"),
-                    row_rules=LOSS_ROW,
-                ),
-                note="Unrealised gains at the as-of date; losing lots are shaded. Holding periods include wash-sale "
-                "carry-over.",
-            ),
-            section(
-                "Loss harvesting",
-                dbc.Row(
-                    [
-                        dbc.Col(
-                            [
-                                dbc.Label("Minimum loss (% of basis)"),
-                                dbc.Input(id=MIN_PCT, type="number", value=5, min=0, max=99, step=0.5),
-                            ],
-                            md=3,
-                        ),
-                        dbc.Col(
-                            [
-                                dbc.Label("Minimum loss ($)"),
-                                dbc.Input(id=MIN_AMT, type="number", value=100, min=0, step=50),
-                            ],
-                            md=3,
-                        ),
-                    ],
-                    className="g-3 mb-2 no-print",
-                ),
-                alert_area(A["harvest"]),
-                _gain_grid(
-                    HARVEST_GRID,
-                    HARVEST_COLUMNS,
-                    HARVEST_FORMATS,
-                    gains=("unrealized_gain",),
-                    height=230,
-                    csv_name="harvest-candidates",
-                    rowSelection={"mode": "multiRow"},
-                ),
-                dbc.Button("Harvest selected lots", id=HARVEST_RUN, n_clicks=0, className="my-2 no-print"),
-                html.Div(id=HARVEST_SUMMARY, className="mb-1"),
-                _gain_grid(
-                    HARVEST_TRADES,
-                    TRADE_COLUMNS,
-                    {"shares": "num", "price": MONEY},
-                    height=200,
-                    csv_name="harvest-trades",
-                ),
-                note="Blocked lots had a purchase of the same (or a substantially identical) ticker in the last 30 "
-                "days, or have a pending buy: selling them now would be a wash sale.",
-            ),
-            section(
-                "Tax-aware rebalancing",
-                html.Div(id=REBAL_TARGET, className="mb-1"),
-                dbc.Label("Tax weight (log scale: how much a dollar of tax counts against tracking error)"),
-                dcc.Slider(
-                    id=TAX_WEIGHT, min=-4, max=1, step=0.25, value=0, marks=weight_marks, updatemode="mouseup"
-                ),
-                alert_area(A["rebalance"]),
-                html.Div(id=REBAL_KPIS, className="mt-2"),
-                dbc.Row(
-                    [
-                        dbc.Col(
-                            graph(
-                                G["tradeoff"],
-                                title="Tax paid against tracking error (one point per tax weight)",
-                            ),
-                            lg=6,
-                        ),
-                        dbc.Col(
-                            _gain_grid(
-                                REBAL_GRID,
-                                REBAL_COLUMNS,
-                                {
-                                    "shares": "num",
-                                    "price": MONEY,
-                                    "value": MONEY,
-                                    "gain": MONEY,
-                                    "tax": MONEY,
-                                },
-                                gains=("gain",),
-                                height=380,
-                                csv_name="rebalance-trades",
-                            ),
-                            lg=6,
-                        ),
-                    ]
-                ),
-            ),
-            section(
-                "After-tax return and asset location",
-                dbc.Row(
-                    [
-                        dbc.Col(
-                            [
-                                dbc.Label("Gains realised each year (%)"),
-                                dbc.Input(id=TURNOVER, type="number", value=20, min=0, max=100, step=5),
-                            ],
-                            md=3,
-                        ),
-                        dbc.Col(
-                            [
-                                dbc.Label("Taxed as"),
-                                dcc.Dropdown(
-                                    id=TERM,
-                                    options=[
-                                        {"label": "Long-term gains", "value": "long"},
-                                        {"label": "Short-term gains", "value": "short"},
-                                    ],
-                                    value="long",
-                                    clearable=False,
-                                ),
-                            ],
-                            md=3,
-                        ),
-                    ],
-                    className="g-3 mb-2 no-print",
-                ),
-                alert_area(A["after"]),
-                html.Div(id=AFTER_KPIS),
-                dbc.Row(
-                    [
-                        dbc.Col(graph(G["wealth"], title="Growth of 1: pre-tax and after-tax"), lg=8),
-                        dbc.Col(graph(G["taxes"], title="Tax paid each year (per 1 invested)"), lg=4),
-                    ]
-                ),
-                html.H5("Asset location", className="mt-2"),
-                alert_area(A["location"]),
-                html.Div(id=LOC_KPIS),
-                grid(
-                    LOC_GRID,
-                    _empty(LOC_COLUMNS),
-                    height=300,
-                    csv_name="asset-location",
-                    formats={"taxable": MONEY, "tax_deferred": MONEY, "tax_exempt": MONEY, "drag": "pct2"},
-                ),
-                note="The after-tax return is for the workspace portfolio's history; asset location keeps the open lots' "
-                "overall mix and account sizes and places the highest-drag holdings in the sheltered accounts.",
-            ),
-        ]
+    source = html.Div([
+        html.Div(id=SOURCE, className="d-inline"),
+        dbc.Button("Use the bundled sample", id=USE_SAMPLE, color="link", size="sm", n_clicks=0,
+                   className="ms-2 no-print"),
+    ], className="mb-2")
+    open_lots = section(
+        "Open lots",
+        alert_area(A["lots"]),
+        html.Div(id=LOT_KPIS),
+        _gain_grid(LOTS_GRID, LOT_COLUMNS, LOT_FORMATS, pinned="lot_id", height=380, csv_name="open-lots",
+                   gains=("unrealized_gain", "unrealized_pct", "short_term_gain", "long_term_gain"),
+                   row_rules=LOSS_ROW),
+        note="Unrealised gains at the as-of date; losing lots are shaded. Holding periods include wash-sale "
+        "carry-over.",
     )
+    return html.Div([
+        URL.sink(), dcc.Store(id=RATES), dcc.Store(id=REPLAY),
+        page_header("Tax", "Tax lots and relief methods, IRS wash sales, Form 8949, loss harvesting, tax-aware "
+                           "rebalancing, after-tax returns and asset location (US federal, 2026 rates)."),
+        source,
+        _controls(values),
+        html.Div([error_alert(p, title="Link adjusted") for p in problems], id=f"{P}-url-problems"),
+        *[alert_area(A[k]) for k in ("data", "rates")],
+        _inputs_row(),
+        _realised_section(),
+        open_lots,
+        _harvest_section(),
+        _rebalance_section(),
+        _after_tax_section(),
+    ])
 
 
 # --------------------------------------------------------------------------- helpers
