@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/python -m pip
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test test-fast bench lint format browser screenshots clean
+.PHONY: run test test-fast bench lint format browser redis screenshots clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,12 @@ run: $(VENV)/.runtime-installed
 browser:
 	@bash scripts/ensure_browser.sh
 
-## Lint, then every test: unit, app callbacks, reference examples and browser tests
-test: $(VENV)/.dev-installed browser
+## Redis for the Celery integration test (tests/integration)
+redis:
+	@bash scripts/ensure_redis.sh
+
+## Lint, then every test: unit, app callbacks, reference examples, browser tests and the Celery/Redis run
+test: $(VENV)/.dev-installed browser redis
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 

@@ -35,6 +35,7 @@ def _background_manager():
         from celery import Celery
 
         celery = Celery(__name__, broker=redis_url, backend=redis_url)
+        celery.conf.broker_connection_retry_on_startup = True  # keep retrying if Redis starts after the worker
         return dash.CeleryManager(celery), celery
     import diskcache
 

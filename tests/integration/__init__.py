@@ -1,0 +1,1 @@
+"""Integration tests against real services (a live Redis and Celery worker)."""

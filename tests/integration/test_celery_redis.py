@@ -1,0 +1,206 @@
+"""The Celery path end to end: a live Redis, a Celery worker, the app server and headless Chromium.
+
+With ``REDIS_URL`` set, app.py runs background jobs on Celery workers and workspace.py
+caches uploaded frames in Redis. Here each piece is a real process: ``redis-server`` on a
+free port, ``celery -A app:celery_app worker`` and the app server (subprocesses, so
+``REDIS_URL`` is set before ``app`` is imported), driven by a browser like a user.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from finance_core import data
+from tests.e2e.conftest import click, console_errors
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(shutil.which("redis-server") is None,
+                       reason="redis-server is not installed (`bash scripts/ensure_redis.sh` installs it)"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _tail(path: Path, lines: int = 40) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+class _Service:
+    """A subprocess in its own process group, logging to a file, stopped with its children."""
+
+    def __init__(self, name: str, argv: list[str], log: Path, env: dict | None = None, cwd: Path = ROOT):
+        self.name, self.log = name, log
+        self._log_file = log.open("wb")
+        self.proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=self._log_file,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+
+    def text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def wait_until(self, ready, what: str, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"{self.name} exited with {self.proc.returncode} before {what}:\n"
+                                     f"{_tail(self.log)}")
+            try:
+                if ready():
+                    return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError(f"{self.name} not {what} after {timeout:.0f} s:\n{_tail(self.log)}")
+
+    def stop(self) -> None:
+        """SIGTERM the process group, SIGKILL what is left after a grace period."""
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                self.proc.wait(timeout=10)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                pass
+        with contextlib.suppress(ProcessLookupError, PermissionError):  # children may outlive the leader
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        if self.proc.poll() is None:
+            self.proc.wait(timeout=10)
+        self._log_file.close()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    """Redis, a Celery worker and the app server; yields (server_url, redis_url, worker, redis client)."""
+    import redis
+
+    tmp = tmp_path_factory.mktemp("celery-redis")
+    services: list[_Service] = []
+    try:
+        redis_port = _free_port()
+        redis_url = f"redis://127.0.0.1:{redis_port}/0"
+        (tmp / "redis").mkdir()
+        services.append(store := _Service(
+            "redis-server",
+            ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(tmp / "redis")],
+            tmp / "redis.log", cwd=tmp / "redis"))
+        client = redis.Redis.from_url(redis_url, socket_timeout=5)
+
+        def pings() -> bool:
+            try:
+                return client.ping()
+            except redis.ConnectionError:
+                return False
+
+        store.wait_until(pings, "answering PING", timeout=20)
+
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PORTFOLIO_DESK_")}
+        env |= {
+            "REDIS_URL": redis_url,
+            "PORTFOLIO_DESK_CACHE": str(tmp / "cache"),
+            "PORTFOLIO_DESK_EXPORT_WARM": "0",
+            "PORTFOLIO_DESK_JOB_THROTTLE": "0",
+            "PORTFOLIO_DESK_DEBUG": "0",
+            "PYTHONUNBUFFERED": "1",
+        }
+        services.append(worker := _Service(
+            "celery worker",
+            [sys.executable, "-m", "celery", "-A", "app:celery_app", "worker", "--pool=solo", "--concurrency=1",
+             "--loglevel=INFO", "--without-gossip", "--without-mingle", "--hostname", f"pd-test-{redis_port}@%h"],
+            tmp / "worker.log", env=env))
+        port = _free_port()
+        server_url = f"http://127.0.0.1:{port}"
+        services.append(server := _Service(
+            "app server", [sys.executable, "-c", "import app; app.main()"], tmp / "server.log",
+            env=env | {"HOST": "127.0.0.1", "PORT": str(port)}))
+
+        def answers() -> bool:
+            with urllib.request.urlopen(server_url + "/", timeout=5) as resp:
+                return resp.status == 200
+
+        server.wait_until(answers, "serving", timeout=60)
+        worker.wait_until(lambda: re.search(r"pd-test-\S+ ready\.", worker.text()) is not None, "ready",
+                          timeout=60)
+        yield server_url, redis_url, worker, client
+    finally:
+        for service in reversed(services):
+            service.stop()
+
+
+def _run_projection(br, server_url: str, portfolio: str, worker: _Service) -> str:
+    """Open /risk, run the Monte Carlo projection and return its summary."""
+    from selenium.common.exceptions import TimeoutException
+
+    br.driver.get(server_url + "/risk")
+    br.wait_for_contains_text("#risk-portfolio-label", portfolio, timeout=60)
+    click(br, "#risk-mc-run")
+    try:
+        br.wait_for_contains_text("#risk-mc-status", "Projected 10,000 paths", timeout=120)
+    except TimeoutException:
+        status = br.driver.find_element("css selector", "#risk-mc-status").text
+        raise AssertionError(f"no projection; status {status!r}; worker log:\n{_tail(worker.log)}") from None
+    return br.wait_for_element("#risk-mc-result", timeout=10).text
+
+
+def _check_summary(summary: str) -> None:
+    goal = re.search(r"Probability of reaching the goal: (\d+\.\d)%", summary)
+    median = re.search(r"Median final wealth \$([\d,]+);", summary)
+    assert goal and median, summary
+    assert 0 <= float(goal.group(1)) <= 100
+    assert int(median.group(1).replace(",", "")) > 0
+
+
+def test_jobs_run_on_the_celery_worker_and_uploads_live_in_redis(stack, dash_br, tmp_path):
+    server_url, _redis_url, worker, client = stack
+    dash_br.driver.set_window_size(1400, 1000)
+    dash_br.server_url = server_url
+    errors = []
+
+    # The Monte Carlo projection is a background job: it must run on the worker.
+    summary = _run_projection(dash_br, server_url, "Equal weight (20 assets)", worker)
+    _check_summary(summary)
+    log = worker.text()
+    assert re.search(r"Task background_callback_\w+\[[\w-]+\] received", log), _tail(worker.log)
+    assert re.search(r"Task background_callback_\w+\[[\w-]+\] succeeded", log), _tail(worker.log)
+    errors += console_errors(dash_br)
+
+    # An upload on the Data page is parsed by the web server and cached in Redis ...
+    dash_br.driver.get(server_url + "/")
+    dash_br.wait_for_contains_text("#data-summary-text", "20 assets", timeout=60)
+    prices = tmp_path / "my-prices.csv"
+    prices.write_text(data.sample_csv("prices"))
+    dash_br.find_element("#upload-prices input[type=file]").send_keys(str(prices))
+    dash_br.wait_for_contains_text("#data-summary-text", "5 assets", timeout=30)
+    keys = [k.decode() for k in client.scan_iter(match="portfolio-desk:*")]
+    assert any(k.startswith("portfolio-desk:prices:") for k in keys), keys
+    errors += console_errors(dash_br)
+
+    # ... where the worker, a separate process, finds it: the projection now uses the uploaded prices.
+    done_before = len(re.findall(r"Task background_callback_\w+\[[\w-]+\] succeeded", worker.text()))
+    summary = _run_projection(dash_br, server_url, "Equal weight (5 assets)", worker)
+    _check_summary(summary)
+    assert len(re.findall(r"Task background_callback_\w+\[[\w-]+\] succeeded", worker.text())) > done_before
+    errors += console_errors(dash_br)
+
+    assert "Traceback" not in worker.text(), _tail(worker.log)
+    assert errors == []
