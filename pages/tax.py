@@ -52,13 +52,14 @@ MIN_PCT, MIN_AMT, HARVEST_GRID, HARVEST_RUN, HARVEST_TRADES, HARVEST_SUMMARY = (
     f"{P}-harvest-trades",
     f"{P}-harvest-summary",
 )
+CURVE = f"{P}-tradeoff-curve"
 TAX_WEIGHT, REBAL_KPIS, REBAL_GRID, REBAL_TARGET = (
     f"{P}-tax-weight", f"{P}-rebalance-kpis", f"{P}-rebalance-grid", f"{P}-rebalance-target")
 TURNOVER, TERM, AFTER_KPIS, LOC_KPIS, LOC_GRID = (
     f"{P}-turnover", f"{P}-term", f"{P}-after-kpis", f"{P}-location-kpis", f"{P}-location-grid")
 A = {
     k: f"{P}-alerts-{k}"
-    for k in ("data", "rates", "replay", "lots", "harvest", "rebalance", "after", "location")
+    for k in ("data", "rates", "replay", "lots", "harvest", "tradeoff", "rebalance", "after", "location")
 }
 G = {k: f"{P}-{k}" for k in ("timeline", "tradeoff", "wealth", "taxes")}
 UPLOADS = {kind: UploadIds(f"{P}-{kind}") for kind in ("trades", "lots")}
@@ -307,6 +308,8 @@ def _rebalance_section() -> html.Section:
         field("Tax weight (log scale: how much a dollar of tax counts against tracking error)",
               slider(TAX_WEIGHT, -4, 1, 0.25, 0, marks)),
         alert_area(A["rebalance"]),
+        alert_area(A["tradeoff"]),
+        dcc.Store(id=CURVE),
         html.Div(id=REBAL_KPIS, className="mt-2"),
         dbc.Row([dbc.Col(graph(G["tradeoff"], title="Tax paid against tracking error (one point per tax weight)"),
                          lg=6),
@@ -753,35 +756,55 @@ def harvest_action(_clicks, selected, as_of, ws):
 
 
 # --------------------------------------------------------------------------- rebalancing
+def _rebalance_inputs(stored, as_of, stored_rates, ws):
+    """Open lots, prices, target and the solver arguments shared by the curve and the chosen point."""
+    src, when, valued = _context(ws, stored, as_of)
+    port = workspace.portfolio(ws)
+    tickers = sorted(set(valued["ticker"]) | set(port.weights.index))
+    args = dict(rates=_rates(stored_rates), cov=estimators.covariance(_returns_of(ws, tickers)), as_of=when)
+    return _open_lots(stored), src.prices, port, args
+
+
+@callback(
+    Output(CURVE, "data"),
+    Output(A["tradeoff"], "children"),
+    Input(REPLAY, "data"),
+    Input(AS_OF, "date"),
+    Input(RATES, "data"),
+    State(ids.WORKSPACE, "data"),
+)
+@reports_errors(2, title="Trade-off curve not computed")
+def tradeoff(stored, as_of, stored_rates, ws):
+    """The tax weight sweep: it depends on the lots, not on the slider, so it is not redone on a drag."""
+    lots_, prices, port, args = _rebalance_inputs(stored, as_of, stored_rates, ws)
+    return records(tax.tax_tradeoff_curve(lots_, prices, port.weights, **args)), None
+
+
 @callback(
     Output(REBAL_TARGET, "children"),
     Output(REBAL_KPIS, "children"),
     Output(REBAL_GRID, "rowData"),
     Output(graph_id(G["tradeoff"]), "figure"),
     Output(A["rebalance"], "children"),
-    Input(REPLAY, "data"),
-    Input(AS_OF, "date"),
+    Input(CURVE, "data"),
     Input(TAX_WEIGHT, "value"),
+    State(REPLAY, "data"),
+    State(AS_OF, "date"),
     State(RATES, "data"),
     State(ids.WORKSPACE, "data"),
     State(ids.THEME, "data"),
 )
 @reports_errors(5, title="Rebalance not run")
-def rebalance(stored, as_of, log_weight, stored_rates, ws, theme):
-    src, when, valued = _context(ws, stored, as_of)
-    port = workspace.portfolio(ws)
-    tickers = sorted(set(valued["ticker"]) | set(port.weights.index))
-    cov = estimators.covariance(_returns_of(ws, tickers))
-    args = dict(rates=_rates(stored_rates), cov=cov, as_of=when)
-    lots_ = _open_lots(stored)
-    chosen = tax.tax_aware_rebalance(
-        lots_, src.prices, port.weights, tax_weight=10.0 ** float(log_weight), **args
-    )
-    curve = tax.tax_tradeoff_curve(lots_, src.prices, port.weights, **args)
-    cards = _rebalance_cards(chosen)
+def rebalance(curve, log_weight, stored, as_of, stored_rates, ws, theme):
+    """One solve at the slider's tax weight, starred on the stored curve."""
+    if log_weight is None:
+        raise DataError("Set the tax weight slider.", code="missing_value")
+    lots_, prices, port, args = _rebalance_inputs(stored, as_of, stored_rates, ws)
+    chosen = tax.tax_aware_rebalance(lots_, prices, port.weights, tax_weight=10.0 ** float(log_weight), **args)
     point = {"tax": chosen.tax, "tracking_error": chosen.tracking_error, "tax_weight": chosen.tax_weight}
     target = html.Span([html.Strong("Target: "), port.label], id=f"{P}-rebalance-target-label")
-    return target, cards, _rows(chosen.trades), tradeoff_figure(curve, point, theme), None
+    figure = tradeoff_figure(pd.DataFrame(curve or []), point, theme)
+    return target, _rebalance_cards(chosen), _rows(chosen.trades), figure, None
 
 
 # --------------------------------------------------------------------------- after-tax return and location

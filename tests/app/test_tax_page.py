@@ -219,8 +219,13 @@ def test_harvest_candidates_blockers_and_action(replayed, rates, call_with_trigg
 
 def test_rebalance_shows_the_lot_level_optimum_and_the_curve(replayed, rates):
     store = replayed[0]
-    target, cards, rows, fig, alert = page.rebalance(store, LAST, 0, rates, WS, "light")
+    curve, curve_alert = page.tradeoff(store, LAST, rates, WS)
+    assert curve_alert is None and len(curve) == 13  # tax weight 0 and logspace(-4, 1, 12)
+    target, cards, rows, fig, alert = page.rebalance(curve, 0, store, LAST, rates, WS, "light")
     assert alert is None and "Equal weight (20 assets)" in str(target)
+    # The slider only solves its own point: the sweep drawn is the stored curve.
+    sweep = next(t for t in fig.data if t.name == "tax weight sweep")
+    assert list(sweep.x) == [r["tracking_error"] for r in curve]
     result = tax.process_trades(tax.sample_trades(), "fifo", lots=tax.sample_lots())
     wd = workspace.resolve(WS)
     cov = estimators.covariance(wd.returns)
@@ -236,7 +241,7 @@ def test_rebalance_shows_the_lot_level_optimum_and_the_curve(replayed, rates):
     star = next(t for t in fig.data if t.name == "chosen tax weight")
     assert star.y[0] == pytest.approx(expected.tax, abs=1.0)
     # A smaller tax weight trades closer to the target and pays at least as much tax.
-    _t, low, *_ = page.rebalance(store, LAST, -3, rates, WS, "light")
+    _t, low, *_ = page.rebalance(curve, -3, store, LAST, rates, WS, "light")
     assert float(_kpi(low, "tax-kpi-rebal-te").rstrip("%")) < float(
         _kpi(cards, "tax-kpi-rebal-te").rstrip("%")
     )
