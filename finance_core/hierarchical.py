@@ -40,7 +40,7 @@ from scipy.cluster import hierarchy as sch
 from scipy.spatial.distance import squareform
 
 from ._checks import covariance_values
-from .errors import DataError
+from .errors import DataError, InfeasibleError
 from .portfolio import Allocation
 
 __all__ = ["LINKAGE_METHODS", "HierarchicalTree", "hrp_tree", "hrp"]
@@ -180,10 +180,56 @@ def _tree(tickers: list[str], corr: np.ndarray, method: str, optimal_ordering: b
     )
 
 
-def _bisection_weights(cov: np.ndarray, order: np.ndarray) -> np.ndarray:
-    """Recursive bisection along ``order``; returns weights in input order."""
+def _weight_bounds(bounds, tickers: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
+    """Per-asset (lower, upper) arrays from scalars or ticker-indexed Series; None when (0, 1)."""
+    if bounds is None:
+        return None
+    try:
+        lower, upper = bounds
+    except (TypeError, ValueError):
+        raise DataError(f"HRP bounds must be a (lower, upper) pair, got {bounds!r}.", code="bad_bounds") from None
+    arrays = []
+    for value, default, name in ((lower, 0.0, "lower"), (upper, 1.0, "upper")):
+        if isinstance(value, pd.Series | dict):
+            arr = pd.Series(value, dtype=float).reindex(tickers).fillna(default).to_numpy(float)
+        else:
+            try:
+                arr = np.full(len(tickers), float(default if value is None else value))
+            except (TypeError, ValueError):
+                raise DataError(f"The HRP {name} bound {value!r} is not a number.", code="bad_bounds") from None
+        if not np.isfinite(arr).all():
+            raise DataError(f"The HRP {name} bounds must be finite numbers.", code="bad_bounds")
+        arrays.append(arr)
+    lo, hi = arrays
+    if (lo < 0).any():
+        raise DataError("HRP is long-only: the minimum weight cannot be negative.", code="bad_bounds")
+    crossed = [t for t, a, b in zip(tickers, lo, hi, strict=True) if a > b + 1e-12]
+    if crossed:
+        raise DataError(f"The minimum weight is above the maximum for {', '.join(crossed[:5])}.", code="bad_bounds")
+    if lo.sum() > 1 + 1e-9 or hi.sum() < 1 - 1e-9:
+        raise InfeasibleError(
+            f"The weight bounds cannot add up to 100%: the minimums sum to {lo.sum():.2%} and the maximums to "
+            f"{hi.sum():.2%}. Lower the minimum or raise the maximum weight.",
+            code="infeasible_bounds",
+        )
+    if not lo.any() and (hi >= 1).all():
+        return None
+    return lo, hi
+
+
+def _bisection_weights(cov: np.ndarray, order: np.ndarray, bounds=None) -> np.ndarray:
+    """Recursive bisection along ``order``; returns weights in input order.
+
+    ``bounds``: (lower, upper) arrays in input order. Each split factor is then
+    clipped so both halves can still meet their members' bounds (the rule of
+    skfolio's and Riskfolio-Lib's constrained HRP): the left half's weight is kept
+    in [sum of its minimums, sum of its maximums], then the right half's.
+    """
     n = len(order)
     c = cov[np.ix_(order, order)]
+    if bounds is not None:
+        clo = np.concatenate(([0.0], np.cumsum(bounds[0][order])))
+        chi = np.concatenate(([0.0], np.cumsum(bounds[1][order])))
     v = 1.0 / np.diag(c)
     m = c * v[:, None] * v[None, :]
     prefix = np.zeros((n + 1, n + 1))
@@ -202,6 +248,13 @@ def _bisection_weights(cov: np.ndarray, order: np.ndarray) -> np.ndarray:
         var_l = cluster_var(starts, mids)
         var_r = cluster_var(mids, ends)
         alpha = 1.0 - var_l / (var_l + var_r)
+        if bounds is not None:
+            cluster = w[starts]
+            safe = np.where(cluster > 0, cluster, 1.0)
+            left_lo, left_hi = (clo[mids] - clo[starts]) / safe, (chi[mids] - chi[starts]) / safe
+            right_lo, right_hi = (clo[ends] - clo[mids]) / safe, (chi[ends] - chi[mids]) / safe
+            alpha = np.minimum(left_hi, np.maximum(left_lo, alpha))
+            alpha = 1.0 - np.minimum(right_hi, np.maximum(right_lo, 1.0 - alpha))
         # per-leaf multipliers: alpha on [start, mid), 1 - alpha on [mid, end), 1 elsewhere
         pos = np.concatenate(([0], starts, mids, ends))
         val = np.concatenate(([1.0], alpha, 1.0 - alpha, np.ones(ends.size)))
@@ -264,6 +317,7 @@ def hrp(
     *,
     cov: pd.DataFrame | None = None,
     optimal_ordering: bool = False,
+    bounds=None,
     risk_free_rate: float = 0.0,
     periods_per_year: int = 252,
 ) -> Allocation:
@@ -285,6 +339,12 @@ def hrp(
         units) instead of the sample covariance of ``returns``.
     optimal_ordering : bool, default False
         Optimal leaf ordering of the tree before bisection.
+    bounds : (lower, upper), optional
+        Minimum and maximum weight of every asset (floats, or Series by ticker;
+        missing tickers get 0 and 1). Each split factor is clipped so that both
+        halves can meet their members' bounds, as in skfolio's and Riskfolio-Lib's
+        constrained HRP; bounds that cannot sum to 100% raise
+        :class:`~finance_core.errors.InfeasibleError`.
     risk_free_rate : float
         Annual rate for the reported Sharpe ratio.
     periods_per_year : int, default 252
@@ -307,7 +367,7 @@ def hrp(
     tickers, corr, c, mu = _moments(returns, cov)
     tree = _tree(tickers, corr, method, optimal_ordering)
     order = sch.leaves_list(tree.linkage)
-    w = _bisection_weights(c, order)
+    w = _bisection_weights(c, order, _weight_bounds(bounds, tickers))
     weights = pd.Series(w, index=tickers, name="weight")
     elapsed = time.perf_counter() - start
     scale = periods_per_year if cov is None else 1.0

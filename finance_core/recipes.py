@@ -6,8 +6,10 @@ into a URL query and back (so a link reproduces a portfolio), into an
 :class:`~finance_core.portfolio.Allocation` with :func:`allocate`, and into a
 walk-forward strategy with :func:`strategy` for :mod:`finance_core.backtest`.
 
-Black-Litterman here takes the equal-weighted universe as the market portfolio (the
-bundled data carry no market capitalisations), the risk aversion implied by the
+Black-Litterman here takes as the market portfolio the equal-weighted universe (the
+bundled data carry no market capitalisations) or, with ``bl_market="holdings"``, the
+current holdings (for example an uploaded benchmark or cap-weighted book), the risk
+aversion implied by the
 benchmark (Black and Litterman 1992; clipped to [1, 10]) unless given, and optimises
 max Sharpe on the posterior returns with the prior covariance under the recipe's
 constraints.
@@ -36,6 +38,8 @@ __all__ = [
     "estimate",
     "allocate",
     "strategy",
+    "BL_MARKETS",
+    "market_portfolio",
     "black_litterman_posterior",
     "Comparison",
     "compare",
@@ -58,6 +62,7 @@ METHODS = {
 }
 MU_METHODS = {"mean": "Historical mean", "cagr": "CAGR", "ewma": "EWMA", "capm": "CAPM (equilibrium)"}
 COV_METHODS = {"sample": "Sample", "ledoit_wolf": "Ledoit-Wolf", "oas": "OAS", "ewma": "EWMA"}
+BL_MARKETS = {"equal": "Equal weight", "holdings": "Current holdings"}
 _MEAN_VARIANCE = ("max_sharpe", "min_variance", "target_return", "target_volatility", "max_utility")
 
 
@@ -68,7 +73,9 @@ class Recipe:
     ``target`` is the annual target return or volatility (fractions) of the
     ``target_*`` methods; ``lower``/``upper`` bound every weight; ``sector_bounds``
     maps a sector to ``(min, max)``; ``views`` are rows of a Black-Litterman views
-    grid (asset, versus, value, confidence).
+    grid (asset, versus, value, confidence); ``bl_market`` is Black-Litterman's market
+    portfolio, ``"equal"`` or ``"holdings"`` (the current weights).
+    HRP takes ``lower``/``upper`` but not sector limits, turnover or costs.
     """
 
     method: str = "max_sharpe"
@@ -88,6 +95,7 @@ class Recipe:
     cvar_alpha: float = 0.95
     tau: float = 0.05
     views: tuple[Mapping, ...] = field(default_factory=tuple)
+    bl_market: str = "equal"
 
     def __post_init__(self):
         if self.method not in METHODS:
@@ -98,6 +106,11 @@ class Recipe:
             raise DataError(f"Unknown expected-return estimator {self.mu_method!r}.", code="bad_method")
         if self.cov_method not in COV_METHODS:
             raise DataError(f"Unknown covariance estimator {self.cov_method!r}.", code="bad_method")
+        if self.bl_market not in BL_MARKETS:
+            raise DataError(
+                f"Unknown Black-Litterman prior {self.bl_market!r}: choose one of {', '.join(BL_MARKETS)}.",
+                code="bad_method",
+            )
         if self.lower > self.upper:
             raise DataError(
                 f"The minimum weight {self.lower:.0%} is above the maximum {self.upper:.0%}.",
@@ -133,7 +146,7 @@ class Recipe:
                     kwargs[name] = (
                         tuple(value) if name == "views" else {k: tuple(v) for k, v in value.items()}
                     )
-                elif name in ("method", "mu_method", "cov_method", "linkage"):
+                elif name in ("method", "mu_method", "cov_method", "linkage", "bl_market"):
                     kwargs[name] = str(raw)
                 else:
                     kwargs[name] = float(raw)
@@ -213,7 +226,7 @@ def allocate(
     elif m == "risk_parity":
         alloc = optimize.risk_parity(cov, constraints=cons, mu=mu, risk_free_rate=recipe.risk_free_rate)
     elif m == "hrp":
-        alloc = optimize.hrp(returns, recipe.linkage, risk_free_rate=recipe.risk_free_rate)
+        alloc = _hrp(returns, recipe, cov, cons)
     elif m == "max_diversification":
         alloc = optimize.max_diversification(cov, cons, mu=mu)
     elif m == "min_cvar":
@@ -223,7 +236,7 @@ def allocate(
             mu, cov, recipe.kelly_fraction, risk_free_rate=recipe.risk_free_rate, constraints=cons
         )
     elif m == "black_litterman":
-        alloc = _black_litterman(returns, recipe, cov, cons, benchmark)
+        alloc = _black_litterman(returns, recipe, cov, cons, benchmark, current_weights)
     elif m == "equal_weight":
         alloc = optimize.equal_weight(returns.columns, mu=mu, cov=cov)
     else:
@@ -241,12 +254,49 @@ def allocate(
     )
 
 
+def _hrp(returns, recipe, cov, cons) -> Allocation:
+    """HRP on the recipe's covariance, within its weight bounds (the only constraints bisection can hold)."""
+    alloc = optimize.hrp(returns, recipe.linkage, cov=cov, bounds=(recipe.lower, recipe.upper),
+                         risk_free_rate=recipe.risk_free_rate)
+    ignored = [name for name, on in (("sector limits", bool(cons.sector_bounds)),
+                                     ("the turnover cap", cons.max_turnover is not None),
+                                     ("transaction costs", bool(cons.transaction_cost))) if on]
+    if ignored:
+        alloc = replace(alloc, notes=(*alloc.notes, f"HRP keeps the weight bounds but not {' or '.join(ignored)}: "
+                                      "recursive bisection has no place for them; use an optimiser for those."))
+    return alloc
+
+
+def market_portfolio(recipe: Recipe, tickers: list[str], current_weights: pd.Series | None) -> pd.Series:
+    """Black-Litterman's reference (market) weights: equal, or the current holdings when asked for."""
+    if recipe.bl_market == "equal":
+        return pd.Series(1.0 / len(tickers), index=tickers)
+    held = None if current_weights is None else pd.Series(current_weights, dtype=float).reindex(tickers).fillna(0.0)
+    if held is None or held.sum() <= 0:
+        raise DataError(
+            "The Black-Litterman prior is set to the current holdings, but the workspace has none in this "
+            "universe: upload holdings on the Data page or choose the equal-weight prior.",
+            code="no_holdings",
+        )
+    if (held < 0).any():
+        raise DataError(
+            "The current holdings have short positions; Black-Litterman's market portfolio must be long-only. "
+            "Choose the equal-weight prior.",
+            code="bad_market_weights",
+        )
+    return held / held.sum()
+
+
 def black_litterman_posterior(
-    returns: pd.DataFrame, recipe: Recipe, cov: pd.DataFrame, benchmark: pd.Series | None
+    returns: pd.DataFrame,
+    recipe: Recipe,
+    cov: pd.DataFrame,
+    benchmark: pd.Series | None,
+    current_weights: pd.Series | None = None,
 ):
     """Prior and posterior returns of the recipe's views (see the module docstring)."""
     tickers = list(returns.columns)
-    market = pd.Series(1.0 / len(tickers), index=tickers)
+    market = market_portfolio(recipe, tickers, current_weights)
     delta = recipe.risk_aversion
     if benchmark is not None and len(benchmark) > 20:
         delta = float(np.clip(implied_risk_aversion(benchmark, recipe.risk_free_rate), 1.0, 10.0))
@@ -265,8 +315,8 @@ def black_litterman_posterior(
     return black_litterman(cov, market, risk_aversion=delta, tau=recipe.tau)
 
 
-def _black_litterman(returns, recipe, cov, cons, benchmark) -> Allocation:
-    bl = black_litterman_posterior(returns, recipe, cov, benchmark)
+def _black_litterman(returns, recipe, cov, cons, benchmark, current_weights) -> Allocation:
+    bl = black_litterman_posterior(returns, recipe, cov, benchmark, current_weights)
     alloc = optimize.mean_variance(
         bl.posterior_returns, cov, "max_sharpe", risk_free_rate=recipe.risk_free_rate, constraints=cons
     )
@@ -275,7 +325,8 @@ def _black_litterman(returns, recipe, cov, cons, benchmark) -> Allocation:
         method="black_litterman",
         solver=alloc.solver,
         solve_seconds=alloc.solve_seconds,
-        notes=(*alloc.notes, f"Risk aversion {bl.risk_aversion:.2f}, tau {bl.tau:g}."),
+        notes=(*alloc.notes, f"Prior: {BL_MARKETS[recipe.bl_market].lower()} as the market portfolio; "
+               f"risk aversion {bl.risk_aversion:.2f}, tau {bl.tau:g}."),
     )
 
 

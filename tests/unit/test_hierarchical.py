@@ -123,3 +123,52 @@ def test_constant_price_is_named(returns):
 def test_needs_input():
     with pytest.raises(DataError, match="returns"):
         hrp()
+
+
+def _skfolio_hrp(returns, linkage, **kwargs):
+    from skfolio.cluster import HierarchicalClustering, LinkageMethod
+    from skfolio.optimization import HierarchicalRiskParity
+    from skfolio.seriation import HierarchicalSeriation
+
+    return HierarchicalRiskParity(
+        seriation_estimator=HierarchicalSeriation(
+            hierarchical_clustering_estimator=HierarchicalClustering(linkage_method=LinkageMethod(linkage)),
+            optimal_ordering=False,
+        ),
+        **kwargs,
+    ).fit(returns)
+
+
+@pytest.mark.parametrize("linkage", LINKAGE_METHODS)
+@pytest.mark.parametrize("lower, upper", [(0.0, 0.08), (0.02, 0.10), (0.03, 0.06)])
+def test_bounded_hrp_matches_skfolio(returns, linkage, lower, upper):
+    ours = hrp(returns, linkage, bounds=(lower, upper)).weights
+    # oracle: skfolio HierarchicalRiskParity(min_weights, max_weights), the same split-factor clipping
+    model = _skfolio_hrp(returns, linkage, min_weights=lower, max_weights=upper)
+    np.testing.assert_allclose(ours.to_numpy(), model.weights_, atol=1e-9)
+    assert ours.min() >= lower - 1e-12 and ours.max() <= upper + 1e-12
+    assert ours.sum() == pytest.approx(1.0)
+    free = hrp(returns, linkage).weights
+    assert free.max() > upper or free.min() < lower  # the bounds bind on this data
+
+
+def test_per_ticker_bounds_match_skfolio(returns):
+    caps = pd.Series(0.15, index=returns.columns)
+    caps[["JNJ", "PG", "WMT"]] = 0.05
+    floors = {"AAPL": 0.04}
+    ours = hrp(returns, "single", bounds=(floors, caps)).weights
+    model = _skfolio_hrp(returns, "single", min_weights=floors, max_weights=caps.to_dict())
+    np.testing.assert_allclose(ours.to_numpy(), model.weights_, atol=1e-9)
+    assert ours[["JNJ", "PG", "WMT"]].max() <= 0.05 + 1e-12 and ours["AAPL"] >= 0.04 - 1e-12
+
+
+def test_bounds_that_cannot_sum_to_one_are_refused(returns):
+    from finance_core.errors import InfeasibleError
+
+    with pytest.raises(InfeasibleError, match="maximums to 40.00%") as err:
+        hrp(returns, bounds=(0.0, 0.02))
+    assert err.value.code == "infeasible_bounds"
+    with pytest.raises(DataError, match="long-only"):
+        hrp(returns, bounds=(-0.1, 0.5))
+    with pytest.raises(DataError, match="above the maximum for AAPL"):
+        hrp(returns, bounds=({"AAPL": 0.3}, {"AAPL": 0.2}))

@@ -1,0 +1,79 @@
+"""Recipes: HRP under the recipe's bounds and covariance, and Black-Litterman's market portfolio."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from finance_core import estimators, recipes
+from finance_core.data import load_dataset, to_returns
+from finance_core.errors import DataError
+from finance_core.hierarchical import hrp
+
+warnings.filterwarnings("ignore", category=FutureWarning)
+
+
+@pytest.fixture(scope="module")
+def returns():
+    return to_returns(load_dataset("sp500").prices).iloc[-1000:]
+
+
+def test_hrp_recipe_keeps_the_weight_bounds_on_the_recipe_covariance(returns):
+    recipe = recipes.Recipe(method="hrp", cov_method="ledoit_wolf", lower=0.02, upper=0.08)
+    alloc = recipes.allocate(returns, recipe)
+    w = alloc.weights
+    assert w.min() >= 0.02 - 1e-12 and w.max() <= 0.08 + 1e-12 and w.sum() == pytest.approx(1.0)
+    cov = estimators.covariance(returns, "ledoit_wolf")
+    expected = hrp(returns, "single", cov=cov, bounds=(0.02, 0.08)).weights
+    pd.testing.assert_series_equal(w, expected, check_names=False, atol=1e-12)
+    # On the sample covariance the same recipe is skfolio's bounded HRP (single linkage, no reordering).
+    from skfolio.cluster import HierarchicalClustering, LinkageMethod
+    from skfolio.optimization import HierarchicalRiskParity
+    from skfolio.seriation import HierarchicalSeriation
+
+    sample = recipes.allocate(returns, recipe.with_(cov_method="sample")).weights
+    oracle = HierarchicalRiskParity(
+        min_weights=0.02,
+        max_weights=0.08,
+        seriation_estimator=HierarchicalSeriation(
+            hierarchical_clustering_estimator=HierarchicalClustering(linkage_method=LinkageMethod("single")),
+            optimal_ordering=False,
+        ),
+    ).fit(returns)
+    np.testing.assert_allclose(sample.to_numpy(), oracle.weights_, atol=1e-9)
+
+
+def test_hrp_recipe_says_which_constraints_it_cannot_hold(returns):
+    sectors = load_dataset("sp500").sectors
+    recipe = recipes.Recipe(method="hrp", sector_bounds={"Energy": (0.0, 0.05)}, transaction_cost=0.001)
+    alloc = recipes.allocate(returns, recipe, sectors=sectors)
+    assert any("not sector limits or transaction costs" in n for n in alloc.notes)
+
+
+def test_black_litterman_without_views_holds_the_market_portfolio(returns):
+    # He and Litterman (1999), section 3: with no views the posterior returns are the equilibrium
+    # returns pi = delta Sigma w_mkt, whose tangency portfolio (rf = 0) is w_mkt itself.
+    holdings = pd.Series(np.linspace(1, 3, returns.shape[1]), index=returns.columns)
+    holdings /= holdings.sum()
+    recipe = recipes.Recipe(method="black_litterman", bl_market="holdings", cov_method="sample")
+    alloc = recipes.allocate(returns, recipe, current_weights=holdings * 2)  # any scale: normalised
+    np.testing.assert_allclose(alloc.weights.to_numpy(), holdings.to_numpy(), atol=1e-5)
+    assert any("current holdings as the market portfolio" in n for n in alloc.notes)
+    equal = recipes.allocate(returns, recipe.with_(bl_market="equal"))
+    np.testing.assert_allclose(equal.weights.to_numpy(), 1 / returns.shape[1], atol=1e-5)
+
+
+def test_holdings_prior_without_holdings_says_what_to_do(returns):
+    recipe = recipes.Recipe(method="black_litterman", bl_market="holdings")
+    with pytest.raises(DataError, match="upload holdings on the Data page") as err:
+        recipes.allocate(returns, recipe)
+    assert err.value.code == "no_holdings"
+    with pytest.raises(DataError, match="Unknown Black-Litterman prior 'caps'"):
+        recipes.Recipe(bl_market="caps")
+
+
+def test_prior_round_trips_through_a_link():
+    recipe = recipes.Recipe(method="black_litterman", bl_market="holdings")
+    assert recipe.to_query()["bl_market"] == "holdings"
+    assert recipes.Recipe.from_query(recipe.to_query()) == recipe
