@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -308,16 +309,32 @@ def _require_columns(doc: _Text, header: list[str], spec: dict[str, tuple[str, .
     return found
 
 
-def _parse_dates(doc: _Text, col: pd.Series, column: str) -> pd.Series:
-    parsed = pd.to_datetime(col, errors="coerce", format="mixed")
-    bad = parsed.isna()
+def _refuse_cells(doc: _Text, cells: pd.Series, bad: pd.Series, column: str, problem: str, code: str) -> None:
+    """Refuse the first row where ``bad`` holds: ``<file>, row R, column 'C': <cell> <problem>``."""
     if bad.any():
         row = bad.idxmax()
-        raise DataError(
-            f"{doc.name}, row {row}, column {column!r}: {col[row]!r} is not a date. "
-            "Use ISO dates such as 2024-01-31.",
-            code="bad_date",
-        )
+        raise DataError(f"{doc.name}, row {row}, column {column!r}: {cells[row]!r} {problem}", code=code)
+
+
+def _refuse_repeats(doc: _Text, keys, what: Callable[[int], str], advice: str, code: str) -> None:
+    """Refuse a key given on several rows: ``<file>: <what(row)> (rows R1 and R2). <advice>``.
+
+    ``keys`` (a Series, or a DataFrame for compound keys) is indexed by spreadsheet row; the
+    first repetition found is named with the row that first carried the same key.
+    """
+    repeated = keys.duplicated(keep="first")
+    if repeated.any():
+        second = repeated.idxmax()
+        same = keys.eq(keys.loc[second])
+        first = (same.all(axis=1) if isinstance(same, pd.DataFrame) else same).idxmax()
+        raise DataError(f"{doc.name}: {what(first)} (rows {first} and {second}). {advice}", code=code)
+
+
+def _parse_dates(doc: _Text, col: pd.Series, column: str) -> pd.Series:
+    parsed = pd.to_datetime(col, errors="coerce", format="mixed")
+    _refuse_cells(
+        doc, col, parsed.isna(), column, "is not a date. Use ISO dates such as 2024-01-31.", "bad_date"
+    )
     return parsed.dt.normalize()
 
 
@@ -328,14 +345,9 @@ def _parse_numbers(doc: _Text, frame: pd.DataFrame, columns: list[str]) -> pd.Da
         cleaned = raw.str.replace(",", "", regex=False).str.replace("$", "", regex=False).str.strip()
         missing = cleaned.isin(["", "NA", "N/A", "NaN", "nan", "null", "NULL", "-"])
         nums = pd.to_numeric(cleaned.where(~missing), errors="coerce")
-        bad = nums.isna() & ~missing
-        if bad.any():
-            row = bad.idxmax()
-            raise DataError(
-                f"{doc.name}, row {row}, column {c!r}: {raw[row]!r} is not a number. "
-                "Fix or delete that cell.",
-                code="not_numeric",
-            )
+        _refuse_cells(
+            doc, raw, nums.isna() & ~missing, c, "is not a number. Fix or delete that cell.", "not_numeric"
+        )
         out[c] = nums.astype(float)
     return pd.DataFrame(out, index=frame.index)
 
@@ -365,7 +377,8 @@ def _positive(doc: _Text, values: pd.Series, column: str, *, allow_zero: bool = 
 
 
 def _required_cells(doc: _Text, frame: pd.DataFrame, column: str) -> None:
-    empty = frame[column] == ""
+    """Refuse empty cells: blank text in a raw frame, a missing number in parsed numbers."""
+    empty = frame[column].isna() | (frame[column] == "")
     if empty.any():
         row = empty.idxmax()
         raise DataError(f"{doc.name}, row {row}: column {column!r} is empty. Fill it in.", code="missing_value")
@@ -410,14 +423,13 @@ def read_prices_csv(
         tickers = [h for h in header if h != date_col]
         values = _parse_numbers(doc, frame, tickers)
         values.columns = [t.upper() for t in tickers]
-        dup = dates.duplicated(keep=False)
-        if dup.any():
-            rows = list(dates.index[dup][:2])
-            raise DataError(
-                f"{doc.name}: the date {dates[rows[0]].date()} appears twice (rows {rows[0]} and "
-                f"{rows[1]}). Keep one row per date.",
-                code="duplicate_date",
-            )
+        _refuse_repeats(
+            doc,
+            dates,
+            lambda row: f"the date {dates[row].date()} appears twice",
+            "Keep one row per date.",
+            "duplicate_date",
+        )
         rows_of = pd.Series(values.index, index=dates.values)
         values.index = pd.DatetimeIndex(dates.values, name="date")
         wide = values
@@ -444,15 +456,13 @@ def _long_to_wide(doc: _Text, header, body, date_col):
     _required_cells(doc, frame, cols["ticker"])
     price = _parse_numbers(doc, frame, [cols["price"]])[cols["price"]]
     tick = frame[cols["ticker"]].str.upper()
-    key = pd.DataFrame({"date": dates, "ticker": tick})
-    dup = key.duplicated(keep=False)
-    if dup.any():
-        rows = list(key.index[dup][:2])
-        raise DataError(
-            f"{doc.name}: {tick[rows[0]]} has two prices for {dates[rows[0]].date()} (rows {rows[0]} "
-            f"and {rows[1]}). Keep one row per date and ticker.",
-            code="duplicate_date",
-        )
+    _refuse_repeats(
+        doc,
+        pd.DataFrame({"date": dates, "ticker": tick}),
+        lambda row: f"{tick[row]} has two prices for {dates[row].date()}",
+        "Keep one row per date and ticker.",
+        "duplicate_date",
+    )
     long = pd.DataFrame({"date": dates, "ticker": tick, "price": price, "row": frame.index})
     wide = long.pivot(index="date", columns="ticker", values="price")
     wide.columns.name = None
@@ -539,20 +549,17 @@ def read_holdings_csv(
     frame = _frame(doc, header, body)
     _required_cells(doc, frame, ticker_col)
     tick = frame[ticker_col].str.upper()
-    dup = tick.duplicated(keep=False)
-    if dup.any():
-        rows = list(tick.index[dup][:2])
-        raise DataError(
-            f"{doc.name}: ticker {tick[rows[0]]} appears twice (rows {rows[0]} and {rows[1]}). "
-            "Combine them into one row.",
-            code="duplicate_ticker",
-        )
+    _refuse_repeats(
+        doc,
+        tick,
+        lambda row: f"ticker {tick[row]} appears twice",
+        "Combine them into one row.",
+        "duplicate_ticker",
+    )
     cols = [c for c in (shares_col, weight_col) if c]
     nums = _parse_numbers(doc, frame, cols)
     for c in cols:
-        if nums[c].isna().any():
-            row = nums[c].isna().idxmax()
-            raise DataError(f"{doc.name}, row {row}: column {c!r} is empty. Fill it in.", code="missing_value")
+        _required_cells(doc, nums, c)
         _positive(doc, nums[c], c, allow_zero=True)
     if tickers is not None:
         universe = {t.upper() for t in tickers}
@@ -595,15 +602,52 @@ def _account_types(doc: _Text, frame: pd.DataFrame, header: list[str], accounts:
         low = accounts.str.lower()
         return low.where(low.isin(["ira", "roth"]), "taxable")
     types = frame[col].str.lower()
-    bad = ~types.isin(ACCOUNT_TYPES)
-    if bad.any():
-        row = bad.idxmax()
-        raise DataError(
-            f"{doc.name}, row {row}, column {col!r}: {frame[col][row]!r} is not an account type. "
-            f"Use one of {', '.join(ACCOUNT_TYPES)}.",
-            code="bad_account_type",
-        )
+    _refuse_cells(
+        doc,
+        frame[col],
+        ~types.isin(ACCOUNT_TYPES),
+        col,
+        f"is not an account type. Use one of {', '.join(ACCOUNT_TYPES)}.",
+        "bad_account_type",
+    )
     return types
+
+
+def _holder_columns(doc: _Text, frame: pd.DataFrame, header: list[str], cols: dict[str, str]) -> dict:
+    """The account, account_type and (upper-case) ticker columns of a lot or trade file, as arrays."""
+    accounts = frame[cols["account"]]
+    return {
+        "account": accounts.values,
+        "account_type": _account_types(doc, frame, header, accounts).values,
+        "ticker": frame[cols["ticker"]].str.upper().values,
+    }
+
+
+def _read_table(
+    source: Source,
+    name: str | None,
+    max_bytes: int,
+    spec: dict[str, tuple[str, ...]],
+    required: tuple[str, ...] = (),
+) -> tuple[_Text, list[str], pd.DataFrame, dict[str, str]]:
+    """Decode an upload with the columns of ``spec`` (key -> aliases), refusing empty ``required`` cells.
+
+    Returns the document, its header, the string frame by spreadsheet row and the column found for each key.
+    """
+    doc = _decode(source, name, max_bytes)
+    header, body = _rows(doc)
+    cols = _require_columns(doc, header, spec)
+    frame = _frame(doc, header, body)
+    for key in required:
+        _required_cells(doc, frame, cols[key])
+    return doc, header, frame, cols
+
+
+def _past_dates(doc: _Text, frame: pd.DataFrame, column: str) -> pd.Series:
+    """Dates of ``column``, refusing cells that are not dates or lie in the future."""
+    dates = _parse_dates(doc, frame[column], column)
+    _no_future(doc, dates, column)
+    return dates
 
 
 def read_lots_csv(source: Source, *, name: str | None = None, max_bytes: int = MAX_UPLOAD_BYTES) -> pd.DataFrame:
@@ -612,11 +656,10 @@ def read_lots_csv(source: Source, *, name: str | None = None, max_bytes: int = M
     Optional ``account_type`` (taxable, ira, roth). Rows are returned in file order
     with a ``lot_id`` column (1, 2, ...).
     """
-    doc = _decode(source, name, max_bytes)
-    header, body = _rows(doc)
-    cols = _require_columns(
-        doc,
-        header,
+    doc, header, frame, cols = _read_table(
+        source,
+        name,
+        max_bytes,
         {
             "account": ("account_id",),
             "ticker": ("symbol",),
@@ -624,27 +667,18 @@ def read_lots_csv(source: Source, *, name: str | None = None, max_bytes: int = M
             "shares": ("quantity", "qty"),
             "cost_basis": ("cost", "basis"),
         },
+        required=("account", "ticker"),
     )
-    frame = _frame(doc, header, body)
-    for key in ("account", "ticker"):
-        _required_cells(doc, frame, cols[key])
-    acquired = _parse_dates(doc, frame[cols["acquired"]], cols["acquired"])
-    _no_future(doc, acquired, cols["acquired"])
+    acquired = _past_dates(doc, frame, cols["acquired"])
     nums = _parse_numbers(doc, frame, [cols["shares"], cols["cost_basis"]])
     for key in ("shares", "cost_basis"):
-        c = cols[key]
-        if nums[c].isna().any():
-            row = nums[c].isna().idxmax()
-            raise DataError(f"{doc.name}, row {row}: column {c!r} is empty. Fill it in.", code="missing_value")
+        _required_cells(doc, nums, cols[key])
     _positive(doc, nums[cols["shares"]], cols["shares"])
     _positive(doc, nums[cols["cost_basis"]], cols["cost_basis"], allow_zero=True)
-    accounts = frame[cols["account"]]
     out = pd.DataFrame(
         {
             "lot_id": np.arange(1, len(frame) + 1),
-            "account": accounts.values,
-            "account_type": _account_types(doc, frame, header, accounts).values,
-            "ticker": frame[cols["ticker"]].str.upper().values,
+            **_holder_columns(doc, frame, header, cols),
             "acquired": acquired.values,
             "shares": nums[cols["shares"]].values,
             "cost_basis": nums[cols["cost_basis"]].values,
@@ -660,11 +694,10 @@ def read_trades_csv(source: Source, *, name: str | None = None, max_bytes: int =
     Optional ``account_type``; when absent an account named ``ira`` or ``roth`` has
     that type and any other is taxable. Sorted by date, keeping file order within a day.
     """
-    doc = _decode(source, name, max_bytes)
-    header, body = _rows(doc)
-    cols = _require_columns(
-        doc,
-        header,
+    doc, header, frame, cols = _read_table(
+        source,
+        name,
+        max_bytes,
         {
             "date": ("trade_date",),
             "account": ("account_id",),
@@ -673,35 +706,27 @@ def read_trades_csv(source: Source, *, name: str | None = None, max_bytes: int =
             "shares": ("quantity", "qty"),
             "price": ("px",),
         },
+        required=("account", "ticker", "side"),
     )
-    frame = _frame(doc, header, body)
-    for key in ("account", "ticker", "side"):
-        _required_cells(doc, frame, cols[key])
-    dates = _parse_dates(doc, frame[cols["date"]], cols["date"])
-    _no_future(doc, dates, cols["date"])
+    dates = _past_dates(doc, frame, cols["date"])
     side = frame[cols["side"]].str.lower().replace({"b": "buy", "s": "sell", "bought": "buy", "sold": "sell"})
-    bad = ~side.isin(["buy", "sell"])
-    if bad.any():
-        row = bad.idxmax()
-        raise DataError(
-            f"{doc.name}, row {row}, column {cols['side']!r}: {frame[cols['side']][row]!r} is not a "
-            "side. Use buy or sell (shares are always positive).",
-            code="bad_side",
-        )
+    _refuse_cells(
+        doc,
+        frame[cols["side"]],
+        ~side.isin(["buy", "sell"]),
+        cols["side"],
+        "is not a side. Use buy or sell (shares are always positive).",
+        "bad_side",
+    )
     nums = _parse_numbers(doc, frame, [cols["shares"], cols["price"]])
     for key in ("shares", "price"):
         c = cols[key]
-        if nums[c].isna().any():
-            row = nums[c].isna().idxmax()
-            raise DataError(f"{doc.name}, row {row}: column {c!r} is empty. Fill it in.", code="missing_value")
+        _required_cells(doc, nums, c)
         _positive(doc, nums[c], c)
-    accounts = frame[cols["account"]]
     out = pd.DataFrame(
         {
             "date": dates.values,
-            "account": accounts.values,
-            "account_type": _account_types(doc, frame, header, accounts).values,
-            "ticker": frame[cols["ticker"]].str.upper().values,
+            **_holder_columns(doc, frame, header, cols),
             "side": side.values,
             "shares": nums[cols["shares"]].values,
             "price": nums[cols["price"]].values,

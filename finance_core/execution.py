@@ -298,16 +298,15 @@ def read_order_book_csv(source, *, name: str | None = None) -> OrderBook:
     book (best bid at or above best ask) and non-monotone books (bids must fall and asks
     rise with the level).
     """
-    from .data import _decode, _frame, _require_columns, _rows  # the house CSV decoder
+    from .data import MAX_UPLOAD_BYTES, _read_table, _refuse_cells  # the house CSV decoder
 
     if isinstance(source, str) and "\n" in source:  # CSV text: data._read_bytes would try it as a path first
         source = source.encode("utf-8")
         name = name or "the order-book file"
-    doc = _decode(source, name, 20 * 1024 * 1024)
-    header, body = _rows(doc)
-    cols = _require_columns(
-        doc,
-        header,
+    doc, _header, frame, cols = _read_table(
+        source,
+        name,
+        MAX_UPLOAD_BYTES,
         {
             "time": ("timestamp", "datetime", "snapshot"),
             "side": (),
@@ -316,7 +315,6 @@ def read_order_book_csv(source, *, name: str | None = None) -> OrderBook:
             "size": ("qty", "quantity", "volume"),
         },
     )
-    frame = _frame(doc, header, body)
     label = doc.name
     side = (
         frame[cols["side"]]
@@ -324,23 +322,16 @@ def read_order_book_csv(source, *, name: str | None = None) -> OrderBook:
         .str.lower()
         .replace({"b": "bid", "buy": "bid", "a": "ask", "sell": "ask", "offer": "ask"})
     )
-    bad = ~side.isin(["bid", "ask"])
-    if bad.any():
-        row = bad.idxmax()
-        raise DataError(
-            f"{label}, row {row}, column {cols['side']!r}: {frame[cols['side']][row]!r} is not a side. Use bid or ask.",
-            code="bad_side",
-        )
+    side_col = cols["side"]
+    bad_side = ~side.isin(["bid", "ask"])
+    _refuse_cells(doc, frame[side_col], bad_side, side_col, "is not a side. Use bid or ask.", "bad_side")
     nums = {}
     for key in ("level", "price", "size"):
         col = cols[key]
         vals = pd.to_numeric(frame[col].str.replace(",", "", regex=False), errors="coerce")
-        if vals.isna().any():
-            row = vals.isna().idxmax()
-            raise DataError(
-                f"{label}, row {row}, column {col!r}: {frame[col][row]!r} is not a number. Fix or delete that row.",
-                code="not_numeric",
-            )
+        _refuse_cells(
+            doc, frame[col], vals.isna(), col, "is not a number. Fix or delete that row.", "not_numeric"
+        )
         nums[key] = vals.astype(float)
     lvl = nums["level"]
     badl = (lvl < 1) | (lvl != np.round(lvl))
@@ -865,6 +856,16 @@ def _model(n: int, impact: ImpactModel | None, permanent: float, sigma: float, t
     return _Model(c, b, a, float(permanent), float(sigma) ** 2 * tau)
 
 
+def _cost_model(n: int, impact: ImpactModel | None, permanent, sigma) -> _Model:
+    """:func:`_model` after checking the permanent impact and the volatility given by the user."""
+    return _model(
+        n,
+        impact,
+        _positive(permanent, "The permanent impact", allow_zero=True),
+        _positive(sigma, "The volatility", allow_zero=True),
+    )
+
+
 def _breakdown(x: np.ndarray, total: float, m: _Model) -> np.ndarray:
     """Spread, temporary, permanent, E, timing risk, V for trades ``x`` (may be 2-D: rows = schedules)."""
     x = np.atleast_2d(x)
@@ -988,6 +989,53 @@ def _finish(
         risk_aversion=float(risk_aversion),
         solve_seconds=float(solve_seconds),
         notes=tuple(notes) + tuple(rnotes),
+    )
+
+
+def _closed_form(
+    strategy: str,
+    exact: np.ndarray,
+    total: int,
+    m: _Model,
+    side: str,
+    start,
+    interval,
+    lot_size,
+    *,
+    caps: np.ndarray | None = None,
+    volumes: np.ndarray | None = None,
+) -> Schedule:
+    """:func:`_finish` for a closed-form schedule, checking the side and lot size given by the user."""
+    return _finish(
+        exact,
+        total,
+        m,
+        side=_side(side),
+        strategy=strategy,
+        solver="closed_form",
+        times=_times(len(exact), start, interval),
+        lot_size=_count(lot_size, "The lot size"),
+        caps=caps,
+        volumes=volumes,
+    )
+
+
+def _recost_ac(
+    ac: Schedule, total: int, m: _Model, *, side: str, times: pd.Index, lot_size, volumes
+) -> Schedule:
+    """The Almgren-Chriss trajectory ``ac`` costed under the fuller model ``m`` (the fitted impact)."""
+    return _finish(
+        ac.exact_trades.to_numpy(),
+        total,
+        m,
+        side=side,
+        strategy="almgren_chriss",
+        solver="closed_form",
+        times=times,
+        lot_size=lot_size,
+        volumes=volumes,
+        risk_aversion=ac.risk_aversion,
+        notes=ac.notes,
     )
 
 
@@ -1286,9 +1334,8 @@ def optimal_schedule(
         )
     s = _side(side)
     lot = _count(lot_size, "The lot size")
-    gamma = _positive(permanent, "The permanent impact", allow_zero=True)
-    sig = _positive(sigma, "The volatility", allow_zero=True)
-    m = _model(n, impact, gamma, sig)
+    m = _cost_model(n, impact, permanent, sigma)
+    gamma = m.gamma
     b_eff = m.b - gamma / 2
     if (b_eff <= 0).any():
         i = int(np.argmax(b_eff <= 0))
@@ -1347,24 +1394,9 @@ def twap(
     """
     total = _shares(total_shares)
     n = _count(n_intervals, "The number of intervals")
-    m = _model(
-        n,
-        impact,
-        _positive(permanent, "The permanent impact", allow_zero=True),
-        _positive(sigma, "The volatility", allow_zero=True),
-    )
+    m = _cost_model(n, impact, permanent, sigma)
     vol = None if volumes is None else _vector(volumes, n, "Expected volumes")
-    return _finish(
-        np.full(n, total / n),
-        total,
-        m,
-        side=_side(side),
-        strategy="twap",
-        solver="closed_form",
-        times=_times(n, start, interval),
-        lot_size=_count(lot_size, "The lot size"),
-        volumes=vol,
-    )
+    return _closed_form("twap", np.full(n, total / n), total, m, side, start, interval, lot_size, volumes=vol)
 
 
 def vwap(
@@ -1400,24 +1432,9 @@ def vwap(
             "The volume profile has no positive weight. Give positive expected volumes.", code="bad_value"
         )
     w = w / w.sum()
-    m = _model(
-        n,
-        impact,
-        _positive(permanent, "The permanent impact", allow_zero=True),
-        _positive(sigma, "The volatility", allow_zero=True),
-    )
+    m = _cost_model(n, impact, permanent, sigma)
     vol = None if daily_volume is None else _positive(daily_volume, "The daily volume") * w
-    return _finish(
-        total * w,
-        total,
-        m,
-        side=_side(side),
-        strategy="vwap",
-        solver="closed_form",
-        times=_times(n, start, interval),
-        lot_size=_count(lot_size, "The lot size"),
-        volumes=vol,
-    )
+    return _closed_form("vwap", total * w, total, m, side, start, interval, lot_size, volumes=vol)
 
 
 def pov(
@@ -1455,23 +1472,9 @@ def pov(
     _check_capacity(total, caps, n, rate, 1, interval if start is not None else None)
     cum = np.minimum(np.cumsum(caps), total)
     x = np.diff(np.concatenate([[0.0], cum]))
-    m = _model(
-        n,
-        impact,
-        _positive(permanent, "The permanent impact", allow_zero=True),
-        _positive(sigma, "The volatility", allow_zero=True),
-    )
-    return _finish(
-        x,
-        total,
-        m,
-        side=_side(side),
-        strategy="pov",
-        solver="closed_form",
-        times=_times(n, start, interval),
-        lot_size=_count(lot_size, "The lot size"),
-        caps=caps + 1e-9 * total,
-        volumes=vol,
+    m = _cost_model(n, impact, permanent, sigma)
+    return _closed_form(
+        "pov", x, total, m, side, start, interval, lot_size, caps=caps + 1e-9 * total, volumes=vol
     )
 
 
@@ -1739,20 +1742,15 @@ def compare_strategies(
     eps, eta = float(np.mean(c)), float(np.mean(b))
     try:
         ac = almgren_chriss(total, n, n, sigma, eta, permanent, eps, lam, side=side, lot_size=lot_size)
-        ac_full = _finish(
-            ac.exact_trades.to_numpy(),
+        rows["almgren_chriss"] = _recost_ac(
+            ac,
             total,
             _model(n, impact, permanent, sigma),
             side=_side(side),
-            strategy="almgren_chriss",
-            solver="closed_form",
             times=_times(n, start, interval),
             lot_size=lot_size,
             volumes=vol,
-            risk_aversion=lam,
-            notes=ac.notes,
         )
-        rows["almgren_chriss"] = ac_full
     except (DataError, InfeasibleError) as err:
         rows["almgren_chriss"] = str(err)
     try:
@@ -1996,18 +1994,14 @@ def basket_schedule(
                     side=o["side"],
                     lot_size=lot_size,
                 )
-                s = _finish(
-                    ac.exact_trades.to_numpy(),
+                s = _recost_ac(
+                    ac,
                     int(o["shares"]),
                     _model(n, imp, p.gamma, sig_int),
                     side=o["side"],
-                    strategy="almgren_chriss",
-                    solver="closed_form",
                     times=times,
                     lot_size=lot_size,
                     volumes=vols,
-                    risk_aversion=risk_aversion,
-                    notes=ac.notes,
                 )
         except (DataError, InfeasibleError) as err:
             raise type(err)(
@@ -2152,33 +2146,32 @@ def read_volume_csv(source, *, name: str | None = None) -> pd.Series:
     (``volumes=``) and of :func:`daily_volume_estimate`. Refused with the row named:
     times that are not dates with a time, volumes that are not numbers or negative.
     """
-    from .data import _decode, _frame, _require_columns, _rows
+    from .data import MAX_UPLOAD_BYTES, _read_table, _refuse_cells
 
     if isinstance(source, str) and "\n" in source:
         source, name = source.encode("utf-8"), name or "the volume file"
-    doc = _decode(source, name, 20 * 1024 * 1024)
-    header, body = _rows(doc)
-    cols = _require_columns(
-        doc, header, {"time": ("timestamp", "datetime", "date"), "volume": ("size", "shares")}
+    doc, _header, frame, cols = _read_table(
+        source, name, MAX_UPLOAD_BYTES, {"time": ("timestamp", "datetime", "date"), "volume": ("size", "shares")}
     )
-    frame = _frame(doc, header, body)
-    times = pd.to_datetime(frame[cols["time"]], errors="coerce", format="mixed")
-    if times.isna().any():
-        row = times.isna().idxmax()
-        raise DataError(
-            f"{doc.name}, row {row}, column {cols['time']!r}: {frame[cols['time']][row]!r} is not a date and time "
-            "(use e.g. 2024-01-02 09:35).",
-            code="bad_date",
-        )
-    vol = pd.to_numeric(frame[cols["volume"]].str.replace(",", "", regex=False), errors="coerce")
-    bad = vol.isna() | (vol < 0)
-    if bad.any():
-        row = bad.idxmax()
-        raise DataError(
-            f"{doc.name}, row {row}, column {cols['volume']!r}: {frame[cols['volume']][row]!r} is not a volume "
-            "(a number of shares, zero or more).",
-            code="not_numeric",
-        )
+    time_col, vol_col = cols["time"], cols["volume"]
+    times = pd.to_datetime(frame[time_col], errors="coerce", format="mixed")
+    _refuse_cells(
+        doc,
+        frame[time_col],
+        times.isna(),
+        time_col,
+        "is not a date and time (use e.g. 2024-01-02 09:35).",
+        "bad_date",
+    )
+    vol = pd.to_numeric(frame[vol_col].str.replace(",", "", regex=False), errors="coerce")
+    _refuse_cells(
+        doc,
+        frame[vol_col],
+        vol.isna() | (vol < 0),
+        vol_col,
+        "is not a volume (a number of shares, zero or more).",
+        "not_numeric",
+    )
     out = pd.Series(
         vol.to_numpy(dtype=float), index=pd.DatetimeIndex(times.to_numpy(), name="time"), name="volume"
     )
@@ -2272,9 +2265,7 @@ class OrderModel:
         cap needed.
         """
         try:
-            return self._schedule(
-                strategy, risk_aversion=risk_aversion, participation=participation, solver=solver
-            )
+            return self._schedule(strategy, risk_aversion, participation, solver)
         except InfeasibleError as err:
             if err.code != "order_too_large" or not err.details:
                 raise
@@ -2293,12 +2284,7 @@ class OrderModel:
             ) from None
 
     def _schedule(
-        self,
-        strategy: str,
-        *,
-        risk_aversion: float = 0.0,
-        participation: float | None = None,
-        solver: str = "analytical",
+        self, strategy: str, risk_aversion: float, participation: float | None, solver: str
     ) -> Schedule:
         strat = str(strategy).lower()
         n, vol = self.n_intervals, self.volumes.to_numpy()
@@ -2336,18 +2322,14 @@ class OrderModel:
             ac = almgren_chriss(
                 self.shares, n, n, self.sigma, eta, self.permanent, eps, risk_aversion, side=self.side
             )
-            return _finish(
-                ac.exact_trades.to_numpy(),
+            return _recost_ac(
+                ac,
                 self.shares,
                 _model(n, self.impact, self.permanent, self.sigma),
                 side=self.side,
-                strategy="almgren_chriss",
-                solver="closed_form",
                 times=_times(n, self.start, self.interval),
                 lot_size=100,
                 volumes=vol,
-                risk_aversion=float(risk_aversion),
-                notes=ac.notes,
             )
         raise DataError(
             f"Strategy {strategy!r} is not known. Use twap, vwap, pov, almgren_chriss or optimal.",

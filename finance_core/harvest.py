@@ -50,6 +50,14 @@ CANDIDATE_COLUMNS = [
 ]
 
 
+def _prices_as_of(prices, as_of) -> tuple[pd.Timestamp, pd.Series]:
+    """The harvest date (default: the last price date, or today with a Series of prices) and prices on it."""
+    if as_of is None:
+        as_of = prices.index[-1] if isinstance(prices, pd.DataFrame) else pd.Timestamp.today().normalize()
+    as_of = pd.Timestamp(as_of).normalize()
+    return as_of, _price_at(prices, as_of)
+
+
 def _groups_of(tickers, substantially_identical: dict | None) -> np.ndarray:
     m = {str(k).upper(): str(v).upper() for k, v in (substantially_identical or {}).items()}
     codes, uniq = pd.factorize(pd.Series(np.asarray(tickers, dtype=object)), use_na_sentinel=False)
@@ -190,10 +198,7 @@ def harvest_candidates(
             "Expected account, ticker, acquired, shares, cost_basis.",
             code="missing_column",
         )
-    if as_of is None:
-        as_of = prices.index[-1] if isinstance(prices, pd.DataFrame) else pd.Timestamp.today().normalize()
-    as_of = pd.Timestamp(as_of).normalize()
-    px = _price_at(prices, as_of)
+    as_of, px = _prices_as_of(prices, as_of)
 
     if "account_type" in lots.columns:
         atype = lots["account_type"].to_numpy(object)
@@ -332,10 +337,7 @@ def harvest_trades(candidates: pd.DataFrame, prices, as_of=None, *, whole_shares
             "Selling it would be a wash sale; wait until 31 days after that purchase or cancel the order.",
             code="wash_sale_blocked",
         )
-    if as_of is None:
-        as_of = prices.index[-1] if isinstance(prices, pd.DataFrame) else pd.Timestamp.today().normalize()
-    as_of = pd.Timestamp(as_of).normalize()
-    px = _price_at(prices, as_of)
+    as_of, px = _prices_as_of(prices, as_of)
     rows = []
     for _, c in candidates.iterrows():
         rows.append(

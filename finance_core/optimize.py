@@ -1381,6 +1381,20 @@ def _no_excess_error(objective: str, best: float, rf: float | None = None) -> In
 
 
 # =========================================================================== public API
+def _inputs(mu, cov, risk_free_rate) -> tuple[list[str], np.ndarray, list[str], np.ndarray, float]:
+    """Checked ``tickers, cov, notes, mu, rf`` of a method on expected returns and a covariance."""
+    tickers, cov_m, notes = _prepare_cov(cov)
+    return tickers, cov_m, notes, _prepare_mu(mu, tickers), _number(risk_free_rate, "risk_free_rate")
+
+
+def _resolve_checked(constraints: Constraints | None, tickers: list[str], notes: list[str]) -> _Resolved:
+    """:func:`_resolve` then :func:`_check_static`; the resolution's notes are added to ``notes``."""
+    res = _resolve(constraints, tickers)
+    notes += res.notes
+    _check_static(res)
+    return res
+
+
 def _use_fast(res: _Resolved, solver: str) -> bool:
     if solver not in ("auto", "fast"):
         return False
@@ -1447,12 +1461,8 @@ def mean_variance(
             f"Unknown objective {objective!r}: choose one of {', '.join(OBJECTIVES)}.",
             code="unknown_objective",
         )
-    tickers, cov_m, notes = _prepare_cov(cov)
-    mu_v = _prepare_mu(mu, tickers)
-    rf = _number(risk_free_rate, "risk_free_rate")
-    res = _resolve(constraints, tickers)
-    notes += res.notes
-    _check_static(res)
+    tickers, cov_m, notes, mu_v, rf = _inputs(mu, cov, risk_free_rate)
+    res = _resolve_checked(constraints, tickers, notes)
     if objective in ("target_return", "target_volatility"):
         if target is None:
             raise DataError(
@@ -1630,12 +1640,8 @@ def efficient_frontier(
     started = time.perf_counter()
     if not isinstance(n_points, int | np.integer) or n_points < 2:
         raise DataError(f"n_points must be an integer of at least 2, got {n_points!r}.", code="bad_n_points")
-    tickers, cov_m, notes = _prepare_cov(cov)
-    mu_v = _prepare_mu(mu, tickers)
-    rf = _number(risk_free_rate, "risk_free_rate")
-    res = _resolve(constraints, tickers)
-    notes += res.notes
-    _check_static(res)
+    tickers, cov_m, notes, mu_v, rf = _inputs(mu, cov, risk_free_rate)
+    res = _resolve_checked(constraints, tickers, notes)
     n_points = int(n_points)
     weights = None
     used = ""
@@ -1752,9 +1758,7 @@ def kelly(
         raise DataError(
             f"Kelly fraction must be positive (e.g. 0.5 for half Kelly), got {fraction}.", code="bad_fraction"
         )
-    tickers, cov_m, notes = _prepare_cov(cov)
-    mu_v = _prepare_mu(mu, tickers)
-    rf = _number(risk_free_rate, "risk_free_rate")
+    tickers, cov_m, notes, mu_v, rf = _inputs(mu, cov, risk_free_rate)
     if f > 1:
         notes.append(f"A fraction of {f:g} bets more than full Kelly: growth falls and risk rises.")
     if constraints is None:
@@ -1782,9 +1786,7 @@ def kelly(
         return _alloc(
             w, tickers, mu_v, cov_m, rf=rf, method="kelly", solver="closed_form", started=started, notes=notes
         )
-    res = _resolve(constraints, tickers)
-    notes += res.notes
-    _check_static(res)
+    res = _resolve_checked(constraints, tickers, notes)
     w, (name, more) = _mean_variance_arrays(
         mu_v - rf, cov_m, res, "max_utility", rf=0.0, target=None, delta=1.0 / f, solver=solver
     )
@@ -1811,9 +1813,7 @@ def max_diversification(
     """
     started = time.perf_counter()
     tickers, cov_m, notes = _prepare_cov(cov)
-    res = _resolve(constraints, tickers)
-    notes += res.notes
-    _check_static(res)
+    res = _resolve_checked(constraints, tickers, notes)
     sigma = np.sqrt(np.diag(cov_m))
     if np.any(sigma <= 0):
         bad = [tickers[i] for i in np.flatnonzero(sigma <= 0)]
@@ -1892,9 +1892,7 @@ def min_cvar(
             code="too_few_observations",
         )
     tickers = [str(c) for c in complete.columns]
-    res = _resolve(constraints, tickers)
-    notes += res.notes
-    _check_static(res)
+    res = _resolve_checked(constraints, tickers, notes)
     scen = complete.to_numpy(dtype=float)
     n = len(tickers)
     w = cp.Variable(n)

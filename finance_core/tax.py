@@ -20,9 +20,11 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linprog
 
+from . import tax_rates as _tax_rates
+from . import wash_sales as _wash_sales
 from .errors import DataError, InfeasibleError, SolverError
 from .harvest import HarvestPlan, harvest_candidates, harvest_trades, replacement_for
-from .tax_rates import (
+from .tax_rates import (  # noqa: F401
     FILING_STATUSES,
     LONG_TERM_BRACKETS_2026,
     NIIT_RATE,
@@ -30,7 +32,7 @@ from .tax_rates import (
     ORDINARY_BRACKETS_2026,
     TaxRates,
 )
-from .wash_sales import (
+from .wash_sales import (  # noqa: F401
     LOT_METHODS,
     WASH_WINDOW_DAYS,
     TaxResult,
@@ -41,22 +43,13 @@ from .wash_sales import (
     process_trades,
 )
 
+# The rate and lot names imported above are re-exported (hence the noqa): __all__ takes them
+# from the modules' own __all__.
 __all__ = [
     # rates
-    "TaxRates",
-    "FILING_STATUSES",
-    "ORDINARY_BRACKETS_2026",
-    "LONG_TERM_BRACKETS_2026",
-    "NIIT_RATE",
-    "NIIT_THRESHOLDS",
-    # lots and wash sales
-    "LOT_METHODS",
-    "WASH_WINDOW_DAYS",
-    "TaxResult",
-    "process_trades",
-    "form_8949",
-    "lots_at_prices",
-    "is_long_term",
+    *_tax_rates.__all__,
+    # lots and wash sales (all of wash_sales' public names but ACCOUNT_TYPES)
+    *(name for name in _wash_sales.__all__ if name != "ACCOUNT_TYPES"),
     "sample_lots",
     "sample_trades",
     "known_accounts",

@@ -203,6 +203,31 @@ def _label(rows: list, i: int) -> str:
     return f"row {rows[i]}"
 
 
+def _first(bad) -> int | None:
+    """Position of the first True in a boolean mask (array or Series), None when there is none."""
+    bad = np.asarray(bad)
+    return int(np.argmax(bad)) if bad.any() else None
+
+
+def _require_columns(frame: pd.DataFrame, need: tuple[str, ...], what: str, expected: str) -> None:
+    """Refuse ``frame`` (``what``: "trades", "opening lots") without the columns ``need``."""
+    missing = [c for c in need if c not in frame.columns]
+    if missing:
+        raise DataError(
+            f"The {what} are missing the column(s) {', '.join(missing)}. {expected}", code="missing_column"
+        )
+
+
+def _refuse_unknown_accounts(account: pd.Series, known: dict, where, advice: str = "") -> None:
+    """Refuse the first account not in ``known``; ``where(i)`` names the row (a trade or an opening lot)."""
+    if (i := _first(~account.isin(list(known)).to_numpy())) is not None:
+        raise DataError(
+            f"{where(i)}: account {account.iloc[i]!r} is unknown; known accounts are "
+            f"{', '.join(sorted(known))}.{advice}",
+            code="unknown_account",
+        )
+
+
 def _prepare(
     trades: pd.DataFrame,
     lots: pd.DataFrame | None,
@@ -215,44 +240,33 @@ def _prepare(
             "trades must be a DataFrame (read an upload with data.read_trades_csv).", code="bad_type"
         )
     required = ("date", "account", "ticker", "side", "shares", "price")
-    missing = [c for c in required if c not in trades.columns]
-    if missing:
-        raise DataError(
-            f"The trades are missing the column(s) {', '.join(missing)}. Expected columns: "
-            f"{', '.join(required)} (optional: account_type, lot_id).",
-            code="missing_column",
-        )
+    _require_columns(
+        trades, required, "trades", f"Expected columns: {', '.join(required)} (optional: account_type, lot_id)."
+    )
     n = len(trades)
     t = trades.reset_index(drop=True)
     rows = t["row"].tolist() if "row" in t.columns else list(range(1, n + 1))
     dates = pd.to_datetime(t["date"], errors="coerce")
-    if dates.isna().any():
-        i = int(np.flatnonzero(dates.isna().to_numpy())[0])
+    if (i := _first(dates.isna())) is not None:
         raise DataError(
             f"Trade {_label(rows, i)}: date {t['date'].iloc[i]!r} is not a date. Use ISO dates such as 2024-01-31.",
             code="bad_date",
         )
     dates = dates.dt.normalize()
-    future = (dates > today).to_numpy()
-    if future.any():
-        i = int(np.flatnonzero(future)[0])
+    if (i := _first(dates > today)) is not None:
         raise DataError(
             f"Trade {_label(rows, i)}: {dates.iloc[i].date()} is in the future (today is {today.date()}). "
             "Correct the date; pending orders belong in harvest_candidates(trades=...).",
             code="future_date",
         )
     side = _map_unique(_norm_str(t["side"]), _SIDES)
-    bad = ~side.isin(["buy", "sell"]).to_numpy()
-    if bad.any():
-        i = int(np.flatnonzero(bad)[0])
+    if (i := _first(~side.isin(["buy", "sell"]))) is not None:
         raise DataError(
             f"Trade {_label(rows, i)}: side {t['side'].iloc[i]!r} is not buy or sell.", code="bad_side"
         )
     for col in ("shares", "price"):
         vals = pd.to_numeric(t[col], errors="coerce").to_numpy(dtype=float)
-        badv = ~(vals > 0)
-        if badv.any():
-            i = int(np.flatnonzero(badv)[0])
+        if (i := _first(~(vals > 0))) is not None:
             hint = (
                 " Shares are always positive: record a sale as side=sell with positive shares."
                 if col == "shares"
@@ -266,9 +280,7 @@ def _prepare(
     account = _norm_str(t["account"])
     ticker = _norm_str(t["ticker"], upper=True)
     for name, col in (("account", account), ("ticker", ticker)):
-        empty = (col == "") | (col.str.lower() == "nan")
-        if empty.any():
-            i = int(np.flatnonzero(empty.to_numpy())[0])
+        if (i := _first((col == "") | (col.str.lower() == "nan"))) is not None:
             raise DataError(
                 f"Trade {_label(rows, i)}: the {name} is empty. Fill it in.", code="missing_value"
             )
@@ -276,9 +288,7 @@ def _prepare(
         atype = _map_unique(_norm_str(t["account_type"]), {})
     else:
         atype = _map_unique(account, {"ira": "ira", "roth": "roth"}, default="taxable")
-    badt = ~atype.isin(ACCOUNT_TYPES).to_numpy()
-    if badt.any():
-        i = int(np.flatnonzero(badt)[0])
+    if (i := _first(~atype.isin(ACCOUNT_TYPES))) is not None:
         raise DataError(
             f"Trade {_label(rows, i)}: account type {t['account_type'].iloc[i]!r} is not one of "
             f"{', '.join(ACCOUNT_TYPES)}.",
@@ -287,14 +297,9 @@ def _prepare(
     known: dict[str, str] = {}
     if accounts is not None:
         known = {str(k): _norm_type(str(k), v) for k, v in dict(accounts).items()}
-        unknown = ~account.isin(list(known)).to_numpy()
-        if unknown.any():
-            i = int(np.flatnonzero(unknown)[0])
-            raise DataError(
-                f"Trade {_label(rows, i)}: account {account.iloc[i]!r} is unknown; known accounts are "
-                f"{', '.join(sorted(known))}. Fix the account name or add the account.",
-                code="unknown_account",
-            )
+        _refuse_unknown_accounts(
+            account, known, lambda i: f"Trade {_label(rows, i)}", " Fix the account name or add the account."
+        )
         if "account_type" not in t.columns:
             atype = account.map(known)
     # one type per account
@@ -374,13 +379,12 @@ def _norm_type(account: str, value) -> str:
 
 def _lot_events(lots: pd.DataFrame, known: dict, today: pd.Timestamp) -> pd.DataFrame:
     need = ("account", "ticker", "acquired", "shares", "cost_basis")
-    missing = [c for c in need if c not in lots.columns]
-    if missing:
-        raise DataError(
-            f"The opening lots are missing the column(s) {', '.join(missing)}. Expected: "
-            f"{', '.join(need)} (optional: account_type, lot_id, adjusted_basis, holding_start).",
-            code="missing_column",
-        )
+    _require_columns(
+        lots,
+        need,
+        "opening lots",
+        f"Expected: {', '.join(need)} (optional: account_type, lot_id, adjusted_basis, holding_start).",
+    )
     lt = lots.reset_index(drop=True)
     n = len(lt)
     acq = pd.to_datetime(lt["acquired"], errors="coerce")
@@ -393,8 +397,7 @@ def _lot_events(lots: pd.DataFrame, known: dict, today: pd.Timestamp) -> pd.Data
         (~(cost >= 0), "cost_basis {v!r} must be zero or more", "cost_basis", "not_positive"),
     )
     for bad, text, col, code in checks:
-        if bad.any():
-            i = int(np.flatnonzero(bad)[0])
+        if (i := _first(bad)) is not None:
             lab = f"Opening lot {i + 1} ({lt['ticker'].iloc[i]} in {lt['account'].iloc[i]})"
             raise DataError(f"{lab}: " + text.format(v=lt[col].iloc[i]) + ". Correct the lot.", code=code)
     account = _norm_str(lt["account"])
@@ -405,14 +408,7 @@ def _lot_events(lots: pd.DataFrame, known: dict, today: pd.Timestamp) -> pd.Data
     else:
         atype = _map_unique(account, {"ira": "ira", "roth": "roth"}, default="taxable")
     if known:
-        unknown = ~account.isin(list(known)).to_numpy()
-        if unknown.any():
-            i = int(np.flatnonzero(unknown)[0])
-            raise DataError(
-                f"Opening lot {i + 1}: account {account.iloc[i]!r} is unknown; known accounts are "
-                f"{', '.join(sorted(known))}.",
-                code="unknown_account",
-            )
+        _refuse_unknown_accounts(account, known, lambda i: f"Opening lot {i + 1}")
     adj = (
         pd.to_numeric(lt["adjusted_basis"], errors="coerce").to_numpy(float)
         if "adjusted_basis" in lt
@@ -505,9 +501,7 @@ def _replay(ev: pd.DataFrame, method: str, rates: TaxRates, groups: dict[str, st
     lkey: list[int] = key_codes[buy].tolist()
     lot_by_id: dict = {}
     if method == "specific":
-        dup = pd.Series(lid, dtype=object).duplicated().to_numpy()
-        if dup.any():
-            j = int(np.flatnonzero(dup)[0])
+        if (j := _first(pd.Series(lid, dtype=object).duplicated())) is not None:
             raise DataError(
                 f"Trade {rows_b[j]}: lot_id {lid[j]!r} is already used by another purchase. "
                 "Give each buy its own lot_id.",

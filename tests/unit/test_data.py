@@ -165,6 +165,14 @@ def test_duplicate_dates_name_both_rows():
     assert "rows 4 and 5" in err.message
 
 
+def test_interleaved_duplicates_name_two_rows_of_the_same_key():
+    # Keys A, B, A, B: the message names A's rows (2 and 4), not the first two flagged rows (2 and 3).
+    text = "date,ticker,price\n2024-01-02,AAA,10\n2024-01-02,BBB,20\n2024-01-02,AAA,11\n2024-01-02,BBB,21\n"
+    _bad(text, r"AAA has two prices for 2024-01-02 \(rows 2 and 4\)")
+    with pytest.raises(DataError, match=r"ticker KO appears twice \(rows 2 and 4\)"):
+        data.read_holdings_csv(b"ticker,shares\nKO,10\nPEP,5\nko,3\nPEP,1\n", name="h.csv")
+
+
 def test_duplicate_tickers_in_header():
     rows = _wide(tickers=("AAA", "BBB", "aaa"))
     err = _bad("\n".join(rows), "'aaa' appears twice")
