@@ -630,21 +630,11 @@ def export_child_orders(_clicks, *args):
     prevent_initial_call=True,
 )
 def upload_book(contents, filename):
-    try:
-        raw = decode_upload(contents, filename)
+    def read(raw):
         book = execution.read_order_book_csv(raw, name=filename)
-    except FinanceError as err:
-        return (
-            no_update,
-            no_update,
-            error_alert(err, title="Order book not loaded"),
-            None,
-        )
-    key = workspace.frame_store().put("orderbook", raw, book)
-    status = html.Span(
-        f"Loaded {filename}: {book.n_snapshots} snapshots, {book.n_levels} levels", className="text-success"
-    )
-    return {"key": key, "name": filename}, "upload", status, None
+        return book, "upload", f"{book.n_snapshots} snapshots, {book.n_levels} levels"
+
+    return _load_upload(contents, filename, "orderbook", read, "Order book not loaded")
 
 
 @callback(
@@ -657,24 +647,29 @@ def upload_book(contents, filename):
     prevent_initial_call=True,
 )
 def upload_volumes(contents, filename):
-    try:
-        raw = decode_upload(contents, filename)
+    def read(raw):
         bars = execution.read_volume_csv(raw, name=filename)
         daily = execution.daily_volume_estimate(bars)
+        days = bars.index.normalize().nunique()
+        return bars, round(daily), f"{len(bars)} bars over {days} days; average daily volume {daily:,.0f} shares"
+
+    return _load_upload(contents, filename, "intraday_volume", read, "Volumes not loaded")
+
+
+def _load_upload(contents, filename, kind, read, title):
+    """Parse an upload with ``read(raw) -> (parsed, value, summary)`` and cache it by SHA-256.
+
+    Returns (store reference, the value for the control it sets, status line, cleared contents);
+    a refused file leaves the store and the control alone, and its status line says why.
+    """
+    try:
+        raw = decode_upload(contents, filename)
+        parsed, value, summary = read(raw)
     except FinanceError as err:
-        return (
-            no_update,
-            no_update,
-            error_alert(err, title="Volumes not loaded"),
-            None,
-        )
-    key = workspace.frame_store().put("intraday_volume", raw, bars)
-    days = bars.index.normalize().nunique()
-    status = html.Span(
-        f"Loaded {filename}: {len(bars)} bars over {days} days; average daily volume {daily:,.0f} shares",
-        className="text-success",
-    )
-    return {"key": key, "name": filename}, round(daily), status, None
+        return no_update, no_update, error_alert(err, title=title), None
+    key = workspace.frame_store().put(kind, raw, parsed)
+    status = html.Span(f"Loaded {filename}: {summary}", className="text-success")
+    return {"key": key, "name": filename}, value, status, None
 
 
 @callback(
