@@ -40,6 +40,7 @@ __all__ = [
     "strategy",
     "BL_MARKETS",
     "market_portfolio",
+    "bl_risk_aversion",
     "black_litterman_posterior",
     "Comparison",
     "compare",
@@ -74,7 +75,8 @@ class Recipe:
     ``target_*`` methods; ``lower``/``upper`` bound every weight; ``sector_bounds``
     maps a sector to ``(min, max)``; ``views`` are rows of a Black-Litterman views
     grid (asset, versus, value, confidence); ``bl_market`` is Black-Litterman's market
-    portfolio, ``"equal"`` or ``"holdings"`` (the current weights).
+    portfolio, ``"equal"`` or ``"holdings"`` (the current weights), and
+    ``bl_risk_aversion`` its risk aversion (None: implied by the benchmark).
     HRP takes ``lower``/``upper`` but not sector limits, turnover or costs.
     """
 
@@ -96,6 +98,7 @@ class Recipe:
     tau: float = 0.05
     views: tuple[Mapping, ...] = field(default_factory=tuple)
     bl_market: str = "equal"
+    bl_risk_aversion: float | None = None
 
     def __post_init__(self):
         if self.method not in METHODS:
@@ -110,6 +113,11 @@ class Recipe:
             raise DataError(
                 f"Unknown Black-Litterman prior {self.bl_market!r}: choose one of {', '.join(BL_MARKETS)}.",
                 code="bad_method",
+            )
+        if self.bl_risk_aversion is not None and not 0 < self.bl_risk_aversion <= 100:
+            raise DataError(
+                f"Black-Litterman's risk aversion must be above 0 (2.5 is common), got {self.bl_risk_aversion}.",
+                code="bad_risk_aversion",
             )
         if self.lower > self.upper:
             raise DataError(
@@ -287,6 +295,24 @@ def market_portfolio(recipe: Recipe, tickers: list[str], current_weights: pd.Ser
     return held / held.sum()
 
 
+def bl_risk_aversion(recipe: Recipe, benchmark: pd.Series | None) -> tuple[float, str]:
+    """Black-Litterman's risk aversion and how it was chosen.
+
+    ``recipe.bl_risk_aversion`` when given; else the benchmark's implied
+    ``(E[r_m] - r_f) / sigma_m^2`` clipped to [1, 10] (a window where the benchmark lost
+    money raises DataError asking for a value by hand); else ``recipe.risk_aversion``.
+    """
+    if recipe.bl_risk_aversion is not None:
+        return recipe.bl_risk_aversion, "set by hand"
+    if benchmark is None or len(benchmark) <= 20:
+        return recipe.risk_aversion, "no benchmark to imply one: the max-utility risk aversion"
+    implied = implied_risk_aversion(benchmark, recipe.risk_free_rate)
+    delta = float(np.clip(implied, 1.0, 10.0))
+    if delta != implied:
+        return delta, f"implied by the benchmark ({implied:.2f}), clipped to [1, 10]"
+    return delta, "implied by the benchmark"
+
+
 def black_litterman_posterior(
     returns: pd.DataFrame,
     recipe: Recipe,
@@ -297,9 +323,7 @@ def black_litterman_posterior(
     """Prior and posterior returns of the recipe's views (see the module docstring)."""
     tickers = list(returns.columns)
     market = market_portfolio(recipe, tickers, current_weights)
-    delta = recipe.risk_aversion
-    if benchmark is not None and len(benchmark) > 20:
-        delta = float(np.clip(implied_risk_aversion(benchmark, recipe.risk_free_rate), 1.0, 10.0))
+    delta, _how = bl_risk_aversion(recipe, benchmark)
     if recipe.views:
         views = views_to_matrices(pd.DataFrame(list(recipe.views)), tickers, market_weights=market)
         confidences = views.confidences if views.confidences is not None and len(views.confidences) else None
@@ -326,7 +350,8 @@ def _black_litterman(returns, recipe, cov, cons, benchmark, current_weights) -> 
         solver=alloc.solver,
         solve_seconds=alloc.solve_seconds,
         notes=(*alloc.notes, f"Prior: {BL_MARKETS[recipe.bl_market].lower()} as the market portfolio; "
-               f"risk aversion {bl.risk_aversion:.2f}, tau {bl.tau:g}."),
+               f"risk aversion {bl.risk_aversion:.2f} ({bl_risk_aversion(recipe, benchmark)[1]}), "
+               f"tau {bl.tau:g}."),
     )
 
 

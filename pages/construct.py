@@ -36,7 +36,7 @@ METHOD, MU, COV, RF = f"{P}-method", f"{P}-mu", f"{P}-cov", f"{P}-rf"
 RISK_AVERSION, TARGET, KELLY, LINKAGE = f"{P}-risk-aversion", f"{P}-target", f"{P}-kelly", f"{P}-linkage"
 LOWER, UPPER, TURNOVER, COST = f"{P}-lower", f"{P}-upper", f"{P}-turnover", f"{P}-cost"
 SECTORS, VIEWS, VIEW_ADD, VIEW_DEL, TAU = f"{P}-sectors", f"{P}-views", f"{P}-view-add", f"{P}-view-remove", f"{P}-tau"
-BL_MARKET = f"{P}-bl-market"
+BL_MARKET, BL_DELTA = f"{P}-bl-market", f"{P}-bl-risk-aversion"
 ALERTS, NOTES, KPIS, WEIGHTS_GRID = f"{P}-alerts", f"{P}-notes", f"{P}-kpis", f"{P}-weights-grid"
 FRONTIER_BASE, CHOSEN, ALLOCATION = f"{P}-frontier-base", f"{P}-chosen", f"{P}-allocation"
 TARGET_LABEL, DETAIL_TITLE = f"{P}-target-label", f"{P}-detail-title"
@@ -81,6 +81,7 @@ URL = UrlState(P, {
     "sectors": (SECTORS, "rowData", _json_rows, None),
     "views": (VIEWS, "rowData", _json_rows, DEFAULT_VIEWS),
     "prior": (BL_MARKET, "value", str, "equal"),
+    "delta": (BL_DELTA, "value", float, None),
 }, bounds={"ra": (0.1, 20), "target": (0.0, 1.0), "kelly": (0.05, 1.0), "lower": (-100, 100), "upper": (0, 200)})
 URL.register()
 
@@ -120,7 +121,10 @@ def _controls(v: dict) -> dbc.Card:
                   dbc.Button("Remove selected", id=VIEW_DEL, size="sm", outline=True, color="secondary",
                              n_clicks=0)], className="my-1"),
         dbc.Row([dbc.Col(_field("tau", number(TAU, 0.05, min=0.001, max=1, step=0.01, size="sm"))),
-                 dbc.Col(_field("Market portfolio", choice(BL_MARKET, recipes.BL_MARKETS, v["prior"])))]),
+                 dbc.Col(_field("Risk aversion", number(BL_DELTA, v["delta"], min=0.1, max=100, step=0.5, size="sm",
+                                                        placeholder="implied")))]),
+        _field("Market portfolio", choice(BL_MARKET, recipes.BL_MARKETS, v["prior"]),
+               hint="Risk aversion blank: implied by the benchmark"),
     ]), className="no-print pd-controls")
 
 
@@ -217,7 +221,7 @@ def _sector_bounds(rows) -> dict | None:
 
 
 def _recipe(method, mu, cov, rf, ra, target, kelly, linkage, lower, upper, turnover, cost, sectors, views, tau,
-            prior="equal"):
+            prior="equal", delta=None):
     """The Recipe the controls describe (percent inputs converted to fractions)."""
     view_rows = tuple(v for v in views or [] if v.get("asset"))
     return recipes.Recipe(
@@ -230,7 +234,7 @@ def _recipe(method, mu, cov, rf, ra, target, kelly, linkage, lower, upper, turno
         max_turnover=_number(turnover, "Max turnover", scale=0.01), transaction_cost=_number(
             cost, "Cost", default=0.0, scale=1e-4),
         sector_bounds=_sector_bounds(sectors), views=view_rows, tau=_number(tau, "tau", default=0.05),
-        bl_market=prior or "equal")
+        bl_market=prior or "equal", bl_risk_aversion=_number(delta, "Black-Litterman risk aversion"))
 
 
 def _current_weights(ws, wd) -> pd.Series | None:
@@ -260,7 +264,7 @@ RECIPE_INPUTS = [Input(METHOD, "value"), Input(MU, "value"), Input(COV, "value")
                  Input(RISK_AVERSION, "value"), Input(TARGET, "value"), Input(KELLY, "value"),
                  Input(LINKAGE, "value"), Input(LOWER, "value"), Input(UPPER, "value"), Input(TURNOVER, "value"),
                  Input(COST, "value"), Input(SECTORS, "rowData"), Input(VIEWS, "rowData"), Input(TAU, "value"),
-                 Input(BL_MARKET, "value")]
+                 Input(BL_MARKET, "value"), Input(BL_DELTA, "value")]
 RECIPE_STATES = [State(i.component_id, i.component_property) for i in RECIPE_INPUTS]
 
 
@@ -350,11 +354,12 @@ def allocation(*args):
 @callback(
     Output(DETAIL_TITLE, "children"), Output(graph_id(G["detail"]), "figure"),
     Input(METHOD, "value"), Input(LINKAGE, "value"), Input(VIEWS, "rowData"), Input(TAU, "value"),
-    Input(BL_MARKET, "value"), *RECIPE_STATES[1:4], Input(ids.WORKSPACE, "data"), State(ids.THEME, "data"),
+    Input(BL_MARKET, "value"), Input(BL_DELTA, "value"), *RECIPE_STATES[1:4], Input(ids.WORKSPACE, "data"),
+    State(ids.THEME, "data"),
 )
 @reports_errors(2, title="Detail not drawn")
-def method_detail(method, linkage, views, tau, prior, mu, cov, rf, ws, theme):
-    recipe = _recipe(method, mu, cov, rf, 2, None, 0.5, linkage, 0, 100, None, 0, [], views, tau, prior)
+def method_detail(method, linkage, views, tau, prior, delta, mu, cov, rf, ws, theme):
+    recipe = _recipe(method, mu, cov, rf, 2, None, 0.5, linkage, 0, 100, None, 0, [], views, tau, prior, delta)
     wd, est = _estimates(ws, recipe)
     if method == "hrp":  # the tree HRP allocates along: on the chosen covariance, as allocate() uses
         return f"Cluster tree ({linkage} linkage)", dendrogram_figure(hrp_tree(linkage=linkage, cov=est.cov), theme)

@@ -10,13 +10,13 @@ from finance_core import estimators, recipes
 from pages import construct as page
 
 WS = workspace.DEFAULT
-# method, mu, cov, rf, ra, target, kelly, linkage, lower, upper, turnover, cost, sectors, views, tau, prior
-BASE = ["max_sharpe", "mean", "sample", 0, 2, 0.15, 0.5, "single", 0, 100, None, 0, [], [], 0.05, "equal"]
+# method, mu, cov, rf, ra, target, kelly, linkage, lower, upper, turnover, cost, sectors, views, tau, prior, delta
+BASE = ["max_sharpe", "mean", "sample", 0, 2, 0.15, 0.5, "single", 0, 100, None, 0, [], [], 0.05, "equal", None]
 
 
 def _controls(**changes):
     names = ["method", "mu", "cov", "rf", "ra", "target", "kelly", "linkage", "lower", "upper", "turnover", "cost",
-             "sectors", "views", "tau", "prior"]
+             "sectors", "views", "tau", "prior", "delta"]
     values = dict(zip(names, BASE, strict=True))
     values.update(changes)
     return [values[n] for n in names]

@@ -77,3 +77,32 @@ def test_prior_round_trips_through_a_link():
     recipe = recipes.Recipe(method="black_litterman", bl_market="holdings")
     assert recipe.to_query()["bl_market"] == "holdings"
     assert recipes.Recipe.from_query(recipe.to_query()) == recipe
+
+
+def test_black_litterman_risk_aversion_by_hand_when_the_benchmark_lost_money():
+    ds = load_dataset("sp500")
+    window = to_returns(ds.prices).loc["2022"]
+    bench = to_returns(ds.benchmark).loc["2022"]  # the S&P 500 fell in 2022: no positive implied delta
+    recipe = recipes.Recipe(method="black_litterman", cov_method="sample")
+    with pytest.raises(DataError, match="set the risk aversion by hand"):
+        recipes.allocate(window, recipe, benchmark=bench)
+    by_hand = recipe.with_(bl_risk_aversion=2.5)
+    bl = recipes.black_litterman_posterior(window, by_hand, estimators.covariance(window, "sample"), bench)
+    # Black and Litterman (1992), eq. (2): pi = delta Sigma w_mkt with the equal-weight market.
+    cov = estimators.covariance(window, "sample")
+    np.testing.assert_allclose(bl.prior_returns.to_numpy(), 2.5 * cov.to_numpy() @ np.full(20, 1 / 20), rtol=1e-10)
+    alloc = recipes.allocate(window, by_hand, benchmark=bench)
+    assert any("risk aversion 2.50 (set by hand)" in n for n in alloc.notes)
+    assert recipes.Recipe.from_query(by_hand.to_query()) == by_hand
+    with pytest.raises(DataError, match="must be above 0"):
+        recipe.with_(bl_risk_aversion=-1.0)
+
+
+def test_implied_risk_aversion_outside_one_to_ten_is_clipped_and_said(returns):
+    bench = to_returns(load_dataset("sp500").benchmark).loc[returns.index]
+    delta, how = recipes.bl_risk_aversion(recipes.Recipe(), bench)
+    from finance_core.black_litterman import implied_risk_aversion
+
+    implied = implied_risk_aversion(bench)
+    assert delta == pytest.approx(min(max(implied, 1.0), 10.0))
+    assert ("clipped" in how) == (not 1.0 <= implied <= 10.0)
