@@ -51,6 +51,11 @@ __all__ = [
 
 #: Lot relief methods understood by :func:`process_trades`.
 LOT_METHODS = ("fifo", "lifo", "hifo", "specific", "min_tax", "average")
+AVERAGE_COST_NOTE = (
+    "Average basis is allowed only for shares of a regulated investment company (a mutual fund or an ETF "
+    "organised as one) and for dividend-reinvestment-plan stock (Treas. Reg. section 1.1012-1(e)); for "
+    "other stocks report the sales by lot (FIFO unless you identified the lots)."
+)
 ACCOUNT_TYPES = ("taxable", "ira", "roth")
 #: Days before and after a loss sale in which a purchase makes it a wash sale.
 WASH_WINDOW_DAYS = 30
@@ -920,7 +925,8 @@ def _result(st: _State, method: str) -> TaxResult:
         }
     )
     return TaxResult(
-        realized=realized, open_lots=open_lots, wash_sales=wash, loss_windows=loss_windows, method=method
+        realized=realized, open_lots=open_lots, wash_sales=wash, loss_windows=loss_windows, method=method,
+        notes=(AVERAGE_COST_NOTE,) if method == "average" else (),
     )
 
 

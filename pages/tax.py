@@ -638,7 +638,7 @@ def replay(accounts, method, ident, stored_rates, ws, theme):
         records(tax.form_8949(result)),
         records(wash),
         wash_timeline_figure(result.loss_windows, result.wash_sales, theme),
-        None,
+        notes_alert(list(result.notes), title="About this method"),
     )
 
 

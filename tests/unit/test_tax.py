@@ -56,6 +56,9 @@ def test_average_cost_hand_checked():
     # hand: average basis (1,000 + 1,500 + 1,200) / 300 = 12.333 a share; 150 shares = 1,850
     assert r.realized["cost_basis"].sum() == pytest.approx(1850.0)
     assert r.open_lots["adjusted_basis"].sum() == pytest.approx(1850.0)
+    # Average basis is for fund and DRIP shares only (Treas. Reg. 1.1012-1(e)): the result says so.
+    assert any("1.1012-1(e)" in n for n in r.notes)
+    assert tax.process_trades(LADDER, "fifo").notes == ()
 
 
 def test_min_tax_sells_losses_then_long_term_first():
