@@ -47,8 +47,9 @@ def _table(frame: pd.DataFrame) -> str:
 
 
 def report_html(title: str, subtitle: str, kpis: list[tuple[str, str]], figures: dict[str, tuple[str, go.Figure]],
-                tables: list[tuple[str, pd.DataFrame]], notes: list[str], *, static: bool = False) -> str:
-    """A complete HTML document: KPIs, one section per figure and table, notes.
+                tables: list[tuple[str, pd.DataFrame]], notes: list[str], *, static: bool = False,
+                texts: list[tuple[str, list[str]]] = ()) -> str:
+    """A complete HTML document: KPIs, one section per figure, text block and table, notes.
 
     ``static=True`` embeds SVG images (for printing to PDF) instead of interactive charts.
     """
@@ -64,6 +65,9 @@ def report_html(title: str, subtitle: str, kpis: list[tuple[str, str]], figures:
                                config={"displaylogo": False, "responsive": True})
         klass = "page" if i and i % 2 == 0 else ""
         parts.append(f"<section class='{klass}'><h2>{html.escape(fig_title)}</h2>{body}</section>")
+    for text_title, paragraphs in texts:
+        parts.append(f"<section><h2>{html.escape(text_title)}</h2>"
+                     + "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs) + "</section>")
     for table_title, frame in tables:
         parts.append(f"<section class='page'><h2>{html.escape(table_title)}</h2>{_table(frame)}</section>")
     if notes:

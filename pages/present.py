@@ -133,18 +133,21 @@ def _kpis(pres) -> dbc.Row:
         className="g-2 my-2")
 
 
-def _desks(ws: dict) -> html.Div:
+def desk_lines(ws: dict) -> list[str]:
     """Execution and tax results where their desks have stored them; plain words otherwise."""
-    lines = []
     execution = (ws or {}).get("execution_summary")
     tax = (ws or {}).get("tax_summary")
-    lines.append(html.P(execution["text"] if execution else
-                        "Execution cost saved: not available yet. Schedule the target's trade list on the Execute "
-                        "page to see the expected saving against TWAP.", id=f"{P}-execution"))
-    lines.append(html.P(tax["text"] if tax else
-                        "Tax saved: not available yet. Review harvesting and tax-aware rebalancing on the Tax page "
-                        "to see the tax saved.", id=f"{P}-tax"))
-    return html.Div(lines)
+    return [
+        execution["text"] if execution else "Execution cost saved: not available yet. Schedule the target's trade "
+        "list on the Execute page to see the expected saving against TWAP.",
+        tax["text"] if tax else "Tax saved: not available yet. Review harvesting and tax-aware rebalancing on the "
+        "Tax page to see the tax saved.",
+    ]
+
+
+def _desks(ws: dict) -> html.Div:
+    execution, tax = desk_lines(ws)
+    return html.Div([html.P(execution, id=f"{P}-execution"), html.P(tax, id=f"{P}-tax")])
 
 
 @callback(
@@ -211,7 +214,8 @@ def download_report(_html, _pdf, query, firm, as_of, ws):
         pres.benchmark_name: pres.stress["benchmark_return"].map("{:.1%}".format),
     })
     document = report_html(title, subtitle, kpis, presentation_figures(pres, "light"),
-                           [("Historical stress tests", stress)], problems, static=fmt == "pdf")
+                           [("Historical stress tests", stress)], problems, static=fmt == "pdf",
+                           texts=[("Execution and tax", desk_lines(ws))])
     if fmt == "pdf":
         payload, mime = html_to_pdf(document), "application/pdf"
     else:

@@ -64,3 +64,15 @@ def test_report_downloads(call_with_trigger, button, magic):
     if magic.startswith(b"<!"):
         assert b"Acme: Equal weight" in payload  # the plotly.js bundle is inline: no external script
         assert b"<script src=" not in payload and b"<script type='text/javascript'>" in payload
+
+
+def test_report_carries_the_execution_and_tax_results(call_with_trigger):
+    ws = dict(WS, execution_summary={"text": "Execution cost saved: $1,234 against TWAP (0.5 bps)."},
+              tax_summary={"text": "Tax saved: $5,678 by harvesting 3 lots."})
+    download, _ = call_with_trigger("present-report-html.n_clicks", page.download_report, 1, 0, {}, "Acme", None, ws)
+    payload = base64.b64decode(download["content"]).decode("utf-8")
+    assert "<h2>Execution and tax</h2>" in payload
+    assert "Execution cost saved: $1,234 against TWAP" in payload and "Tax saved: $5,678 by harvesting" in payload
+    # Without stored results the report says where to get them, as the page does.
+    download, _ = call_with_trigger("present-report-html.n_clicks", page.download_report, 1, 0, {}, "Acme", None, WS)
+    assert "Schedule the target&#x27;s trade list on the Execute page" in base64.b64decode(download["content"]).decode()
