@@ -59,10 +59,26 @@ def test_var_backtest_traffic_light_and_regimes(desk):
     assert console_errors(desk) == []
 
 
-def test_monte_carlo_job_runs_and_reports_goal_probability(desk):
+def _set_paths(desk, n):
+    box = desk.find_element("#risk-mc-paths")
+    box.clear()
+    box.send_keys(str(n))
+
+
+def test_monte_carlo_job_can_be_cancelled_then_reports_goal_probability(desk):
     _open(desk)
+    _set_paths(desk, 100_000)  # 50 chunks of 2,000 paths: long enough to cancel mid-way
     click(desk, "#risk-mc-run")
-    desk.wait_for_contains_text("#risk-mc-status", "Projected", timeout=120)
+    desk.wait_for_element("#risk-mc-progress-wrap[style*='block']", timeout=30)
+    assert desk.find_element("#risk-mc-run").get_attribute("disabled") is not None
+    click(desk, "#risk-mc-cancel")
+    desk.wait_for_element("#risk-mc-progress-wrap[style*='none']", timeout=30)
+    time.sleep(1.0)
+    assert "Projected" not in text_of(desk, "#risk-mc-status")  # cancelled: no result
+    assert desk.find_element("#risk-mc-run").get_attribute("disabled") is None
+    _set_paths(desk, 10_000)
+    click(desk, "#risk-mc-run")
+    desk.wait_for_contains_text("#risk-mc-status", "Projected 10,000 paths", timeout=120)
     assert "Probability of reaching the goal" in text_of(desk, "#risk-mc-result")
     assert console_errors(desk) == []
 
