@@ -77,6 +77,8 @@ class Recipe:
     grid (asset, versus, value, confidence); ``bl_market`` is Black-Litterman's market
     portfolio, ``"equal"`` or ``"holdings"`` (the current weights), and
     ``bl_risk_aversion`` its risk aversion (None: implied by the benchmark).
+    ``risk_budgets`` maps tickers to relative risk budgets for ``risk_parity``
+    (tickers not listed get 1; normalised to sum to 1).
     HRP takes ``lower``/``upper`` but not sector limits, turnover or costs.
     """
 
@@ -99,6 +101,7 @@ class Recipe:
     views: tuple[Mapping, ...] = field(default_factory=tuple)
     bl_market: str = "equal"
     bl_risk_aversion: float | None = None
+    risk_budgets: Mapping[str, float] | None = None
 
     def __post_init__(self):
         if self.method not in METHODS:
@@ -118,6 +121,13 @@ class Recipe:
             raise DataError(
                 f"Black-Litterman's risk aversion must be above 0 (2.5 is common), got {self.bl_risk_aversion}.",
                 code="bad_risk_aversion",
+            )
+        bad = [t for t, b in (self.risk_budgets or {}).items() if not (np.isfinite(b) and b > 0)]
+        if bad:
+            raise DataError(
+                f"Risk budgets must be positive numbers: check {', '.join(map(str, bad[:5]))} "
+                "(leave a ticker blank for a budget of 1).",
+                code="bad_budget",
             )
         if self.lower > self.upper:
             raise DataError(
@@ -149,11 +159,14 @@ class Recipe:
             if name not in types or raw in (None, "", "None"):
                 continue
             try:
-                if name in ("sector_bounds", "views"):
+                if name in ("sector_bounds", "views", "risk_budgets"):
                     value = json.loads(raw) if isinstance(raw, str) else raw
-                    kwargs[name] = (
-                        tuple(value) if name == "views" else {k: tuple(v) for k, v in value.items()}
-                    )
+                    if name == "views":
+                        kwargs[name] = tuple(value)
+                    elif name == "risk_budgets":
+                        kwargs[name] = {str(k): float(v) for k, v in value.items()}
+                    else:
+                        kwargs[name] = {k: tuple(v) for k, v in value.items()}
                 elif name in ("method", "mu_method", "cov_method", "linkage", "bl_market"):
                     kwargs[name] = str(raw)
                 else:
@@ -232,7 +245,18 @@ def allocate(
             constraints=cons,
         )
     elif m == "risk_parity":
-        alloc = optimize.risk_parity(cov, constraints=cons, mu=mu, risk_free_rate=recipe.risk_free_rate)
+        budgets = None
+        if recipe.risk_budgets:
+            unknown = sorted(set(recipe.risk_budgets) - set(returns.columns))
+            if unknown:
+                raise DataError(
+                    f"Risk budgets are given for {', '.join(unknown[:5])}, not in the universe: remove them.",
+                    code="bad_budget",
+                )
+            budgets = pd.Series(1.0, index=returns.columns)
+            budgets.update(pd.Series(recipe.risk_budgets, dtype=float))
+        alloc = optimize.risk_parity(cov, budgets=budgets, constraints=cons, mu=mu,
+                                     risk_free_rate=recipe.risk_free_rate)
     elif m == "hrp":
         alloc = _hrp(returns, recipe, cov, cons)
     elif m == "max_diversification":

@@ -37,6 +37,7 @@ RISK_AVERSION, TARGET, KELLY, LINKAGE = f"{P}-risk-aversion", f"{P}-target", f"{
 LOWER, UPPER, TURNOVER, COST = f"{P}-lower", f"{P}-upper", f"{P}-turnover", f"{P}-cost"
 SECTORS, VIEWS, VIEW_ADD, VIEW_DEL, TAU = f"{P}-sectors", f"{P}-views", f"{P}-view-add", f"{P}-view-remove", f"{P}-tau"
 BL_MARKET, BL_DELTA = f"{P}-bl-market", f"{P}-bl-risk-aversion"
+BUDGETS = f"{P}-risk-budgets"
 ALERTS, NOTES, KPIS, WEIGHTS_GRID = f"{P}-alerts", f"{P}-notes", f"{P}-kpis", f"{P}-weights-grid"
 FRONTIER_BASE, CHOSEN, ALLOCATION = f"{P}-frontier-base", f"{P}-chosen", f"{P}-allocation"
 TARGET_LABEL, DETAIL_TITLE = f"{P}-target-label", f"{P}-detail-title"
@@ -82,6 +83,7 @@ URL = UrlState(P, {
     "views": (VIEWS, "rowData", _json_rows, DEFAULT_VIEWS),
     "prior": (BL_MARKET, "value", str, "equal"),
     "delta": (BL_DELTA, "value", float, None),
+    "budgets": (BUDGETS, "rowData", _json_rows, None),
 }, bounds={"ra": (0.1, 20), "target": (0.0, 1.0), "kelly": (0.05, 1.0), "lower": (-100, 100), "upper": (0, 200)})
 URL.register()
 
@@ -112,6 +114,9 @@ def _controls(v: dict) -> dbc.Card:
         html.Small("Sector limits (%; blank = none)", className="fw-semibold"),
         grid(SECTORS, pd.DataFrame(v["sectors"] or [], columns=["sector", "min", "max"]), editable=True,
              height=200, csv_name="sector-limits"),
+        html.Small("Risk budgets for equal risk contribution (relative; blank = 1)", className="fw-semibold"),
+        grid(BUDGETS, pd.DataFrame(v["budgets"] or [], columns=["ticker", "budget"]), editable=True,
+             height=200, csv_name="risk-budgets"),
         html.Hr(),
         html.Small("Black-Litterman views (value and confidence as fractions)", className="fw-semibold"),
         grid(VIEWS, pd.DataFrame(v["views"], columns=["asset", "versus", "value", "confidence"]),
@@ -220,8 +225,14 @@ def _sector_bounds(rows) -> dict | None:
     return out or None
 
 
+def _risk_budgets(rows) -> dict | None:
+    out = {row["ticker"]: _number(row.get("budget"), f"The risk budget of {row['ticker']}")
+           for row in rows or [] if row.get("ticker")}
+    return {t: b for t, b in out.items() if b is not None} or None
+
+
 def _recipe(method, mu, cov, rf, ra, target, kelly, linkage, lower, upper, turnover, cost, sectors, views, tau,
-            prior="equal", delta=None):
+            prior="equal", delta=None, budgets=None):
     """The Recipe the controls describe (percent inputs converted to fractions)."""
     view_rows = tuple(v for v in views or [] if v.get("asset"))
     return recipes.Recipe(
@@ -234,7 +245,8 @@ def _recipe(method, mu, cov, rf, ra, target, kelly, linkage, lower, upper, turno
         max_turnover=_number(turnover, "Max turnover", scale=0.01), transaction_cost=_number(
             cost, "Cost", default=0.0, scale=1e-4),
         sector_bounds=_sector_bounds(sectors), views=view_rows, tau=_number(tau, "tau", default=0.05),
-        bl_market=prior or "equal", bl_risk_aversion=_number(delta, "Black-Litterman risk aversion"))
+        bl_market=prior or "equal", bl_risk_aversion=_number(delta, "Black-Litterman risk aversion"),
+        risk_budgets=_risk_budgets(budgets))
 
 
 def _current_weights(ws, wd) -> pd.Series | None:
@@ -264,7 +276,7 @@ RECIPE_INPUTS = [Input(METHOD, "value"), Input(MU, "value"), Input(COV, "value")
                  Input(RISK_AVERSION, "value"), Input(TARGET, "value"), Input(KELLY, "value"),
                  Input(LINKAGE, "value"), Input(LOWER, "value"), Input(UPPER, "value"), Input(TURNOVER, "value"),
                  Input(COST, "value"), Input(SECTORS, "rowData"), Input(VIEWS, "rowData"), Input(TAU, "value"),
-                 Input(BL_MARKET, "value"), Input(BL_DELTA, "value")]
+                 Input(BL_MARKET, "value"), Input(BL_DELTA, "value"), Input(BUDGETS, "rowData")]
 RECIPE_STATES = [State(i.component_id, i.component_property) for i in RECIPE_INPUTS]
 
 
@@ -281,6 +293,20 @@ def sector_rows(ws, rows):
         return no_update
     typed = {r["sector"]: r for r in rows or []}
     return [typed.get(s, {"sector": s, "min": None, "max": None}) for s in sectors]
+
+
+@callback(
+    Output(BUDGETS, "rowData"),
+    Input(ids.WORKSPACE, "data"), State(BUDGETS, "rowData"),
+)
+def budget_rows(ws, rows):
+    """One editable row per ticker of the universe, keeping budgets already typed."""
+    try:
+        tickers = list(workspace.resolve(ws).prices.columns)
+    except FinanceError:
+        return no_update
+    typed = {r["ticker"]: r for r in rows or [] if r.get("ticker")}
+    return [typed.get(t, {"ticker": t, "budget": None}) for t in tickers]
 
 
 @callback(

@@ -10,13 +10,14 @@ from finance_core import estimators, recipes
 from pages import construct as page
 
 WS = workspace.DEFAULT
-# method, mu, cov, rf, ra, target, kelly, linkage, lower, upper, turnover, cost, sectors, views, tau, prior, delta
-BASE = ["max_sharpe", "mean", "sample", 0, 2, 0.15, 0.5, "single", 0, 100, None, 0, [], [], 0.05, "equal", None]
+# method, mu, cov, rf, ra, target, kelly, linkage, lower, upper, turnover, cost, sectors, views, tau, prior, delta,
+# budgets
+BASE = ["max_sharpe", "mean", "sample", 0, 2, 0.15, 0.5, "single", 0, 100, None, 0, [], [], 0.05, "equal", None, []]
 
 
 def _controls(**changes):
     names = ["method", "mu", "cov", "rf", "ra", "target", "kelly", "linkage", "lower", "upper", "turnover", "cost",
-             "sectors", "views", "tau", "prior", "delta"]
+             "sectors", "views", "tau", "prior", "delta", "budgets"]
     values = dict(zip(names, BASE, strict=True))
     values.update(changes)
     return [values[n] for n in names]
@@ -102,3 +103,14 @@ def test_sector_limits_and_views_come_back_from_a_link():
     assert values["sectors"] == rows and values["views"] == views and values["method"] == "hrp" and not problems
     values, problems = page.URL.read({"views": "not json"})
     assert values["views"] == page.DEFAULT_VIEWS and "cannot be read" in problems[0]
+
+
+def test_risk_budget_grid_reaches_equal_risk_contribution(wd):
+    rows = page.budget_rows(WS, [{"ticker": "AAPL", "budget": 4}])
+    assert [r["ticker"] for r in rows] == list(wd.prices.columns) and rows[0] == {"ticker": "AAPL", "budget": 4}
+    out = page.allocation(*_controls(method="risk_parity", budgets=rows), WS, "light")
+    share = {r["ticker"]: r["risk_share"] for r in out[2]}
+    # AAPL carries 4 units of risk, the 19 others 1 each: 4/23 of the portfolio's variance.
+    assert share["AAPL"] == pytest.approx(4 / 23, abs=1e-6) and share["KO"] == pytest.approx(1 / 23, abs=1e-6)
+    bad = page.allocation(*_controls(method="risk_parity", budgets=[{"ticker": "KO", "budget": "lots"}]), WS, "light")
+    assert bad[0] is no_update and "The risk budget of KO must be a number" in str(bad[-1])

@@ -106,3 +106,29 @@ def test_implied_risk_aversion_outside_one_to_ten_is_clipped_and_said(returns):
     implied = implied_risk_aversion(bench)
     assert delta == pytest.approx(min(max(implied, 1.0), 10.0))
     assert ("clipped" in how) == (not 1.0 <= implied <= 10.0)
+
+
+def test_risk_budgets_recipe_gives_each_asset_its_share_of_risk(returns):
+    # Relative budgets: AAPL and XOM carry 3 units of risk each, every other asset 1 (23 units in all).
+    recipe = recipes.Recipe(method="risk_parity", cov_method="sample", risk_budgets={"AAPL": 3.0, "XOM": 3.0})
+    alloc = recipes.allocate(returns, recipe)
+    cov = estimators.covariance(returns, "sample")
+    w = alloc.weights
+    shares = w * (cov @ w) / float(w @ cov @ w)  # Roncalli (2013), eq. 2.13: variance shares
+    expected = pd.Series(1.0, index=returns.columns)
+    expected[["AAPL", "XOM"]] = 3.0
+    np.testing.assert_allclose(shares.to_numpy(), (expected / expected.sum()).to_numpy(), atol=1e-8)
+    # oracle: skfolio RiskBudgeting with the same (normalised) budgets on the same covariance
+    from skfolio import RiskMeasure
+    from skfolio.optimization import RiskBudgeting
+
+    sk = RiskBudgeting(risk_measure=RiskMeasure.VARIANCE, risk_budget=expected.to_numpy()).fit(returns)
+    np.testing.assert_allclose(w.to_numpy(), sk.weights_, atol=1e-4)
+    assert recipes.Recipe.from_query(recipe.to_query()) == recipe
+
+
+def test_bad_risk_budgets_are_named(returns):
+    with pytest.raises(DataError, match="check AAPL"):
+        recipes.Recipe(method="risk_parity", risk_budgets={"AAPL": -1.0})
+    with pytest.raises(DataError, match="ZZZ, not in the universe"):
+        recipes.allocate(returns, recipes.Recipe(method="risk_parity", risk_budgets={"ZZZ": 2.0}))
