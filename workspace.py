@@ -58,7 +58,9 @@ DEFAULT: dict = {
     "target": None,  # {ticker: weight}, set by the construction desk
     "firm_name": "Portfolio Desk",
 }
-UPLOAD_KINDS = ("prices", "holdings", "lots", "trades")
+UPLOAD_KINDS = ("prices", "holdings", "lots", "trades", "sectors")
+#: The sector of a ticker that neither the dataset nor an uploaded sector map classifies.
+UNCLASSIFIED = "Unclassified"
 
 
 def cache_dir() -> Path:
@@ -190,13 +192,55 @@ def source_prices(ws: dict | None) -> _Source:
         coverage = index.notna().mean()
         index = index.ffill() if coverage >= 0.9 else None
         tickers = prices.columns
-        sectors = sp.sectors.reindex(tickers).fillna("Unclassified")
+        sectors = sp.sectors.reindex(tickers).fillna(UNCLASSIFIED)
         names = sp.names.reindex(tickers)
         names = names.fillna(pd.Series(tickers, index=tickers))
         label = f"Uploaded prices ({ws['uploads']['prices'].get('name', 'file')})"
-        return _Source(label, prices, index, sectors, names)
+        return _Source(label, prices, index, _with_sector_map(ws, sectors), names)
     ds = data.load_dataset(ws["source"])
-    return _Source(ds.title, ds.prices, ds.benchmark, ds.sectors, ds.names)
+    return _Source(ds.title, ds.prices, ds.benchmark, _with_sector_map(ws, ds.sectors), ds.names)
+
+
+def _with_sector_map(ws: dict, sectors: pd.Series) -> pd.Series:
+    """The source's sectors, overridden and extended by the uploaded sector map for the tickers it lists."""
+    mapped = _uploaded(ws, "sectors")
+    if mapped is None:
+        return sectors
+    hits = mapped.reindex(sectors.index).dropna()
+    return sectors.where(~sectors.index.isin(hits.index), hits).rename("sector")
+
+
+def _few(items, k: int = 5) -> str:
+    """``A, B, C`` or ``A, B, C, D, E and 7 more``."""
+    items = [str(i) for i in items]
+    more = f" and {len(items) - k} more" if len(items) > k else ""
+    return ", ".join(items[:k]) + more
+
+
+def _sector_notes(ws: dict, src: _Source, universe: list[str]) -> list[str]:
+    """What the Data page should say about the universe's sectors: an ignored map, unclassified tickers."""
+    entry = ws["uploads"].get("sectors")
+    if entry is None and ws["source"] != UPLOAD:
+        return []
+    notes = []
+    if entry is not None:
+        mapped = _uploaded(ws, "sectors")
+        if not mapped.index.isin(src.prices.columns).any():
+            notes.append(f"Sector map {entry.get('name', '')} ignored: none of its tickers ({_few(mapped.index)}) "
+                         f"are in the current prices ({_few(src.prices.columns)}).")
+    sectors = src.sectors.reindex(universe)
+    missing = list(sectors.index[sectors.isna() | (sectors == UNCLASSIFIED)])
+    if missing:
+        one = len(missing) == 1
+        them = "it" if one else "them"
+        where, todo = (
+            (f"the sector map {entry.get('name', '')}", f"Add {them} to the sector map and upload it again")
+            if entry else ("the bundled sectors", f"Upload a sector map (ticker,sector) on the Data page to classify {them}")
+        )
+        notes.append(f"{len(missing)} of {len(universe)} assets {'has' if one else 'have'} no sector "
+                     f"({_few(missing)}): not in {where}, so {'it counts' if one else 'they count'} as "
+                     f"'{UNCLASSIFIED}' in sector limits and charts. {todo}.")
+    return notes
 
 
 def resolve(ws: dict | None) -> WorkspaceData:
@@ -225,7 +269,7 @@ def resolve(ws: dict | None) -> WorkspaceData:
         first = src.prices.columns[0]
         benchmark = src.prices.loc[prices.index, first]
         bench_label = first
-    notes: list[str] = []
+    notes = _sector_notes(ws, src, universe)
     holdings = _uploaded(ws, "holdings")
     if holdings is not None:
         unknown = sorted(set(holdings.index) - set(src.prices.columns))
@@ -362,6 +406,15 @@ def with_upload(ws: dict | None, kind: str, raw: bytes, filename: str) -> tuple[
         frame = data.read_holdings_csv(raw, name=filename, tickers=list(source_prices(ws).prices.columns))
     elif kind == "lots":
         frame = data.read_lots_csv(raw, name=filename)
+    elif kind == "sectors":
+        frame = data.read_sectors_csv(raw, name=filename)
+        tickers = source_prices(ws).prices.columns
+        if not frame.index.isin(tickers).any():
+            raise DataError(
+                f"{filename}: none of its {len(frame)} tickers ({_few(frame.index)}) are in the current prices "
+                f"({_few(tickers)}). Upload a sector map for these tickers, or upload the prices first.",
+                code="unknown_ticker",
+            )
     else:
         frame = data.read_trades_csv(raw, name=filename)
     notes = list(frame.attrs.get("notes", []))
@@ -471,6 +524,9 @@ def to_query(ws: dict | None) -> tuple[dict[str, str], list[str]]:
     if ws["source"] == UPLOAD:
         problems.append("This view uses uploaded prices, which cannot travel in a link: whoever opens it needs "
                         "the same upload.")
+    if ws["uploads"].get("sectors"):
+        problems.append("This view uses an uploaded sector map, which cannot travel in a link: the link shows the "
+                        "bundled sectors.")
     target = ws.get("target") or {}
     if target.get("recipe") is not None:
         query.update({k: str(v) for k, v in target["recipe"].items()})

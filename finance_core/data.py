@@ -36,6 +36,7 @@ __all__ = [
     "read_holdings_csv",
     "read_lots_csv",
     "read_trades_csv",
+    "read_sectors_csv",
     "to_returns",
     "sample_csv",
     "SAMPLE_KINDS",
@@ -738,8 +739,35 @@ def read_trades_csv(source: Source, *, name: str | None = None, max_bytes: int =
     return out
 
 
+# --------------------------------------------------------------------------- sector maps
+def read_sectors_csv(source: Source, *, name: str | None = None, max_bytes: int = MAX_UPLOAD_BYTES) -> pd.Series:
+    """Read a sector map: ``ticker,sector`` (``symbol`` for ticker; ``gics_sector`` or ``industry`` for sector).
+
+    Returns the sectors as a Series named ``sector`` indexed by upper-case ticker, in file
+    order. Every ticker needs a sector and may appear once; other columns are ignored.
+    """
+    doc, _header, frame, cols = _read_table(
+        source,
+        name,
+        max_bytes,
+        {"ticker": ("symbol",), "sector": ("gics_sector", "industry")},
+        required=("ticker", "sector"),
+    )
+    tick = frame[cols["ticker"]].str.upper()
+    _refuse_repeats(
+        doc,
+        tick,
+        lambda row: f"ticker {tick[row]} appears twice in column {cols['ticker']!r}",
+        "Keep one row (one sector) per ticker.",
+        "duplicate_ticker",
+    )
+    out = pd.Series(frame[cols["sector"]].values, index=pd.Index(tick.values, name="ticker"), name="sector")
+    out.attrs["notes"] = []
+    return out
+
+
 # --------------------------------------------------------------------------- samples
-SAMPLE_KINDS = ("prices", "prices_long", "holdings", "lots", "trades")
+SAMPLE_KINDS = ("prices", "prices_long", "holdings", "lots", "trades", "sectors")
 
 
 def sample_csv(kind: str) -> str:
@@ -771,4 +799,9 @@ def sample_csv(kind: str) -> str:
             "2022-03-15,brokerage,AAPL,buy,100,155.09,taxable\n"
             "2022-05-02,ira,KO,buy,50,63.09,ira\n"
         )
+    if kind == "sectors":
+        listed = ds.sectors[tickers]
+        extra = pd.Series({"AMZN": "Consumer Discretionary", "GOOGL": "Communication Services",
+                           "NVDA": "Information Technology"})
+        return pd.concat([listed, extra]).rename("sector").rename_axis("ticker").to_csv()
     raise DataError(f"No sample for {kind!r}: choose one of {', '.join(SAMPLE_KINDS)}.", code="unknown_sample")

@@ -39,6 +39,7 @@ _UPLOAD_HELP = {
     "holdings": ("Holdings", "ticker with shares and/or weight (fractions or percent)."),
     "lots": ("Tax lots", "account,ticker,acquired,shares,cost_basis (total), optional account_type."),
     "trades": ("Trades", "date,account,ticker,side (buy/sell),shares,price, optional account_type."),
+    "sectors": ("Sector map", "ticker,sector. Classifies your tickers; overrides the bundled sectors it lists."),
 }
 STAT_COLUMNS = ["ticker", "name", "sector", "annual_return", "volatility", "sharpe", "max_drawdown"]
 STAT_FORMATS = {"annual_return": "pct", "volatility": "pct", "sharpe": "ratio", "max_drawdown": "pct"}
@@ -67,7 +68,8 @@ def _controls() -> dbc.Card:
 
 def _uploads() -> dbc.Row:
     boxes = [
-        dbc.Col(upload_box(UPLOADS[k], *_UPLOAD_HELP[k]), md=3, className="mb-2") for k in workspace.UPLOAD_KINDS
+        dbc.Col(upload_box(UPLOADS[k], *_UPLOAD_HELP[k]), md=4, xl=True, className="mb-2")
+        for k in workspace.UPLOAD_KINDS
     ]
     return dbc.Row(boxes, className="g-2 mb-1 no-print")
 
@@ -118,7 +120,8 @@ def _apply(trigger, ws: dict, source, universe_value, start, end, benchmark, con
         raw = decode_upload(contents[kind], filenames[kind])
         ws, notes = workspace.with_upload(ws, kind, raw, filenames[kind])
         rows = ws["uploads"][kind]["rows"]
-        statuses[kind] = html.Span(f"Loaded {filenames[kind]} ({rows} rows)", className="text-success")
+        unit = "tickers" if kind == "sectors" else "rows"
+        statuses[kind] = html.Span(f"Loaded {filenames[kind]} ({rows} {unit})", className="text-success")
     elif trigger == SOURCE:
         ws = workspace.select(ws, source=source)
     elif trigger == UNIVERSE:
@@ -186,7 +189,10 @@ def sync_workspace(source, universe_value, start, end, benchmark, *uploads_and_w
 @reports_errors(4)
 def render(ws, theme):
     wd = workspace.resolve(ws)
-    growth = universe.normalised_prices(wd.prices.join(wd.benchmark.rename(wd.benchmark_name)))
+    # Without the bundled index (uploads outside its dates) the benchmark is one of the assets: draw it once.
+    shown = wd.prices if wd.benchmark_name in wd.prices.columns else wd.prices.join(
+        wd.benchmark.rename(wd.benchmark_name))
+    growth = universe.normalised_prices(shown)
     fig = line_figure(growth, theme, ytitle="Value of 100 invested", log_y=True, highlight=wd.benchmark_name)
     stats = universe.asset_statistics(wd.prices, sectors=wd.sectors, names=wd.names)
     summary = html.Div(

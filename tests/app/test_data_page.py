@@ -2,6 +2,7 @@
 
 import base64
 
+import pandas as pd
 from dash import no_update
 
 import workspace
@@ -13,7 +14,20 @@ def _contents(raw: bytes) -> str:
     return "data:text/csv;base64," + base64.b64encode(raw).decode()
 
 
-def _sync(call, prop_id, ws, *, uploads=(None, None, None, None), names=(None, None, None, None), **controls):
+NO_FILES = (None,) * len(workspace.UPLOAD_KINDS)
+
+
+def _files(**by_kind) -> tuple:
+    """One value per upload kind, in the callback's order (``prices=..., sectors=...``)."""
+    return tuple(by_kind.get(k) for k in workspace.UPLOAD_KINDS)
+
+
+def _status(out, kind: str):
+    """The status line of one upload box in sync_workspace's outputs."""
+    return out[11 + workspace.UPLOAD_KINDS.index(kind)]
+
+
+def _sync(call, prop_id, ws, *, uploads=NO_FILES, names=NO_FILES, **controls):
     args = (controls.get("source"), controls.get("universe"), controls.get("start"), controls.get("end"),
             controls.get("benchmark"), *uploads, *names, ws)
     return call(prop_id, page.sync_workspace, *args)
@@ -30,18 +44,18 @@ def test_initial_call_shows_the_workspace(call_with_trigger):
 def test_good_prices_upload_switches_the_universe(call_with_trigger):
     raw = data.sample_csv("prices").encode()
     out = _sync(call_with_trigger, "upload-prices.contents", workspace.DEFAULT,
-                uploads=(_contents(raw), None, None, None), names=("mine.csv", None, None, None))
+                uploads=_files(prices=_contents(raw)), names=_files(prices="mine.csv"))
     ws, universe = out[0], out[4]
     assert ws["source"] == "upload" and universe == ["AAPL", "JPM", "KO", "MSFT", "XOM"]
-    assert "Loaded mine.csv" in str(out[11])
+    assert "Loaded mine.csv" in str(_status(out, "prices"))
 
 
 def test_bad_upload_keeps_the_workspace_and_explains(call_with_trigger):
     out = _sync(call_with_trigger, "upload-prices.contents", workspace.DEFAULT,
-                uploads=(_contents(b"PK\x03\x04junk"), None, None, None), names=("book.xlsx", None, None, None))
+                uploads=_files(prices=_contents(b"PK\x03\x04junk")), names=_files(prices="book.xlsx"))
     assert out[0] == workspace.DEFAULT
     assert "book.xlsx looks like an Excel workbook" in str(out[-1])
-    assert "Not loaded" in str(out[11])
+    assert "Not loaded" in str(_status(out, "prices"))
 
 
 def test_empty_universe_is_refused_and_the_picker_reverts(call_with_trigger):
@@ -74,6 +88,46 @@ def test_analyse_reports_progress_and_returns_three_figures():
 
 
 def test_sample_download_for_each_kind(call_with_trigger):
-    for kind in ("prices", "holdings", "lots", "trades"):
-        out = call_with_trigger(f"sample-{kind}.n_clicks", page.download_sample, 1, 0, 0, 0, 0)
+    clicks = (0,) * (len(workspace.UPLOAD_KINDS) + 1)
+    for kind in ("prices", "holdings", "lots", "trades", "sectors"):
+        out = call_with_trigger(f"sample-{kind}.n_clicks", page.download_sample, *clicks)
         assert out["filename"] == f"sample-{kind}.csv" and out["content"]
+    assert data.read_sectors_csv(out["content"], name=out["filename"])["XOM"] == "Energy"
+
+
+def _own_prices() -> bytes:
+    dates = pd.bdate_range("2024-01-01", periods=40)
+    return ("date,NVDA,ZZZ\n" + "".join(f"{d.date()},{100 + i},{50 + i}\n" for i, d in enumerate(dates))).encode()
+
+
+def test_sector_map_upload_classifies_the_uploaded_universe(call_with_trigger):
+    out = _sync(call_with_trigger, "upload-prices.contents", workspace.DEFAULT,
+                uploads=_files(prices=_contents(_own_prices())), names=_files(prices="own.csv"))
+    ws = out[0]
+    _fig, rows, _summary, notes = page.render(ws, "light")
+    assert {r["ticker"]: r["sector"] for r in rows} == {"NVDA": "Unclassified", "ZZZ": "Unclassified"}
+    assert "2 of 2 assets have no sector" in str(notes)
+    out = _sync(call_with_trigger, "upload-sectors.contents", ws,
+                uploads=_files(sectors=_contents(b"ticker,sector\nNVDA,Semiconductors\nAMZN,Retail\n")),
+                names=_files(sectors="map.csv"))
+    ws = out[0]
+    assert ws["uploads"]["sectors"]["name"] == "map.csv" and ws["source"] == "upload"  # prices stay
+    assert "Loaded map.csv (2 tickers)" in str(_status(out, "sectors")) and out[-1] is None
+    _fig, rows, summary, notes = page.render(ws, "light")
+    assert {r["ticker"]: r["sector"] for r in rows} == {"NVDA": "Semiconductors", "ZZZ": "Unclassified"}
+    assert "sectors (map.csv)" in str(summary)
+    assert "1 of 2 assets has no sector (ZZZ)" in str(notes)
+
+
+def test_bad_sector_map_keeps_the_workspace_and_explains(call_with_trigger):
+    ws = workspace.DEFAULT
+    for raw, message in [
+        (b"ticker,sector\nAAPL,Tech\nMSFT,\n", "s.csv, row 3: column 'sector' is empty"),
+        (b"ticker,sector\nAAPL,Tech\naapl,Hardware\n", "s.csv: ticker AAPL appears twice in column 'ticker' (rows 2 and 3)"),
+        (b"ticker,sector\nNVDA,Semiconductors\n", "s.csv: none of its 1 tickers (NVDA) are in the current prices (AAPL, AMD"),
+    ]:
+        out = _sync(call_with_trigger, "upload-sectors.contents", ws,
+                    uploads=_files(sectors=_contents(raw)), names=_files(sectors="s.csv"))
+        assert out[0] == workspace.DEFAULT
+        assert message in str(out[-1])
+        assert "Not loaded: s.csv" in str(_status(out, "sectors"))

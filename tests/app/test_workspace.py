@@ -68,3 +68,62 @@ def test_holdings_are_checked_against_the_price_universe():
         workspace.with_upload(workspace.DEFAULT, "holdings", b"ticker,shares\nZZZ,1\n", "h.csv")
     ws, _ = workspace.with_upload(workspace.DEFAULT, "holdings", b"ticker,shares\nAAPL,10\n", "h.csv")
     assert workspace.resolve(ws).holdings.loc["AAPL", "shares"] == 10
+
+
+def _own_prices(tickers=("AAPL", "NVDA", "ZZZ"), n=40) -> bytes:
+    """Prices for a universe mostly outside the bundled S&P 20 (so without bundled sectors)."""
+    dates = pd.bdate_range("2024-01-01", periods=n)
+    rows = ["date," + ",".join(tickers)] + [
+        f"{d.date()}," + ",".join(f"{100 + i + 5 * j:.2f}" for j in range(len(tickers))) for i, d in enumerate(dates)
+    ]
+    return "\n".join(rows).encode()
+
+
+def test_uploaded_sector_map_classifies_an_own_universe():
+    ws, _ = workspace.with_upload(workspace.DEFAULT, "prices", _own_prices(), "own.csv")
+    before = workspace.resolve(ws)
+    assert before.sectors.to_dict() == {"AAPL": "Information Technology", "NVDA": "Unclassified",
+                                        "ZZZ": "Unclassified"}
+    assert any("2 of 3 assets have no sector (NVDA, ZZZ)" in n and "Upload a sector map" in n for n in before.notes)
+    raw = b"ticker,sector\nnvda,Semiconductors\nAAPL,Hardware\nMSFT,Software\n"
+    ws, notes = workspace.with_upload(ws, "sectors", raw, "map.csv")
+    import hashlib
+
+    assert ws["uploads"]["sectors"]["key"] == "sectors:" + hashlib.sha256(raw).hexdigest() and notes == []
+    after = workspace.resolve(ws)
+    # The map extends (NVDA) and overrides (AAPL) the bundled sectors; ZZZ stays unclassified, with a note.
+    assert after.sectors.to_dict() == {"AAPL": "Hardware", "NVDA": "Semiconductors", "ZZZ": "Unclassified"}
+    assert any(n.startswith("1 of 3 assets has no sector (ZZZ): not in the sector map map.csv") for n in after.notes)
+    # Every page reading the source sees the same sectors (the tax desk reads source_prices).
+    assert workspace.source_prices(ws).sectors["NVDA"] == "Semiconductors"
+    # A later prices upload keeps the map.
+    ws2, _ = workspace.with_upload(ws, "prices", _own_prices(("NVDA", "AMD")), "own2.csv")
+    assert workspace.resolve(ws2).sectors.to_dict() == {"NVDA": "Semiconductors", "AMD": "Information Technology"}
+    # Uploaded maps do not travel in links, and the link says so.
+    assert any("sector map" in p for p in workspace.to_query(ws)[1])
+
+
+def test_sector_map_overrides_the_bundled_dataset_for_its_tickers():
+    ws, _ = workspace.with_upload(workspace.DEFAULT, "sectors", b"ticker,sector\nAAPL,Hardware\n", "m.csv")
+    wd = workspace.resolve(ws)
+    assert wd.sectors["AAPL"] == "Hardware" and wd.sectors["XOM"] == "Energy" and wd.notes == ()
+
+
+def test_sector_map_matching_no_ticker_is_refused_naming_both_sides():
+    ws, _ = workspace.with_upload(workspace.DEFAULT, "prices", _own_prices(), "own.csv")
+    raw = b"ticker,sector\nQQQ,ETF\nSPY,ETF\nIWM,ETF\nDIA,ETF\nEEM,ETF\nGLD,Gold\n"
+    with pytest.raises(DataError, match=r"^map\.csv: none of its 6 tickers \(QQQ, SPY, IWM, DIA, EEM and 1 more\) "
+                                        r"are in the current prices \(AAPL, NVDA, ZZZ\)") as err:
+        workspace.with_upload(ws, "sectors", raw, "map.csv")
+    assert err.value.code == "unknown_ticker"
+    assert "sectors" not in ws["uploads"]
+
+
+def test_sector_map_that_no_longer_matches_is_ignored_with_a_note():
+    ws, _ = workspace.with_upload(workspace.DEFAULT, "prices", _own_prices(), "own.csv")
+    ws, _ = workspace.with_upload(ws, "sectors", b"ticker,sector\nZZZ,Widgets\n", "map.csv")
+    ws = workspace.select(ws, source="sp500")  # back to the bundled data: ZZZ is not there
+    wd = workspace.resolve(ws)
+    assert wd.sectors["AAPL"] == "Information Technology"
+    assert wd.notes == ("Sector map map.csv ignored: none of its tickers (ZZZ) are in the current prices "
+                        "(AAPL, AMD, BAC, BBY, CVX and 15 more).",)

@@ -3,6 +3,7 @@
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from selenium.webdriver.common.by import By
 
@@ -54,6 +55,47 @@ def test_good_upload_changes_the_universe(desk, tmp_path):
     holdings.write_text("ticker,shares\nAAPL,10\nGE,5\n")
     _upload(desk, "holdings", holdings)
     desk.wait_for_contains_text("#data-alerts", "GE (row 3) not in the price data", timeout=20)
+    assert console_errors(desk) == []
+
+
+def _grid_sectors(desk) -> dict:
+    """Ticker -> sector as the per-asset statistics grid shows them (pinned and centre cells joined by row)."""
+    pairs = desk.driver.execute_script(
+        "const rows = {};"
+        "document.querySelectorAll('#data-stats-grid .ag-row').forEach(r => {"
+        "  const i = r.getAttribute('row-index'); rows[i] = rows[i] || {};"
+        "  r.querySelectorAll('.ag-cell').forEach(c => { rows[i][c.getAttribute('col-id')] = c.innerText.trim(); });"
+        "});"
+        "return Object.values(rows).map(o => [o.ticker, o.sector]);")
+    return dict(pairs)
+
+
+def test_sector_map_upload_classifies_an_own_universe(desk, tmp_path):
+    _open(desk)
+    prices = tmp_path / "own-prices.csv"
+    dates = pd.bdate_range("2021-01-04", periods=60)
+    prices.write_text("date,AAPL,NVDA,ZZZ\n" + "".join(f"{d.date()},{120 + i},{130 + 2 * i},{20 + i % 7}\n"
+                                                       for i, d in enumerate(dates)))
+    _upload(desk, "prices", prices)
+    desk.wait_for_contains_text("#data-summary-text", "3 assets", timeout=30)
+    desk.wait_for_contains_text("#data-notes", "2 of 3 assets have no sector (NVDA, ZZZ)", timeout=20)
+    assert _grid_sectors(desk) == {"AAPL": "Information Technology", "NVDA": "Unclassified", "ZZZ": "Unclassified"}
+    sectors = tmp_path / "my-sectors.csv"
+    sectors.write_text("symbol,GICS Sector\nnvda,Semiconductors\nAAPL,Hardware\nMSFT,Software\n")
+    _upload(desk, "sectors", sectors)
+    desk.wait_for_contains_text("#upload-status-sectors", "Loaded my-sectors.csv (3 tickers)", timeout=20)
+    desk.wait_for_contains_text("#data-stats-grid", "Semiconductors", timeout=20)
+    assert _grid_sectors(desk) == {"AAPL": "Hardware", "NVDA": "Semiconductors", "ZZZ": "Unclassified"}
+    desk.wait_for_contains_text("#data-notes", "1 of 3 assets has no sector (ZZZ)", timeout=20)
+    assert "sectors (my-sectors.csv)" in desk.find_element("#data-summary-text").text
+    # A map with a repeated ticker is refused under its box and changes nothing.
+    bad = tmp_path / "bad-sectors.csv"
+    bad.write_text("ticker,sector\nZZZ,Widgets\nzzz,Gadgets\n")
+    _upload(desk, "sectors", bad)
+    desk.wait_for_contains_text("#data-alerts", "bad-sectors.csv: ticker ZZZ appears twice in column 'ticker' "
+                                "(rows 2 and 3)", timeout=20)
+    assert "Not loaded: bad-sectors.csv" in desk.find_element("#upload-status-sectors").text
+    assert _grid_sectors(desk)["ZZZ"] == "Unclassified"
     assert console_errors(desk) == []
 
 
