@@ -56,7 +56,7 @@ def _sample_cov(returns: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(np.cov(x, rowvar=False), index=returns.columns, columns=returns.columns)
 
 
-def _hrp_peers(returns):
+def _hrp_peers(returns, upper: float | None = None):
     import riskfolio as rp
     from pypfopt import HRPOpt
     from skfolio.cluster import HierarchicalClustering, LinkageMethod
@@ -74,19 +74,24 @@ def _hrp_peers(returns):
                         linkage_method=LinkageMethod.SINGLE
                     ),
                     optimal_ordering=False,
-                )
+                ),
+                max_weights=1.0 if upper is None else upper,
             )
             .fit(returns)
             .weights_
         )
 
     def riskfolio_():
-        port = rp.HCPortfolio(returns=returns)
+        caps = {} if upper is None else {"w_max": pd.Series(upper, index=returns.columns),
+                                          "w_min": pd.Series(0.0, index=returns.columns)}
+        port = rp.HCPortfolio(returns=returns, **caps)
         w = port.optimization(
             model="HRP", codependence="pearson", rm="MV", rf=0, linkage="single", leaf_order=False
         )
         return w["weights"].reindex(returns.columns).to_numpy()
 
+    if upper is not None:  # PyPortfolioOpt's HRP has no weight bounds
+        return {"skfolio": skfolio_, "Riskfolio-Lib": riskfolio_}
     return {"PyPortfolioOpt": pypfopt_, "skfolio": skfolio_, "Riskfolio-Lib": riskfolio_}
 
 
@@ -113,16 +118,22 @@ def run() -> str:
         "",
         f"Seeded 5-factor returns, {N_DAYS} days; median / best of the repeats in ms; each library",
         "estimates its own covariance from the same returns. `max |dw|` is the largest weight",
-        "difference to ours (same optimum check).",
+        "difference to ours (same optimum check). With a max weight, skfolio clips each split",
+        "factor by the same rule as ours; Riskfolio-Lib adjusts bounded weights its own way, hence",
+        "differences of about 1e-3 there; PyPortfolioOpt's HRP has no bounds.",
         "",
         "| problem | N | ours (ms) | peer | peer (ms) | max abs dw | speed-up vs fastest peer | target |",
         "|---|---|---|---|---|---|---|---|",
     ]
     verdicts = []
-    for kind in ("HRP (single)", "risk parity (ERC)"):
+    for kind in ("HRP (single)", "HRP, max weight 3/N", "risk parity (ERC)"):
         for n in SIZES:
             returns = factor_returns(n)
-            if kind.startswith("HRP"):
+            if kind.startswith("HRP, max"):
+                cap = 3.0 / n
+                ours_fn = lambda r=returns, c=cap: hrp(r, "single", bounds=(0.0, c)).weights.to_numpy()  # noqa: E731
+                peers = _hrp_peers(returns, upper=cap)
+            elif kind.startswith("HRP"):
                 ours_fn = lambda r=returns: hrp(r, "single").weights.to_numpy()  # noqa: E731
                 peers = _hrp_peers(returns)
             else:
@@ -137,7 +148,7 @@ def run() -> str:
             fastest = min(r[1] for r in peer_rows)
             speedup = fastest / med
             target = ""
-            if kind.startswith("HRP") and n == 500:
+            if kind == "HRP (single)" and n == 500:
                 met = speedup >= 2.0
                 target = f">= 2x: {'met' if met else 'NOT met'}"
                 verdicts.append(met)
