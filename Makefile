@@ -25,11 +25,11 @@ run: $(VENV)/.runtime-installed
 
 ## Chromium and chromedriver for browser tests and server-side image export
 browser:
-	@bash scripts/ensure_browser.sh
+	@bash scripts/ensure_packages.sh chromium=chromium chromedriver=chromium-driver
 
 ## Redis for the Celery integration test (tests/integration)
 redis:
-	@bash scripts/ensure_redis.sh
+	@bash scripts/ensure_packages.sh redis-server=redis-server
 
 ## Lint, then every test: unit, app callbacks, reference examples, browser tests and the Celery/Redis run
 test: $(VENV)/.dev-installed browser redis

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(shutil.which("redis-server") is None,
-                       reason="redis-server is not installed (`bash scripts/ensure_redis.sh` installs it)"),
+                       reason="redis-server is not installed (`make redis` installs it)"),
 ]
 
 
