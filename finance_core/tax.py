@@ -3,7 +3,8 @@
 This module is the public face of the tax computations (``from finance_core import
 tax``; ``tax.process_trades(...)``). Lot replay and the wash-sale rule live in
 :mod:`finance_core.wash_sales`, harvesting in :mod:`finance_core.harvest`, rates in
-:mod:`finance_core.tax_rates`; they are re-exported here. This module adds
+:mod:`finance_core.tax_rates`, the tax cost of a proposed trade list in
+:mod:`finance_core.trade_tax`; they are re-exported here. This module adds
 tax-aware rebalancing (lot-level sells through cvxpy), its trade-off curve,
 after-tax returns with the tax drag, and an asset location suggestion.
 US federal rules; rates are inputs with 2026 defaults.
@@ -32,6 +33,7 @@ from .tax_rates import (  # noqa: F401
     ORDINARY_BRACKETS_2026,
     TaxRates,
 )
+from .trade_tax import TRADE_TAX_COLUMNS, TradeListTax, trade_list_tax
 from .wash_sales import (  # noqa: F401
     LOT_METHODS,
     WASH_WINDOW_DAYS,
@@ -60,6 +62,10 @@ __all__ = [
     "harvest_trades",
     "HarvestPlan",
     "replacement_for",
+    # the tax cost of a proposed trade list (the construction desk's target trades)
+    "TradeListTax",
+    "trade_list_tax",
+    "TRADE_TAX_COLUMNS",
     # rebalancing
     "RebalanceResult",
     "tax_aware_rebalance",

@@ -3,7 +3,9 @@
 The trade history is replayed once per change of data, method, accounts, identical
 map or rates (the ``replay`` callback); its open lots go to a Store that the lots,
 harvest, rebalancing and location sections read, so a bad trade file leaves every
-section with its previous result and one message naming the row.
+section with its previous result and one message naming the row. The tax cost of
+the workspace target's trade list (``target_tax``) replays the history with those
+trades added at the as-of date (:func:`finance_core.tax.trade_list_tax`).
 """
 
 from __future__ import annotations
@@ -57,9 +59,11 @@ TAX_WEIGHT, REBAL_KPIS, REBAL_GRID, REBAL_TARGET = (
     f"{P}-tax-weight", f"{P}-rebalance-kpis", f"{P}-rebalance-grid", f"{P}-rebalance-target")
 TURNOVER, TERM, AFTER_KPIS, LOC_KPIS, LOC_GRID = (
     f"{P}-turnover", f"{P}-term", f"{P}-after-kpis", f"{P}-location-kpis", f"{P}-location-grid")
+TARGET_TAX_STATUS, TARGET_TAX_KPIS, TARGET_TAX_GRID = (
+    f"{P}-target-tax-status", f"{P}-target-tax-kpis", f"{P}-target-tax-grid")
 A = {
     k: f"{P}-alerts-{k}"
-    for k in ("data", "rates", "replay", "lots", "harvest", "tradeoff", "rebalance", "after", "location")
+    for k in ("data", "rates", "replay", "target", "lots", "harvest", "tradeoff", "rebalance", "after", "location")
 }
 G = {k: f"{P}-{k}" for k in ("timeline", "tradeoff", "wealth", "taxes")}
 UPLOADS = {kind: UploadIds(f"{P}-{kind}") for kind in ("trades", "lots")}
@@ -175,6 +179,12 @@ HARVEST_FORMATS = {
     "tracking_error": "pct",
 }
 TRADE_COLUMNS = ["date", "account", "ticker", "side", "shares", "price", "lot_id"]
+TARGET_TAX_FORMATS = {"shares": "num", **dict.fromkeys(
+    ("price", "proceeds", "cost_basis", "gain", "short_term_gain", "long_term_gain", "disallowed", "tax"), MONEY)}
+TARGET_TAX_HEADERS = {"trade": "#", "cost_basis": "Basis", "disallowed": "Loss disallowed",
+                      "wash": "Wash-sale exposure"}
+NO_TARGET = ("No target portfolio yet: build a portfolio on the Construct page and press \"Use as target\" to see "
+             "what its trades cost in tax here.")
 REBAL_COLUMNS = ["lot_id", "account", "ticker", "side", "shares", "price", "value", "gain", "tax"]
 LOC_COLUMNS = ["ticker", "taxable", "tax_deferred", "tax_exempt", "drag"]
 GAIN_CLASSES = {"text-danger fw-semibold": "params.value < 0", "text-success": "params.value > 0"}
@@ -297,6 +307,26 @@ def _harvest_section() -> html.Section:
     )
 
 
+def _target_tax_section() -> html.Section:
+    trades = _gain_grid(TARGET_TAX_GRID, tax.TRADE_TAX_COLUMNS, TARGET_TAX_FORMATS, headers=TARGET_TAX_HEADERS,
+                        gains=("gain", "short_term_gain", "long_term_gain"), height=300, csv_name="target-trade-tax")
+    for d in trades.columnDefs:
+        if d["field"] == "trade":
+            d.update(maxWidth=70)
+        elif d["field"] == "wash":
+            d.update(minWidth=420, tooltipField="wash")
+    return section(
+        "Tax cost of the target trades",
+        alert_area(A["target"]),
+        html.Div(id=TARGET_TAX_STATUS, className="mb-1"),
+        html.Div(id=TARGET_TAX_KPIS),
+        trades,
+        note="The trade list of the Construct page's target, traded at the as-of date against these lots with "
+        "the relief method above: sells come out of the account holding the most shares of the ticker, buys go "
+        "to the main taxable account. Wash sales count purchases of the last 30 days and buys in the list.",
+    )
+
+
 def _rebalance_section() -> html.Section:
     marks = {-4: "0.0001", -3: "0.001", -2: "0.01", -1: "0.1", 0: "1", 1: "10"}
     trades = _gain_grid(REBAL_GRID, REBAL_COLUMNS,
@@ -365,6 +395,7 @@ def layout(**query) -> html.Div:
         _inputs_row(),
         _realised_section(),
         open_lots,
+        _target_tax_section(),
         _harvest_section(),
         _rebalance_section(),
         _after_tax_section(),
@@ -384,6 +415,11 @@ def _book(ws) -> tuple[pd.DataFrame, pd.DataFrame | None, str]:
         else _empty(["date", "account", "ticker", "side", "shares", "price"])
     )
     return trades, wd.lots, "Uploaded " + " and ".join(names)
+
+
+def _known(accounts) -> dict[str, str] | None:
+    """Account name -> type from the accounts grid (None when it is empty: the trades' own accounts)."""
+    return {a["account"]: a["type"] for a in accounts or [] if a.get("account")} or None
 
 
 def _rates(stored) -> tax.TaxRates:
@@ -615,14 +651,13 @@ def rates(filing, income, st, lt, niit):
 def replay(accounts, method, ident, stored_rates, ws, theme):
     trades, lots, _label = _book(ws)
     r = _rates(stored_rates)
-    known = {a["account"]: a["type"] for a in accounts or [] if a.get("account")}
     result = tax.process_trades(
         trades,
         method,
         rates=r,
         substantially_identical=tax.identical_map(ident),
         lots=lots,
-        accounts=known or None,
+        accounts=_known(accounts),
     )
     cards = _realized_cards(result.summary(), result.tax(r))
     last = (
@@ -753,6 +788,56 @@ def harvest_action(_clicks, selected, as_of, ws):
             "identical.")
     saved = dict(ws or {}, tax_summary={"text": text, "tax_saved": float(plan.tax_saved)})
     return _rows(plan.trades, TRADE_COLUMNS), summary, None, saved
+
+
+# --------------------------------------------------------------------------- the target's trades
+@callback(
+    Output(TARGET_TAX_STATUS, "children"),
+    Output(TARGET_TAX_KPIS, "children"),
+    Output(TARGET_TAX_GRID, "rowData"),
+    Output(A["target"], "children"),
+    Input(ACCOUNTS, "rowData"),
+    Input(METHOD, "value"),
+    Input(IDENT, "rowData"),
+    Input(RATES, "data"),
+    Input(AS_OF, "date"),
+    State(ids.WORKSPACE, "data"),
+)
+@reports_errors(4, title="Tax cost of the target trades not computed")
+def target_tax(accounts, method, ident, stored_rates, as_of, ws):
+    """The workspace target's trade list replayed on top of the history at the as-of date.
+
+    Its inputs are the replay's, not the replay's result, so a method the history cannot be replayed with
+    (specific identification without lot ids) still gets an estimate here (FIFO, with a note).
+    """
+    target = (ws or {}).get("target") or {}
+    if not target.get("trades"):
+        text = NO_TARGET if not target else f"The target ({target.get('method')}) has no trades to tax."
+        return html.P(text, id=f"{P}-target-tax-none", className="text-body-secondary"), None, [], None
+    src = workspace.source_prices(ws)
+    when = _as_of(as_of, src.prices, None)  # trade_list_tax refuses a date before the last trade
+    trades, lots, _label = _book(ws)
+    result = tax.trade_list_tax(
+        target["trades"], when, history=trades, lots=lots, method=method or "fifo", rates=_rates(stored_rates),
+        substantially_identical=tax.identical_map(ident), accounts=_known(accounts), prices=src.prices,
+    )
+    status = html.Div([
+        html.Span([html.Strong("Target: "), f"{target.get('method')}, {len(result.trades)} trades at {when.date()}"],
+                  id=f"{P}-target-tax-label"),
+        html.Ul([html.Li(n) for n in result.notes], className="small text-body-secondary mb-1"),
+    ])
+    return status, _target_tax_cards(result), _rows(result.trades), None
+
+
+def _target_tax_cards(result):
+    return kpi_row([
+        kpi_card("Tax on the target trades", _money(result.tax), id_=f"{P}-kpi-target-tax",
+                 hint=f"{_money(result.tax_before_netting)} trade by trade, before netting"),
+        kpi_card("Short-term gain (allowed)", _money(result.short_term_gain), id_=f"{P}-kpi-target-short"),
+        kpi_card("Long-term gain (allowed)", _money(result.long_term_gain), id_=f"{P}-kpi-target-long"),
+        kpi_card("Loss disallowed (wash sales)", _money(result.loss_disallowed), id_=f"{P}-kpi-target-wash",
+                 hint=f"{_money(result.wash_permanent)} lost for good (IRA/Roth)"),
+    ])
 
 
 # --------------------------------------------------------------------------- rebalancing

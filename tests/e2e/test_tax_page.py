@@ -30,6 +30,7 @@ def test_sample_report_wash_sales_and_form_8949_csv(desk):
     )  # AMD bought back: the replacement
     desk.wait_for_element("#tax-timeline-chart .scatterlayer", timeout=30)
     desk.wait_for_contains_text("#tax-lots-grid", "KO", timeout=30)
+    desk.wait_for_contains_text("#tax-target-tax-none", 'press "Use as target"', timeout=30)  # no target yet
     assert desk.driver.find_elements("css selector", "#tax-lots-grid .ag-row.bg-danger-subtle")  # losing lots
     click(desk, "#tax-form8949-csv")
     path = os.path.join(desk.download_path, "form-8949-fifo.csv")
@@ -109,4 +110,22 @@ def test_bad_trade_upload_names_the_row_and_keeps_the_result(desk, tmp_path):
     while time.time() < deadline and desk.find_element("#tax-alerts-replay").text:
         time.sleep(0.2)
     assert desk.find_element("#tax-alerts-replay").text == ""
+    assert console_errors(desk) == []
+
+
+def test_target_trades_from_the_construct_page_are_taxed(desk):
+    desk.driver.get(desk.server_url + "/construct?method=equal_weight")
+    desk.wait_for_contains_text("#construct-leftover-text", "Leftover cash", timeout=60)
+    click(desk, "#construct-use-target")
+    desk.wait_for_contains_text("#construct-target-set", "Target set: Equal weight with 20 trades", timeout=20)
+    click(desk, "#nav-tax")
+    desk.wait_for_contains_text("#tax-target-tax-label", "Equal weight, 20 trades at 2022-12-28", timeout=60)
+    # No holdings were uploaded, so the target's trades are 20 buys: nothing is sold and no loss of the last
+    # 30 days is washed (the sample's last sale is 2022-06-15): the trades cost no tax.
+    desk.wait_for_contains_text("#tax-kpi-target-tax", "$0", timeout=30)
+    assert text_of(desk, "#tax-kpi-target-wash") == "$0"
+    grid = desk.find_element("#tax-target-tax-grid")
+    desk.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", grid)  # rows render in view
+    desk.wait_for_contains_text("#tax-target-tax-grid", "buy", timeout=30)
+    assert desk.find_element("#tax-alerts-target").text == ""
     assert console_errors(desk) == []
