@@ -58,7 +58,8 @@ def test_report_and_chart_exports_download_valid_files(desk):
     click(desk, "#present-report-pdf")
     assert wait_for_file(folder / "portfolio-desk-report.pdf", timeout=120).startswith(b"%PDF-")
     for label, ext, magic in (("PNG image", "png", b"\x89PNG"), ("SVG vector", "svg", b"<svg"),
-                              ("PNG (print quality)", "png", b"\x89PNG"), ("PDF", "pdf", b"%PDF-"),
+                              ("PNG (print quality)", "png", b"\x89PNG"), ("SVG (server)", "svg", b"<svg"),
+                              ("PDF", "pdf", b"%PDF-"),
                               ("Interactive HTML", "html", b"<html")):
         target = folder / f"portfolio-desk-present-growth.{ext}"
         if target.exists():
