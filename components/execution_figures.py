@@ -43,11 +43,25 @@ def _hhmm(index) -> list[str]:
     return [t.strftime("%H:%M") if hasattr(t, "strftime") else str(t) for t in index]
 
 
-def schedule_figure(schedule, theme: str | None, *, cap: float | None = None) -> go.Figure:
+def _runs(mask) -> list[tuple[int, int]]:
+    """(first, last) positions of each run of True in ``mask``."""
+    runs, start = [], None
+    for i, flag in enumerate(list(mask) + [False]):
+        if flag and start is None:
+            start = i
+        elif not flag and start is not None:
+            runs.append((start, i - 1))
+            start = None
+    return runs
+
+
+def schedule_figure(schedule, theme: str | None, *, cap: float | None = None, no_trade=None) -> go.Figure:
     """Child-order bars with cumulative execution over the cumulative market-volume curve.
 
     Left axis: shares per interval (bars) and, with ``cap``, the cap ``cap x volume``.
     Right axis: the share of the order done and of the window's expected volume traded.
+    ``no_trade``: one flag per interval; each run of flagged intervals is shaded and
+    labelled with its clock times.
     """
     x = _hhmm(schedule.trades.index)
     trades = schedule.trades.to_numpy(dtype=float)
@@ -113,6 +127,21 @@ def schedule_figure(schedule, theme: str | None, *, cap: float | None = None) ->
         margin={"l": 60, "r": 60, "t": 30, "b": 40},
     )
     fig.update_layout(yaxis={"tickformat": ",.0f"})
+    nodes = _hhmm(schedule.holdings.index)
+    for first, last in _runs(no_trade if no_trade is not None else []):
+        fig.add_vrect(
+            x0=first - 0.5,
+            x1=last + 0.5,
+            fillcolor=_C["muted"],
+            opacity=0.18,
+            layer="below",
+            line_width=0,
+            annotation_text=f"No trade {nodes[first]}-{nodes[last + 1]}",
+            annotation_position="top left" if first + last < len(x) else "top right",  # text stays inside
+            annotation_font_size=11,
+        )
+    if no_trade is not None and any(no_trade):
+        fig.update_xaxes(type="category")  # the shaded spans are positions on the interval axis
     return fig
 
 

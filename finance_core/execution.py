@@ -1056,26 +1056,71 @@ def _caps(n: int, max_participation, volumes, no_trade) -> tuple[np.ndarray | No
                 code="missing_value",
             )
         caps = p * vol
-    if no_trade is not None:
-        mask = np.zeros(n, dtype=bool)
-        arr = np.asarray(list(no_trade) if not isinstance(no_trade, np.ndarray) else no_trade)
-        if arr.dtype == bool:
-            if arr.shape != (n,):
-                raise DataError(
-                    f"The no-trade mask has {arr.size} values; the schedule has {n} intervals.",
-                    code="bad_length",
-                )
-            mask = arr
-        elif arr.size:
-            ii = arr.astype(int)
-            if (ii < 0).any() or (ii >= n).any():
-                raise DataError(
-                    f"No-trade intervals must be between 0 and {n - 1} (0-based); got {arr.tolist()}.",
-                    code="bad_value",
-                )
-            mask[ii] = True
+    mask = _no_trade_mask(n, no_trade)
+    if mask is not None:
         caps = np.where(mask, 0.0, np.inf if caps is None else caps)
     return caps, vol
+
+
+def _no_trade_mask(n: int, no_trade) -> np.ndarray | None:
+    """``no_trade`` (0-based interval indices or a boolean mask of ``n``) as a boolean mask; None for None."""
+    if no_trade is None:
+        return None
+    mask = np.zeros(n, dtype=bool)
+    arr = np.asarray(list(no_trade) if not isinstance(no_trade, np.ndarray) else no_trade)
+    if arr.dtype == bool:
+        if arr.shape != (n,):
+            raise DataError(
+                f"The no-trade mask has {arr.size} values; the schedule has {n} intervals.",
+                code="bad_length",
+            )
+        mask = arr.copy()
+    elif arr.size:
+        ii = arr.astype(int)
+        if (ii < 0).any() or (ii >= n).any():
+            raise DataError(
+                f"No-trade intervals must be between 0 and {n - 1} (0-based); got {arr.tolist()}.",
+                code="bad_value",
+            )
+        mask[ii] = True
+    return mask
+
+
+#: Display names of the strategies that cannot take no-trade windows.
+_IGNORES_NO_TRADE = {"twap": "TWAP", "vwap": "VWAP", "pov": "POV", "almgren_chriss": "Almgren-Chriss"}
+
+
+def _spans(index: pd.Index, mask: np.ndarray) -> list[str]:
+    """Contiguous runs of ``mask`` over intervals whose ``N + 1`` nodes are ``index``, as 'HH:MM-HH:MM'."""
+    runs, i, n = [], 0, len(mask)
+    while i < n:
+        if not mask[i]:
+            i += 1
+            continue
+        j = i
+        while j + 1 < n and mask[j + 1]:
+            j += 1
+        a, b = index[i], index[j + 1]
+        runs.append(f"{a:%H:%M}-{b:%H:%M}" if hasattr(a, "strftime") else f"intervals {i + 1}-{j + 1}")
+        i = j + 1
+    return runs
+
+
+def _note_ignored_no_trade(s: Schedule, mask: np.ndarray | None) -> Schedule:
+    """``s`` (a strategy that cannot skip intervals) with a note saying what it trades in the no-trade ones."""
+    if mask is None or not mask.any():
+        return s
+    from dataclasses import replace
+
+    inside = int(s.trades.to_numpy()[mask].sum())
+    where = ", ".join(_spans(s.holdings.index, mask))
+    name = _IGNORES_NO_TRADE.get(s.strategy, s.strategy)
+    what = f"it trades {inside:,} shares in them" if inside else "it happens to trade nothing in them"
+    note = (
+        f"{name} does not take no-trade windows: {what} ({where}). Only the impact-optimal schedule "
+        "skips them."
+    )
+    return replace(s, notes=tuple(s.notes) + (note,))
 
 
 def _check_capacity(
@@ -1699,6 +1744,7 @@ def compare_strategies(
     start=None,
     interval="1min",
     lot_size: int = 100,
+    no_trade=None,
 ) -> pd.DataFrame:
     """All strategies for one order under one cost model: a table for the page.
 
@@ -1709,10 +1755,13 @@ def compare_strategies(
     Columns: spread, temporary, permanent, expected_cost, timing_risk, variance,
     risk_adjusted (E + lambda V), cost_bps (when ``price`` is given), saving_vs_twap,
     max_participation, intervals_used. A strategy that cannot run (no volumes for POV,
-    caps too tight) gets NaN costs and its reason in ``note``.
+    caps too tight) gets NaN costs and its reason in ``note``. ``no_trade`` (as in
+    :func:`optimal_schedule`) binds the optimal row; the other rows cannot skip intervals
+    and their note says how many shares they trade in the no-trade intervals.
     """
     total = _shares(total_shares)
     n = _count(n_intervals, "The number of intervals")
+    mask = _no_trade_mask(n, no_trade)
     lam = _positive(risk_aversion, "The risk aversion", allow_zero=True)
     common = dict(
         side=side,
@@ -1755,10 +1804,18 @@ def compare_strategies(
         rows["almgren_chriss"] = str(err)
     try:
         rows["optimal"] = optimal_schedule(
-            total_shares=total, n_intervals=n, max_participation=max_participation, volumes=vol, **common
+            total_shares=total,
+            n_intervals=n,
+            max_participation=max_participation,
+            volumes=vol,
+            no_trade=mask,
+            **common,
         )
     except (DataError, InfeasibleError, SolverError) as err:
         rows["optimal"] = str(err)
+    for k in _IGNORES_NO_TRADE:
+        if isinstance(rows[k], Schedule):
+            rows[k] = _note_ignored_no_trade(rows[k], mask)
     cols = _COST_ROWS + [
         "risk_adjusted",
         "cost_bps",
@@ -2256,26 +2313,46 @@ class OrderModel:
         risk_aversion: float = 0.0,
         participation: float | None = None,
         solver: str = "analytical",
+        no_trade=None,
     ) -> Schedule:
         """The child orders of ``strategy`` (twap, vwap, pov, almgren_chriss, optimal) under this model.
 
         ``participation``: POV's rate and the impact-optimal schedule's cap (None: no cap).
+        ``no_trade``: intervals with no child orders (0-based indices or a boolean mask of
+        ``n_intervals``), honoured by the impact-optimal schedule; the other strategies
+        cannot skip intervals, and their notes say what they trade in them.
         An order the cap cannot fill raises :class:`InfeasibleError` naming the largest
         executable size, the horizon needed (in minutes and 390-minute sessions) and the
         cap needed.
         """
+        mask = _no_trade_mask(self.n_intervals, no_trade)
+        if mask is not None and mask.all():
+            raise DataError(
+                f"The no-trade intervals cover all {self.n_intervals} intervals of the order: leave at least one "
+                "interval open.",
+                code="no_open_interval",
+            )
         try:
-            return self._schedule(strategy, risk_aversion, participation, solver)
+            sched = self._schedule(strategy, risk_aversion, participation, solver, mask)
+            return sched if sched.strategy == "optimal" else _note_ignored_no_trade(sched, mask)
         except InfeasibleError as err:
             if err.code != "order_too_large" or not err.details:
                 raise
             largest, need = err.details["largest_executable"], err.details["intervals_needed"]
             minutes = need * self.interval / pd.Timedelta(minutes=1)
             horizon = self.n_intervals * self.interval / pd.Timedelta(minutes=1)
-            cap_needed = self.shares / float(self.volumes.sum())
+            open_volume = float(
+                self.volumes.to_numpy()[~mask].sum() if mask is not None else self.volumes.sum()
+            )
+            cap_needed = self.shares / open_volume
+            outside = (
+                f" outside the {int(mask.sum())} no-trade intervals"
+                if mask is not None and mask.any()
+                else ""
+            )
             raise InfeasibleError(
                 f"The order of {self.shares:,} shares is larger than a {float(participation):.0%} participation "
-                f"cap allows: over {horizon:,.0f} minutes the expected volume is {self.volumes.sum():,.0f} shares, "
+                f"cap allows: over {horizon:,.0f} minutes the expected volume{outside} is {open_volume:,.0f} shares, "
                 f"so the largest executable size is {largest:,} shares. Reduce the order to {largest:,} shares, "
                 f"extend the horizon to about {minutes:,.0f} minutes ({minutes / SESSION_MINUTES:.1f} sessions of "
                 f"{SESSION_MINUTES} minutes) at the same volumes, or raise the cap to at least {cap_needed:.0%}.",
@@ -2284,7 +2361,7 @@ class OrderModel:
             ) from None
 
     def _schedule(
-        self, strategy: str, risk_aversion: float, participation: float | None, solver: str
+        self, strategy: str, risk_aversion: float, participation: float | None, solver: str, no_trade=None
     ) -> Schedule:
         strat = str(strategy).lower()
         n, vol = self.n_intervals, self.volumes.to_numpy()
@@ -2315,6 +2392,7 @@ class OrderModel:
                 solver=solver,
                 max_participation=participation,
                 volumes=vol,
+                no_trade=no_trade,
                 **common,
             )
         if strat == "almgren_chriss":
@@ -2336,8 +2414,13 @@ class OrderModel:
             code="bad_option",
         )
 
-    def compare(self, *, risk_aversion: float = 0.0, participation: float = 0.1) -> pd.DataFrame:
-        """:func:`compare_strategies` for this order (POV at ``participation``, optimal capped by it)."""
+    def compare(
+        self, *, risk_aversion: float = 0.0, participation: float = 0.1, no_trade=None
+    ) -> pd.DataFrame:
+        """:func:`compare_strategies` for this order (POV at ``participation``, optimal capped by it).
+
+        ``no_trade`` as in :meth:`schedule`.
+        """
         return compare_strategies(
             self.shares,
             self.n_intervals,
@@ -2352,6 +2435,7 @@ class OrderModel:
             price=self.price,
             start=self.start,
             interval=self.interval,
+            no_trade=no_trade,
         )
 
     def frontier(self, risk_aversion: float | None = None, n_points: int = 120) -> pd.DataFrame:
@@ -2397,14 +2481,16 @@ class OrderModel:
             name=schedule.strategy,
         )
 
-    def compare_solvers(self, participation: float | None = None, progress=None) -> pd.DataFrame:
+    def compare_solvers(
+        self, participation: float | None = None, progress=None, no_trade=None
+    ) -> pd.DataFrame:
         """The impact-optimal schedule by each of :data:`SOLVERS`: exact cost, gap to the analytical one, time.
 
-        ``progress(done, total, solver)`` is called after each solver.
+        ``progress(done, total, solver)`` is called after each solver; ``no_trade`` as in :meth:`schedule`.
         """
         rows = []
         for i, name in enumerate(SOLVERS):
-            s = self.schedule("optimal", participation=participation, solver=name)
+            s = self.schedule("optimal", participation=participation, solver=name, no_trade=no_trade)
             rows.append(
                 {
                     "solver": name,

@@ -8,9 +8,11 @@ order, its market (volume curve, order book, impact fit) and every schedule come
 from __future__ import annotations
 
 import math
+import re
 
 import dash
 import dash_bootstrap_components as dbc
+import numpy as np
 import pandas as pd
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
@@ -43,6 +45,7 @@ STRATEGY, IMPACT, RISK, URGENCY, CAP, SEED = (
     f"{P}-strategy", f"{P}-impact", f"{P}-risk", f"{P}-urgency", f"{P}-cap", f"{P}-seed")
 URGENCY_NOTE, BOOK_SOURCE, BOOK_STORE, VOL_STORE = (
     f"{P}-urgency-note", f"{P}-book-source", f"{P}-book-store", f"{P}-volume-store")
+NO_TRADE = f"{P}-no-trade"
 ALERTS, NOTES, MARKET_KPIS, SCHED_KPIS, FIT_TEXT = (
     f"{P}-alerts", f"{P}-notes", f"{P}-market-kpis", f"{P}-schedule-kpis", f"{P}-fit-text")
 CHILD_GRID, COMPARE_GRID, FIT_GRID, SOLVER_GRID = (
@@ -81,6 +84,7 @@ URL = UrlState(
         "risk": (RISK, "value", float, -7.0),
         "cap": (CAP, "value", float, 0.1),
         "seed": (SEED, "value", int, 0),
+        "no_trade": (NO_TRADE, "value", str, ""),
     },
     bounds={"risk": (RISK_MIN, RISK_MAX), "cap": (0.01, 0.5)},
 )
@@ -121,6 +125,7 @@ CHILD_COLUMNS = [
     "remaining",
     "expected_volume",
     "participation",
+    "no_trade",
 ]
 _NOT_RUN = empty_figure("Fill in the order above.")
 
@@ -151,6 +156,13 @@ def _order_form(v: dict) -> dbc.Card:
             field("Participation cap (% of volume)", cap, md=3, hint="Caps the impact-optimal schedule; POV's rate"),
         ], className="g-3"),
         html.Small(id=URGENCY_NOTE, className="text-body-secondary d-block mt-1"),
+        dbc.Row([
+            field("No-trade windows (HH:MM-HH:MM, comma separated)",
+                  dbc.Input(id=NO_TRADE, value=v["no_trade"], type="text", debounce=True,
+                            placeholder="e.g. 12:00-13:00, 15:50-16:00"), md=6,
+                  hint="No child orders in these windows (impact-optimal schedule); an interval that touches a "
+                  "window is skipped whole"),
+        ], className="g-3 mt-1"),
     ]), className="mb-3 no-print")
 
 
@@ -212,8 +224,9 @@ def _schedule_section() -> html.Section:
         export,
         grid(CHILD_GRID, pd.DataFrame(columns=CHILD_COLUMNS), height=300, csv_name="child-orders",
              formats={"shares": "int", "cumulative": "int", "remaining": "int", "expected_volume": "int",
-                      "participation": "pct"}),
-        note="Whole shares in round lots of 100 that add up exactly to the order; at most one odd lot.",
+                      "participation": "pct"}, headers={"no_trade": "No-trade"}),
+        note="Whole shares in round lots of 100 that add up exactly to the order; at most one odd lot. "
+        "No-trade windows are shaded on the chart.",
     )
 
 
@@ -389,6 +402,84 @@ def _lam(risk) -> float:
     return 10.0 ** float(risk) if float(risk) > RISK_MIN else 0.0
 
 
+_WINDOW = re.compile(r"^(\d{1,2}):(\d{2})\s*[-\u2013\u2014]\s*(\d{1,2}):(\d{2})$")
+
+
+def _no_trade(m: execution.OrderModel, text) -> tuple[np.ndarray | None, list[str]]:
+    """The intervals of ``m`` in the no-trade windows typed as ``"12:00-13:00, 15:50-16:00"``, and notes.
+
+    An interval that overlaps a window is skipped whole (a child order covers its whole
+    interval). DataError names the range that is not HH:MM-HH:MM, ends before it starts,
+    lies outside the order's window, or, with the others, leaves no interval open.
+    """
+    pieces = [p.strip() for p in re.split(r"[,;]", str(text or "")) if p.strip()]
+    if not pieces:
+        return None, []
+    n = m.n_intervals
+    step = m.interval / pd.Timedelta(minutes=1)
+    midnight = m.start.normalize()
+    t0 = (m.start - midnight) / pd.Timedelta(minutes=1)  # minutes after midnight
+    starts = t0 + step * np.arange(n)
+    ends = starts + step
+
+    def clock(minutes) -> str:
+        return f"{midnight + pd.Timedelta(minutes=float(minutes)):%H:%M}"
+
+    window = f"{clock(t0)}-{clock(ends[-1])}"
+    mask, notes = np.zeros(n, dtype=bool), []
+    for piece in pieces:
+        found = _WINDOW.match(piece)
+        if not found:
+            raise DataError(
+                f"The no-trade window '{piece}' is not a time range. Write HH:MM-HH:MM ranges separated by "
+                "commas, for example 12:00-13:00, 15:50-16:00.",
+                code="bad_time",
+            )
+        h1, m1, h2, m2 = (int(g) for g in found.groups())
+        if max(h1, h2) > 23 or max(m1, m2) > 59:
+            raise DataError(
+                f"The no-trade window '{piece}' has a time that is not a time of day (hours 00-23, minutes "
+                "00-59).",
+                code="bad_time",
+            )
+        a, b = h1 * 60 + m1, h2 * 60 + m2
+        if b < a:
+            raise DataError(
+                f"The no-trade window '{piece}' ends at {clock(b)}, before it starts at {clock(a)}. Write the "
+                f"earlier time first: {clock(b)}-{clock(a)}.",
+                code="bad_time",
+            )
+        if b == a:
+            raise DataError(
+                f"The no-trade window '{piece}' is empty: it starts and ends at {clock(a)}. Give an end after the "
+                "start.",
+                code="bad_time",
+            )
+        if a < t0 - 1e-9 or b > ends[-1] + 1e-9:
+            where = "is outside" if b <= t0 or a >= ends[-1] else "reaches outside"
+            raise DataError(
+                f"The no-trade window '{piece}' {where} the order's window {window} (the start time and the "
+                f"horizon). Give windows between {clock(t0)} and {clock(ends[-1])}.",
+                code="bad_time",
+            )
+        hit = (starts < b - 1e-9) & (ends > a + 1e-9)
+        mask |= hit
+        first, last = starts[hit][0], ends[hit][-1]
+        if abs(first - a) > 1e-6 or abs(last - b) > 1e-6:
+            notes.append(
+                f"The no-trade window {clock(a)}-{clock(b)} does not line up with the {step:.3g}-minute "
+                f"intervals: no child orders from {clock(first)} to {clock(last)}."
+            )
+    if mask.all():
+        raise DataError(
+            f"The no-trade window{'s' if len(pieces) > 1 else ''} {', '.join(pieces)} cover"
+            f"{'' if len(pieces) > 1 else 's'} every interval of the order ({window} in {n} "
+            f"intervals of {step:.3g} minutes). Leave at least one interval open.",
+            code="no_open_interval",
+        )
+    return mask, notes
+
+
 def _clock(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """Times of day as HH:MM text for the grids (the session date is the same on every row)."""
     return frame.assign(**{c: pd.to_datetime(frame[c]).dt.strftime("%H:%M") for c in columns})
@@ -487,15 +578,25 @@ def market(*args):
     Input(STRATEGY, "value"),
     Input(RISK, "value"),
     Input(CAP, "value"),
+    Input(NO_TRADE, "value"),
     State(ids.THEME, "data"),
 )
 @reports_errors(5, title="Schedule not computed")
 def schedule(*args):
-    *order, strategy, risk, cap, theme = args
+    *order, strategy, risk, cap, no_trade, theme = args
     m = _order(*order)
-    sched = m.schedule(strategy, risk_aversion=_lam(risk), participation=cap)
+    mask, notes = _no_trade(m, no_trade)
+    sched = m.schedule(strategy, risk_aversion=_lam(risk), participation=cap, no_trade=mask)
     twap = m.schedule("twap")
+    if mask is not None and sched.strategy == "optimal":
+        free = m.schedule("optimal", participation=cap)
+        notes.append(
+            f"The no-trade windows add about {_money(max(sched.exact_cost - free.exact_cost, 0.0))} to the expected "
+            f"cost: without them the impact-optimal schedule is expected to cost {_money(free.expected_cost)}. "
+            "The saving against TWAP is against TWAP trading through the windows."
+        )
     s = m.summary(sched)
+    blocked = f"; {int(mask.sum())} intervals in no-trade windows" if mask is not None else ""
     label = STRATEGIES.get(strategy, strategy).split(" (")[0]
     costs = pd.DataFrame({label: sched.costs, "TWAP": twap.costs})
     kpis = kpi_row(
@@ -518,17 +619,18 @@ def schedule(*args):
                 f"{s['max_participation']:.1%}",
                 id_=f"{P}-kpi-participation",
                 hint=f"{s['child_orders']:.0f} child orders; the order is {s['order_share_of_volume']:.1%} of the "
-                "window's volume",
+                f"window's volume{blocked}",
             ),
         ]
     )
     cap_line = cap if strategy in ("optimal", "pov") else None
+    children = sched.to_frame().assign(no_trade=np.where(mask, "yes", "") if mask is not None else "")
     return (
         kpis,
-        schedule_figure(sched, theme, cap=cap_line),
+        schedule_figure(sched, theme, cap=cap_line, no_trade=mask),
         cost_breakdown_figure(costs, theme),
-        records(_clock(sched.to_frame(), ["start", "end"])),
-        notes_alert(list(sched.notes), title=f"{label} notes"),
+        records(_clock(children, ["start", "end"])),
+        notes_alert(notes + list(sched.notes), title=f"{label} notes"),
     )
 
 
@@ -552,11 +654,20 @@ def frontier(*args):
     *_inputs(),
     Input(RISK, "value"),
     Input(CAP, "value"),
+    Input(NO_TRADE, "value"),
 )
 @reports_errors(2, title="Strategies not compared")
 def comparison(*args):
-    *order, risk, cap = args
-    table = _section_order(*order).compare(risk_aversion=_lam(risk), participation=cap)
+    *order, risk, cap, no_trade = args
+    m = _section_order(*order)
+    try:
+        mask, _notes = _no_trade(m, no_trade)
+    except DataError:
+        raise DataError(
+            "Not computed: the no-trade windows have a problem (the schedule's message says what to fix).",
+            code="no_trade",
+        ) from None
+    table = m.compare(risk_aversion=_lam(risk), participation=cap, no_trade=mask)
     table = table.reset_index().assign(
         strategy=lambda f: f["strategy"].map(lambda s: STRATEGIES[s].split(" (")[0])
     )
@@ -605,14 +716,18 @@ def _log_slider(lam: float) -> float:
     State(STRATEGY, "value"),
     State(RISK, "value"),
     State(CAP, "value"),
+    State(NO_TRADE, "value"),
     prevent_initial_call=True,
 )
 @reports_errors(2, title="Not exported")
 def export_child_orders(_clicks, *args):
-    *order, strategy, risk, cap = args
+    *order, strategy, risk, cap, no_trade = args
     m = _order(*order)
-    frame = m.schedule(strategy, risk_aversion=_lam(risk), participation=cap).to_frame()
+    mask, _notes = _no_trade(m, no_trade)
+    frame = m.schedule(strategy, risk_aversion=_lam(risk), participation=cap, no_trade=mask).to_frame()
     frame.insert(0, "ticker", m.ticker)
+    if mask is not None:
+        frame["no_trade"] = mask
     name = f"child-orders-{m.ticker}-{m.side}-{strategy}.csv"
     return (
         dcc.send_data_frame(frame.to_csv, name, index=False, date_format="%Y-%m-%d %H:%M"),
@@ -814,14 +929,19 @@ def basket(ws, strategy, use_sample, horizon, intervals, start, volume, risk, ca
     Input(SOLVER_JOB.run, "n_clicks"),
     *_inputs(State),
     State(CAP, "value"),
+    State(NO_TRADE, "value"),
     **SOLVER_JOB.background(),
 )
 def solvers(set_progress, _clicks, *args):
-    *order, cap = args
+    *order, cap, no_trade = args
     report = SOLVER_JOB.reporter(set_progress)
     try:
         report(0.05, "building the order model")
-        table = _order(*order).compare_solvers(cap, progress=lambda i, n, name: report(i / n, f"{name} done"))
+        m = _order(*order)
+        mask, _notes = _no_trade(m, no_trade)
+        table = m.compare_solvers(
+            cap, progress=lambda i, n, name: report(i / n, f"{name} done"), no_trade=mask
+        )
     except FinanceError as err:
         return no_update, error_alert(err, title="Solvers not run")
     worst = table["relative_gap"].max()

@@ -65,7 +65,7 @@ def test_market_kpis_show_the_last_close_and_an_independent_volatility(model):
 
 
 def test_schedule_costs_match_the_almgren_chriss_formulas(model):
-    kpis, fig, costs_fig, rows, alert = page.schedule(*ORDER, "twap", -7, 0.1, "light")
+    kpis, fig, costs_fig, rows, alert = page.schedule(*ORDER, "twap", -7, 0.1, "", "light")
     n = np.array([r["shares"] for r in rows], dtype=float)
     assert n.sum() == 200_000 and all(x % 100 == 0 for x in n)  # round lots adding up to the parent
     c, b, a = (s.to_numpy() for s in (model.impact.half_spread, model.impact.linear, model.impact.quadratic))
@@ -77,7 +77,7 @@ def test_schedule_costs_match_the_almgren_chriss_formulas(model):
 
 
 def test_optimal_schedule_respects_the_cap_and_beats_twap(model):
-    kpis, fig, _costs, rows, alert = page.schedule(*ORDER, "optimal", -7, 0.05, "light")
+    kpis, fig, _costs, rows, alert = page.schedule(*ORDER, "optimal", -7, 0.05, "", "light")
     caps = 0.05 * model.volumes.to_numpy()
     shares = np.array([r["shares"] for r in rows])
     assert (shares <= caps + 1e-6).all() and shares.sum() == 200_000
@@ -89,13 +89,13 @@ def test_optimal_schedule_respects_the_cap_and_beats_twap(model):
 
 
 def test_order_larger_than_the_cap_gets_the_largest_size_and_horizon():
-    out = page.schedule(*_order(shares=2_000_000), "optimal", -7, 0.1, "light")
+    out = page.schedule(*_order(shares=2_000_000), "optimal", -7, 0.1, "", "light")
     assert out[:4] == (no_update,) * 4
     message = str(out[4])
     largest = int(np.floor(0.1 * page._order(*ORDER).volumes.to_numpy() + 1e-9).sum())
     assert f"largest executable size is {largest:,} shares" in message
     assert "extend the horizon to about" in message and "raise the cap to at least 40%" in message
-    pov = page.schedule(*_order(shares=2_000_000), "pov", -7, 0.1, "light")
+    pov = page.schedule(*_order(shares=2_000_000), "pov", -7, 0.1, "", "light")
     assert "largest executable size" in str(pov[4])
 
 
@@ -114,15 +114,113 @@ def test_order_larger_than_the_cap_gets_the_largest_size_and_horizon():
     ],
 )
 def test_bad_order_fields_are_refused_with_a_reason(changes, words):
-    out = page.schedule(*_order(**changes), "optimal", -7, 0.1, "light")
+    out = page.schedule(*_order(**changes), "optimal", -7, 0.1, "", "light")
     assert out[0] is no_update and words in str(out[4])
     market = page.market(*_order(**changes), "light")
     assert market[0] is no_update and words in str(market[-1])
     # The frontier and the comparison keep their old result and point to that message once.
     fr = page.frontier(*_order(**changes), -7, "light")
     assert fr[0] is no_update and "Not computed" in str(fr[1]) and "message above" in str(fr[1])
-    cmp = page.comparison(*_order(**changes), -7, 0.1)
+    cmp = page.comparison(*_order(**changes), -7, 0.1, "")
     assert cmp[0] is no_update and "Not computed" in str(cmp[1])
+
+
+# On 13 half-hour intervals from 09:30 these skip 12:00-12:30, 12:30-13:00 and (the whole of) 15:30-16:00.
+WINDOWS = "12:00-13:00, 15:50-16:00"
+
+
+def test_no_trade_windows_get_no_child_orders_and_the_order_still_adds_up(model):
+    kpis, fig, _costs, rows, notes = page.schedule(*ORDER, "optimal", -7, 0.1, WINDOWS, "light")
+    shares = {r["start"]: r["shares"] for r in rows}
+    assert shares["12:00"] == shares["12:30"] == shares["15:30"] == 0
+    assert sum(shares.values()) == 200_000 and all(x % 100 == 0 for x in shares.values())
+    assert all(r["shares"] > 0 for r in rows if r["start"] not in ("12:00", "12:30", "15:30"))
+    assert [r["start"] for r in rows if r["no_trade"] == "yes"] == ["12:00", "12:30", "15:30"]
+    caps = 0.1 * model.volumes.to_numpy()
+    assert (np.array([r["shares"] for r in rows]) <= caps + 1e-6).all()
+    # The page's clock windows are the core's intervals 5, 6 and 12 (0-based).
+    direct = model.schedule("optimal", participation=0.1, no_trade=[5, 6, 12])
+    assert [r["shares"] for r in rows] == direct.trades.tolist()
+    assert f"${direct.expected_cost:,.0f}" in str(kpis) and "3 intervals in no-trade windows" in str(kpis)
+    # The chart shades each run of skipped intervals and labels it with its clock times.
+    assert [(sh.x0, sh.x1) for sh in fig.layout.shapes] == [(4.5, 6.5), (11.5, 12.5)]
+    assert [a.text for a in fig.layout.annotations] == ["No trade 12:00-13:00", "No trade 15:30-16:00"]
+    text = str(notes)
+    assert (
+        "15:50-16:00 does not line up with the 30-minute intervals: no child orders from 15:30 to 16:00"
+        in text
+    )
+    free = model.schedule("optimal", participation=0.1)
+    assert f"without them the impact-optimal schedule is expected to cost ${free.expected_cost:,.0f}" in text
+    # Another window: 15-minute intervals from 10:00, a window across three of them.
+    morning = _order(shares=50_000, start="10:00", horizon=120, intervals=8)
+    *_, rows, notes = page.schedule(*morning, "optimal", -7, 0.1, "10:40-11:10", "light")
+    assert [r["start"] for r in rows if r["shares"] == 0] == ["10:30", "10:45", "11:00"]
+    assert sum(r["shares"] for r in rows) == 50_000 and "no child orders from 10:30 to 11:15" in str(notes)
+
+
+def test_no_trade_windows_reach_the_comparison_the_export_and_the_solvers(model):
+    rows, alert = page.comparison(*ORDER, -7, 0.1, WINDOWS)
+    by = {r["strategy"]: r for r in rows}
+    optimal = model.schedule("optimal", participation=0.1, no_trade=[5, 6, 12])
+    assert by["Impact-optimal"]["expected_cost"] == pytest.approx(optimal.expected_cost)
+    assert by["Impact-optimal"]["intervals_used"] == 10 and alert is None
+    twap = model.schedule("twap").trades.to_numpy()
+    inside = int(twap[[5, 6, 12]].sum())
+    assert (
+        f"does not take no-trade windows: it trades {inside:,} shares in them (12:00-13:00, 15:30-16:00)"
+        in (by["TWAP"]["note"])
+    )
+    download, _status = page.export_child_orders(1, *ORDER, "optimal", -7, 0.1, WINDOWS)
+    frame = pd.read_csv(pd.io.common.StringIO(download["content"]))
+    assert frame["shares"].sum() == 200_000 and frame.loc[frame["no_trade"], "shares"].eq(0).all()
+    assert frame["no_trade"].sum() == 3
+    solved, status = page.solvers(lambda _progress: None, 1, *ORDER, 0.1, WINDOWS)
+    assert max(r["relative_gap"] for r in solved) < 1e-6 and "All three solvers answered" in str(status)
+    assert min(r["exact_cost"] for r in solved) == pytest.approx(optimal.exact_cost, rel=1e-6)
+
+
+def test_strategies_that_cannot_skip_windows_say_so(model):
+    _kpis, fig, _costs, rows, notes = page.schedule(*ORDER, "vwap", -7, 0.1, "12:00-13:00", "light")
+    inside = sum(r["shares"] for r in rows if r["start"] in ("12:00", "12:30"))
+    assert inside > 0 and sum(r["shares"] for r in rows) == 200_000
+    assert [r["start"] for r in rows if r["no_trade"] == "yes"] == ["12:00", "12:30"]  # flagged, not emptied
+    assert f"VWAP does not take no-trade windows: it trades {inside:,} shares in them (12:00-13:00)" in str(
+        notes
+    )
+    assert len(fig.layout.shapes) == 1  # the window is still shaded, over the bars VWAP puts in it
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("noon-13:00", "The no-trade window 'noon-13:00' is not a time range. Write HH:MM-HH:MM"),
+        ("12:00-13:00, 14:00 15:00", "The no-trade window '14:00 15:00' is not a time range"),
+        ("12:00-25:00", "'12:00-25:00' has a time that is not a time of day"),
+        (
+            "13:00-12:00",
+            "'13:00-12:00' ends at 12:00, before it starts at 13:00. Write the earlier time first: "
+            "12:00-13:00",
+        ),
+        ("12:00-12:00", "'12:00-12:00' is empty"),
+        ("08:00-09:00", "'08:00-09:00' is outside the order's window 09:30-16:00"),
+        ("15:30-16:30", "'15:30-16:30' reaches outside the order's window 09:30-16:00"),
+        ("09:30-12:00, 11:45-16:00", "windows 09:30-12:00, 11:45-16:00 cover every interval of the order"),
+    ],
+)
+def test_bad_no_trade_windows_name_the_range(text, words):
+    out = page.schedule(*ORDER, "optimal", -7, 0.1, text, "light")
+    assert out[:4] == (no_update,) * 4 and words in str(out[4])
+    # The comparison keeps its table and points to the schedule's message; the market does not read the windows.
+    cmp = page.comparison(*ORDER, -7, 0.1, text)
+    assert cmp[0] is no_update and "the no-trade windows have a problem" in str(cmp[1])
+    assert page.export_child_orders(1, *ORDER, "optimal", -7, 0.1, text)[0] is no_update
+
+
+def test_windows_are_checked_against_the_order_window():
+    # 11:00-12:00 sits inside a whole-day order but outside a 60-minute order from 09:30.
+    out = page.schedule(*_order(horizon=60, intervals=4), "optimal", -7, 0.1, "11:00-12:00", "light")
+    assert "is outside the order's window 09:30-10:30" in str(out[4])
 
 
 def test_frontier_point_is_the_chosen_risk_aversion(model):
@@ -135,7 +233,7 @@ def test_frontier_point_is_the_chosen_risk_aversion(model):
 
 
 def test_comparison_lists_every_strategy_with_savings_against_twap(model):
-    rows, _alert = page.comparison(*ORDER, -7, 0.1)
+    rows, _alert = page.comparison(*ORDER, -7, 0.1, "")
     by = {r["strategy"]: r for r in rows}
     assert set(by) == {"TWAP", "VWAP", "POV", "Almgren-Chriss", "Impact-optimal"}
     assert by["TWAP"]["saving_vs_twap"] == 0
@@ -154,7 +252,7 @@ def test_urgency_sets_the_risk_aversion_and_back(call_with_trigger, model):
 
 
 def test_export_writes_child_orders_that_add_up(call_with_trigger):
-    download, status = page.export_child_orders(1, *ORDER, "vwap", -7, 0.1)
+    download, status = page.export_child_orders(1, *ORDER, "vwap", -7, 0.1, "")
     frame = pd.read_csv(pd.io.common.StringIO(download["content"]))
     assert download["filename"] == "child-orders-AAPL-buy-vwap.csv"
     assert frame["shares"].sum() == 200_000 and (frame["ticker"] == "AAPL").all()
@@ -231,7 +329,7 @@ def test_sample_basket_when_the_workspace_has_none():
 
 
 def test_solver_cross_check_agrees():
-    rows, status = page.solvers(lambda _progress: None, 1, *ORDER, 0.1)
+    rows, status = page.solvers(lambda _progress: None, 1, *ORDER, 0.1, "")
     assert {r["solver"] for r in rows} == {"analytical", "cvxpy", "scipy"}
     assert max(r["relative_gap"] for r in rows) < 1e-6 and "All three solvers answered" in str(status)
 
@@ -239,6 +337,11 @@ def test_solver_cross_check_agrees():
 def test_settings_from_the_url_and_out_of_range_values():
     values, problems = page.URL.read({"shares": "50000", "cap": "0.9", "risk": "abc"})
     assert values["shares"] == 50_000 and values["cap"] == 0.1 and values["risk"] == -7.0
+    assert values["no_trade"] == ""
+    assert page.URL.read({"no_trade": WINDOWS})[0]["no_trade"] == WINDOWS
+    assert f"value='{WINDOWS}'" in str(
+        page.layout(no_trade=WINDOWS)
+    )  # the box starts with the link's windows
     assert any("cap=0.9 is outside the accepted range" in p for p in problems)
     assert any("risk='abc' cannot be read" in p for p in problems)
 
@@ -252,8 +355,10 @@ def test_basket_summary_goes_to_the_presentation_only_for_a_real_trade_list():
     out = page.save_basket_summary(1, workspace.DEFAULT, "optimal", 390, 13, "09:30", 5_000_000, -6.0, 0.1)
     assert out[0] is no_update and "no trade list" in str(out[1])
     wd = workspace.resolve(workspace.DEFAULT)
-    trades = [{"ticker": "AAPL", "side": "buy", "shares": 20_000, "price": float(wd.prices["AAPL"].iloc[-1])},
-              {"ticker": "KO", "side": "sell", "shares": 10_000, "price": float(wd.prices["KO"].iloc[-1])}]
+    trades = [
+        {"ticker": "AAPL", "side": "buy", "shares": 20_000, "price": float(wd.prices["AAPL"].iloc[-1])},
+        {"ticker": "KO", "side": "sell", "shares": 10_000, "price": float(wd.prices["KO"].iloc[-1])},
+    ]
     ws = workspace.with_target(workspace.DEFAULT, wd.prices.iloc[-1] * 0 + 0.05, "manual", trades)
     new_ws, alert = page.save_basket_summary(1, ws, "optimal", 390, 13, "09:30", 5_000_000, -6.0, 0.1)
     summary = new_ws["execution_summary"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from urllib.parse import parse_qs, urlparse
 
 import pandas as pd
 import pytest
@@ -11,8 +12,6 @@ from finance_core import execution
 from tests.e2e.conftest import click, console_errors, drag_slider, text_of, wait_for_change, wait_for_file
 
 pytestmark = pytest.mark.e2e
-
-
 
 
 def _open(desk, query=""):
@@ -27,11 +26,25 @@ def _type(desk, selector, value):
     el.send_keys(str(value) + "\n")
 
 
+def _show(desk, selector):
+    """Scroll an element to the middle of the window, as a person does before reading it."""
+    el = desk.wait_for_element(selector, timeout=30)
+    desk.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", el)
+
+
+def _retype(desk, selector, value):
+    """Select the box's text and type over it, as a person does (clear() would first submit an empty box)."""
+    from selenium.webdriver.common.keys import Keys
+
+    el = desk.wait_for_element(selector)
+    el.send_keys(Keys.CONTROL, "a")
+    el.send_keys(str(value) + "\n")
 
 
 def test_order_schedule_sliders_export_and_bad_input(desk):
     _open(desk, "?strategy=pov")
     assert text_of(desk, "#exec-kpi-price").startswith("$")
+    _show(desk, "#exec-compare-grid")  # the grid lays its rows out once it is on screen
     desk.wait_for_contains_text("#exec-compare-grid", "Almgren-Chriss", timeout=30)
     cost = text_of(desk, "#exec-kpi-cost")
     # POV trades at the cap: a higher participation rate finishes sooner and costs more.
@@ -94,4 +107,30 @@ def test_uploads_basket_solver_job_and_url(desk):
     assert "cvxpy" in desk.find_element("#exec-solver-grid").text
     # The order settings travel in the URL (rewritten when the uploaded volumes set the daily volume).
     assert "ticker=KO" in desk.driver.current_url and "intervals=26" in desk.driver.current_url
+    assert console_errors(desk) == []
+
+
+def test_no_trade_window_typed_into_the_order_form(desk):
+    _open(desk)
+    cost = text_of(desk, "#exec-kpi-cost")
+    _type(desk, "#exec-no-trade", "12:00-13:00")
+    dearer = wait_for_change(desk, "#exec-kpi-cost", cost)  # one more constraint: the optimum costs more
+    assert float(dearer.strip("$").replace(",", "")) > float(cost.strip("$").replace(",", ""))
+    desk.wait_for_contains_text("#exec-schedule-kpis", "2 intervals in no-trade windows", timeout=30)
+    grid = "#exec-child-grid .ag-center-cols-container"
+    _show(desk, "#exec-child-grid")
+    desk.wait_for_text_to_equal(f"{grid} .ag-row[row-index='5'] [col-id='shares']", "0", timeout=30)
+    for i, start in ((5, "12:00"), (6, "12:30")):  # 12:00-12:30 and 12:30-13:00 get no child order
+        row = f"{grid} .ag-row[row-index='{i}']"
+        assert text_of(desk, f"{row} [col-id='start']") == start
+        assert text_of(desk, f"{row} [col-id='shares']") == "0"
+        assert text_of(desk, f"{row} [col-id='no_trade']") == "yes"
+    assert text_of(desk, f"{grid} .ag-row[row-index='4'] [col-id='shares']") not in ("", "0")
+    assert parse_qs(urlparse(desk.driver.current_url).query)["no_trade"] == ["12:00-13:00"]
+    # A window typed backwards is refused with the range named; the schedule on screen stays.
+    _retype(desk, "#exec-no-trade", "13:00-12:00")
+    desk.wait_for_contains_text(
+        "#exec-schedule-alert", "'13:00-12:00' ends at 12:00, before it starts", timeout=30
+    )
+    assert text_of(desk, "#exec-kpi-cost") == dearer
     assert console_errors(desk) == []

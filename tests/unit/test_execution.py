@@ -430,6 +430,74 @@ def test_compare_strategies_table(impact_390):
     )
 
 
+@pytest.fixture(scope="module")
+def order():
+    rng = np.random.default_rng(5)
+    prices = pd.Series(50 * np.exp(np.cumsum(rng.normal(0, 0.01, 300))), name="XYZ")
+    return ex.order_model(prices, 100_000, n_intervals=13, daily_volume=5_000_000, seed=1)
+
+
+def test_order_model_passes_no_trade_windows_to_the_optimal_schedule(order):
+    lunch = [5, 6]  # 12:00-12:30 and 12:30-13:00 of 13 half-hour intervals from 09:30
+    s = order.schedule("optimal", participation=0.1, no_trade=lunch)
+    x = s.trades.to_numpy()
+    assert (x[lunch] == 0).all() and x.sum() == 100_000
+    vol = order.volumes.to_numpy()
+    direct = ex.optimal_schedule(
+        order.impact,
+        100_000,
+        13,
+        max_participation=0.1,
+        volumes=vol,
+        no_trade=lunch,
+        permanent=order.permanent,
+        sigma=order.sigma,
+        start=order.start,
+        interval=order.interval,
+    )
+    assert s.trades.tolist() == direct.trades.tolist()
+    free = order.schedule("optimal", participation=0.1)
+    assert s.exact_cost >= free.exact_cost - 1e-9  # one more constraint never lowers the optimum
+    assert order.schedule("optimal", participation=0.1, no_trade=np.isin(np.arange(13), lunch)).trades.equals(
+        s.trades
+    )
+    # Strategies that cannot skip intervals keep their trades and say what they trade in the windows.
+    tw = order.schedule("twap", no_trade=lunch)
+    inside = int(tw.trades.iloc[lunch].sum())
+    assert tw.trades.equals(order.schedule("twap").trades) and inside > 0
+    assert (
+        f"TWAP does not take no-trade windows: it trades {inside:,} shares in them (12:00-13:00)"
+        in tw.notes[-1]
+    )
+    for strategy in ("vwap", "pov", "almgren_chriss"):
+        sched = order.schedule(strategy, participation=0.1, risk_aversion=1e-6, no_trade=lunch)
+        assert "does not take no-trade windows" in sched.notes[-1]
+    # The comparison and the solver cross-check solve the same constrained problem.
+    t = order.compare(participation=0.1, no_trade=lunch)
+    assert t.loc["optimal", "expected_cost"] == pytest.approx(s.expected_cost)
+    assert t.loc["optimal", "intervals_used"] <= 11 and "no-trade" not in t.loc["optimal", "note"]
+    assert all(
+        "does not take no-trade windows" in t.loc[k, "note"]
+        for k in ("twap", "vwap", "pov", "almgren_chriss")
+    )
+    assert order.compare_solvers(0.1, no_trade=lunch)["relative_gap"].max() < 1e-6
+
+
+def test_order_model_no_trade_errors_name_the_windows(order):
+    with pytest.raises(DataError, match="cover all 13 intervals"):
+        order.schedule("optimal", no_trade=np.ones(13, dtype=bool))
+    with pytest.raises(DataError, match="between 0 and 12"):
+        order.schedule("optimal", no_trade=[13])
+    # Only 12:30-13:00 open: the cap is measured against the volume outside the windows.
+    with pytest.raises(InfeasibleError) as err:
+        order.schedule("optimal", participation=0.1, no_trade=[i for i in range(13) if i != 6])
+    open_volume = order.volumes.to_numpy()[6]
+    msg = str(err.value)
+    assert f"expected volume outside the 12 no-trade intervals is {open_volume:,.0f} shares" in msg
+    assert f"largest executable size is {int(np.floor(0.1 * open_volume + 1e-9)):,} shares" in msg
+    assert f"raise the cap to at least {100_000 / open_volume:.0%}" in msg
+
+
 def test_basket_schedule_cash_imbalance():
     trades = pd.DataFrame(
         {
