@@ -395,6 +395,20 @@ def _section_order(*order):
         ) from None
 
 
+def _schedule_kpis(s: pd.Series, mask) -> dbc.Row:
+    blocked = f"; {int(mask.sum())} intervals in no-trade windows" if mask is not None else ""
+    return kpi_row([
+        kpi_card("Expected cost", _money(s["expected_cost"]), id_=f"{P}-kpi-cost",
+                 hint=f"{s['cost_bps']:.2f} bps of {_money(s['notional'])}"),
+        kpi_card("Timing risk (1 sd)", _money(s["timing_risk"]), id_=f"{P}-kpi-risk"),
+        kpi_card("Saving vs TWAP", _money(s["saving_vs_twap"]), id_=f"{P}-kpi-saving",
+                 hint=f"{s['saving_bps']:+.2f} bps"),
+        kpi_card("Peak participation", f"{s['max_participation']:.1%}", id_=f"{P}-kpi-participation",
+                 hint=f"{s['child_orders']:.0f} child orders; the order is {s['order_share_of_volume']:.1%} of the "
+                 f"window's volume{blocked}"),
+    ])
+
+
 def _lam(risk) -> float:
     """Risk aversion lambda from the slider's log10 value."""
     if risk is None:
@@ -519,53 +533,33 @@ def market(*args):
     m = _order(*order)
     curves = m.impact.per_share(m.slippage.columns)
     picks = sorted({0, curves.shape[1] // 2, curves.shape[1] - 1})
-    fitted = curves.iloc[:, picks].rename(
-        columns=lambda t: f"Fit from {t:%H:%M}" if hasattr(t, "strftime") else t
-    )
+    fitted = curves.iloc[:, picks].rename(columns=lambda t: f"Fit from {t:%H:%M}" if hasattr(t, "strftime") else t)
+    quality = (m.impact.fit_quality.reset_index().rename(columns={m.impact.fit_quality.index.name: "interval_start"})
+               .drop(columns=["n_train"]))
+    return (_market_kpis(m), impact_figure(m.slippage, fitted, theme), _fit_text(m),
+            records(_clock(quality, ["interval_start"])), notes_alert(list(m.notes)), None)
+
+
+def _fit_text(m) -> html.Div:
+    """How well the impact model predicts the snapshots it never saw."""
     imp = m.impact
-    text = html.Div(
-        [
-            html.Strong(f"{imp.model.capitalize()} impact, {m.impact.n_intervals} intervals. "),
-            html.Span(
-                f"Held-out R2 {imp.r2_test:.3f} (in-sample {imp.r2_train:.3f}), held-out RMSE "
-                f"${imp.rmse_test:.4f} per share, on 25% of the snapshots of each interval that the fit never "
-                f"saw.",
-                id=f"{P}-fit-quality",
-            ),
-            html.Div(
-                f"Source: {m.book_label}, {m.book.n_snapshots} snapshots.",
-                className="small text-body-secondary",
-            ),
-        ]
-    )
-    quality = (
-        m.impact.fit_quality.reset_index()
-        .rename(columns={m.impact.fit_quality.index.name: "interval_start"})
-        .drop(columns=["n_train"])
-    )
-    kpis = kpi_row(
-        [
-            kpi_card(f"{m.ticker} last close", f"${m.price:,.2f}", id_=f"{P}-kpi-price"),
-            kpi_card("Annual volatility (1 year)", f"{m.annual_volatility:.1%}", id_=f"{P}-kpi-vol"),
-            kpi_card(
-                "Expected volume in the window", f"{m.volumes.sum():,.0f}", id_=f"{P}-kpi-window-volume"
-            ),
-            kpi_card(
-                "Permanent impact gamma",
-                f"${m.permanent:.3g}",
-                id_=f"{P}-kpi-gamma",
-                hint="per share, per share traded (one spread per 10% of daily volume)",
-            ),
-        ]
-    )
-    return (
-        kpis,
-        impact_figure(m.slippage, fitted, theme),
-        text,
-        records(_clock(quality, ["interval_start"])),
-        notes_alert(list(m.notes)),
-        None,
-    )
+    return html.Div([
+        html.Strong(f"{imp.model.capitalize()} impact, {imp.n_intervals} intervals. "),
+        html.Span(f"Held-out R2 {imp.r2_test:.3f} (in-sample {imp.r2_train:.3f}), held-out RMSE "
+                  f"${imp.rmse_test:.4f} per share, on 25% of the snapshots of each interval that the fit never "
+                  "saw.", id=f"{P}-fit-quality"),
+        html.Div(f"Source: {m.book_label}, {m.book.n_snapshots} snapshots.", className="small text-body-secondary"),
+    ])
+
+
+def _market_kpis(m) -> dbc.Row:
+    return kpi_row([
+        kpi_card(f"{m.ticker} last close", f"${m.price:,.2f}", id_=f"{P}-kpi-price"),
+        kpi_card("Annual volatility (1 year)", f"{m.annual_volatility:.1%}", id_=f"{P}-kpi-vol"),
+        kpi_card("Expected volume in the window", f"{m.volumes.sum():,.0f}", id_=f"{P}-kpi-window-volume"),
+        kpi_card("Permanent impact gamma", f"${m.permanent:.3g}", id_=f"{P}-kpi-gamma",
+                 hint="per share, per share traded (one spread per 10% of daily volume)"),
+    ])
 
 
 @callback(
@@ -595,34 +589,9 @@ def schedule(*args):
             f"cost: without them the impact-optimal schedule is expected to cost {_money(free.expected_cost)}. "
             "The saving against TWAP is against TWAP trading through the windows."
         )
-    s = m.summary(sched)
-    blocked = f"; {int(mask.sum())} intervals in no-trade windows" if mask is not None else ""
     label = STRATEGIES.get(strategy, strategy).split(" (")[0]
     costs = pd.DataFrame({label: sched.costs, "TWAP": twap.costs})
-    kpis = kpi_row(
-        [
-            kpi_card(
-                "Expected cost",
-                _money(s["expected_cost"]),
-                id_=f"{P}-kpi-cost",
-                hint=f"{s['cost_bps']:.2f} bps of {_money(s['notional'])}",
-            ),
-            kpi_card("Timing risk (1 sd)", _money(s["timing_risk"]), id_=f"{P}-kpi-risk"),
-            kpi_card(
-                "Saving vs TWAP",
-                _money(s["saving_vs_twap"]),
-                id_=f"{P}-kpi-saving",
-                hint=f"{s['saving_bps']:+.2f} bps",
-            ),
-            kpi_card(
-                "Peak participation",
-                f"{s['max_participation']:.1%}",
-                id_=f"{P}-kpi-participation",
-                hint=f"{s['child_orders']:.0f} child orders; the order is {s['order_share_of_volume']:.1%} of the "
-                f"window's volume{blocked}",
-            ),
-        ]
-    )
+    kpis = _schedule_kpis(m.summary(sched), mask)
     cap_line = cap if strategy in ("optimal", "pov") else None
     children = sched.to_frame().assign(no_trade=np.where(mask, "yes", "") if mask is not None else "")
     return (
