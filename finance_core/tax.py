@@ -342,6 +342,8 @@ class _RebalanceModel:
         ]
         if buys:
             trades = pd.concat([trades, pd.DataFrame(buys)], ignore_index=True)
+        # A solver's sliver of a lot (under half a cent of a share) is no trade anyone would place.
+        trades = trades[~(trades["shares"].abs() < 0.005)].reset_index(drop=True)
         after = (self.v0 - self.S @ x + b) / self.total
         diff = after - self.target.to_numpy()
         te = float(np.linalg.norm(self.L.T @ diff))
