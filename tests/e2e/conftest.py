@@ -29,10 +29,32 @@ def console_errors(duo) -> list:
     return [entry for entry in duo.get_logs() if entry.get("level") == "SEVERE"]
 
 
+def show(duo, selector: str, timeout: float = 30):
+    """Scroll an element to the middle of the window, as a person does before reading it.
+
+    Grids lay their rows out once they are on screen. Returns the element.
+    """
+    el = duo.wait_for_element(selector, timeout=timeout)
+    duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", el)
+    return el
+
+
 def click(duo, selector: str) -> None:
     """Scroll an element into view and click it (as a user would, without overlap flakiness)."""
-    el = duo.wait_for_element(selector, timeout=20)
-    duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'}); arguments[0].click();", el)
+    duo.driver.execute_script("arguments[0].click();", show(duo, selector, timeout=20))
+
+
+def use_as_target(duo, query: str, ready: list[tuple[str, str]], target_set: str) -> None:
+    """Build a portfolio on /construct<query> and press "Use as target".
+
+    ``ready``: (selector, text) pairs to wait for before the click (the portfolio and its
+    trade list are built); ``target_set``: the confirmation expected after it.
+    """
+    duo.driver.get(duo.server_url + "/construct" + query)
+    for selector, text in ready:
+        duo.wait_for_contains_text(selector, text, timeout=60)
+    click(duo, "#construct-use-target")
+    duo.wait_for_contains_text("#construct-target-set", target_set, timeout=20)
 
 
 def drag_slider(duo, slider_id: str, dx: int, attempts: int = 3) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from selenium.webdriver.common.keys import Keys
 
-from tests.e2e.conftest import click, console_errors, drag_slider, text_of, wait_for_change
+from tests.e2e.conftest import click, console_errors, drag_slider, show, text_of, wait_for_change
 
 pytestmark = pytest.mark.e2e
 
@@ -14,8 +14,7 @@ pytestmark = pytest.mark.e2e
 
 
 def _type(desk, selector, value):
-    el = desk.wait_for_element(selector)
-    desk.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", el)
+    el = show(desk, selector)
     el.send_keys(Keys.CONTROL, "a")
     el.send_keys(Keys.DELETE)
     el.send_keys(str(value))

@@ -8,7 +8,7 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from finance_core import data
-from tests.e2e.conftest import click, console_errors, wait_for_file
+from tests.e2e.conftest import click, console_errors, show, wait_for_file
 
 pytestmark = pytest.mark.e2e
 
@@ -184,8 +184,7 @@ def test_modebar_downloads_svg_with_the_chart_name(desk):
     _open(desk)
     desk.wait_for_element("#data-prices-chart .main-svg", timeout=20)
     folder = Path(desk.download_path)
-    chart = desk.find_element("#data-prices-chart .js-plotly-plot")
-    desk.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", chart)
+    show(desk, "#data-prices-chart .js-plotly-plot")
     button = desk.wait_for_element("#data-prices-chart .modebar-btn[data-title='Download plot as SVG']", timeout=20)
     desk.driver.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}));", button)
     assert b"<svg" in wait_for_file(folder / "portfolio-desk-data-prices.svg")[:300]

@@ -9,7 +9,15 @@ import pandas as pd
 import pytest
 
 from finance_core import execution
-from tests.e2e.conftest import click, console_errors, drag_slider, text_of, wait_for_change, wait_for_file
+from tests.e2e.conftest import (
+    click,
+    console_errors,
+    drag_slider,
+    show,
+    text_of,
+    wait_for_change,
+    wait_for_file,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -26,12 +34,6 @@ def _type(desk, selector, value):
     el.send_keys(str(value) + "\n")
 
 
-def _show(desk, selector):
-    """Scroll an element to the middle of the window, as a person does before reading it."""
-    el = desk.wait_for_element(selector, timeout=30)
-    desk.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", el)
-
-
 def _retype(desk, selector, value):
     """Select the box's text and type over it, as a person does (clear() would first submit an empty box)."""
     from selenium.webdriver.common.keys import Keys
@@ -44,7 +46,7 @@ def _retype(desk, selector, value):
 def test_order_schedule_sliders_export_and_bad_input(desk):
     _open(desk, "?strategy=pov")
     assert text_of(desk, "#exec-kpi-price").startswith("$")
-    _show(desk, "#exec-compare-grid")  # the grid lays its rows out once it is on screen
+    show(desk, "#exec-compare-grid")  # the grid lays its rows out once it is on screen
     desk.wait_for_contains_text("#exec-compare-grid", "Almgren-Chriss", timeout=30)
     cost = text_of(desk, "#exec-kpi-cost")
     # POV trades at the cap: a higher participation rate finishes sooner and costs more.
@@ -118,7 +120,7 @@ def test_no_trade_window_typed_into_the_order_form(desk):
     assert float(dearer.strip("$").replace(",", "")) > float(cost.strip("$").replace(",", ""))
     desk.wait_for_contains_text("#exec-schedule-kpis", "2 intervals in no-trade windows", timeout=30)
     grid = "#exec-child-grid .ag-center-cols-container"
-    _show(desk, "#exec-child-grid")
+    show(desk, "#exec-child-grid")
     desk.wait_for_text_to_equal(f"{grid} .ag-row[row-index='5'] [col-id='shares']", "0", timeout=30)
     for i, start in ((5, "12:00"), (6, "12:30")):  # 12:00-12:30 and 12:30-13:00 get no child order
         row = f"{grid} .ag-row[row-index='{i}']"

@@ -8,7 +8,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.e2e.conftest import click, console_errors, text_of, wait_for_file
+from tests.e2e.conftest import click, console_errors, text_of, use_as_target, wait_for_file
 
 pytestmark = pytest.mark.e2e
 KPIS = ["cagr", "vol", "sharpe", "mdd", "var"]
@@ -26,11 +26,9 @@ def _fresh_browser() -> webdriver.Chrome:
 
 def test_shared_link_in_a_fresh_browser_shows_the_same_numbers(desk):
     # Build a target on the construction desk, then present it.
-    desk.driver.get(desk.server_url + "/construct?method=min_variance&cov=sample")
-    desk.wait_for_contains_text("#construct-kpi-solver", "nnls", timeout=40)
-    desk.wait_for_contains_text("#construct-leftover-text", "Leftover", timeout=30)
-    click(desk, "#construct-use-target")
-    desk.wait_for_contains_text("#construct-target-set", "Target set: Min variance", timeout=20)
+    use_as_target(desk, "?method=min_variance&cov=sample",
+                  [("#construct-kpi-solver", "nnls"), ("#construct-leftover-text", "Leftover")],
+                  "Target set: Min variance")
     click(desk, "#nav-present")
     desk.wait_for_contains_text("#present-title", "Target portfolio (Min variance)", timeout=40)
     numbers = {k: text_of(desk, f"#present-kpi-{k}") for k in KPIS}

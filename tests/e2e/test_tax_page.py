@@ -6,7 +6,15 @@ import time
 import pytest
 
 from finance_core import tax
-from tests.e2e.conftest import click, console_errors, drag_slider, text_of, wait_for_change
+from tests.e2e.conftest import (
+    click,
+    console_errors,
+    drag_slider,
+    show,
+    text_of,
+    use_as_target,
+    wait_for_change,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -67,8 +75,7 @@ def test_tax_weight_slider_and_harvest_selected_lot(desk):
     drag_slider(desk, "tax-tax-weight", -400)  # towards a tax weight of 0.0001: track the target closely
     te_after = wait_for_change(desk, "#tax-kpi-rebal-te", te_before)
     assert float(te_after.rstrip("%")) < float(te_before.rstrip("%"))
-    grid = desk.wait_for_element("#tax-harvest-grid", timeout=30)
-    desk.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", grid)  # rows render in view
+    show(desk, "#tax-harvest-grid")
     desk.wait_for_contains_text("#tax-harvest-grid", "HD", timeout=30)
     row = desk.find_element("#tax-harvest-grid .ag-center-cols-container .ag-row[row-index='1']")
     assert "HD" in row.text
@@ -114,18 +121,15 @@ def test_bad_trade_upload_names_the_row_and_keeps_the_result(desk, tmp_path):
 
 
 def test_target_trades_from_the_construct_page_are_taxed(desk):
-    desk.driver.get(desk.server_url + "/construct?method=equal_weight")
-    desk.wait_for_contains_text("#construct-leftover-text", "Leftover cash", timeout=60)
-    click(desk, "#construct-use-target")
-    desk.wait_for_contains_text("#construct-target-set", "Target set: Equal weight with 20 trades", timeout=20)
+    use_as_target(desk, "?method=equal_weight", [("#construct-leftover-text", "Leftover cash")],
+                  "Target set: Equal weight with 20 trades")
     click(desk, "#nav-tax")
     desk.wait_for_contains_text("#tax-target-tax-label", "Equal weight, 20 trades at 2022-12-28", timeout=60)
     # No holdings were uploaded, so the target's trades are 20 buys: nothing is sold and no loss of the last
     # 30 days is washed (the sample's last sale is 2022-06-15): the trades cost no tax.
     desk.wait_for_contains_text("#tax-kpi-target-tax", "$0", timeout=30)
     assert text_of(desk, "#tax-kpi-target-wash") == "$0"
-    grid = desk.find_element("#tax-target-tax-grid")
-    desk.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", grid)  # rows render in view
+    show(desk, "#tax-target-tax-grid")
     desk.wait_for_contains_text("#tax-target-tax-grid", "buy", timeout=30)
     assert desk.find_element("#tax-alerts-target").text == ""
     assert console_errors(desk) == []
