@@ -287,12 +287,7 @@ RECIPE_STATES = [State(i.component_id, i.component_property) for i in RECIPE_INP
 )
 def sector_rows(ws, rows):
     """One editable row per sector of the universe, keeping limits already typed."""
-    try:
-        sectors = sorted(workspace.resolve(ws).sectors.unique())
-    except FinanceError:
-        return no_update
-    typed = {r["sector"]: r for r in rows or []}
-    return [typed.get(s, {"sector": s, "min": None, "max": None}) for s in sectors]
+    return _grid_rows(ws, rows, "sector", lambda wd: sorted(wd.sectors.unique()), {"min": None, "max": None})
 
 
 @callback(
@@ -301,12 +296,17 @@ def sector_rows(ws, rows):
 )
 def budget_rows(ws, rows):
     """One editable row per ticker of the universe, keeping budgets already typed."""
+    return _grid_rows(ws, rows, "ticker", lambda wd: list(wd.prices.columns), {"budget": None})
+
+
+def _grid_rows(ws, rows, key: str, keys_of, blank: dict):
+    """One row per key of the resolved workspace (``keys_of(wd)``), keeping rows already typed."""
     try:
-        tickers = list(workspace.resolve(ws).prices.columns)
+        keys = keys_of(workspace.resolve(ws))
     except FinanceError:
         return no_update
-    typed = {r["ticker"]: r for r in rows or [] if r.get("ticker")}
-    return [typed.get(t, {"ticker": t, "budget": None}) for t in tickers]
+    typed = {r[key]: r for r in rows or [] if r.get(key)}
+    return [typed.get(k, {key: k, **blank}) for k in keys]
 
 
 @callback(
