@@ -119,7 +119,8 @@ class Recipe:
             )
         if self.bl_risk_aversion is not None and not 0 < self.bl_risk_aversion <= 100:
             raise DataError(
-                f"Black-Litterman's risk aversion must be above 0 (2.5 is common), got {self.bl_risk_aversion}.",
+                f"Black-Litterman's risk aversion must be above 0 and at most 100 (2.5 is common), "
+                f"got {self.bl_risk_aversion}.",
                 code="bad_risk_aversion",
             )
         bad = [t for t, b in (self.risk_budgets or {}).items() if not (np.isfinite(b) and b > 0)]

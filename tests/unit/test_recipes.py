@@ -94,8 +94,9 @@ def test_black_litterman_risk_aversion_by_hand_when_the_benchmark_lost_money():
     alloc = recipes.allocate(window, by_hand, benchmark=bench)
     assert any("risk aversion 2.50 (set by hand)" in n for n in alloc.notes)
     assert recipes.Recipe.from_query(by_hand.to_query()) == by_hand
-    with pytest.raises(DataError, match="must be above 0"):
-        recipe.with_(bl_risk_aversion=-1.0)
+    for bad in (-1.0, 0.0, 150.0):
+        with pytest.raises(DataError, match="must be above 0 and at most 100"):
+            recipe.with_(bl_risk_aversion=bad)
 
 
 def test_implied_risk_aversion_outside_one_to_ten_is_clipped_and_said(returns):
