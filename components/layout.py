@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import html
 
-__all__ = ["page_header", "kpi_card", "kpi_row", "section"]
+__all__ = ["page_header", "kpi_card", "kpi_row", "section", "money"]
 
 
 def page_header(title: str, subtitle: str | None = None) -> html.Div:
@@ -21,6 +21,11 @@ def kpi_card(label: str, value: str, *, id_: str | None = None, hint: str | None
     if hint:
         body.append(html.Div(hint, className="small text-body-secondary"))
     return dbc.Card(dbc.CardBody(body, className="py-2"), className="pd-kpi h-100")
+
+
+def money(x: float) -> str:
+    """Whole dollars for KPI cards and sentences: ``$1,234`` and ``-$1,234``."""
+    return f"-${-x:,.0f}" if x < 0 else f"${x:,.0f}"
 
 
 def kpi_row(cards: list) -> dbc.Row:

@@ -29,7 +29,7 @@ from components.execution_figures import (
 )
 from components.figures import empty_figure, graph, graph_id
 from components.jobs import JobIds, job_panel
-from components.layout import kpi_card, kpi_row, page_header, section
+from components.layout import kpi_card, kpi_row, money, page_header, section
 from components.tables import grid, records
 from components.upload import UploadIds, decode_upload, upload_box
 from components.urlstate import UrlState
@@ -398,10 +398,10 @@ def _section_order(*order):
 def _schedule_kpis(s: pd.Series, mask) -> dbc.Row:
     blocked = f"; {int(mask.sum())} intervals in no-trade windows" if mask is not None else ""
     return kpi_row([
-        kpi_card("Expected cost", _money(s["expected_cost"]), id_=f"{P}-kpi-cost",
-                 hint=f"{s['cost_bps']:.2f} bps of {_money(s['notional'])}"),
-        kpi_card("Timing risk (1 sd)", _money(s["timing_risk"]), id_=f"{P}-kpi-risk"),
-        kpi_card("Saving vs TWAP", _money(s["saving_vs_twap"]), id_=f"{P}-kpi-saving",
+        kpi_card("Expected cost", money(s["expected_cost"]), id_=f"{P}-kpi-cost",
+                 hint=f"{s['cost_bps']:.2f} bps of {money(s['notional'])}"),
+        kpi_card("Timing risk (1 sd)", money(s["timing_risk"]), id_=f"{P}-kpi-risk"),
+        kpi_card("Saving vs TWAP", money(s["saving_vs_twap"]), id_=f"{P}-kpi-saving",
                  hint=f"{s['saving_bps']:+.2f} bps"),
         kpi_card("Peak participation", f"{s['max_participation']:.1%}", id_=f"{P}-kpi-participation",
                  hint=f"{s['child_orders']:.0f} child orders; the order is {s['order_share_of_volume']:.1%} of the "
@@ -499,10 +499,6 @@ def _clock(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return frame.assign(**{c: pd.to_datetime(frame[c]).dt.strftime("%H:%M") for c in columns})
 
 
-def _money(x: float) -> str:
-    return f"${x:,.0f}"
-
-
 @callback(
     Output(TICKER, "options"),
     Output(TICKER, "value"),
@@ -585,8 +581,8 @@ def schedule(*args):
     if mask is not None and sched.strategy == "optimal":
         free = m.schedule("optimal", participation=cap)
         notes.append(
-            f"The no-trade windows add about {_money(max(sched.exact_cost - free.exact_cost, 0.0))} to the expected "
-            f"cost: without them the impact-optimal schedule is expected to cost {_money(free.expected_cost)}. "
+            f"The no-trade windows add about {money(max(sched.exact_cost - free.exact_cost, 0.0))} to the expected "
+            f"cost: without them the impact-optimal schedule is expected to cost {money(free.expected_cost)}. "
             "The saving against TWAP is against TWAP trading through the windows."
         )
     label = STRATEGIES.get(strategy, strategy).split(" (")[0]
@@ -837,7 +833,7 @@ def save_basket_summary(_clicks, ws, strategy, *settings):
     chosen = _schedule_basket(wd, trades, strategy, *settings)
     twap = _schedule_basket(wd, trades, "twap", *settings)
     text = (f"Executing the target's {len(trades)} trades with {BASKET_STRATEGIES[strategy]} is expected to cost "
-            f"{_money(chosen.expected_cost)}, {_money(twap.expected_cost - chosen.expected_cost)} less than TWAP "
+            f"{money(chosen.expected_cost)}, {money(twap.expected_cost - chosen.expected_cost)} less than TWAP "
             f"(daily volume {float(settings[4]):,.0f} shares per name, Almgren-Chriss cost model).")
     summary = {"text": text, "expected_cost": chosen.expected_cost, "saving": twap.expected_cost - chosen.expected_cost}
     return dict(ws, execution_summary=summary), dbc.Alert(text, color="success", dismissable=True,
@@ -876,10 +872,10 @@ def basket(ws, strategy, use_sample, horizon, intervals, start, volume, risk, ca
     b = _schedule_basket(wd, trades, strategy, horizon, intervals, start, volume, risk, cap)
     kpis = kpi_row(
         [
-            kpi_card("Basket expected cost", _money(b.expected_cost), id_=f"{P}-kpi-basket-cost"),
-            kpi_card("Timing risk (uncorrelated)", _money(b.timing_risk), id_=f"{P}-kpi-basket-risk"),
-            kpi_card("Bought", _money(b.buys.sum()), id_=f"{P}-kpi-basket-buys"),
-            kpi_card("Sold", _money(b.sells.sum()), id_=f"{P}-kpi-basket-sells"),
+            kpi_card("Basket expected cost", money(b.expected_cost), id_=f"{P}-kpi-basket-cost"),
+            kpi_card("Timing risk (uncorrelated)", money(b.timing_risk), id_=f"{P}-kpi-basket-risk"),
+            kpi_card("Bought", money(b.buys.sum()), id_=f"{P}-kpi-basket-buys"),
+            kpi_card("Sold", money(b.sells.sum()), id_=f"{P}-kpi-basket-sells"),
         ]
     )
     return (

@@ -20,7 +20,7 @@ from components import ids
 from components.alerts import alert_area, error_alert, notes_alert, reports_errors
 from components.controls import choice, field, number, slider
 from components.figures import bar_figure, graph, graph_id, line_figure
-from components.layout import kpi_card, kpi_row, page_header, section
+from components.layout import kpi_card, kpi_row, money, page_header, section
 from components.tables import grid, records
 from components.tax_figures import tradeoff_figure, wash_timeline_figure
 from components.upload import UploadIds, decode_upload, upload_box
@@ -470,10 +470,6 @@ def _percent(value, name: str, default: float) -> float:
     return float(value) / 100
 
 
-def _money(x: float) -> str:
-    return f"-${-x:,.0f}" if x < 0 else f"${x:,.0f}"
-
-
 def _context(ws, stored, as_of_value):
     src = workspace.source_prices(ws)
     when = _as_of(as_of_value, src.prices, stored.get("last_trade") if stored else None)
@@ -484,15 +480,15 @@ def _context(ws, stored, as_of_value):
 def _realized_cards(s: pd.Series, tax_amount: float):
     return kpi_row(
         [
-            kpi_card("Short-term gain (allowed)", _money(s["short_term_gain"]), id_=f"{P}-kpi-short"),
-            kpi_card("Long-term gain (allowed)", _money(s["long_term_gain"]), id_=f"{P}-kpi-long"),
+            kpi_card("Short-term gain (allowed)", money(s["short_term_gain"]), id_=f"{P}-kpi-short"),
+            kpi_card("Long-term gain (allowed)", money(s["long_term_gain"]), id_=f"{P}-kpi-long"),
             kpi_card(
                 "Loss disallowed (wash sales)",
-                _money(s["wash_disallowed"]),
+                money(s["wash_disallowed"]),
                 id_=f"{P}-kpi-wash",
-                hint=f"{_money(s['wash_permanent'])} lost for good (IRA/Roth)",
+                hint=f"{money(s['wash_permanent'])} lost for good (IRA/Roth)",
             ),
-            kpi_card("Federal tax on realised gains", _money(tax_amount), id_=f"{P}-kpi-tax"),
+            kpi_card("Federal tax on realised gains", money(tax_amount), id_=f"{P}-kpi-tax"),
         ]
     )
 
@@ -502,12 +498,12 @@ def _rebalance_cards(chosen):
         [
             kpi_card(
                 "Tax paid",
-                _money(chosen.tax),
+                money(chosen.tax),
                 id_=f"{P}-kpi-rebal-tax",
                 hint=f"tax weight {chosen.tax_weight:.3g}",
             ),
             kpi_card("Tracking error after", f"{chosen.tracking_error:.2%}", id_=f"{P}-kpi-rebal-te"),
-            kpi_card("Realised gain", _money(chosen.realized_gain), id_=f"{P}-kpi-rebal-gain"),
+            kpi_card("Realised gain", money(chosen.realized_gain), id_=f"{P}-kpi-rebal-gain"),
             kpi_card(
                 "Turnover",
                 f"{chosen.turnover:.1%}",
@@ -710,12 +706,12 @@ def lots(stored, as_of, ws):
     u = tax.unrealized_summary(valued)
     cards = kpi_row(
         [
-            kpi_card("Market value (all accounts)", _money(u["market_value"]), id_=f"{P}-kpi-value"),
-            kpi_card("Unrealised short-term (taxable)", _money(u["short_term_gain"]), id_=f"{P}-kpi-ushort"),
-            kpi_card("Unrealised long-term (taxable)", _money(u["long_term_gain"]), id_=f"{P}-kpi-ulong"),
+            kpi_card("Market value (all accounts)", money(u["market_value"]), id_=f"{P}-kpi-value"),
+            kpi_card("Unrealised short-term (taxable)", money(u["short_term_gain"]), id_=f"{P}-kpi-ushort"),
+            kpi_card("Unrealised long-term (taxable)", money(u["long_term_gain"]), id_=f"{P}-kpi-ulong"),
             kpi_card(
                 "Unrealised losses (taxable)",
-                _money(u["unrealized_loss"]),
+                money(u["unrealized_loss"]),
                 id_=f"{P}-kpi-uloss",
                 hint=f"{int(u['losing_lots'])} losing lots at {when.date()}",
             ),
@@ -777,14 +773,14 @@ def harvest_action(_clicks, selected, as_of, ws):
     back = ", ".join(f"{t} on {d.date()}" for t, d in plan.buy_back.items())
     summary = html.Div(
         [
-            html.Strong(f"Harvests {_money(plan.loss)} of losses, saving {_money(plan.tax_saved)} of tax. "),
+            html.Strong(f"Harvests {money(plan.loss)} of losses, saving {money(plan.tax_saved)} of tax. "),
             html.Span(f"Buy back the originals no earlier than: {back}."),
         ],
         id=f"{P}-harvest-result",
         className="text-success",
     )
-    text = (f"Harvesting {len(chosen)} lot(s) realises {_money(plan.loss)} of losses and saves an estimated "
-            f"{_money(plan.tax_saved)} of tax at the desk's rates, with replacements that are not substantially "
+    text = (f"Harvesting {len(chosen)} lot(s) realises {money(plan.loss)} of losses and saves an estimated "
+            f"{money(plan.tax_saved)} of tax at the desk's rates, with replacements that are not substantially "
             "identical.")
     saved = dict(ws or {}, tax_summary={"text": text, "tax_saved": float(plan.tax_saved)})
     return _rows(plan.trades, TRADE_COLUMNS), summary, None, saved
@@ -831,12 +827,12 @@ def target_tax(accounts, method, ident, stored_rates, as_of, ws):
 
 def _target_tax_cards(result):
     return kpi_row([
-        kpi_card("Tax on the target trades", _money(result.tax), id_=f"{P}-kpi-target-tax",
-                 hint=f"{_money(result.tax_before_netting)} trade by trade, before netting"),
-        kpi_card("Short-term gain (allowed)", _money(result.short_term_gain), id_=f"{P}-kpi-target-short"),
-        kpi_card("Long-term gain (allowed)", _money(result.long_term_gain), id_=f"{P}-kpi-target-long"),
-        kpi_card("Loss disallowed (wash sales)", _money(result.loss_disallowed), id_=f"{P}-kpi-target-wash",
-                 hint=f"{_money(result.wash_permanent)} lost for good (IRA/Roth)"),
+        kpi_card("Tax on the target trades", money(result.tax), id_=f"{P}-kpi-target-tax",
+                 hint=f"{money(result.tax_before_netting)} trade by trade, before netting"),
+        kpi_card("Short-term gain (allowed)", money(result.short_term_gain), id_=f"{P}-kpi-target-short"),
+        kpi_card("Long-term gain (allowed)", money(result.long_term_gain), id_=f"{P}-kpi-target-long"),
+        kpi_card("Loss disallowed (wash sales)", money(result.loss_disallowed), id_=f"{P}-kpi-target-wash",
+                 hint=f"{money(result.wash_permanent)} lost for good (IRA/Roth)"),
     ])
 
 
@@ -956,10 +952,10 @@ def location(stored, as_of, turnover, stored_rates, ws):
     cards = kpi_row(
         [
             kpi_card(
-                "Yearly after-tax gain (suggested)", _money(loc.after_tax_gain), id_=f"{P}-kpi-loc-gain"
+                "Yearly after-tax gain (suggested)", money(loc.after_tax_gain), id_=f"{P}-kpi-loc-gain"
             ),
-            kpi_card("Same mix in every account", _money(loc.baseline_gain), id_=f"{P}-kpi-loc-base"),
-            kpi_card("Improvement per year", _money(loc.improvement), id_=f"{P}-kpi-loc-improvement"),
+            kpi_card("Same mix in every account", money(loc.baseline_gain), id_=f"{P}-kpi-loc-base"),
+            kpi_card("Improvement per year", money(loc.improvement), id_=f"{P}-kpi-loc-improvement"),
         ]
     )
     table = loc.allocation.join(loc.drag).rename_axis("ticker").reset_index()

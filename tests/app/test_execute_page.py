@@ -142,6 +142,9 @@ def test_no_trade_windows_get_no_child_orders_and_the_order_still_adds_up(model)
     direct = model.schedule("optimal", participation=0.1, no_trade=[5, 6, 12])
     assert [r["shares"] for r in rows] == direct.trades.tolist()
     assert f"${direct.expected_cost:,.0f}" in str(kpis) and "3 intervals in no-trade windows" in str(kpis)
+    # TWAP trades through the windows, so the saving against it is negative: written -$1,234, not $-1,234.
+    saving = model.summary(direct)["saving_vs_twap"]
+    assert saving < 0 and f"-${-saving:,.0f}" in str(kpis) and "$-" not in str(kpis)
     # The chart shades each run of skipped intervals and labels it with its clock times.
     assert [(sh.x0, sh.x1) for sh in fig.layout.shapes] == [(4.5, 6.5), (11.5, 12.5)]
     assert [a.text for a in fig.layout.annotations] == ["No trade 12:00-13:00", "No trade 15:30-16:00"]
