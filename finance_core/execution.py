@@ -27,6 +27,7 @@ Buys and sells are symmetric: shares are always positive and ``side`` says which
 from __future__ import annotations
 
 import math
+import re
 import time
 import warnings
 from collections.abc import Iterable, Mapping
@@ -2269,6 +2270,10 @@ def annual_volatility(prices: pd.Series, *, window: int = 252, periods_per_year:
     return float(r.std(ddof=1) * math.sqrt(periods_per_year))
 
 
+#: A no-trade window typed as HH:MM-HH:MM (hyphen, en or em dash between the times).
+_CLOCK_WINDOW = re.compile(r"^(\d{1,2}):(\d{2})\s*[-\u2013\u2014]\s*(\d{1,2}):(\d{2})$")
+
+
 @dataclass(frozen=True)
 class OrderModel:
     """One parent order with the market it meets: what the execution page schedules and costs.
@@ -2299,6 +2304,81 @@ class OrderModel:
     sigma: float
     parameters: AlmgrenChrissParameters
     notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def no_trade_windows(self, text) -> tuple[np.ndarray | None, list[str]]:
+        """The intervals of this order in the no-trade windows typed as ``"12:00-13:00, 15:50-16:00"``, and notes.
+
+        An interval that overlaps a window is skipped whole (a child order covers its whole
+        interval). DataError names the range that is not HH:MM-HH:MM, ends before it starts,
+        lies outside the order's window, or, with the others, leaves no interval open.
+        The mask goes to :meth:`schedule`'s ``no_trade``.
+        """
+        pieces = [p.strip() for p in re.split(r"[,;]", str(text or "")) if p.strip()]
+        if not pieces:
+            return None, []
+        n = self.n_intervals
+        step = self.interval / pd.Timedelta(minutes=1)
+        midnight = self.start.normalize()
+        t0 = (self.start - midnight) / pd.Timedelta(minutes=1)  # minutes after midnight
+        starts = t0 + step * np.arange(n)
+        ends = starts + step
+
+        def clock(minutes) -> str:
+            return f"{midnight + pd.Timedelta(minutes=float(minutes)):%H:%M}"
+
+        window = f"{clock(t0)}-{clock(ends[-1])}"
+        mask, notes = np.zeros(n, dtype=bool), []
+        for piece in pieces:
+            found = _CLOCK_WINDOW.match(piece)
+            if not found:
+                raise DataError(
+                    f"The no-trade window '{piece}' is not a time range. Write HH:MM-HH:MM ranges separated by "
+                    "commas, for example 12:00-13:00, 15:50-16:00.",
+                    code="bad_time",
+                )
+            h1, m1, h2, m2 = (int(g) for g in found.groups())
+            if max(h1, h2) > 23 or max(m1, m2) > 59:
+                raise DataError(
+                    f"The no-trade window '{piece}' has a time that is not a time of day (hours 00-23, minutes "
+                    "00-59).",
+                    code="bad_time",
+                )
+            a, b = h1 * 60 + m1, h2 * 60 + m2
+            if b < a:
+                raise DataError(
+                    f"The no-trade window '{piece}' ends at {clock(b)}, before it starts at {clock(a)}. Write the "
+                    f"earlier time first: {clock(b)}-{clock(a)}.",
+                    code="bad_time",
+                )
+            if b == a:
+                raise DataError(
+                    f"The no-trade window '{piece}' is empty: it starts and ends at {clock(a)}. Give an end after the "
+                    "start.",
+                    code="bad_time",
+                )
+            if a < t0 - 1e-9 or b > ends[-1] + 1e-9:
+                where = "is outside" if b <= t0 or a >= ends[-1] else "reaches outside"
+                raise DataError(
+                    f"The no-trade window '{piece}' {where} the order's window {window} (the start time and the "
+                    f"horizon). Give windows between {clock(t0)} and {clock(ends[-1])}.",
+                    code="bad_time",
+                )
+            hit = (starts < b - 1e-9) & (ends > a + 1e-9)
+            mask |= hit
+            first, last = starts[hit][0], ends[hit][-1]
+            if abs(first - a) > 1e-6 or abs(last - b) > 1e-6:
+                notes.append(
+                    f"The no-trade window {clock(a)}-{clock(b)} does not line up with the {step:.3g}-minute "
+                    f"intervals: no child orders from {clock(first)} to {clock(last)}."
+                )
+        if mask.all():
+            raise DataError(
+                f"The no-trade window{'s' if len(pieces) > 1 else ''} {', '.join(pieces)} cover"
+                f"{'' if len(pieces) > 1 else 's'} every interval of the order ({window} in {n} "
+                f"intervals of {step:.3g} minutes). Leave at least one interval open.",
+                code="no_open_interval",
+            )
+        return mask, notes
 
     @property
     def _ac(self) -> tuple[float, float]:

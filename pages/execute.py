@@ -8,7 +8,6 @@ order, its market (volume curve, order book, impact fit) and every schedule come
 from __future__ import annotations
 
 import math
-import re
 
 import dash
 import dash_bootstrap_components as dbc
@@ -416,84 +415,6 @@ def _lam(risk) -> float:
     return 10.0 ** float(risk) if float(risk) > RISK_MIN else 0.0
 
 
-_WINDOW = re.compile(r"^(\d{1,2}):(\d{2})\s*[-\u2013\u2014]\s*(\d{1,2}):(\d{2})$")
-
-
-def _no_trade(m: execution.OrderModel, text) -> tuple[np.ndarray | None, list[str]]:
-    """The intervals of ``m`` in the no-trade windows typed as ``"12:00-13:00, 15:50-16:00"``, and notes.
-
-    An interval that overlaps a window is skipped whole (a child order covers its whole
-    interval). DataError names the range that is not HH:MM-HH:MM, ends before it starts,
-    lies outside the order's window, or, with the others, leaves no interval open.
-    """
-    pieces = [p.strip() for p in re.split(r"[,;]", str(text or "")) if p.strip()]
-    if not pieces:
-        return None, []
-    n = m.n_intervals
-    step = m.interval / pd.Timedelta(minutes=1)
-    midnight = m.start.normalize()
-    t0 = (m.start - midnight) / pd.Timedelta(minutes=1)  # minutes after midnight
-    starts = t0 + step * np.arange(n)
-    ends = starts + step
-
-    def clock(minutes) -> str:
-        return f"{midnight + pd.Timedelta(minutes=float(minutes)):%H:%M}"
-
-    window = f"{clock(t0)}-{clock(ends[-1])}"
-    mask, notes = np.zeros(n, dtype=bool), []
-    for piece in pieces:
-        found = _WINDOW.match(piece)
-        if not found:
-            raise DataError(
-                f"The no-trade window '{piece}' is not a time range. Write HH:MM-HH:MM ranges separated by "
-                "commas, for example 12:00-13:00, 15:50-16:00.",
-                code="bad_time",
-            )
-        h1, m1, h2, m2 = (int(g) for g in found.groups())
-        if max(h1, h2) > 23 or max(m1, m2) > 59:
-            raise DataError(
-                f"The no-trade window '{piece}' has a time that is not a time of day (hours 00-23, minutes "
-                "00-59).",
-                code="bad_time",
-            )
-        a, b = h1 * 60 + m1, h2 * 60 + m2
-        if b < a:
-            raise DataError(
-                f"The no-trade window '{piece}' ends at {clock(b)}, before it starts at {clock(a)}. Write the "
-                f"earlier time first: {clock(b)}-{clock(a)}.",
-                code="bad_time",
-            )
-        if b == a:
-            raise DataError(
-                f"The no-trade window '{piece}' is empty: it starts and ends at {clock(a)}. Give an end after the "
-                "start.",
-                code="bad_time",
-            )
-        if a < t0 - 1e-9 or b > ends[-1] + 1e-9:
-            where = "is outside" if b <= t0 or a >= ends[-1] else "reaches outside"
-            raise DataError(
-                f"The no-trade window '{piece}' {where} the order's window {window} (the start time and the "
-                f"horizon). Give windows between {clock(t0)} and {clock(ends[-1])}.",
-                code="bad_time",
-            )
-        hit = (starts < b - 1e-9) & (ends > a + 1e-9)
-        mask |= hit
-        first, last = starts[hit][0], ends[hit][-1]
-        if abs(first - a) > 1e-6 or abs(last - b) > 1e-6:
-            notes.append(
-                f"The no-trade window {clock(a)}-{clock(b)} does not line up with the {step:.3g}-minute "
-                f"intervals: no child orders from {clock(first)} to {clock(last)}."
-            )
-    if mask.all():
-        raise DataError(
-            f"The no-trade window{'s' if len(pieces) > 1 else ''} {', '.join(pieces)} cover"
-            f"{'' if len(pieces) > 1 else 's'} every interval of the order ({window} in {n} "
-            f"intervals of {step:.3g} minutes). Leave at least one interval open.",
-            code="no_open_interval",
-        )
-    return mask, notes
-
-
 def _clock(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """Times of day as HH:MM text for the grids (the session date is the same on every row)."""
     return frame.assign(**{c: pd.to_datetime(frame[c]).dt.strftime("%H:%M") for c in columns})
@@ -575,7 +496,7 @@ def _market_kpis(m) -> dbc.Row:
 def schedule(*args):
     *order, strategy, risk, cap, no_trade, theme = args
     m = _order(*order)
-    mask, notes = _no_trade(m, no_trade)
+    mask, notes = m.no_trade_windows(no_trade)
     sched = m.schedule(strategy, risk_aversion=_lam(risk), participation=cap, no_trade=mask)
     twap = m.schedule("twap")
     if mask is not None and sched.strategy == "optimal":
@@ -626,7 +547,7 @@ def comparison(*args):
     *order, risk, cap, no_trade = args
     m = _section_order(*order)
     try:
-        mask, _notes = _no_trade(m, no_trade)
+        mask, _notes = m.no_trade_windows(no_trade)
     except DataError:
         raise DataError(
             "Not computed: the no-trade windows have a problem (the schedule's message says what to fix).",
@@ -688,7 +609,7 @@ def _log_slider(lam: float) -> float:
 def export_child_orders(_clicks, *args):
     *order, strategy, risk, cap, no_trade = args
     m = _order(*order)
-    mask, _notes = _no_trade(m, no_trade)
+    mask, _notes = m.no_trade_windows(no_trade)
     frame = m.schedule(strategy, risk_aversion=_lam(risk), participation=cap, no_trade=mask).to_frame()
     frame.insert(0, "ticker", m.ticker)
     if mask is not None:
@@ -903,7 +824,7 @@ def solvers(set_progress, _clicks, *args):
     try:
         report(0.05, "building the order model")
         m = _order(*order)
-        mask, _notes = _no_trade(m, no_trade)
+        mask, _notes = m.no_trade_windows(no_trade)
         table = m.compare_solvers(
             cap, progress=lambda i, n, name: report(i / n, f"{name} done"), no_trade=mask
         )

@@ -543,3 +543,15 @@ def test_basket_errors():
             strategy="optimal",
             max_participation=0.1,
         )
+
+
+def test_clock_no_trade_windows_become_the_intervals_they_touch(order):
+    # The order runs 09:30-16:00 in 13 intervals of 30 minutes: 12:00-13:00 is intervals 5 and 6;
+    # 15:50-16:00 falls inside 15:30-16:00, interval 12, which is skipped whole with a note.
+    mask, notes = order.no_trade_windows("12:00-13:00, 15:50-16:00")
+    assert np.flatnonzero(mask).tolist() == [5, 6, 12]
+    assert notes == ["The no-trade window 15:50-16:00 does not line up with the 30-minute intervals: no child "
+                     "orders from 15:30 to 16:00."]
+    assert order.no_trade_windows("  ") == (None, [])
+    with pytest.raises(DataError, match="ends at 12:00, before it starts at 13:00"):
+        order.no_trade_windows("13:00-12:00")
