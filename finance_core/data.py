@@ -22,6 +22,7 @@ from typing import IO
 import numpy as np
 import pandas as pd
 
+from . import formats
 from .errors import DataError
 
 __all__ = [
@@ -143,7 +144,10 @@ def to_returns(prices: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
 class _Text:
     name: str
     text: str
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # how the file was read (dates), see _format_notes
+    encoding: str = "UTF-8"
+    delimiter: str = ","
+    numbers: formats.NumberFormat = formats.NumberFormat()
 
 
 _MAGIC = {
@@ -204,6 +208,9 @@ def _decode(source: Source, name: str | None, max_bytes: int) -> _Text:
                 "(in Excel: File > Save As > CSV UTF-8) and upload that.",
                 code="not_csv",
             )
+    utf16 = _utf16(raw)
+    if utf16:
+        return _decode_utf16(raw, label, utf16)
     if b"\x00" in raw[:8192]:
         raise DataError(
             f"{label} is a binary file, not a CSV text file. Export your data as CSV "
@@ -224,12 +231,46 @@ def _decode(source: Source, name: str | None, max_bytes: int) -> _Text:
     return _Text(label, text)
 
 
+_BOMS = {b"\xff\xfe": "utf-16-le", b"\xfe\xff": "utf-16-be"}
+
+
+def _utf16(raw: bytes) -> str | None:
+    """``utf-16-le``/``-be`` for UTF-16 text (Excel's "Unicode Text"): a byte-order mark, or ASCII with zeros."""
+    for bom, codec in _BOMS.items():
+        if raw.startswith(bom):
+            return codec
+    head = raw[:4096]
+    if len(head) >= 4 and len(head) % 2 == 0:
+        even, odd = head[0::2], head[1::2]
+        if not odd.strip(b"\x00") and even.isascii() and b"\x00" not in even:
+            return "utf-16-le"
+        if not even.strip(b"\x00") and odd.isascii() and b"\x00" not in odd:
+            return "utf-16-be"
+    return None
+
+
+def _decode_utf16(raw: bytes, label: str, codec: str) -> _Text:
+    body = raw[2:] if raw[:2] in _BOMS else raw
+    try:
+        text = body.decode(codec)
+    except UnicodeDecodeError as err:
+        raise DataError(
+            f"{label} is UTF-16 text ({'little' if codec.endswith('le') else 'big'}-endian) but bytes "
+            f"{err.start}-{err.end} cannot be decoded. Save the file as 'CSV UTF-8' and upload it again.",
+            code="encoding",
+        ) from None
+    if not text.strip():
+        raise DataError(f"{label} is empty. Upload a CSV file with a header row and data.", code="empty")
+    return _Text(label, text, encoding="UTF-16")
+
+
 def _rows(doc: _Text) -> tuple[list[str], list[list[str]]]:
     """Header and data rows; blank lines are skipped but keep row numbering."""
     try:
         dialect = csv.Sniffer().sniff(doc.text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
+    doc.delimiter = dialect.delimiter
     reader = csv.reader(io.StringIO(doc.text), dialect)
     try:
         rows = list(reader)
@@ -331,26 +372,78 @@ def _refuse_repeats(doc: _Text, keys, what: Callable[[int], str], advice: str, c
         raise DataError(f"{doc.name}: {what(first)} (rows {first} and {second}). {advice}", code=code)
 
 
-def _parse_dates(doc: _Text, col: pd.Series, column: str) -> pd.Series:
-    parsed = pd.to_datetime(col, errors="coerce", format="mixed")
-    _refuse_cells(
-        doc, col, parsed.isna(), column, "is not a date. Use ISO dates such as 2024-01-31.", "bad_date"
-    )
-    return parsed.dt.normalize()
+def _parse_dates(
+    doc: _Text,
+    col: pd.Series,
+    column: str,
+    *,
+    problem: str = "is not a date. Use ISO dates such as 2024-01-31.",
+    normalize: bool = True,
+) -> pd.Series:
+    """Dates of ``col``: ISO always, day-first or month-first only when the column decides it (see formats)."""
+    parsed, fmt = formats.parse_dates(col, label=doc.name, column=column)
+    _refuse_cells(doc, col, parsed.isna(), column, problem, "bad_date")
+    if fmt.describe():
+        doc.notes.append(fmt.describe())
+    return parsed.dt.normalize() if normalize else parsed
 
 
-def _parse_numbers(doc: _Text, frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+def _parse_numbers(
+    doc: _Text, frame: pd.DataFrame, columns: list[str], *, percent: tuple[str, ...] = ()
+) -> pd.DataFrame:
+    """Floats of ``columns``, read in the one number format the file's cells decide (see formats).
+
+    Cells of ``percent`` columns may all end with ``%`` (read as fractions, with a note); a column
+    mixing ``40%`` and ``0.4`` is refused at the first cell written the other way.
+    """
+    cells = {c: frame[c] for c in columns}
+    in_percent = set()
+    for c in percent:
+        cells[c] = _percent_cells(doc, frame[c], c)
+        if cells[c] is not None:
+            in_percent.add(c)
+        else:
+            cells[c] = frame[c]
+    doc.numbers, parsed = formats.read_numbers(cells, delimiter=doc.delimiter, label=doc.name)
     out = {}
     for c in columns:
-        raw = frame[c]
-        cleaned = raw.str.replace(",", "", regex=False).str.replace("$", "", regex=False).str.strip()
-        missing = cleaned.isin(["", "NA", "N/A", "NaN", "nan", "null", "NULL", "-"])
-        nums = pd.to_numeric(cleaned.where(~missing), errors="coerce")
+        nums, missing = parsed[c]
         _refuse_cells(
-            doc, raw, nums.isna() & ~missing, c, "is not a number. Fix or delete that cell.", "not_numeric"
+            doc, frame[c], nums.isna() & ~missing, c, "is not a number. Fix or delete that cell.", "not_numeric"
         )
-        out[c] = nums.astype(float)
+        out[c] = nums / 100.0 if c in in_percent else nums
     return pd.DataFrame(out, index=frame.index)
+
+
+def _percent_cells(doc: _Text, raw: pd.Series, column: str) -> pd.Series | None:
+    """``raw`` without its ``%`` signs when every value has one; None when none has."""
+    given = ~formats.missing(raw)
+    pct = raw.str.strip().str.endswith("%")
+    if not pct[given].any():
+        return None
+    plain = given & ~pct
+    if plain.any():
+        first = pct.idxmax()
+        _refuse_cells(
+            doc, raw, plain, column,
+            f"has no '%' but row {first} has {raw[first]!r}. Write every value of the column the same way "
+            "(all in percent with %, or all as fractions) and upload again.",
+            "mixed_percent",
+        )
+    doc.notes.append(f"Column {column!r} read as percentages: values ending in % were divided by 100.")
+    return raw.str.strip().str.rstrip("%")
+
+
+def _format_notes(doc: _Text) -> list[str]:
+    """How the file was read, when it is not plain comma-separated UTF-8 with decimal points and ISO dates."""
+    fmt = doc.numbers
+    if doc.encoding == "UTF-8" and doc.delimiter == "," and fmt.default:
+        return list(doc.notes)
+    text = f"Read as {'' if doc.encoding == 'UTF-8' else doc.encoding + ' '}"
+    text += f"{formats.separator_name(doc.delimiter)}-separated text with {fmt.describe()}"
+    if fmt.evidence and fmt.decimal == ",":
+        text += f" ({fmt.evidence})"
+    return [text + "."] + list(doc.notes)
 
 
 def _no_future(doc: _Text, dates: pd.Series, column: str) -> None:
@@ -446,7 +539,7 @@ def read_prices_csv(
             "risk. Upload a longer history.",
             code="too_short",
         )
-    wide.attrs["notes"] = notes
+    wide.attrs["notes"] = _format_notes(doc) + notes
     return wide
 
 
@@ -589,7 +682,7 @@ def read_holdings_csv(
             notes.append(f"Weights summed to {total:.4f}; rescaled to 1.")
             w = w / total
         out["weight"] = w
-    out.attrs["notes"] = notes
+    out.attrs["notes"] = _format_notes(doc) + notes
     return out
 
 
@@ -685,7 +778,7 @@ def read_lots_csv(source: Source, *, name: str | None = None, max_bytes: int = M
             "cost_basis": nums[cols["cost_basis"]].values,
         }
     )
-    out.attrs["notes"] = []
+    out.attrs["notes"] = _format_notes(doc)
     return out
 
 
@@ -735,7 +828,7 @@ def read_trades_csv(source: Source, *, name: str | None = None, max_bytes: int =
         }
     )
     out = out.sort_values(["date", "row"], kind="stable").reset_index(drop=True)
-    out.attrs["notes"] = []
+    out.attrs["notes"] = _format_notes(doc)
     return out
 
 
@@ -762,7 +855,7 @@ def read_sectors_csv(source: Source, *, name: str | None = None, max_bytes: int 
         "duplicate_ticker",
     )
     out = pd.Series(frame[cols["sector"]].values, index=pd.Index(tick.values, name="ticker"), name="sector")
-    out.attrs["notes"] = []
+    out.attrs["notes"] = _format_notes(doc)
     return out
 
 

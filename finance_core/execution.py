@@ -299,7 +299,13 @@ def read_order_book_csv(source, *, name: str | None = None) -> OrderBook:
     book (best bid at or above best ask) and non-monotone books (bids must fall and asks
     rise with the level).
     """
-    from .data import MAX_UPLOAD_BYTES, _read_table, _refuse_cells  # the house CSV decoder
+    from .data import (  # house decoder
+        MAX_UPLOAD_BYTES,
+        _parse_numbers,
+        _read_table,
+        _refuse_cells,
+        _required_cells,
+    )
 
     if isinstance(source, str) and "\n" in source:  # CSV text: data._read_bytes would try it as a path first
         source = source.encode("utf-8")
@@ -326,14 +332,10 @@ def read_order_book_csv(source, *, name: str | None = None) -> OrderBook:
     side_col = cols["side"]
     bad_side = ~side.isin(["bid", "ask"])
     _refuse_cells(doc, frame[side_col], bad_side, side_col, "is not a side. Use bid or ask.", "bad_side")
-    nums = {}
+    parsed = _parse_numbers(doc, frame, [cols[k] for k in ("level", "price", "size")])  # one format per file
     for key in ("level", "price", "size"):
-        col = cols[key]
-        vals = pd.to_numeric(frame[col].str.replace(",", "", regex=False), errors="coerce")
-        _refuse_cells(
-            doc, frame[col], vals.isna(), col, "is not a number. Fix or delete that row.", "not_numeric"
-        )
-        nums[key] = vals.astype(float)
+        _required_cells(doc, parsed, cols[key])
+    nums = {key: parsed[cols[key]] for key in ("level", "price", "size")}
     lvl = nums["level"]
     badl = (lvl < 1) | (lvl != np.round(lvl))
     if badl.any():
@@ -2204,7 +2206,14 @@ def read_volume_csv(source, *, name: str | None = None) -> pd.Series:
     (``volumes=``) and of :func:`daily_volume_estimate`. Refused with the row named:
     times that are not dates with a time, volumes that are not numbers or negative.
     """
-    from .data import MAX_UPLOAD_BYTES, _read_table, _refuse_cells
+    from .data import (
+        MAX_UPLOAD_BYTES,
+        _format_notes,
+        _parse_dates,
+        _parse_numbers,
+        _read_table,
+        _refuse_cells,
+    )
 
     if isinstance(source, str) and "\n" in source:
         source, name = source.encode("utf-8"), name or "the volume file"
@@ -2212,16 +2221,10 @@ def read_volume_csv(source, *, name: str | None = None) -> pd.Series:
         source, name, MAX_UPLOAD_BYTES, {"time": ("timestamp", "datetime", "date"), "volume": ("size", "shares")}
     )
     time_col, vol_col = cols["time"], cols["volume"]
-    times = pd.to_datetime(frame[time_col], errors="coerce", format="mixed")
-    _refuse_cells(
-        doc,
-        frame[time_col],
-        times.isna(),
-        time_col,
-        "is not a date and time (use e.g. 2024-01-02 09:35).",
-        "bad_date",
+    times = _parse_dates(
+        doc, frame[time_col], time_col, problem="is not a date and time (use e.g. 2024-01-02 09:35).", normalize=False
     )
-    vol = pd.to_numeric(frame[vol_col].str.replace(",", "", regex=False), errors="coerce")
+    vol = _parse_numbers(doc, frame, [vol_col])[vol_col]
     _refuse_cells(
         doc,
         frame[vol_col],
@@ -2233,7 +2236,9 @@ def read_volume_csv(source, *, name: str | None = None) -> pd.Series:
     out = pd.Series(
         vol.to_numpy(dtype=float), index=pd.DatetimeIndex(times.to_numpy(), name="time"), name="volume"
     )
-    return out.groupby(level=0).sum().sort_index()
+    out = out.groupby(level=0).sum().sort_index()
+    out.attrs["notes"] = _format_notes(doc)
+    return out
 
 
 def daily_volume_estimate(volumes: pd.Series) -> float:

@@ -386,3 +386,139 @@ def test_csv_text_passed_as_a_long_string_is_read_not_taken_for_a_path():
     assert data.read_prices_csv(text, name="inline.csv").shape == (400, 2)
     with pytest.raises(DataError, match="no such file"):
         data.read_prices_csv("missing-file.csv")
+
+
+# ----------------------------------------------------------------------------- number and date formats
+# Every reader reads numbers in the one format the file's own cells decide (finance_core/formats.py).
+
+
+def test_semicolon_trades_with_decimal_commas_give_the_true_gain():
+    from finance_core import tax
+
+    # The issue's numbers: 50 shares bought at 150,07 and sold at 224,76. By hand:
+    # 50 * 224.76 - 50 * 150.07 = 11,238.00 - 7,503.50 = 3,734.50 (stripping the commas gave 373,450).
+    text = ("date;account;ticker;side;shares;price\n"
+            "2022-01-03;brokerage;AAPL;buy;50;150,07\n"
+            "2022-03-01;brokerage;AAPL;sell;50;224,76\n")
+    trades = data.read_trades_csv(text.encode(), name="trades.csv")
+    assert trades["price"].tolist() == [150.07, 224.76]
+    assert trades.attrs["notes"][0].startswith("Read as semicolon-separated text with decimal commas")
+    gain = tax.process_trades(trades, "fifo").realized["gain"].sum()
+    assert gain == pytest.approx(3734.50, abs=1e-9)
+
+
+def _issue_prices(n=60):
+    """AAPL's last n bundled closes, as floats with four decimals."""
+    return data.load_dataset("sp500").prices["AAPL"].iloc[-n:].round(4)
+
+
+def test_decimal_comma_prices_give_the_same_returns_and_volatility_as_decimal_points():
+    closes = _issue_prices()
+    dots = "date,AAPL\n" + "".join(f"{d.date()},{p:.4f}\n" for d, p in closes.items())
+    commas = "date;AAPL\n" + "".join(f"{d.date()};{p:.4f}\n".replace(".", ",") for d, p in closes.items())
+    a = data.read_prices_csv(dots.encode(), name="dots.csv")
+    b = data.read_prices_csv(commas.encode(), name="commas.csv")
+    pd.testing.assert_frame_equal(data.to_returns(a), data.to_returns(b))
+    # Independent volatility: numpy on the bundled closes, sample std of simple returns * sqrt(252).
+    p = closes.to_numpy()
+    expected = np.std(p[1:] / p[:-1] - 1, ddof=1) * np.sqrt(252)
+    assert data.to_returns(b)["AAPL"].std() * np.sqrt(252) == pytest.approx(expected, rel=1e-12)
+    assert 0.05 < expected < 1.0  # a stock's volatility, not the 17,000% of the issue
+    assert b.attrs["notes"] == ["Read as semicolon-separated text with decimal commas (row 2, column 'AAPL': "
+                                f"{f'{closes.iloc[0]:.4f}'.replace('.', ',')!r})."]
+
+
+@pytest.mark.parametrize(
+    ("text", "sep"),
+    [
+        ('date,AAA\n2024-01-02,"1,234.56"\n2024-01-03,"1,300.00"\n', ","),  # US, quoted in a comma file
+        ("date;AAA\n2024-01-02;1.234,56\n2024-01-03;1.300,00\n", ";"),  # German
+        ("date;AAA\n2024-01-02;1 234,56\n2024-01-03;1\u00a0300,00\n", ";"),  # French, with a no-break space
+        ("date\tAAA\n2024-01-02\t1'234.56\n2024-01-03\t1'300.00\n", "\t"),  # Swiss
+    ],
+)
+def test_thousands_separators_both_ways(text, sep):
+    prices = data.read_prices_csv(text.encode(), name="p.csv", min_rows=2)
+    assert prices["AAA"].tolist() == [1234.56, 1300.0]
+    assert "separating thousands" in prices.attrs["notes"][0]
+
+
+def test_an_ambiguous_value_is_decided_by_the_rest_of_the_file():
+    # '1,234' alone could be 1234 or 1.234; '2,5' on the next row can only be a decimal comma.
+    prices = data.read_prices_csv(b"date;AAA\n2024-01-02;1,234\n2024-01-03;2,5\n", name="p.csv", min_rows=2)
+    assert prices["AAA"].tolist() == [1.234, 2.5]
+
+
+@pytest.mark.parametrize("cell", ["1,234", "1.234"])
+def test_an_ambiguous_value_nothing_decides_is_refused(cell):
+    text = f"date;AAA;BBB\n2024-01-02;{cell};10\n2024-01-03;20;30\n"
+    err = _bad(text, rf"prices\.csv, row 2, column 'AAA': '{cell}' could be 1234 .* or 1\.234 .*no other number")
+    assert err.code == "ambiguous_number" and "upload it again" in err.message
+
+
+def test_comma_separated_files_use_decimal_points():
+    # In a comma-separated file a quoted "1,234" is 1234: the commas of the file separate columns.
+    prices = data.read_prices_csv(b'date,AAA\n2024-01-02,"1,234"\n2024-01-03,1240\n', name="p.csv", min_rows=2)
+    assert prices["AAA"].tolist() == [1234.0, 1240.0]
+
+
+def test_contradicting_decimal_marks_are_refused_naming_column_and_rows():
+    rows = ["date;AAPL;MSFT", "2024-01-02;150,0747;220,5"] + [f"2024-01-{d:02d};151,5;221" for d in range(3, 20)]
+    rows.insert(16, "2024-01-31;1,234.5;222")  # rows[16] is spreadsheet row 17
+    err = _bad("\n".join(rows), r"column 'AAPL' uses a decimal comma \(row 2: '150,0747'\) but row 17 has '1,234\.5'")
+    assert err.code == "mixed_number_format"
+
+
+def test_every_reader_reads_decimal_commas():
+    h = data.read_holdings_csv(b"ticker;shares;weight\nAAPL;10,5;0,6\nMSFT;2;0,4\n", name="h.csv")
+    assert h["shares"].tolist() == [10.5, 2.0] and h["weight"].tolist() == [0.6, 0.4]
+    lots = data.read_lots_csv(b"account;ticker;acquired;shares;cost_basis\nb;AAPL;2020-01-02;5;1.234,56\n", name="l.csv")
+    assert lots["cost_basis"].tolist() == [1234.56]
+    sectors = data.read_sectors_csv(b"ticker;sector\nNVDA;Information Technology\n", name="s.csv")
+    assert sectors.to_dict() == {"NVDA": "Information Technology"}
+    assert sectors.attrs["notes"] == ["Read as semicolon-separated text with decimal points."]
+    long = data.read_prices_csv(b"date;ticker;price\n2024-01-02;AAA;10,25\n2024-01-03;AAA;10,5\n", name="l.csv",
+                                min_rows=2)
+    assert long["AAA"].tolist() == [10.25, 10.5]
+
+
+def _dated(dates, sep="."):
+    return "date;AAA\n" + "".join(f"{d.day:02d}{sep}{d.month:02d}{sep}{d.year};{100 + i},5\n"
+                                  for i, d in enumerate(dates))
+
+
+def test_day_first_dates_are_decided_by_a_day_above_12():
+    dates = pd.bdate_range("2021-01-04", periods=40)
+    for sep in "./":
+        prices = data.read_prices_csv(_dated(dates, sep).encode(), name="eu.csv")
+        assert prices.index[0] == pd.Timestamp("2021-01-04")  # 04.01.2021 is 4 January, not April 1
+        assert prices.index.equals(pd.DatetimeIndex(dates, name="date"))
+        assert any("Dates read day first" in n and "'13" in n for n in prices.attrs["notes"])
+
+
+def test_month_first_dates_are_read_when_the_file_says_so():
+    text = "date,AAA\n" + "".join(f"{d.month:02d}/{d.day:02d}/{d.year},{100 + i}\n"
+                                  for i, d in enumerate(pd.bdate_range("2021-01-04", periods=40)))
+    prices = data.read_prices_csv(text.encode(), name="us.csv")
+    assert prices.index[0] == pd.Timestamp("2021-01-04") and prices.index[-1] == pd.Timestamp("2021-02-26")
+    assert "month first" in prices.attrs["notes"][0]
+
+
+def test_dates_nothing_decides_are_refused():
+    dates = pd.bdate_range("2021-01-04", periods=7)  # 4 to 12 January: no day above 12
+    err = _bad(_dated(dates), r"row 2, column 'date': '04\.01\.2021' could be day 4 of month 1 or month 4 day 1")
+    assert err.code == "ambiguous_date" and "ISO" in err.message
+
+
+def test_dates_written_both_ways_are_refused():
+    text = "date;AAA\n13/01/2021;1\n01/14/2021;2\n"
+    err = _bad(text, r"row 2 has '13/01/2021' \(day first\) but row 3 has '01/14/2021' \(month first\)")
+    assert err.code == "mixed_date_format"
+
+
+def test_trade_dates_day_first_and_iso_always():
+    text = b"date;account;ticker;side;shares;price\n04.01.2022;b;AAPL;buy;1;1,5\n15.02.2022;b;AAPL;sell;1;2\n"
+    t = data.read_trades_csv(text, name="t.csv")
+    assert t["date"].tolist() == [pd.Timestamp("2022-01-04"), pd.Timestamp("2022-02-15")]
+    iso = data.read_trades_csv(b"date,account,ticker,side,shares,price\n2022-04-01,b,AAPL,buy,1,2\n", name="t.csv")
+    assert iso["date"].tolist() == [pd.Timestamp("2022-04-01")] and iso.attrs["notes"] == []

@@ -114,6 +114,37 @@ def test_bad_books_name_the_snapshot_and_level(edit, words):
         assert w in msg
 
 
+def test_order_book_with_decimal_commas_reads_like_the_same_book_with_points():
+    # The European export of BOOK_CSV: semicolons between columns, decimal commas, day-first dates.
+    eu = BOOK_CSV.replace(",", ";").replace(".", ",").replace("2024-01-02", "02.01.2024")
+    eu = eu.replace("9,99;100", "9,99;1.000")  # and a thousands separator: 1.000 shares at 9.99
+    ob = ex.read_order_book_csv(eu, name="book-eu.csv")
+    ref = ex.read_order_book_csv(BOOK_CSV.replace("9.99,100", "9.99,1000"), name="book.csv")
+    np.testing.assert_array_equal(ob.bid_price, ref.bid_price)
+    np.testing.assert_array_equal(ob.ask_price, ref.ask_price)
+    np.testing.assert_array_equal(ob.bid_size, ref.bid_size)
+    assert ob.bid_price[0, 0] == 9.99 and ob.bid_size[0, 0] == 1000  # not 999 and 1
+
+
+def test_order_book_with_mixed_decimal_marks_is_refused():
+    text = "time;side;level;price;size\n09:30;bid;1;9,99;100\n09:30;ask;1;10.01;100\n"
+    with pytest.raises(DataError, match=r"b\.csv: column 'price' uses a decimal comma \(row 2: '9,99'\) but row 3 "
+                                        r"has '10\.01'"):
+        ex.read_order_book_csv(text, name="b.csv")
+
+
+def test_volume_file_with_thousands_separators_and_day_first_times():
+    # 09:30 and 09:35 bars of 2 and 13 January 2024; 1.234.567 is 1,234,567 shares in a German export.
+    text = ("time;volume\n02.01.2024 09:30;1.234.567\n02.01.2024 09:35;765.433\n"
+            "13.01.2024 09:30;2.000.000\n")
+    vol = ex.read_volume_csv(text, name="bars.csv")
+    assert vol.tolist() == [1_234_567.0, 765_433.0, 2_000_000.0]
+    assert vol.index[0] == pd.Timestamp("2024-01-02 09:30") and vol.index[2] == pd.Timestamp("2024-01-13 09:30")
+    # by hand: day 1 = 1,234,567 + 765,433 = 2,000,000; day 2 = 2,000,000; mean 2,000,000
+    assert ex.daily_volume_estimate(vol) == 2_000_000.0
+    assert "'.' separating thousands" in vol.attrs["notes"][0] and "day first" in vol.attrs["notes"][1]
+
+
 def test_book_csv_missing_column():
     with pytest.raises(DataError, match="missing the column"):
         ex.read_order_book_csv("time,side,price,size\n09:30,bid,1,2\n", name="b.csv")

@@ -1,0 +1,328 @@
+"""Number and date formats of uploaded CSV files: detected once per file, then read strictly.
+
+Spreadsheets write numbers the way their locale does: ``1,234.56`` (US, UK), ``1.234,56``
+(Germany, Italy, Spain), ``1 234,56`` (France), ``1'234.56`` (Switzerland). A file uses
+one decimal mark, so :func:`detect_numbers` looks at every numeric cell of the file and
+decides it from the cells that can be read only one way (``150,0747`` has a decimal comma,
+``1,234.5`` a decimal point); cells that could be read both ways (``1,234``) follow that
+decision. Contradicting cells, or ambiguous cells with nothing to decide them, are
+refused with the row, the column and the cell. Dates are treated in the same spirit by
+:func:`parse_dates`: ISO dates are always read; ``04/01/2021`` is read day first or month
+first only when another date of the column (a day above 12) decides it.
+
+This module knows nothing about files: callers pass a label (the file name) for messages.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError
+
+__all__ = [
+    "NumberFormat", "detect_numbers", "parse_numbers", "read_numbers", "separator_name", "missing", "MISSING", "DateFormat", "parse_dates",
+]
+
+#: Cell texts that mean "no value".
+MISSING = frozenset(["", "NA", "N/A", "#N/A", "NaN", "nan", "null", "NULL", "-"])
+_DECIMALS = (".", ",")
+_WORD = {".": "a decimal point", ",": "a decimal comma"}
+_PLURAL = {".": "decimal points", ",": "decimal commas"}
+_SEPARATOR_NAME = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
+_THOUSANDS_NAME = {",": "','", ".": "'.'", " ": "spaces", "'": "apostrophes"}
+_EXPONENT = re.compile(r"[eE][+-]?\d+$")
+_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " "})
+
+
+def _core(cell: str) -> str:
+    """The number part of a cell: without currency signs and outer spaces, inner spaces made plain."""
+    return cell.translate(_SPACES).strip().strip("$€£¥").strip()
+
+
+def _group_ok(part: str, sep: str) -> bool:
+    """``part`` (digits with ``sep`` between groups) is a valid thousands grouping: 1-3 digits, then 3s."""
+    groups = part.split(sep)
+    head, rest = groups[0], groups[1:]
+    return (
+        head.isdigit() and len(head) <= 3 and not (head.startswith("0") and rest)
+        and all(len(g) == 3 and g.isdigit() for g in rest)
+    )
+
+
+def _read_as(core: str, decimal: str) -> float | None:
+    """The value of ``core`` when ``decimal`` is the decimal mark, or None if it cannot be read that way."""
+    sign, body = "", core
+    if body[:1] in "+-":
+        sign, body = body[0], body[1:].strip()
+    exp = _EXPONENT.search(body)
+    exponent = exp.group(0) if exp else ""
+    body = body[: len(body) - len(exponent)]
+    if not body or body.count(decimal) > 1:
+        return None
+    whole, _, frac = body.partition(decimal)
+    if (frac and not frac.isdigit()) or not (whole or frac):
+        return None
+    seps = {c for c in whole if not c.isdigit()}
+    if len(seps) > 1:
+        return None
+    if seps:
+        sep = seps.pop()
+        if sep == decimal or sep not in "., '" or not _group_ok(whole, sep):
+            return None
+    digits = "".join(c for c in whole if c.isdigit())
+    if whole and not digits:
+        return None
+    return float(f"{sign}{digits or '0'}.{frac or '0'}{exponent}")
+
+
+def _readings(core: str) -> dict[str, float]:
+    """Decimal mark -> value, for every mark under which the cell is a number."""
+    out = {}
+    for d in _DECIMALS:
+        v = _read_as(core, d)
+        if v is not None:
+            out[d] = v
+    return out
+
+
+def _thousands(core: str, decimal: str) -> str | None:
+    whole = core.lstrip("+-").partition(decimal)[0]
+    return next((c for c in whole if c in ".,' "), None)
+
+
+@dataclass(frozen=True)
+class NumberFormat:
+    """How a file writes numbers: its decimal mark and the thousands separators seen."""
+
+    decimal: str = "."
+    thousands: tuple[str, ...] = ()
+    evidence: str = ""  # the cell that decided the decimal mark, e.g. "row 2, column 'AAPL': '150,0747'"
+
+    @property
+    def default(self) -> bool:
+        return self.decimal == "." and not self.thousands
+
+    def describe(self) -> str:
+        """``decimal commas and '.' separating thousands`` and so on."""
+        text = _PLURAL[self.decimal]
+        if self.thousands:
+            text += " and " + " or ".join(_THOUSANDS_NAME[t] for t in self.thousands) + " separating thousands"
+        return text
+
+
+def _where(cell) -> str:
+    column, row, text = cell
+    return f"row {row}, column {column!r}: {text!r}"
+
+
+#: One pass over a cell: an integer, a plain number with one mark (1,5 / 150.07) or one that a thousands
+#: separator could also explain (1,234 / 1.234: 1-3 digits, the mark, 3 digits).
+_PLAIN = re.compile(r"(?P<int>[+-]?\d+)|(?P<amb>[+-]?[1-9]\d{0,2}(?P<am>[.,])\d{3})|(?P<one>[+-]?\d*(?P<om>[.,])\d+)")
+_MISSING, _INTEGER, _OTHER = "missing", "int", "other"
+
+
+@dataclass
+class _Cells:
+    """One column's cells: their number part and kind (missing, int, one ./, amb ./, other)."""
+
+    cores: list
+    kinds: np.ndarray
+
+    @classmethod
+    def of(cls, texts: pd.Series) -> _Cells:
+        cores, kinds = [], []
+        for text in texts:
+            core = text.strip() if isinstance(text, str) else ""
+            m = _PLAIN.fullmatch(core)
+            if m is None and core not in MISSING:
+                core = _core(core)
+                m = _PLAIN.fullmatch(core)
+            cores.append(core)
+            if core in MISSING:
+                kinds.append(_MISSING)
+            elif m is None:
+                kinds.append(_OTHER)
+            elif m.lastgroup == "int":
+                kinds.append(_INTEGER)
+            else:
+                kinds.append(("amb" if m.group("amb") else "one") + (m.group("am") or m.group("om")))
+        return cls(cores, np.array(kinds, dtype=object))
+
+    def first(self, kind: str) -> int | None:
+        hits = np.flatnonzero(self.kinds == kind)
+        return int(hits[0]) if len(hits) else None
+
+
+def detect_numbers(
+    cells: dict[str, pd.Series], *, delimiter: str, label: str, _sorted: dict | None = None
+) -> NumberFormat:
+    """The number format of a file from its numeric cells (column -> texts indexed by spreadsheet row).
+
+    Decided by the cells that can be read only one way. Raises :class:`DataError` when two
+    cells contradict each other, or when a cell reads as two different numbers and nothing
+    in the file decides which (a comma-separated file always uses decimal points: its
+    commas separate columns).
+    """
+    first: dict[str, tuple] = {}
+    ambiguous = None
+    sorted_cells = _sorted or {column: _Cells.of(texts) for column, texts in cells.items()}
+
+    def _keep(mark, column, row):
+        if mark not in first or row < first[mark][1]:
+            first[mark] = (column, row, cells[column].loc[row])
+
+    for column, c in sorted_cells.items():
+        rows = cells[column].index
+        for d in _DECIMALS:
+            i = c.first("one" + d)
+            if i is not None:
+                _keep(d, column, rows[i])
+            i = c.first("amb" + d)
+            if i is not None and ambiguous is None:
+                ambiguous = (column, rows[i], cells[column].iloc[i], _readings(c.cores[i]))
+        for i in np.flatnonzero(c.kinds == _OTHER):
+            readings = _readings(c.cores[i])
+            if len(readings) == 1:
+                _keep(next(iter(readings)), column, rows[i])
+            elif len(readings) == 2 and readings["."] != readings[","] and ambiguous is None:
+                ambiguous = (column, rows[i], cells[column].iloc[i], readings)
+    if len(first) == 2:
+        (m1, c1), (m2, c2) = sorted(first.items(), key=lambda kv: kv[1][1])
+        raise DataError(
+            f"{label}: column {c1[0]!r} uses {_WORD[m1]} (row {c1[1]}: {c1[2]!r}) but row {c2[1]}"
+            f"{'' if c2[0] == c1[0] else f' of column {c2[0]!r}'} has {c2[2]!r}, with {_WORD[m2]}. Write every "
+            "number of the file with the same decimal mark and upload it again.",
+            code="mixed_number_format",
+        )
+    if first:
+        mark, cell = next(iter(first.items()))
+        decimal, evidence = mark, _where(cell)
+    elif ambiguous is not None and delimiter != ",":
+        column, row, text, readings = ambiguous
+        mark = "," if "," in _core(text) else "."
+        as_decimal, as_thousands = readings[mark], readings["," if mark == "." else "."]
+        raise DataError(
+            f"{label}, row {row}, column {column!r}: {text!r} could be {as_thousands:g} ({mark!r} separating "
+            f"thousands) or {as_decimal:g} ({_WORD[mark]}), and no other number in the file decides which. "
+            f"Save the file without thousands separators (or with more decimals), or as comma-separated CSV "
+            "with decimal points, and upload it again.",
+            code="ambiguous_number",
+        )
+    else:
+        decimal, evidence = ".", ("the comma separating columns" if ambiguous is not None else "")
+    other_mark = "," if decimal == "." else "."
+    seen = [other_mark] if any(c.first("amb" + other_mark) is not None for c in sorted_cells.values()) else []
+    for c in sorted_cells.values():
+        for i in np.flatnonzero(c.kinds == _OTHER):
+            core = c.cores[i]
+            t = _thousands(core, decimal) if _read_as(core, decimal) is not None else None
+            if t and t not in seen:
+                seen.append(t)
+    return NumberFormat(decimal, tuple(seen), evidence)
+
+
+def missing(texts: pd.Series) -> pd.Series:
+    """Mask of the cells that hold no value (blank, NA, N/A, null, ...)."""
+    return pd.Series(_Cells.of(texts).kinds == _MISSING, index=texts.index)
+
+
+def read_numbers(
+    cells: dict[str, pd.Series], *, delimiter: str, label: str
+) -> tuple[NumberFormat, dict[str, tuple[pd.Series, pd.Series]]]:
+    """:func:`detect_numbers` then :func:`parse_numbers` of every column, looking at each cell once."""
+    sorted_cells = {column: _Cells.of(texts) for column, texts in cells.items()}
+    fmt = detect_numbers(cells, delimiter=delimiter, label=label, _sorted=sorted_cells)
+    return fmt, {column: _parse(sorted_cells[column], texts.index, fmt) for column, texts in cells.items()}
+
+
+def parse_numbers(texts: pd.Series, fmt: NumberFormat) -> tuple[pd.Series, pd.Series]:
+    """Floats of ``texts`` in format ``fmt`` (NaN where not a number) and the mask of missing cells."""
+    return _parse(_Cells.of(texts), texts.index, fmt)
+
+
+def _parse(c: _Cells, index: pd.Index, fmt: NumberFormat) -> tuple[pd.Series, pd.Series]:
+    d = fmt.decimal
+    cores = np.array(c.cores, dtype=object)
+    out = np.full(len(cores), np.nan)
+    fast = np.isin(c.kinds, [_INTEGER, "one" + d, "amb" + d])
+    plain = cores[fast] if d == "." else np.array([x.replace(",", ".") for x in cores[fast]], dtype=object)
+    out[fast] = pd.to_numeric(pd.Series(plain, dtype=object), errors="coerce").to_numpy(float)
+    slow = ~fast & (c.kinds != _MISSING)
+    if slow.any():
+        out[slow] = [np.nan if v is None else v for v in (_read_as(core, d) for core in cores[slow])]
+    return pd.Series(out, index=index), pd.Series(c.kinds == _MISSING, index=index)
+
+
+def separator_name(delimiter: str) -> str:
+    return _SEPARATOR_NAME.get(delimiter, repr(delimiter))
+
+
+# --------------------------------------------------------------------------- dates
+_YEAR_LAST = re.compile(r"^(\d{1,2})([./-])(\d{1,2})\2(\d{4}|\d{2})(?:[ T](.*))?$")
+
+
+@dataclass(frozen=True)
+class DateFormat:
+    """How a date column was read: ``"iso"`` (or text), ``"day_first"`` or ``"month_first"``."""
+
+    order: str = "iso"
+    evidence: str = ""
+
+    def describe(self) -> str:
+        if self.order == "iso":
+            return ""
+        order = "day first (31.01.2024 is 31 January)" if self.order == "day_first" else \
+            "month first (01/31/2024 is January 31)"
+        return f"Dates read {order}: {self.evidence} decides."
+
+
+def _year(text: str) -> int:
+    y = int(text)
+    return y if len(text) == 4 else (2000 + y if y < 69 else 1900 + y)
+
+
+def parse_dates(texts: pd.Series, *, label: str, column: str) -> tuple[pd.Series, DateFormat]:
+    """Timestamps of ``texts`` (NaT where not a date) and how they were read.
+
+    ISO dates (2024-01-31, with or without a time) are always read. Dates with the year last
+    (04/01/2021, 04.01.2021) are read day first when some first number is above 12, month
+    first when some second number is; a column with neither, or both, is refused.
+    """
+    found = texts.str.extract(_YEAR_LAST)
+    year_last = found[0].notna()
+    fmt = DateFormat()
+    if year_last.any():
+        a, b = found[0].astype(float), found[2].astype(float)
+        day_first, month_first = (a > 12) & year_last, (b > 12) & year_last
+        if day_first.any() and month_first.any():
+            r1, r2 = day_first.idxmax(), month_first.idxmax()
+            raise DataError(
+                f"{label}, column {column!r}: row {r1} has {texts[r1]!r} (day first) but row {r2} has {texts[r2]!r} "
+                "(month first). Write every date the same way, best as ISO (2021-01-31), and upload again.",
+                code="mixed_date_format",
+            )
+        if not (day_first.any() or month_first.any()):
+            r = year_last.idxmax()
+            x, y = int(a[r]), int(b[r])
+            raise DataError(
+                f"{label}, row {r}, column {column!r}: {texts[r]!r} could be day {x} of month {y} or month {x} "
+                f"day {y}, and no date in the column has a day above 12 to decide. Write the dates as ISO "
+                "(year-month-day, such as 2021-01-31) and upload again.",
+                code="ambiguous_date",
+            )
+        first = day_first if day_first.any() else month_first
+        row = first.idxmax()
+        fmt = DateFormat("day_first" if day_first.any() else "month_first", f"row {row} ({texts[row]!r})")
+        day, month = (a, b) if fmt.order == "day_first" else (b, a)
+        iso = pd.Series(
+            [f"{_year(y)}-{int(m):02d}-{int(d):02d} {t if isinstance(t, str) else ''}".strip() if ok else txt
+             for ok, d, m, y, t, txt in zip(year_last, day, month, found[3], found[4], texts, strict=True)],
+            index=texts.index,
+        )
+        texts = iso
+    parsed = pd.to_datetime(texts, errors="coerce", format="mixed")
+    return parsed, fmt
