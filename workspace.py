@@ -396,7 +396,11 @@ def select(ws: dict | None, *, source: str | None = None, universe: list[str] | 
 
 
 def with_upload(ws: dict | None, kind: str, raw: bytes, filename: str) -> tuple[dict, list[str]]:
-    """Parse an uploaded file of ``kind``, cache it, and return the new workspace and notes."""
+    """Parse an uploaded file of ``kind``, cache it, and return the new workspace and notes.
+
+    A one-ticker price export (``attrs["ticker"]``, e.g. AAPL.csv from Yahoo Finance) adds its
+    ticker to the uploaded prices (replacing it if already there); any other prices file replaces them.
+    """
     ws = _ws(ws)
     if kind not in UPLOAD_KINDS:
         raise DataError(f"Unknown upload kind {kind!r}.", code="unknown_upload")
@@ -419,11 +423,34 @@ def with_upload(ws: dict | None, kind: str, raw: bytes, filename: str) -> tuple[
         frame = data.read_trades_csv(raw, name=filename)
     notes = list(frame.attrs.get("notes", []))
     key = frame_store().put(kind, raw, frame)
+    entry = {"key": key, "name": filename, "rows": int(len(frame))}
+    if kind == "prices" and frame.attrs.get("ticker"):
+        entry, added = _add_ticker(ws, entry, frame, filename)
+        notes += added
     new = dict(ws)
-    new["uploads"] = {**ws["uploads"], kind: {"key": key, "name": filename, "rows": int(len(frame))}}
+    new["uploads"] = {**ws["uploads"], kind: entry}
     if kind == "prices":
         new = _switch_source(new, UPLOAD, full_history=True)
     return new, notes
+
+
+def _add_ticker(ws: dict, entry: dict, frame: pd.DataFrame, filename: str) -> tuple[dict, list[str]]:
+    """The prices upload entry with a one-ticker export joined to the prices already uploaded."""
+    old = ws["uploads"].get("prices")
+    try:
+        base = _uploaded(ws, "prices")
+    except DataError:
+        return entry, [f"The earlier uploaded prices ({old.get('name', '')}) are no longer on the server: "
+                       f"starting again from {filename}."]
+    if base is None:
+        return entry, []
+    combined, notes = data.combine_prices(base, frame, name=filename)
+    ticker = frame.attrs["ticker"]
+    files = {t: f for t, f in (old.get("files") or dict.fromkeys(base.columns, old["name"])).items() if t != ticker}
+    files[ticker] = filename  # ticker -> the file its prices came from
+    key = frame_store().put_result("prices", combined)
+    name = " + ".join(dict.fromkeys(files.values()))
+    return {"key": key, "name": name, "files": files, "rows": int(len(combined))}, notes
 
 
 # --------------------------------------------------------------------------- the portfolio

@@ -24,8 +24,8 @@ class UploadIds:
         self.status = f"upload-status-{kind}"
 
 
-def upload_box(ids: UploadIds, title: str, help_text: str) -> dbc.Card:
-    """A drop zone for one kind of CSV, with a link that downloads a sample file."""
+def upload_box(ids: UploadIds, title: str, help_text: str, *, multiple: bool = False) -> dbc.Card:
+    """A drop zone for one kind of CSV (several at once when ``multiple``), with a link to a sample file."""
     return dbc.Card(
         dbc.CardBody(
             [
@@ -40,10 +40,11 @@ def upload_box(ids: UploadIds, title: str, help_text: str) -> dbc.Card:
                 html.Small(help_text, className="text-body-secondary d-block mb-2"),
                 dcc.Upload(
                     id=ids.upload,
-                    children=html.Div(["Drop a CSV here or ", html.A("choose a file", className="link-primary")]),
+                    children=html.Div(["Drop CSVs here or " if multiple else "Drop a CSV here or ",
+                                       html.A("choose files" if multiple else "choose a file", className="link-primary")]),
                     className="pd-upload",
                     max_size=-1,
-                    multiple=False,
+                    multiple=multiple,
                 ),
                 html.Small(id=ids.status, className="d-block mt-1"),
                 dcc.Download(id=ids.download),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -38,6 +39,8 @@ __all__ = [
     "read_lots_csv",
     "read_trades_csv",
     "read_sectors_csv",
+    "ticker_from_filename",
+    "combine_prices",
     "to_returns",
     "sample_csv",
     "SAMPLE_KINDS",
@@ -486,8 +489,14 @@ def read_prices_csv(
     min_rows: int = MIN_HISTORY,
     max_gap: int = MAX_FILL_GAP,
     max_bytes: int = MAX_UPLOAD_BYTES,
+    ticker: str | None = None,
 ) -> pd.DataFrame:
-    """Read prices, wide (``date,AAPL,MSFT,...``) or long (``date,ticker,price``).
+    """Read prices, wide (``date,AAPL,MSFT,...``), long (``date,ticker,price``) or one ticker's OHLCV export.
+
+    An export such as Yahoo Finance's (``Date,Open,High,Low,Close,Adj Close,Volume``) gives one
+    ticker: its ``Adj Close`` (else ``Close``), named ``ticker`` or from the file name (``AAPL.csv``,
+    ``aapl_daily.csv``); ``attrs["ticker"]`` then holds that name. Volume and other columns that
+    are not prices are refused in a wide file.
 
     Returns dates x tickers, sorted by date, float prices > 0. Runs of up to
     ``max_gap`` missing prices inside a column are forward-filled (reported in
@@ -510,13 +519,14 @@ def read_prices_csv(
     long_cols = {c.lower() for c in header}
     if "ticker" in long_cols and len(header) <= 4:
         wide, rows_of = _long_to_wide(doc, header, body, date_col)
+        single = False
     else:
         _check_duplicate_columns(doc, header, what="ticker")
         frame = _frame(doc, header, body)
         dates = _parse_dates(doc, frame[date_col], date_col)
-        tickers = [h for h in header if h != date_col]
-        values = _parse_numbers(doc, frame, tickers)
-        values.columns = [t.upper() for t in tickers]
+        read, keep, names, single = _price_columns(doc, [h for h in header if h != date_col], ticker)
+        values = _parse_numbers(doc, frame, read)[keep]
+        values.columns = names
         _refuse_repeats(
             doc,
             dates,
@@ -540,7 +550,102 @@ def read_prices_csv(
             code="too_short",
         )
     wide.attrs["notes"] = _format_notes(doc) + notes
+    if single:
+        wide.attrs["ticker"] = names[0]
     return wide
+
+
+def _label(header: str) -> str:
+    """``adj close`` for ``Adj Close``, ``adj_close``, ``Adj Close**``: lower case, single spaces."""
+    return re.sub(r"\s+", " ", header.lower().replace("_", " ").replace("*", "")).strip()
+
+
+#: Columns of one ticker's price export (Yahoo Finance, Stooq, Investing.com, brokers), by label.
+_PRICE_EXPORT = {"open", "high", "low", "close", "adj close", "adjusted close", "adj. close", "adjclose", "price"}
+_BEST_PRICE = ("adj close", "adjusted close", "adj. close", "adjclose", "close", "price")
+#: Columns that are never prices: refused in a wide file, ignored in an export.
+_NOT_PRICES = {"volume", "vol", "vol.", "dividends", "stock splits", "splits", "change", "change %", "turnover",
+               "open interest", "shares", "market cap"}
+
+
+def _price_columns(doc: _Text, columns: list[str], ticker: str | None) -> tuple[list, list, list, bool]:
+    """Columns to read (one number format for all), those to keep, their tickers, and whether it is an export.
+
+    A one-ticker export keeps its Adj Close (else Close) under the ticker; a wide file keeps every
+    column under its upper-cased name, refusing columns that are clearly not prices.
+    """
+    labels = {c: _label(c) for c in columns}
+    prices = [c for c in columns if labels[c] in _PRICE_EXPORT]
+    export = prices and all(labels[c] in _PRICE_EXPORT | _NOT_PRICES for c in columns) and any(
+        labels[c] in _BEST_PRICE for c in prices)
+    if not export:
+        odd = next((c for c in columns if labels[c] in _NOT_PRICES), None)
+        if odd is not None:
+            raise DataError(
+                f"{doc.name}: column {odd!r} holds {labels[odd]}, not prices. Remove that column, or upload one "
+                "ticker's export (Date, Open, High, Low, Close, Adj Close, Volume) named after the ticker.",
+                code="not_prices",
+            )
+        return columns, columns, [c.upper() for c in columns], False
+    best = next(c for pref in _BEST_PRICE for c in prices if labels[c] == pref)
+    name = (ticker or "").strip().upper() or ticker_from_filename(doc.name)
+    if not name or not _TICKER.fullmatch(name):
+        stem = Path(doc.name).stem
+        raise DataError(
+            f"{doc.name} is one ticker's price export (columns {', '.join(columns)}), but {stem!r} is not a ticker "
+            "name. Rename the file to the ticker (for example AAPL.csv) and upload it again.",
+            code="unknown_ticker",
+        )
+    doc.notes.append(f"{doc.name} is one ticker's price export: {name} prices taken from its {best!r} column"
+                     f"{'' if ticker else ', named after the file'}.")
+    return prices, [best], [name], True
+
+
+_TICKER = re.compile(r"\^?[A-Z][A-Z0-9]{0,5}(?:[.-][A-Z0-9]{1,3})?")
+#: Words that name a file's content, not a ticker (prices.csv, data.csv).
+_NOT_TICKERS = {"PRICES", "PRICE", "DATA", "EXPORT", "HISTORY", "FILE", "SAMPLE", "QUOTES", "QUOTE", "TABLE",
+                "DAILY", "STOCK", "STOCKS", "UPLOAD", "CHART", "OHLC", "OHLCV", "CLOSE", "CLOSES", "MY", "NEW",
+                "THE", "TEST", "COPY", "DOWNLOAD"}
+
+
+def ticker_from_filename(filename: str | None) -> str | None:
+    """The ticker a one-ticker export is named after: ``AAPL.csv``, ``AAPL (1).csv``, ``aapl_daily.csv`` -> AAPL.
+
+    None when the name is not a plausible ticker (``prices.csv``, ``the uploaded file``).
+    """
+    stem = re.sub(r"\s*\(\d+\)$", "", Path(filename or "").stem).strip()
+    for candidate in (stem, re.split(r"[_\s]+", stem)[0]):
+        word = candidate.upper()
+        if _TICKER.fullmatch(word) and word not in _NOT_TICKERS:
+            return word
+    return None
+
+
+def combine_prices(base: pd.DataFrame, added: pd.DataFrame, *, min_rows: int = MIN_HISTORY,
+                   name: str = "the new file") -> tuple[pd.DataFrame, list[str]]:
+    """``base`` with the tickers of ``added`` added (or replaced), on the dates both have; and notes.
+
+    Refuses (DataError) when fewer than ``min_rows`` dates are common.
+    """
+    replaced = [t for t in added.columns if t in base.columns]
+    kept = base.drop(columns=replaced)
+    combined = kept.join(added, how="inner") if len(kept.columns) else added.copy()
+    if len(combined) < min_rows:
+        raise DataError(
+            f"{name} ({added.index[0].date()} to {added.index[-1].date()}) shares {len(combined)} dates with the "
+            f"uploaded prices of {', '.join(kept.columns)} ({base.index[0].date()} to {base.index[-1].date()}); at "
+            f"least {min_rows} are needed. Upload prices covering the same period.",
+            code="too_short",
+        )
+    tickers = ", ".join(combined.columns)
+    notes = [f"Replaced {', '.join(replaced)} with the prices in {name} (now {tickers})." if replaced
+             else f"Added {', '.join(added.columns)} to the uploaded prices (now {tickers})."]
+    dropped = len(kept.index.union(added.index)) - len(combined) if len(kept.columns) else 0
+    if dropped:
+        notes.append(f"Aligned on the {len(combined)} dates every ticker has ({combined.index[0].date()} to "
+                     f"{combined.index[-1].date()}); {dropped} dates only some tickers have were left out.")
+    combined.attrs = {}
+    return combined, notes
 
 
 def _long_to_wide(doc: _Text, header, body, date_col):

@@ -35,7 +35,8 @@ G_PRICES, G_CORR, G_VOL, G_BCORR = "data-prices", "data-correlation", "data-roll
 JOB = JobIds("data-analyse")
 UPLOADS = {kind: UploadIds(kind) for kind in workspace.UPLOAD_KINDS}
 _UPLOAD_HELP = {
-    "prices": ("Prices", "Wide: date,AAPL,MSFT,... or long: date,ticker,price. Adjusted closes."),
+    "prices": ("Prices", "Wide: date,AAPL,MSFT,... or long: date,ticker,price. Adjusted closes. Or one or more "
+               "one-ticker exports (AAPL.csv: Date,Open,High,Low,Close,Adj Close,Volume), added to the upload."),
     "holdings": ("Holdings", "ticker with shares and/or weight (fractions or percent)."),
     "lots": ("Tax lots", "account,ticker,acquired,shares,cost_basis (total), optional account_type."),
     "trades": ("Trades", "date,account,ticker,side (buy/sell),shares,price, optional account_type."),
@@ -68,7 +69,7 @@ def _controls() -> dbc.Card:
 
 def _uploads() -> dbc.Row:
     boxes = [
-        dbc.Col(upload_box(UPLOADS[k], *_UPLOAD_HELP[k]), md=4, xl=True, className="mb-2")
+        dbc.Col(upload_box(UPLOADS[k], *_UPLOAD_HELP[k], multiple=k == "prices"), md=4, xl=True, className="mb-2")
         for k in workspace.UPLOAD_KINDS
     ]
     return dbc.Row(boxes, className="g-2 mb-1 no-print")
@@ -117,11 +118,10 @@ def _apply(trigger, ws: dict, source, universe_value, start, end, benchmark, con
     notes: list[str] = []
     kind = next((k for k, u in UPLOADS.items() if u.upload == trigger), None)
     if kind is not None:
-        raw = decode_upload(contents[kind], filenames[kind])
-        ws, notes = workspace.with_upload(ws, kind, raw, filenames[kind])
+        ws, notes = _load(ws, kind, contents[kind], filenames[kind])
         rows = ws["uploads"][kind]["rows"]
         unit = "tickers" if kind == "sectors" else "rows"
-        statuses[kind] = html.Span(f"Loaded {filenames[kind]} ({rows} {unit})", className="text-success")
+        statuses[kind] = html.Span(f"Loaded {_names(filenames[kind])} ({rows} {unit})", className="text-success")
     elif trigger == SOURCE:
         ws = workspace.select(ws, source=source)
     elif trigger == UNIVERSE:
@@ -131,6 +131,21 @@ def _apply(trigger, ws: dict, source, universe_value, start, end, benchmark, con
     elif trigger == BENCHMARK:
         ws = workspace.select(ws, benchmark=benchmark)
     return ws, statuses, notes
+
+
+def _names(filenames) -> str:
+    return ", ".join(filenames) if isinstance(filenames, list) else str(filenames)
+
+
+def _load(ws: dict, kind: str, contents, filenames) -> tuple[dict, list[str]]:
+    """Read one upload, or several at once (prices), in turn; a refused file leaves the workspace unchanged."""
+    if not isinstance(contents, list):
+        contents, filenames = [contents], [filenames]
+    notes: list[str] = []
+    for content, filename in zip(contents, filenames, strict=True):
+        ws, more = workspace.with_upload(ws, kind, decode_upload(content, filename), filename)
+        notes += more
+    return ws, notes
 
 
 @callback(
@@ -166,7 +181,7 @@ def sync_workspace(source, universe_value, start, end, benchmark, *uploads_and_w
     except FinanceError as err:
         kind = next((k for k, u in UPLOADS.items() if u.upload == ctx.triggered_id), None)
         if kind:
-            statuses[kind] = html.Span(f"Not loaded: {filenames[kind]}", className="text-danger")
+            statuses[kind] = html.Span(f"Not loaded: {_names(filenames[kind])}", className="text-danger")
         alert = error_alert(err)
         try:
             c = workspace.controls(ws)

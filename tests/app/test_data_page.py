@@ -131,3 +131,21 @@ def test_bad_sector_map_keeps_the_workspace_and_explains(call_with_trigger):
         assert out[0] == workspace.DEFAULT
         assert message in str(out[-1])
         assert "Not loaded: s.csv" in str(_status(out, "sectors"))
+
+
+def test_several_one_ticker_exports_at_once_build_a_universe(call_with_trigger):
+    from tests.app.test_workspace import _export
+
+    files = [_contents(_export(t)[0]) for t in ("AAPL", "MSFT")]
+    out = _sync(call_with_trigger, "upload-prices.contents", workspace.DEFAULT,
+                uploads=_files(prices=files), names=_files(prices=["AAPL.csv", "MSFT.csv"]))
+    ws, universe = out[0], out[4]
+    assert ws["source"] == "upload" and universe == ["AAPL", "MSFT"]
+    assert "Loaded AAPL.csv, MSFT.csv (60 rows)" in str(_status(out, "prices"))
+    assert "Added MSFT to the uploaded prices (now AAPL, MSFT)." in str(out[-1])
+    # A refused file among them keeps the previous workspace and names the file.
+    bad = _sync(call_with_trigger, "upload-prices.contents", ws,
+                uploads=_files(prices=[files[0], _contents(b"Date,Open,Close\n2024-01-02,1,1\n")]),
+                names=_files(prices=["KO.csv", "prices.csv"]))
+    assert bad[0] == ws and "prices.csv is one ticker's price export" in str(bad[-1])
+    assert "Not loaded: KO.csv, prices.csv" in str(_status(bad, "prices"))

@@ -127,3 +127,45 @@ def test_sector_map_that_no_longer_matches_is_ignored_with_a_note():
     assert wd.sectors["AAPL"] == "Information Technology"
     assert wd.notes == ("Sector map map.csv ignored: none of its tickers (ZZZ) are in the current prices "
                         "(AAPL, AMD, BAC, BBY, CVX and 15 more).",)
+
+
+def _export(ticker, n=60, offset=0):
+    """A Yahoo-Finance-style export (Date,Open,High,Low,Close,Adj Close,Volume) of a bundled ticker."""
+    closes = data.load_dataset("sp500").prices[ticker].iloc[-n - offset:][:n]
+    rows = ["Date,Open,High,Low,Close,Adj Close,Volume"] + [
+        f"{d.date()},{p:.4f},{p * 1.01:.4f},{p * 0.99:.4f},{p * 1.002:.4f},{p:.4f},{10_000 + i}"
+        for i, (d, p) in enumerate(closes.items())]
+    return ("\n".join(rows) + "\n").encode(), closes.round(4)
+
+
+def test_one_ticker_exports_add_to_the_uploaded_prices():
+    aapl, a = _export("AAPL")
+    msft, m = _export("MSFT", offset=10)  # ten dates earlier: 50 dates in common
+    ws, _ = workspace.with_upload(workspace.DEFAULT, "prices", aapl, "AAPL.csv")
+    assert list(workspace.resolve(ws).prices.columns) == ["AAPL"]
+    ws, notes = workspace.with_upload(ws, "prices", msft, "MSFT.csv")
+    assert "Added MSFT to the uploaded prices (now AAPL, MSFT)." in notes
+    assert any("Aligned on the 50 dates" in n for n in notes)
+    wd = workspace.resolve(ws)
+    assert list(wd.prices.columns) == ["AAPL", "MSFT"] and len(wd.prices) == 50
+    # Each column is its own file's Adj Close on the common dates.
+    assert wd.prices["MSFT"].to_numpy() == pytest.approx(m.iloc[10:].to_numpy())
+    assert wd.prices["AAPL"].to_numpy() == pytest.approx(a.iloc[:50].to_numpy())
+    assert ws["uploads"]["prices"]["name"] == "AAPL.csv + MSFT.csv" and ws["uploads"]["prices"]["rows"] == 50
+    assert len(str(ws)) < 1000  # still only keys in the workspace
+    # The same ticker again replaces its prices, keeping the other file's.
+    ws, notes = workspace.with_upload(ws, "prices", _export("AAPL", n=55)[0], "AAPL (1).csv")
+    assert notes[-2].startswith("Replaced AAPL with the prices in AAPL (1).csv (now MSFT, AAPL)")
+    assert ws["uploads"]["prices"]["name"] == "MSFT.csv + AAPL (1).csv"
+    # A normal wide file replaces the uploaded prices.
+    ws, notes = workspace.with_upload(ws, "prices", PRICES, "mine.csv")
+    assert list(workspace.resolve(ws).prices.columns) == ["AAPL", "JPM", "KO", "MSFT", "XOM"]
+    assert ws["uploads"]["prices"]["name"] == "mine.csv"
+
+
+def test_an_export_sharing_too_few_dates_changes_nothing():
+    ws, _ = workspace.with_upload(workspace.DEFAULT, "prices", _export("AAPL")[0], "AAPL.csv")
+    old = _export("MSFT", offset=200)[0]  # 60 dates ending 200 days before AAPL's
+    with pytest.raises(DataError, match=r"MSFT\.csv .* shares 0 dates with the uploaded prices of AAPL"):
+        workspace.with_upload(ws, "prices", old, "MSFT.csv")
+    assert list(workspace.resolve(ws).prices.columns) == ["AAPL"]

@@ -522,3 +522,62 @@ def test_trade_dates_day_first_and_iso_always():
     assert t["date"].tolist() == [pd.Timestamp("2022-01-04"), pd.Timestamp("2022-02-15")]
     iso = data.read_trades_csv(b"date,account,ticker,side,shares,price\n2022-04-01,b,AAPL,buy,1,2\n", name="t.csv")
     assert iso["date"].tolist() == [pd.Timestamp("2022-04-01")] and iso.attrs["notes"] == []
+
+
+# ----------------------------------------------------------------------------- one-ticker price exports (OHLCV)
+
+
+def ohlcv_csv(ticker="AAPL", n=40, header="Date,Open,High,Low,Close,Adj Close,Volume", adj=True, offset=0):
+    """A Yahoo-Finance-style export of a bundled ticker: Adj Close = the bundled close, Close 1% above it."""
+    closes = data.load_dataset("sp500").prices[ticker].iloc[-n - offset:len(data.load_dataset("sp500").prices) - offset]
+    rows = [header]
+    for i, (d, p) in enumerate(closes.items()):
+        cells = [f"{p * 1.005:.4f}", f"{p * 1.02:.4f}", f"{p * 0.98:.4f}", f"{p * 1.01:.4f}"]
+        rows.append(",".join([str(d.date()), *cells, *([f"{p:.4f}"] if adj else []), str(1_000_000 + i)]))
+    return "\n".join(rows) + "\n", closes.round(4)
+
+
+@pytest.mark.parametrize("filename", ["AAPL.csv", "AAPL (1).csv", "aapl_daily.csv"])
+def test_yahoo_export_is_one_ticker_named_from_the_file_priced_by_adj_close(filename):
+    text, closes = ohlcv_csv()
+    prices = data.read_prices_csv(text.encode(), name=filename)
+    assert list(prices.columns) == ["AAPL"] and prices.attrs["ticker"] == "AAPL"
+    np.testing.assert_array_equal(prices["AAPL"].to_numpy(), closes.to_numpy())  # Adj Close, not Close or Volume
+    assert any("AAPL prices taken from its 'Adj Close' column" in n for n in prices.attrs["notes"])
+
+
+def test_export_without_adj_close_uses_close_and_ticker_argument_overrides_the_name():
+    text, closes = ohlcv_csv(header="date,open,high,low,close,volume", adj=False)
+    prices = data.read_prices_csv(text.encode(), name="download.csv", ticker="msft")
+    assert list(prices.columns) == ["MSFT"]
+    np.testing.assert_allclose(prices["MSFT"].to_numpy(), (closes * 1.01).round(4).to_numpy())
+    assert "'close' column" in prices.attrs["notes"][0]
+
+
+def test_export_named_like_no_ticker_is_refused_with_a_rename_hint():
+    text, _ = ohlcv_csv()
+    with pytest.raises(DataError, match=r"prices\.csv is one ticker's price export .* 'prices' is not a ticker name\. "
+                                        r"Rename the file to the ticker \(for example AAPL\.csv\)") as err:
+        data.read_prices_csv(text.encode(), name="prices.csv")
+    assert err.value.code == "unknown_ticker"
+
+
+def test_volume_column_in_a_wide_file_is_refused():
+    rows = _wide(tickers=("AAA", "Volume"))
+    err = _bad("\n".join(rows), r"prices\.csv: column 'Volume' holds volume, not prices")
+    assert err.code == "not_prices"
+
+
+def test_combine_prices_aligns_on_common_dates_and_replaces_a_ticker():
+    a = data.read_prices_csv(ohlcv_csv("AAPL", 40)[0].encode(), name="AAPL.csv")
+    m = data.read_prices_csv(ohlcv_csv("MSFT", 40, offset=5)[0].encode(), name="MSFT.csv")  # ends 5 days earlier
+    both, notes = data.combine_prices(a, m, name="MSFT.csv")
+    # By hand: AAPL has the last 40 dates, MSFT the 40 before the last 5, so 35 dates are common.
+    assert list(both.columns) == ["AAPL", "MSFT"] and len(both) == 35
+    assert both.index.equals(a.index[:35])
+    assert notes[0] == "Added MSFT to the uploaded prices (now AAPL, MSFT)."
+    assert "Aligned on the 35 dates" in notes[1] and "10 dates" in notes[1]
+    again, notes = data.combine_prices(both, a, name="AAPL (1).csv")
+    assert list(again.columns) == ["MSFT", "AAPL"] and notes[0].startswith("Replaced AAPL with the prices in AAPL (1).csv")
+    with pytest.raises(DataError, match=r"shares 0 dates with the uploaded prices of AAPL"):
+        data.combine_prices(a, m.set_axis(m.index - pd.Timedelta(days=400)), name="old.csv")
