@@ -756,7 +756,7 @@ def read_holdings_csv(
         "duplicate_ticker",
     )
     cols = [c for c in (shares_col, weight_col) if c]
-    nums = _parse_numbers(doc, frame, cols)
+    nums = _parse_numbers(doc, frame, cols, percent=(weight_col,) if weight_col else ())
     for c in cols:
         _required_cells(doc, nums, c)
         _positive(doc, nums[c], c, allow_zero=True)

@@ -581,3 +581,40 @@ def test_combine_prices_aligns_on_common_dates_and_replaces_a_ticker():
     assert list(again.columns) == ["MSFT", "AAPL"] and notes[0].startswith("Replaced AAPL with the prices in AAPL (1).csv")
     with pytest.raises(DataError, match=r"shares 0 dates with the uploaded prices of AAPL"):
         data.combine_prices(a, m.set_axis(m.index - pd.Timedelta(days=400)), name="old.csv")
+
+
+# ----------------------------------------------------------------------------- percent weights, UTF-16
+
+
+def test_holdings_weights_with_percent_signs_are_fractions():
+    h = data.read_holdings_csv(b"ticker,weight\nAAPL,40%\nMSFT,35 %\nKO,25%\n", name="h.csv")
+    assert h["weight"].tolist() == pytest.approx([0.40, 0.35, 0.25])  # 40 / 100, 35 / 100, 25 / 100
+    assert any("'weight' read as percentages" in n for n in h.attrs["notes"])
+    eu = data.read_holdings_csv(b"ticker;weight\nAAPL;62,5%\nMSFT;37,5%\n", name="h.csv")
+    assert eu["weight"].tolist() == pytest.approx([0.625, 0.375])
+
+
+def test_holdings_mixing_percent_and_fractions_is_refused_naming_the_row():
+    with pytest.raises(DataError, match=r"h\.csv, row 3, column 'weight': '0\.4' has no '%' but row 2 has '40%'") as err:
+        data.read_holdings_csv(b"ticker,weight\nAAPL,40%\nMSFT,0.4\nKO,20%\n", name="h.csv")
+    assert err.value.code == "mixed_percent"
+
+
+def test_percent_signs_are_not_prices():
+    rows = _wide()
+    d, a, b = rows[3].split(",")
+    rows[3] = f"{d},{a}%,{b}"
+    _bad("\n".join(rows), r"row 4, column 'AAA': '102\.00%' is not a number")
+
+
+@pytest.mark.parametrize(("encode", "endian"), [
+    (lambda t: t.encode("utf-16"), "little"),  # Python writes the BOM and little-endian, as Excel does
+    (lambda t: b"\xfe\xff" + t.encode("utf-16-be"), "big"),
+])
+def test_utf16_unicode_text_is_read_as_utf16(encode, endian):
+    rows = _wide()
+    tabbed = "\n".join(r.replace(",", "\t") for r in rows)  # Excel's "Unicode Text" is tab-separated UTF-16
+    prices = data.read_prices_csv(encode(tabbed), name="unicode.txt")
+    pd.testing.assert_frame_equal(prices, data.read_prices_csv("\n".join(rows).encode(), name="p.csv"),
+                                  check_freq=False)
+    assert prices.attrs["notes"] == ["Read as UTF-16 tab-separated text with decimal points."]
