@@ -176,7 +176,7 @@ def sync_workspace(source, universe_value, start, end, benchmark, *uploads_and_w
     try:
         ws, statuses, notes = _apply(ctx.triggered_id, ws, source, universe_value, start, end, benchmark,
                                      contents, filenames)
-        alert = notes_alert(notes, title="Loaded with repairs")
+        alert = notes_alert(notes, title="Loaded, with notes")
         c = workspace.controls(ws)
     except FinanceError as err:
         kind = next((k for k, u in UPLOADS.items() if u.upload == ctx.triggered_id), None)

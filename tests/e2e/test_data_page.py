@@ -3,6 +3,7 @@
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from selenium.webdriver.common.by import By
@@ -58,16 +59,20 @@ def test_good_upload_changes_the_universe(desk, tmp_path):
     assert console_errors(desk) == []
 
 
-def _grid_sectors(desk) -> dict:
-    """Ticker -> sector as the per-asset statistics grid shows them (pinned and centre cells joined by row)."""
+def _grid_column(desk, column: str) -> dict:
+    """Ticker -> the text of ``column`` as the per-asset statistics grid shows it (pinned and centre cells joined)."""
     pairs = desk.driver.execute_script(
         "const rows = {};"
         "document.querySelectorAll('#data-stats-grid .ag-row').forEach(r => {"
         "  const i = r.getAttribute('row-index'); rows[i] = rows[i] || {};"
         "  r.querySelectorAll('.ag-cell').forEach(c => { rows[i][c.getAttribute('col-id')] = c.innerText.trim(); });"
         "});"
-        "return Object.values(rows).map(o => [o.ticker, o.sector]);")
+        "return Object.values(rows).map(o => [o.ticker, o[arguments[0]]]);", column)
     return dict(pairs)
+
+
+def _grid_sectors(desk) -> dict:
+    return _grid_column(desk, "sector")
 
 
 def test_sector_map_upload_classifies_an_own_universe(desk, tmp_path):
@@ -191,4 +196,68 @@ def test_modebar_downloads_svg_with_the_chart_name(desk):
     titles = [b.get_attribute("data-title") for b in
               desk.driver.find_elements(By.CSS_SELECTOR, "#data-prices-chart .modebar-btn")]
     assert any(t and t.lower().startswith("download plot as a png") for t in titles), titles  # plotly's PNG camera
+    assert console_errors(desk) == []
+
+
+def _closes(ticker: str, n: int = 120, offset: int = 0) -> pd.Series:
+    prices = data.load_dataset("sp500").prices[ticker]
+    return prices.iloc[len(prices) - n - offset:len(prices) - offset].round(4)
+
+
+def _volatility(closes: pd.Series) -> str:
+    """Annualised volatility as the grid prints it, computed here with numpy: std(simple returns) * sqrt(252)."""
+    p = closes.to_numpy()
+    return f"{np.std(p[1:] / p[:-1] - 1, ddof=1) * np.sqrt(252):.1%}"
+
+
+def _comma(x: float) -> str:
+    return f"{x:.4f}".replace(".", ",")
+
+
+def test_semicolon_file_with_decimal_commas_gives_a_sensible_volatility(desk, tmp_path):
+    _open(desk)
+    closes = {t: _closes(t) for t in ("AAPL", "KO")}
+    eu = tmp_path / "kurse.csv"  # as a German Excel saves it: ';' between columns, decimal commas, day first
+    eu.write_text("Datum;AAPL;KO\n" + "".join(
+        f"{d.strftime('%d.%m.%Y')};{_comma(closes['AAPL'][d])};{_comma(closes['KO'][d])}\n"
+        for d in closes["AAPL"].index))
+    _upload(desk, "prices", eu)
+    desk.wait_for_contains_text("#data-summary-text", "2 assets", timeout=30)
+    desk.wait_for_contains_text("#data-alerts", "Read as semicolon-separated text with decimal commas", timeout=20)
+    desk.wait_for_contains_text("#data-alerts", "Dates read day first", timeout=20)
+    show(desk, "#data-stats-grid")
+    desk.wait_for_contains_text("#data-stats-grid", _volatility(closes["KO"]), timeout=20)
+    vols = _grid_column(desk, "volatility")
+    assert vols == {t: _volatility(c) for t, c in closes.items()}  # e.g. 30%, not the 17,000% of the issue
+    assert console_errors(desk) == []
+
+
+def test_two_yahoo_exports_uploaded_at_once_build_a_two_ticker_universe(desk, tmp_path):
+    _open(desk)
+    paths = []
+    for ticker, offset in (("AAPL", 0), ("MSFT", 10)):
+        closes = _closes(ticker, 60, offset)
+        path = tmp_path / f"{ticker}.csv"
+        path.write_text("Date,Open,High,Low,Close,Adj Close,Volume\n" + "".join(
+            f"{d.date()},{p:.4f},{p * 1.01:.4f},{p * 0.99:.4f},{p * 1.003:.4f},{p:.4f},{1_000_000 + i}\n"
+            for i, (d, p) in enumerate(closes.items())))
+        paths.append(path)
+    field = desk.driver.find_element(By.CSS_SELECTOR, "#upload-prices input[type=file]")
+    field.send_keys("\n".join(str(p) for p in paths))
+    desk.wait_for_contains_text("#data-summary-text", "2 assets, 50 dates", timeout=30)
+    assert "Uploaded prices (AAPL.csv + MSFT.csv)" in desk.find_element("#data-summary-text").text
+    assert "Loaded AAPL.csv, MSFT.csv (50 rows)" in desk.find_element("#upload-status-prices").text
+    alerts = desk.find_element("#data-alerts").text
+    assert "Added MSFT to the uploaded prices (now AAPL, MSFT)" in alerts and "Aligned on the 50 dates" in alerts
+    show(desk, "#data-stats-grid")
+    desk.wait_for_contains_text("#data-stats-grid", "MSFT", timeout=20)
+    assert set(_grid_column(desk, "ticker")) == {"AAPL", "MSFT"}  # not OPEN, HIGH, ..., VOLUME
+    # A third export added later joins the universe.
+    ko = tmp_path / "ko_daily.csv"
+    closes = _closes("KO", 60)
+    ko.write_text("Date,Open,High,Low,Close,Volume\n" + "".join(
+        f"{d.date()},{p:.4f},{p:.4f},{p:.4f},{p:.4f},1000\n" for d, p in closes.items()))
+    _upload(desk, "prices", ko)
+    desk.wait_for_contains_text("#data-summary-text", "3 assets", timeout=30)
+    desk.wait_for_contains_text("#data-alerts", "Added KO to the uploaded prices (now AAPL, MSFT, KO)", timeout=20)
     assert console_errors(desk) == []
