@@ -14,9 +14,11 @@ from tests.e2e.conftest import click, console_errors, show, wait_for_file
 pytestmark = pytest.mark.e2e
 
 
-def _upload(desk, kind: str, path: Path) -> None:
+def _upload(desk, kind: str, *paths: Path) -> None:
+    """Choose ``paths`` in the upload box, replacing the previous choice as a file dialog does."""
     field = desk.driver.find_element(By.CSS_SELECTOR, f"#upload-{kind} input[type=file]")
-    field.send_keys(str(path))
+    desk.driver.execute_script("arguments[0].value = '';", field)  # chromedriver adds to a multiple input's files
+    field.send_keys("\n".join(str(p) for p in paths))
 
 
 def _open(desk):
@@ -242,8 +244,7 @@ def test_two_yahoo_exports_uploaded_at_once_build_a_two_ticker_universe(desk, tm
             f"{d.date()},{p:.4f},{p * 1.01:.4f},{p * 0.99:.4f},{p * 1.003:.4f},{p:.4f},{1_000_000 + i}\n"
             for i, (d, p) in enumerate(closes.items())))
         paths.append(path)
-    field = desk.driver.find_element(By.CSS_SELECTOR, "#upload-prices input[type=file]")
-    field.send_keys("\n".join(str(p) for p in paths))
+    _upload(desk, "prices", *paths)
     desk.wait_for_contains_text("#data-summary-text", "2 assets, 50 dates", timeout=30)
     assert "Uploaded prices (AAPL.csv + MSFT.csv)" in desk.find_element("#data-summary-text").text
     assert "Loaded AAPL.csv, MSFT.csv (50 rows)" in desk.find_element("#upload-status-prices").text
