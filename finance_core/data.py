@@ -271,8 +271,10 @@ def _rows(doc: _Text) -> tuple[list[str], list[list[str]]]:
     """Header and data rows; blank lines are skipped but keep row numbering."""
     try:
         dialect = csv.Sniffer().sniff(doc.text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
+    except csv.Error:  # rows disagree (a ragged row): the separator the header uses most
+        header_line = doc.text.split("\n", 1)[0]
+        dialect = csv.excel()
+        dialect.delimiter = max(",;\t", key=header_line.count)
     doc.delimiter = dialect.delimiter
     reader = csv.reader(io.StringIO(doc.text), dialect)
     try:
@@ -301,9 +303,12 @@ def _frame(doc: _Text, header: list[str], body: list[list[str]]) -> pd.DataFrame
         if not any(c.strip() for c in row):
             continue
         if len(row) != len(header):
+            sep = formats.separator_name(doc.delimiter)
+            hint = (" If its numbers have decimal commas (150,07), separate the columns with semicolons instead."
+                    if doc.delimiter == "," and len(row) > len(header) else "")
             raise DataError(
                 f"{doc.name}, row {i}: {len(row)} cells but the header has {len(header)} "
-                "columns. Check for extra or missing commas on that row.",
+                f"columns. Check for extra or missing {sep}s on that row.{hint}",
                 code="ragged",
             )
         data.append([c.strip() for c in row])

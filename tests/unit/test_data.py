@@ -618,3 +618,12 @@ def test_utf16_unicode_text_is_read_as_utf16(encode, endian):
     pd.testing.assert_frame_equal(prices, data.read_prices_csv("\n".join(rows).encode(), name="p.csv"),
                                   check_freq=False)
     assert prices.attrs["notes"] == ["Read as UTF-16 tab-separated text with decimal points."]
+
+
+def test_decimal_commas_in_a_comma_separated_file_are_explained():
+    # 150,07 unquoted in a comma file splits into two cells: the row has 3 cells for 2 columns.
+    err = _bad("date,AAPL\n2021-01-04,150,07\n", r"row 2: 3 cells but the header has 2 columns\. .*decimal commas "
+                                                 r"\(150,07\), separate the columns with semicolons")
+    assert err.code == "ragged"
+    _bad("date;AAA;BBB\n2021-01-04;1;2\n2021-01-05;1;2\n2021-01-06;1;2;3\n",
+         r"row 4: 4 cells .* missing semicolons on that row\.$")
