@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize as _sopt
 
+from . import formats
 from .errors import DataError, InfeasibleError, SolverError
 
 __all__ = [
@@ -356,7 +357,7 @@ def read_order_book_csv(source, *, name: str | None = None) -> OrderBook:
             f"{label}, row {row}: size {nums['size'][row]:g} must be zero or more.", code="not_positive"
         )
     raw_t = frame[cols["time"]]
-    parsed = pd.to_datetime(raw_t, errors="coerce", format="mixed")
+    parsed, _order = formats.parse_dates(raw_t, label=label, column=cols["time"])  # never silently month first
     keys = parsed if not parsed.isna().any() else raw_t
     long = pd.DataFrame(
         {

@@ -115,8 +115,8 @@ def test_bad_books_name_the_snapshot_and_level(edit, words):
 
 
 def test_order_book_with_decimal_commas_reads_like_the_same_book_with_points():
-    # The European export of BOOK_CSV: semicolons between columns, decimal commas, day-first dates.
-    eu = BOOK_CSV.replace(",", ";").replace(".", ",").replace("2024-01-02", "02.01.2024")
+    # The European export of BOOK_CSV: semicolons between columns, decimal commas.
+    eu = BOOK_CSV.replace(",", ";").replace(".", ",")
     eu = eu.replace("9,99;100", "9,99;1.000")  # and a thousands separator: 1.000 shares at 9.99
     ob = ex.read_order_book_csv(eu, name="book-eu.csv")
     ref = ex.read_order_book_csv(BOOK_CSV.replace("9.99,100", "9.99,1000"), name="book.csv")
@@ -131,6 +131,17 @@ def test_order_book_with_mixed_decimal_marks_is_refused():
     with pytest.raises(DataError, match=r"b\.csv: column 'price' uses a decimal comma \(row 2: '9,99'\) but row 3 "
                                         r"has '10\.01'"):
         ex.read_order_book_csv(text, name="b.csv")
+
+
+def test_order_book_snapshot_dates_are_never_silently_month_first():
+    # 02.01.2024 and 03.01.2024 could be 2 and 3 January or February 1 and March 1: nothing decides.
+    text = ("time;side;level;price;size\n02.01.2024 09:30;bid;1;9,99;100\n02.01.2024 09:30;ask;1;10,01;100\n"
+            "03.01.2024 09:30;bid;1;9,98;100\n03.01.2024 09:30;ask;1;10,02;100\n")
+    with pytest.raises(DataError, match=r"b\.csv, row 2, column 'time': '02\.01\.2024 09:30' could be day 2 of month 1 "
+                                        r"or month 2 day 1.*ISO"):
+        ex.read_order_book_csv(text, name="b.csv")
+    ob = ex.read_order_book_csv(text.replace("03.01.2024", "13.01.2024"), name="b.csv")
+    assert list(ob.times) == [pd.Timestamp("2024-01-02 09:30"), pd.Timestamp("2024-01-13 09:30")]
 
 
 def test_volume_file_with_thousands_separators_and_day_first_times():
