@@ -119,15 +119,19 @@ def _where(cell) -> str:
     return f"row {row}, column {column!r}: {text!r}"
 
 
-#: One pass over a cell: an integer, a plain number with one mark (1,5 / 150.07) or one that a thousands
-#: separator could also explain (1,234 / 1.234: 1-3 digits, the mark, 3 digits).
-_PLAIN = re.compile(r"(?P<int>[+-]?\d+)|(?P<amb>[+-]?[1-9]\d{0,2}(?P<am>[.,])\d{3})|(?P<one>[+-]?\d*(?P<om>[.,])\d+)")
+#: One pass over a cell: an integer, a number with one mark that a thousands separator could also
+#: explain (1,234 / 1.234: 1-3 digits, the mark, 3 digits), or a plain number with one mark (1,5 / 150.07).
+_PLAIN = re.compile(
+    r"(?P<int>[+-]?\d+)|(?P<amb_dot>[+-]?[1-9]\d{0,2}\.\d{3})|(?P<amb_comma>[+-]?[1-9]\d{0,2},\d{3})"
+    r"|(?P<one_dot>[+-]?\d*\.\d+)|(?P<one_comma>[+-]?\d*,\d+)"
+)
 _MISSING, _INTEGER, _OTHER = "missing", "int", "other"
+_KIND = {"int": _INTEGER, "amb_dot": "amb.", "amb_comma": "amb,", "one_dot": "one.", "one_comma": "one,"}
 
 
 @dataclass
 class _Cells:
-    """One column's cells: their number part and kind (missing, int, one ./, amb ./, other)."""
+    """One column's cells: their number part and kind (missing, int, one./one, amb./amb, other)."""
 
     cores: list
     kinds: np.ndarray
@@ -135,21 +139,17 @@ class _Cells:
     @classmethod
     def of(cls, texts: pd.Series) -> _Cells:
         cores, kinds = [], []
+        match, kind_of = _PLAIN.fullmatch, _KIND
         for text in texts:
-            core = text.strip() if isinstance(text, str) else ""
-            m = _PLAIN.fullmatch(core)
-            if m is None and core not in MISSING:
-                core = _core(core)
-                m = _PLAIN.fullmatch(core)
+            m = match(text) if isinstance(text, str) else None
+            if m is not None:  # the common case: a plain number
+                cores.append(text)
+                kinds.append(kind_of[m.lastgroup])
+                continue
+            core = _core(text) if isinstance(text, str) else ""
+            m = match(core)
             cores.append(core)
-            if core in MISSING:
-                kinds.append(_MISSING)
-            elif m is None:
-                kinds.append(_OTHER)
-            elif m.lastgroup == "int":
-                kinds.append(_INTEGER)
-            else:
-                kinds.append(("amb" if m.group("amb") else "one") + (m.group("am") or m.group("om")))
+            kinds.append(_MISSING if core in MISSING else _OTHER if m is None else kind_of[m.lastgroup])
         return cls(cores, np.array(kinds, dtype=object))
 
     def first(self, kind: str) -> int | None:
