@@ -24,7 +24,15 @@ import pandas as pd
 from .errors import DataError
 
 __all__ = [
-    "NumberFormat", "detect_numbers", "parse_numbers", "read_numbers", "separator_name", "missing", "MISSING", "DateFormat", "parse_dates",
+    "MISSING",
+    "NumberFormat",
+    "detect_numbers",
+    "parse_numbers",
+    "read_numbers",
+    "missing",
+    "separator_name",
+    "DateFormat",
+    "parse_dates",
 ]
 
 #: Cell texts that mean "no value".
@@ -273,7 +281,7 @@ class DateFormat:
     evidence: str = ""
 
     def describe(self) -> str:
-        if self.order == "iso":
+        if self.order == "iso" or not self.evidence:
             return ""
         order = "day first (31.01.2024 is 31 January)" if self.order == "day_first" else \
             "month first (01/31/2024 is January 31)"
@@ -297,7 +305,7 @@ def parse_dates(texts: pd.Series, *, label: str, column: str) -> tuple[pd.Series
     fmt = DateFormat()
     if year_last.any():
         a, b = found[0].astype(float), found[2].astype(float)
-        day_first, month_first = (a > 12) & year_last, (b > 12) & year_last
+        day_first, month_first = (a > 12) & (b <= 12), (b > 12) & (a <= 12)  # both above 12: not a date
         if day_first.any() and month_first.any():
             r1, r2 = day_first.idxmax(), month_first.idxmax()
             raise DataError(
@@ -305,8 +313,8 @@ def parse_dates(texts: pd.Series, *, label: str, column: str) -> tuple[pd.Series
                 "(month first). Write every date the same way, best as ISO (2021-01-31), and upload again.",
                 code="mixed_date_format",
             )
-        if not (day_first.any() or month_first.any()):
-            r = year_last.idxmax()
+        if not (day_first.any() or month_first.any()) and (a != b)[year_last].any():
+            r = (year_last & (a != b)).idxmax()
             x, y = int(a[r]), int(b[r])
             raise DataError(
                 f"{label}, row {r}, column {column!r}: {texts[r]!r} could be day {x} of month {y} or month {x} "
@@ -314,9 +322,12 @@ def parse_dates(texts: pd.Series, *, label: str, column: str) -> tuple[pd.Series
                 "(year-month-day, such as 2021-01-31) and upload again.",
                 code="ambiguous_date",
             )
-        first = day_first if day_first.any() else month_first
-        row = first.idxmax()
-        fmt = DateFormat("day_first" if day_first.any() else "month_first", f"row {row} ({texts[row]!r})")
+        if day_first.any() or month_first.any():
+            first = day_first if day_first.any() else month_first
+            row = first.idxmax()
+            fmt = DateFormat("day_first" if day_first.any() else "month_first", f"row {row} ({texts[row]!r})")
+        else:  # 01.01.2021, 05.05.2021: the same date either way
+            fmt = DateFormat("day_first")
         day, month = (a, b) if fmt.order == "day_first" else (b, a)
         iso = pd.Series(
             [f"{_year(y)}-{int(m):02d}-{int(d):02d} {t if isinstance(t, str) else ''}".strip() if ok else txt

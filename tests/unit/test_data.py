@@ -627,3 +627,11 @@ def test_decimal_commas_in_a_comma_separated_file_are_explained():
     assert err.code == "ragged"
     _bad("date;AAA;BBB\n2021-01-04;1;2\n2021-01-05;1;2\n2021-01-06;1;2;3\n",
          r"row 4: 4 cells .* missing semicolons on that row\.$")
+
+
+def test_dates_that_read_the_same_either_way_need_no_decision_and_impossible_ones_are_named():
+    t = data.read_trades_csv(b"date;account;ticker;side;shares;price\n05.05.2022;b;AAPL;buy;1;1,5\n", name="t.csv")
+    assert t["date"].tolist() == [pd.Timestamp("2022-05-05")]
+    with pytest.raises(DataError, match=r"t\.csv, row 3, column 'date': '31/13/2022' is not a date"):
+        data.read_trades_csv(b"date;account;ticker;side;shares;price\n13/01/2022;b;AAPL;buy;1;1,5\n"
+                             b"31/13/2022;b;AAPL;buy;1;1,5\n", name="t.csv")
