@@ -35,8 +35,8 @@ G_PRICES, G_CORR, G_VOL, G_BCORR = "data-prices", "data-correlation", "data-roll
 JOB = JobIds("data-analyse")
 UPLOADS = {kind: UploadIds(kind) for kind in workspace.UPLOAD_KINDS}
 _UPLOAD_HELP = {
-    "prices": ("Prices", "Wide: date,AAPL,MSFT,... or long: date,ticker,price (adjusted closes), or one-ticker "
-               "exports such as Yahoo's AAPL.csv (Date,Open,...,Adj Close,Volume), several at once."),
+    "prices": ("Prices", "Wide: date,AAPL,MSFT,... or long: date,ticker,price. Adjusted closes. "
+               "Or one-ticker exports (AAPL.csv: Date,Open,...,Adj Close), several at once."),
     "holdings": ("Holdings", "ticker with shares and/or weight (fractions or percent)."),
     "lots": ("Tax lots", "account,ticker,acquired,shares,cost_basis (total), optional account_type."),
     "trades": ("Trades", "date,account,ticker,side (buy/sell),shares,price, optional account_type."),
