@@ -219,3 +219,21 @@ def test_lots_outside_the_prices_are_ignored_with_a_note():
     wd = workspace.resolve(ws)
     assert wd.holdings is None
     assert "Holdings from the 2 uploaded tax lots (z.csv) ignored: ZZZ is not in the current prices." in wd.notes
+
+
+def test_risk_and_presentation_pages_analyse_the_lots_and_say_so():
+    import app  # noqa: F401  (registers the pages)
+    from pages import present, risk
+
+    ws, _ = workspace.with_upload(workspace.DEFAULT, "lots", LOTS, "lots.csv")
+    badge, kpis, *_rest, alert = risk.performance(ws, "light")
+    assert alert is None and "Holdings from 4 uploaded tax lots (lots.csv)" in str(badge)
+    # The CAGR of the lots' market-value weights (AAPL 90, MSFT 30, XOM 60 at the last close), not equal weight.
+    port = workspace.portfolio(ws)
+    from finance_core import risk as frisk
+
+    wd = workspace.resolve(ws)
+    expected = frisk.performance_summary(frisk.portfolio_returns(wd.returns, port.weights))["cagr"]
+    assert f"{expected:.2%}" in str(kpis)
+    title, *_ = present.render({}, None, None, ws)
+    assert title == "Portfolio Desk: Holdings from 4 uploaded tax lots (lots.csv)"
