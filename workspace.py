@@ -410,7 +410,7 @@ def book(ws: dict | None, tickers: list[str] | None = None) -> Book:
                          f"{'is' if len(unknown) == 1 else 'are'} not in the current prices.")
         elif len(derived):
             return Book(derived.to_frame(), f"Holdings from {_described(ws, lot_kinds)}", "lots", tuple(notes))
-    return Book(None, "No holdings uploaded: trades start from cash", "none", tuple(notes))
+    return Book(None, "Cash (no holdings, tax lots or trades uploaded)", "none", tuple(notes))
 
 
 # --------------------------------------------------------------------------- controls

@@ -504,8 +504,10 @@ def book_label(ws):
         book = workspace.resolve(ws).book
     except FinanceError:
         return None  # the page's alert explains a workspace problem
+    label = book.label + (" (weights only, no shares: the trade list starts from cash)"
+                          if book.kind == "holdings" and book.shares.empty else "")
     notes = [html.Div(n, className="text-warning-emphasis") for n in book.notes]
-    return html.Div([html.Span([html.Strong("Trades start from: "), book.label], id=f"{P}-book-text"), *notes])
+    return html.Div([html.Span([html.Strong("Trades start from: "), label], id=f"{P}-book-text"), *notes])
 
 
 @callback(

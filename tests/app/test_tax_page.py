@@ -512,3 +512,15 @@ def test_tax_aware_rebalancing_targets_the_book_when_there_is_no_target(book_ws,
     # No construction target: the portfolio is the book itself, so nothing needs to trade.
     assert alert is None and "Holdings from 2 uploaded tax lots (my-lots.csv)" in str(target)
     assert _kpi(cards, "tax-kpi-rebal-tax") == "$0" and rows == []
+
+
+def test_construct_book_label_names_the_source_and_a_clash(book_ws):
+    from pages import construct
+
+    assert "Cash (no holdings, tax lots or trades uploaded)" in str(construct.book_label(WS))
+    ws, _ = workspace.with_upload(book_ws, "holdings", b"ticker,shares\nAAPL,30\nKO,60\nMSFT,45\n", "h.csv")
+    text = str(construct.book_label(ws))
+    # The lots hold 40 MSFT (30 + 10 bought in the IRA); the holdings file says 45: the file wins, the note says so.
+    assert "Uploaded holdings (h.csv)" in text and "MSFT: 45 shares in the holdings, 40 in the lots" in text
+    weights_only, _ = workspace.with_upload(WS, "holdings", b"ticker,weight\nAAPL,0.5\nKO,0.5\n", "w.csv")
+    assert "weights only, no shares: the trade list starts from cash" in str(construct.book_label(weights_only))
