@@ -16,13 +16,13 @@ import hashlib
 import os
 import pickle
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pandas as pd
 
-from finance_core import data
-from finance_core.errors import DataError
+from finance_core import data, tax
+from finance_core.errors import DataError, FinanceError
 
 __all__ = [
     "DEFAULT",
@@ -38,6 +38,9 @@ __all__ = [
     "source_prices",
     "Portfolio",
     "portfolio",
+    "Book",
+    "book",
+    "open_lot_shares",
     "with_target",
     "to_query",
     "from_query",
@@ -135,6 +138,7 @@ class WorkspaceData:
     trades: pd.DataFrame | None = None
     uploads: dict = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    book: Book | None = None  # where ``holdings`` came from (see :func:`book`)
 
     @property
     def returns(self) -> pd.DataFrame:
@@ -270,12 +274,9 @@ def resolve(ws: dict | None) -> WorkspaceData:
         benchmark = src.prices.loc[prices.index, first]
         bench_label = first
     notes = _sector_notes(ws, src, universe)
-    holdings = _uploaded(ws, "holdings")
-    if holdings is not None:
-        unknown = sorted(set(holdings.index) - set(src.prices.columns))
-        if unknown:
-            notes.append(f"Holdings ignored: {', '.join(unknown)} are not in the current prices.")
-            holdings = None
+    current = book(ws, list(src.prices.columns))
+    notes.extend(current.notes)
+    holdings = current.holdings
     return WorkspaceData(
         source=ws["source"],
         source_label=src.label,
@@ -289,7 +290,127 @@ def resolve(ws: dict | None) -> WorkspaceData:
         trades=_uploaded(ws, "trades"),
         uploads=dict(ws["uploads"]),
         notes=tuple(notes),
+        book=current,
     )
+
+
+# --------------------------------------------------------------------------- the book
+@dataclass(frozen=True)
+class Book:
+    """The current holdings every page starts from, and where they came from.
+
+    ``holdings`` is indexed by ticker with ``shares`` and/or ``weight`` (None: nothing is
+    held and trades start from cash). ``kind`` is ``"holdings"`` (an uploaded holdings
+    file), ``"lots"`` (the open lots of uploaded tax lots and/or trades) or ``"none"``;
+    ``label`` says which, for the pages' badges.
+    """
+
+    holdings: pd.DataFrame | None
+    label: str
+    kind: str
+    notes: tuple[str, ...] = ()
+
+    @property
+    def shares(self) -> pd.Series:
+        """Shares per ticker (empty when nothing is held or the holdings give weights only)."""
+        if self.holdings is None or "shares" not in self.holdings:
+            return pd.Series(dtype=float, name="shares")
+        return self.holdings["shares"].astype(float)
+
+
+def open_lot_shares(lots: pd.DataFrame | None, trades: pd.DataFrame | None = None) -> pd.Series:
+    """Shares held per ticker, summed over accounts: the opening lots with the trades replayed on them.
+
+    The replay is :func:`finance_core.tax.process_trades` (FIFO: how many shares stay open does not
+    depend on the relief method), so a trade that sells more than is held is refused naming its row,
+    as on the Tax page. Tickers sold out are left out.
+    """
+    if trades is None:
+        trades = pd.DataFrame(columns=["date", "account", "ticker", "side", "shares", "price"])
+    open_lots = tax.process_trades(trades, lots=lots).open_lots
+    shares = open_lots.groupby("ticker")["shares"].sum().astype(float)
+    return shares[shares.abs() > 1e-9].rename("shares").rename_axis("ticker")
+
+
+@lru_cache(maxsize=16)
+def _replayed(trades_entry: tuple | None, lots_entry: tuple | None) -> pd.Series:
+    """:func:`open_lot_shares` of the uploads, once per pair of files (entries as sorted item tuples)."""
+    ws = {"uploads": {k: dict(e) for k, e in (("trades", trades_entry), ("lots", lots_entry)) if e}}
+    return open_lot_shares(_uploaded(ws, "lots"), _uploaded(ws, "trades"))
+
+
+def _entry(ws: dict, kind: str) -> tuple | None:
+    entry = ws["uploads"].get(kind)
+    return tuple(sorted(entry.items())) if entry else None
+
+
+def _described(ws: dict, kinds) -> str:
+    """``4 uploaded tax lots (lots.csv) and 12 uploaded trades (t.csv)``."""
+    what = {"lots": "tax lots", "trades": "trades", "holdings": "holdings"}
+    parts = []
+    for k in kinds:
+        entry = ws["uploads"][k]
+        parts.append(f"{entry.get('rows', '')} uploaded {what[k]} ({entry.get('name', 'file')})".lstrip())
+    return " and ".join(parts)
+
+
+def _disagreement(held: pd.DataFrame, lots: pd.Series, ws: dict, lot_kinds) -> str | None:
+    """A note naming tickers whose shares differ between the holdings file and the lots, or None."""
+    if "shares" not in held:
+        return None
+    a, b = held["shares"].astype(float), lots
+    tickers = a.index.union(b.index)
+    differ = [t for t in tickers if abs(float(a.get(t, 0.0)) - float(b.get(t, 0.0))) > 1e-6]
+    if not differ:
+        return None
+    shown = "; ".join(f"{t}: {float(a.get(t, 0.0)):,.6g} shares in the holdings, {float(b.get(t, 0.0)):,.6g} in "
+                      "the lots" for t in differ[:3])
+    more = f" and {len(differ) - 3} more tickers" if len(differ) > 3 else ""
+    name = ws["uploads"]["holdings"].get("name", "holdings")
+    return (f"The holdings file {name} disagrees with the open lots of the {_described(ws, lot_kinds)} on "
+            f"{len(differ)} of {len(tickers)} tickers ({shown}{more}). The holdings are used; upload holdings "
+            "that match the lots, or lots that match the holdings, to remove this note.")
+
+
+def book(ws: dict | None, tickers: list[str] | None = None) -> Book:
+    """The current holdings: the uploaded holdings file, else the open lots of the uploaded lots and trades.
+
+    Every page that uses holdings reads them from here (through :func:`resolve`): the construction
+    desk's trade list and turnover, the risk and presentation portfolio, the tax desk's rebalancing.
+    The bundled tax sample is not a book: with no upload nothing is held. ``tickers``: the source's
+    tickers (default: the workspace's); holdings outside them are ignored with a note.
+    """
+    ws = _ws(ws)
+    tickers = list(source_prices(ws).prices.columns) if tickers is None else list(tickers)
+    notes: list[str] = []
+    held = _uploaded(ws, "holdings")
+    if held is not None:
+        unknown = sorted(set(held.index) - set(tickers))
+        if unknown:
+            notes.append(f"Holdings ignored: {', '.join(unknown)} are not in the current prices.")
+            held = None
+    lot_kinds = [k for k in ("lots", "trades") if ws["uploads"].get(k)]
+    derived = None
+    if lot_kinds:
+        try:
+            derived = _replayed(_entry(ws, "trades"), _entry(ws, "lots")).copy()
+        except FinanceError as err:
+            if getattr(err, "code", "") == "upload_expired":
+                raise
+            notes.append(f"No holdings from the {_described(ws, lot_kinds)}: {err} Until the file is fixed and "
+                         "uploaded again, nothing is held and trades start from cash.")
+    if held is not None:
+        clash = _disagreement(held, derived, ws, lot_kinds) if derived is not None else None
+        name = ws["uploads"]["holdings"].get("name", "holdings")
+        return Book(held, f"Uploaded holdings ({name})", "holdings", tuple(notes + ([clash] if clash else [])))
+    if derived is not None:
+        unknown = sorted(set(derived.index) - set(tickers))
+        if unknown:
+            notes.append(f"Holdings from the {_described(ws, lot_kinds)} ignored: {_few(unknown)} "
+                         f"{'is' if len(unknown) == 1 else 'are'} not in the current prices.")
+        elif len(derived):
+            return Book(derived.to_frame(), f"Holdings from {_described(ws, lot_kinds)}", "lots", tuple(notes))
+    return Book(None, "Cash (no holdings, tax lots or trades uploaded)", "none", tuple(notes))
 
 
 # --------------------------------------------------------------------------- controls
@@ -465,7 +586,7 @@ class Portfolio:
 
 
 def portfolio(ws: dict | None, wd: WorkspaceData | None = None) -> Portfolio:
-    """The target from the construction desk, else the uploaded holdings, else equal weight.
+    """The target from the construction desk, else the current holdings (:func:`book`), else equal weight.
 
     Raises DataError naming the tickers when the portfolio holds assets outside the
     chosen universe.
@@ -488,8 +609,7 @@ def portfolio(ws: dict | None, wd: WorkspaceData | None = None) -> Portfolio:
             weights, value = h["weight"].astype(float), None
         else:
             weights, value = None, None
-        name = wd.uploads.get("holdings", {}).get("name", "holdings")
-        label, kind = f"Uploaded holdings ({name})", "holdings"
+        label, kind = wd.book.label if wd.book else "Uploaded holdings", "holdings"
         if weights is None:
             missing = [t for t in h.index if t not in universe]
             raise DataError(
@@ -561,9 +681,9 @@ def to_query(ws: dict | None) -> tuple[dict[str, str], list[str]]:
     elif target.get("weights"):
         problems.append("The target portfolio has no recipe, so the link shows equal weights instead.")
         query["method"] = "equal_weight"
-    elif ws["uploads"].get("holdings"):
-        problems.append("This view uses uploaded holdings, which cannot travel in a link: the link shows equal "
-                        "weights instead.")
+    elif any(ws["uploads"].get(k) for k in ("holdings", "lots", "trades")):
+        problems.append("This view uses uploaded holdings (or the tax lots and trades they come from), which "
+                        "cannot travel in a link: the link shows equal weights instead.")
         query["method"] = "equal_weight"
     else:
         query["method"] = "equal_weight"

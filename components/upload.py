@@ -10,7 +10,7 @@ from dash import dcc, html
 from finance_core.data import MAX_UPLOAD_BYTES
 from finance_core.errors import DataError
 
-__all__ = ["upload_box", "decode_upload", "UploadIds"]
+__all__ = ["upload_box", "decode_upload", "upload_status", "UploadIds"]
 
 
 class UploadIds:
@@ -71,3 +71,16 @@ def decode_upload(contents: str, filename: str | None) -> bytes:
         return base64.b64decode(payload, validate=False)
     except ValueError:
         raise DataError(f"{name} could not be decoded. Try uploading it again.", code="empty") from None
+
+
+def upload_status(uploads: dict | None, kind: str):
+    """What an upload box says about the workspace's file of ``kind`` (None when there is none).
+
+    Every box of that kind (the Data page's and the Tax page's) shows the same line, so an
+    upload made on one page shows on the other and survives navigation and reloads.
+    """
+    entry = (uploads or {}).get(kind)
+    if not entry:
+        return None
+    unit = "tickers" if kind == "sectors" else "rows"
+    return html.Span(f"Loaded {entry.get('name', 'file')} ({entry.get('rows', '?')} {unit})", className="text-success")

@@ -50,6 +50,7 @@ CAPITAL, ALLOC_METHOD, LOT, SHARES_GRID, TRADES_GRID, LEFTOVER = (
     f"{P}-capital", f"{P}-alloc-method", f"{P}-lot", f"{P}-shares-grid", f"{P}-trades-grid", f"{P}-leftover")
 USE_TARGET, TARGET_STATUS, TRADES_CSV, TRADES_DOWNLOAD, TRADES_STORE = (
     f"{P}-use-target", f"{P}-target-status", f"{P}-trades-csv", f"{P}-trades-download", f"{P}-trades-store")
+BOOK_LABEL = f"{P}-book-label"  # which holdings the trade list and the turnover limit start from
 G = {k: f"{P}-{k}" for k in ("weights", "frontier", "contrib", "detail", "compare", "equity", "drawdown")}
 DEFAULT_COMPARE = ["max_sharpe", "min_variance", "risk_parity", "hrp", "equal_weight"]
 METHOD_OPTIONS = [{"label": v, "value": k} for k, v in recipes.METHODS.items()]
@@ -192,6 +193,7 @@ def layout(**query) -> html.Div:
                                 className="mt-4")], md=4),
         ], className="no-print"),
         html.Div(id=TARGET_STATUS, className="mb-2"),
+        html.Div(id=BOOK_LABEL, className="mb-1 small"),
         html.Div(id=LEFTOVER, className="mb-2"),
         dbc.Row([
             dbc.Col(grid(SHARES_GRID, pd.DataFrame(columns=["ticker", "shares", "price", "value", "weight"]),
@@ -493,6 +495,19 @@ def trades(stored, capital, method, lot, ws):
     shares = whole.table(last)
     left = html.Span(f"Leftover cash ${whole.leftover:,.2f} ({whole.method}, {whole.solver}).", id=f"{P}-leftover-text")
     return records(shares), records(trade_list), left, records(trade_list)
+
+
+@callback(Output(BOOK_LABEL, "children"), Input(ids.WORKSPACE, "data"))
+def book_label(ws):
+    """Where the current holdings come from (holdings file, tax lots and trades, or cash), with any clash."""
+    try:
+        book = workspace.resolve(ws).book
+    except FinanceError:
+        return None  # the page's alert explains a workspace problem
+    label = book.label + (" (weights only, no shares: the trade list starts from cash)"
+                          if book.kind == "holdings" and book.shares.empty else "")
+    notes = [html.Div(n, className="text-warning-emphasis") for n in book.notes]
+    return html.Div([html.Span([html.Strong("Trades start from: "), label], id=f"{P}-book-text"), *notes])
 
 
 @callback(

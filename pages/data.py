@@ -15,7 +15,7 @@ from components.figures import empty_figure, graph, graph_id, heatmap_figure, li
 from components.jobs import JobIds, job_panel
 from components.layout import page_header
 from components.tables import grid, records
-from components.upload import UploadIds, decode_upload, upload_box
+from components.upload import UploadIds, decode_upload, upload_box, upload_status
 from finance_core import data, universe
 from finance_core.errors import FinanceError
 
@@ -188,6 +188,8 @@ def sync_workspace(source, universe_value, start, end, benchmark, *uploads_and_w
         except FinanceError:  # the stored upload vanished: fall back to the bundled data
             ws = dict(workspace.DEFAULT)
             c = workspace.controls(ws)
+    # Boxes this call did not report on show the workspace's file (it may come from the Tax page's boxes).
+    statuses = {k: upload_status(ws.get("uploads"), k) if s is no_update else s for k, s in statuses.items()}
     return (ws, c.source_options, c.source, [{"label": t, "value": t} for t in c.tickers], c.universe,
             c.min_date, c.max_date, c.start, c.end, c.benchmark_options, c.benchmark,
             *[statuses[k] for k in kinds], *[None] * n, alert)

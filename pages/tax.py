@@ -23,7 +23,7 @@ from components.figures import bar_figure, graph, graph_id, line_figure
 from components.layout import kpi_card, kpi_row, money, page_header, section
 from components.tables import grid, records
 from components.tax_figures import tradeoff_figure, wash_timeline_figure
-from components.upload import UploadIds, decode_upload, upload_box
+from components.upload import UploadIds, decode_upload, upload_box, upload_status
 from components.urlstate import UrlState
 from finance_core import data, estimators, risk, tax
 from finance_core.errors import DataError
@@ -404,17 +404,21 @@ def layout(**query) -> html.Div:
 
 # --------------------------------------------------------------------------- helpers
 def _book(ws) -> tuple[pd.DataFrame, pd.DataFrame | None, str]:
-    """The trades and opening lots to use (uploads, else the bundled sample) and what they are."""
+    """The workspace's trades and opening lots (the uploads, wherever made), else the bundled sample, and a label.
+
+    The label names each uploaded file and its rows: ``Your trades (t.csv, 12 rows) and lots (l.csv, 4 rows)``.
+    """
     wd = workspace.resolve(ws)
     if wd.trades is None and wd.lots is None:
         return tax.sample_trades(), tax.sample_lots(), "Bundled sample trades and lots (2019-2022)"
-    names = [f"{k} ({wd.uploads[k]['name']})" for k in ("trades", "lots") if k in wd.uploads]
+    names = [f"{k} ({wd.uploads[k]['name']}, {wd.uploads[k].get('rows', len(frame))} rows)"
+             for k, frame in (("trades", wd.trades), ("lots", wd.lots)) if frame is not None]
     trades = (
         wd.trades
         if wd.trades is not None
         else _empty(["date", "account", "ticker", "side", "shares", "price"])
     )
-    return trades, wd.lots, "Uploaded " + " and ".join(names)
+    return trades, wd.lots, "Your " + " and ".join(names)
 
 
 def _known(accounts) -> dict[str, str] | None:
@@ -534,9 +538,10 @@ def _returns_of(ws, tickers) -> pd.DataFrame:
     Output(AS_OF, "date"),
     Output(AS_OF, "max_date_allowed"),
     Output(A["data"], "children"),
+    [Output(u.status, "children") for u in UPLOADS.values()],
     Input(ids.WORKSPACE, "data"),
 )
-@reports_errors(5, title="Could not load the trades")
+@reports_errors(5 + len(UPLOADS), alert_index=4, title="Could not load the trades")
 def load_book(ws):
     trades, lots, label = _book(ws)
     last = workspace.source_prices(ws).prices.index[-1].strftime("%Y-%m-%d")
@@ -549,12 +554,11 @@ def load_book(ws):
             ),
         ]
     )
-    return badge, accounts, last, last, None
+    return badge, accounts, last, last, None, *(upload_status((ws or {}).get("uploads"), k) for k in UPLOADS)
 
 
 @callback(
     Output(ids.WORKSPACE, "data", allow_duplicate=True),
-    [Output(u.status, "children") for u in UPLOADS.values()],
     Output(A["data"], "children", allow_duplicate=True),
     [Input(u.upload, "contents") for u in UPLOADS.values()],
     Input(USE_SAMPLE, "n_clicks"),
@@ -562,16 +566,22 @@ def load_book(ws):
     State(ids.WORKSPACE, "data"),
     prevent_initial_call=True,
 )
-@reports_errors(4, title="Upload refused")
-def upload(trades_contents, lots_contents, _sample, trades_name, lots_name, ws):
-    if ctx.triggered_id == USE_SAMPLE:
+@reports_errors(2, title="Upload refused")
+def upload(trades_contents, lots_contents, sample_clicks, trades_name, lots_name, ws):
+    """The Tax page's upload boxes write the same workspace entries as the Data page's (``load_book`` shows them).
+
+    Dash also calls this when the page is opened (the workspace Store outlives the page): nothing was
+    clicked or dropped then, and the workspace must stay as it is.
+    """
+    kind = next((k for k, u in UPLOADS.items() if u.upload == ctx.triggered_id), None)
+    if ctx.triggered_id == USE_SAMPLE and sample_clicks:
         uploads = {k: v for k, v in (ws or {}).get("uploads", {}).items() if k not in UPLOADS}
-        return {**(ws or workspace.DEFAULT), "uploads": uploads}, "", "", None
-    kind = "trades" if ctx.triggered_id == UPLOADS["trades"].upload else "lots"
+        return {**(ws or workspace.DEFAULT), "uploads": uploads}, None
     contents, name = (trades_contents, trades_name) if kind == "trades" else (lots_contents, lots_name)
+    if kind is None or not contents:
+        return no_update, no_update
     new, notes = workspace.with_upload(ws, kind, decode_upload(contents, name), name)
-    status = html.Span(f"Loaded {name} ({new['uploads'][kind]['rows']} rows)", className="text-success")
-    return new, *(status if k == kind else no_update for k in UPLOADS), notes_alert(notes)
+    return new, notes_alert(notes)
 
 
 @callback(

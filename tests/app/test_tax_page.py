@@ -24,7 +24,7 @@ def rates():
 
 @pytest.fixture(scope="module")
 def accounts():
-    _badge, rows, as_of, _max, alert = page.load_book(WS)
+    _badge, rows, as_of, _max, alert, *_statuses = page.load_book(WS)
     assert alert is None and as_of == LAST
     return rows
 
@@ -53,8 +53,8 @@ def _money(text: str) -> float:
 
 
 def test_sample_data_is_named_and_accounts_come_from_the_lots():
-    badge, rows, as_of, max_date, alert = page.load_book(WS)
-    assert "Bundled sample trades and lots" in str(badge)
+    badge, rows, as_of, max_date, alert, trades_status, lots_status = page.load_book(WS)
+    assert "Bundled sample trades and lots" in str(badge) and trades_status is lots_status is None
     assert {r["account"]: r["type"] for r in rows} == {"brokerage": "taxable", "ira": "ira", "roth": "roth"}
     assert as_of == max_date == LAST
 
@@ -167,9 +167,9 @@ def test_negative_shares_and_future_dates_are_refused_at_upload(call_with_trigge
         assert out[0] is no_update and message in str(out[-1])
     good = b"date,account,ticker,side,shares,price\n2022-01-03,brokerage,AAPL,buy,10,180\n"
     contents = "data:text/csv;base64," + base64.b64encode(good).decode()
-    ws, status, _lots_status, _alert = call_with_trigger(
-        f"{ids.upload}.contents", page.upload, contents, None, 0, "t.csv", None, WS
-    )
+    ws, _alert = call_with_trigger(f"{ids.upload}.contents", page.upload, contents, None, 0, "t.csv", None, WS)
+    # The box's status comes from the workspace (load_book), so it is the same on every page that shows it.
+    *_, status, _lots_status = page.load_book(ws)
     assert ws["uploads"]["trades"]["rows"] == 1 and "Loaded t.csv (1 rows)" in str(status)
     back, *_ = call_with_trigger("tax-use-sample.n_clicks", page.upload, None, None, 1, None, None, ws)
     assert "trades" not in back["uploads"]
@@ -396,3 +396,131 @@ def test_the_construct_desks_target_is_taxed_here(accounts, rates):
     assert alert is None and len(rows) == 20 and {r["side"] for r in rows} == {"buy"}
     assert _kpi(kpis, "tax-kpi-target-tax") == "$0" and _kpi(kpis, "tax-kpi-target-wash") == "$0"
     assert "Equal weight, 20 trades" in str(status)
+
+
+# --------------------------------------------------------------------------- one book for every page
+# Four trades and two lots, worked by hand below (the desk's rates: single, $150,000: 24 % short, 15 % long).
+BOOK_TRADES = b"""date,account,ticker,side,shares,price
+2021-03-01,brokerage,KO,buy,100,50.00
+2022-02-01,brokerage,KO,sell,40,60.00
+2022-03-01,brokerage,AAPL,sell,20,160.00
+2022-05-02,ira,MSFT,buy,10,270.00
+"""
+BOOK_LOTS = b"""account,ticker,acquired,shares,cost_basis,account_type
+brokerage,AAPL,2019-03-15,50,2250.00,taxable
+ira,MSFT,2020-01-10,30,4860.00,ira
+"""
+
+
+def _data_page_upload(call_with_trigger, ws, kind, raw, name):
+    """An upload dropped on the Data page's box of ``kind`` (its sync_workspace callback)."""
+    from pages import data as data_page
+
+    kinds = workspace.UPLOAD_KINDS
+    contents = ["data:text/csv;base64," + base64.b64encode(raw).decode() if k == kind else None for k in kinds]
+    names = [name if k == kind else None for k in kinds]
+    out = call_with_trigger(f"upload-{kind}.contents", data_page.sync_workspace, None, None, None, None, None,
+                            *contents, *names, ws)
+    return out
+
+
+@pytest.fixture
+def book_ws(call_with_trigger):
+    ws = _data_page_upload(call_with_trigger, WS, "trades", BOOK_TRADES, "my-trades.csv")[0]
+    return _data_page_upload(call_with_trigger, ws, "lots", BOOK_LOTS, "my-lots.csv")[0]
+
+
+def test_trades_and_lots_uploaded_on_the_data_page_are_the_tax_pages(book_ws, rates, call_with_trigger):
+    badge, accounts, *_rest, trades_status, lots_status = page.load_book(book_ws)
+    assert "Your trades (my-trades.csv, 4 rows) and lots (my-lots.csv, 2 rows)" in str(badge)
+    assert "4 trades, 2 opening lots" in str(badge)
+    # The Tax page's own boxes say the files are loaded, wherever they were dropped.
+    assert "Loaded my-trades.csv (4 rows)" in str(trades_status) and "Loaded my-lots.csv (2 rows)" in str(lots_status)
+    assert {r["account"]: r["type"] for r in accounts} == {"brokerage": "taxable", "ira": "ira"}
+    _store, cards, f8949, *_ = page.replay(accounts, "fifo", [], rates, book_ws, "light")
+    # KO: 40 of the 100 bought 2021-03-01 at 50 sold 2022-02-01 at 60, held under a year: 40 x 10 = 400 short-term.
+    # AAPL: 20 of the 2019 lot (2250 / 50 = 45 a share) sold at 160: 20 x 115 = 2,300 long-term.
+    # Tax: 400 x 24 % + 2,300 x 15 % = 96 + 345 = 441 (no NIIT at $150,000 single).
+    assert _kpi(cards, "tax-kpi-short") == "$400" and _kpi(cards, "tax-kpi-long") == "$2,300"
+    assert _kpi(cards, "tax-kpi-tax") == "$441"
+    assert sorted(r["description"] for r in f8949) == ["20 sh AAPL", "40 sh KO"]
+
+
+def test_opening_the_tax_page_keeps_the_workspaces_uploads(book_ws, call_with_trigger):
+    # Dash calls the upload callback when the page mounts, with the button at 0 clicks and no file.
+    out = call_with_trigger("tax-use-sample.n_clicks", page.upload, None, None, 0, None, None, book_ws)
+    assert out == (no_update, no_update)
+    out = call_with_trigger("upload-tax-trades.contents", page.upload, None, None, 0, None, None, book_ws)
+    assert out == (no_update, no_update)
+    # A real click on "Use the bundled sample" does drop them.
+    back, _alert = call_with_trigger("tax-use-sample.n_clicks", page.upload, None, None, 1, None, None, book_ws)
+    assert set(back["uploads"]) == set()
+    assert "Bundled sample trades and lots" in str(page.load_book(back)[0])
+
+
+def test_an_upload_on_the_tax_page_shows_on_the_data_page(call_with_trigger):
+    from pages import data as data_page
+
+    contents = "data:text/csv;base64," + base64.b64encode(BOOK_LOTS).decode()
+    ws, _alert = call_with_trigger(f"{page.UPLOADS['lots'].upload}.contents", page.upload, None, contents, 0, None,
+                                   "tax-lots.csv", WS)
+    assert ws["uploads"]["lots"]["name"] == "tax-lots.csv"
+    kinds = workspace.UPLOAD_KINDS
+    out = call_with_trigger(".", data_page.sync_workspace, None, None, None, None, None, *[None] * (2 * len(kinds)),
+                            ws)  # the Data page opened afterwards
+    assert "Loaded tax-lots.csv (2 rows)" in str(out[11 + kinds.index("lots")])
+    assert out[11 + kinds.index("trades")] is None
+
+
+def test_the_construct_trade_list_starts_from_the_uploaded_lots(book_ws, accounts, rates):
+    from pages import construct
+
+    wd = workspace.resolve(book_ws)
+    last = wd.prices.iloc[-1]
+    # Open lots after the trades: AAPL 50 - 20 = 30 and KO 100 - 40 = 60 in brokerage, MSFT 30 + 10 = 40 in the IRA.
+    held = {"AAPL": 30, "KO": 60, "MSFT": 40}
+    assert "Holdings from 2 uploaded tax lots (my-lots.csv) and 4 uploaded trades (my-trades.csv)" in str(
+        construct.book_label(book_ws))
+    value = sum(n * last[t] for t, n in held.items())
+    # Target: all in KO, at the value of the book: sell every AAPL and MSFT share the lots hold, buy KO with it.
+    _s, rows, _left, stored = construct.trades({"weights": {"KO": 1.0}, "method": "Test"}, value, "greedy", 1,
+                                               book_ws)
+    trades = {r["ticker"]: (r["side"], r["shares"]) for r in rows}
+    assert trades["AAPL"] == ("sell", 30) and trades["MSFT"] == ("sell", 40)
+    assert trades["KO"] == ("buy", int((value / last["KO"]) - 60 + 1e-9))
+    for r in rows:
+        assert r["current_weight"] == pytest.approx(held[r["ticker"]] * last[r["ticker"]] / value)
+    # The turnover limit is measured from the same book.
+    current = construct._current_weights(book_ws, wd)
+    assert current["MSFT"] == pytest.approx(40 * last["MSFT"] / value) and current.sum() == pytest.approx(1.0)
+    # The Tax page taxes those sells from the accounts that hold them: 30 AAPL from brokerage, 40 MSFT from the IRA.
+    ws = workspace.with_target(book_ws, pd.Series({"KO": 1.0}), "All KO", stored)
+    _badge, book_accounts, *_ = page.load_book(ws)
+    status, kpis, tax_rows, alert = page.target_tax(book_accounts, "fifo", [], rates, LAST, ws)
+    assert alert is None
+    sells = {r["ticker"]: r["account"] for r in tax_rows if r["side"] == "sell"}
+    assert sells == {"AAPL": "brokerage", "MSFT": "ira"}
+    # AAPL: the 30 left of the 2019 lot (45 a share), sold at the last close: long-term.
+    assert _money(_kpi(kpis, "tax-kpi-target-long")) == pytest.approx(30 * (last["AAPL"] - 45.0), abs=0.5)
+
+
+def test_tax_aware_rebalancing_targets_the_book_when_there_is_no_target(book_ws, rates):
+    _badge, accounts, *_ = page.load_book(book_ws)
+    store = page.replay(accounts, "fifo", [], rates, book_ws, "light")[0]
+    curve, _alert = page.tradeoff(store, LAST, rates, book_ws)
+    target, cards, rows, _fig, alert = page.rebalance(curve, 0, store, LAST, rates, book_ws, "light")
+    # No construction target: the portfolio is the book itself, so nothing needs to trade.
+    assert alert is None and "Holdings from 2 uploaded tax lots (my-lots.csv)" in str(target)
+    assert _kpi(cards, "tax-kpi-rebal-tax") == "$0" and rows == []
+
+
+def test_construct_book_label_names_the_source_and_a_clash(book_ws):
+    from pages import construct
+
+    assert "Cash (no holdings, tax lots or trades uploaded)" in str(construct.book_label(WS))
+    ws, _ = workspace.with_upload(book_ws, "holdings", b"ticker,shares\nAAPL,30\nKO,60\nMSFT,45\n", "h.csv")
+    text = str(construct.book_label(ws))
+    # The lots hold 40 MSFT (30 + 10 bought in the IRA); the holdings file says 45: the file wins, the note says so.
+    assert "Uploaded holdings (h.csv)" in text and "MSFT: 45 shares in the holdings, 40 in the lots" in text
+    weights_only, _ = workspace.with_upload(WS, "holdings", b"ticker,weight\nAAPL,0.5\nKO,0.5\n", "w.csv")
+    assert "weights only, no shares: the trade list starts from cash" in str(construct.book_label(weights_only))

@@ -169,3 +169,113 @@ def test_an_export_sharing_too_few_dates_changes_nothing():
     with pytest.raises(DataError, match=r"MSFT\.csv .* shares 0 dates with the uploaded prices of AAPL"):
         workspace.with_upload(ws, "prices", old, "MSFT.csv")
     assert list(workspace.resolve(ws).prices.columns) == ["AAPL"]
+
+
+# --------------------------------------------------------------------------- one book for every page
+LOTS = b"""account,ticker,acquired,shares,cost_basis,account_type
+brokerage,AAPL,2019-03-15,50,2340.00,taxable
+brokerage,AAPL,2021-11-02,40,6020.00,taxable
+brokerage,XOM,2022-06-08,60,6612.00,taxable
+ira,MSFT,2020-01-10,30,4860.00,ira
+"""
+TRADES = b"""date,account,ticker,side,shares,price
+2022-03-01,brokerage,AAPL,sell,25,163.20
+2022-05-02,ira,KO,buy,50,63.09
+2022-06-01,brokerage,XOM,buy,10,90.00
+"""
+LAST_CLOSE = data.load_dataset("sp500").prices.loc["2022-12-28"]
+
+
+def test_open_lot_shares_sum_the_sample_lots_and_replay_the_sample_trades():
+    from finance_core import tax
+
+    # finance_core/data/sample_lots.csv holds one lot per ticker: the shares column as it stands.
+    lots_only = workspace.open_lot_shares(tax.sample_lots())
+    assert lots_only.to_dict() == {"AAPL": 50, "BBY": 80, "HD": 25, "KO": 100, "MSFT": 30, "PG": 40, "UNH": 15,
+                                   "WMT": 35, "XOM": 120}
+    # With sample_trades.csv replayed on them (worked by hand from the two files):
+    # AAPL 50 + 60 bought - 20 sold = 90; MSFT 30 (ira) + 40 - 15 = 55 over two accounts; AMD 100 - 100 + 100 + 20
+    # = 120; PFE 200 - 200 + 80 = 80; BAC 50 - 50 in brokerage + 50 in the ira = 50; BBY 80 - 30 = 50; JNJ 30 and
+    # MRK 40 bought; HD, KO, PG, UNH, WMT, XOM untouched.
+    both = workspace.open_lot_shares(tax.sample_lots(), tax.sample_trades())
+    assert both.to_dict() == {"AAPL": 90, "AMD": 120, "BAC": 50, "BBY": 50, "HD": 25, "JNJ": 30, "KO": 100,
+                              "MRK": 40, "MSFT": 55, "PFE": 80, "PG": 40, "UNH": 15, "WMT": 35, "XOM": 120}
+
+
+def test_uploaded_lots_are_the_current_holdings_and_the_portfolio():
+    ws, _ = workspace.with_upload(workspace.DEFAULT, "lots", LOTS, "lots.csv")
+    wd = workspace.resolve(ws)
+    # AAPL 50 + 40 over two lots, XOM 60, MSFT 30 in the IRA: shares per ticker summed over lots and accounts.
+    assert wd.book.kind == "lots" and wd.book.label == "Holdings from 4 uploaded tax lots (lots.csv)"
+    assert wd.holdings["shares"].to_dict() == {"AAPL": 90, "MSFT": 30, "XOM": 60}
+    # The risk and presentation portfolio: market value weights at the last close, before equal weight.
+    port = workspace.portfolio(ws)
+    value = 90 * LAST_CLOSE["AAPL"] + 30 * LAST_CLOSE["MSFT"] + 60 * LAST_CLOSE["XOM"]
+    assert port.kind == "holdings" and port.label == "Holdings from 4 uploaded tax lots (lots.csv)"
+    assert port.value == pytest.approx(value)
+    assert port.weights["AAPL"] == pytest.approx(90 * LAST_CLOSE["AAPL"] / value) and port.weights["KO"] == 0
+    assert any("tax lots and trades" in p for p in workspace.to_query(ws)[1])  # the link cannot carry them
+
+
+def test_uploaded_trades_are_replayed_onto_the_lots():
+    ws, _ = workspace.with_upload(workspace.DEFAULT, "lots", LOTS, "lots.csv")
+    ws, _ = workspace.with_upload(ws, "trades", TRADES, "t.csv")
+    book = workspace.resolve(ws).book
+    # AAPL 90 - 25 sold = 65; KO 50 bought in the IRA; XOM 60 + 10 = 70; MSFT 30.
+    assert book.shares.to_dict() == {"AAPL": 65, "KO": 50, "MSFT": 30, "XOM": 70}
+    assert book.label == "Holdings from 4 uploaded tax lots (lots.csv) and 3 uploaded trades (t.csv)"
+    # Trades alone (no lots): their own buys and sells.
+    alone, _ = workspace.with_upload(workspace.DEFAULT, "trades", b"date,account,ticker,side,shares,price\n"
+                                     b"2022-01-03,brokerage,KO,buy,40,60\n2022-02-01,brokerage,KO,sell,15,62\n", "k.csv")
+    assert workspace.resolve(alone).book.shares.to_dict() == {"KO": 25}
+
+
+def test_holdings_win_over_disagreeing_lots_with_a_note_naming_the_ticker():
+    ws, _ = workspace.with_upload(workspace.DEFAULT, "lots", LOTS, "lots.csv")
+    ws, _ = workspace.with_upload(ws, "holdings", b"ticker,shares\nAAPL,100\nMSFT,30\nXOM,60\n", "h.csv")
+    wd = workspace.resolve(ws)
+    assert wd.book.kind == "holdings" and wd.holdings["shares"].to_dict() == {"AAPL": 100, "MSFT": 30, "XOM": 60}
+    assert workspace.portfolio(ws).label == "Uploaded holdings (h.csv)"
+    (note,) = wd.notes
+    assert note.startswith("The holdings file h.csv disagrees with the open lots of the 4 uploaded tax lots "
+                           "(lots.csv) on 1 of 3 tickers (AAPL: 100 shares in the holdings, 90 in the lots)")
+    assert "The holdings are used" in note
+    agree, _ = workspace.with_upload(ws, "holdings", b"ticker,shares\nAAPL,90\nMSFT,30\nXOM,60\n", "h2.csv")
+    assert workspace.resolve(agree).notes == ()
+
+
+def test_trades_that_cannot_be_replayed_leave_no_holdings_and_say_why():
+    ws, _ = workspace.with_upload(workspace.DEFAULT, "lots", LOTS, "lots.csv")
+    ws, _ = workspace.with_upload(ws, "trades", b"date,account,ticker,side,shares,price\n"
+                                  b"2022-07-01,brokerage,XOM,sell,75,90\n", "over.csv")
+    wd = workspace.resolve(ws)  # the other pages still work
+    assert wd.holdings is None and wd.book.kind == "none"
+    assert any(n.startswith("No holdings from the 4 uploaded tax lots (lots.csv) and 1 uploaded trades (over.csv): "
+                            "Trade row 2") and "only 60 shares" in n and n.endswith("trades start from cash.") for n in wd.notes)
+    assert workspace.portfolio(ws).kind == "equal"
+
+
+def test_lots_outside_the_prices_are_ignored_with_a_note():
+    ws, _ = workspace.with_upload(workspace.DEFAULT, "lots", b"account,ticker,acquired,shares,cost_basis\n"
+                                  b"brokerage,AAPL,2020-01-02,10,700\nbrokerage,ZZZ,2020-01-02,5,50\n", "z.csv")
+    wd = workspace.resolve(ws)
+    assert wd.holdings is None
+    assert "Holdings from the 2 uploaded tax lots (z.csv) ignored: ZZZ is not in the current prices." in wd.notes
+
+
+def test_risk_and_presentation_pages_analyse_the_lots_and_say_so():
+    import app  # noqa: F401  (registers the pages)
+    from pages import present, risk
+
+    ws, _ = workspace.with_upload(workspace.DEFAULT, "lots", LOTS, "lots.csv")
+    badge, kpis, *_rest, alert = risk.performance(ws, "light")
+    assert alert is None and "Holdings from 4 uploaded tax lots (lots.csv)" in str(badge)
+    # The CAGR of the lots' market-value weights (AAPL 90, MSFT 30, XOM 60 at the last close), not equal weight.
+    port = workspace.portfolio(ws)
+    from finance_core import risk as frisk
+
+    wd = workspace.resolve(ws)
+    expected = frisk.performance_summary(frisk.portfolio_returns(wd.returns, port.weights))["cagr"]
+    assert f"{expected:.2%}" in str(kpis)
+    title, *_ = present.render({}, None, None, ws)
+    assert title == "Portfolio Desk: Holdings from 4 uploaded tax lots (lots.csv)"

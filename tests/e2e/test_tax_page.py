@@ -133,3 +133,65 @@ def test_target_trades_from_the_construct_page_are_taxed(desk):
     desk.wait_for_contains_text("#tax-target-tax-grid", "buy", timeout=30)
     assert desk.find_element("#tax-alerts-target").text == ""
     assert console_errors(desk) == []
+
+
+def test_trades_and_lots_uploaded_on_the_data_page_drive_tax_and_construct(desk, tmp_path):
+    # Four trades and two lots (tests/app/test_tax_page.py works the numbers): 400 short-term, 2,300 long-term.
+    trades = tmp_path / "my-trades.csv"
+    trades.write_text("date,account,ticker,side,shares,price\n2021-03-01,brokerage,KO,buy,100,50.00\n"
+                      "2022-02-01,brokerage,KO,sell,40,60.00\n2022-03-01,brokerage,AAPL,sell,20,160.00\n"
+                      "2022-05-02,ira,MSFT,buy,10,270.00\n")
+    lots = tmp_path / "my-lots.csv"
+    lots.write_text("account,ticker,acquired,shares,cost_basis,account_type\n"
+                    "brokerage,AAPL,2019-03-15,50,2250.00,taxable\nira,MSFT,2020-01-10,30,4860.00,ira\n")
+    desk.driver.get(desk.server_url + "/")
+    desk.wait_for_contains_text("#data-summary-text", "20 assets", timeout=40)
+    desk.find_element("#upload-trades input[type=file]").send_keys(str(trades))
+    desk.wait_for_contains_text("#upload-status-trades", "Loaded my-trades.csv (4 rows)", timeout=30)
+    desk.find_element("#upload-lots input[type=file]").send_keys(str(lots))
+    desk.wait_for_contains_text("#upload-status-lots", "Loaded my-lots.csv (2 rows)", timeout=30)
+    desk.wait_for_contains_text("#data-summary-text", "lots (my-lots.csv)", timeout=30)
+
+    click(desk, "#nav-tax")
+    desk.wait_for_contains_text("#tax-source-label", "Your trades (my-trades.csv, 4 rows) and lots (my-lots.csv, "
+                                "2 rows)", timeout=60)
+    desk.wait_for_contains_text("#tax-kpi-long", "$2,300", timeout=40)
+    assert text_of(desk, "#tax-kpi-short") == "$400" and text_of(desk, "#tax-kpi-tax") == "$441"
+    assert "Loaded my-lots.csv (2 rows)" in text_of(desk, "#upload-status-tax-lots")
+    assert "Loaded my-trades.csv (4 rows)" in text_of(desk, "#upload-status-tax-trades")
+
+    click(desk, "#nav-construct")
+    desk.wait_for_contains_text("#construct-book-text", "Holdings from 2 uploaded tax lots (my-lots.csv) and 4 "
+                                "uploaded trades (my-trades.csv)", timeout=60)
+    click(desk, "#nav-data")  # back on the Data page, its boxes still name the files
+    desk.wait_for_contains_text("#upload-status-lots", "Loaded my-lots.csv (2 rows)", timeout=40)
+    assert console_errors(desk) == []
+
+
+def test_construct_trade_list_starts_from_the_uploaded_lots(desk, tmp_path):
+    from finance_core import data
+
+    lots = tmp_path / "lots.csv"
+    lots.write_text("account,ticker,acquired,shares,cost_basis\nbrokerage,MSFT,2020-01-10,40,6480.00\n"
+                    "brokerage,XOM,2020-03-23,70,1843.80\n")
+    desk.driver.get(desk.server_url + "/")
+    desk.wait_for_contains_text("#data-summary-text", "20 assets", timeout=40)
+    desk.find_element("#upload-lots input[type=file]").send_keys(str(lots))
+    desk.wait_for_contains_text("#upload-status-lots", "Loaded lots.csv (2 rows)", timeout=30)
+    desk.driver.get(desk.server_url + "/construct?method=equal_weight")  # a reload keeps the session's book
+    desk.wait_for_contains_text("#construct-book-text", "Holdings from 2 uploaded tax lots (lots.csv)", timeout=60)
+    desk.wait_for_contains_text("#construct-leftover-text", "Leftover cash", timeout=60)
+    show(desk, "#construct-trades-grid")
+    desk.wait_for_contains_text("#construct-trades-grid", "buy", timeout=30)
+    # The grid draws only the rows on screen: read all of them from its row model.
+    rows = desk.driver.execute_script(
+        "const out = []; dash_ag_grid.getApi('construct-trades-grid').forEachNode(n => out.push(n.data));"
+        "return out;")
+    # Equal weight of $1,000,000 over 20 assets: $50,000 each. The lots hold 40 MSFT and 70 XOM, so the buys are
+    # floor(50,000 / last close) less the shares already held (from cash it would be the whole floor).
+    last = data.load_dataset("sp500").prices.loc["2022-12-28"]
+    got = {r["ticker"]: (r["side"], r["shares"]) for r in rows}
+    assert got["MSFT"] == ("buy", int(50_000 // last["MSFT"]) - 40)
+    assert got["XOM"] == ("buy", int(50_000 // last["XOM"]) - 70)
+    assert got["KO"] == ("buy", int(50_000 // last["KO"]))
+    assert console_errors(desk) == []
