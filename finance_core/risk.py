@@ -1575,13 +1575,19 @@ def var_backtest(
 class RegimeResult:
     """Market regimes detected walk-forward.
 
-    ``labels``: by date, ``"bull quiet"``, ``"bull volatile"``, ``"bear quiet"``,
-    ``"bear volatile"`` or ``"warm-up"`` before the first fit. ``features``: the
-    rolling annualised return and volatility used. ``probabilities``: the posterior
-    probability of the assigned regime. ``stats``: per label, ``days``, ``share``,
-    ``annual_return`` (mean x P), ``volatility``, ``sharpe``, ``hit_rate``,
-    ``max_drawdown`` (within the label's days strung together) and ``avg_spell``
-    (mean run length in days). ``fit_dates``: the dates each model was fitted.
+    ``states``: by date, the regime number (0 = the lowest mean volatility feature of the
+    model in force that day, up to ``n_regimes - 1`` = the highest; -1 before the first
+    fit), decided with past data only. ``labels``: the state's name, ``"bull quiet"``,
+    ``"bull volatile"``, ``"bear quiet"``, ``"bear volatile"`` (or ``"warm-up"``), given
+    from the realised statistics of the days in the state (see :func:`detect_regimes`).
+    ``features``: the rolling annualised return and volatility used. ``probabilities``: the
+    posterior probability of the assigned state. ``stats``: per label, ``days``, ``share``,
+    the realised statistics of the portfolio on those days, ``annual_return`` (mean x P,
+    the column bull/bear is judged by), ``volatility`` (the column quiet/volatile is
+    judged by), ``sharpe``, ``hit_rate``, ``max_drawdown`` (within the label's days strung
+    together) and ``avg_spell`` (mean run length in days), and the mean of the defining
+    features over those days, ``feature_return`` and ``feature_volatility``.
+    ``fit_dates``: the dates each model was fitted.
     """
 
     labels: pd.Series
@@ -1589,18 +1595,47 @@ class RegimeResult:
     features: pd.DataFrame
     stats: pd.DataFrame
     fit_dates: tuple[pd.Timestamp, ...]
+    states: pd.Series | None = None
 
 
-def _regime_names(means: np.ndarray) -> list[str]:
-    """Name mixture components from their mean (return, volatility) features."""
-    vols = means[:, 1]
-    cut = np.median(vols)
+def _regime_names(annual_return: np.ndarray, volatility: np.ndarray) -> list[str]:
+    """Name regimes from their realised statistics: ``bull`` when the annualised mean
+    return is positive, else ``bear``; ``volatile`` when the volatility is above the
+    median over regimes (with two regimes: the higher one), else ``quiet``. A name two
+    regimes would share gets a number in volatility order (``"bull quiet 1"``)."""
+    cut = np.median(volatility)
+    top = volatility.max()
     names = []
-    for ret, vol in means:
+    for ret, vol in zip(annual_return, volatility, strict=True):
         trend = "bull" if ret > 0 else "bear"
-        calm = "volatile" if (vol > cut or (len(vols) == 2 and vol == vols.max())) else "quiet"
+        calm = "volatile" if (vol > cut or (len(volatility) == 2 and vol == top)) else "quiet"
         names.append(f"{trend} {calm}")
+    order = np.argsort(volatility, kind="stable")
+    for name in set(names):
+        same = [i for i in order if names[i] == name]
+        if len(same) > 1:
+            for rank, i in enumerate(same, start=1):
+                names[i] = f"{name} {rank}"
     return names
+
+
+def _regime_stats(r: np.ndarray, feats: np.ndarray, mask: np.ndarray, warm: int, ppy: int) -> dict[str, float]:
+    """Realised statistics of the days in ``mask`` and the mean of their features."""
+    rr = r[mask]
+    run_starts = np.sum(mask & ~np.concatenate([[False], mask[:-1]]))
+    sd_r = float(np.std(rr, ddof=1)) if rr.size > 1 else float("nan")
+    return {
+        "days": int(mask.sum()),
+        "share": float(mask.sum() / warm),
+        "annual_return": float(rr.mean() * ppy),
+        "volatility": sd_r * math.sqrt(ppy),
+        "sharpe": float(rr.mean()) / sd_r * math.sqrt(ppy) if sd_r > 0 else float("nan"),
+        "hit_rate": float((rr > 0).mean()),
+        "max_drawdown": float(min(_underwater(rr).min(), 0.0)),
+        "avg_spell": float(mask.sum() / run_starts) if run_starts else float("nan"),
+        "feature_return": float(np.nanmean(feats[mask, 0])),
+        "feature_volatility": float(np.nanmean(feats[mask, 1])),
+    }
 
 
 def detect_regimes(
@@ -1619,15 +1654,21 @@ def detect_regimes(
     Features at date ``t`` are the trailing ``window``-day annualised mean return and
     volatility (returns up to ``t`` only). A scikit-learn ``GaussianMixture``
     (Dempster, Laird & Rubin 1977 EM; regime view of Hamilton 1989) with ``n_regimes``
-    components is fitted on standardised features **up to a refit date** and labels the
-    following ``refit_every`` days; it is then refitted on the expanding history (walk
-    forward). The first fit needs ``min_train`` days of features; earlier dates are
-    ``"warm-up"``. So the label of any date never depends on later data: truncating
-    the history leaves earlier labels unchanged.
+    components is fitted on standardised features **up to a refit date** and assigns
+    the following ``refit_every`` days; it is then refitted on the expanding history
+    (walk forward). The first fit needs ``min_train`` days of features; earlier dates
+    are ``"warm-up"``. Each model's components are numbered by their mean volatility
+    feature (state 0 the calmest), so a state means the same across refits. The state
+    of any date never depends on later data: truncating the history leaves earlier
+    states unchanged.
 
-    Each component is named ``bull`` or ``bear`` by the sign of its mean return
-    feature and ``quiet`` or ``volatile`` by its mean volatility feature relative to
-    the median over components.
+    Each state is then **named from the realised statistics of the days assigned to
+    it**, the numbers of ``stats``: ``bull`` if their annualised mean return is
+    positive, else ``bear``; ``volatile`` if their volatility is above the median over
+    states, else ``quiet``. So a label always agrees with the table (the mixture's own
+    component means, on trailing features, can disagree with the days' returns); the
+    names describe the analysed period as a whole, and ``feature_return`` /
+    ``feature_volatility`` show the trailing features that defined the states.
     """
     from sklearn.mixture import GaussianMixture
     from threadpoolctl import threadpool_limits
@@ -1650,7 +1691,7 @@ def detect_regimes(
     feats = pd.DataFrame({"return": roll.mean() * ppy, "volatility": roll.std() * math.sqrt(ppy)}).dropna()
     X = feats.to_numpy()
     n = X.shape[0]
-    labels = np.full(n, "warm-up", dtype=object)
+    states = np.full(n, -1, dtype=int)
     probs = np.full(n, np.nan)
     fit_dates = []
     start = min_train
@@ -1664,40 +1705,31 @@ def detect_regimes(
                 n_components=n_regimes, covariance_type="full", random_state=seed, reg_covar=1e-6
             )
             gm.fit((train - mu) / sd)
-            names = np.array(_regime_names(gm.means_ * sd + mu), dtype=object)
+            rank = np.empty(n_regimes, dtype=int)
+            rank[np.argsort(gm.means_[:, 1], kind="stable")] = np.arange(n_regimes)
             stop = min(n, start + refit_every)
             # the first model also labels the last training date (its features use no later data)
             lo = start - 1 if first else start
             post = gm.predict_proba((X[lo:stop] - mu) / sd)
-            labels[lo:stop] = names[post.argmax(axis=1)]
+            states[lo:stop] = rank[post.argmax(axis=1)]
             probs[lo:stop] = post.max(axis=1)
             fit_dates.append(feats.index[start - 1])
             first = False
             start = stop
-    lab = pd.Series(labels, index=feats.index, name="regime").reindex(series.index).fillna("warm-up")
+    state = pd.Series(states, index=feats.index, name="state").reindex(series.index).fillna(-1).astype(int)
     prob = pd.Series(probs, index=feats.index, name="probability").reindex(series.index)
-    stats_rows = {}
     r = series.to_numpy()
-    lv = lab.to_numpy()
-    for name in sorted(set(lv) - {"warm-up"}):
-        m = lv == name
-        rr = r[m]
-        run_starts = np.sum(m & ~np.concatenate([[False], m[:-1]]))
-        sd_r = float(np.std(rr, ddof=1)) if rr.size > 1 else float("nan")
-        stats_rows[name] = {
-            "days": int(m.sum()),
-            "share": float(m.sum() / (lv != "warm-up").sum()),
-            "annual_return": float(rr.mean() * ppy),
-            "volatility": sd_r * math.sqrt(ppy),
-            "sharpe": float(rr.mean()) / sd_r * math.sqrt(ppy) if sd_r > 0 else float("nan"),
-            "hit_rate": float((rr > 0).mean()),
-            "max_drawdown": float(min(_underwater(rr).min(), 0.0)),
-            "avg_spell": float(m.sum() / run_starts) if run_starts else float("nan"),
-        }
-    table = pd.DataFrame.from_dict(stats_rows, orient="index")
-    table.index.name = "regime"
+    sv = state.to_numpy()
+    fx = feats.reindex(series.index).to_numpy()
+    present = sorted(set(sv) - {-1})
+    warm = int((sv != -1).sum())
+    rows = [_regime_stats(r, fx, sv == k, warm, ppy) for k in present]
+    names = _regime_names(np.array([q["annual_return"] for q in rows]), np.array([q["volatility"] for q in rows]))
+    label_of = dict(zip(present, names, strict=True)) | {-1: "warm-up"}
+    lab = state.map(label_of).rename("regime")
+    table = pd.DataFrame(rows, index=pd.Index(names, name="regime")).sort_index()
     return RegimeResult(
-        labels=lab, probabilities=prob, features=feats, stats=table, fit_dates=tuple(fit_dates)
+        labels=lab, probabilities=prob, features=feats, stats=table, fit_dates=tuple(fit_dates), states=state
     )
 
 

@@ -51,6 +51,19 @@ SCENARIO_ROWS = [{"name": s.name, "start": s.start, "end": s.end, "description":
                  for s in risk.SCENARIOS]
 BT_LEVEL, BT_WINDOW, BT_METHOD, BT_CARDS = f"{P}-bt-level", f"{P}-bt-window", f"{P}-bt-method", f"{P}-bt-cards"
 REGIME_RUN, REGIME_STATUS = f"{P}-regime-run", f"{P}-regime-status"
+REGIME_HEADERS = {"regime": "Regime", "days": "Days", "share": "Share", "annual_return": "Annual return",
+                  "volatility": "Volatility", "sharpe": "Sharpe", "max_drawdown": "Max drawdown",
+                  "feature_return": "Trailing 21d return (feature)",
+                  "feature_volatility": "Trailing 21d volatility (feature)"}
+REGIME_FORMATS = {"days": "int", "share": "pct", "annual_return": "pct", "volatility": "pct", "sharpe": "ratio",
+                  "max_drawdown": "pct", "feature_return": "pct", "feature_volatility": "pct"}
+REGIME_NOTE = ("A two-state Gaussian mixture fitted on each day's trailing 21-day annualised return and volatility "
+               "of the portfolio: first on the first two years (504 days), then refitted every year (252 days) on "
+               "all history up to then, so each day is assigned by a model that saw only earlier days. A regime is "
+               "named from the table: bull if the portfolio's annual return on its days is positive, else bear; "
+               "volatile if their volatility is the higher one, else quiet. Annual return, volatility, Sharpe and "
+               "max drawdown are the portfolio's own returns on the regime's days; the two feature columns are the "
+               "averages of the trailing inputs the model saw on those days.")
 MC_YEARS, MC_CONTRIB, MC_GOAL, MC_PATHS, MC_METHOD, MC_SUMMARY = (
     f"{P}-mc-years", f"{P}-mc-contribution", f"{P}-mc-goal", f"{P}-mc-paths", f"{P}-mc-method", f"{P}-mc-summary")
 MC_JOB = JobIds(f"{P}-mc")
@@ -180,12 +193,9 @@ def layout(**query) -> html.Div:
             dbc.Button("Detect regimes", id=REGIME_RUN, n_clicks=0, className="mb-2 no-print"),
             html.Div(id=REGIME_STATUS, className="small text-body-secondary"),
             graph(G["regimes"], _NOT_RUN, title="Portfolio growth shaded by regime"),
-            grid(REGIME_GRID, pd.DataFrame(columns=["regime", "days", "share", "annual_return", "volatility",
-                                                     "sharpe", "max_drawdown"]),
-                 formats={"days": "int", "share": "pct", "annual_return": "pct", "volatility": "pct",
-                          "sharpe": "ratio", "max_drawdown": "pct"}, height=220, csv_name="regimes"),
-            note="A Gaussian mixture on trailing 21-day return and volatility, refitted yearly on past data "
-                 "only (no look-ahead).",
+            grid(REGIME_GRID, pd.DataFrame(columns=list(REGIME_HEADERS)), formats=REGIME_FORMATS,
+                 headers=REGIME_HEADERS, height=220, csv_name="regimes"),
+            note=REGIME_NOTE,
         ),
         section(
             "Monte Carlo projection",
@@ -418,7 +428,8 @@ def regimes(_clicks, ws, theme):
     result = risk.detect_regimes(wd.returns, weights=port.weights)
     growth = risk.growth(risk.portfolio_returns(wd.returns, port.weights)).rename("growth of 1")
     stats = result.stats.reset_index().rename(columns={result.stats.index.name or "index": "regime"})
-    status = f"Fitted {len(result.fit_dates)} times on expanding history."
+    status = (f"Fitted {len(result.fit_dates)} times on expanding history, first on the data up to "
+              f"{result.fit_dates[0].date()}, last up to {result.fit_dates[-1].date()}.")
     return regime_figure(growth, result.labels, theme), records(stats), status
 
 

@@ -83,3 +83,15 @@ def test_bootstrap_monte_carlo_is_offered_and_portfolio_value_must_be_positive()
     assert "Monte Carlo (bootstrap)" in [r["method"] for r in rows]
     out = page.value_at_risk(WS, 0.95, 1, "historical", -5, "light")
     assert out[0] is no_update and "portfolio value must be a positive amount" in str(out[-1])
+
+
+def test_regime_names_agree_with_the_table_and_the_page_says_what_is_fitted(wd):
+    fig, rows, status = page.regimes(1, WS, "light")
+    assert rows and "Fitted" in status and "first on the data up to" in status
+    for row in rows:  # the issue saw 'bear volatile' at +27.6% a year on the bundled data
+        assert row["regime"].startswith("bull") == (row["annual_return"] > 0), row
+    vols = {r["regime"]: r["volatility"] for r in rows}
+    assert all(("volatile" in name) == (v == max(vols.values())) for name, v in vols.items())
+    assert {"feature_return", "feature_volatility"} <= set(rows[0])
+    assert "trailing 21-day annualised return and volatility" in page.REGIME_NOTE
+    assert "refitted every year" in page.REGIME_NOTE
