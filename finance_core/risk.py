@@ -76,6 +76,7 @@ __all__ = [
     "var_backtest",
     "detect_regimes",
     "monte_carlo_paths",
+    "projection_assumptions",
 ]
 
 #: VaR/CVaR methods understood by :func:`value_at_risk` and friends.
@@ -1742,7 +1743,10 @@ class MonteCarloResult:
     percentile (``"p5"``, ``"p50"``, ...) and ``"mean"``. ``goal_probability``: share
     of paths ending at or above ``goal`` (NaN without a goal); ``goal_probability_by_year``
     the same at each year end. ``depletion_probability``: share of paths that ran out
-    of money. ``final_values``: summary of the final wealth.
+    of money. ``final_values``: summary of the final wealth. ``expected_return`` and
+    ``volatility``: the annual assumptions of the normal model, each with its source in
+    ``return_source`` / ``volatility_source``: ``"input"`` (given) or ``"estimated"``
+    (from ``returns`` by :func:`projection_assumptions`).
     """
 
     percentiles: pd.DataFrame
@@ -1754,6 +1758,29 @@ class MonteCarloResult:
     expected_return: float
     volatility: float
     method: str
+    return_source: str = "input"
+    volatility_source: str = "input"
+
+
+def projection_assumptions(
+    returns: pd.Series | pd.DataFrame, weights=None, *, periods_per_year: int = 252
+) -> pd.Series:
+    r"""Annual expected return and volatility of a portfolio estimated from its history.
+
+    ``expected_return = (1 + \bar r)^P - 1``: the mean periodic return compounded over a
+    year, the expected gross annual return of i.i.d. periods (``E[\prod(1 + r_i)] = (1 +
+    \bar r)^P``), which is what :func:`monte_carlo_paths` means by ``expected_return``
+    (``E[G] = 1 + m``); ``volatility = s \sqrt P`` with the sample standard deviation
+    ``s``. The median path of the normal model then grows at about the historical CAGR
+    (``\ln(1 + m) - \sigma^2/2``); using the CAGR itself as ``m`` would understate it by
+    ``\sigma^2/2`` a year. Returns a Series with ``expected_return`` and ``volatility``.
+    """
+    ppy = _check_positive_int(periods_per_year, "periods per year")
+    r = portfolio_returns(returns, weights).to_numpy()
+    if r.shape[0] < 2:
+        raise DataError("At least 2 returns are needed to estimate a projection.", code="too_short")
+    m = (1.0 + float(r.mean())) ** ppy - 1.0
+    return pd.Series({"expected_return": m, "volatility": float(r.std(ddof=1)) * math.sqrt(ppy)}, name="estimate")
 
 
 def monte_carlo_paths(
@@ -1788,11 +1815,11 @@ def monte_carlo_paths(
     * ``method="bootstrap"``: gross returns resampled from non-overlapping historical
       step-length returns of ``returns`` (Efron 1979).
 
-    ``m`` and ``\sigma`` default to the annualised mean (CAGR) and volatility of
-    ``returns``. Paths are simulated in chunks of ``chunk_size`` and only the year-end
-    wealth is kept, so memory is ``n_paths x (years + 1)``; ``progress(done, total)`` is
-    called after each chunk (a background job can update a progress bar, and cancel by
-    raising from it).
+    ``m`` and ``\sigma`` default to the estimates of :func:`projection_assumptions` from
+    ``returns`` (the bootstrap ignores them: it replays history). Paths are simulated in
+    chunks of ``chunk_size`` and only the year-end wealth is kept, so memory is
+    ``n_paths x (years + 1)``; ``progress(done, total)`` is called after each chunk (a
+    background job can update a progress bar, and cancel by raising from it).
     """
     if method not in _SIMULATIONS:
         raise DataError(f"Unknown method {method!r}: choose 'normal' or 'bootstrap'.", code="unknown_method")
@@ -1820,6 +1847,7 @@ def monte_carlo_paths(
     if any(not 0 <= p <= 100 for p in pct):
         raise DataError(f"Percentiles must lie between 0 and 100; got {percentiles!r}.", code="bad_parameter")
     hist = None
+    sources = ["input", "input"]
     if returns is not None:
         series = portfolio_returns(returns, weights)
         if len(series) < 2 * ppy // steps + 2:
@@ -1827,11 +1855,11 @@ def monte_carlo_paths(
                 f"Only {len(series)} returns: too short to estimate a projection. Load more history.",
                 code="too_short",
             )
-        perf = performance_summary(series, periods_per_year=ppy)
+        estimate = projection_assumptions(series, periods_per_year=ppy)
         if expected_return is None:
-            expected_return = float(perf["cagr"])
+            expected_return, sources[0] = float(estimate["expected_return"]), "estimated"
         if volatility is None:
-            volatility = float(perf["volatility"])
+            volatility, sources[1] = float(estimate["volatility"]), "estimated"
         block = max(1, ppy // steps)
         logs = np.log1p(series.to_numpy())
         nb = len(logs) // block
@@ -1846,11 +1874,12 @@ def monte_carlo_paths(
             code="missing_parameter",
         )
     m, s = float(expected_return), float(volatility)
-    if not math.isfinite(m) or m <= -1 or not math.isfinite(s) or s < 0:
+    if not math.isfinite(m) or m <= -1:
         raise DataError(
-            f"Expected return {m:g} must be above -100% and volatility {s:g} must be zero or more.",
-            code="bad_parameter",
+            f"The expected return must be above -100% a year; got {m:.1%}.", code="bad_parameter"
         )
+    if not math.isfinite(s) or s < 0:
+        raise DataError(f"The volatility must be zero or more; got {s:.1%} a year.", code="bad_parameter")
     dt = 1.0 / steps
     drift = (math.log1p(m) - 0.5 * s * s) * dt
     diff = s * math.sqrt(dt)
@@ -1914,4 +1943,6 @@ def monte_carlo_paths(
         expected_return=m,
         volatility=s,
         method=method,
+        return_source=sources[0],
+        volatility_source=sources[1],
     )

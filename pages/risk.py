@@ -66,6 +66,7 @@ REGIME_NOTE = ("A two-state Gaussian mixture fitted on each day's trailing 21-da
                "averages of the trailing inputs the model saw on those days.")
 MC_YEARS, MC_CONTRIB, MC_GOAL, MC_PATHS, MC_METHOD, MC_SUMMARY = (
     f"{P}-mc-years", f"{P}-mc-contribution", f"{P}-mc-goal", f"{P}-mc-paths", f"{P}-mc-method", f"{P}-mc-summary")
+MC_RETURN, MC_VOL, MC_ESTIMATE = f"{P}-mc-return", f"{P}-mc-volatility", f"{P}-mc-estimate"
 MC_JOB = JobIds(f"{P}-mc")
 G = {k: f"{P}-{k}" for k in ("distribution", "underwater", "rolling", "contrib", "sector", "tail", "corr",
                              "tail_sector", "stress", "shock", "backtest", "regimes", "fan")}
@@ -78,7 +79,10 @@ URL = UrlState(P, {
     "horizon": (HORIZON, "value", int, 1),
     "method": (METHOD, "value", str, "historical"),
     "value": (VALUE, "value", float, 1_000_000),
-}, bounds={"level": (0.9, 0.995), "horizon": (1, 20), "value": (1, 1e13)})
+    "mc_return": (MC_RETURN, "value", float, None),
+    "mc_volatility": (MC_VOL, "value", float, None),
+}, bounds={"level": (0.9, 0.995), "horizon": (1, 20), "value": (1, 1e13), "mc_return": (-99, 100),
+           "mc_volatility": (0, 200)})
 URL.register()
 
 
@@ -207,6 +211,11 @@ def layout(**query) -> html.Div:
                 field("Paths", number(MC_PATHS, 10_000, min=100, max=200_000, step=100, debounce=False), md=2),
                 field("Returns", choice(MC_METHOD, {"normal": "Normal", "bootstrap": "Bootstrap history"}, "normal"),
                       md=3),
+            ], className="g-3 mb-2 no-print"),
+            dbc.Row([
+                field("Expected return (% a year)", number(MC_RETURN, values["mc_return"], step=0.1), md=3),
+                field("Volatility (% a year)", number(MC_VOL, values["mc_volatility"], min=0, step=0.1), md=3),
+                dbc.Col(html.Small(id=MC_ESTIMATE, className="text-body-secondary"), md=6, className="align-self-end"),
             ], className="g-3 mb-2 no-print"),
             job_panel(MC_JOB, "Run projection"),
             html.Div(id=MC_SUMMARY, className="fs-5 my-2"),
@@ -433,27 +442,79 @@ def regimes(_clicks, ws, theme):
     return regime_figure(growth, result.labels, theme), records(stats), status
 
 
+def _period(wd) -> str:
+    return f"{wd.prices.index[0].date()} to {wd.prices.index[-1].date()}"
+
+
+def _annual_percent(value, name: str) -> float | None:
+    """A box in percent a year as a fraction; blank means 'estimate it'."""
+    if value is None or value == "":
+        return None
+    try:
+        return float(value) / 100.0
+    except (TypeError, ValueError):
+        raise DataError(f"The {name} must be a number in percent a year (for example 7), or blank for the "
+                        "estimate from the history.", code="bad_value") from None
+
+
+@callback(
+    Output(MC_RETURN, "placeholder"), Output(MC_VOL, "placeholder"), Output(MC_ESTIMATE, "children"),
+    Input(ids.WORKSPACE, "data"),
+)
+def monte_carlo_estimate(ws):
+    """The sample estimates the projection uses when the boxes are blank, shown as their placeholders."""
+    try:
+        wd, port = _context(ws)
+        est = risk.projection_assumptions(wd.returns, port.weights)
+    except FinanceError:  # the message at the top of the page says what is wrong
+        return dash.no_update, dash.no_update, dash.no_update
+    m, s = est["expected_return"], est["volatility"]
+    return (f"{m:.1%} (estimate)", f"{s:.1%} (estimate)",
+            f"Blank: estimated from {_period(wd)}, {m:.1%} return (the mean daily return compounded over a year) "
+            f"and {s:.1%} volatility. Type your capital market assumptions to replace them.")
+
+
+def _mc_summary(result, goal, period: str) -> html.Div:
+    """The projection's headline numbers and the assumptions it used."""
+    prob = "" if goal is None else f"Probability of reaching the goal: {result.goal_probability:.1%}. "
+    head = html.Span(prob + f"Median final wealth ${result.percentiles['p50'].iloc[-1]:,.0f}; "
+                     f"probability of running out: {result.depletion_probability:.1%}.", id=f"{P}-mc-result")
+    if result.method == "bootstrap":
+        used = (f"Assumptions: returns resampled from the history, {period} (the expected return and volatility "
+                "boxes apply to the Normal model only).")
+    else:
+        source = {"input": "your input", "estimated": f"estimated from {period}"}
+        if result.return_source == result.volatility_source:
+            used = (f"Assumptions: {result.expected_return:.1%} return, {result.volatility:.1%} volatility a year "
+                    f"({source[result.return_source]}).")
+        else:
+            used = (f"Assumptions: {result.expected_return:.1%} return ({source[result.return_source]}), "
+                    f"{result.volatility:.1%} volatility ({source[result.volatility_source]}) a year.")
+    return html.Div([head, html.Div(used, id=f"{P}-mc-assumptions", className="fs-6 text-body-secondary")])
+
+
 @callback(
     Output(graph_id(G["fan"]), "figure"), Output(MC_SUMMARY, "children"), Output(MC_JOB.status, "children"),
     Input(MC_JOB.run, "n_clicks"),
     State(MC_YEARS, "value"), State(MC_CONTRIB, "value"), State(MC_GOAL, "value"), State(MC_PATHS, "value"),
-    State(MC_METHOD, "value"), State(VALUE, "value"), State(ids.WORKSPACE, "data"), State(ids.THEME, "data"),
+    State(MC_METHOD, "value"), State(MC_RETURN, "value"), State(MC_VOL, "value"), State(VALUE, "value"),
+    State(ids.WORKSPACE, "data"), State(ids.THEME, "data"),
     **MC_JOB.background(),
 )
-def monte_carlo(set_progress, _clicks, years, contribution, goal, paths, method, value, ws, theme):
+def monte_carlo(set_progress, _clicks, years, contribution, goal, paths, method, exp_return, vol, value, ws, theme):
     report = MC_JOB.reporter(set_progress)
+    goal = float(goal) if goal else None
     try:
         wd, port = _context(ws)
         result = risk.monte_carlo_paths(
             _money(value), int(years or 20), returns=wd.returns, weights=port.weights, method=method,
-            contribution=float(contribution or 0), goal=float(goal) if goal else None, n_paths=int(paths or 10_000),
+            expected_return=_annual_percent(exp_return, "expected return"),
+            volatility=_annual_percent(vol, "volatility"),
+            contribution=float(contribution or 0), goal=goal, n_paths=int(paths or 10_000),
             progress=lambda done, total: report(done / total, f"{done:,} of {total:,} paths"))
     except (FinanceError, TypeError, ValueError) as err:
         return dash.no_update, dash.no_update, error_alert(err, title="Projection not run")
-    prob = "" if pd.isna(result.goal_probability) else f"Probability of reaching the goal: {result.goal_probability:.1%}. "
-    summary = html.Span(prob + f"Median final wealth ${result.percentiles['p50'].iloc[-1]:,.0f}; "
-                        f"probability of running out: {result.depletion_probability:.1%}.", id=f"{P}-mc-result")
-    return (fan_figure(result.percentiles, theme, goal=float(goal) if goal else None), summary,
+    return (fan_figure(result.percentiles, theme, goal=goal), _mc_summary(result, goal, _period(wd)),
             html.Span(f"Projected {result.n_paths:,} paths.", className="text-success"))
 
 

@@ -1,5 +1,7 @@
 """Risk page callbacks as functions: they show finance_core's numbers and keep results on bad input."""
 
+import empyrical
+import numpy as np
 import pandas as pd
 import pytest
 from dash import no_update
@@ -95,3 +97,47 @@ def test_regime_names_agree_with_the_table_and_the_page_says_what_is_fitted(wd):
     assert {"feature_return", "feature_volatility"} <= set(rows[0])
     assert "trailing 21-day annualised return and volatility" in page.REGIME_NOTE
     assert "refitted every year" in page.REGIME_NOTE
+
+
+def _median_final(summary) -> float:
+    return float(str(summary).split("Median final wealth $")[1].split(";")[0].replace(",", ""))
+
+
+def test_monte_carlo_uses_the_entered_assumptions_and_says_which(wd):
+    progress = []
+    fig, summary, status = page.monte_carlo(progress.append, 1, 20, 0, None, 10_000, "normal", 7, 15, 1e6, WS,
+                                            "light")
+    assert "Projected 10,000 paths" in str(status)
+    assert "Assumptions: 7.0% return, 15.0% volatility a year (your input)." in str(summary)
+    # No contributions: terminal wealth of geometric Brownian motion with E[G] = 1 + m is lognormal, median
+    # W0 exp((ln(1 + m) - s^2 / 2) T) (Hull, Options, Futures and Other Derivatives, ch. 15):
+    # 1e6 * exp((ln 1.07 - 0.15^2 / 2) * 20) = 1e6 * exp(1.12817) = $3.09 million.
+    expected = 1e6 * np.exp((np.log(1.07) - 0.15**2 / 2) * 20)
+    assert _median_final(summary) == pytest.approx(expected, rel=0.03)  # 10,000 paths: s.e. about 0.8%
+    # A blank volatility is estimated from the history, and the note says so for that number only.
+    _fig, summary, _ = page.monte_carlo(progress.append, 1, 20, 0, None, 2_000, "normal", 7, None, 1e6, WS, "light")
+    port = wd.returns.mean(axis=1)  # the equal-weight portfolio
+    vol = port.std(ddof=1) * np.sqrt(252)
+    assert (f"Assumptions: 7.0% return (your input), {vol:.1%} volatility (estimated from 2013-01-02 to "
+            f"2022-12-28) a year.") in str(summary)
+
+
+def test_default_projection_grows_at_the_historical_cagr_and_placeholders_show_the_estimate(wd):
+    port = wd.returns.mean(axis=1)
+    m, s = (1 + port.mean()) ** 252 - 1, port.std(ddof=1) * np.sqrt(252)
+    ret_box, vol_box, hint = page.monte_carlo_estimate(WS)
+    assert (ret_box, vol_box) == (f"{m:.1%} (estimate)", f"{s:.1%} (estimate)")
+    assert "estimated from 2013-01-02 to 2022-12-28" in hint
+    _fig, summary, _ = page.monte_carlo([].append, 1, 20, 0, None, 10_000, "normal", None, None, 1e6, WS, "light")
+    assert f"Assumptions: {m:.1%} return, {s:.1%} volatility a year (estimated from 2013-01-02" in str(summary)
+    # The median path compounds at the sample's CAGR (empyrical), not sigma^2/2 (about 1.5% a year) below it.
+    growth = (_median_final(summary) / 1e6) ** (1 / 20) - 1
+    assert growth == pytest.approx(empyrical.cagr(port), abs=0.003)
+
+
+def test_monte_carlo_bad_assumption_is_named_and_nothing_changes():
+    out = page.monte_carlo([].append, 1, 20, 0, None, 1_000, "normal", 7, -5, 1e6, WS, "light")
+    assert out[:2] == (no_update, no_update)
+    assert "The volatility must be zero or more; got -5.0% a year." in str(out[2])
+    out = page.monte_carlo([].append, 1, 20, 0, None, 1_000, "normal", -150, 10, 1e6, WS, "light")
+    assert "The expected return must be above -100% a year; got -150.0%." in str(out[2])

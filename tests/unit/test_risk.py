@@ -451,6 +451,20 @@ def test_monte_carlo_withdrawals_deplete_and_progress_is_reported():
     assert (res.percentiles.loc[30, "p5"]) == 0.0
 
 
+def test_estimated_projection_compounds_at_the_historical_cagr(market):
+    port = market["port"]
+    res = risk.monte_carlo_paths(1.0, 20, returns=port, n_paths=20_000, seed=5)
+    assert (res.return_source, res.volatility_source) == ("estimated", "estimated")
+    # m = (1 + mean daily)^252 - 1 = E[annual gross] - 1 for i.i.d. days; sigma = daily sd x sqrt(252)
+    assert res.expected_return == pytest.approx((1 + port.mean()) ** 252 - 1, rel=1e-12)
+    assert res.volatility == pytest.approx(empyrical.annual_volatility(port), rel=1e-12)
+    # so the median path grows at the sample's CAGR (empyrical), not sigma^2 / 2 a year below it
+    growth = res.percentiles.loc[20, "p50"] ** (1 / 20) - 1
+    assert growth == pytest.approx(empyrical.cagr(port), abs=0.003)
+    given = risk.monte_carlo_paths(1.0, 5, returns=port, expected_return=0.07, n_paths=200)
+    assert (given.expected_return, given.return_source, given.volatility_source) == (0.07, "input", "estimated")
+
+
 def test_monte_carlo_bootstrap_from_history(market):
     res = risk.monte_carlo_paths(1.0, 5, returns=market["port"], method="bootstrap", n_paths=2_000, goal=1.5)
     assert 0 <= res.goal_probability <= 1
