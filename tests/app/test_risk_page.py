@@ -1,5 +1,7 @@
 """Risk page callbacks as functions: they show finance_core's numbers and keep results on bad input."""
 
+import base64
+
 import empyrical
 import numpy as np
 import pandas as pd
@@ -141,3 +143,47 @@ def test_monte_carlo_bad_assumption_is_named_and_nothing_changes():
     assert "The volatility must be zero or more; got -5.0% a year." in str(out[2])
     out = page.monte_carlo([].append, 1, 20, 0, None, 1_000, "normal", -150, 10, 1e6, WS, "light")
     assert "The expected return must be above -100% a year; got -150.0%." in str(out[2])
+
+
+def _layout_value(tree, id_, prop):
+    """The initial ``prop`` of the component ``id_`` in a page layout."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if getattr(node, "id", None) == id_:
+            return getattr(node, prop, None)
+        kids = getattr(node, "children", None)
+        stack.extend(kids if isinstance(kids, list | tuple) else [kids] if kids is not None else [])
+    raise KeyError(id_)
+
+
+def test_max_drawdown_is_a_negative_fraction_on_every_page(wd, call_with_trigger):
+    """README, Conventions: drawdowns are negative fractions; each place that shows one is read."""
+    from pages import construct, present
+    from pages import data as data_page
+
+    port = wd.returns.mean(axis=1)  # the equal-weight portfolio of the default workspace
+    mdd = empyrical.max_drawdown(port)  # oracle: empyrical, negative
+    assert mdd < -0.2
+    # Data page: per-asset statistics grid
+    rows = data_page.render(WS, "light")[1]
+    for row in rows:
+        assert row["max_drawdown"] == pytest.approx(empyrical.max_drawdown(wd.returns[row["ticker"]]), rel=1e-9)
+        assert row["max_drawdown"] < 0
+    # Risk page: KPI card and performance grid
+    _badge, kpis, perf, *_ = page.performance(WS, "light")
+    assert f"{mdd:.2%}" in str(kpis)
+    assert next(r for r in perf if r["metric"] == "Max drawdown")["portfolio"] == f"{mdd:.1%}"
+    # Present page KPI and the downloadable report
+    assert f"{mdd:.1%}" in str(present.render({}, None, None, WS)[2])
+    download, _ = call_with_trigger("present-report-html.n_clicks", present.download_report, 1, 0, {}, "Acme",
+                                    None, WS)
+    assert f"Max drawdown</div><div class='value'>{mdd:.1%}" in base64.b64decode(download["content"]).decode()
+    # Construct page: walk-forward backtest metrics grid
+    tree = construct.layout()
+    recipe = [_layout_value(tree, s.component_id, s.component_property) for s in construct.RECIPE_STATES]
+    *_figs, bt_rows, _cols, status = construct.run_backtest([].append, 1, ["equal_weight"], "M", 252, 10, *recipe,
+                                                            WS, "light")
+    assert "Backtested" in str(status)
+    shown = next(r for r in bt_rows if r["metric"] == "Max drawdown")
+    assert all(v.startswith("-") for k, v in shown.items() if k != "metric"), shown
