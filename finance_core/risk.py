@@ -30,6 +30,8 @@ References
    risk capital requirements*, Table 2.
 .. [8] Tasche, D. (1999). Risk contributions and performance measurement. Working
    paper, TU Munich (Euler allocation of volatility, VaR and ES).
+.. [9] Maillard, D. (2012). A user's guide to the Cornish Fisher expansion. SSRN
+   working paper 1997178 (domain of validity; CVaR as the tail mean of the quantile).
 """
 
 from __future__ import annotations
@@ -59,6 +61,8 @@ __all__ = [
     "horizon_returns",
     "value_at_risk",
     "conditional_value_at_risk",
+    "CornishFisherCheck",
+    "cornish_fisher_check",
     "var_table",
     "drawdowns",
     "performance_summary",
@@ -569,12 +573,52 @@ def conditional_value_at_risk(
       of the worst ``k = n(1-\alpha)`` outcomes with the boundary outcome weighted by the
       fractional part of ``k``;
     * ``gaussian``: ``-h\mu + \sqrt h\sigma\,\varphi(z_{1-\alpha})/(1-\alpha)``;
-    * ``cornish_fisher``: the tail mean of the Cornish-Fisher quantile function, in
-      closed form from the truncated-normal moments (cf. Boudt, Peterson & Croux 2008).
+    * ``cornish_fisher``: the tail mean of the Cornish-Fisher quantile function (the
+      expected shortfall of the distribution whose quantiles the modified VaR gives, so
+      it is never below that VaR), in closed form from the truncated-normal moments:
+      ``-h\mu + \sqrt h\sigma\,\varphi(z)/(1-\alpha)\,[1 + zS/6 + (z^2-1)K/24 -
+      (2z^2-1)S^2/36]`` with ``z = z_{1-\alpha}`` (Maillard 2012). Boudt, Peterson & Croux
+      (2008), PerformanceAnalytics' ``ES(method="modified")``, integrate an Edgeworth
+      density instead; the two agree for near-normal returns and both fail outside the
+      expansion's domain of validity (see :func:`cornish_fisher_check`).
 
     Same parameters as :func:`value_at_risk`.
     """
     return _tail_pair(returns, level, method, horizon, weights, simulation, n_scenarios, seed)[1]
+
+
+@dataclass(frozen=True)
+class CornishFisherCheck:
+    r"""The moments behind a Cornish-Fisher VaR/CVaR and whether the expansion holds.
+
+    ``skew`` and ``kurtosis`` (excess): the sample's adjusted estimators scaled to the
+    horizon (``S/\sqrt h``, ``K/h``), as :func:`value_at_risk` uses them. ``valid``: the
+    Cornish-Fisher polynomial is increasing in ``z`` everywhere, so it is a quantile
+    function (Maillard 2012's domain of validity: with ``S = 0``, ``0 <= K <= 8``).
+    Outside it the modified VaR can fall as the tails fatten and the CVaR averages a
+    tail that turns back, so neither should be read as a loss estimate.
+    """
+
+    skew: float
+    kurtosis: float
+    valid: bool
+    horizon: int
+
+
+def cornish_fisher_check(returns, weights=None, horizon: int = 1) -> CornishFisherCheck:
+    """Skewness, excess kurtosis and domain of validity of the Cornish-Fisher expansion.
+
+    ``g(z) = z + (z^2-1)S/6 + (z^3-3z)K/24 - (2z^3-5z)S^2/36`` has
+    ``g'(z) = a z^2 + b z + c`` with ``a = K/8 - S^2/6``, ``b = S/3``,
+    ``c = 1 - K/8 + 5S^2/36``: it never decreases iff ``a >= 0`` and ``b^2 <= 4ac``.
+    """
+    horizon = _check_positive_int(horizon, "horizon")
+    series = portfolio_returns(returns, weights).to_numpy()
+    _mu, _sd, skew, kurt = _moments(series)
+    s, k = skew / math.sqrt(horizon), kurt / horizon
+    a, b, c = k / 8 - s * s / 6, s / 3, 1 - k / 8 + 5 * s * s / 36
+    return CornishFisherCheck(skew=float(s), kurtosis=float(k), valid=bool(a >= 0 and b * b <= 4 * a * c),
+                              horizon=horizon)
 
 
 def var_table(

@@ -40,7 +40,7 @@ LEVEL, HORIZON, METHOD, VALUE = f"{P}-level", f"{P}-horizon", f"{P}-method", f"{
 ALERTS, PORTFOLIO = f"{P}-alerts", f"{P}-portfolio"
 # Each section reports its own errors, so a success in one never clears another's message.
 SA = {k: f"{P}-alerts-{k}" for k in ("var", "decomposition", "stress", "backtest")}
-KPIS, VAR_KPIS = f"{P}-kpis", f"{P}-var-kpis"
+KPIS, VAR_KPIS, CF_NOTE = f"{P}-kpis", f"{P}-var-kpis", f"{P}-cf-note"
 VAR_GRID, PERF_GRID, DD_GRID, STRESS_GRID, REGIME_GRID = (
     f"{P}-var-grid", f"{P}-perf-grid", f"{P}-dd-grid", f"{P}-stress-grid", f"{P}-regime-grid")
 SHOCK_MARKET, SHOCK_SECTORS, SHOCK_SUMMARY, SHOCK_TYPE = (
@@ -117,7 +117,8 @@ def layout(**query) -> html.Div:
                          grid(VAR_GRID, pd.DataFrame(columns=["method", "var", "cvar", "var_amount", "cvar_amount"]),
                               formats=PCT_FORMAT, headers={"var": "VaR", "cvar": "CVaR", "var_amount": "VaR ($)",
                                                            "cvar_amount": "CVaR ($)"}, height=260,
-                              csv_name="var-by-method")], lg=5),
+                              csv_name="var-by-method"),
+                         html.Small(id=CF_NOTE, className="d-block mt-2 text-body-secondary")], lg=5),
             ]),
             dbc.Row([
                 dbc.Col(graph(G["tail"], title="Contributions to one-day VaR and CVaR by asset (Gaussian Euler)"),
@@ -291,12 +292,12 @@ def performance(ws, theme):
 
 @callback(
     Output(VAR_KPIS, "children"), Output(graph_id(G["distribution"]), "figure"), Output(VAR_GRID, "rowData"),
-    Output(graph_id(G["tail"]), "figure"), Output(graph_id(G["tail_sector"]), "figure"),
+    Output(graph_id(G["tail"]), "figure"), Output(graph_id(G["tail_sector"]), "figure"), Output(CF_NOTE, "children"),
     Output(SA["var"], "children"),
     Input(ids.WORKSPACE, "data"), Input(LEVEL, "value"), Input(HORIZON, "value"), Input(METHOD, "value"),
     Input(VALUE, "value"), State(ids.THEME, "data"),
 )
-@reports_errors(6)
+@reports_errors(7)
 def value_at_risk(ws, level, horizon, method, value, theme):
     wd, port = _section_context(ws)
     value = _money(value)
@@ -320,7 +321,22 @@ def value_at_risk(ws, level, horizon, method, value, theme):
     ])
     grid_rows = table.reset_index().assign(method=lambda f: f["method"].map(METHOD_LABELS))
     return (cards, fig, records(grid_rows), bar_figure(tail, theme, yformat=".2%"),
-            bar_figure(tail_sector, theme, yformat=".2%"), None)
+            bar_figure(tail_sector, theme, yformat=".2%"),
+            _cf_note(risk.cornish_fisher_check(wd.returns, port.weights, int(horizon or 1))), None)
+
+
+def _cf_note(check) -> str:
+    """What the Cornish-Fisher row adjusts for, with the sample's S and K, and when not to trust it."""
+    scaled = "" if check.horizon == 1 else f" (daily values scaled to {check.horizon} days: S/sqrt(h), K/h)"
+    text = (f"Cornish-Fisher adjusts the Gaussian quantile for the sample's skew S = {check.skew:.2f} and excess "
+            f"kurtosis K = {check.kurtosis:.2f}{scaled}; its CVaR is the average of the adjusted quantiles beyond "
+            "the VaR (Maillard 2012). ")
+    if check.valid:
+        return text + "These S and K are inside the expansion's domain of validity."
+    return text + ("These S and K are outside the expansion's domain of validity (with S near 0, K above 8): "
+                   "the adjusted quantile is not monotone, so it describes no distribution; the kurtosis term pulls "
+                   "the VaR in at confidence levels below about 96% and inflates the far tail the CVaR averages. "
+                   "Unreliable here: read the historical or bootstrap rows instead.")
 
 
 @callback(
