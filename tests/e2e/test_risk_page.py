@@ -23,6 +23,9 @@ def test_risk_page_numbers_and_confidence_slider(desk):
     var95 = text_of(desk, "#risk-kpi-var")
     assert var95.endswith("%") and float(var95.rstrip("%")) > 0
     assert "Sharpe" in desk.find_element("#risk-perf-grid").text
+    # the Cornish-Fisher row is explained beside the table, with the sample's S and K
+    desk.wait_for_contains_text("#risk-cf-note", "excess kurtosis K = 16.93", timeout=30)
+    assert "outside the expansion's domain of validity" in text_of(desk, "#risk-cf-note")
     drag_slider(desk, "risk-level", 120)  # towards 99%
     var_hi = wait_for_change(desk, "#risk-kpi-var", var95)
     assert float(var_hi.rstrip("%")) > float(var95.rstrip("%"))  # a higher confidence has a larger VaR
@@ -30,14 +33,16 @@ def test_risk_page_numbers_and_confidence_slider(desk):
     drag_slider(desk, "risk-horizon", 150)
     assert float(wait_for_change(desk, "#risk-kpi-var", horizon_before).rstrip("%")) > float(horizon_before.rstrip("%"))
     # Stress tests list the historical scenarios.
-    desk.wait_for_contains_text("#risk-stress-grid", "COVID", timeout=30)
+    show(desk, "#risk-stress-grid")  # grids lay their rows out once on screen
+    desk.wait_for_contains_text("#risk-stress-grid", "COVID", timeout=60)
     assert console_errors(desk) == []
 
 
 def test_market_shock_slider_updates_pnl(desk):
     _open(desk)
     desk.wait_for_contains_text("#risk-shock-total", "Portfolio: +0.00%", timeout=30)
-    desk.wait_for_contains_text("#risk-stress-grid", "COVID", timeout=30)
+    show(desk, "#risk-stress-grid")  # grids lay their rows out once on screen
+    desk.wait_for_contains_text("#risk-stress-grid", "COVID", timeout=60)
     desk.wait_for_element("#risk-shock-sectors [role=slider]", timeout=30)
     time.sleep(1)
     drag_slider(desk, "risk-shock-market", -150)
