@@ -333,10 +333,12 @@ def _cf_note(check) -> str:
             "the VaR (Maillard 2012). ")
     if check.valid:
         return text + "These S and K are inside the expansion's domain of validity."
-    return text + ("These S and K are outside the expansion's domain of validity (with S near 0, K above 8): "
-                   "the adjusted quantile is not monotone, so it describes no distribution; the kurtosis term pulls "
-                   "the VaR in at confidence levels below about 96% and inflates the far tail the CVaR averages. "
-                   "Unreliable here: read the historical or bootstrap rows instead.")
+    text += ("These S and K are outside the expansion's domain of validity (with S near 0 it holds for K from 0 "
+             "to 8): the adjusted quantile is not monotone, so it describes no distribution. ")
+    if check.kurtosis > 8:
+        text += ("The large K pulls the VaR in at confidence levels below about 96% and inflates the far tail the "
+                 "CVaR averages. ")
+    return text + "Unreliable here: read the historical or bootstrap rows instead."
 
 
 @callback(
