@@ -53,8 +53,7 @@ BT_LEVEL, BT_WINDOW, BT_METHOD, BT_CARDS = f"{P}-bt-level", f"{P}-bt-window", f"
 REGIME_RUN, REGIME_STATUS = f"{P}-regime-run", f"{P}-regime-status"
 REGIME_HEADERS = {"regime": "Regime", "days": "Days", "share": "Share", "annual_return": "Annual return",
                   "volatility": "Volatility", "sharpe": "Sharpe", "max_drawdown": "Max drawdown",
-                  "feature_return": "Trailing 21d return (feature)",
-                  "feature_volatility": "Trailing 21d volatility (feature)"}
+                  "feature_return": "Trailing return", "feature_volatility": "Trailing vol"}
 REGIME_FORMATS = {"days": "int", "share": "pct", "annual_return": "pct", "volatility": "pct", "sharpe": "ratio",
                   "max_drawdown": "pct", "feature_return": "pct", "feature_volatility": "pct"}
 REGIME_NOTE = ("A two-state Gaussian mixture fitted on each day's trailing 21-day annualised return and volatility "
@@ -62,8 +61,8 @@ REGIME_NOTE = ("A two-state Gaussian mixture fitted on each day's trailing 21-da
                "all history up to then, so each day is assigned by a model that saw only earlier days. A regime is "
                "named from the table: bull if the portfolio's annual return on its days is positive, else bear; "
                "volatile if their volatility is the higher one, else quiet. Annual return, volatility, Sharpe and "
-               "max drawdown are the portfolio's own returns on the regime's days; the two feature columns are the "
-               "averages of the trailing inputs the model saw on those days.")
+               "max drawdown are the portfolio's own returns on the regime's days; the two trailing columns are the "
+               "averages of the model's inputs (trailing 21-day return and volatility) on those days.")
 MC_YEARS, MC_CONTRIB, MC_GOAL, MC_PATHS, MC_METHOD, MC_SUMMARY = (
     f"{P}-mc-years", f"{P}-mc-contribution", f"{P}-mc-goal", f"{P}-mc-paths", f"{P}-mc-method", f"{P}-mc-summary")
 MC_RETURN, MC_VOL, MC_ESTIMATE = f"{P}-mc-return", f"{P}-mc-volatility", f"{P}-mc-estimate"
