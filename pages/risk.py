@@ -214,7 +214,7 @@ def layout(**query) -> html.Div:
             ], className="g-3 mb-2 no-print"),
             dbc.Row([
                 field("Expected return (% a year)", number(MC_RETURN, values["mc_return"], step=0.1), md=3),
-                field("Volatility (% a year)", number(MC_VOL, values["mc_volatility"], min=0, step=0.1), md=3),
+                field("Volatility (% a year)", number(MC_VOL, values["mc_volatility"], step=0.1), md=3),
                 dbc.Col(html.Small(id=MC_ESTIMATE, className="text-body-secondary"), md=6, className="align-self-end"),
             ], className="g-3 mb-2 no-print"),
             job_panel(MC_JOB, "Run projection"),

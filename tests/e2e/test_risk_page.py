@@ -100,6 +100,13 @@ def test_monte_carlo_uses_typed_assumptions_and_says_so(desk):
     while time.time() < deadline and "mc_volatility=15" not in desk.driver.current_url:
         time.sleep(0.2)
     assert "mc_return=7" in desk.driver.current_url and "mc_volatility=15" in desk.driver.current_url
+    # A negative volatility is refused with a message; the projection on screen stays.
+    vol_box = desk.find_element("#risk-mc-volatility")
+    vol_box.clear()
+    vol_box.send_keys("-5\t")  # leaving the box commits it, as a person does
+    click(desk, "#risk-mc-run")
+    desk.wait_for_contains_text("#risk-mc-status", "The volatility must be zero or more; got -5.0% a year", timeout=60)
+    assert "(your input)" in text_of(desk, "#risk-mc-assumptions")
     # Blank boxes: the estimate, and the note says so.
     desk.find_element("#risk-mc-return").clear()
     desk.find_element("#risk-mc-volatility").clear()
