@@ -463,6 +463,13 @@ def _period(wd) -> str:
     return f"{wd.prices.index[0].date()} to {wd.prices.index[-1].date()}"
 
 
+def _whole(value, what: str) -> int:
+    """A required whole-number box; the browser empties a box whose value is outside its range."""
+    if value is None or value == "":
+        raise DataError(f"Type the {what}: the box is empty or outside its range.", code="bad_value")
+    return int(value)
+
+
 def _annual_percent(value, name: str) -> float | None:
     """A box in percent a year as a fraction; blank means 'estimate it'."""
     if value is None or value == "":
@@ -524,10 +531,10 @@ def monte_carlo(set_progress, _clicks, years, contribution, goal, paths, method,
     try:
         wd, port = _context(ws)
         result = risk.monte_carlo_paths(
-            _money(value), int(years or 20), returns=wd.returns, weights=port.weights, method=method,
+            _money(value), _whole(years, "number of years (1 to 60)"), returns=wd.returns, weights=port.weights, method=method,
             expected_return=_annual_percent(exp_return, "expected return"),
             volatility=_annual_percent(vol, "volatility"),
-            contribution=float(contribution or 0), goal=goal, n_paths=int(paths or 10_000),
+            contribution=float(contribution or 0), goal=goal, n_paths=_whole(paths, "number of paths (100 to 200,000)"),
             progress=lambda done, total: report(done / total, f"{done:,} of {total:,} paths"))
     except (FinanceError, TypeError, ValueError) as err:
         return dash.no_update, dash.no_update, error_alert(err, title="Projection not run")

@@ -145,6 +145,11 @@ def test_monte_carlo_bad_assumption_is_named_and_nothing_changes():
     assert "The volatility must be zero or more; got -5.0% a year." in str(out[2])
     out = page.monte_carlo([].append, 1, 20, 0, None, 1_000, "normal", -150, 10, 1e6, WS, "light")
     assert "The expected return must be above -100% a year; got -150.0%." in str(out[2])
+    # an emptied box (the browser empties one outside its min/max) is named, not replaced by a default
+    out = page.monte_carlo([].append, 1, None, 0, None, 1_000, "normal", 7, 10, 1e6, WS, "light")
+    assert out[:2] == (no_update, no_update) and "Type the number of years (1 to 60)" in str(out[2])
+    out = page.monte_carlo([].append, 1, 20, 0, None, None, "normal", 7, 10, 1e6, WS, "light")
+    assert "Type the number of paths (100 to 200,000)" in str(out[2])
 
 
 def _layout_value(tree, id_, prop):
