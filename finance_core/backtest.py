@@ -109,7 +109,7 @@ class Comparison:
         Turnover at each rebalance date, one column per strategy.
     metrics : pandas.DataFrame
         One row per column of ``equity``: ``total_return``, ``cagr``,
-        ``volatility``, ``sharpe``, ``sortino``, ``max_drawdown`` (positive),
+        ``volatility``, ``sharpe``, ``sortino``, ``max_drawdown`` (negative),
         ``calmar``, ``annual_turnover``, ``total_costs``.
     results : dict of str to BacktestResult
     completed : bool
@@ -212,8 +212,8 @@ def _metrics(equity: pd.Series, risk_free_rate: float, periods_per_year: int = 2
     )
     downside = float(np.sqrt(np.mean(np.minimum(ex.to_numpy(), 0.0) ** 2)))
     sortino = float(ex.mean() / downside * np.sqrt(periods_per_year)) if downside > 0 else np.nan
-    mdd = float(-_drawdowns(equity).min())
-    calmar = cagr / mdd if mdd > 0 else np.nan
+    mdd = float(_drawdowns(equity).min())  # a negative fraction, as on every page (README, Conventions)
+    calmar = cagr / -mdd if mdd < 0 else np.nan
     return {
         "total_return": total,
         "cagr": cagr,
@@ -415,7 +415,7 @@ def compare(
     ``cagr`` :math:`(E_T/E_0)^{252/n} - 1`, ``volatility`` (annualised standard
     deviation of daily returns), ``sharpe`` and ``sortino`` (annualised, excess of
     the daily-compounded ``risk_free_rate``, the conventions of empyrical),
-    ``max_drawdown`` (positive fraction), ``calmar`` (cagr / max drawdown),
+    ``max_drawdown`` (negative fraction), ``calmar`` (cagr / |max drawdown|),
     ``annual_turnover`` and ``total_costs`` (currency).
     """
     if not isinstance(strategies, Mapping) or not strategies:

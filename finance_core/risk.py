@@ -30,6 +30,8 @@ References
    risk capital requirements*, Table 2.
 .. [8] Tasche, D. (1999). Risk contributions and performance measurement. Working
    paper, TU Munich (Euler allocation of volatility, VaR and ES).
+.. [9] Maillard, D. (2012). A user's guide to the Cornish Fisher expansion. SSRN
+   working paper 1997178 (domain of validity; CVaR as the tail mean of the quantile).
 """
 
 from __future__ import annotations
@@ -59,6 +61,8 @@ __all__ = [
     "horizon_returns",
     "value_at_risk",
     "conditional_value_at_risk",
+    "CornishFisherCheck",
+    "cornish_fisher_check",
     "var_table",
     "drawdowns",
     "performance_summary",
@@ -76,6 +80,7 @@ __all__ = [
     "var_backtest",
     "detect_regimes",
     "monte_carlo_paths",
+    "projection_assumptions",
 ]
 
 #: VaR/CVaR methods understood by :func:`value_at_risk` and friends.
@@ -568,12 +573,52 @@ def conditional_value_at_risk(
       of the worst ``k = n(1-\alpha)`` outcomes with the boundary outcome weighted by the
       fractional part of ``k``;
     * ``gaussian``: ``-h\mu + \sqrt h\sigma\,\varphi(z_{1-\alpha})/(1-\alpha)``;
-    * ``cornish_fisher``: the tail mean of the Cornish-Fisher quantile function, in
-      closed form from the truncated-normal moments (cf. Boudt, Peterson & Croux 2008).
+    * ``cornish_fisher``: the tail mean of the Cornish-Fisher quantile function (the
+      expected shortfall of the distribution whose quantiles the modified VaR gives, so
+      it is never below that VaR), in closed form from the truncated-normal moments:
+      ``-h\mu + \sqrt h\sigma\,\varphi(z)/(1-\alpha)\,[1 + zS/6 + (z^2-1)K/24 -
+      (2z^2-1)S^2/36]`` with ``z = z_{1-\alpha}`` (Maillard 2012). Boudt, Peterson & Croux
+      (2008), PerformanceAnalytics' ``ES(method="modified")``, integrate an Edgeworth
+      density instead; the two agree for near-normal returns and both fail outside the
+      expansion's domain of validity (see :func:`cornish_fisher_check`).
 
     Same parameters as :func:`value_at_risk`.
     """
     return _tail_pair(returns, level, method, horizon, weights, simulation, n_scenarios, seed)[1]
+
+
+@dataclass(frozen=True)
+class CornishFisherCheck:
+    r"""The moments behind a Cornish-Fisher VaR/CVaR and whether the expansion holds.
+
+    ``skew`` and ``kurtosis`` (excess): the sample's adjusted estimators scaled to the
+    horizon (``S/\sqrt h``, ``K/h``), as :func:`value_at_risk` uses them. ``valid``: the
+    Cornish-Fisher polynomial is increasing in ``z`` everywhere, so it is a quantile
+    function (Maillard 2012's domain of validity: with ``S = 0``, ``0 <= K <= 8``).
+    Outside it the modified VaR can fall as the tails fatten and the CVaR averages a
+    tail that turns back, so neither should be read as a loss estimate.
+    """
+
+    skew: float
+    kurtosis: float
+    valid: bool
+    horizon: int
+
+
+def cornish_fisher_check(returns, weights=None, horizon: int = 1) -> CornishFisherCheck:
+    """Skewness, excess kurtosis and domain of validity of the Cornish-Fisher expansion.
+
+    ``g(z) = z + (z^2-1)S/6 + (z^3-3z)K/24 - (2z^3-5z)S^2/36`` has
+    ``g'(z) = a z^2 + b z + c`` with ``a = K/8 - S^2/6``, ``b = S/3``,
+    ``c = 1 - K/8 + 5S^2/36``: it never decreases iff ``a >= 0`` and ``b^2 <= 4ac``.
+    """
+    horizon = _check_positive_int(horizon, "horizon")
+    series = portfolio_returns(returns, weights).to_numpy()
+    _mu, _sd, skew, kurt = _moments(series)
+    s, k = skew / math.sqrt(horizon), kurt / horizon
+    a, b, c = k / 8 - s * s / 6, s / 3, 1 - k / 8 + 5 * s * s / 36
+    return CornishFisherCheck(skew=float(s), kurtosis=float(k), valid=bool(a >= 0 and b * b <= 4 * a * c),
+                              horizon=horizon)
 
 
 def var_table(
@@ -1575,13 +1620,19 @@ def var_backtest(
 class RegimeResult:
     """Market regimes detected walk-forward.
 
-    ``labels``: by date, ``"bull quiet"``, ``"bull volatile"``, ``"bear quiet"``,
-    ``"bear volatile"`` or ``"warm-up"`` before the first fit. ``features``: the
-    rolling annualised return and volatility used. ``probabilities``: the posterior
-    probability of the assigned regime. ``stats``: per label, ``days``, ``share``,
-    ``annual_return`` (mean x P), ``volatility``, ``sharpe``, ``hit_rate``,
-    ``max_drawdown`` (within the label's days strung together) and ``avg_spell``
-    (mean run length in days). ``fit_dates``: the dates each model was fitted.
+    ``states``: by date, the regime number (0 = the lowest mean volatility feature of the
+    model in force that day, up to ``n_regimes - 1`` = the highest; -1 before the first
+    fit), decided with past data only. ``labels``: the state's name, ``"bull quiet"``,
+    ``"bull volatile"``, ``"bear quiet"``, ``"bear volatile"`` (or ``"warm-up"``), given
+    from the realised statistics of the days in the state (see :func:`detect_regimes`).
+    ``features``: the rolling annualised return and volatility used. ``probabilities``: the
+    posterior probability of the assigned state. ``stats``: per label, ``days``, ``share``,
+    the realised statistics of the portfolio on those days, ``annual_return`` (mean x P,
+    the column bull/bear is judged by), ``volatility`` (the column quiet/volatile is
+    judged by), ``sharpe``, ``hit_rate``, ``max_drawdown`` (within the label's days strung
+    together) and ``avg_spell`` (mean run length in days), and the mean of the defining
+    features over those days, ``feature_return`` and ``feature_volatility``.
+    ``fit_dates``: the dates each model was fitted.
     """
 
     labels: pd.Series
@@ -1589,18 +1640,47 @@ class RegimeResult:
     features: pd.DataFrame
     stats: pd.DataFrame
     fit_dates: tuple[pd.Timestamp, ...]
+    states: pd.Series | None = None
 
 
-def _regime_names(means: np.ndarray) -> list[str]:
-    """Name mixture components from their mean (return, volatility) features."""
-    vols = means[:, 1]
-    cut = np.median(vols)
+def _regime_names(annual_return: np.ndarray, volatility: np.ndarray) -> list[str]:
+    """Name regimes from their realised statistics: ``bull`` when the annualised mean
+    return is positive, else ``bear``; ``volatile`` when the volatility is above the
+    median over regimes (with two regimes: the higher one), else ``quiet``. A name two
+    regimes would share gets a number in volatility order (``"bull quiet 1"``)."""
+    cut = np.median(volatility)
+    top = volatility.max()
     names = []
-    for ret, vol in means:
+    for ret, vol in zip(annual_return, volatility, strict=True):
         trend = "bull" if ret > 0 else "bear"
-        calm = "volatile" if (vol > cut or (len(vols) == 2 and vol == vols.max())) else "quiet"
+        calm = "volatile" if (vol > cut or (len(volatility) == 2 and vol == top)) else "quiet"
         names.append(f"{trend} {calm}")
+    order = np.argsort(volatility, kind="stable")
+    for name in set(names):
+        same = [i for i in order if names[i] == name]
+        if len(same) > 1:
+            for rank, i in enumerate(same, start=1):
+                names[i] = f"{name} {rank}"
     return names
+
+
+def _regime_stats(r: np.ndarray, feats: np.ndarray, mask: np.ndarray, warm: int, ppy: int) -> dict[str, float]:
+    """Realised statistics of the days in ``mask`` and the mean of their features."""
+    rr = r[mask]
+    run_starts = np.sum(mask & ~np.concatenate([[False], mask[:-1]]))
+    sd_r = float(np.std(rr, ddof=1)) if rr.size > 1 else float("nan")
+    return {
+        "days": int(mask.sum()),
+        "share": float(mask.sum() / warm),
+        "annual_return": float(rr.mean() * ppy),
+        "volatility": sd_r * math.sqrt(ppy),
+        "sharpe": float(rr.mean()) / sd_r * math.sqrt(ppy) if sd_r > 0 else float("nan"),
+        "hit_rate": float((rr > 0).mean()),
+        "max_drawdown": float(min(_underwater(rr).min(), 0.0)),
+        "avg_spell": float(mask.sum() / run_starts) if run_starts else float("nan"),
+        "feature_return": float(np.nanmean(feats[mask, 0])),
+        "feature_volatility": float(np.nanmean(feats[mask, 1])),
+    }
 
 
 def detect_regimes(
@@ -1619,15 +1699,21 @@ def detect_regimes(
     Features at date ``t`` are the trailing ``window``-day annualised mean return and
     volatility (returns up to ``t`` only). A scikit-learn ``GaussianMixture``
     (Dempster, Laird & Rubin 1977 EM; regime view of Hamilton 1989) with ``n_regimes``
-    components is fitted on standardised features **up to a refit date** and labels the
-    following ``refit_every`` days; it is then refitted on the expanding history (walk
-    forward). The first fit needs ``min_train`` days of features; earlier dates are
-    ``"warm-up"``. So the label of any date never depends on later data: truncating
-    the history leaves earlier labels unchanged.
+    components is fitted on standardised features **up to a refit date** and assigns
+    the following ``refit_every`` days; it is then refitted on the expanding history
+    (walk forward). The first fit needs ``min_train`` days of features; earlier dates
+    are ``"warm-up"``. Each model's components are numbered by their mean volatility
+    feature (state 0 the calmest), so a state means the same across refits. The state
+    of any date never depends on later data: truncating the history leaves earlier
+    states unchanged.
 
-    Each component is named ``bull`` or ``bear`` by the sign of its mean return
-    feature and ``quiet`` or ``volatile`` by its mean volatility feature relative to
-    the median over components.
+    Each state is then **named from the realised statistics of the days assigned to
+    it**, the numbers of ``stats``: ``bull`` if their annualised mean return is
+    positive, else ``bear``; ``volatile`` if their volatility is above the median over
+    states, else ``quiet``. So a label always agrees with the table (the mixture's own
+    component means, on trailing features, can disagree with the days' returns); the
+    names describe the analysed period as a whole, and ``feature_return`` /
+    ``feature_volatility`` show the trailing features that defined the states.
     """
     from sklearn.mixture import GaussianMixture
     from threadpoolctl import threadpool_limits
@@ -1650,7 +1736,7 @@ def detect_regimes(
     feats = pd.DataFrame({"return": roll.mean() * ppy, "volatility": roll.std() * math.sqrt(ppy)}).dropna()
     X = feats.to_numpy()
     n = X.shape[0]
-    labels = np.full(n, "warm-up", dtype=object)
+    states = np.full(n, -1, dtype=int)
     probs = np.full(n, np.nan)
     fit_dates = []
     start = min_train
@@ -1664,40 +1750,31 @@ def detect_regimes(
                 n_components=n_regimes, covariance_type="full", random_state=seed, reg_covar=1e-6
             )
             gm.fit((train - mu) / sd)
-            names = np.array(_regime_names(gm.means_ * sd + mu), dtype=object)
+            rank = np.empty(n_regimes, dtype=int)
+            rank[np.argsort(gm.means_[:, 1], kind="stable")] = np.arange(n_regimes)
             stop = min(n, start + refit_every)
             # the first model also labels the last training date (its features use no later data)
             lo = start - 1 if first else start
             post = gm.predict_proba((X[lo:stop] - mu) / sd)
-            labels[lo:stop] = names[post.argmax(axis=1)]
+            states[lo:stop] = rank[post.argmax(axis=1)]
             probs[lo:stop] = post.max(axis=1)
             fit_dates.append(feats.index[start - 1])
             first = False
             start = stop
-    lab = pd.Series(labels, index=feats.index, name="regime").reindex(series.index).fillna("warm-up")
+    state = pd.Series(states, index=feats.index, name="state").reindex(series.index).fillna(-1).astype(int)
     prob = pd.Series(probs, index=feats.index, name="probability").reindex(series.index)
-    stats_rows = {}
     r = series.to_numpy()
-    lv = lab.to_numpy()
-    for name in sorted(set(lv) - {"warm-up"}):
-        m = lv == name
-        rr = r[m]
-        run_starts = np.sum(m & ~np.concatenate([[False], m[:-1]]))
-        sd_r = float(np.std(rr, ddof=1)) if rr.size > 1 else float("nan")
-        stats_rows[name] = {
-            "days": int(m.sum()),
-            "share": float(m.sum() / (lv != "warm-up").sum()),
-            "annual_return": float(rr.mean() * ppy),
-            "volatility": sd_r * math.sqrt(ppy),
-            "sharpe": float(rr.mean()) / sd_r * math.sqrt(ppy) if sd_r > 0 else float("nan"),
-            "hit_rate": float((rr > 0).mean()),
-            "max_drawdown": float(min(_underwater(rr).min(), 0.0)),
-            "avg_spell": float(m.sum() / run_starts) if run_starts else float("nan"),
-        }
-    table = pd.DataFrame.from_dict(stats_rows, orient="index")
-    table.index.name = "regime"
+    sv = state.to_numpy()
+    fx = feats.reindex(series.index).to_numpy()
+    present = sorted(set(sv) - {-1})
+    warm = int((sv != -1).sum())
+    rows = [_regime_stats(r, fx, sv == k, warm, ppy) for k in present]
+    names = _regime_names(np.array([q["annual_return"] for q in rows]), np.array([q["volatility"] for q in rows]))
+    label_of = dict(zip(present, names, strict=True)) | {-1: "warm-up"}
+    lab = state.map(label_of).rename("regime")
+    table = pd.DataFrame(rows, index=pd.Index(names, name="regime")).sort_index()
     return RegimeResult(
-        labels=lab, probabilities=prob, features=feats, stats=table, fit_dates=tuple(fit_dates)
+        labels=lab, probabilities=prob, features=feats, stats=table, fit_dates=tuple(fit_dates), states=state
     )
 
 
@@ -1710,7 +1787,10 @@ class MonteCarloResult:
     percentile (``"p5"``, ``"p50"``, ...) and ``"mean"``. ``goal_probability``: share
     of paths ending at or above ``goal`` (NaN without a goal); ``goal_probability_by_year``
     the same at each year end. ``depletion_probability``: share of paths that ran out
-    of money. ``final_values``: summary of the final wealth.
+    of money. ``final_values``: summary of the final wealth. ``expected_return`` and
+    ``volatility``: the annual assumptions of the normal model, each with its source in
+    ``return_source`` / ``volatility_source``: ``"input"`` (given) or ``"estimated"``
+    (from ``returns`` by :func:`projection_assumptions`).
     """
 
     percentiles: pd.DataFrame
@@ -1722,6 +1802,29 @@ class MonteCarloResult:
     expected_return: float
     volatility: float
     method: str
+    return_source: str = "input"
+    volatility_source: str = "input"
+
+
+def projection_assumptions(
+    returns: pd.Series | pd.DataFrame, weights=None, *, periods_per_year: int = 252
+) -> pd.Series:
+    r"""Annual expected return and volatility of a portfolio estimated from its history.
+
+    ``expected_return = (1 + \bar r)^P - 1``: the mean periodic return compounded over a
+    year, the expected gross annual return of i.i.d. periods (``E[\prod(1 + r_i)] = (1 +
+    \bar r)^P``), which is what :func:`monte_carlo_paths` means by ``expected_return``
+    (``E[G] = 1 + m``); ``volatility = s \sqrt P`` with the sample standard deviation
+    ``s``. The median path of the normal model then grows at about the historical CAGR
+    (``\ln(1 + m) - \sigma^2/2``); using the CAGR itself as ``m`` would understate it by
+    ``\sigma^2/2`` a year. Returns a Series with ``expected_return`` and ``volatility``.
+    """
+    ppy = _check_positive_int(periods_per_year, "periods per year")
+    r = portfolio_returns(returns, weights).to_numpy()
+    if r.shape[0] < 2:
+        raise DataError("At least 2 returns are needed to estimate a projection.", code="too_short")
+    m = (1.0 + float(r.mean())) ** ppy - 1.0
+    return pd.Series({"expected_return": m, "volatility": float(r.std(ddof=1)) * math.sqrt(ppy)}, name="estimate")
 
 
 def monte_carlo_paths(
@@ -1756,11 +1859,11 @@ def monte_carlo_paths(
     * ``method="bootstrap"``: gross returns resampled from non-overlapping historical
       step-length returns of ``returns`` (Efron 1979).
 
-    ``m`` and ``\sigma`` default to the annualised mean (CAGR) and volatility of
-    ``returns``. Paths are simulated in chunks of ``chunk_size`` and only the year-end
-    wealth is kept, so memory is ``n_paths x (years + 1)``; ``progress(done, total)`` is
-    called after each chunk (a background job can update a progress bar, and cancel by
-    raising from it).
+    ``m`` and ``\sigma`` default to the estimates of :func:`projection_assumptions` from
+    ``returns`` (the bootstrap ignores them: it replays history). Paths are simulated in
+    chunks of ``chunk_size`` and only the year-end wealth is kept, so memory is
+    ``n_paths x (years + 1)``; ``progress(done, total)`` is called after each chunk (a
+    background job can update a progress bar, and cancel by raising from it).
     """
     if method not in _SIMULATIONS:
         raise DataError(f"Unknown method {method!r}: choose 'normal' or 'bootstrap'.", code="unknown_method")
@@ -1788,6 +1891,7 @@ def monte_carlo_paths(
     if any(not 0 <= p <= 100 for p in pct):
         raise DataError(f"Percentiles must lie between 0 and 100; got {percentiles!r}.", code="bad_parameter")
     hist = None
+    sources = ["input", "input"]
     if returns is not None:
         series = portfolio_returns(returns, weights)
         if len(series) < 2 * ppy // steps + 2:
@@ -1795,11 +1899,11 @@ def monte_carlo_paths(
                 f"Only {len(series)} returns: too short to estimate a projection. Load more history.",
                 code="too_short",
             )
-        perf = performance_summary(series, periods_per_year=ppy)
+        estimate = projection_assumptions(series, periods_per_year=ppy)
         if expected_return is None:
-            expected_return = float(perf["cagr"])
+            expected_return, sources[0] = float(estimate["expected_return"]), "estimated"
         if volatility is None:
-            volatility = float(perf["volatility"])
+            volatility, sources[1] = float(estimate["volatility"]), "estimated"
         block = max(1, ppy // steps)
         logs = np.log1p(series.to_numpy())
         nb = len(logs) // block
@@ -1814,11 +1918,12 @@ def monte_carlo_paths(
             code="missing_parameter",
         )
     m, s = float(expected_return), float(volatility)
-    if not math.isfinite(m) or m <= -1 or not math.isfinite(s) or s < 0:
+    if not math.isfinite(m) or m <= -1:
         raise DataError(
-            f"Expected return {m:g} must be above -100% and volatility {s:g} must be zero or more.",
-            code="bad_parameter",
+            f"The expected return must be above -100% a year; got {m:.1%}.", code="bad_parameter"
         )
+    if not math.isfinite(s) or s < 0:
+        raise DataError(f"The volatility must be zero or more; got {s:.1%} a year.", code="bad_parameter")
     dt = 1.0 / steps
     drift = (math.log1p(m) - 0.5 * s * s) * dt
     diff = s * math.sqrt(dt)
@@ -1882,4 +1987,6 @@ def monte_carlo_paths(
         expected_return=m,
         volatility=s,
         method=method,
+        return_source=sources[0],
+        volatility_source=sources[1],
     )

@@ -40,7 +40,7 @@ LEVEL, HORIZON, METHOD, VALUE = f"{P}-level", f"{P}-horizon", f"{P}-method", f"{
 ALERTS, PORTFOLIO = f"{P}-alerts", f"{P}-portfolio"
 # Each section reports its own errors, so a success in one never clears another's message.
 SA = {k: f"{P}-alerts-{k}" for k in ("var", "decomposition", "stress", "backtest")}
-KPIS, VAR_KPIS = f"{P}-kpis", f"{P}-var-kpis"
+KPIS, VAR_KPIS, CF_NOTE = f"{P}-kpis", f"{P}-var-kpis", f"{P}-cf-note"
 VAR_GRID, PERF_GRID, DD_GRID, STRESS_GRID, REGIME_GRID = (
     f"{P}-var-grid", f"{P}-perf-grid", f"{P}-dd-grid", f"{P}-stress-grid", f"{P}-regime-grid")
 SHOCK_MARKET, SHOCK_SECTORS, SHOCK_SUMMARY, SHOCK_TYPE = (
@@ -51,8 +51,21 @@ SCENARIO_ROWS = [{"name": s.name, "start": s.start, "end": s.end, "description":
                  for s in risk.SCENARIOS]
 BT_LEVEL, BT_WINDOW, BT_METHOD, BT_CARDS = f"{P}-bt-level", f"{P}-bt-window", f"{P}-bt-method", f"{P}-bt-cards"
 REGIME_RUN, REGIME_STATUS = f"{P}-regime-run", f"{P}-regime-status"
+REGIME_HEADERS = {"regime": "Regime", "days": "Days", "share": "Share", "annual_return": "Annual return",
+                  "volatility": "Volatility", "sharpe": "Sharpe", "max_drawdown": "Max drawdown",
+                  "feature_return": "Trailing return", "feature_volatility": "Trailing vol"}
+REGIME_FORMATS = {"days": "int", "share": "pct", "annual_return": "pct", "volatility": "pct", "sharpe": "ratio",
+                  "max_drawdown": "pct", "feature_return": "pct", "feature_volatility": "pct"}
+REGIME_NOTE = ("A two-state Gaussian mixture fitted on each day's trailing 21-day annualised return and volatility "
+               "of the portfolio: first on the first two years (504 days), then refitted every year (252 days) on "
+               "all history up to then, so each day is assigned by a model that saw only earlier days. A regime is "
+               "named from the table: bull if the portfolio's annual return on its days is positive, else bear; "
+               "volatile if their volatility is the higher one, else quiet. Annual return, volatility, Sharpe and "
+               "max drawdown are the portfolio's own returns on the regime's days; the two trailing columns are the "
+               "averages of the model's inputs (trailing 21-day return and volatility) on those days.")
 MC_YEARS, MC_CONTRIB, MC_GOAL, MC_PATHS, MC_METHOD, MC_SUMMARY = (
     f"{P}-mc-years", f"{P}-mc-contribution", f"{P}-mc-goal", f"{P}-mc-paths", f"{P}-mc-method", f"{P}-mc-summary")
+MC_RETURN, MC_VOL, MC_ESTIMATE = f"{P}-mc-return", f"{P}-mc-volatility", f"{P}-mc-estimate"
 MC_JOB = JobIds(f"{P}-mc")
 G = {k: f"{P}-{k}" for k in ("distribution", "underwater", "rolling", "contrib", "sector", "tail", "corr",
                              "tail_sector", "stress", "shock", "backtest", "regimes", "fan")}
@@ -65,7 +78,10 @@ URL = UrlState(P, {
     "horizon": (HORIZON, "value", int, 1),
     "method": (METHOD, "value", str, "historical"),
     "value": (VALUE, "value", float, 1_000_000),
-}, bounds={"level": (0.9, 0.995), "horizon": (1, 20), "value": (1, 1e13)})
+    "mc_return": (MC_RETURN, "value", float, None),
+    "mc_volatility": (MC_VOL, "value", float, None),
+}, bounds={"level": (0.9, 0.995), "horizon": (1, 20), "value": (1, 1e13), "mc_return": (-99, 100),
+           "mc_volatility": (0, 200)})
 URL.register()
 
 
@@ -100,7 +116,8 @@ def layout(**query) -> html.Div:
                          grid(VAR_GRID, pd.DataFrame(columns=["method", "var", "cvar", "var_amount", "cvar_amount"]),
                               formats=PCT_FORMAT, headers={"var": "VaR", "cvar": "CVaR", "var_amount": "VaR ($)",
                                                            "cvar_amount": "CVaR ($)"}, height=260,
-                              csv_name="var-by-method")], lg=5),
+                              csv_name="var-by-method"),
+                         html.Small(id=CF_NOTE, className="d-block mt-2 text-body-secondary")], lg=5),
             ]),
             dbc.Row([
                 dbc.Col(graph(G["tail"], title="Contributions to one-day VaR and CVaR by asset (Gaussian Euler)"),
@@ -180,12 +197,9 @@ def layout(**query) -> html.Div:
             dbc.Button("Detect regimes", id=REGIME_RUN, n_clicks=0, className="mb-2 no-print"),
             html.Div(id=REGIME_STATUS, className="small text-body-secondary"),
             graph(G["regimes"], _NOT_RUN, title="Portfolio growth shaded by regime"),
-            grid(REGIME_GRID, pd.DataFrame(columns=["regime", "days", "share", "annual_return", "volatility",
-                                                     "sharpe", "max_drawdown"]),
-                 formats={"days": "int", "share": "pct", "annual_return": "pct", "volatility": "pct",
-                          "sharpe": "ratio", "max_drawdown": "pct"}, height=220, csv_name="regimes"),
-            note="A Gaussian mixture on trailing 21-day return and volatility, refitted yearly on past data "
-                 "only (no look-ahead).",
+            grid(REGIME_GRID, pd.DataFrame(columns=list(REGIME_HEADERS)), formats=REGIME_FORMATS,
+                 headers=REGIME_HEADERS, height=220, csv_name="regimes"),
+            note=REGIME_NOTE,
         ),
         section(
             "Monte Carlo projection",
@@ -197,6 +211,11 @@ def layout(**query) -> html.Div:
                 field("Paths", number(MC_PATHS, 10_000, min=100, max=200_000, step=100, debounce=False), md=2),
                 field("Returns", choice(MC_METHOD, {"normal": "Normal", "bootstrap": "Bootstrap history"}, "normal"),
                       md=3),
+            ], className="g-3 mb-2 no-print"),
+            dbc.Row([
+                field("Expected return (% a year)", number(MC_RETURN, values["mc_return"], step=0.1), md=3),
+                field("Volatility (% a year)", number(MC_VOL, values["mc_volatility"], step=0.1), md=3),
+                dbc.Col(html.Small(id=MC_ESTIMATE, className="text-body-secondary"), md=6, className="align-self-end"),
             ], className="g-3 mb-2 no-print"),
             job_panel(MC_JOB, "Run projection"),
             html.Div(id=MC_SUMMARY, className="fs-5 my-2"),
@@ -272,12 +291,12 @@ def performance(ws, theme):
 
 @callback(
     Output(VAR_KPIS, "children"), Output(graph_id(G["distribution"]), "figure"), Output(VAR_GRID, "rowData"),
-    Output(graph_id(G["tail"]), "figure"), Output(graph_id(G["tail_sector"]), "figure"),
+    Output(graph_id(G["tail"]), "figure"), Output(graph_id(G["tail_sector"]), "figure"), Output(CF_NOTE, "children"),
     Output(SA["var"], "children"),
     Input(ids.WORKSPACE, "data"), Input(LEVEL, "value"), Input(HORIZON, "value"), Input(METHOD, "value"),
     Input(VALUE, "value"), State(ids.THEME, "data"),
 )
-@reports_errors(6)
+@reports_errors(7)
 def value_at_risk(ws, level, horizon, method, value, theme):
     wd, port = _section_context(ws)
     value = _money(value)
@@ -301,7 +320,24 @@ def value_at_risk(ws, level, horizon, method, value, theme):
     ])
     grid_rows = table.reset_index().assign(method=lambda f: f["method"].map(METHOD_LABELS))
     return (cards, fig, records(grid_rows), bar_figure(tail, theme, yformat=".2%"),
-            bar_figure(tail_sector, theme, yformat=".2%"), None)
+            bar_figure(tail_sector, theme, yformat=".2%"),
+            _cf_note(risk.cornish_fisher_check(wd.returns, port.weights, int(horizon or 1))), None)
+
+
+def _cf_note(check) -> str:
+    """What the Cornish-Fisher row adjusts for, with the sample's S and K, and when not to trust it."""
+    scaled = "" if check.horizon == 1 else f" (daily values scaled to {check.horizon} days: S/sqrt(h), K/h)"
+    text = (f"Cornish-Fisher adjusts the Gaussian quantile for the sample's skew S = {check.skew:.2f} and excess "
+            f"kurtosis K = {check.kurtosis:.2f}{scaled}; its CVaR is the average of the adjusted quantiles beyond "
+            "the VaR (Maillard 2012). ")
+    if check.valid:
+        return text + "These S and K are inside the expansion's domain of validity."
+    text += ("These S and K are outside the expansion's domain of validity (with S near 0 it holds for K from 0 "
+             "to 8): the adjusted quantile is not monotone, so it describes no distribution. ")
+    if check.kurtosis > 8:
+        text += ("The large K pulls the VaR in at confidence levels below about 96% and inflates the far tail the "
+                 "CVaR averages. ")
+    return text + "Unreliable here: read the historical or bootstrap rows instead."
 
 
 @callback(
@@ -418,31 +454,91 @@ def regimes(_clicks, ws, theme):
     result = risk.detect_regimes(wd.returns, weights=port.weights)
     growth = risk.growth(risk.portfolio_returns(wd.returns, port.weights)).rename("growth of 1")
     stats = result.stats.reset_index().rename(columns={result.stats.index.name or "index": "regime"})
-    status = f"Fitted {len(result.fit_dates)} times on expanding history."
+    status = (f"Fitted {len(result.fit_dates)} times on expanding history, first on the data up to "
+              f"{result.fit_dates[0].date()}, last up to {result.fit_dates[-1].date()}.")
     return regime_figure(growth, result.labels, theme), records(stats), status
+
+
+def _period(wd) -> str:
+    return f"{wd.prices.index[0].date()} to {wd.prices.index[-1].date()}"
+
+
+def _whole(value, what: str) -> int:
+    """A required whole-number box; the browser empties a box whose value is outside its range."""
+    if value is None or value == "":
+        raise DataError(f"Type the {what}: the box is empty or outside its range.", code="bad_value")
+    return int(value)
+
+
+def _annual_percent(value, name: str) -> float | None:
+    """A box in percent a year as a fraction; blank means 'estimate it'."""
+    if value is None or value == "":
+        return None
+    try:
+        return float(value) / 100.0
+    except (TypeError, ValueError):
+        raise DataError(f"The {name} must be a number in percent a year (for example 7), or blank for the "
+                        "estimate from the history.", code="bad_value") from None
+
+
+@callback(
+    Output(MC_RETURN, "placeholder"), Output(MC_VOL, "placeholder"), Output(MC_ESTIMATE, "children"),
+    Input(ids.WORKSPACE, "data"),
+)
+def monte_carlo_estimate(ws):
+    """The sample estimates the projection uses when the boxes are blank, shown as their placeholders."""
+    try:
+        wd, port = _context(ws)
+        est = risk.projection_assumptions(wd.returns, port.weights)
+    except FinanceError:  # the message at the top of the page says what is wrong
+        return dash.no_update, dash.no_update, dash.no_update
+    m, s = est["expected_return"], est["volatility"]
+    return (f"{m:.1%} (estimate)", f"{s:.1%} (estimate)",
+            f"Blank: estimated from {_period(wd)}, {m:.1%} return (the mean daily return compounded over a year) "
+            f"and {s:.1%} volatility. Type your capital market assumptions to replace them.")
+
+
+def _mc_summary(result, goal, period: str) -> html.Div:
+    """The projection's headline numbers and the assumptions it used."""
+    prob = "" if goal is None else f"Probability of reaching the goal: {result.goal_probability:.1%}. "
+    head = html.Span(prob + f"Median final wealth ${result.percentiles['p50'].iloc[-1]:,.0f}; "
+                     f"probability of running out: {result.depletion_probability:.1%}.", id=f"{P}-mc-result")
+    if result.method == "bootstrap":
+        used = (f"Assumptions: returns resampled from the history, {period} (the expected return and volatility "
+                "boxes apply to the Normal model only).")
+    else:
+        source = {"input": "your input", "estimated": f"estimated from {period}"}
+        if result.return_source == result.volatility_source:
+            used = (f"Assumptions: {result.expected_return:.1%} return, {result.volatility:.1%} volatility a year "
+                    f"({source[result.return_source]}).")
+        else:
+            used = (f"Assumptions: {result.expected_return:.1%} return ({source[result.return_source]}), "
+                    f"{result.volatility:.1%} volatility ({source[result.volatility_source]}) a year.")
+    return html.Div([head, html.Div(used, id=f"{P}-mc-assumptions", className="fs-6 text-body-secondary")])
 
 
 @callback(
     Output(graph_id(G["fan"]), "figure"), Output(MC_SUMMARY, "children"), Output(MC_JOB.status, "children"),
     Input(MC_JOB.run, "n_clicks"),
     State(MC_YEARS, "value"), State(MC_CONTRIB, "value"), State(MC_GOAL, "value"), State(MC_PATHS, "value"),
-    State(MC_METHOD, "value"), State(VALUE, "value"), State(ids.WORKSPACE, "data"), State(ids.THEME, "data"),
+    State(MC_METHOD, "value"), State(MC_RETURN, "value"), State(MC_VOL, "value"), State(VALUE, "value"),
+    State(ids.WORKSPACE, "data"), State(ids.THEME, "data"),
     **MC_JOB.background(),
 )
-def monte_carlo(set_progress, _clicks, years, contribution, goal, paths, method, value, ws, theme):
+def monte_carlo(set_progress, _clicks, years, contribution, goal, paths, method, exp_return, vol, value, ws, theme):
     report = MC_JOB.reporter(set_progress)
+    goal = float(goal) if goal else None
     try:
         wd, port = _context(ws)
         result = risk.monte_carlo_paths(
-            _money(value), int(years or 20), returns=wd.returns, weights=port.weights, method=method,
-            contribution=float(contribution or 0), goal=float(goal) if goal else None, n_paths=int(paths or 10_000),
+            _money(value), _whole(years, "number of years (1 to 60)"), returns=wd.returns, weights=port.weights, method=method,
+            expected_return=_annual_percent(exp_return, "expected return"),
+            volatility=_annual_percent(vol, "volatility"),
+            contribution=float(contribution or 0), goal=goal, n_paths=_whole(paths, "number of paths (100 to 200,000)"),
             progress=lambda done, total: report(done / total, f"{done:,} of {total:,} paths"))
     except (FinanceError, TypeError, ValueError) as err:
         return dash.no_update, dash.no_update, error_alert(err, title="Projection not run")
-    prob = "" if pd.isna(result.goal_probability) else f"Probability of reaching the goal: {result.goal_probability:.1%}. "
-    summary = html.Span(prob + f"Median final wealth ${result.percentiles['p50'].iloc[-1]:,.0f}; "
-                        f"probability of running out: {result.depletion_probability:.1%}.", id=f"{P}-mc-result")
-    return (fan_figure(result.percentiles, theme, goal=float(goal) if goal else None), summary,
+    return (fan_figure(result.percentiles, theme, goal=goal), _mc_summary(result, goal, _period(wd)),
             html.Span(f"Projected {result.n_paths:,} paths.", className="text-success"))
 
 

@@ -1,8 +1,13 @@
 """Risk page callbacks as functions: they show finance_core's numbers and keep results on bad input."""
 
+import base64
+
+import empyrical
+import numpy as np
 import pandas as pd
 import pytest
 from dash import no_update
+from scipy import stats
 
 import workspace
 from finance_core import data, risk
@@ -17,7 +22,8 @@ def wd():
 
 
 def test_var_kpi_is_the_historical_var_of_the_equal_weight_portfolio(wd):
-    cards, fig, rows, tail, tail_sector, alert = page.value_at_risk(WS, 0.95, 1, "historical", 1_000_000, "light")
+    cards, fig, rows, tail, tail_sector, _cf, alert = page.value_at_risk(WS, 0.95, 1, "historical", 1_000_000,
+                                                                          "light")
     w = pd.Series(1 / 20, index=wd.prices.columns)
     expected = risk.value_at_risk(wd.returns, 0.95, "historical", 1, weights=w)
     assert f"{expected:.2%}" in str(cards)
@@ -83,3 +89,121 @@ def test_bootstrap_monte_carlo_is_offered_and_portfolio_value_must_be_positive()
     assert "Monte Carlo (bootstrap)" in [r["method"] for r in rows]
     out = page.value_at_risk(WS, 0.95, 1, "historical", -5, "light")
     assert out[0] is no_update and "portfolio value must be a positive amount" in str(out[-1])
+
+
+def test_regime_names_agree_with_the_table_and_the_page_says_what_is_fitted(wd):
+    fig, rows, status = page.regimes(1, WS, "light")
+    assert rows and "Fitted" in status and "first on the data up to" in status
+    for row in rows:  # the issue saw 'bear volatile' at +27.6% a year on the bundled data
+        assert row["regime"].startswith("bull") == (row["annual_return"] > 0), row
+    vols = {r["regime"]: r["volatility"] for r in rows}
+    assert all(("volatile" in name) == (v == max(vols.values())) for name, v in vols.items())
+    assert {"feature_return", "feature_volatility"} <= set(rows[0])
+    assert "trailing 21-day annualised return and volatility" in page.REGIME_NOTE
+    assert "refitted every year" in page.REGIME_NOTE
+
+
+def _median_final(summary) -> float:
+    return float(str(summary).split("Median final wealth $")[1].split(";")[0].replace(",", ""))
+
+
+def test_monte_carlo_uses_the_entered_assumptions_and_says_which(wd):
+    progress = []
+    fig, summary, status = page.monte_carlo(progress.append, 1, 20, 0, None, 10_000, "normal", 7, 15, 1e6, WS,
+                                            "light")
+    assert "Projected 10,000 paths" in str(status)
+    assert "Assumptions: 7.0% return, 15.0% volatility a year (your input)." in str(summary)
+    # No contributions: terminal wealth of geometric Brownian motion with E[G] = 1 + m is lognormal, median
+    # W0 exp((ln(1 + m) - s^2 / 2) T) (Hull, Options, Futures and Other Derivatives, ch. 15):
+    # 1e6 * exp((ln 1.07 - 0.15^2 / 2) * 20) = 1e6 * exp(1.12817) = $3.09 million.
+    expected = 1e6 * np.exp((np.log(1.07) - 0.15**2 / 2) * 20)
+    assert _median_final(summary) == pytest.approx(expected, rel=0.03)  # 10,000 paths: s.e. about 0.8%
+    # A blank volatility is estimated from the history, and the note says so for that number only.
+    _fig, summary, _ = page.monte_carlo(progress.append, 1, 20, 0, None, 2_000, "normal", 7, None, 1e6, WS, "light")
+    port = wd.returns.mean(axis=1)  # the equal-weight portfolio
+    vol = port.std(ddof=1) * np.sqrt(252)
+    assert (f"Assumptions: 7.0% return (your input), {vol:.1%} volatility (estimated from 2013-01-02 to "
+            f"2022-12-28) a year.") in str(summary)
+
+
+def test_default_projection_grows_at_the_historical_cagr_and_placeholders_show_the_estimate(wd):
+    port = wd.returns.mean(axis=1)
+    m, s = (1 + port.mean()) ** 252 - 1, port.std(ddof=1) * np.sqrt(252)
+    ret_box, vol_box, hint = page.monte_carlo_estimate(WS)
+    assert (ret_box, vol_box) == (f"{m:.1%} (estimate)", f"{s:.1%} (estimate)")
+    assert "estimated from 2013-01-02 to 2022-12-28" in hint
+    _fig, summary, _ = page.monte_carlo([].append, 1, 20, 0, None, 10_000, "normal", None, None, 1e6, WS, "light")
+    assert f"Assumptions: {m:.1%} return, {s:.1%} volatility a year (estimated from 2013-01-02" in str(summary)
+    # The median path compounds at the sample's CAGR (empyrical), not sigma^2/2 (about 1.5% a year) below it.
+    growth = (_median_final(summary) / 1e6) ** (1 / 20) - 1
+    assert growth == pytest.approx(empyrical.cagr(port), abs=0.003)
+
+
+def test_monte_carlo_bad_assumption_is_named_and_nothing_changes():
+    out = page.monte_carlo([].append, 1, 20, 0, None, 1_000, "normal", 7, -5, 1e6, WS, "light")
+    assert out[:2] == (no_update, no_update)
+    assert "The volatility must be zero or more; got -5.0% a year." in str(out[2])
+    out = page.monte_carlo([].append, 1, 20, 0, None, 1_000, "normal", -150, 10, 1e6, WS, "light")
+    assert "The expected return must be above -100% a year; got -150.0%." in str(out[2])
+    # an emptied box (the browser empties one outside its min/max) is named, not replaced by a default
+    out = page.monte_carlo([].append, 1, None, 0, None, 1_000, "normal", 7, 10, 1e6, WS, "light")
+    assert out[:2] == (no_update, no_update) and "Type the number of years (1 to 60)" in str(out[2])
+    out = page.monte_carlo([].append, 1, 20, 0, None, None, "normal", 7, 10, 1e6, WS, "light")
+    assert "Type the number of paths (100 to 200,000)" in str(out[2])
+
+
+def _layout_value(tree, id_, prop):
+    """The initial ``prop`` of the component ``id_`` in a page layout."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if getattr(node, "id", None) == id_:
+            return getattr(node, prop, None)
+        kids = getattr(node, "children", None)
+        stack.extend(kids if isinstance(kids, list | tuple) else [kids] if kids is not None else [])
+    raise KeyError(id_)
+
+
+def test_max_drawdown_is_a_negative_fraction_on_every_page(wd, call_with_trigger):
+    """README, Conventions: drawdowns are negative fractions; each place that shows one is read."""
+    from pages import construct, present
+    from pages import data as data_page
+
+    port = wd.returns.mean(axis=1)  # the equal-weight portfolio of the default workspace
+    mdd = empyrical.max_drawdown(port)  # oracle: empyrical, negative
+    assert mdd < -0.2
+    # Data page: per-asset statistics grid
+    rows = data_page.render(WS, "light")[1]
+    for row in rows:
+        assert row["max_drawdown"] == pytest.approx(empyrical.max_drawdown(wd.returns[row["ticker"]]), rel=1e-9)
+        assert row["max_drawdown"] < 0
+    # Risk page: KPI card and performance grid
+    _badge, kpis, perf, *_ = page.performance(WS, "light")
+    assert f"{mdd:.2%}" in str(kpis)
+    assert next(r for r in perf if r["metric"] == "Max drawdown")["portfolio"] == f"{mdd:.1%}"
+    # Present page KPI and the downloadable report
+    assert f"{mdd:.1%}" in str(present.render({}, None, None, WS)[2])
+    download, _ = call_with_trigger("present-report-html.n_clicks", present.download_report, 1, 0, {}, "Acme",
+                                    None, WS)
+    assert f"Max drawdown</div><div class='value'>{mdd:.1%}" in base64.b64decode(download["content"]).decode()
+    # Construct page: walk-forward backtest metrics grid
+    tree = construct.layout()
+    recipe = [_layout_value(tree, s.component_id, s.component_property) for s in construct.RECIPE_STATES]
+    *_figs, bt_rows, _cols, status = construct.run_backtest([].append, 1, ["equal_weight"], "M", 252, 10, *recipe,
+                                                            WS, "light")
+    assert "Backtested" in str(status)
+    shown = next(r for r in bt_rows if r["metric"] == "Max drawdown")
+    assert all(v.startswith("-") for k, v in shown.items() if k != "metric"), shown
+
+
+def test_cornish_fisher_row_is_explained_with_the_sample_skew_and_kurtosis(wd):
+    """The issue saw a Cornish-Fisher CVaR of 4.9% against a historical 2.6% at 95%."""
+    *_rest, note, alert = page.value_at_risk(WS, 0.95, 1, "cornish_fisher", 1e6, "light")
+    port = wd.returns.mean(axis=1).to_numpy()
+    S, K = stats.skew(port, bias=False), stats.kurtosis(port, bias=False)  # scipy's adjusted estimators
+    assert K > 8  # daily returns with the 2020 crash
+    assert f"skew S = {S:.2f} and excess kurtosis K = {K:.2f}" in note and alert is None
+    assert "outside the expansion's domain of validity" in note and "Unreliable here" in note
+    # Over 20 days the moments shrink (S / sqrt(20), K / 20) and the expansion holds.
+    *_rest, note20, _ = page.value_at_risk(WS, 0.95, 20, "cornish_fisher", 1e6, "light")
+    assert f"K = {K / 20:.2f} (daily values scaled to 20 days" in note20 and "inside the expansion's domain" in note20

@@ -10,7 +10,13 @@ Sources:
 - Jorion, P. (2007), *Value at Risk*, 3rd ed., Table 6-2 "Model backtesting, 95%
   nonrejection test confidence regions" (after Kupiec 1995);
 - S&P 500 index closes (S&P Dow Jones Indices): 3,386.15 on 2020-02-19 and 2,237.40 on
-  2020-03-23 (-33.9%); 1,565.15 on 2007-10-09 and 676.53 on 2009-03-09 (-56.8%).
+  2020-03-23 (-33.9%); 1,565.15 on 2007-10-09 and 676.53 on 2009-03-09 (-56.8%);
+- Maillard, D. (2012), "A User's Guide to the Cornish Fisher Expansion", SSRN 1997178:
+  the Cornish-Fisher CVaR as the tail mean of the expansion and its domain of validity;
+- Boudt, K., Peterson, B. & Croux, C. (2008), "Estimation and decomposition of downside
+  risk for portfolios with non-normal returns", Journal of Risk 11(2), Appendix, as coded
+  in R PerformanceAnalytics ``ES(method="modified")`` (``operES.CornishFisher`` in
+  ``R/PortfolioRisk.R``, braverock/PerformanceAnalytics).
 """
 
 from __future__ import annotations
@@ -18,8 +24,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from finance_core import risk
+from finance_core.data import load_dataset, to_returns
 
 IDX9 = pd.date_range("2000-1-30", periods=9, freq="D")
 # empyrical-reloaded tests/conftest.py fixtures
@@ -172,3 +180,89 @@ def test_stress_scenarios_match_published_index_moves():
     assert table.loc["Global financial crisis", "benchmark_return"] == pytest.approx(
         676.53 / 1565.15 - 1, abs=2e-4
     )
+
+
+# --------------------------------------------------------------------------- Cornish-Fisher CVaR
+def _maillard_cvar(x: np.ndarray, level: float) -> float:
+    """Maillard (2012): integrating the Cornish-Fisher quantile over the tail gives
+    CVaR = -mu + sigma phi(z) / p [1 + z S/6 + (z^2 - 1) K/24 - (2 z^2 - 1) S^2/36],
+    z = Phi^-1(p), p = 1 - level, S and K the sample's adjusted skewness and excess kurtosis."""
+    p = 1 - level
+    z = stats.norm.ppf(p)
+    S, K = stats.skew(x, bias=False), stats.kurtosis(x, bias=False)
+    bracket = 1 + z * S / 6 + (z**2 - 1) * K / 24 - (2 * z**2 - 1) * S**2 / 36
+    return -x.mean() + x.std(ddof=1) * stats.norm.pdf(z) / p * bracket
+
+
+def _performance_analytics_mes(x: np.ndarray, level: float) -> float:
+    """PerformanceAnalytics ES(method="modified"), operES.CornishFisher (Boudt, Peterson & Croux 2008):
+    population moments m2, m3, m4; h the Cornish-Fisher quantile; the Edgeworth tail mean
+    E_G = -phi(h) [1 + h^3 S/6 + (h^6 - 9h^4 + 9h^2 + 3) S^2/72 + (h^4 - 2h^2 - 1) K/24] / p;
+    mES = -mean - sqrt(m2) min(E_G, h)."""
+    p = 1 - level
+    z = stats.norm.ppf(p)
+    d = x - x.mean()
+    m2, m3, m4 = (d**2).mean(), (d**3).mean(), (d**4).mean()
+    S, K = m3 / m2**1.5, m4 / m2**2 - 3
+    h = z + (z**2 - 1) * S / 6 + (z**3 - 3 * z) * K / 24 - (2 * z**3 - 5 * z) * S**2 / 36
+    e_g = -stats.norm.pdf(h) * (1 + h**3 * S / 6 + (h**6 - 9 * h**4 + 9 * h**2 + 3) * S**2 / 72
+                                + (h**4 - 2 * h**2 - 1) * K / 24) / p
+    return -x.mean() - np.sqrt(m2) * min(e_g, h)
+
+
+def _bundled_equal_weight() -> np.ndarray:
+    prices = load_dataset("sp500").prices.loc["2013":"2022"]
+    return to_returns(prices).mean(axis=1).to_numpy()
+
+
+@pytest.mark.parametrize("level", [0.95, 0.975, 0.99])
+def test_cornish_fisher_cvar_is_maillards_closed_form(level):
+    rng = np.random.default_rng(4)
+    for x in (_bundled_equal_weight(), 0.01 * stats.skewnorm.rvs(-2, size=50_000, random_state=rng)):
+        got = risk.conditional_value_at_risk(pd.Series(x), level, "cornish_fisher")
+        assert got == pytest.approx(_maillard_cvar(x, level), rel=1e-9)
+        assert got >= risk.value_at_risk(pd.Series(x), level, "cornish_fisher")
+
+
+def test_cornish_fisher_cvar_agrees_with_performance_analytics_for_near_normal_returns():
+    # 80% N(0.05%, 0.8%) and 20% N(-0.3%, 1.3%) daily: S = -0.23, K = 0.77 (inside the domain of validity)
+    rng = np.random.default_rng(5)
+    crash = rng.random(200_000) < 0.2
+    x = np.where(crash, rng.normal(-0.003, 0.013, 200_000), rng.normal(0.0005, 0.008, 200_000))
+    check = risk.cornish_fisher_check(pd.Series(x))
+    assert check.valid and check.skew == pytest.approx(-0.23, abs=0.01) and check.kurtosis == pytest.approx(0.77, abs=0.02)
+    for level in (0.95, 0.99):
+        desk = risk.conditional_value_at_risk(pd.Series(x), level, "cornish_fisher")
+        assert desk == pytest.approx(_performance_analytics_mes(x, level), rel=0.02)
+        # and both are close to the sample's own tail mean here
+        assert desk == pytest.approx(risk.conditional_value_at_risk(pd.Series(x), level), rel=0.05)
+
+
+def test_bundled_returns_are_outside_the_cornish_fisher_domain_so_the_formulas_part():
+    """The issue's 4.9% CF CVaR against 2.6% historical at 95%: K = 16.9 is outside Maillard's domain."""
+    x = _bundled_equal_weight()
+    check = risk.cornish_fisher_check(pd.Series(x))
+    assert check.kurtosis == pytest.approx(stats.kurtosis(x, bias=False), rel=1e-12) and check.kurtosis > 8
+    assert not check.valid
+    # the polynomial really decreases somewhere: not a quantile function
+    z = np.linspace(-4, 4, 8001)
+    S, K = check.skew, check.kurtosis
+    g = z + (z**2 - 1) * S / 6 + (z**3 - 3 * z) * K / 24 - (2 * z**3 - 5 * z) * S**2 / 36
+    assert (np.diff(g) < 0).any()
+    desk = risk.conditional_value_at_risk(pd.Series(x), 0.95, "cornish_fisher")
+    hist = risk.conditional_value_at_risk(pd.Series(x), 0.95)
+    assert desk == pytest.approx(0.0494, abs=5e-4) and hist == pytest.approx(0.0257, abs=5e-4)
+    assert _performance_analytics_mes(x, 0.95) < hist < desk  # the two published forms bracket history
+    # over 20 days (S / sqrt(20), K / 20) the expansion is valid again
+    assert risk.cornish_fisher_check(pd.Series(x), horizon=20).valid
+
+
+@pytest.mark.parametrize("horizon", [1, 2, 3, 5, 20])
+def test_cornish_fisher_validity_matches_a_dense_grid(horizon):
+    # bundled daily K = 16.9: over h days K/h = 16.9, 8.5, 5.6, 3.4, 0.8 (the boundary is near 8 for S near 0)
+    check = risk.cornish_fisher_check(pd.Series(_bundled_equal_weight()), horizon=horizon)
+    z = np.linspace(-30, 30, 600_001)
+    S, K = check.skew, check.kurtosis
+    g = z + (z**2 - 1) * S / 6 + (z**3 - 3 * z) * K / 24 - (2 * z**3 - 5 * z) * S**2 / 36
+    assert check.valid == bool((np.diff(g) >= 0).all())
+    assert check.valid == (horizon >= 3)

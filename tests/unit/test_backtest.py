@@ -93,7 +93,7 @@ def test_metrics_match_empyrical():
     assert m["sharpe"] == pytest.approx(empyrical.sharpe_ratio(r), rel=1e-9)
     assert m["sortino"] == pytest.approx(empyrical.sortino_ratio(r), rel=1e-9)
     assert m["volatility"] == pytest.approx(empyrical.annual_volatility(r), rel=1e-9)
-    assert m["max_drawdown"] == pytest.approx(-empyrical.max_drawdown(r), rel=1e-9)
+    assert m["max_drawdown"] == pytest.approx(empyrical.max_drawdown(r), rel=1e-9)  # negative
     assert m["cagr"] == pytest.approx(empyrical.cagr(r), rel=1e-9)
     assert m["calmar"] == pytest.approx(empyrical.calmar_ratio(r), rel=1e-9)
     assert comp.equity["benchmark"].iloc[0] == pytest.approx(1.0)
