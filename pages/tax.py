@@ -355,7 +355,7 @@ def _tax_weight_slider() -> dbc.Row:
     control = slider(TAX_WEIGHT, lo, hi, 0.25, 0, marks)
     control.allow_direct_input = False  # its box would show log10 of the weight
     control.tooltip = {**control.tooltip, "transform": "pow10"}
-    box = number(TAX_WEIGHT_VALUE, tax_weight_of(0), min=0, max=10 ** hi, step="any")
+    box = number(TAX_WEIGHT_VALUE, tax_weight_of(0), step="any")  # no min/max: out of range is explained
     return dbc.Row([
         field("Tax weight: how much a dollar of tax counts against tracking error (log scale)", control, md=9),
         field("Tax weight (0 ignores tax)", box, md=3),
