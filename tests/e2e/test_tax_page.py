@@ -115,6 +115,8 @@ def test_tax_weight_slider_box_and_card_show_one_number(desk):
     shown = desk.find_element("#tax-tax-weight-value").get_attribute("value")
     assert float(shown) == expected
     desk.wait_for_text_to_equal("#tax-kpi-rebal-weight", shown, timeout=60)
+    tooltip = desk.find_element("#tax-tax-weight-tooltip-1-content")  # shown while dragging
+    assert float(tooltip.get_attribute("textContent")) == expected
     # Typing a weight moves the slider to its log10 and the card to the same number.
     box = desk.find_element("#tax-tax-weight-value")
     box.clear()
