@@ -23,7 +23,7 @@ from scipy.optimize import linprog
 
 from .errors import DataError, InfeasibleError, SolverError
 from .tax_rates import TaxRates
-from .wash_sales import _price_at, lots_at_prices
+from .wash_sales import WASH_WINDOW_DAYS, _price_at, lots_at_prices
 
 __all__ = ["RebalanceResult", "tax_aware_rebalance", "tax_tradeoff_curve", "REBALANCE_ACCOUNT_COLUMNS"]
 
@@ -132,7 +132,11 @@ class _RebalanceModel:
     def __init__(self, lots, prices, target_weights, *, rates, cov, as_of, cash):
         self.rates = rates or TaxRates()
         valued = lots_at_prices(lots, prices, as_of).reset_index(drop=True)
-        self.as_of = as_of
+        when = pd.Timestamp(as_of) if as_of is not None else (
+            prices.index[-1] if isinstance(prices, pd.DataFrame) else pd.Timestamp.today().normalize())
+        acquired = pd.to_datetime(valued["acquired"])
+        # purchases of the last 30 days: selling another lot of the ticker at a loss may be a wash sale
+        self.recent = ((acquired > when - pd.Timedelta(days=WASH_WINDOW_DAYS)) & (acquired <= when)).to_numpy()
         self.prices_now = _price_at(prices, as_of).dropna()
         target = pd.Series(target_weights, dtype=float)
         if target.isna().any() or (target < -1e-12).any():
@@ -337,7 +341,10 @@ class _RebalanceModel:
         na = len(self.accounts)
         sold_by = np.bincount(self.aix, weights=sell_value, minlength=na)
         bought_by = np.bincount(buy_acct, weights=buy_value, minlength=na)
-        by_acct = lambda w: np.bincount(self.aix, weights=w, minlength=na)  # noqa: E731
+
+        def by_acct(per_lot):
+            return np.bincount(self.aix, weights=per_lot, minlength=na)
+
         accounts = pd.DataFrame({
             "account": self.accounts, "account_type": [self.types[a] for a in self.accounts],
             "cash_before": self.cash0, "sold": sold_by, "bought": bought_by,
@@ -354,10 +361,30 @@ class _RebalanceModel:
             ),
             tracking_error=te, tax=float(tax), realized_gain=st + lt,
             turnover=float(sell_value.sum() / self.total), tax_weight=float(tax_weight), solver=solver,
-            solve_seconds=secs, notes=tuple(self._notes(st, lt, tax, float(lot_tax.sum()), sheltered, whole)),
+            solve_seconds=secs,
+            notes=tuple(self._wash_notes(sold, gain) + self._notes(st, lt, tax, float(lot_tax.sum()), sheltered, whole)),
             short_term_gain=st, long_term_gain=lt, sheltered_gain=sheltered,
             tax_before_netting=float(lot_tax.sum()), accounts=accounts, whole_shares=whole,
         )
+
+    def _wash_notes(self, sold, gain) -> list[str]:
+        """Loss sells of a ticker bought in the last 30 days (another lot, still held after the rebalance)."""
+        v, notes = self.valued, []
+        lot_shares = v["shares"].to_numpy(float)
+        kept = self.recent & (sold < lot_shares - 1e-9)
+        loss = (sold > 0) & (gain < 0) & self.taxable
+        for t in pd.unique(v["ticker"].to_numpy()[loss]):
+            same = v["ticker"].to_numpy() == t
+            buys = kept & same
+            if buys.any():
+                when = pd.to_datetime(v["acquired"]).to_numpy()[buys].max()
+                notes.append(
+                    f"Possible wash sale: {t} is sold at a loss of {_usd(-gain[loss & same].sum())} while {t} shares "
+                    f"bought on {pd.Timestamp(when).date()} are still held: the loss may be disallowed (its tax saving "
+                    f"not taken). Sell those shares too, or wait until "
+                    f"{(pd.Timestamp(when) + pd.Timedelta(days=WASH_WINDOW_DAYS + 1)).date()}."
+                )
+        return notes
 
     def _notes(self, st, lt, tax, before, sheltered, whole) -> list[str]:
         r = self.rates

@@ -484,6 +484,25 @@ def test_rebalance_trades_whole_shares_and_reports_the_tax_of_the_rounded_trades
     assert r.tracking_error == pytest.approx(np.linalg.norm(after / total - target))
 
 
+def test_rebalance_warns_of_a_wash_sale_when_recent_shares_stay():
+    # a1: 10 A bought 2018 for $1,500, worth $1,000 on 2022-12-01: a $500 loss. a2: 5 A bought 2022-11-20,
+    # 11 days earlier. Selling a1 at a loss while a2 is still held is a wash sale (Publication 550: shares
+    # bought within 30 days before the sale), so the saving is not safe; the first safe day for the sale is
+    # 2022-11-20 + 31 days = 2022-12-21. Selling both (target all B) leaves no replacement held.
+    lots = _lots([
+        ("a1", "brk", "taxable", "A", "2018-01-02", 10.0, 1500.0),
+        ("a2", "brk", "taxable", "A", "2022-11-20", 5.0, 500.0),
+    ])
+    prices = pd.Series({"A": 100.0, "B": 100.0})
+    r = tax.tax_aware_rebalance(lots, prices, pd.Series({"A": 1 / 3, "B": 2 / 3}), tax_weight=1.0,
+                                as_of="2022-12-01")
+    assert r.trades.loc[r.trades["side"] == "sell", "lot_id"].tolist() == ["a1"]
+    wash = [n for n in r.notes if n.startswith("Possible wash sale")]
+    assert len(wash) == 1 and "bought on 2022-11-20" in wash[0] and "wait until 2022-12-21" in wash[0]
+    r = tax.tax_aware_rebalance(lots, prices, pd.Series({"B": 1.0}), tax_weight=0.0, as_of="2022-12-01")
+    assert not [n for n in r.notes if n.startswith("Possible wash sale")]
+
+
 def test_rebalance_refuses_bad_cash_and_unpriced_targets():
     lots, prices, target = _rebalance_case()
     with pytest.raises(DataError, match="Starting cash of account 't' is -5"):
