@@ -4,19 +4,17 @@ This module is the public face of the tax computations (``from finance_core impo
 tax``; ``tax.process_trades(...)``). Lot replay and the wash-sale rule live in
 :mod:`finance_core.wash_sales`, harvesting in :mod:`finance_core.harvest`, rates in
 :mod:`finance_core.tax_rates`, the tax cost of a proposed trade list in
-:mod:`finance_core.trade_tax`; they are re-exported here. This module adds
-tax-aware rebalancing (lot-level sells through cvxpy), its trade-off curve,
-after-tax returns with the tax drag, and an asset location suggestion.
+:mod:`finance_core.trade_tax`, tax-aware rebalancing (lot-level sells, cash kept in each
+account, whole shares) in :mod:`finance_core.tax_rebalance`; they are re-exported here.
+This module adds after-tax returns with the tax drag, and an asset location suggestion.
 US federal rules; rates are inputs with 2026 defaults.
 """
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-import cvxpy as cp
 import numpy as np
 import pandas as pd
 from scipy.optimize import linprog
@@ -33,6 +31,7 @@ from .tax_rates import (  # noqa: F401
     ORDINARY_BRACKETS_2026,
     TaxRates,
 )
+from .tax_rebalance import REBALANCE_ACCOUNT_COLUMNS, RebalanceResult, tax_aware_rebalance, tax_tradeoff_curve
 from .trade_tax import TRADE_TAX_COLUMNS, TradeListTax, trade_list_tax
 from .wash_sales import (  # noqa: F401
     LOT_METHODS,
@@ -70,6 +69,7 @@ __all__ = [
     "RebalanceResult",
     "tax_aware_rebalance",
     "tax_tradeoff_curve",
+    "REBALANCE_ACCOUNT_COLUMNS",
     # returns and location
     "AfterTaxReturn",
     "after_tax_return",
@@ -172,271 +172,6 @@ def unrealized_summary(valued: pd.DataFrame) -> pd.Series:
             "losing_lots": int(losing.sum()),
         }
     )
-
-
-# --------------------------------------------------------------------------- rebalancing
-@dataclass(frozen=True)
-class RebalanceResult:
-    """A tax-aware rebalance.
-
-    ``trades``: lot-level sells (``lot_id``, ``account``, ``ticker``, ``side``,
-    ``shares``, ``price``, ``value``, ``gain``, ``tax``) and ticker-level buys;
-    ``weights``: per ticker ``current``, ``target``, ``after``; ``tracking_error``:
-    ex-ante ``sqrt((w - w*)' Sigma (w - w*))`` after trading (annualised when the
-    covariance is); ``tax``: tax paid on the sells (negative when losses are
-    harvested); ``realized_gain``; ``turnover`` (sells / portfolio value);
-    ``solver``: which solver answered.
-    """
-
-    trades: pd.DataFrame
-    weights: pd.DataFrame
-    tracking_error: float
-    tax: float
-    realized_gain: float
-    turnover: float
-    tax_weight: float
-    solver: str
-    solve_seconds: float = 0.0
-    notes: tuple[str, ...] = field(default_factory=tuple)
-
-
-class _RebalanceModel:
-    """The rebalancing problem compiled once with ``tax_weight`` as a cvxpy Parameter (DPP)."""
-
-    def __init__(self, lots, prices, target_weights, *, rates, cov, as_of, cash):
-        rates = rates or TaxRates()
-        valued = lots_at_prices(lots, prices, as_of)
-        self.prices_now = _price_at(prices, as_of).dropna()
-        target = pd.Series(target_weights, dtype=float)
-        if target.isna().any() or (target < -1e-12).any():
-            bad = target[target.isna() | (target < 0)].index[0]
-            raise DataError(f"Target weight of {bad} must be a number >= 0.", code="bad_weight")
-        if abs(target.sum() - 1.0) > 1e-6:
-            raise DataError(
-                f"Target weights sum to {target.sum():.4f}; they must sum to 1. Rescale them.",
-                code="bad_weight",
-            )
-        tickers = list(dict.fromkeys(list(target.index) + list(valued["ticker"])))
-        target = target.reindex(tickers).fillna(0.0)
-        self.tickers, self.valued, self.target = tickers, valued, target
-        mv = valued["market_value"].to_numpy(float)
-        pos = {t: i for i, t in enumerate(tickers)}
-        tix = valued["ticker"].map(pos).to_numpy(int)
-        v0 = np.bincount(tix, weights=mv, minlength=len(tickers))
-        total = float(v0.sum() + cash)
-        if total <= 0:
-            raise DataError("The portfolio has no value at these prices: nothing to rebalance.", code="empty")
-        self.total, self.v0, self.cash = total, v0, float(cash)
-        w0 = v0 / total
-        self.w0 = w0
-        taxable = (
-            valued["account_type"].to_numpy(object) == "taxable"
-            if "account_type" in valued.columns
-            else np.ones(len(valued), dtype=bool)
-        )
-        rate = np.where(
-            valued["term"].to_numpy(object) == "long", rates.long_term_total, rates.short_term_total
-        )
-        self.lot_tax = np.where(taxable, valued["unrealized_gain"].to_numpy(float) * rate, 0.0)
-        over = w0 > target.to_numpy() + 1e-12
-        under = ~over
-        sellable = over[tix]
-        # selection matrix lot -> ticker, scaled by market value
-        nl, nt = len(valued), len(tickers)
-        S = np.zeros((nt, nl))
-        S[tix, np.arange(nl)] = mv
-        if cov is None:
-            L = np.eye(nt)
-            self.te_units = "weight distance"
-        else:
-            C = pd.DataFrame(cov).reindex(index=tickers, columns=tickers)
-            if C.isna().any().any():
-                miss = [t for t in tickers if C.loc[t].isna().any()]
-                raise DataError(
-                    f"The covariance has no entry for {', '.join(miss[:5])}. Estimate it on all held and target tickers.",
-                    code="missing_cov",
-                )
-            C = C.to_numpy(float)
-            C = (C + C.T) / 2
-            vals, vecs = np.linalg.eigh(C)
-            L = vecs * np.sqrt(np.clip(vals, 0, None))  # C = L L'
-            self.te_units = "covariance units"
-        self.L = L
-        # all variables are O(1): x = fraction of each lot sold, b = weight bought of each ticker
-        x = cp.Variable(nl, nonneg=True)
-        b = cp.Variable(nt, nonneg=True)
-        lam = cp.Parameter(nonneg=True)
-        w = w0 - (S / total) @ x + b
-        diff = w - target.to_numpy()
-        cons = [x <= sellable.astype(float), cp.sum(b) == (mv / total) @ x + self.cash / total]
-        if under.sum() < nt:
-            cons.append(b[np.flatnonzero(~under)] == 0)
-        obj = cp.sum_squares(L.T @ diff) + lam * (self.lot_tax @ x) / total
-        self.problem = cp.Problem(cp.Minimize(obj), cons)
-        self.x, self.b, self.lam, self.S = x, b, lam, S
-        self.mv = mv
-
-    def solve(self, tax_weight: float) -> RebalanceResult:
-        if not np.isfinite(tax_weight) or tax_weight < 0:
-            raise DataError(f"tax_weight={tax_weight} must be zero or more.", code="bad_tax_weight")
-        self.lam.value = float(tax_weight)
-        errors = []
-        t0 = time.perf_counter()
-        used = None
-        for solver in ("CLARABEL", "OSQP", "SCS"):
-            try:
-                self.problem.solve(solver=solver)
-            except (cp.error.SolverError, ValueError, ArithmeticError) as err:
-                errors.append(f"{solver}: {err}")
-                continue
-            if self.problem.status in ("optimal", "optimal_inaccurate") and self.x.value is not None:
-                used = solver
-                break
-            if self.problem.status in ("infeasible", "infeasible_inaccurate"):
-                raise InfeasibleError(
-                    "No rebalance satisfies the constraints (sells only of overweight tickers, buys of "
-                    "underweight ones, fully invested). Check the target weights and the cash.",
-                    code="infeasible",
-                )
-            errors.append(f"{solver}: status {self.problem.status}")
-        if used is None:
-            raise SolverError(
-                "Every solver failed on the rebalance: " + "; ".join(errors), code="solver_error"
-            )
-        secs = time.perf_counter() - t0
-        x = np.clip(self.x.value, 0, 1)
-        x[x < 1e-6] = 0.0
-        x[x > 1 - 1e-6] = 1.0
-        b = np.clip(self.b.value, 0, None) * self.total
-        v = self.valued
-        sells = v.loc[x > 0].copy()
-        frac = x[x > 0]
-        trades = pd.DataFrame(
-            {
-                "lot_id": sells["lot_id"].to_numpy() if "lot_id" in sells.columns else sells.index.to_numpy(),
-                "account": sells["account"].to_numpy(),
-                "ticker": sells["ticker"].to_numpy(),
-                "side": "sell",
-                "shares": sells["shares"].to_numpy(float) * frac,
-                "price": sells["price"].to_numpy(float),
-                "value": sells["market_value"].to_numpy(float) * frac,
-                "gain": sells["unrealized_gain"].to_numpy(float) * frac,
-                "tax": self.lot_tax[x > 0] * frac,
-            }
-        )
-        px = v.groupby("ticker")["price"].first().combine_first(self.prices_now)
-        buys = [
-            {
-                "lot_id": None,
-                "account": None,
-                "ticker": t,
-                "side": "buy",
-                "shares": b[i] / px[t] if t in px.index else np.nan,
-                "price": px.get(t, np.nan),
-                "value": b[i],
-                "gain": 0.0,
-                "tax": 0.0,
-            }
-            for i, t in enumerate(self.tickers)
-            if b[i] > 1e-6 * self.total
-        ]
-        if buys:
-            trades = pd.concat([trades, pd.DataFrame(buys)], ignore_index=True)
-        # A solver's sliver of a lot (under half a cent of a share) is no trade anyone would place.
-        trades = trades[~(trades["shares"].abs() < 0.005)].reset_index(drop=True)
-        after = (self.v0 - self.S @ x + b) / self.total
-        diff = after - self.target.to_numpy()
-        te = float(np.linalg.norm(self.L.T @ diff))
-        notes = []
-        if any(t not in px.index for t in (d["ticker"] for d in buys)):
-            notes.append("Some buys are of tickers not held: their share counts need a price.")
-        return RebalanceResult(
-            trades=trades,
-            weights=pd.DataFrame(
-                {"current": self.w0, "target": self.target.to_numpy(), "after": after},
-                index=pd.Index(self.tickers, name="ticker"),
-            ),
-            tracking_error=te,
-            tax=float(self.lot_tax @ x),
-            realized_gain=float(v["unrealized_gain"].to_numpy(float) @ x),
-            turnover=float(self.mv @ x / self.total),
-            tax_weight=float(tax_weight),
-            solver=used,
-            solve_seconds=secs,
-            notes=tuple(notes),
-        )
-
-
-def tax_aware_rebalance(
-    lots: pd.DataFrame,
-    prices,
-    target_weights: pd.Series,
-    *,
-    tax_weight: float = 1.0,
-    rates: TaxRates | None = None,
-    cov: pd.DataFrame | None = None,
-    as_of=None,
-    cash: float = 0.0,
-) -> RebalanceResult:
-    """Move toward target weights trading off tracking error against tax paid, lot by lot.
-
-    Solves, over the fraction ``x_l`` in [0, 1] of each lot sold and the money
-    ``b_t >= 0`` bought of each ticker,
-
-    ``minimise (w - w*)' Sigma (w - w*) + tax_weight * (sum_l x_l g_l tau_l) / V``
-
-    with ``w = (v0 - S x + b) / V`` the weights after trading, ``g_l`` the unrealised
-    gain of lot ``l``, ``tau_l`` its short- or long-term rate (0 in IRA/Roth
-    accounts), ``V`` the portfolio value and ``sum b = sum x mv + cash``. Sells are
-    restricted to overweight tickers and buys to underweight ones, so the rebalance
-    never buys what it sells (no wash sale of its own making). Losses count as
-    negative tax, so overweight losers are sold first. ``Sigma`` is ``cov`` (for an
-    annualised tracking error) or the identity (plain weight distance). This is the
-    tax-aware mean-variance formulation of Apelfeld, Fowler and Gordon (1996) and
-    the lot-level model of Moehle, Kochenderfer, Boyd and Ang (2021), "Tax-aware
-    portfolio construction via convex optimization".
-
-    Solved with cvxpy; Clarabel, then OSQP, then SCS on failure (``solver`` says
-    which answered).
-    """
-    model = _RebalanceModel(lots, prices, target_weights, rates=rates, cov=cov, as_of=as_of, cash=cash)
-    return model.solve(tax_weight)
-
-
-def tax_tradeoff_curve(
-    lots: pd.DataFrame,
-    prices,
-    target_weights: pd.Series,
-    *,
-    tax_weights=None,
-    rates: TaxRates | None = None,
-    cov: pd.DataFrame | None = None,
-    as_of=None,
-    cash: float = 0.0,
-) -> pd.DataFrame:
-    """Tax paid against tracking error for several tax weights (the problem is compiled once).
-
-    Returns one row per tax weight with ``tax_weight``, ``tax``, ``realized_gain``,
-    ``tracking_error``, ``turnover`` and ``solver``; default weights are 0 and
-    ``logspace(-4, 1, 12)``.
-    """
-    if tax_weights is None:
-        tax_weights = np.concatenate([[0.0], np.logspace(-4, 1, 12)])
-    model = _RebalanceModel(lots, prices, target_weights, rates=rates, cov=cov, as_of=as_of, cash=cash)
-    rows = []
-    for lam in tax_weights:
-        r = model.solve(float(lam))
-        rows.append(
-            {
-                "tax_weight": r.tax_weight,
-                "tax": r.tax,
-                "realized_gain": r.realized_gain,
-                "tracking_error": r.tracking_error,
-                "turnover": r.turnover,
-                "solver": r.solver,
-            }
-        )
-    return pd.DataFrame(rows)
 
 
 # --------------------------------------------------------------------------- after-tax returns

@@ -10,6 +10,8 @@ trades added at the as-of date (:func:`finance_core.tax.trade_list_tax`).
 
 from __future__ import annotations
 
+import math
+
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
@@ -57,6 +59,8 @@ MIN_PCT, MIN_AMT, HARVEST_GRID, HARVEST_RUN, HARVEST_TRADES, HARVEST_SUMMARY = (
 CURVE = f"{P}-tradeoff-curve"
 TAX_WEIGHT, REBAL_KPIS, REBAL_GRID, REBAL_TARGET = (
     f"{P}-tax-weight", f"{P}-rebalance-kpis", f"{P}-rebalance-grid", f"{P}-rebalance-target")
+TAX_WEIGHT_VALUE, REBAL_NOTES, REBAL_ACCOUNTS = (
+    f"{P}-tax-weight-value", f"{P}-rebalance-notes", f"{P}-rebalance-accounts")
 TURNOVER, TERM, AFTER_KPIS, LOC_KPIS, LOC_GRID = (
     f"{P}-turnover", f"{P}-term", f"{P}-after-kpis", f"{P}-location-kpis", f"{P}-location-grid")
 TARGET_TAX_STATUS, TARGET_TAX_KPIS, TARGET_TAX_GRID = (
@@ -185,7 +189,11 @@ TARGET_TAX_HEADERS = {"trade": "#", "cost_basis": "Basis", "disallowed": "Loss d
                       "wash": "Wash-sale exposure"}
 NO_TARGET = ("No target portfolio yet: build a portfolio on the Construct page and press \"Use as target\" to see "
              "what its trades cost in tax here.")
-REBAL_COLUMNS = ["lot_id", "account", "ticker", "side", "shares", "price", "value", "gain", "tax"]
+REBAL_COLUMNS = ["lot_id", "account", "account_type", "ticker", "side", "shares", "price", "value", "term", "gain",
+                 "tax"]
+REBAL_ACCOUNT_HEADERS = {"cash_before": "Cash before", "sold": "Sold", "bought": "Bought", "cash_after": "Cash after",
+                         "realized_gain": "Gain realised"}
+TAX_WEIGHT_RANGE = (-4, 1)  # the slider runs over log10 of the tax weight: 0.0001 to 10
 LOC_COLUMNS = ["ticker", "taxable", "tax_deferred", "tax_exempt", "drag"]
 GAIN_CLASSES = {"text-danger fw-semibold": "params.value < 0", "text-success": "params.value > 0"}
 LOSS_ROW = {"rowClassRules": {"bg-danger-subtle": "params.data && params.data.unrealized_gain < 0"}}
@@ -327,23 +335,57 @@ def _target_tax_section() -> html.Section:
     )
 
 
+def _sig3(x: float) -> float:
+    """A tax weight to the 3 significant digits every readout shows (box, card, tooltip)."""
+    return float(f"{float(x):.3g}")
+
+
+def tax_weight_of(log_value: float) -> float:
+    """The tax weight a slider position (log10) stands for.
+
+    The slider's tooltip rounds the same way (``dccFunctions.pow10`` in assets/slider-log.js).
+    """
+    return _sig3(10.0 ** float(log_value))
+
+
+def _tax_weight_slider() -> dbc.Row:
+    """The log-scale slider, marked and read out in real tax weights, and a box holding the real value."""
+    lo, hi = TAX_WEIGHT_RANGE
+    marks = {k: f"{tax_weight_of(k):g}" for k in range(lo, hi + 1)}
+    control = slider(TAX_WEIGHT, lo, hi, 0.25, 0, marks)
+    control.allow_direct_input = False  # its box would show log10 of the weight
+    control.tooltip = {**control.tooltip, "transform": "pow10"}
+    box = number(TAX_WEIGHT_VALUE, tax_weight_of(0), step="any")  # no min/max: out of range is explained
+    return dbc.Row([
+        field("Tax weight: how much a dollar of tax counts against tracking error (log scale)", control, md=9),
+        field("Tax weight (0 ignores tax)", box, md=3),
+    ], className="g-3 no-print")
+
+
 def _rebalance_section() -> html.Section:
-    marks = {-4: "0.0001", -3: "0.001", -2: "0.01", -1: "0.1", 0: "1", 1: "10"}
-    trades = _gain_grid(REBAL_GRID, REBAL_COLUMNS,
-                        {"shares": "num", **dict.fromkeys(("price", "value", "gain", "tax"), MONEY)},
+    money_cols = ("price", "value", "gain", "tax")
+    trades = _gain_grid(REBAL_GRID, REBAL_COLUMNS, {"shares": "num", **dict.fromkeys(money_cols, MONEY)},
                         gains=("gain",), height=380, csv_name="rebalance-trades")
+    cash = ("cash_before", "sold", "bought", "cash_after", "realized_gain", "short_term_gain", "long_term_gain")
+    accounts = _gain_grid(REBAL_ACCOUNTS, tax.REBALANCE_ACCOUNT_COLUMNS, dict.fromkeys(cash, MONEY),
+                          headers=REBAL_ACCOUNT_HEADERS, gains=("realized_gain", "short_term_gain", "long_term_gain"),
+                          height=170, csv_name="rebalance-accounts")
     return section(
         "Tax-aware rebalancing",
         html.Div(id=REBAL_TARGET, className="mb-1"),
-        field("Tax weight (log scale: how much a dollar of tax counts against tracking error)",
-              slider(TAX_WEIGHT, -4, 1, 0.25, 0, marks)),
+        _tax_weight_slider(),
         alert_area(A["rebalance"]),
         alert_area(A["tradeoff"]),
         dcc.Store(id=CURVE),
         html.Div(id=REBAL_KPIS, className="mt-2"),
+        html.Div(id=REBAL_NOTES),
         dbc.Row([dbc.Col(graph(G["tradeoff"], title="Tax paid against tracking error (one point per tax weight)"),
                          lg=6),
                  dbc.Col(trades, lg=6)]),
+        html.H6("Cash by account: each account's sells pay for its own buys", className="mt-2"),
+        accounts,
+        note="Sells come only from overweight tickers and buys go only to underweight ones. Gains realised in IRA "
+        "and Roth accounts are sheltered: no tax. Trades are whole shares.",
     )
 
 
@@ -501,19 +543,18 @@ def _rebalance_cards(chosen):
     return kpi_row(
         [
             kpi_card(
-                "Tax paid",
+                "Tax paid (taxable accounts)",
                 money(chosen.tax),
                 id_=f"{P}-kpi-rebal-tax",
-                hint=f"tax weight {chosen.tax_weight:.3g}",
+                hint=html.Span(["tax weight ", html.Span(f"{chosen.tax_weight:g}", id=f"{P}-kpi-rebal-weight"),
+                                f"; {money(chosen.tax_before_netting)} lot by lot, before netting"]),
             ),
-            kpi_card("Tracking error after", f"{chosen.tracking_error:.2%}", id_=f"{P}-kpi-rebal-te"),
-            kpi_card("Realised gain", money(chosen.realized_gain), id_=f"{P}-kpi-rebal-gain"),
-            kpi_card(
-                "Turnover",
-                f"{chosen.turnover:.1%}",
-                id_=f"{P}-kpi-rebal-turnover",
-                hint=f"solver {chosen.solver}",
-            ),
+            kpi_card("Taxable gain realised", money(chosen.realized_gain), id_=f"{P}-kpi-rebal-gain",
+                     hint=f"short-term {money(chosen.short_term_gain)}, long-term {money(chosen.long_term_gain)}"),
+            kpi_card("Sheltered gain (IRA, Roth)", money(chosen.sheltered_gain), id_=f"{P}-kpi-rebal-sheltered",
+                     hint="no tax"),
+            kpi_card("Tracking error after", f"{chosen.tracking_error:.2%}", id_=f"{P}-kpi-rebal-te",
+                     hint=f"turnover {chosen.turnover:.1%}, solver {chosen.solver}"),
         ]
     )
 
@@ -872,30 +913,59 @@ def tradeoff(stored, as_of, stored_rates, ws):
 
 
 @callback(
+    Output(TAX_WEIGHT, "value"),
+    Output(TAX_WEIGHT_VALUE, "value"),
+    Input(TAX_WEIGHT, "value"),
+    Input(TAX_WEIGHT_VALUE, "value"),
+    prevent_initial_call=True,
+)
+def tax_weight_sync(log_weight, weight):
+    """One number for one control: the box holds the real tax weight the slider (log10) points at, and back.
+
+    A value the box cannot hold is left for :func:`rebalance` to explain.
+    """
+    if ctx.triggered_id == TAX_WEIGHT:
+        return no_update, (no_update if log_weight is None else tax_weight_of(log_weight))
+    lo, hi = TAX_WEIGHT_RANGE
+    if weight is None or not 0 <= weight <= 10**hi:
+        return no_update, no_update
+    shown = _sig3(weight)
+    position = min(max(math.log10(shown), lo), hi) if shown > 0 else lo
+    return position, (no_update if shown == weight else shown)
+
+
+@callback(
     Output(REBAL_TARGET, "children"),
     Output(REBAL_KPIS, "children"),
+    Output(REBAL_NOTES, "children"),
     Output(REBAL_GRID, "rowData"),
+    Output(REBAL_ACCOUNTS, "rowData"),
     Output(graph_id(G["tradeoff"]), "figure"),
     Output(A["rebalance"], "children"),
     Input(CURVE, "data"),
-    Input(TAX_WEIGHT, "value"),
+    Input(TAX_WEIGHT_VALUE, "value"),
     State(REPLAY, "data"),
     State(AS_OF, "date"),
     State(RATES, "data"),
     State(ids.WORKSPACE, "data"),
     State(ids.THEME, "data"),
 )
-@reports_errors(5, title="Rebalance not run")
-def rebalance(curve, log_weight, stored, as_of, stored_rates, ws, theme):
-    """One solve at the slider's tax weight, starred on the stored curve."""
-    if log_weight is None:
-        raise DataError("Set the tax weight slider.", code="missing_value")
+@reports_errors(7, title="Rebalance not run")
+def rebalance(curve, weight, stored, as_of, stored_rates, ws, theme):
+    """One solve at the tax weight in the box (which the slider sets), starred on the stored curve."""
+    hi = 10 ** TAX_WEIGHT_RANGE[1]
+    if weight is None or not 0 <= weight <= hi:
+        raise DataError(f"Tax weight {'(empty)' if weight is None else f'{weight:g}'}: enter a number from 0 to "
+                        f"{hi:g} (0 ignores tax; a larger weight trades less to save tax).",
+                        code="bad_tax_weight")
     lots_, prices, port, args = _rebalance_inputs(stored, as_of, stored_rates, ws)
-    chosen = tax.tax_aware_rebalance(lots_, prices, port.weights, tax_weight=10.0 ** float(log_weight), **args)
+    chosen = tax.tax_aware_rebalance(lots_, prices, port.weights, tax_weight=_sig3(weight), **args)
     point = {"tax": chosen.tax, "tracking_error": chosen.tracking_error, "tax_weight": chosen.tax_weight}
     target = html.Span([html.Strong("Target: "), port.label], id=f"{P}-rebalance-target-label")
     figure = tradeoff_figure(pd.DataFrame(curve or []), point, theme)
-    return target, _rebalance_cards(chosen), _rows(chosen.trades), figure, None
+    notes = html.Ul([html.Li(n) for n in chosen.notes], className="small text-body-secondary mb-1")
+    return (target, _rebalance_cards(chosen), notes, _rows(chosen.trades, REBAL_COLUMNS),
+            records(chosen.accounts), figure, None)
 
 
 # --------------------------------------------------------------------------- after-tax return and location

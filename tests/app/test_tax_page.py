@@ -217,36 +217,95 @@ def test_harvest_candidates_blockers_and_action(replayed, rates, call_with_trigg
     assert out[0] is no_update and "Select at least one candidate" in str(out[2])
 
 
+def _expected_rebalance(rates, tax_weight):
+    """The rebalance the page should show, computed here from the same sample, prices and covariance."""
+    result = tax.process_trades(tax.sample_trades(), "fifo", lots=tax.sample_lots())
+    wd = workspace.resolve(WS)
+    return tax.tax_aware_rebalance(result.open_lots, wd.prices, pd.Series(1 / 20, index=wd.prices.columns),
+                                   tax_weight=tax_weight, rates=tax.TaxRates(**rates),
+                                   cov=estimators.covariance(wd.returns))
+
+
 def test_rebalance_shows_the_lot_level_optimum_and_the_curve(replayed, rates):
     store = replayed[0]
     curve, curve_alert = page.tradeoff(store, LAST, rates, WS)
     assert curve_alert is None and len(curve) == 13  # tax weight 0 and logspace(-4, 1, 12)
-    target, cards, rows, fig, alert = page.rebalance(curve, 0, store, LAST, rates, WS, "light")
+    target, cards, _notes, rows, _accts, fig, alert = page.rebalance(curve, 1.0, store, LAST, rates, WS, "light")
     assert alert is None and "Equal weight (20 assets)" in str(target)
     # The slider only solves its own point: the sweep drawn is the stored curve.
     sweep = next(t for t in fig.data if t.name == "tax weight sweep")
     assert list(sweep.x) == [r["tracking_error"] for r in curve]
-    result = tax.process_trades(tax.sample_trades(), "fifo", lots=tax.sample_lots())
-    wd = workspace.resolve(WS)
-    cov = estimators.covariance(wd.returns)
-    expected = tax.tax_aware_rebalance(
-        result.open_lots,
-        wd.prices,
-        pd.Series(1 / 20, index=wd.prices.columns),
-        tax_weight=1.0,
-        rates=tax.TaxRates(**rates),
-        cov=cov,
-    )
+    expected = _expected_rebalance(rates, 1.0)
     assert _kpi(cards, "tax-kpi-rebal-te") == f"{expected.tracking_error:.2%}"
-    # No sliver trades (the solver leaves 1e-5 of a Roth WMT lot here): every row is at least 0.005 shares.
-    assert (expected.trades["shares"].abs() >= 0.005).all() and len(rows) == len(expected.trades)
+    assert len(rows) == len(expected.trades)
     star = next(t for t in fig.data if t.name == "chosen tax weight")
     assert star.y[0] == pytest.approx(expected.tax, abs=1.0)
     # A smaller tax weight trades closer to the target and pays at least as much tax.
-    _t, low, *_ = page.rebalance(curve, -3, store, LAST, rates, WS, "light")
+    _t, low, *_ = page.rebalance(curve, 0.001, store, LAST, rates, WS, "light")
     assert float(_kpi(low, "tax-kpi-rebal-te").rstrip("%")) < float(
         _kpi(cards, "tax-kpi-rebal-te").rstrip("%")
     )
+
+
+def test_rebalance_shows_gains_by_account_type_cash_by_account_and_whole_shares(replayed, rates):
+    store = replayed[0]
+    curve, _ = page.tradeoff(store, LAST, rates, WS)
+    _t, cards, notes, rows, accounts, _fig, alert = page.rebalance(curve, 0.316, store, LAST, rates, WS, "light")
+    assert alert is None
+    trades = pd.DataFrame(rows)
+    sells = trades[trades["side"] == "sell"]
+    taxable = sells["account_type"] == "taxable"
+    # The sample's IRA and Roth sell at a gain here: those gains are sheltered, not in the taxable gain.
+    assert sells.loc[~taxable, "gain"].sum() > 0 and (sells.loc[~taxable, "tax"] == 0).all()
+    assert _kpi(cards, "tax-kpi-rebal-gain") == page.money(sells.loc[taxable, "gain"].sum())
+    assert _kpi(cards, "tax-kpi-rebal-sheltered") == page.money(sells.loc[~taxable, "gain"].sum())
+    st = sells.loc[taxable & (sells["term"] == "short"), "gain"].sum()
+    lt = sells.loc[taxable & (sells["term"] == "long"), "gain"].sum()
+    assert _kpi(cards, "tax-kpi-rebal-tax") == page.money(tax.TaxRates(**rates).tax(st, lt))
+    assert _kpi(cards, "tax-kpi-rebal-weight") == "0.316"
+    # Every buy lands in a named account of the sample, paid by that account's own sells.
+    buys = trades[trades["side"] == "buy"]
+    assert len(buys) and buys["account"].isin(["brokerage", "ira", "roth"]).all()
+    flow = trades["value"].where(trades["side"] == "sell", -trades["value"]).groupby(trades["account"]).sum()
+    assert (flow >= -1e-6).all()
+    cash = {r["account"]: r["cash_after"] for r in accounts}
+    assert cash == pytest.approx(flow.to_dict()) and min(cash.values()) >= 0
+    # Whole shares (a lot sold entirely keeps its own share count).
+    lots = tax.process_trades(tax.sample_trades(), "fifo", lots=tax.sample_lots()).open_lots
+    whole_lot = sells["lot_id"].map(lots.assign(lot_id=lots["lot_id"].astype(str)).set_index("lot_id")["shares"])
+    partial = sells["shares"] != whole_lot
+    assert (sells.loc[partial, "shares"] % 1 == 0).all() and (buys["shares"] % 1 == 0).all()
+    assert "Whole shares" in str(notes) and "sheltered" in str(notes)
+
+
+def test_tax_weight_box_and_slider_show_one_number(replayed, rates, call_with_trigger):
+    slider_id, box_id = f"{page.TAX_WEIGHT}.value", f"{page.TAX_WEIGHT_VALUE}.value"
+    # The slider sits at log10(w): at -0.5 the box shows the real weight 10^-0.5 = 0.316 (3 digits).
+    assert call_with_trigger(slider_id, page.tax_weight_sync, -0.5, 1.0) == (no_update, 0.316)
+    assert call_with_trigger(slider_id, page.tax_weight_sync, -3.75, 1.0) == (no_update, 0.000178)
+    # Typing a weight moves the slider to its log10 and rounds the box to the digits the card shows.
+    pos, shown = call_with_trigger(box_id, page.tax_weight_sync, 0, 0.12345)
+    assert pos == pytest.approx(-0.91009, abs=1e-5) and shown == 0.123  # log10(0.123)
+    assert call_with_trigger(box_id, page.tax_weight_sync, 0, 0.0) == (-4, no_update)  # 0: ignore tax
+    assert call_with_trigger(box_id, page.tax_weight_sync, 0, -2) == (no_update, no_update)
+    # The slider's marks and tooltip are in real units; its own box (log units) is hidden.
+    layout = page._tax_weight_slider()
+    slider = next(c for c in _walk(layout) if getattr(c, "id", None) == page.TAX_WEIGHT)
+    assert {k: v for k, v in slider.marks.items()} == {-4: "0.0001", -3: "0.001", -2: "0.01", -1: "0.1",
+                                                       0: "1", 1: "10"}
+    assert slider.allow_direct_input is False and slider.tooltip["transform"] == "pow10"
+    # A weight the box cannot hold is explained; nothing else changes.
+    out = page.rebalance([], -2, replayed[0], LAST, rates, WS, "light")
+    assert all(o is no_update for o in out[:-1]) and "Tax weight -2: enter a number from 0 to 10" in str(out[-1])
+
+
+def _walk(component):
+    stack = [component]
+    while stack:
+        node = stack.pop()
+        yield node
+        kids = getattr(node, "children", None)
+        stack.extend(kids if isinstance(kids, list) else [kids] if kids is not None else [])
 
 
 def test_after_tax_return_and_location(replayed, rates):

@@ -70,7 +70,7 @@ def test_method_filing_and_income_come_from_the_url(desk):
 
 def test_tax_weight_slider_and_harvest_selected_lot(desk):
     _open(desk)
-    desk.wait_for_contains_text("#tax-kpi-rebal-turnover", "%", timeout=30)
+    desk.wait_for_contains_text("#tax-kpi-rebal-te", "%", timeout=30)
     te_before = text_of(desk, "#tax-kpi-rebal-te")
     drag_slider(desk, "tax-tax-weight", -400)  # towards a tax weight of 0.0001: track the target closely
     te_after = wait_for_change(desk, "#tax-kpi-rebal-te", te_before)
@@ -93,6 +93,47 @@ def test_tax_weight_slider_and_harvest_selected_lot(desk):
     click(desk, "#tax-harvest-run")
     desk.wait_for_contains_text("#tax-alerts-harvest", "cannot be harvested now", timeout=30)
     assert "HD" in desk.find_element("#tax-harvest-trades").text
+    assert console_errors(desk) == []
+
+
+def test_tax_weight_slider_box_and_card_show_one_number(desk):
+    _open(desk)
+    desk.wait_for_contains_text("#tax-kpi-rebal-weight", "1", timeout=60)
+    box = desk.find_element("#tax-tax-weight-value")
+    assert box.get_attribute("value") == "1"
+    # The slider has no box of its own in log units; its marks are real tax weights.
+    assert not desk.driver.find_elements("css selector", "#tax-tax-weight input")
+    marks = show(desk, "#tax-tax-weight").text
+    assert all(m in marks for m in ("0.0001", "0.01", "0.1", "10"))
+    drag_slider(desk, "tax-tax-weight", -120)
+    log_value = float(desk.find_element("#tax-tax-weight [role=slider]").get_attribute("aria-valuenow"))
+    expected = float(f"{10 ** log_value:.3g}")  # e.g. -0.5 -> 0.316
+    assert log_value < 0 and expected < 1
+    deadline = time.time() + 30
+    while time.time() < deadline and desk.find_element("#tax-tax-weight-value").get_attribute("value") == "1":
+        time.sleep(0.2)
+    shown = desk.find_element("#tax-tax-weight-value").get_attribute("value")
+    assert float(shown) == expected
+    desk.wait_for_text_to_equal("#tax-kpi-rebal-weight", shown, timeout=60)
+    tooltip = desk.find_element("#tax-tax-weight-tooltip-1-content")  # shown while dragging
+    assert float(tooltip.get_attribute("textContent")) == expected
+    # Typing a weight moves the slider to its log10 and the card to the same number.
+    box = desk.find_element("#tax-tax-weight-value")
+    box.clear()
+    box.send_keys("0.01\n")
+    desk.wait_for_text_to_equal("#tax-kpi-rebal-weight", "0.01", timeout=60)
+    thumb = desk.find_element("#tax-tax-weight [role=slider]")
+    assert float(thumb.get_attribute("aria-valuenow")) == -2
+    # Every buy in the trade list names its account; the cash grid shows each account.
+    show(desk, "#tax-rebalance-accounts")
+    desk.wait_for_contains_text("#tax-rebalance-accounts", "brokerage", timeout=30)
+    assert "ira" in desk.find_element("#tax-rebalance-accounts").text
+    assert "Whole shares" in desk.find_element("#tax-rebalance-notes").text
+    # A weight out of range is explained and the cards stay.
+    box.clear()
+    box.send_keys("50\n")
+    desk.wait_for_contains_text("#tax-alerts-rebalance", "Tax weight 50: enter a number from 0 to 10", timeout=30)
+    assert text_of(desk, "#tax-kpi-rebal-weight") == "0.01"
     assert console_errors(desk) == []
 
 
