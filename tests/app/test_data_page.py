@@ -66,7 +66,7 @@ def test_empty_universe_is_refused_and_the_picker_reverts(call_with_trigger):
 
 def test_render_draws_every_asset_and_the_benchmark():
     fig, rows, summary, notes = page.render(workspace.DEFAULT, "dark")
-    assert len(fig.data) == 21 and fig.data[-1].name == "S&P 500"
+    assert len(fig.data) == 21 and fig.data[-1].name == "S&P 500 total return (dividends reinvested)"
     assert fig.layout.template.layout.paper_bgcolor is not None
     assert len(rows) == 20 and {"ticker", "annual_return", "volatility", "sharpe", "max_drawdown"} <= set(rows[0])
     assert "20 assets" in str(summary) and notes is None

@@ -57,7 +57,7 @@ def test_bad_confidence_from_a_url_is_refused_with_a_message():
 
 
 def test_stress_uses_the_full_bundled_history_even_for_a_short_window():
-    ws = workspace.select(WS, start="2021-01-04", end="2022-12-28")
+    ws = workspace.select(WS, start="2021-01-04", end="2022-12-28", benchmark="SP500")  # the price index
     fig, rows, sliders, alert = page.stress(ws, 1e6, None, "light")
     covid = next(r for r in rows if "COVID" in r["scenario"])
     sp = data.load_dataset("sp500").benchmark
