@@ -35,6 +35,7 @@ __all__ = [
     "resolve",
     "controls",
     "select",
+    "with_blend",
     "with_upload",
     "source_prices",
     "benchmark_history",
@@ -236,6 +237,11 @@ def _one_benchmark(ws: dict, src: _Source, name: str) -> pd.Series:
         return src.prices[name]
     raise DataError(f"The benchmark {name!r} is not available with {src.label}: pick one of "
                     f"{_few(_benchmark_names(ws, src).values(), 8)} on the Data page.", code="unknown_benchmark")
+
+
+def _benchmark_parts(value: str) -> list[str]:
+    """The single benchmarks a benchmark value uses: itself, or a blend's parts."""
+    return list(BlendSpec.from_value(value).weights) if BlendSpec.is_value(value) else [value]
 
 
 def benchmark_history(ws: dict | None, src: _Source | None = None) -> tuple[pd.Series, str]:
@@ -468,6 +474,13 @@ def select(ws: dict | None, *, source: str | None = None, universe: list[str] | 
     return new
 
 
+def with_blend(ws: dict | None, text: str | None, rebalance: str = "M") -> dict:
+    """A new workspace whose benchmark is the blend typed in ``text`` (``60 SP500TR, 40 KO``), validated."""
+    ws = _ws(ws)
+    spec = BlendSpec.parse(text, list(_benchmark_names(ws, source_prices(ws))), rebalance)
+    return select(ws, benchmark=spec.to_value())
+
+
 def with_upload(ws: dict | None, kind: str, raw: bytes, filename: str) -> tuple[dict, list[str]]:
     """Parse an uploaded file of ``kind``, cache it, and return the new workspace and notes."""
     ws = _ws(ws)
@@ -611,6 +624,10 @@ def to_query(ws: dict | None) -> tuple[dict[str, str], list[str]]:
     if ws["source"] == UPLOAD:
         problems.append("This view uses uploaded prices, which cannot travel in a link: whoever opens it needs "
                         "the same upload.")
+    if BENCH_UPLOAD in _benchmark_parts(ws["benchmark"]):
+        problems.append("This view's benchmark uses an uploaded series, which cannot travel in a link: the link shows "
+                        f"the {data.BENCHMARK_LABELS[INDEX_TR]} instead.")
+        query["benchmark"] = INDEX_TR
     if ws["uploads"].get("sectors"):
         problems.append("This view uses an uploaded sector map, which cannot travel in a link: the link shows the "
                         "bundled sectors.")

@@ -76,3 +76,58 @@ def test_report_carries_the_execution_and_tax_results(call_with_trigger):
     # Without stored results the report says where to get them, as the page does.
     download, _ = call_with_trigger("present-report-html.n_clicks", page.download_report, 1, 0, {}, "Acme", None, WS)
     assert "Schedule the target&#x27;s trade list on the Execute page" in base64.b64decode(download["content"]).decode()
+
+
+# ----------------------------------------------------------------------------- the as-of date
+def _min_variance_target(ws):
+    recipe = recipes.Recipe(method="min_variance")
+    weights = recipes.allocate(workspace.resolve(ws).returns, recipe).weights  # built on data to 2022-12-28
+    return recipe, workspace.with_target(ws, weights, recipe.label, recipe=recipe.to_query() | {"method": "min_variance"})
+
+
+def _shown_weights(out) -> pd.Series:
+    pie = out[3 + page.FIGURES.index("present-allocation")].data[0]
+    return pd.Series(pie.values, index=pie.labels)
+
+
+def test_an_earlier_as_of_date_solves_the_recipe_again_on_data_to_that_date():
+    ws = workspace.select(WS, universe=["AAPL", "MSFT", "KO", "XOM", "JPM"])
+    recipe, ws = _min_variance_target(ws)
+    out = page.render({}, None, "2018-06-29", ws)
+    # Oracle: the same recipe solved directly on prices that stop at the as-of date.
+    truncated = workspace.resolve(workspace.select(ws, end="2018-06-29"))
+    assert truncated.prices.index[-1] == pd.Timestamp("2018-06-29")
+    expected = recipes.allocate(truncated.returns, recipe).weights
+    shown = _shown_weights(out)
+    assert shown.to_dict() == pytest.approx(expected[expected.abs() > 1e-6].to_dict(), abs=1e-9)
+    full = ws["target"]["weights"]
+    assert max(abs(shown.get(t, 0) - w) for t, w in full.items()) > 0.01  # not the weights built on later data
+    assert "Data as of 2018-06-29. Weights optimised on data to 2018-06-29." in out[1]
+    cagr = risk.performance_summary(risk.portfolio_returns(truncated.returns, expected.reindex(truncated.returns.columns,
+                                                                                             fill_value=0)))["cagr"]
+    assert f"{cagr:.1%}" in str(out[2])
+
+
+def test_a_shared_link_with_an_as_of_date_solves_on_data_to_that_date():
+    ws = workspace.select(WS, universe=["AAPL", "MSFT", "KO", "XOM", "JPM"])
+    recipe, ws = _min_variance_target(ws)
+    share = page.render({}, None, "2016-12-30", ws)[-4]
+    link = page.render(share, None, "2016-12-30", {})  # a fresh browser: the link only
+    expected = recipes.allocate(workspace.resolve(workspace.select(ws, end="2016-12-30")).returns, recipe).weights
+    assert _shown_weights(link).to_dict() == pytest.approx(expected[expected.abs() > 1e-6].to_dict(), abs=1e-9)
+    assert "Weights optimised on data to 2016-12-30." in link[1]
+
+
+def test_a_target_without_recipe_says_its_weights_come_from_later_data():
+    ws = workspace.with_target(WS, pd.Series({"AAPL": 0.5, "KO": 0.5}), "typed by hand")
+    out = page.render({}, None, "2018-06-29", ws)
+    assert _shown_weights(out).to_dict() == pytest.approx({"AAPL": 0.5, "KO": 0.5})
+    assert ("Weights are those of the stored target, built on data to 2022-12-28: it has no recipe to solve again "
+            "on data to 2018-06-29") in out[1]
+    # Without an as-of date there is nothing to say.
+    assert "stored target" not in page.render({}, None, None, ws)[1]
+
+
+def test_an_as_of_date_before_the_start_is_refused_with_a_message():
+    out = page.render({}, None, "2001-01-02", WS)
+    assert "The as-of date 2001-01-02 is not after the start of the data (2013-01-02)" in str(out[-1])
