@@ -232,7 +232,9 @@ def _one_benchmark(ws: dict, src: _Source, name: str) -> pd.Series:
     if name == INDEX and src.index is not None:
         return src.index
     if name == BENCH_UPLOAD and ws["uploads"].get("benchmark"):
-        return _uploaded(ws, "benchmark").reindex(src.prices.index).ffill()
+        series, dates = _uploaded(ws, "benchmark"), src.prices.index
+        aligned = series.reindex(dates.union(series.index)).ffill().reindex(dates)  # its holidays: last close
+        return aligned.where(dates <= series.index[-1])  # never carried past its last date
     if name in src.prices.columns:
         return src.prices[name]
     raise DataError(f"The benchmark {name!r} is not available with {src.label}: pick one of "
@@ -362,8 +364,8 @@ def _window_benchmark(ws: dict, src: _Source, dates: pd.DatetimeIndex) -> tuple[
                          f"Pick {data.BENCHMARK_LABELS[INDEX_TR]} for a like-for-like comparison.")
         return history, label, notes
     history, used = benchmark_history(dict(ws, benchmark=_default_benchmark(src)), src)
-    return history, used, [f"Benchmark {used} used instead: {problem}. Narrow the dates or pick "
-                                          "another benchmark on the Data page."]
+    return history, used, [f"Benchmark {used} used instead: {problem}. Narrow the dates or pick another "
+                           "benchmark on the Data page."]
 
 
 # --------------------------------------------------------------------------- controls

@@ -205,3 +205,16 @@ def test_a_benchmark_upload_that_misses_the_prices_dates_is_refused(call_with_tr
                 uploads=_files(benchmark=_contents(raw)), names=_files(benchmark="future.csv"))
     assert out[0] == workspace.DEFAULT
     assert "future.csv shares 0 dates with the prices" in str(out[-1])
+
+
+def test_an_uploaded_benchmark_is_not_carried_past_its_last_date(call_with_trigger):
+    half = data.sample_csv("benchmark").splitlines()[:131]  # header and 130 closes, to mid-2022
+    narrow = workspace.select(workspace.DEFAULT, start="2022-01-03", end="2022-12-28")
+    out = _sync(call_with_trigger, "upload-benchmark.contents", narrow,
+                uploads=_files(benchmark=_contents("\n".join(half).encode())), names=_files(benchmark="half.csv"))
+    wd = workspace.resolve(out[0])
+    last = half[-1].split(",")[0]
+    assert wd.benchmark_name == "S&P 500 total return (dividends reinvested)"
+    assert f"(it covers {half[1].split(',')[0]} to {last})" in wd.notes[0]
+    inside = workspace.resolve(workspace.select(out[0], end=last))
+    assert inside.benchmark_name == "Uploaded benchmark (half.csv)"
