@@ -131,3 +131,31 @@ def test_a_target_without_recipe_says_its_weights_come_from_later_data():
 def test_an_as_of_date_before_the_start_is_refused_with_a_message():
     out = page.render({}, None, "2001-01-02", WS)
     assert "The as-of date 2001-01-02 is not after the start of the data (2013-01-02)" in str(out[-1])
+
+
+# ----------------------------------------------------------------------------- the benchmark
+def test_a_blended_benchmark_travels_in_the_link_with_its_name():
+    ws = workspace.with_blend(WS, "60 SP500TR, 40 KO", "M")
+    here = page.render({}, None, None, ws)
+    share = here[-4]
+    assert share["benchmark"] == "blend:M:SP500TR=60,KO=40"
+    link = page.render(share, None, None, {})
+    name = "Blend: 60% S&P 500 total return (dividends reinvested) + 40% KO (rebalanced monthly)"
+    assert f"against the {name}" in here[1] and f"against the {name}" in link[1]
+    assert str(here[2]) == str(link[2])
+    growth = here[3 + page.FIGURES.index("present-growth")]
+    bench = next(t for t in growth.data if t.name == name)
+    wd = workspace.resolve(ws)
+    # Growth of 10,000 in the blend: 10,000 x its level at the end over its level at the start.
+    assert bench.y[-1] == pytest.approx(10_000 * wd.benchmark.iloc[-1] / wd.benchmark.iloc[0], rel=1e-9)
+
+
+def test_an_uploaded_benchmark_says_it_cannot_travel():
+    from finance_core import data
+
+    ws, _ = workspace.with_upload(workspace.select(WS, start="2022-01-03"), "benchmark",
+                                  data.sample_csv("benchmark").encode(), "house.csv")
+    out = page.render({}, None, None, ws)
+    assert "against the Uploaded benchmark (house.csv)" in out[1]
+    assert out[-4]["benchmark"] == "SP500TR"
+    assert "benchmark uses an uploaded series, which cannot travel in a link" in str(out[-2])
