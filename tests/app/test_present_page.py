@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import workspace
-from finance_core import recipes, report, risk
+from finance_core import data, recipes, report, risk
 from pages import present as page
 
 WS = workspace.DEFAULT
@@ -151,11 +151,21 @@ def test_a_blended_benchmark_travels_in_the_link_with_its_name():
 
 
 def test_an_uploaded_benchmark_says_it_cannot_travel():
-    from finance_core import data
-
     ws, _ = workspace.with_upload(workspace.select(WS, start="2022-01-03"), "benchmark",
                                   data.sample_csv("benchmark").encode(), "house.csv")
     out = page.render({}, None, None, ws)
     assert "against the Uploaded benchmark (house.csv)" in out[1]
     assert out[-4]["benchmark"] == "SP500TR"
     assert "benchmark uses an uploaded series, which cannot travel in a link" in str(out[-2])
+
+
+def test_stress_tests_compare_with_the_chosen_benchmark():
+    out = page.render({}, None, None, WS)
+    covid = next(r for r in out[3 + len(page.FIGURES)] if "COVID" in r["scenario"])
+    ds = data.load_dataset("sp500")
+    tr, price = ds.total_return_benchmark, ds.benchmark
+    # The default benchmark is the total-return index: 19 Feb to 23 Mar 2020 it lost a little less than the
+    # price index (2,237.40 / 3,386.15 - 1 = -33.9%, published closes), by the dividends of those 23 days.
+    assert covid["benchmark_return"] == pytest.approx(tr["2020-03-23"] / tr["2020-02-19"] - 1, abs=1e-12)
+    assert price["2020-03-23"] / price["2020-02-19"] - 1 == pytest.approx(2237.40 / 3386.15 - 1, abs=5e-4)
+    assert 0 < covid["benchmark_return"] - (price["2020-03-23"] / price["2020-02-19"] - 1) < 0.003

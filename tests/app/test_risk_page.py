@@ -83,3 +83,10 @@ def test_bootstrap_monte_carlo_is_offered_and_portfolio_value_must_be_positive()
     assert "Monte Carlo (bootstrap)" in [r["method"] for r in rows]
     out = page.value_at_risk(WS, 0.95, 1, "historical", -5, "light")
     assert out[0] is no_update and "portfolio value must be a positive amount" in str(out[-1])
+
+
+def test_stress_benchmark_column_is_the_chosen_benchmark():
+    _fig, rows, _sliders, _alert = page.stress(WS, 1e6, None, "light")  # default: S&P 500 total return
+    tr = data.load_dataset("sp500").total_return_benchmark
+    covid = next(r for r in rows if "COVID" in r["scenario"])
+    assert covid["benchmark_return"] == pytest.approx(tr["2020-03-23"] / tr["2020-02-19"] - 1, abs=1e-12)
