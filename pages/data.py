@@ -48,6 +48,7 @@ STAT_COLUMNS = ["ticker", "name", "sector", "annual_return", "volatility", "shar
 STAT_FORMATS = {"annual_return": "pct", "volatility": "pct", "sharpe": "ratio", "max_drawdown": "pct"}
 _NOT_RUN = empty_figure("Press 'Analyse universe' to compute this chart.")
 STAT_HEADERS = {"annual_return": "Annual return", "max_drawdown": "Max drawdown"}
+_ADJUSTED = "Asset prices are adjusted closes (dividends reinvested). "
 
 
 def _controls() -> dbc.Card:
@@ -235,8 +236,7 @@ def render(ws, theme):
             dbc.Badge(wd.source_label, color="primary", className="me-2"),
             html.Span(f"{wd.prices.shape[1]} assets, {len(wd.prices)} dates "
                       f"({wd.prices.index[0].date()} to {wd.prices.index[-1].date()}), "
-                      f"benchmark {wd.benchmark_name}. "
-                      f"{'' if wd.source == workspace.UPLOAD else 'Asset prices are adjusted closes (dividends reinvested). '}"),
+                      f"benchmark {wd.benchmark_name}. {'' if wd.source == workspace.UPLOAD else _ADJUSTED}"),
             html.Span(", ".join(f"{k}: {v['name']}" for k, v in wd.uploads.items()) and
                       "Uploads: " + ", ".join(f"{k} ({v['name']})" for k, v in wd.uploads.items())),
         ],
