@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from finance_core import data, tax
+from finance_core.benchmark import BlendSpec, blend
 from finance_core.errors import DataError, FinanceError
 
 __all__ = [
@@ -34,8 +35,10 @@ __all__ = [
     "resolve",
     "controls",
     "select",
+    "with_blend",
     "with_upload",
     "source_prices",
+    "benchmark_history",
     "Portfolio",
     "portfolio",
     "Book",
@@ -48,20 +51,24 @@ __all__ = [
 ]
 
 UPLOAD = "upload"
-#: The bundled benchmark; uploads may also use any of their own tickers.
+#: The bundled benchmarks: the S&P 500 price index and its total-return version (the default).
+#: A workspace may also use any ticker of its source, an uploaded series or a blend.
 INDEX = data.BENCHMARK_TICKER
+INDEX_TR = data.TOTAL_RETURN_TICKER
+#: The benchmark value (and blend part) that stands for the uploaded benchmark series.
+BENCH_UPLOAD = "UPLOAD"
 DEFAULT: dict = {
     "version": 1,
     "source": "sp500",
     "universe": None,  # None: every ticker of the source
     "start": "2013-01-02",
     "end": "2022-12-28",
-    "benchmark": INDEX,
+    "benchmark": INDEX_TR,
     "uploads": {},  # kind -> {"key": ..., "name": ...}
     "target": None,  # {ticker: weight}, set by the construction desk
     "firm_name": "Portfolio Desk",
 }
-UPLOAD_KINDS = ("prices", "holdings", "lots", "trades", "sectors")
+UPLOAD_KINDS = ("prices", "holdings", "lots", "trades", "sectors", "benchmark")
 #: The sector of a ticker that neither the dataset nor an uploaded sector map classifies.
 UNCLASSIFIED = "Unclassified"
 
@@ -139,6 +146,7 @@ class WorkspaceData:
     uploads: dict = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     book: Book | None = None  # where ``holdings`` came from (see :func:`book`)
+    benchmark_history: pd.Series | None = None  # the benchmark used, over the source's whole history
 
     @property
     def returns(self) -> pd.DataFrame:
@@ -181,6 +189,7 @@ class _Source:
     index: pd.Series | None  # the bundled S&P 500 index on these dates, if it covers them
     sectors: pd.Series
     names: pd.Series
+    total_return: pd.Series | None = None  # the S&P 500 total-return index on these dates, with ``index``
 
 
 def source_prices(ws: dict | None) -> _Source:
@@ -195,14 +204,67 @@ def source_prices(ws: dict | None) -> _Source:
         index = sp.benchmark.reindex(prices.index)
         coverage = index.notna().mean()
         index = index.ffill() if coverage >= 0.9 else None
+        total = None if index is None else sp.total_return_benchmark.reindex(prices.index).ffill()
         tickers = prices.columns
         sectors = sp.sectors.reindex(tickers).fillna(UNCLASSIFIED)
         names = sp.names.reindex(tickers)
         names = names.fillna(pd.Series(tickers, index=tickers))
         label = f"Uploaded prices ({ws['uploads']['prices'].get('name', 'file')})"
-        return _Source(label, prices, index, _with_sector_map(ws, sectors), names)
+        return _Source(label, prices, index, _with_sector_map(ws, sectors), names, total)
     ds = data.load_dataset(ws["source"])
-    return _Source(ds.title, ds.prices, ds.benchmark, _with_sector_map(ws, ds.sectors), ds.names)
+    return _Source(ds.title, ds.prices, ds.benchmark, _with_sector_map(ws, ds.sectors), ds.names,
+                   ds.total_return_benchmark)
+
+
+def _default_benchmark(src: _Source) -> str:
+    return INDEX_TR if src.total_return is not None else str(src.prices.columns[0])
+
+
+def _benchmark_names(ws: dict, src: _Source) -> dict[str, str]:
+    """Every single benchmark this workspace can use, value -> the label shown for it."""
+    names = {k: data.BENCHMARK_LABELS[k] for k, s in ((INDEX_TR, src.total_return), (INDEX, src.index))
+             if s is not None}
+    if ws["uploads"].get("benchmark"):
+        names[BENCH_UPLOAD] = f"Uploaded benchmark ({ws['uploads']['benchmark'].get('name', 'file')})"
+    return names | {str(t): str(t) for t in src.prices.columns}
+
+
+def _one_benchmark(ws: dict, src: _Source, name: str) -> pd.Series:
+    """The closes of one benchmark on the source's dates (NaN where an uploaded series has none)."""
+    if name == INDEX_TR and src.total_return is not None:
+        return src.total_return
+    if name == INDEX and src.index is not None:
+        return src.index
+    if name == BENCH_UPLOAD and ws["uploads"].get("benchmark"):
+        series, dates = _uploaded(ws, "benchmark"), src.prices.index
+        aligned = series.reindex(dates.union(series.index)).ffill().reindex(dates)  # its holidays: last close
+        return aligned.where(dates <= series.index[-1])  # never carried past its last date
+    if name in src.prices.columns:
+        return src.prices[name]
+    raise DataError(f"The benchmark {name!r} is not available with {src.label}: pick one of "
+                    f"{_few(_benchmark_names(ws, src).values(), 8)} on the Data page.", code="unknown_benchmark")
+
+
+def _benchmark_parts(value: str) -> list[str]:
+    """The single benchmarks a benchmark value uses: itself, or a blend's parts."""
+    return list(BlendSpec.from_value(value).weights) if BlendSpec.is_value(value) else [value]
+
+
+def benchmark_history(ws: dict | None, src: _Source | None = None) -> tuple[pd.Series, str]:
+    """The workspace's chosen benchmark over the source's whole history, and its label.
+
+    A blend (:class:`finance_core.benchmark.BlendSpec`) starts where all its parts have closes.
+    """
+    ws = _ws(ws)
+    src = src or source_prices(ws)
+    name, names = ws["benchmark"], _benchmark_names(ws, src)
+    if not BlendSpec.is_value(name):
+        return _one_benchmark(ws, src, name).rename(names.get(name, name)), names.get(name, name)
+    spec = BlendSpec.from_value(name)
+    parts = {p: _one_benchmark(ws, src, p) for p in spec.weights}
+    series = blend(parts, spec.fractions, spec.rebalance).reindex(src.prices.index)
+    label = spec.label(names)
+    return series.rename(label), label
 
 
 def _with_sector_map(ws: dict, sectors: pd.Series) -> pd.Series:
@@ -262,18 +324,8 @@ def resolve(ws: dict | None) -> WorkspaceData:
             f"{data.MIN_HISTORY} are needed. Widen the date range.",
             code="too_short",
         )
-    bench_name = ws["benchmark"]
-    if bench_name == INDEX and src.index is not None:
-        benchmark = src.index.loc[prices.index].rename("S&P 500")
-        bench_label = "S&P 500"
-    elif bench_name in src.prices.columns:
-        benchmark = src.prices.loc[prices.index, bench_name]
-        bench_label = bench_name
-    else:
-        first = src.prices.columns[0]
-        benchmark = src.prices.loc[prices.index, first]
-        bench_label = first
-    notes = _sector_notes(ws, src, universe)
+    history, bench_label, notes = _window_benchmark(ws, src, prices.index)
+    notes += _sector_notes(ws, src, universe)
     current = book(ws, list(src.prices.columns))
     notes.extend(current.notes)
     holdings = current.holdings
@@ -281,7 +333,7 @@ def resolve(ws: dict | None) -> WorkspaceData:
         source=ws["source"],
         source_label=src.label,
         prices=prices,
-        benchmark=benchmark,
+        benchmark=history.reindex(prices.index),
         benchmark_name=bench_label,
         sectors=src.sectors.reindex(universe),
         names=src.names.reindex(universe),
@@ -291,7 +343,31 @@ def resolve(ws: dict | None) -> WorkspaceData:
         uploads=dict(ws["uploads"]),
         notes=tuple(notes),
         book=current,
+        benchmark_history=history,
     )
+
+
+def _window_benchmark(ws: dict, src: _Source, dates: pd.DatetimeIndex) -> tuple[pd.Series, str, list[str]]:
+    """The chosen benchmark's whole history, or the source's default with a note saying why it is not used."""
+    try:
+        history, label = benchmark_history(ws, src)
+        window = history.reindex(dates)
+        covered = history.dropna().index
+        problem = None if window.notna().all() else (
+            f"the {label} has no closes for some of {dates[0].date()} to {dates[-1].date()} (it covers "
+            f"{covered[0].date()} to {covered[-1].date()})" if len(covered) else f"the {label} has no closes")
+    except DataError as err:
+        problem = str(err).rstrip(".")
+    if problem is None:
+        notes = []
+        if ws["benchmark"] == INDEX:
+            notes.append(f"The benchmark is the {label}, which leaves dividends out while the asset prices are "
+                         "adjusted closes that include them: the assets look better by about the dividend yield. "
+                         f"Pick {data.BENCHMARK_LABELS[INDEX_TR]} for a like-for-like comparison.")
+        return history, label, notes
+    history, used = benchmark_history(dict(ws, benchmark=_default_benchmark(src)), src)
+    return history, used, [f"Benchmark {used} used instead: {problem}. Narrow the dates or pick another "
+                           "benchmark on the Data page."]
 
 
 # --------------------------------------------------------------------------- the book
@@ -445,9 +521,10 @@ def controls(ws: dict | None) -> Controls:
         "value": UPLOAD,
         "disabled": not up,
     })
-    bench = ([{"label": "S&P 500 index", "value": INDEX}] if src.index is not None else []) + [
-        {"label": t, "value": t} for t in tickers
-    ]
+    bench = [{"label": label, "value": value} for value, label in _benchmark_names(ws, src).items()]
+    if BlendSpec.is_value(ws["benchmark"]):
+        bench.insert(0, {"label": BlendSpec.from_value(ws["benchmark"]).label(_benchmark_names(ws, src)),
+                         "value": ws["benchmark"]})
     return Controls(
         source_options=options,
         source=ws["source"],
@@ -478,7 +555,7 @@ def _switch_source(ws: dict, source: str, *, full_history: bool = False) -> dict
         new["start"], new["end"] = _iso(src.prices.index[0]), _iso(src.prices.index[-1])
     else:
         new["start"], new["end"] = _default_window(src.prices)
-    new["benchmark"] = INDEX if src.index is not None else src.prices.columns[0]
+    new["benchmark"] = _default_benchmark(src)
     return new
 
 
@@ -513,7 +590,18 @@ def select(ws: dict | None, *, source: str | None = None, universe: list[str] | 
         new["start"], new["end"] = _iso(s), _iso(e)
     if benchmark is not None:
         new["benchmark"] = benchmark
+        history, label = benchmark_history(new, src)
+        if history.dropna().size < data.MIN_HISTORY:
+            raise DataError(f"The {label} has fewer than {data.MIN_HISTORY} closes on the dates of the prices: "
+                            "pick another benchmark or upload a longer series.", code="too_short")
     return new
+
+
+def with_blend(ws: dict | None, text: str | None, rebalance: str = "M") -> dict:
+    """A new workspace whose benchmark is the blend typed in ``text`` (``60 SP500TR, 40 KO``), validated."""
+    ws = _ws(ws)
+    spec = BlendSpec.parse(text, list(_benchmark_names(ws, source_prices(ws))), rebalance)
+    return select(ws, benchmark=spec.to_value())
 
 
 def with_upload(ws: dict | None, kind: str, raw: bytes, filename: str) -> tuple[dict, list[str]]:
@@ -540,6 +628,16 @@ def with_upload(ws: dict | None, kind: str, raw: bytes, filename: str) -> tuple[
                 f"({_few(tickers)}). Upload a sector map for these tickers, or upload the prices first.",
                 code="unknown_ticker",
             )
+    elif kind == "benchmark":
+        frame = data.read_benchmark_csv(raw, name=filename)
+        dates = source_prices(ws).prices.index
+        shared = frame.index.intersection(dates)
+        if len(shared) < data.MIN_HISTORY:
+            raise DataError(
+                f"{filename} shares {len(shared)} dates with the prices ({frame.index[0].date()} to "
+                f"{frame.index[-1].date()} against {dates[0].date()} to {dates[-1].date()}); at least "
+                f"{data.MIN_HISTORY} are needed. Upload a benchmark that covers the dates of your prices.",
+                code="too_short")
     else:
         frame = data.read_trades_csv(raw, name=filename)
     notes = list(frame.attrs.get("notes", []))
@@ -552,6 +650,10 @@ def with_upload(ws: dict | None, kind: str, raw: bytes, filename: str) -> tuple[
     new["uploads"] = {**ws["uploads"], kind: entry}
     if kind == "prices":
         new = _switch_source(new, UPLOAD, full_history=True)
+    if kind == "benchmark":
+        new["benchmark"] = BENCH_UPLOAD
+        notes.append(f"The benchmark is now the uploaded series {filename}; pick another on the Data page at any "
+                     "time.")
     return new, notes
 
 
@@ -671,6 +773,10 @@ def to_query(ws: dict | None) -> tuple[dict[str, str], list[str]]:
     if ws["source"] == UPLOAD:
         problems.append("This view uses uploaded prices, which cannot travel in a link: whoever opens it needs "
                         "the same upload.")
+    if BENCH_UPLOAD in _benchmark_parts(ws["benchmark"]):
+        problems.append("This view's benchmark uses an uploaded series, which cannot travel in a link: the link shows "
+                        f"the {data.BENCHMARK_LABELS[INDEX_TR]} instead.")
+        query["benchmark"] = INDEX_TR
     if ws["uploads"].get("sectors"):
         problems.append("This view uses an uploaded sector map, which cannot travel in a link: the link shows the "
                         "bundled sectors.")

@@ -24,12 +24,17 @@ import numpy as np
 import pandas as pd
 
 from . import formats
+from .benchmark import income_returns, total_return_index
 from .errors import DataError
 
 __all__ = [
     "Dataset",
     "DATASETS",
     "BENCHMARK_TICKER",
+    "TOTAL_RETURN_TICKER",
+    "BENCHMARK_LABELS",
+    "load_annual_returns",
+    "read_benchmark_csv",
     "MAX_UPLOAD_BYTES",
     "MAX_FILL_GAP",
     "MIN_HISTORY",
@@ -47,8 +52,15 @@ __all__ = [
 ]
 
 DATA_DIR = Path(__file__).with_name("data")
-#: Name of the benchmark column of the bundled datasets (the S&P 500 index).
+#: Name of the benchmark column of the bundled datasets (the S&P 500 price index: no dividends).
 BENCHMARK_TICKER = "SP500"
+#: The S&P 500 total-return index built from it (dividends reinvested), the desk's default benchmark.
+TOTAL_RETURN_TICKER = "SP500TR"
+#: How the bundled benchmarks are named wherever they are shown, so nobody takes one for the other.
+BENCHMARK_LABELS = {
+    TOTAL_RETURN_TICKER: "S&P 500 total return (dividends reinvested)",
+    BENCHMARK_TICKER: "S&P 500 (price index)",
+}
 #: Uploads larger than this are refused before parsing.
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 #: Runs of missing prices up to this many rows are forward-filled; longer ones are refused.
@@ -72,8 +84,10 @@ _FACTOR_NAMES = {
 class Dataset:
     """A price history with its benchmark and descriptive data.
 
-    ``prices``: dates x tickers (adjusted closes); ``benchmark``: the benchmark's
-    closes on the same dates; ``sectors`` and ``names``: Series indexed by ticker.
+    ``prices``: dates x tickers (adjusted closes, dividends reinvested); ``benchmark``:
+    the S&P 500 price index on the same dates (no dividends); ``total_return_benchmark``:
+    the S&P 500 total-return index built from it (see :func:`load_annual_returns`);
+    ``sectors`` and ``names``: Series indexed by ticker.
     """
 
     key: str
@@ -83,6 +97,7 @@ class Dataset:
     sectors: pd.Series
     names: pd.Series
     source_note: str = ""
+    total_return_benchmark: pd.Series | None = None
 
     @property
     def tickers(self) -> list[str]:
@@ -105,8 +120,9 @@ def _read_bundled(name: str) -> pd.DataFrame:
 def load_dataset(name: str = "sp500") -> Dataset:
     """Load a bundled dataset: ``"sp500"`` (20 stocks) or ``"factors"`` (5 ETFs).
 
-    Both come with the S&P 500 index as benchmark, aligned to their dates. Data from
-    the skfolio package (BSD-3-Clause); see ``finance_core/data/README.md``.
+    Both come with the S&P 500 price index and the S&P 500 total-return index built from
+    it, aligned to their dates. Data from the skfolio package (BSD-3-Clause) and S&P Dow
+    Jones Indices' published annual returns; see ``finance_core/data/README.md``.
     """
     if name not in DATASETS:
         raise DataError(
@@ -124,7 +140,9 @@ def load_dataset(name: str = "sp500") -> Dataset:
         names = pd.Series(_FACTOR_NAMES, name="name")
     prices = prices.ffill().dropna(how="any")
     benchmark = index.reindex(prices.index).ffill()
-    for obj in (prices, benchmark, sectors, names):
+    total = total_return_index(index, income_returns(load_annual_returns()))
+    total = total.reindex(prices.index).ffill().rename(TOTAL_RETURN_TICKER)
+    for obj in (prices, benchmark, total, sectors, names):
         obj.flags.allows_duplicate_labels = True
     return Dataset(
         key=name,
@@ -134,7 +152,18 @@ def load_dataset(name: str = "sp500") -> Dataset:
         sectors=sectors.reindex(prices.columns).fillna("Unclassified").rename("sector"),
         names=names.reindex(prices.columns).fillna(pd.Series(prices.columns, index=prices.columns)).rename("name"),
         source_note=note,
+        total_return_benchmark=total,
     )
+
+
+@cache
+def load_annual_returns() -> pd.DataFrame:
+    """Published calendar-year S&P 500 returns, 1990-2022: ``price_return`` and ``total_return`` (fractions).
+
+    S&P Dow Jones Indices' figures (see ``finance_core/data/README.md``); indexed by year.
+    """
+    table = pd.read_csv(DATA_DIR / "sp500_annual_returns.csv", index_col="year")
+    return pd.DataFrame({"price_return": table["price_return_pct"] / 100, "total_return": table["total_return_pct"] / 100})
 
 
 def to_returns(prices: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
@@ -970,7 +999,7 @@ def read_sectors_csv(source: Source, *, name: str | None = None, max_bytes: int 
 
 
 # --------------------------------------------------------------------------- samples
-SAMPLE_KINDS = ("prices", "prices_long", "holdings", "lots", "trades", "sectors")
+SAMPLE_KINDS = ("prices", "prices_long", "holdings", "lots", "trades", "sectors", "benchmark")
 
 
 def sample_csv(kind: str) -> str:
@@ -1007,4 +1036,35 @@ def sample_csv(kind: str) -> str:
         extra = pd.Series({"AMZN": "Consumer Discretionary", "GOOGL": "Communication Services",
                            "NVDA": "Information Technology"})
         return pd.concat([listed, extra]).rename("sector").rename_axis("ticker").to_csv()
+    if kind == "benchmark":
+        total = ds.total_return_benchmark.iloc[-260:].round(4).rename("value").rename_axis("date")
+        return total.to_csv(date_format="%Y-%m-%d")
     raise DataError(f"No sample for {kind!r}: choose one of {', '.join(SAMPLE_KINDS)}.", code="unknown_sample")
+
+
+# --------------------------------------------------------------------------- benchmark series
+_GENERIC_VALUE = {"VALUE", "PRICE", "CLOSE", "ADJ_CLOSE", "LEVEL", "INDEX", "BENCHMARK"}
+
+
+def read_benchmark_csv(source: Source, *, name: str | None = None, min_rows: int = MIN_HISTORY,
+                       max_bytes: int = MAX_UPLOAD_BYTES) -> pd.Series:
+    """Read one benchmark series: ``date,value`` or a date and one price column (levels or closes, > 0).
+
+    Checked as a prices file (dates, numbers, gaps, at least ``min_rows`` dates). Returns the
+    closes as a Series named by the column (the file name when the column is ``value``,
+    ``price``, ``close`` or ``level``); repairs travel in ``attrs["notes"]``.
+    """
+    label = _file_label(source, name)
+    frame = read_prices_csv(source, name=name, min_rows=min_rows, max_bytes=max_bytes)
+    if frame.shape[1] != 1:
+        raise DataError(
+            f"{label} has {frame.shape[1]} value columns ({', '.join(frame.columns[:5])}); a benchmark file holds a "
+            "date column and one column of closes (date,value). Keep one column, or upload several series as "
+            "prices and blend them.",
+            code="not_one_series",
+        )
+    column = frame.columns[0]
+    stem = "Uploaded benchmark" if label == "the uploaded file" else Path(label).stem
+    series = frame[column].rename(stem if column in _GENERIC_VALUE else column)
+    series.attrs["notes"] = list(frame.attrs.get("notes", []))
+    return series

@@ -25,6 +25,8 @@ SOURCE = "data-source"
 UNIVERSE = "data-universe"
 DATES = "data-dates"
 BENCHMARK = "data-benchmark"
+BLEND_TEXT, BLEND_REBALANCE, BLEND_APPLY, BLEND_ALERT = ("data-blend-text", "data-blend-rebalance", "data-blend-apply",
+                                                         "data-blend-alerts")
 ALERTS = "data-alerts"
 NOTES = "data-notes"
 SUMMARY = "data-summary"
@@ -41,11 +43,13 @@ _UPLOAD_HELP = {
     "lots": ("Tax lots", "account,ticker,acquired,shares,cost_basis (total), optional account_type."),
     "trades": ("Trades", "date,account,ticker,side (buy/sell),shares,price, optional account_type."),
     "sectors": ("Sector map", "ticker,sector. Classifies your tickers; overrides the bundled sectors it lists."),
+    "benchmark": ("Benchmark", "date,value (or a date and one column of closes). Becomes the benchmark."),
 }
 STAT_COLUMNS = ["ticker", "name", "sector", "annual_return", "volatility", "sharpe", "max_drawdown"]
 STAT_FORMATS = {"annual_return": "pct", "volatility": "pct", "sharpe": "ratio", "max_drawdown": "pct"}
 _NOT_RUN = empty_figure("Press 'Analyse universe' to compute this chart.")
 STAT_HEADERS = {"annual_return": "Annual return", "max_drawdown": "Max drawdown"}
+_ADJUSTED = "Asset prices are adjusted closes (dividends reinvested). "
 
 
 def _controls() -> dbc.Card:
@@ -55,16 +59,32 @@ def _controls() -> dbc.Card:
                 [
                     field("Data source", dcc.Dropdown(id=SOURCE, options=[], value=None, clearable=False), md=3),
                     field("Universe", dcc.Dropdown(id=UNIVERSE, options=[], value=[], multi=True,
-                                                   placeholder="Pick tickers"), md=4),
+                                                   placeholder="Pick tickers"), md=3),
                     field("Dates", dcc.DatePickerRange(id=DATES, display_format="YYYY-MM-DD",
                                                        updatemode="bothdates"), md=3),
-                    field("Benchmark", dcc.Dropdown(id=BENCHMARK, options=[], clearable=False), md=2),
+                    field("Benchmark", dcc.Dropdown(id=BENCHMARK, options=[], clearable=False), md=3),
+                    *_blend_form(),
                 ],
                 className="g-3",
             )
         ),
         className="mb-3 no-print",
     )
+
+
+def _blend_form() -> list:
+    """Type a blended benchmark: weights in percent of benchmarks or tickers, rebalanced monthly or daily."""
+    hint = ("Weights in percent adding up to 100. Parts: SP500TR (S&P 500 total return), SP500 (price index), "
+            "UPLOAD (your uploaded benchmark) or any ticker of the data.")
+    return [
+        field("Blended benchmark", dbc.Input(id=BLEND_TEXT, placeholder="60 SP500TR, 40 KO", type="text"),
+              md=6, hint=hint),
+        field("Rebalanced", dcc.Dropdown(id=BLEND_REBALANCE, value="M", clearable=False,
+                                         options=[{"label": "monthly", "value": "M"},
+                                                  {"label": "daily", "value": "D"}]), md=2),
+        dbc.Col(dbc.Button("Use blend", id=BLEND_APPLY, n_clicks=0, color="secondary", className="mt-4"), md=2),
+        dbc.Col(alert_area(BLEND_ALERT), md=12),
+    ]
 
 
 def _uploads() -> dbc.Row:
@@ -196,6 +216,22 @@ def sync_workspace(source, universe_value, start, end, benchmark, *uploads_and_w
 
 
 @callback(
+    Output(BENCHMARK, "options", allow_duplicate=True), Output(BENCHMARK, "value", allow_duplicate=True),
+    Output(BLEND_ALERT, "children"),
+    Input(BLEND_APPLY, "n_clicks"), State(BLEND_TEXT, "value"), State(BLEND_REBALANCE, "value"),
+    State(ids.WORKSPACE, "data"),
+    prevent_initial_call=True,
+)
+def use_blend(_clicks, text, rebalance, ws):
+    """The typed blend becomes the benchmark picker's value; picking it writes the workspace."""
+    try:
+        c = workspace.controls(workspace.with_blend(ws, text, rebalance or "M"))
+    except FinanceError as err:
+        return no_update, no_update, error_alert(err, title="Blend not used")
+    return c.benchmark_options, c.benchmark, None
+
+
+@callback(
     Output(graph_id(G_PRICES), "figure"),
     Output(STATS, "rowData"),
     Output(SUMMARY, "children"),
@@ -217,7 +253,7 @@ def render(ws, theme):
             dbc.Badge(wd.source_label, color="primary", className="me-2"),
             html.Span(f"{wd.prices.shape[1]} assets, {len(wd.prices)} dates "
                       f"({wd.prices.index[0].date()} to {wd.prices.index[-1].date()}), "
-                      f"benchmark {wd.benchmark_name}. "),
+                      f"benchmark {wd.benchmark_name}. {'' if wd.source == workspace.UPLOAD else _ADJUSTED}"),
             html.Span(", ".join(f"{k}: {v['name']}" for k, v in wd.uploads.items()) and
                       "Uploads: " + ", ".join(f"{k} ({v['name']})" for k, v in wd.uploads.items())),
         ],

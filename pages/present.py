@@ -83,39 +83,64 @@ def layout(**query) -> html.Div:
 
 # --------------------------------------------------------------------------- the view
 def _view(query: dict, ws: dict, firm: str | None, as_of: str | None):
-    """(workspace used, weights, portfolio label, problems, share query) for a link or the workspace."""
-    shared = bool(query and query.get("source"))
-    if shared:
+    """(workspace used, weights, portfolio label, problems, share query, weights note) for a link or the workspace.
+
+    With an as-of date before the end date, the data stop at it and a recipe is solved again on the data to
+    that date, so no weight is chosen with later prices; weights without a recipe say where they come from.
+    """
+    if query and query.get("source"):
         ws_used = workspace.from_query(query)
-        recipe = recipes.Recipe.from_query(query)
-        wd = workspace.resolve(ws_used)
-        weights = recipes.allocate(wd.returns, recipe, benchmark=wd.benchmark_returns, sectors=wd.sectors).weights
+        recipe, weights, kind = recipes.Recipe.from_query(query), None, "target"
         label, problems, share = recipe.label, [], dict(query)
     else:
         ws_used = dict(ws or workspace.DEFAULT)
         port = workspace.portfolio(ws_used)
-        weights, label = port.weights, port.label
+        weights, label, kind = port.weights, port.label, port.kind
         share, problems = workspace.to_query(ws_used)
+        stored = (ws_used.get("target") or {}).get("recipe") if kind == "target" else None
+        recipe = recipes.Recipe.from_query(stored) if stored else None
+    built_to = ws_used["end"]
     if as_of:
+        if as_of <= ws_used["start"]:
+            raise DataError(f"The as-of date {as_of} is not after the start of the data ({ws_used['start']}). "
+                            "Type a later date, or move the start on the Data page.", code="bad_as_of")
         ws_used = workspace.select(ws_used, end=min(as_of, ws_used["end"]))
         share["as_of"] = as_of
+    weights, note = _weights_as_of(ws_used, recipe, weights, kind, built_to)
     if firm:
         share["firm"] = firm
     ws_used = dict(ws_used, firm_name=firm or ws_used.get("firm_name"))
-    return ws_used, weights, label, problems, share
+    return ws_used, weights, label, problems, share, note
+
+
+def _weights_as_of(ws_used: dict, recipe, weights, kind: str, built_to: str) -> tuple[pd.Series, str]:
+    """The weights to show on the data of ``ws_used`` and a sentence on the data they were chosen with."""
+    to, early = ws_used["end"], ws_used["end"] < built_to
+    if recipe is not None and (weights is None or early):
+        wd = workspace.resolve(ws_used)
+        holdings = workspace.portfolio(dict(ws_used, target=None), wd)
+        weights = recipes.allocate(wd.returns, recipe, benchmark=wd.benchmark_returns, sectors=wd.sectors,
+                                   current_weights=holdings.weights if holdings.kind == "holdings" else None).weights
+        return weights, f"Weights optimised on data to {to}."
+    if early and kind == "target":
+        return weights, (f"Weights are those of the stored target, built on data to {built_to}: it has no recipe to "
+                         f"solve again on data to {to}, so they were chosen with prices after the as-of date.")
+    if early and kind == "holdings":
+        return weights, f"Weights are today's uploaded holdings, not those held on {to}."
+    return weights, ""
 
 
 def _summary(query, ws, firm, as_of):
-    ws_used, weights, label, problems, share = _view(query, ws, firm, as_of)
+    ws_used, weights, label, problems, share, note = _view(query, ws, firm, as_of)
     wd = workspace.resolve(ws_used)
     source = workspace.source_prices(ws_used)
     pres = report.presentation(wd.prices, weights, wd.benchmark, sectors=wd.sectors,
                                benchmark_name=wd.benchmark_name, stress_prices=source.prices,
-                               stress_benchmark=source.index)
+                               stress_benchmark=wd.benchmark_history)
     firm_name = ws_used.get("firm_name") or "Portfolio Desk"
     title = f"{firm_name}: {label}"
     subtitle = (f"{len(pres.weights)} holdings against the {wd.benchmark_name}, {pres.start.date()} to "
-                f"{pres.end.date()}. Data as of {pres.end.date()}.")
+                f"{pres.end.date()}. Data as of {pres.end.date()}. {note}").strip()
     return pres, title, subtitle, problems, share, ws_used
 
 

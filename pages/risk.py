@@ -366,8 +366,8 @@ def decomposition(ws, theme):
 def stress(ws, value, scenarios, theme):
     wd, port = _section_context(ws)
     source = workspace.source_prices(ws)
-    result = risk.stress_test(port.weights, scenarios or None, prices=source.prices, benchmark=source.index,
-                              portfolio_value=_money(value))
+    result = risk.stress_test(port.weights, scenarios or None, prices=source.prices,
+                              benchmark=wd.benchmark_history, portfolio_value=_money(value))
     table = result.reset_index() if "scenario" not in result.columns else result
     bars = table.set_index("scenario")[["portfolio_return", "benchmark_return"]].rename(
         columns={"portfolio_return": "Portfolio", "benchmark_return": wd.benchmark_name})

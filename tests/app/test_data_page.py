@@ -3,10 +3,12 @@
 import base64
 
 import pandas as pd
+import pytest
 from dash import no_update
 
 import workspace
 from finance_core import data
+from finance_core.benchmark import blend
 from pages import data as page
 
 
@@ -66,7 +68,7 @@ def test_empty_universe_is_refused_and_the_picker_reverts(call_with_trigger):
 
 def test_render_draws_every_asset_and_the_benchmark():
     fig, rows, summary, notes = page.render(workspace.DEFAULT, "dark")
-    assert len(fig.data) == 21 and fig.data[-1].name == "S&P 500"
+    assert len(fig.data) == 21 and fig.data[-1].name == "S&P 500 total return (dividends reinvested)"
     assert fig.layout.template.layout.paper_bgcolor is not None
     assert len(rows) == 20 and {"ticker", "annual_return", "volatility", "sharpe", "max_drawdown"} <= set(rows[0])
     assert "20 assets" in str(summary) and notes is None
@@ -149,3 +151,88 @@ def test_several_one_ticker_exports_at_once_build_a_universe(call_with_trigger):
                 names=_files(prices=["KO.csv", "prices.csv"]))
     assert bad[0] == ws and "prices.csv is one ticker's price export" in str(bad[-1])
     assert "Not loaded: KO.csv, prices.csv" in str(_status(bad, "prices"))
+
+
+# ----------------------------------------------------------------------------- the benchmark
+def test_benchmark_picker_names_total_return_and_price_index_apart(call_with_trigger):
+    out = _sync(call_with_trigger, ".", workspace.DEFAULT)
+    options, value = out[9], out[10]
+    assert value == "SP500TR"
+    assert options[:2] == [{"label": "S&P 500 total return (dividends reinvested)", "value": "SP500TR"},
+                           {"label": "S&P 500 (price index)", "value": "SP500"}]
+    _fig, _rows, summary, notes = page.render(workspace.DEFAULT, "light")
+    assert "benchmark S&P 500 total return (dividends reinvested)" in str(summary)
+    assert "Asset prices are adjusted closes (dividends reinvested)" in str(summary) and notes is None
+
+
+def test_the_price_index_stays_selectable_with_a_note_on_dividends(call_with_trigger):
+    out = _sync(call_with_trigger, "data-benchmark.value", workspace.DEFAULT, benchmark="SP500")
+    ws = out[0]
+    assert ws["benchmark"] == "SP500"
+    fig, _rows, _summary, notes = page.render(ws, "light")
+    assert fig.data[-1].name == "S&P 500 (price index)"
+    assert "leaves dividends out" in str(notes)
+    # Over 2013-2022 the price index grew less than the total-return one: 2.0x against 2.5x
+    # (S&P 500: 1,462.42 on 2013-01-02 and 3,783.22 on 2022-12-28, published closes).
+    ratio = fig.data[-1].y[-1] / fig.data[-1].y[0]
+    assert ratio == pytest.approx(3783.22 / 1462.42, abs=2e-3)
+
+
+def test_a_typed_blend_becomes_the_benchmark(call_with_trigger):
+    options, value, alert = page.use_blend(1, "60 SP500TR, 40 KO", "M", workspace.DEFAULT)
+    assert alert is None and value == "blend:M:SP500TR=60,KO=40"
+    label = "Blend: 60% S&P 500 total return (dividends reinvested) + 40% KO (rebalanced monthly)"
+    assert {"label": label, "value": value} in options
+    ws = _sync(call_with_trigger, "data-benchmark.value", workspace.DEFAULT, benchmark=value)[0]
+    assert ws["benchmark"] == value
+    wd = workspace.resolve(ws)
+    ds = data.load_dataset("sp500")
+    expected = blend({"SP500TR": ds.total_return_benchmark, "KO": ds.prices["KO"]}, {"SP500TR": 0.6, "KO": 0.4}, "M")
+    assert wd.benchmark_name == label
+    assert wd.benchmark.to_numpy() == pytest.approx(expected.loc[wd.prices.index].to_numpy(), rel=1e-12)
+
+
+def test_a_bad_blend_says_what_to_fix_and_changes_nothing():
+    options, value, alert = page.use_blend(1, "60 SP500TR, 30 KO", "M", workspace.DEFAULT)
+    assert options is no_update and value is no_update
+    assert "add up to 90%, not 100%" in str(alert)
+
+
+def test_an_uploaded_benchmark_series_becomes_the_benchmark(call_with_trigger):
+    raw = data.sample_csv("benchmark").encode()
+    narrow = workspace.select(workspace.DEFAULT, start="2022-01-03", end="2022-12-28")
+    out = _sync(call_with_trigger, "upload-benchmark.contents", narrow,
+                uploads=_files(benchmark=_contents(raw)), names=_files(benchmark="my-bench.csv"))
+    ws = out[0]
+    assert ws["benchmark"] == "UPLOAD" and "Loaded my-bench.csv (260 rows)" in str(_status(out, "benchmark"))
+    assert {"label": "Uploaded benchmark (my-bench.csv)", "value": "UPLOAD"} in out[9]
+    wd = workspace.resolve(ws)
+    uploaded = data.read_benchmark_csv(raw, name="my-bench.csv")
+    assert wd.benchmark_name == "Uploaded benchmark (my-bench.csv)"
+    assert wd.benchmark.to_numpy() == pytest.approx(uploaded.loc[wd.prices.index].to_numpy())
+    # Dates the upload does not cover: the default benchmark is used and a note says why.
+    wide = workspace.resolve(workspace.select(ws, start="2013-01-02"))
+    assert wide.benchmark_name == "S&P 500 total return (dividends reinvested)"
+    assert "Uploaded benchmark (my-bench.csv) has no closes for some of 2013-01-02 to 2022-12-28" in wide.notes[0]
+
+
+def test_a_benchmark_upload_that_misses_the_prices_dates_is_refused(call_with_trigger):
+    dates = pd.bdate_range("2030-01-01", periods=40)
+    raw = ("date,value\n" + "".join(f"{d.date()},{100 + i}\n" for i, d in enumerate(dates))).encode()
+    out = _sync(call_with_trigger, "upload-benchmark.contents", workspace.DEFAULT,
+                uploads=_files(benchmark=_contents(raw)), names=_files(benchmark="future.csv"))
+    assert out[0] == workspace.DEFAULT
+    assert "future.csv shares 0 dates with the prices" in str(out[-1])
+
+
+def test_an_uploaded_benchmark_is_not_carried_past_its_last_date(call_with_trigger):
+    half = data.sample_csv("benchmark").splitlines()[:131]  # header and 130 closes, to mid-2022
+    narrow = workspace.select(workspace.DEFAULT, start="2022-01-03", end="2022-12-28")
+    out = _sync(call_with_trigger, "upload-benchmark.contents", narrow,
+                uploads=_files(benchmark=_contents("\n".join(half).encode())), names=_files(benchmark="half.csv"))
+    wd = workspace.resolve(out[0])
+    last = half[-1].split(",")[0]
+    assert wd.benchmark_name == "S&P 500 total return (dividends reinvested)"
+    assert f"(it covers {half[1].split(',')[0]} to {last})" in wd.notes[0]
+    inside = workspace.resolve(workspace.select(out[0], end=last))
+    assert inside.benchmark_name == "Uploaded benchmark (half.csv)"

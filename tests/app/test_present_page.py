@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import workspace
-from finance_core import recipes, report, risk
+from finance_core import data, recipes, report, risk
 from pages import present as page
 
 WS = workspace.DEFAULT
@@ -76,3 +76,96 @@ def test_report_carries_the_execution_and_tax_results(call_with_trigger):
     # Without stored results the report says where to get them, as the page does.
     download, _ = call_with_trigger("present-report-html.n_clicks", page.download_report, 1, 0, {}, "Acme", None, WS)
     assert "Schedule the target&#x27;s trade list on the Execute page" in base64.b64decode(download["content"]).decode()
+
+
+# ----------------------------------------------------------------------------- the as-of date
+def _min_variance_target(ws):
+    recipe = recipes.Recipe(method="min_variance")
+    weights = recipes.allocate(workspace.resolve(ws).returns, recipe).weights  # built on data to 2022-12-28
+    return recipe, workspace.with_target(ws, weights, recipe.label, recipe=recipe.to_query() | {"method": "min_variance"})
+
+
+def _shown_weights(out) -> pd.Series:
+    pie = out[3 + page.FIGURES.index("present-allocation")].data[0]
+    return pd.Series(pie.values, index=pie.labels)
+
+
+def test_an_earlier_as_of_date_solves_the_recipe_again_on_data_to_that_date():
+    ws = workspace.select(WS, universe=["AAPL", "MSFT", "KO", "XOM", "JPM"])
+    recipe, ws = _min_variance_target(ws)
+    out = page.render({}, None, "2018-06-29", ws)
+    # Oracle: the same recipe solved directly on prices that stop at the as-of date.
+    truncated = workspace.resolve(workspace.select(ws, end="2018-06-29"))
+    assert truncated.prices.index[-1] == pd.Timestamp("2018-06-29")
+    expected = recipes.allocate(truncated.returns, recipe).weights
+    shown = _shown_weights(out)
+    assert shown.to_dict() == pytest.approx(expected[expected.abs() > 1e-6].to_dict(), abs=1e-9)
+    full = ws["target"]["weights"]
+    assert max(abs(shown.get(t, 0) - w) for t, w in full.items()) > 0.01  # not the weights built on later data
+    assert "Data as of 2018-06-29. Weights optimised on data to 2018-06-29." in out[1]
+    cagr = risk.performance_summary(risk.portfolio_returns(truncated.returns, expected.reindex(truncated.returns.columns,
+                                                                                             fill_value=0)))["cagr"]
+    assert f"{cagr:.1%}" in str(out[2])
+
+
+def test_a_shared_link_with_an_as_of_date_solves_on_data_to_that_date():
+    ws = workspace.select(WS, universe=["AAPL", "MSFT", "KO", "XOM", "JPM"])
+    recipe, ws = _min_variance_target(ws)
+    share = page.render({}, None, "2016-12-30", ws)[-4]
+    link = page.render(share, None, "2016-12-30", {})  # a fresh browser: the link only
+    expected = recipes.allocate(workspace.resolve(workspace.select(ws, end="2016-12-30")).returns, recipe).weights
+    assert _shown_weights(link).to_dict() == pytest.approx(expected[expected.abs() > 1e-6].to_dict(), abs=1e-9)
+    assert "Weights optimised on data to 2016-12-30." in link[1]
+
+
+def test_a_target_without_recipe_says_its_weights_come_from_later_data():
+    ws = workspace.with_target(WS, pd.Series({"AAPL": 0.5, "KO": 0.5}), "typed by hand")
+    out = page.render({}, None, "2018-06-29", ws)
+    assert _shown_weights(out).to_dict() == pytest.approx({"AAPL": 0.5, "KO": 0.5})
+    assert ("Weights are those of the stored target, built on data to 2022-12-28: it has no recipe to solve again "
+            "on data to 2018-06-29") in out[1]
+    # Without an as-of date there is nothing to say.
+    assert "stored target" not in page.render({}, None, None, ws)[1]
+
+
+def test_an_as_of_date_before_the_start_is_refused_with_a_message():
+    out = page.render({}, None, "2001-01-02", WS)
+    assert "The as-of date 2001-01-02 is not after the start of the data (2013-01-02)" in str(out[-1])
+
+
+# ----------------------------------------------------------------------------- the benchmark
+def test_a_blended_benchmark_travels_in_the_link_with_its_name():
+    ws = workspace.with_blend(WS, "60 SP500TR, 40 KO", "M")
+    here = page.render({}, None, None, ws)
+    share = here[-4]
+    assert share["benchmark"] == "blend:M:SP500TR=60,KO=40"
+    link = page.render(share, None, None, {})
+    name = "Blend: 60% S&P 500 total return (dividends reinvested) + 40% KO (rebalanced monthly)"
+    assert f"against the {name}" in here[1] and f"against the {name}" in link[1]
+    assert str(here[2]) == str(link[2])
+    growth = here[3 + page.FIGURES.index("present-growth")]
+    bench = next(t for t in growth.data if t.name == name)
+    wd = workspace.resolve(ws)
+    # Growth of 10,000 in the blend: 10,000 x its level at the end over its level at the start.
+    assert bench.y[-1] == pytest.approx(10_000 * wd.benchmark.iloc[-1] / wd.benchmark.iloc[0], rel=1e-9)
+
+
+def test_an_uploaded_benchmark_says_it_cannot_travel():
+    ws, _ = workspace.with_upload(workspace.select(WS, start="2022-01-03"), "benchmark",
+                                  data.sample_csv("benchmark").encode(), "house.csv")
+    out = page.render({}, None, None, ws)
+    assert "against the Uploaded benchmark (house.csv)" in out[1]
+    assert out[-4]["benchmark"] == "SP500TR"
+    assert "benchmark uses an uploaded series, which cannot travel in a link" in str(out[-2])
+
+
+def test_stress_tests_compare_with_the_chosen_benchmark():
+    out = page.render({}, None, None, WS)
+    covid = next(r for r in out[3 + len(page.FIGURES)] if "COVID" in r["scenario"])
+    ds = data.load_dataset("sp500")
+    tr, price = ds.total_return_benchmark, ds.benchmark
+    # The default benchmark is the total-return index: 19 Feb to 23 Mar 2020 it lost a little less than the
+    # price index (2,237.40 / 3,386.15 - 1 = -33.9%, published closes), by the dividends of those 23 days.
+    assert covid["benchmark_return"] == pytest.approx(tr["2020-03-23"] / tr["2020-02-19"] - 1, abs=1e-12)
+    assert price["2020-03-23"] / price["2020-02-19"] - 1 == pytest.approx(2237.40 / 3386.15 - 1, abs=5e-4)
+    assert 0 < covid["benchmark_return"] - (price["2020-03-23"] / price["2020-02-19"] - 1) < 0.003

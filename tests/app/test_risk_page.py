@@ -63,7 +63,7 @@ def test_bad_confidence_from_a_url_is_refused_with_a_message():
 
 
 def test_stress_uses_the_full_bundled_history_even_for_a_short_window():
-    ws = workspace.select(WS, start="2021-01-04", end="2022-12-28")
+    ws = workspace.select(WS, start="2021-01-04", end="2022-12-28", benchmark="SP500")  # the price index
     fig, rows, sliders, alert = page.stress(ws, 1e6, None, "light")
     covid = next(r for r in rows if "COVID" in r["scenario"])
     sp = data.load_dataset("sp500").benchmark
@@ -207,3 +207,10 @@ def test_cornish_fisher_row_is_explained_with_the_sample_skew_and_kurtosis(wd):
     # Over 20 days the moments shrink (S / sqrt(20), K / 20) and the expansion holds.
     *_rest, note20, _ = page.value_at_risk(WS, 0.95, 20, "cornish_fisher", 1e6, "light")
     assert f"K = {K / 20:.2f} (daily values scaled to 20 days" in note20 and "inside the expansion's domain" in note20
+
+
+def test_stress_benchmark_column_is_the_chosen_benchmark():
+    _fig, rows, _sliders, _alert = page.stress(WS, 1e6, None, "light")  # default: S&P 500 total return
+    tr = data.load_dataset("sp500").total_return_benchmark
+    covid = next(r for r in rows if "COVID" in r["scenario"])
+    assert covid["benchmark_return"] == pytest.approx(tr["2020-03-23"] / tr["2020-02-19"] - 1, abs=1e-12)

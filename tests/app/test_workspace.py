@@ -14,7 +14,7 @@ def test_default_workspace_resolves_to_the_bundled_data():
     wd = workspace.resolve(workspace.DEFAULT)
     assert wd.prices.shape[1] == 20
     assert wd.prices.index[0] >= pd.Timestamp("2013-01-02") and wd.prices.index[-1] == pd.Timestamp("2022-12-28")
-    assert wd.benchmark_name == "S&P 500" and wd.benchmark.index.equals(wd.prices.index)
+    assert wd.benchmark_name == "S&P 500 total return (dividends reinvested)" and wd.benchmark.index.equals(wd.prices.index)
     assert not wd.uses_upload
 
 
@@ -28,8 +28,8 @@ def test_upload_is_cached_under_the_sha256_of_its_bytes():
     assert len(str(ws)) < 1000
     wd = workspace.resolve(ws)
     assert wd.source == "upload" and list(wd.prices.columns) == ["AAPL", "JPM", "KO", "MSFT", "XOM"]
-    # The uploads overlap the bundled index, so the S&P 500 remains the benchmark.
-    assert wd.benchmark_name == "S&P 500"
+    # The uploads overlap the bundled index, so the S&P 500 (total return) remains the benchmark.
+    assert wd.benchmark_name == "S&P 500 total return (dividends reinvested)"
 
 
 def test_another_session_does_not_see_an_upload():

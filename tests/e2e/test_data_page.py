@@ -261,4 +261,36 @@ def test_two_yahoo_exports_uploaded_at_once_build_a_two_ticker_universe(desk, tm
     _upload(desk, "prices", ko)
     desk.wait_for_contains_text("#data-summary-text", "3 assets", timeout=30)
     desk.wait_for_contains_text("#data-alerts", "Added KO to the uploaded prices (now AAPL, MSFT, KO)", timeout=20)
+
+
+def _type(desk, selector: str, text: str) -> None:
+    box = show(desk, selector)
+    box.clear()
+    box.send_keys(text)
+
+
+def test_benchmark_picker_blends_and_uploaded_series(desk, tmp_path):
+    _open(desk)
+    summary = "#data-summary-text"
+    desk.wait_for_contains_text(summary, "benchmark S&P 500 total return (dividends reinvested)", timeout=30)
+    desk.select_dcc_dropdown("#data-benchmark", "S&P 500 (price index)")
+    desk.wait_for_contains_text(summary, "benchmark S&P 500 (price index)", timeout=30)
+    desk.wait_for_contains_text("#data-notes", "leaves dividends out", timeout=30)
+    # A blend whose weights do not add up is refused with the reason; the benchmark stays.
+    _type(desk, "#data-blend-text", "60 SP500TR, 30 KO")
+    click(desk, "#data-blend-apply")
+    desk.wait_for_contains_text("#data-blend-alerts", "add up to 90%, not 100%", timeout=20)
+    assert "benchmark S&P 500 (price index)" in desk.find_element(summary).text
+    _type(desk, "#data-blend-text", "60 SP500TR, 40 KO")
+    click(desk, "#data-blend-apply")
+    blend = "Blend: 60% S&P 500 total return (dividends reinvested) + 40% KO (rebalanced monthly)"
+    desk.wait_for_contains_text(summary, blend, timeout=30)
+    assert blend in desk.find_element("#data-benchmark").text
+    assert desk.find_element("#data-blend-alerts").text == ""
+    # An uploaded date,value series becomes the benchmark (its dates: the last year of the data).
+    series = tmp_path / "house-bench.csv"
+    series.write_text(data.sample_csv("benchmark"))
+    _upload(desk, "benchmark", series)
+    desk.wait_for_contains_text("#upload-status-benchmark", "Loaded house-bench.csv", timeout=30)
+    desk.wait_for_contains_text("#data-notes", "Uploaded benchmark (house-bench.csv) has no closes", timeout=30)
     assert console_errors(desk) == []

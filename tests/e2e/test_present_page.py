@@ -4,11 +4,13 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.e2e.conftest import click, console_errors, text_of, use_as_target, wait_for_file
+from tests.e2e.conftest import click, console_errors, show, text_of, use_as_target, wait_for_file
 
 pytestmark = pytest.mark.e2e
 KPIS = ["cagr", "vol", "sharpe", "mdd", "var"]
@@ -85,3 +87,22 @@ def test_print_stylesheet_hides_navigation_and_controls(desk):
         assert desk.driver.find_element(By.ID, "present-title").is_displayed()
     finally:
         desk.driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+
+
+def test_an_earlier_as_of_date_solves_the_target_again_on_data_to_it(desk):
+    use_as_target(desk, "?method=min_variance&cov=sample",
+                  [("#construct-kpi-solver", "nnls"), ("#construct-leftover-text", "Leftover")],
+                  "Target set: Min variance")
+    click(desk, "#nav-present")
+    desk.wait_for_contains_text("#present-title", "Target portfolio (Min variance)", timeout=40)
+    desk.wait_for_contains_text("#present-subtitle", "Data as of 2022-12-28", timeout=30)
+    before = text_of(desk, "#present-kpi-cagr")
+    # The browser's date field takes month, day and year key by key once it has the focus.
+    desk.driver.execute_script("arguments[0].focus();", show(desk, "#present-as-of"))
+    for key in [*"06292018", Keys.ENTER]:
+        ActionChains(desk.driver).send_keys(key).pause(0.1).perform()
+    desk.wait_for_contains_text("#present-subtitle", "Weights optimised on data to 2018-06-29", timeout=60)
+    assert "Data as of 2018-06-29" in text_of(desk, "#present-subtitle")
+    assert text_of(desk, "#present-kpi-cagr") != before
+    assert "as_of=2018-06-29" in text_of(desk, "#present-share-link")
+    assert console_errors(desk) == []
