@@ -567,7 +567,7 @@ def test_tax_aware_rebalancing_targets_the_book_when_there_is_no_target(book_ws,
     _badge, accounts, *_ = page.load_book(book_ws)
     store = page.replay(accounts, "fifo", [], rates, book_ws, "light")[0]
     curve, _alert = page.tradeoff(store, LAST, rates, book_ws)
-    target, cards, rows, _fig, alert = page.rebalance(curve, 0, store, LAST, rates, book_ws, "light")
+    target, cards, _notes, rows, _accounts, _fig, alert = page.rebalance(curve, 1.0, store, LAST, rates, book_ws, "light")
     # No construction target: the portfolio is the book itself, so nothing needs to trade.
     assert alert is None and "Holdings from 2 uploaded tax lots (my-lots.csv)" in str(target)
     assert _kpi(cards, "tax-kpi-rebal-tax") == "$0" and rows == []
