@@ -90,8 +90,12 @@ def test_capital_must_be_positive():
 
 
 def test_recipe_round_trips_through_the_url():
-    recipe = recipes.Recipe(method="hrp", linkage="ward", upper=0.3, sector_bounds={"Energy": (0.0, 0.1)})
+    recipe = recipes.Recipe(method="max_sharpe", upper=0.3, sector_bounds={"Energy": (0.0, 0.1)})
     assert recipes.Recipe.from_query(recipe.to_query()) == recipe
+    # HRP holds the weight bounds but not sector limits: the link carries only what HRP reads.
+    hrp = recipes.Recipe(method="hrp", linkage="ward", upper=0.3, sector_bounds={"Energy": (0.0, 0.1)}, target=0.2)
+    assert hrp.to_query() == {"method": "hrp", "upper": "0.3", "linkage": "ward"}
+    assert recipes.Recipe.from_query(hrp.to_query()) == hrp.used()
 
 
 def test_sector_limits_and_views_come_back_from_a_link():

@@ -76,3 +76,33 @@ def test_report_carries_the_execution_and_tax_results(call_with_trigger):
     # Without stored results the report says where to get them, as the page does.
     download, _ = call_with_trigger("present-report-html.n_clicks", page.download_report, 1, 0, {}, "Acme", None, WS)
     assert "Schedule the target&#x27;s trade list on the Execute page" in base64.b64decode(download["content"]).decode()
+
+
+def test_share_link_carries_only_the_settings_of_the_chosen_method():
+    from urllib.parse import urlencode
+
+    from pypfopt import EfficientFrontier
+
+    from finance_core import estimators
+    from pages import construct
+
+    # The Construct page as a new user leaves it: max Sharpe, max weight 10%, and the untouched
+    # controls of other methods (Black-Litterman's sample views, the 15% target, Kelly 1/2, tau).
+    controls = ["max_sharpe", "mean", "sample", 0, 2, 0.15, 0.5, "single", 0, 10, None, 0, [],
+                construct.DEFAULT_VIEWS, 0.05, "equal", None, []]
+    stored = construct.allocation(*controls, WS, "light")[5]
+    ws = workspace.with_target(WS, pd.Series(stored["weights"]), stored["method"], recipe=stored["recipe"])
+    query, problems = workspace.to_query(ws)
+    recipe_keys = set(query) - {"source", "universe", "start", "end", "benchmark"}
+    assert {k: query[k] for k in recipe_keys} == {"method": "max_sharpe", "cov_method": "sample", "upper": "0.1"}
+    assert not problems and len(urlencode(query)) < 250  # the 20 tickers of the universe are most of it
+    # The link alone rebuilds the same portfolio; oracle: PyPortfolioOpt's max Sharpe with 10% caps.
+    wd = workspace.resolve(WS)
+    _ws, weights, label, _p, _share = page._view(query, {}, None, None)  # noqa: SLF001
+    ef = EfficientFrontier(estimators.expected_returns(wd.returns, "mean"), estimators.covariance(wd.returns, "sample"),
+                           weight_bounds=(0, 0.1), solver="CLARABEL")
+    expected = pd.Series(ef.max_sharpe(risk_free_rate=0.0))
+    assert label == "Max Sharpe"
+    for ticker, w in expected.items():
+        assert weights[ticker] == pytest.approx(w, abs=1e-4)
+        assert stored["weights"][ticker] == pytest.approx(w, abs=1e-4)

@@ -1,0 +1,80 @@
+"""Settings survive navigation: each page reopened from the navbar shows what was left on it."""
+
+from __future__ import annotations
+
+import pytest
+from selenium.webdriver.common.keys import Keys
+
+from tests.e2e.conftest import click, console_errors, show, text_of, wait_for_change
+
+pytestmark = pytest.mark.e2e
+
+
+def _retype(desk, selector, value):
+    """Select the box's text, type over it and press Enter (no blur), as a person does."""
+    el = show(desk, selector)
+    el.send_keys(Keys.CONTROL, "a")
+    el.send_keys(str(value) + Keys.ENTER)
+
+
+def _weights(desk) -> dict[str, float]:
+    """Ticker -> weight of every row of the Construct weights grid (AG Grid renders only the visible rows)."""
+    show(desk, "#construct-weights-grid")
+    return desk.driver.execute_script(
+        "const out = {}; dash_ag_grid.getApi('construct-weights-grid')"
+        ".forEachNode(n => { out[n.data.ticker] = n.data.weight; }); return out;")
+
+
+def _nav(desk, page: str, ready: str):
+    click(desk, f"#nav-{page}")
+    desk.wait_for_element(ready, timeout=40)
+
+
+def _slider_value(desk, slider_id: str) -> str:
+    return desk.wait_for_element(f"#{slider_id} [role=slider]", timeout=30).get_attribute("aria-valuenow")
+
+
+def test_settings_survive_navigation_through_the_navbar(desk):
+    desk.driver.get(desk.server_url + "/construct")
+    desk.wait_for_contains_text("#construct-kpi-solver", "", timeout=40)
+    vol = text_of(desk, "#construct-kpi-vol")
+    _retype(desk, "#construct-upper", 10)
+    capped_vol = wait_for_change(desk, "#construct-kpi-vol", vol, timeout=40)
+    desk.wait_for_contains_text("#construct-kpi-solver", "", timeout=40)
+    weights = _weights(desk)
+    assert len(weights) == 20
+    # Max weight 10%: no weight above 10.0% (the uncapped max Sharpe puts far more in a few names).
+    assert max(weights.values()) <= 0.10 + 1e-9 and sum(weights.values()) == pytest.approx(1.0)
+
+    # Risk: confidence 0.95 -> 0.99 with the keyboard (8 steps of 0.005).
+    _nav(desk, "risk", "#risk-kpi-var")
+    var95 = text_of(desk, "#risk-kpi-var")
+    thumb = show(desk, "#risk-level [role=slider]")
+    thumb.send_keys(*[Keys.ARROW_RIGHT] * 8)
+    var99 = wait_for_change(desk, "#risk-kpi-var", var95, timeout=40)
+    assert _slider_value(desk, "risk-level") == "0.99"
+
+    # Execute: 50,000 shares instead of 200,000.
+    _nav(desk, "execute", "#exec-kpi-cost")
+    desk.wait_for_contains_text("#exec-fit-quality", "Held-out R2", timeout=40)
+    cost = text_of(desk, "#exec-kpi-cost")
+    _retype(desk, "#exec-shares", 50000)
+    cost_50k = wait_for_change(desk, "#exec-kpi-cost", cost, timeout=40)
+
+    # Away to the Data page, then back to each by the navbar.
+    _nav(desk, "data", "#nav-data.active")
+    _nav(desk, "construct", "#construct-kpi-vol")
+    assert desk.wait_for_element("#construct-upper").get_attribute("value") == "10"
+    desk.wait_for_text_to_equal("#construct-kpi-vol", capped_vol, timeout=40)
+    assert _weights(desk) == weights
+    assert "upper=10" in desk.driver.current_url
+
+    _nav(desk, "risk", "#risk-kpi-var")
+    assert _slider_value(desk, "risk-level") == "0.99"
+    desk.wait_for_text_to_equal("#risk-kpi-var", var99, timeout=40)
+
+    _nav(desk, "execute", "#exec-kpi-cost")
+    assert desk.wait_for_element("#exec-shares").get_attribute("value") == "50000"
+    desk.wait_for_text_to_equal("#exec-kpi-cost", cost_50k, timeout=40)
+    assert "nav-execute" in desk.driver.find_element("css selector", ".pd-navbar .nav-link.active").get_attribute("id")
+    assert console_errors(desk) == []
