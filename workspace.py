@@ -498,6 +498,7 @@ def with_target(ws: dict | None, weights: pd.Series, method: str, trades: list[d
         "method": method,
         "trades": trades or [],
         "recipe": dict(recipe) if recipe is not None else None,
+        "stored_at": pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d %H:%M UTC"),
     }
     return new
 

@@ -40,7 +40,7 @@ BL_MARKET, BL_DELTA = f"{P}-bl-market", f"{P}-bl-risk-aversion"
 BUDGETS = f"{P}-risk-budgets"
 ALERTS, NOTES, KPIS, WEIGHTS_GRID = f"{P}-alerts", f"{P}-notes", f"{P}-kpis", f"{P}-weights-grid"
 FRONTIER_BASE, CHOSEN, ALLOCATION = f"{P}-frontier-base", f"{P}-chosen", f"{P}-allocation"
-TARGET_LABEL, DETAIL_TITLE = f"{P}-target-label", f"{P}-detail-title"
+TARGET_LABEL, DETAIL_TITLE, TARGET_NOTE = f"{P}-target-label", f"{P}-detail-title", f"{P}-target-note"
 COMPARE_METHODS, COMPARE_RUN, COMPARE_GRID = f"{P}-compare-methods", f"{P}-compare-run", f"{P}-compare-grid"
 COMPARE_ALERT = f"{P}-compare-alert"  # its own: the frontier's success never clears a comparison error
 BT_METHODS, BT_REBALANCE, BT_LOOKBACK, BT_COST, BT_GRID = (
@@ -169,7 +169,7 @@ def layout(**query) -> html.Div:
         dbc.Row([
             dbc.Col(_controls(values), lg=3),
             dbc.Col([
-                alert_area(ALERTS), alert_area(NOTES), html.Div(id=KPIS),
+                alert_area(ALERTS), alert_area(NOTES), html.Div(id=TARGET_NOTE), html.Div(id=KPIS),
                 dbc.Row([dbc.Col(graph(G["weights"], title="Weights"), lg=7),
                          dbc.Col(grid(WEIGHTS_GRID, pd.DataFrame(columns=["ticker", "sector", "weight",
                                                                           "risk_share"]),
@@ -421,6 +421,22 @@ def method_detail(method, linkage, views, tau, prior, delta, mu, cov, rf, ws, th
             bl.prior_returns, bl.posterior_returns, theme)
     return "Method detail", empty_figure("The cluster tree (HRP) or prior vs posterior returns (Black-Litterman) "
                                          "appear here for those methods.", theme)
+
+
+@callback(Output(TARGET_NOTE, "children"), Input(ALLOCATION, "data"), Input(ids.WORKSPACE, "data"))
+def target_note(stored, ws):
+    """Whether the portfolio shown is the workspace target (the page reopened with its settings) or not."""
+    target = (ws or {}).get("target") or {}
+    if not stored or not target.get("weights"):
+        return None
+    shown, held = pd.Series(stored["weights"], dtype=float), pd.Series(target["weights"], dtype=float)
+    when = f" stored {target['stored_at']}" if target.get("stored_at") else ""
+    if shown.sub(held, fill_value=0.0).abs().max() <= 1e-6:
+        return html.Small(f"This is the workspace target ({target['method']}{when}).", id=f"{P}-target-same",
+                          className="text-success d-block mb-2")
+    return dbc.Alert(f"The workspace target is the {target['method']} portfolio{when}; these settings build a "
+                     "different one: press Use as target to replace it.", color="info", id=f"{P}-target-differs",
+                     className="py-2 small")
 
 
 @callback(Output(TARGET_LABEL, "children"), Input(METHOD, "value"))

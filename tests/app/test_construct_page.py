@@ -118,3 +118,14 @@ def test_risk_budget_grid_reaches_equal_risk_contribution(wd):
     assert share["AAPL"] == pytest.approx(4 / 23, abs=1e-6) and share["KO"] == pytest.approx(1 / 23, abs=1e-6)
     bad = page.allocation(*_controls(method="risk_parity", budgets=[{"ticker": "KO", "budget": "lots"}]), WS, "light")
     assert bad[0] is no_update and "The risk budget of KO must be a number" in str(bad[-1])
+
+
+def test_reopened_page_says_whether_it_shows_the_workspace_target():
+    made = page.allocation(*_controls(upper=10), WS, "light")[5]
+    ws = workspace.with_target(WS, pd.Series(made["weights"]), made["method"], recipe=made["recipe"])
+    again = page.allocation(*_controls(upper=10), ws, "light")[5]  # the page reopened with the same settings
+    assert str(page.target_note(again, ws)).count("This is the workspace target (Max Sharpe stored 20") == 1
+    other = page.allocation(*_controls(upper=20), ws, "light")[5]  # max weight 20%: another portfolio
+    note = str(page.target_note(other, ws))
+    assert "The workspace target is the Max Sharpe portfolio stored 20" in note and "press Use as target" in note
+    assert page.target_note(other, WS) is None  # no target: nothing to say

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from selenium.webdriver.common.keys import Keys
 
@@ -77,4 +79,39 @@ def test_settings_survive_navigation_through_the_navbar(desk):
     assert desk.wait_for_element("#exec-shares").get_attribute("value") == "50000"
     desk.wait_for_text_to_equal("#exec-kpi-cost", cost_50k, timeout=40)
     assert "nav-execute" in desk.driver.find_element("css selector", ".pd-navbar .nav-link.active").get_attribute("id")
+    assert console_errors(desk) == []
+
+
+def test_construct_reopened_shows_the_workspace_target_or_says_it_differs(desk):
+    desk.driver.get(desk.server_url + "/construct?upper=10")
+    desk.wait_for_contains_text("#construct-leftover-text", "Leftover cash", timeout=60)
+    weights = _weights(desk)
+    click(desk, "#construct-use-target")
+    desk.wait_for_contains_text("#construct-target-set", "Target set: Max Sharpe", timeout=20)
+    _nav(desk, "risk", "#risk-kpi-var")
+    desk.wait_for_contains_text("#risk-portfolio-label", "Target portfolio (Max Sharpe)", timeout=40)
+    _nav(desk, "construct", "#construct-kpi-vol")
+    desk.wait_for_contains_text("#construct-target-same", "This is the workspace target (Max Sharpe", timeout=40)
+    assert _weights(desk) == weights
+    _retype(desk, "#construct-upper", 20)
+    desk.wait_for_contains_text("#construct-target-differs", "these settings build a different one", timeout=40)
+    assert "press Use as target to replace it" in text_of(desk, "#construct-target-differs")
+    assert console_errors(desk) == []
+
+
+def test_construct_link_carries_only_what_the_method_uses(desk):
+    desk.driver.get(desk.server_url + "/construct")
+    desk.wait_for_element("#construct-kpi-vol", timeout=40)
+    _retype(desk, "#construct-upper", 10)
+    desk.wait_for_contains_text("#construct-leftover-text", "Leftover cash", timeout=60)
+    time.sleep(1)  # the address bar is rewritten after the grids fill in
+    url = desk.driver.current_url
+    # Max Sharpe, max weight 10%: no Black-Litterman views, target, Kelly fraction or blank grid rows.
+    assert url.endswith("/construct?upper=10"), url
+    show(desk, "#construct-method")
+    desk.select_dcc_dropdown("#construct-method", "Black-Litterman")
+    desk.wait_for_contains_text("#construct-detail-title", "Black-Litterman", timeout=40)
+    time.sleep(1)
+    # Black-Litterman reads the views, but the sample views are the default: they need not travel.
+    assert desk.driver.current_url.endswith("/construct?upper=10&method=black_litterman")
     assert console_errors(desk) == []
