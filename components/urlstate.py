@@ -30,7 +30,15 @@ from dash import Input, Output, State, clientside_callback, dcc
 
 from components import ids
 
-__all__ = ["UrlState"]
+__all__ = ["UrlState", "flag"]
+
+
+def flag(raw: str) -> bool:
+    """A switch from a link: ``true`` or ``false`` (as the address bar writes them)."""
+    text = str(raw).strip().lower()
+    if text not in ("true", "false"):
+        raise ValueError("expected true or false")
+    return text == "true"
 
 
 @dataclass(frozen=True)
