@@ -476,8 +476,8 @@ def _market_kpis(m) -> dbc.Row:
         kpi_card(f"{m.ticker} last close", f"${m.price:,.2f}", id_=f"{P}-kpi-price"),
         kpi_card("Annual volatility (1 year)", f"{m.annual_volatility:.1%}", id_=f"{P}-kpi-vol"),
         kpi_card("Expected volume in the window", f"{m.volumes.sum():,.0f}", id_=f"{P}-kpi-window-volume"),
-        kpi_card("Permanent impact gamma", f"${m.permanent:.3g}", id_=f"{P}-kpi-gamma",
-                 hint="per share, per share traded (one spread per 10% of daily volume)"),
+        kpi_card("Permanent impact gamma", money(m.permanent * 1e6, decimals=2), id_=f"{P}-kpi-gamma",
+                 hint="per share, per million shares traded (one spread per 10% of daily volume)"),
     ])
 
 

@@ -27,7 +27,7 @@ from components.figures import (
     regime_figure,
 )
 from components.jobs import JobIds, job_panel
-from components.layout import kpi_card, kpi_row, page_header, section
+from components.layout import kpi_card, kpi_row, money, page_header, section
 from components.tables import grid, metric_rows, records
 from components.urlstate import UrlState
 from finance_core import estimators, risk, universe
@@ -369,7 +369,7 @@ def shock(market, sector_values, sector_ids, ws, value, theme):
     shocks = {i["sector"]: v for i, v in zip(sector_ids, sector_values, strict=True) if v}
     result = risk_shock(wd, port.weights, market or 0.0, shocks, _money(value))
     summary = html.Span([f"Portfolio: {result.portfolio_return:+.2%} ",
-                         html.Strong(f"(${result.portfolio_pnl:+,.0f})")], id=f"{P}-shock-total")
+                         html.Strong(f"({money(result.portfolio_pnl, signed=True)})")], id=f"{P}-shock-total")
     return bar_figure(result.pnl["pnl"], theme, yformat=",.0f", sign_colours=True), summary
 
 

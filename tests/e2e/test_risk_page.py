@@ -41,7 +41,7 @@ def test_market_shock_slider_updates_pnl(desk):
     desk.wait_for_element("#risk-shock-sectors [role=slider]", timeout=30)
     time.sleep(1)
     drag_slider(desk, "risk-shock-market", -150)
-    total = wait_for_change(desk, "#risk-shock-total", "Portfolio: +0.00% ($+0)")
+    total = wait_for_change(desk, "#risk-shock-total", "Portfolio: +0.00% ($0)")
     assert total.startswith("Portfolio: -")
     assert console_errors(desk) == []
 
