@@ -73,9 +73,11 @@ _CUT = """
     ("/construct", "#construct-trades-grid", "#construct-leftover-text"),
     ("/construct", "#construct-weights-grid", "#construct-kpi-vol"),
     ("/execute", "#exec-compare-grid", "#exec-kpi-cost"),
+    ("/execute", "#exec-basket-grid", "#exec-basket-kpis"),
     ("/risk", "#risk-var-grid", "#risk-kpi-var"),
 ])
 def test_grids_show_whole_headers_and_values(desk, path, grid, ready):
+    desk.driver.set_window_size(1100, 900)  # a laptop screen
     desk.driver.get(desk.server_url + path)
     desk.wait_for_element(ready, timeout=60)
     show(desk, grid)
