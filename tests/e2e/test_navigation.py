@@ -115,3 +115,18 @@ def test_construct_link_carries_only_what_the_method_uses(desk):
     # Black-Litterman reads the views, but the sample views are the default: they need not travel.
     assert desk.driver.current_url.endswith("/construct?upper=10&method=black_litterman")
     assert console_errors(desk) == []
+
+
+def test_a_link_with_its_own_settings_wins_over_the_kept_ones(desk):
+    desk.driver.get(desk.server_url + "/construct")
+    desk.wait_for_element("#construct-kpi-vol", timeout=40)
+    _retype(desk, "#construct-upper", 10)
+    desk.wait_for_contains_text("#construct-leftover-text", "Leftover cash", timeout=60)
+    desk.driver.get(desk.server_url + "/construct?upper=25")  # a shared link, in the same tab
+    desk.wait_for_contains_text("#construct-leftover-text", "Leftover cash", timeout=60)
+    assert desk.wait_for_element("#construct-upper").get_attribute("value") == "25"
+    _nav(desk, "risk", "#risk-kpi-var")
+    _nav(desk, "construct", "#construct-kpi-vol")
+    assert desk.wait_for_element("#construct-upper").get_attribute("value") == "25"
+    assert desk.driver.current_url.endswith("/construct?upper=25")
+    assert console_errors(desk) == []
