@@ -8,8 +8,10 @@ Celery workers instead: ``celery -A app:celery_app worker``.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import sys
 import threading
 
 import dash
@@ -22,6 +24,7 @@ from components.alerts import error_alert
 from components.export import MIME, figure_bytes, warm_up
 from components.figures import EXPORT_BROWSER, EXPORT_SERVER
 from components.theme import templates_json
+from components.urlstate import UrlState
 
 logging.basicConfig(level=os.environ.get("PORTFOLIO_DESK_LOG_LEVEL", "INFO"))
 for _noisy in ("kaleido", "choreographer", "logistro"):  # the export browser's chatter
@@ -63,7 +66,7 @@ def _navbar() -> dbc.Navbar:
         dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="exact",
                                 id=f"nav-{page['module'].split('.')[-1]}"))
         for page in dash.page_registry.values()
-    ]
+    ]  # href and active are kept by the clientside callback below (settings kept per page)
     return dbc.Navbar(
         dbc.Container(
             [
@@ -84,6 +87,7 @@ app.layout = html.Div(
     [
         dcc.Location(id=ids.URL),
         dcc.Store(id=ids.WORKSPACE, storage_type="session", data=workspace.DEFAULT),
+        dcc.Store(id=ids.PAGE_SETTINGS, storage_type="session", data={}),
         dcc.Store(id=ids.THEME, data="light"),
         dcc.Store(id=ids.FIGURE_TEMPLATES, data=templates_json()),
         dcc.Store(id="export-sink"),
@@ -110,6 +114,36 @@ clientside_callback(
     """,
     Output(ids.THEME, "data"),
     Input(ids.THEME_SWITCH, "value"),
+)
+
+# Settings survive navigation: each page's last query (written by components.urlstate) is
+# kept per path, and a page opened with an explicit query keeps that one. The navbar links
+# reopen each page with its query, so layout(**query) restores every control.
+NAV_PAGES = [{"id": f"nav-{p['module'].split('.')[-1]}", "path": p["relative_path"],
+              "settings": isinstance(getattr(sys.modules.get(p["module"]), "URL", None), UrlState)}
+             for p in dash.page_registry.values()]
+clientside_callback(
+    """
+    function(pathname, search, settings) {
+        const kept = PAGES.filter(p => p.settings).map(p => p.path);
+        const q = (search || '').replace(/^\\?/, '');
+        if (!q || !kept.includes(pathname) || (settings || {})[pathname] === q) { return dash_clientside.no_update; }
+        return Object.assign({}, settings || {}, {[pathname]: q});
+    }
+    """.replace("PAGES", json.dumps(NAV_PAGES)),
+    Output(ids.PAGE_SETTINGS, "data"),
+    Input(ids.URL, "pathname"), Input(ids.URL, "search"), State(ids.PAGE_SETTINGS, "data"),
+)
+clientside_callback(
+    """
+    function(settings, pathname) {
+        const pages = PAGES, kept = settings || {};
+        const hrefs = pages.map(p => p.path + (p.settings && kept[p.path] ? '?' + kept[p.path] : ''));
+        return hrefs.concat(pages.map(p => p.path === pathname));
+    }
+    """.replace("PAGES", json.dumps(NAV_PAGES)),
+    [Output(p["id"], "href") for p in NAV_PAGES] + [Output(p["id"], "active") for p in NAV_PAGES],
+    Input(ids.PAGE_SETTINGS, "data"), Input(ids.URL, "pathname"),
 )
 
 # Every graph follows the theme without a server round trip.

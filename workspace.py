@@ -747,6 +747,7 @@ def with_target(ws: dict | None, weights: pd.Series, method: str, trades: list[d
         "method": method,
         "trades": trades or [],
         "recipe": dict(recipe) if recipe is not None else None,
+        "stored_at": pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d %H:%M UTC"),
     }
     return new
 
@@ -766,7 +767,7 @@ def to_query(ws: dict | None) -> tuple[dict[str, str], list[str]]:
     query = {"source": ws["source"], "start": ws["start"], "end": ws["end"], "benchmark": ws["benchmark"]}
     if ws["universe"]:
         query["universe"] = ",".join(ws["universe"])
-    if ws.get("firm_name"):
+    if ws.get("firm_name") and ws["firm_name"] != DEFAULT["firm_name"]:
         query["firm"] = ws["firm_name"]
     if ws.get("as_of"):
         query["as_of"] = ws["as_of"]
@@ -782,8 +783,7 @@ def to_query(ws: dict | None) -> tuple[dict[str, str], list[str]]:
                         "bundled sectors.")
     target = ws.get("target") or {}
     if target.get("recipe") is not None:
-        query.update({k: str(v) for k, v in target["recipe"].items()})
-        query.setdefault("method", "max_sharpe")
+        query.update(_recipe_query(target["recipe"]))
     elif target.get("weights"):
         problems.append("The target portfolio has no recipe, so the link shows equal weights instead.")
         query["method"] = "equal_weight"
@@ -794,6 +794,17 @@ def to_query(ws: dict | None) -> tuple[dict[str, str], list[str]]:
     else:
         query["method"] = "equal_weight"
     return query, problems
+
+
+def _recipe_query(stored: dict) -> dict[str, str]:
+    """A stored recipe as link parameters: only what its method uses (older targets stored more)."""
+    from finance_core import recipes
+
+    try:
+        query = recipes.Recipe.from_query(stored).to_query()
+    except DataError:
+        query = {k: str(v) for k, v in stored.items()}
+    return {"method": "max_sharpe", **query}
 
 
 def from_query(query: dict) -> dict:

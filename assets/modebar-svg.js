@@ -4,12 +4,14 @@
  * so the button is added here by wrapping Plotly.newPlot / Plotly.react once plotly loads. */
 (function () {
   var NAME = 'Download plot as SVG';
+  // Not a second camera: an arrow into a tray, so PNG (camera) and SVG read as two buttons.
+  var ICON = {width: 24, height: 24, path: 'M10 3h4v7h4l-6 7-6-7h4z M4 19h16v2H4z'};
 
   function svgButton(P) {
     return {
       name: NAME,
       title: NAME,
-      icon: P.Icons.camera,
+      icon: ICON,
       click: function (gd) {
         var opts = (gd._context && gd._context.toImageButtonOptions) || {};
         P.downloadImage(gd, {format: 'svg', filename: opts.filename || 'portfolio-desk-chart'});

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from .figures import base_layout
+from .figures import base_layout, tick_format
 
 __all__ = ["frontier_figure", "dendrogram_figure", "prior_posterior_figure"]
 
@@ -43,8 +43,8 @@ def frontier_figure(frontier, theme: str | None, *, current: tuple[float, float]
         fig.add_trace(go.Scatter(x=[current[0]], y=[current[1]], mode="markers", name=current_label,
                                  marker={"size": 12, "color": "#dc3545", "symbol": "x"}))
     base_layout(fig, theme, xtitle="Volatility (annual)", ytitle="Expected return (annual)")
-    fig.update_xaxes(tickformat=".0%", rangemode="tozero")
-    fig.update_yaxes(tickformat=".0%")
+    fig.update_xaxes(tickformat=tick_format(".0%"), rangemode="tozero")
+    fig.update_yaxes(tickformat=tick_format(".0%"))
     fig.update_layout(hovermode="closest")
     return fig
 

@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .figures import base_layout
+from .figures import base_layout, tick_format
 
 __all__ = [
     "schedule_figure",
@@ -119,14 +119,14 @@ def schedule_figure(schedule, theme: str | None, *, cap: float | None = None, no
             "overlaying": "y",
             "side": "right",
             "range": [0, 1.05],
-            "tickformat": ".0%",
+            "tickformat": tick_format(".0%"),
             "showgrid": False,
             "title": "Cumulative",
         },
         bargap=0.15,
         margin={"l": 60, "r": 60, "t": 30, "b": 40},
     )
-    fig.update_layout(yaxis={"tickformat": ",.0f"})
+    fig.update_layout(yaxis={"tickformat": tick_format(",.0f")})
     nodes = _hhmm(schedule.holdings.index)
     for first, last in _runs(no_trade if no_trade is not None else []):
         fig.add_vrect(
@@ -198,7 +198,7 @@ def cost_breakdown_figure(costs: pd.DataFrame, theme: str | None) -> go.Figure:
     fig.update_layout(
         barmode="group", hovermode="closest", margin={"l": 60, "r": 20, "t": 50, "b": 40}, legend={"y": 1.12}
     )
-    fig.update_yaxes(tickformat="$,.0f", rangemode="tozero")
+    fig.update_yaxes(tickformat=tick_format("$,.0f"), rangemode="tozero")
     return fig
 
 
@@ -239,8 +239,8 @@ def frontier_figure(frontier: pd.DataFrame, chosen: pd.DataFrame, theme: str | N
         )
     )
     base_layout(fig, theme, xtitle="Timing risk: standard deviation of cost", ytitle="Expected cost")
-    fig.update_xaxes(tickformat="$,.0f")
-    fig.update_yaxes(tickformat="$,.0f")
+    fig.update_xaxes(tickformat=tick_format("$,.0f"))
+    fig.update_yaxes(tickformat=tick_format("$,.0f"))
     fig.update_layout(hovermode="closest")
     return fig
 
@@ -280,8 +280,8 @@ def impact_figure(
             )
         )
     base_layout(fig, theme, xtitle="Child order size (shares)", ytitle="Slippage per share")
-    fig.update_xaxes(tickformat=",.0f")
-    fig.update_yaxes(tickformat="$.3f")
+    fig.update_xaxes(tickformat=tick_format(",.0f"))
+    fig.update_yaxes(tickformat=tick_format("$.3f"))
     fig.update_layout(hovermode="closest")
     return fig
 
@@ -322,5 +322,5 @@ def basket_figure(buys: pd.Series, sells: pd.Series, imbalance: pd.Series, theme
     )
     base_layout(fig, theme, ytitle="Notional")
     fig.update_layout(barmode="relative", hovermode="x unified")
-    fig.update_yaxes(tickformat="$,.0f", zeroline=True)
+    fig.update_yaxes(tickformat=tick_format("$,.0f"), zeroline=True)
     return fig

@@ -8,6 +8,8 @@ objects from finance_core and a theme, and never compute finance themselves.
 
 from __future__ import annotations
 
+import re
+
 import dash_bootstrap_components as dbc
 import numpy as np
 import pandas as pd
@@ -20,6 +22,7 @@ from .theme import template_name
 __all__ = [
     "graph_id",
     "figure_config",
+    "tick_format",
     "graph",
     "empty_figure",
     "base_layout",
@@ -28,6 +31,21 @@ __all__ = [
 ]
 
 PCT = ".1%"
+_FIXED = re.compile(r"^(?P<head>[^.~]*)\.(?P<digits>\d+)(?P<kind>[f%])$")
+
+
+def tick_format(fmt: str | None) -> str | None:
+    """An axis tick format whose labels never repeat.
+
+    Plotly puts ticks at round steps of the data's range, so a fixed precision repeats
+    labels on a small range (``,.0f`` on -1..1 gives ``-1, -1, 0, 1, 1``). Fixed formats
+    get at least 3 decimals with trailing zeros trimmed (``.0%`` -> ``.3~%``: ``10%``,
+    ``12.5%``; ``$,.0f`` -> ``$,.3~f``: ``$1,250``, ``$0.5``); other formats pass through.
+    """
+    match = _FIXED.match(fmt or "")
+    if not match:
+        return fmt
+    return f"{match['head']}.{max(int(match['digits']), 3)}~{match['kind']}"
 
 
 def graph_id(name: str, *, themed: bool = True) -> dict:
@@ -108,7 +126,7 @@ def base_layout(fig: go.Figure, theme: str | None, *, title: str | None = None,
         hovermode="x unified",
     )
     if yformat:
-        fig.update_yaxes(tickformat=yformat)
+        fig.update_yaxes(tickformat=tick_format(yformat))
     if xtitle:
         fig.update_xaxes(title=xtitle)
     if ytitle:
@@ -143,7 +161,7 @@ def line_figure(frame: pd.DataFrame, theme: str | None, *, yformat: str | None =
     if len(frame.columns) > 8:
         fig.update_layout(legend={"orientation": "v", "x": 1.02, "y": 1, "yanchor": "top"})
     if log_y:
-        fig.update_yaxes(type="log", tickvals=_log_ticks(frame), tickformat=",.0f")
+        fig.update_yaxes(type="log", tickvals=_log_ticks(frame), tickformat=tick_format(",.0f"))
     return fig
 
 
@@ -198,7 +216,7 @@ def bar_figure(data: pd.Series | pd.DataFrame, theme: str | None, *, yformat: st
     base_layout(fig, theme, title=title, ytitle=None if horizontal else ytitle)
     fig.update_layout(barmode=barmode, hovermode="closest", showlegend=len(frame.columns) > 1)
     if yformat:
-        (fig.update_xaxes if horizontal else fig.update_yaxes)(tickformat=yformat)
+        (fig.update_xaxes if horizontal else fig.update_yaxes)(tickformat=tick_format(yformat))
     if horizontal:
         fig.update_yaxes(autorange="reversed", tickformat=None)
     return fig
@@ -219,7 +237,7 @@ def distribution_figure(returns: pd.Series, theme: str | None, *, markers: dict[
         fig.add_vline(x=x, line_dash=styles[i % len(styles)], line_color=_COLOURS["neg"] if i % 2 == 0 else "#fd7e14",
                       annotation_text=label, annotation_position="top right" if i % 2 == 0 else "top left")
     base_layout(fig, theme, xtitle=xtitle, ytitle="Days")
-    fig.update_xaxes(tickformat=".1%")
+    fig.update_xaxes(tickformat=tick_format(".1%"))
     fig.update_layout(hovermode="closest", showlegend=False, bargap=0.02)
     return fig
 
@@ -256,7 +274,7 @@ def fan_figure(percentiles: pd.DataFrame, theme: str | None, *, goal: float | No
     if goal:
         fig.add_hline(y=goal, line_dash="dash", line_color=_COLOURS["pos"], annotation_text="goal")
     base_layout(fig, theme, xtitle=xtitle, ytitle=ytitle)
-    fig.update_yaxes(tickformat=",.0f")
+    fig.update_yaxes(tickformat=tick_format(",.0f"))
     return fig
 
 

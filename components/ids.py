@@ -16,3 +16,6 @@ GRAPH_FIXED_TYPE = "pd-graph-fixed"
 #: Server-side chart export: the download and where export errors show.
 EXPORT_DOWNLOAD = "export-download"
 EXPORT_ALERT = "export-alert"
+#: The last settings query of each page, {path: "a=1&b=2"}: dcc.Store(storage_type="session") in app.py,
+#: written by components.urlstate; the navbar links reopen each page with it.
+PAGE_SETTINGS = "page-settings-store"

@@ -23,9 +23,17 @@ def kpi_card(label: str, value: str, *, id_: str | None = None, hint: str | None
     return dbc.Card(dbc.CardBody(body, className="py-2"), className="pd-kpi h-100")
 
 
-def money(x: float) -> str:
-    """Whole dollars for KPI cards and sentences: ``$1,234`` and ``-$1,234``."""
-    return f"-${-x:,.0f}" if x < 0 else f"${x:,.0f}"
+def money(x: float, *, signed: bool = False, decimals: int = 0) -> str:
+    """Dollars for KPI cards and sentences: ``$1,234``, ``-$1,234``; ``signed``: ``+$1,234``.
+
+    The sign goes before the dollar sign, and an amount that rounds to zero at the
+    ``decimals`` shown (-0.4, 1.2e-07) is plain ``$0``: never ``$+0``, ``-$0`` or ``$1.2e-07``.
+    """
+    shown = round(float(x), decimals)
+    if shown == 0:
+        return f"${0:,.{decimals}f}"
+    sign = "-" if shown < 0 else ("+" if signed else "")
+    return f"{sign}${abs(shown):,.{decimals}f}"
 
 
 def kpi_row(cards: list) -> dbc.Row:

@@ -16,6 +16,9 @@ FORMATS = {
     "money": {"function": "params.value == null ? '' : d3.format('$,.2f')(params.value)"},
     "ratio": {"function": "params.value == null ? '' : d3.format('.2f')(params.value)"},
 }
+#: Narrowest width (px) that shows a whole value of each format ($12,345,678.90 for money);
+#: a grid wider than its frame scrolls sideways instead of cutting values with an ellipsis.
+MIN_WIDTHS = {"pct": 90, "pct2": 95, "num": 120, "int": 105, "money": 140, "ratio": 85}
 
 
 def column_defs(frame: pd.DataFrame, formats: dict[str, str] | None = None,
@@ -30,6 +33,9 @@ def column_defs(frame: pd.DataFrame, formats: dict[str, str] | None = None,
             d["valueFormatter"] = FORMATS[formats[col]]
             d["type"] = "rightAligned"
             d["filter"] = "agNumberColumnFilter"
+            d["minWidth"] = MIN_WIDTHS.get(formats[col], 90)
+        else:  # text (sectors, methods, scenario names) wraps onto a second line rather than being cut
+            d.update(wrapText=True, autoHeight=True)
         if col == pinned:
             d.update(pinned="left", flex=0, width=100)
         defs.append(d)
@@ -56,7 +62,7 @@ def grid(id_: str, frame: pd.DataFrame | None = None, *, formats: dict[str, str]
         rowData=records(frame),
         columnDefs=column_defs(frame, formats, headers, pinned),
         defaultColDef={"sortable": True, "filter": True, "resizable": True, "flex": 1, "minWidth": 90,
-                       "editable": editable},
+                       "editable": editable, "wrapHeaderText": True, "autoHeaderHeight": True},
         dashGridOptions=options,
         csvExportParams={"fileName": f"{csv_name or id_}.csv"},
         style={"height": f"{height}px", "width": "100%"},

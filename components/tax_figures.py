@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from .figures import _COLOURS, base_layout, empty_figure
+from .figures import _COLOURS, base_layout, empty_figure, tick_format
 
 __all__ = ["wash_timeline_figure", "tradeoff_figure"]
 
@@ -137,7 +137,7 @@ def tradeoff_figure(curve: pd.DataFrame, chosen: dict | None, theme: str | None)
         )
     fig.add_hline(y=0, line_dash="dot", line_color=_COLOURS["muted"])
     base_layout(fig, theme, xtitle="Tracking error to the target (annualised)", ytitle="Tax paid ($)")
-    fig.update_xaxes(tickformat=".1%")
-    fig.update_yaxes(tickformat="$,.0f")
+    fig.update_xaxes(tickformat=tick_format(".1%"))
+    fig.update_yaxes(tickformat=tick_format("$,.0f"))
     fig.update_layout(hovermode="closest")
     return fig

@@ -8,7 +8,15 @@ A page lists its shareable controls once::
 initial control values (a value that cannot be read falls back to the default; a
 value that can be read but is out of range reaches the callbacks, which explain it),
 and ``URL.sink()`` is a hidden Store whose clientside callback rewrites the address
-bar with ``history.replaceState`` whenever a control changes, without reloading.
+bar with ``history.replaceState`` whenever a control changes, without reloading. The
+same callback keeps that query in the session's page-settings store
+(``ids.PAGE_SETTINGS``, ``{path: query}``), from which the navbar links reopen the page
+as it was left.
+
+The query carries only what differs from the defaults, and only the settings the
+chosen ``selector`` value uses (``uses={"kelly": ("kelly",)}`` with ``selector="method"``:
+the Kelly fraction travels only with the Kelly method). Grid rows whose cells other
+than the first are all blank are left out, so an untouched limits grid adds nothing.
 """
 
 from __future__ import annotations
@@ -18,9 +26,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from dash import Input, Output, clientside_callback, dcc
+from dash import Input, Output, State, clientside_callback, dcc
 
-__all__ = ["UrlState"]
+from components import ids
+
+__all__ = ["UrlState", "flag"]
+
+
+def flag(raw: str) -> bool:
+    """A switch from a link: ``true`` or ``false`` (as the address bar writes them)."""
+    text = str(raw).strip().lower()
+    if text not in ("true", "false"):
+        raise ValueError("expected true or false")
+    return text == "true"
 
 
 @dataclass(frozen=True)
@@ -28,6 +46,8 @@ class UrlState:
     prefix: str
     fields: dict[str, tuple[str, str, Callable[[str], Any], Any]]  # name -> (id, prop, cast, default)
     bounds: dict[str, tuple[float, float]] | None = None  # name -> (lowest, highest) accepted
+    selector: str | None = None  # the field whose value decides which others travel (e.g. "method")
+    uses: dict[str, tuple[str, ...]] | None = None  # name -> selector values it travels with (absent: always)
 
     @property
     def sink_id(self) -> str:
@@ -64,22 +84,40 @@ class UrlState:
 
     def register(self) -> None:
         names = list(self.fields)
+        defaults = {name: default for name, (_id, _prop, _cast, default) in self.fields.items()}
         clientside_callback(
-            """
-            function() {
-                const names = NAMES;
-                const params = new URLSearchParams(window.location.search);
-                for (let i = 0; i < names.length; i++) {
-                    const v = arguments[i];
-                    if (v === null || v === undefined || v === '') { params.delete(names[i]); }
-                    else { params.set(names[i], Array.isArray(v) ? JSON.stringify(v) : String(v)); }
-                }
-                const q = params.toString();
-                window.history.replaceState(null, '', window.location.pathname + (q ? '?' + q : ''));
-                return q;
-            }
-            """.replace("NAMES", json.dumps(names)),
+            _WRITE_QUERY.replace("NAMES", json.dumps(names)).replace("DEFAULTS", json.dumps(defaults))
+            .replace("SELECTOR", json.dumps(self.selector)).replace("USES", json.dumps(self.uses or {})),
             Output(self.sink_id, "data"),
+            Output(ids.PAGE_SETTINGS, "data", allow_duplicate=True),
             [Input(id_, prop) for id_, prop, _cast, _default in self.fields.values()],
+            State(ids.PAGE_SETTINGS, "data"),
             prevent_initial_call=True,
         )
+
+
+# The address bar and the page-settings store from the controls' values (in the order of NAMES).
+_WRITE_QUERY = """
+function() {
+    const names = NAMES, defaults = DEFAULTS, selector = SELECTOR, uses = USES;
+    const values = {};
+    names.forEach((name, i) => { values[name] = arguments[i]; });
+    const settings = arguments[names.length] || {};
+    const blank = v => v === null || v === undefined || v === '';
+    const compact = v => Array.isArray(v) ? v.filter(row => !(row && typeof row === 'object' && !Array.isArray(row))
+        || Object.keys(row).slice(1).some(k => !blank(row[k]))) : v;
+    const params = new URLSearchParams(window.location.search);
+    names.forEach(name => {
+        const v = compact(values[name]);
+        const unused = selector && uses[name] && !uses[name].includes(values[selector]);
+        const same = JSON.stringify(v) === JSON.stringify(defaults[name]) ||
+            (Array.isArray(v) && v.length === 0 && blank(defaults[name]));
+        if (unused || same || blank(v)) { params.delete(name); }
+        else { params.set(name, Array.isArray(v) ? JSON.stringify(v) : String(v)); }
+    });
+    const q = params.toString();
+    const path = window.location.pathname;
+    window.history.replaceState(null, '', path + (q ? '?' + q : ''));
+    return [q, Object.assign({}, settings, {[path]: q})];
+}
+"""

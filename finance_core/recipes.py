@@ -33,6 +33,7 @@ __all__ = [
     "METHODS",
     "MU_METHODS",
     "COV_METHODS",
+    "METHOD_FIELDS",
     "Recipe",
     "Estimates",
     "estimate",
@@ -65,6 +66,28 @@ MU_METHODS = {"mean": "Historical mean", "cagr": "CAGR", "ewma": "EWMA", "capm":
 COV_METHODS = {"sample": "Sample", "ledoit_wolf": "Ledoit-Wolf", "oas": "OAS", "ewma": "EWMA"}
 BL_MARKETS = {"equal": "Equal weight", "holdings": "Current holdings"}
 _MEAN_VARIANCE = ("max_sharpe", "min_variance", "target_return", "target_volatility", "max_utility")
+_CONSTRAINED = (*_MEAN_VARIANCE, "risk_parity", "max_diversification", "min_cvar", "kelly", "black_litterman")
+_BL = ("black_litterman",)
+#: Recipe settings that only some methods read, with those methods (every other setting is read by all).
+#: HRP holds the weight bounds only; equal weight and inverse volatility take no constraint; the
+#: max-utility risk aversion is Black-Litterman's fallback when no benchmark implies one.
+METHOD_FIELDS = {
+    "risk_aversion": ("max_utility", "black_litterman"),
+    "target": ("target_return", "target_volatility"),
+    "lower": (*_CONSTRAINED, "hrp"),
+    "upper": (*_CONSTRAINED, "hrp"),
+    "max_turnover": _CONSTRAINED,
+    "transaction_cost": _CONSTRAINED,
+    "sector_bounds": _CONSTRAINED,
+    "linkage": ("hrp",),
+    "kelly_fraction": ("kelly",),
+    "cvar_alpha": ("min_cvar",),
+    "tau": _BL,
+    "views": _BL,
+    "bl_market": _BL,
+    "bl_risk_aversion": _BL,
+    "risk_budgets": ("risk_parity",),
+}
 
 
 @dataclass(frozen=True)
@@ -140,12 +163,21 @@ class Recipe:
     def label(self) -> str:
         return METHODS[self.method]
 
-    def to_query(self) -> dict[str, str]:
-        """The non-default settings as URL query parameters."""
+    def used(self) -> Recipe:
+        """The same recipe with the settings its method does not read back at their defaults.
+
+        It builds the same portfolio; a link carries only what the method uses.
+        """
         default = Recipe()
+        return replace(self, **{name: getattr(default, name) for name, methods in METHOD_FIELDS.items()
+                                if self.method not in methods})
+
+    def to_query(self) -> dict[str, str]:
+        """The settings the method uses that differ from their defaults, as URL query parameters."""
+        default, used = Recipe(), self.used()
         out = {}
         for f in fields(self):
-            value = getattr(self, f.name)
+            value = getattr(used, f.name)
             if value == getattr(default, f.name):
                 continue
             out[f.name] = json.dumps(value) if isinstance(value, (dict, tuple, list)) else str(value)

@@ -40,7 +40,7 @@ BL_MARKET, BL_DELTA = f"{P}-bl-market", f"{P}-bl-risk-aversion"
 BUDGETS = f"{P}-risk-budgets"
 ALERTS, NOTES, KPIS, WEIGHTS_GRID = f"{P}-alerts", f"{P}-notes", f"{P}-kpis", f"{P}-weights-grid"
 FRONTIER_BASE, CHOSEN, ALLOCATION = f"{P}-frontier-base", f"{P}-chosen", f"{P}-allocation"
-TARGET_LABEL, DETAIL_TITLE = f"{P}-target-label", f"{P}-detail-title"
+TARGET_LABEL, DETAIL_TITLE, TARGET_NOTE = f"{P}-target-label", f"{P}-detail-title", f"{P}-target-note"
 COMPARE_METHODS, COMPARE_RUN, COMPARE_GRID = f"{P}-compare-methods", f"{P}-compare-run", f"{P}-compare-grid"
 COMPARE_ALERT = f"{P}-compare-alert"  # its own: the frontier's success never clears a comparison error
 BT_METHODS, BT_REBALANCE, BT_LOOKBACK, BT_COST, BT_GRID = (
@@ -67,6 +67,20 @@ def _json_rows(raw: str) -> list[dict]:
     return rows
 
 
+def _json_list(raw: str) -> list[str]:
+    """A multi-choice from a link: a JSON list of values."""
+    values = json.loads(raw)
+    if not isinstance(values, list):
+        raise ValueError("expected a JSON list")
+    return [str(v) for v in values]
+
+
+DEFAULT_BT_METHODS = ["max_sharpe", "min_variance", "hrp", "equal_weight"]
+# Link names of the recipe settings only some methods read (see recipes.METHOD_FIELDS); the
+# constraints always travel, because the efficient frontier drawn for every method uses them.
+_METHOD_ONLY = {"ra": "risk_aversion", "target": "target", "kelly": "kelly_fraction", "linkage": "linkage",
+                "views": "views", "prior": "bl_market", "delta": "bl_risk_aversion", "tau": "tau",
+                "budgets": "risk_budgets"}
 URL = UrlState(P, {
     "method": (METHOD, "value", str, "max_sharpe"),
     "mu": (MU, "value", str, "mean"),
@@ -84,8 +98,20 @@ URL = UrlState(P, {
     "views": (VIEWS, "rowData", _json_rows, DEFAULT_VIEWS),
     "prior": (BL_MARKET, "value", str, "equal"),
     "delta": (BL_DELTA, "value", float, None),
+    "tau": (TAU, "value", float, 0.05),
     "budgets": (BUDGETS, "rowData", _json_rows, None),
-}, bounds={"ra": (0.1, 20), "target": (0.0, 1.0), "kelly": (0.05, 1.0), "lower": (-100, 100), "upper": (0, 200)})
+    "compare": (COMPARE_METHODS, "value", _json_list, DEFAULT_COMPARE),
+    "bt_methods": (BT_METHODS, "value", _json_list, DEFAULT_BT_METHODS),
+    "rebalance": (BT_REBALANCE, "value", str, "M"),
+    "lookback": (BT_LOOKBACK, "value", int, 252),
+    "bt_cost": (BT_COST, "value", float, 10.0),
+    "capital": (CAPITAL, "value", float, 1_000_000),
+    "alloc": (ALLOC_METHOD, "value", str, "greedy"),
+    "lot": (LOT, "value", int, 1),
+}, bounds={"ra": (0.1, 20), "target": (0.0, 1.0), "kelly": (0.05, 1.0), "lower": (-100, 100), "upper": (0, 200),
+           "tau": (0.001, 1), "lookback": (20, 10_000), "bt_cost": (0, 10_000), "capital": (1, 1e13),
+           "lot": (1, 1e9)},
+   selector="method", uses={k: recipes.METHOD_FIELDS[f] for k, f in _METHOD_ONLY.items()})
 URL.register()
 
 
@@ -126,7 +152,7 @@ def _controls(v: dict) -> dbc.Card:
                              className="me-1"),
                   dbc.Button("Remove selected", id=VIEW_DEL, size="sm", outline=True, color="secondary",
                              n_clicks=0)], className="my-1"),
-        dbc.Row([dbc.Col(_field("tau", number(TAU, 0.05, min=0.001, max=1, step=0.01, size="sm"))),
+        dbc.Row([dbc.Col(_field("tau", number(TAU, v["tau"], min=0.001, max=1, step=0.01, size="sm"))),
                  dbc.Col(_field("Risk aversion", number(BL_DELTA, v["delta"], min=0.1, max=100, step=0.5, size="sm",
                                                         placeholder="implied")))]),
         _field("Market portfolio", choice(BL_MARKET, recipes.BL_MARKETS, v["prior"]),
@@ -144,7 +170,7 @@ def layout(**query) -> html.Div:
         dbc.Row([
             dbc.Col(_controls(values), lg=3),
             dbc.Col([
-                alert_area(ALERTS), alert_area(NOTES), html.Div(id=KPIS),
+                alert_area(ALERTS), alert_area(NOTES), html.Div(id=TARGET_NOTE), html.Div(id=KPIS),
                 dbc.Row([dbc.Col(graph(G["weights"], title="Weights"), lg=7),
                          dbc.Col(grid(WEIGHTS_GRID, pd.DataFrame(columns=["ticker", "sector", "weight",
                                                                           "risk_share"]),
@@ -157,7 +183,7 @@ def layout(**query) -> html.Div:
             ], lg=9),
         ]),
         html.H4("Compare methods", className="mt-4"),
-        dbc.Row([dbc.Col(dcc.Dropdown(id=COMPARE_METHODS, options=METHOD_OPTIONS, value=DEFAULT_COMPARE, multi=True),
+        dbc.Row([dbc.Col(dcc.Dropdown(id=COMPARE_METHODS, options=METHOD_OPTIONS, value=values["compare"], multi=True),
                          md=9),
                  dbc.Col(dbc.Button("Compare", id=COMPARE_RUN, n_clicks=0), md=3)], className="mb-2 no-print"),
         alert_area(COMPARE_ALERT),
@@ -169,12 +195,11 @@ def layout(**query) -> html.Div:
         html.H4("Out-of-sample comparison (walk-forward backtest)", className="mt-4"),
         dbc.Row([
             dbc.Col(_field("Methods", dcc.Dropdown(id=BT_METHODS, options=METHOD_OPTIONS,
-                                                   value=["max_sharpe", "min_variance", "hrp", "equal_weight"],
-                                                   multi=True)), md=6),
+                                                   value=values["bt_methods"], multi=True)), md=6),
             dbc.Col(_field("Rebalance", choice(BT_REBALANCE, {"W": "Weekly", "M": "Monthly", "Q": "Quarterly",
-                                                                 "A": "Yearly"}, "M")), md=2),
-            dbc.Col(_field("Lookback (days)", number(BT_LOOKBACK, 252, min=20)), md=2),
-            dbc.Col(_field("Costs (bps)", number(BT_COST, 10, min=0)), md=2),
+                                                                 "A": "Yearly"}, values["rebalance"])), md=2),
+            dbc.Col(_field("Lookback (days)", number(BT_LOOKBACK, values["lookback"], min=20)), md=2),
+            dbc.Col(_field("Costs (bps)", number(BT_COST, values["bt_cost"], min=0)), md=2),
         ], className="no-print"),
         job_panel(BT_JOB, "Run backtest"),
         graph(G["equity"], empty_figure("Press 'Run backtest'."), title="Equity curves against the benchmark"),
@@ -184,10 +209,10 @@ def layout(**query) -> html.Div:
                          lg=6)]),
         html.H4("Whole shares and trades", className="mt-4"),
         dbc.Row([
-            dbc.Col(_field("Capital ($)", number(CAPITAL, 1_000_000, min=1)), md=3),
+            dbc.Col(_field("Capital ($)", number(CAPITAL, values["capital"], min=1)), md=3),
             dbc.Col(_field("Allocation", choice(ALLOC_METHOD, {"greedy": "Greedy", "integer": "Exact (integer "
-                                                                  "program, HiGHS)"}, "greedy")), md=3),
-            dbc.Col(_field("Lot size (shares)", number(LOT, 1, min=1, step=1)), md=2),
+                                                                  "program, HiGHS)"}, values["alloc"])), md=3),
+            dbc.Col(_field("Lot size (shares)", number(LOT, values["lot"], min=1, step=1)), md=2),
             dbc.Col([dbc.Button("Use as target", id=USE_TARGET, color="success", n_clicks=0, className="me-2 mt-4"),
                      dbc.Button("Trades CSV", id=TRADES_CSV, color="secondary", outline=True, n_clicks=0,
                                 className="mt-4")], md=4),
@@ -398,6 +423,22 @@ def method_detail(method, linkage, views, tau, prior, delta, mu, cov, rf, ws, th
             bl.prior_returns, bl.posterior_returns, theme)
     return "Method detail", empty_figure("The cluster tree (HRP) or prior vs posterior returns (Black-Litterman) "
                                          "appear here for those methods.", theme)
+
+
+@callback(Output(TARGET_NOTE, "children"), Input(ALLOCATION, "data"), Input(ids.WORKSPACE, "data"))
+def target_note(stored, ws):
+    """Whether the portfolio shown is the workspace target (the page reopened with its settings) or not."""
+    target = (ws or {}).get("target") or {}
+    if not stored or not target.get("weights"):
+        return None
+    shown, held = pd.Series(stored["weights"], dtype=float), pd.Series(target["weights"], dtype=float)
+    when = f" stored {target['stored_at']}" if target.get("stored_at") else ""
+    if shown.sub(held, fill_value=0.0).abs().max() <= 1e-6:
+        return html.Small(f"This is the workspace target ({target['method']}{when}).", id=f"{P}-target-same",
+                          className="text-success d-block mb-2")
+    return dbc.Alert(f"The workspace target is the {target['method']} portfolio{when}; these settings build a "
+                     "different one: press Use as target to replace it.", color="info", id=f"{P}-target-differs",
+                     className="py-2 small")
 
 
 @callback(Output(TARGET_LABEL, "children"), Input(METHOD, "value"))

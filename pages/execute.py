@@ -31,7 +31,7 @@ from components.jobs import JobIds, job_panel
 from components.layout import kpi_card, kpi_row, money, page_header, section
 from components.tables import grid, records
 from components.upload import UploadIds, decode_upload, upload_box
-from components.urlstate import UrlState
+from components.urlstate import UrlState, flag
 from finance_core import execution
 from finance_core.errors import DataError, FinanceError
 
@@ -84,6 +84,8 @@ URL = UrlState(
         "cap": (CAP, "value", float, 0.1),
         "seed": (SEED, "value", int, 0),
         "no_trade": (NO_TRADE, "value", str, ""),
+        "basket": (BASKET_STRATEGY, "value", str, "vwap"),
+        "sample": (BASKET_SAMPLE, "value", flag, True),
     },
     bounds={"risk": (RISK_MIN, RISK_MAX), "cap": (0.01, 0.5)},
 )
@@ -240,8 +242,8 @@ def _impact_section() -> html.Section:
     ]))
 
 
-def _basket_section() -> html.Section:
-    sample = dbc.Switch(id=BASKET_SAMPLE, value=True,
+def _basket_section(v: dict) -> html.Section:
+    sample = dbc.Switch(id=BASKET_SAMPLE, value=v["sample"],
                         label="Use a sample basket from the universe when the workspace has no trade list")
     save = html.Div([
         dbc.Button("Add to presentation", id=BASKET_SAVE, n_clicks=0, size="sm", color="success", outline=True,
@@ -253,7 +255,7 @@ def _basket_section() -> html.Section:
     money = ("price", "notional", "expected_cost", "timing_risk", "spread", "temporary", "permanent")
     return section(
         "Basket",
-        dbc.Row([field("Basket strategy", choice(BASKET_STRATEGY, BASKET_STRATEGIES, "vwap"), md=3),
+        dbc.Row([field("Basket strategy", choice(BASKET_STRATEGY, BASKET_STRATEGIES, v["basket"]), md=3),
                  dbc.Col(sample, md=6, className="d-flex align-items-end")], className="g-3 mb-2 no-print"),
         html.Div(id=BASKET_STATUS, className="mb-2"),
         save,
@@ -293,7 +295,7 @@ def layout(**query) -> html.Div:
             note="The impact-optimal schedule by exact water-filling, by cvxpy and by scipy (rescaled variables): "
             "the costs agree to about 1e-6 or better.",
         ),
-        _basket_section(),
+        _basket_section(values),
     ])
 
 
@@ -474,8 +476,8 @@ def _market_kpis(m) -> dbc.Row:
         kpi_card(f"{m.ticker} last close", f"${m.price:,.2f}", id_=f"{P}-kpi-price"),
         kpi_card("Annual volatility (1 year)", f"{m.annual_volatility:.1%}", id_=f"{P}-kpi-vol"),
         kpi_card("Expected volume in the window", f"{m.volumes.sum():,.0f}", id_=f"{P}-kpi-window-volume"),
-        kpi_card("Permanent impact gamma", f"${m.permanent:.3g}", id_=f"{P}-kpi-gamma",
-                 hint="per share, per share traded (one spread per 10% of daily volume)"),
+        kpi_card("Permanent impact gamma", money(m.permanent * 1e6, decimals=2), id_=f"{P}-kpi-gamma",
+                 hint="per share, per million shares traded (one spread per 10% of daily volume)"),
     ])
 
 

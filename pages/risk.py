@@ -27,7 +27,7 @@ from components.figures import (
     regime_figure,
 )
 from components.jobs import JobIds, job_panel
-from components.layout import kpi_card, kpi_row, page_header, section
+from components.layout import kpi_card, kpi_row, money, page_header, section
 from components.tables import grid, metric_rows, records
 from components.urlstate import UrlState
 from finance_core import estimators, risk, universe
@@ -80,8 +80,17 @@ URL = UrlState(P, {
     "value": (VALUE, "value", float, 1_000_000),
     "mc_return": (MC_RETURN, "value", float, None),
     "mc_volatility": (MC_VOL, "value", float, None),
+    "shock": (SHOCK_MARKET, "value", float, 0.0),
+    "bt_level": (BT_LEVEL, "value", float, 0.99),
+    "bt_window": (BT_WINDOW, "value", int, 250),
+    "bt_method": (BT_METHOD, "value", str, "historical"),
+    "mc_years": (MC_YEARS, "value", float, 20),
+    "mc_contribution": (MC_CONTRIB, "value", float, 0),
+    "mc_goal": (MC_GOAL, "value", float, 2_000_000),
+    "mc_paths": (MC_PATHS, "value", float, 10_000),
+    "mc_method": (MC_METHOD, "value", str, "normal"),
 }, bounds={"level": (0.9, 0.995), "horizon": (1, 20), "value": (1, 1e13), "mc_return": (-99, 100),
-           "mc_volatility": (0, 200)})
+           "mc_volatility": (0, 200), "shock": (-0.4, 0.2), "mc_years": (1, 60), "mc_paths": (100, 200_000)})
 URL.register()
 
 
@@ -171,7 +180,7 @@ def layout(**query) -> html.Div:
             html.P("Set a market move and sector moves; the other assets move by their conditional expectation "
                    "under the covariance.", className="text-body-secondary"),
             dbc.Row([
-                field("S&P 500 move", slider(SHOCK_MARKET, -0.4, 0.2, 0.01, 0.0,
+                field("S&P 500 move", slider(SHOCK_MARKET, -0.4, 0.2, 0.01, values["shock"],
                                              {-0.4: "-40%", -0.2: "-20%", 0: "0", 0.2: "+20%"}), md=4),
                 dbc.Col(html.Div(id=SHOCK_SECTORS), md=8),
             ]),
@@ -183,11 +192,12 @@ def layout(**query) -> html.Div:
             "VaR backtest",
             alert_area(SA["backtest"]),
             dbc.Row([
-                field("Confidence", choice(BT_LEVEL, {x: f"{x:.1%}" for x in (0.95, 0.975, 0.99)}, 0.99), md=3),
-                field("Estimation window (days)", choice(BT_WINDOW, [125, 250, 500], 250), md=3),
+                field("Confidence", choice(BT_LEVEL, {x: f"{x:.1%}" for x in (0.95, 0.975, 0.99)},
+                                           values["bt_level"]), md=3),
+                field("Estimation window (days)", choice(BT_WINDOW, [125, 250, 500], values["bt_window"]), md=3),
                 field("Method", choice(BT_METHOD, {m: METHOD_LABELS[m] for m in ("historical", "gaussian",
-                                                                                  "cornish_fisher")}, "historical"),
-                      md=3),
+                                                                                  "cornish_fisher")},
+                                       values["bt_method"]), md=3),
             ], className="g-3 mb-2 no-print"),
             html.Div(id=BT_CARDS),
             graph(G["backtest"], title="Daily return against the one-day VaR forecast (exceptions marked)"),
@@ -204,12 +214,14 @@ def layout(**query) -> html.Div:
         section(
             "Monte Carlo projection",
             dbc.Row([
-                field("Years", number(MC_YEARS, 20, min=1, max=60, debounce=False), md=2),
-                field("Yearly contribution (negative: withdrawal)", number(MC_CONTRIB, 0, step=1000, debounce=False),
-                      md=3),
-                field("Goal", number(MC_GOAL, 2_000_000, min=0, debounce=False), md=2),
-                field("Paths", number(MC_PATHS, 10_000, min=100, max=200_000, step=100, debounce=False), md=2),
-                field("Returns", choice(MC_METHOD, {"normal": "Normal", "bootstrap": "Bootstrap history"}, "normal"),
+                field("Years", number(MC_YEARS, values["mc_years"], min=1, max=60, debounce=False), md=2),
+                field("Yearly contribution (negative: withdrawal)",
+                      number(MC_CONTRIB, values["mc_contribution"], step=1000, debounce=False), md=3),
+                field("Goal", number(MC_GOAL, values["mc_goal"], min=0, debounce=False), md=2),
+                field("Paths", number(MC_PATHS, values["mc_paths"], min=100, max=200_000, step=100,
+                                      debounce=False), md=2),
+                field("Returns", choice(MC_METHOD, {"normal": "Normal", "bootstrap": "Bootstrap history"},
+                                        values["mc_method"]),
                       md=3),
             ], className="g-3 mb-2 no-print"),
             dbc.Row([
@@ -392,7 +404,7 @@ def shock(market, sector_values, sector_ids, ws, value, theme):
     shocks = {i["sector"]: v for i, v in zip(sector_ids, sector_values, strict=True) if v}
     result = risk_shock(wd, port.weights, market or 0.0, shocks, _money(value))
     summary = html.Span([f"Portfolio: {result.portfolio_return:+.2%} ",
-                         html.Strong(f"(${result.portfolio_pnl:+,.0f})")], id=f"{P}-shock-total")
+                         html.Strong(f"({money(result.portfolio_pnl, signed=True)})")], id=f"{P}-shock-total")
     return bar_figure(result.pnl["pnl"], theme, yformat=",.0f", sign_colours=True), summary
 
 

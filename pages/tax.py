@@ -203,8 +203,17 @@ URL = UrlState(
         "method": (METHOD, "value", str, "fifo"),
         "filing": (FILING, "value", str, "single"),
         "income": (INCOME, "value", float, 150_000.0),
+        "st_rate": (ST_OVR, "value", float, None),
+        "lt_rate": (LT_OVR, "value", float, None),
+        "niit_rate": (NIIT_OVR, "value", float, None),
+        "min_pct": (MIN_PCT, "value", float, 5),
+        "min_amount": (MIN_AMT, "value", float, 100),
+        "tax_weight": (TAX_WEIGHT, "value", float, 0),
+        "realised": (TURNOVER, "value", float, 20),
+        "term": (TERM, "value", str, "long"),
     },
-    bounds={"income": (0, 1e12)},
+    bounds={"income": (0, 1e12), "st_rate": (0, 99.9), "lt_rate": (0, 99.9), "niit_rate": (0, 99.9),
+            "min_pct": (0, 99), "min_amount": (0, 1e12), "tax_weight": (-4, 1), "realised": (0, 100)},
 )
 URL.register()
 
@@ -239,11 +248,11 @@ def _gain_grid(id_, columns, formats, *, gains=(), row_rules=None, headers=None,
 
 
 def _controls(v: dict) -> dbc.Card:
-    def override(id_, placeholder):
-        return number(id_, placeholder=placeholder, min=0, max=99.9, step=0.1)
+    def override(id_, placeholder, value):
+        return number(id_, value, placeholder=placeholder, min=0, max=99.9, step=0.1)
 
-    overrides = dbc.InputGroup([override(ST_OVR, "short"), override(LT_OVR, "long"), override(NIIT_OVR, "NIIT")],
-                               size="sm")
+    overrides = dbc.InputGroup([override(ST_OVR, "short", v["st_rate"]), override(LT_OVR, "long", v["lt_rate"]),
+                                override(NIIT_OVR, "NIIT", v["niit_rate"])], size="sm")
     return dbc.Card(dbc.CardBody([
         dbc.Row([
             field("Lot relief method", choice(METHOD, METHODS, v["method"]), md=3),
@@ -297,11 +306,11 @@ def _realised_section() -> html.Section:
     )
 
 
-def _harvest_section() -> html.Section:
+def _harvest_section(v: dict) -> html.Section:
     return section(
         "Loss harvesting",
-        dbc.Row([field("Minimum loss (% of basis)", number(MIN_PCT, 5, min=0, max=99, step=0.5), md=3),
-                 field("Minimum loss ($)", number(MIN_AMT, 100, min=0, step=50), md=3)],
+        dbc.Row([field("Minimum loss (% of basis)", number(MIN_PCT, v["min_pct"], min=0, max=99, step=0.5), md=3),
+                 field("Minimum loss ($)", number(MIN_AMT, v["min_amount"], min=0, step=50), md=3)],
                 className="g-3 mb-2 no-print"),
         alert_area(A["harvest"]),
         _gain_grid(HARVEST_GRID, HARVEST_COLUMNS, HARVEST_FORMATS, gains=("unrealized_gain",), height=230,
@@ -348,21 +357,21 @@ def tax_weight_of(log_value: float) -> float:
     return _sig3(10.0 ** float(log_value))
 
 
-def _tax_weight_slider() -> dbc.Row:
+def _tax_weight_slider(log_value: float = 0) -> dbc.Row:
     """The log-scale slider, marked and read out in real tax weights, and a box holding the real value."""
     lo, hi = TAX_WEIGHT_RANGE
     marks = {k: f"{tax_weight_of(k):g}" for k in range(lo, hi + 1)}
-    control = slider(TAX_WEIGHT, lo, hi, 0.25, 0, marks)
+    control = slider(TAX_WEIGHT, lo, hi, 0.25, log_value, marks)
     control.allow_direct_input = False  # its box would show log10 of the weight
     control.tooltip = {**control.tooltip, "transform": "pow10"}
-    box = number(TAX_WEIGHT_VALUE, tax_weight_of(0), step="any")  # no min/max: out of range is explained
+    box = number(TAX_WEIGHT_VALUE, tax_weight_of(log_value), step="any")  # no min/max: out of range is explained
     return dbc.Row([
         field("Tax weight: how much a dollar of tax counts against tracking error (log scale)", control, md=9),
         field("Tax weight (0 ignores tax)", box, md=3),
     ], className="g-3 no-print")
 
 
-def _rebalance_section() -> html.Section:
+def _rebalance_section(v: dict) -> html.Section:
     money_cols = ("price", "value", "gain", "tax")
     trades = _gain_grid(REBAL_GRID, REBAL_COLUMNS, {"shares": "num", **dict.fromkeys(money_cols, MONEY)},
                         gains=("gain",), height=380, csv_name="rebalance-trades")
@@ -373,7 +382,7 @@ def _rebalance_section() -> html.Section:
     return section(
         "Tax-aware rebalancing",
         html.Div(id=REBAL_TARGET, className="mb-1"),
-        _tax_weight_slider(),
+        _tax_weight_slider(v["tax_weight"]),
         alert_area(A["rebalance"]),
         alert_area(A["tradeoff"]),
         dcc.Store(id=CURVE),
@@ -389,12 +398,12 @@ def _rebalance_section() -> html.Section:
     )
 
 
-def _after_tax_section() -> html.Section:
+def _after_tax_section(v: dict) -> html.Section:
     terms = {"long": "Long-term gains", "short": "Short-term gains"}
     return section(
         "After-tax return and asset location",
-        dbc.Row([field("Gains realised each year (%)", number(TURNOVER, 20, min=0, max=100, step=5), md=3),
-                 field("Taxed as", choice(TERM, terms, "long"), md=3)], className="g-3 mb-2 no-print"),
+        dbc.Row([field("Gains realised each year (%)", number(TURNOVER, v["realised"], min=0, max=100, step=5), md=3),
+                 field("Taxed as", choice(TERM, terms, v["term"]), md=3)], className="g-3 mb-2 no-print"),
         alert_area(A["after"]),
         html.Div(id=AFTER_KPIS),
         dbc.Row([dbc.Col(graph(G["wealth"], title="Growth of 1: pre-tax and after-tax"), lg=8),
@@ -438,9 +447,9 @@ def layout(**query) -> html.Div:
         _realised_section(),
         open_lots,
         _target_tax_section(),
-        _harvest_section(),
-        _rebalance_section(),
-        _after_tax_section(),
+        _harvest_section(values),
+        _rebalance_section(values),
+        _after_tax_section(values),
     ])
 
 

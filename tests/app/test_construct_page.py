@@ -90,8 +90,12 @@ def test_capital_must_be_positive():
 
 
 def test_recipe_round_trips_through_the_url():
-    recipe = recipes.Recipe(method="hrp", linkage="ward", upper=0.3, sector_bounds={"Energy": (0.0, 0.1)})
+    recipe = recipes.Recipe(method="max_sharpe", upper=0.3, sector_bounds={"Energy": (0.0, 0.1)})
     assert recipes.Recipe.from_query(recipe.to_query()) == recipe
+    # HRP holds the weight bounds but not sector limits: the link carries only what HRP reads.
+    hrp = recipes.Recipe(method="hrp", linkage="ward", upper=0.3, sector_bounds={"Energy": (0.0, 0.1)}, target=0.2)
+    assert hrp.to_query() == {"method": "hrp", "upper": "0.3", "linkage": "ward"}
+    assert recipes.Recipe.from_query(hrp.to_query()) == hrp.used()
 
 
 def test_sector_limits_and_views_come_back_from_a_link():
@@ -114,3 +118,14 @@ def test_risk_budget_grid_reaches_equal_risk_contribution(wd):
     assert share["AAPL"] == pytest.approx(4 / 23, abs=1e-6) and share["KO"] == pytest.approx(1 / 23, abs=1e-6)
     bad = page.allocation(*_controls(method="risk_parity", budgets=[{"ticker": "KO", "budget": "lots"}]), WS, "light")
     assert bad[0] is no_update and "The risk budget of KO must be a number" in str(bad[-1])
+
+
+def test_reopened_page_says_whether_it_shows_the_workspace_target():
+    made = page.allocation(*_controls(upper=10), WS, "light")[5]
+    ws = workspace.with_target(WS, pd.Series(made["weights"]), made["method"], recipe=made["recipe"])
+    again = page.allocation(*_controls(upper=10), ws, "light")[5]  # the page reopened with the same settings
+    assert str(page.target_note(again, ws)).count("This is the workspace target (Max Sharpe stored 20") == 1
+    other = page.allocation(*_controls(upper=20), ws, "light")[5]  # max weight 20%: another portfolio
+    note = str(page.target_note(other, ws))
+    assert "The workspace target is the Max Sharpe portfolio stored 20" in note and "press Use as target" in note
+    assert page.target_note(other, WS) is None  # no target: nothing to say

@@ -169,3 +169,33 @@ def test_stress_tests_compare_with_the_chosen_benchmark():
     assert covid["benchmark_return"] == pytest.approx(tr["2020-03-23"] / tr["2020-02-19"] - 1, abs=1e-12)
     assert price["2020-03-23"] / price["2020-02-19"] - 1 == pytest.approx(2237.40 / 3386.15 - 1, abs=5e-4)
     assert 0 < covid["benchmark_return"] - (price["2020-03-23"] / price["2020-02-19"] - 1) < 0.003
+
+
+def test_share_link_carries_only_the_settings_of_the_chosen_method():
+    from urllib.parse import urlencode
+
+    from pypfopt import EfficientFrontier
+
+    from finance_core import estimators
+    from pages import construct
+
+    # The Construct page as a new user leaves it: max Sharpe, max weight 10%, and the untouched
+    # controls of other methods (Black-Litterman's sample views, the 15% target, Kelly 1/2, tau).
+    controls = ["max_sharpe", "mean", "sample", 0, 2, 0.15, 0.5, "single", 0, 10, None, 0, [],
+                construct.DEFAULT_VIEWS, 0.05, "equal", None, []]
+    stored = construct.allocation(*controls, WS, "light")[5]
+    ws = workspace.with_target(WS, pd.Series(stored["weights"]), stored["method"], recipe=stored["recipe"])
+    query, problems = workspace.to_query(ws)
+    recipe_keys = set(query) - {"source", "universe", "start", "end", "benchmark"}
+    assert {k: query[k] for k in recipe_keys} == {"method": "max_sharpe", "cov_method": "sample", "upper": "0.1"}
+    assert not problems and len(urlencode(query)) < 250  # the 20 tickers of the universe are most of it
+    # The link alone rebuilds the same portfolio; oracle: PyPortfolioOpt's max Sharpe with 10% caps.
+    wd = workspace.resolve(WS)
+    _ws, weights, label, _p, _share = page._view(query, {}, None, None)  # noqa: SLF001
+    ef = EfficientFrontier(estimators.expected_returns(wd.returns, "mean"), estimators.covariance(wd.returns, "sample"),
+                           weight_bounds=(0, 0.1), solver="CLARABEL")
+    expected = pd.Series(ef.max_sharpe(risk_free_rate=0.0))
+    assert label == "Max Sharpe"
+    for ticker, w in expected.items():
+        assert weights[ticker] == pytest.approx(w, abs=1e-4)
+        assert stored["weights"][ticker] == pytest.approx(w, abs=1e-4)

@@ -53,7 +53,8 @@ def test_portfolio_outside_the_universe_is_named_and_nothing_changes():
 def test_shock_sums_asset_pnl_to_the_portfolio(wd):
     fig, summary = page.shock(-0.2, [-0.1], [{"sector": "Energy"}], WS, 1_000_000, "light")
     pnl = pd.Series(fig.data[0].y, index=fig.data[0].x)
-    assert pnl.sum() == pytest.approx(float(str(summary).split("$")[1].split(")")[0].replace(",", "")), abs=1.0)
+    total = str(summary).split("(")[-1].split(")")[0]  # "-$170,980": the sign before the dollar sign
+    assert pnl.sum() == pytest.approx(float(total.replace("$", "").replace(",", "")), abs=1.0)
     assert pnl["XOM"] < 0 and pnl["CVX"] < 0  # energy names fall with an energy shock
 
 

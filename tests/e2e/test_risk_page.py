@@ -46,7 +46,7 @@ def test_market_shock_slider_updates_pnl(desk):
     desk.wait_for_element("#risk-shock-sectors [role=slider]", timeout=30)
     time.sleep(1)
     drag_slider(desk, "risk-shock-market", -150)
-    total = wait_for_change(desk, "#risk-shock-total", "Portfolio: +0.00% ($+0)")
+    total = wait_for_change(desk, "#risk-shock-total", "Portfolio: +0.00% ($0)")
     assert total.startswith("Portfolio: -")
     assert console_errors(desk) == []
 
@@ -149,9 +149,10 @@ def test_settings_travel_in_the_url(desk):
     desk.wait_for_contains_text("#risk-var-kpis", "VaR 99.0%, 5d (Gaussian)", timeout=40)
     drag_slider(desk, "risk-horizon", -300)  # back to 1 day
     deadline = time.time() + 20
-    while time.time() < deadline and "horizon=1" not in desk.driver.current_url:
+    while time.time() < deadline and "horizon=" in desk.driver.current_url:
         time.sleep(0.2)
-    assert "horizon=1" in desk.driver.current_url and "level=0.99" in desk.driver.current_url
+    # 1 day is the default: the link leaves it out and keeps what differs.
+    assert desk.driver.current_url.endswith("/risk?level=0.99&method=gaussian")
     # A link with a confidence outside the sensible range gets a message, not a traceback.
     desk.driver.get(desk.server_url + "/risk?level=1.7")
     desk.wait_for_contains_text("#risk-url-problems", "level=1.7 is outside the accepted range 0.9 to 0.995",
