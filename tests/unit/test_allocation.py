@@ -103,16 +103,194 @@ def test_rebalance_trades_by_hand():
     holdings = pd.Series({"A": 100, "B": 50, "D": 7})  # value 1000 + 1000 + D
     prices["D"] = 5.0
     trades = rebalance_trades(holdings, pd.Series({"A": 0.25, "B": 0.25, "C": 0.5}), prices, cash=65.0)
-    # by hand: value = 1000 + 1000 + 35 + 65 = 2100; targets A 52.5 sh, B 26.25 sh, C 21 sh, D 0
+    # by hand: value = 1000 + 1000 + 35 + 65 = 2100; targets A 52.5 sh, B 26.25 sh, C 21 sh, D 0.
+    # One rounding (greedy, as the whole-share table): floors C 21, A 52, B 26 cost 2090, cash 10;
+    # weights of invested A 520/2090 = B < 25%, B (20) unaffordable, so one more A: A 53, cash 0.
+    # Trades = whole shares - holdings: A sell 47, B sell 24, C buy 21, D sell 7 (closed).
     assert list(trades.columns) == TRADE_COLUMNS
     got = trades.set_index("ticker")
-    assert got.loc["A", "side"] == "sell" and got.loc["A", "shares"] == 48  # 47.5 rounded to nearest
-    assert got.loc["B", "side"] == "sell" and got.loc["B", "shares"] == 24  # 23.75 -> 24
+    assert got.loc["A", "side"] == "sell" and got.loc["A", "shares"] == 47
+    assert got.loc["B", "side"] == "sell" and got.loc["B", "shares"] == 24
     assert got.loc["C", "side"] == "buy" and got.loc["C", "shares"] == 21
     assert got.loc["D", "side"] == "sell" and got.loc["D", "shares"] == 7  # closed in full
     assert got.loc["C", "value"] == pytest.approx(1050.0)
     assert got.loc["A", "current_weight"] == pytest.approx(1000 / 2100)
-    assert trades.attrs["cash_after"] == pytest.approx(65 + 480 + 480 + 35 - 1050)
+    assert trades.attrs["cash_after"] == pytest.approx(65 + 470 + 480 + 35 - 1050)  # = 0
+
+
+# ------------------------------------------------------------------ one rounding for table and trades
+def _after_trades(holdings, trades):
+    signed = trades.set_index("ticker")["shares"].where(trades.set_index("ticker")["side"] == "buy",
+                                                        -trades.set_index("ticker")["shares"])
+    out = holdings.reindex(holdings.index.union(signed.index)).fillna(0) + signed.reindex(
+        holdings.index.union(signed.index)).fillna(0)
+    return out[out != 0].astype(int)
+
+
+@pytest.fixture(scope="module")
+def capped():
+    """Max Sharpe on the bundled data under a 10% maximum weight: the case of the issue (BBY, LLY, UNH)."""
+    from finance_core import estimators, optimize
+
+    ds = load_dataset("sp500")
+    rets = to_returns(ds.prices.loc["2013-01-02":"2022-12-28"])  # the desk's default dates
+    mu, cov = estimators.expected_returns(rets, "mean"), estimators.covariance(rets, "ledoit_wolf")
+    cons = optimize.Constraints(bounds=(0.0, 0.10))
+    return optimize.mean_variance(mu, cov, "max_sharpe", constraints=cons).weights, ds.prices.iloc[-1]
+
+
+@pytest.mark.parametrize("method", ["greedy", "integer"])
+def test_trade_list_from_cash_is_the_whole_share_table(capped, method):
+    weights, prices = capped
+    whole = discrete_allocation(weights, prices, 1_000_000, method)
+    for target in (weights, whole):  # from the weights (rounded inside) or from the table itself
+        trades = rebalance_trades(pd.Series(dtype=float), target, prices, capital=1_000_000, method=method)
+        assert (trades["side"] == "buy").all()
+        assert trades.set_index("ticker")["shares"].sort_index().to_dict() == whole.shares.sort_index().to_dict()
+        # cash: capital - sum of buys is the table's leftover, to the cent
+        assert trades.attrs["cash_after"] == pytest.approx(whole.leftover, abs=1e-6)
+        assert 1_000_000 - trades["value"].sum() == pytest.approx(whole.leftover, abs=1e-6)
+
+
+def test_trade_list_from_holdings_lands_on_the_whole_share_table(capped):
+    weights, prices = capped
+    held = pd.Series({"AAPL": 1000, "KO": 333, "XOM": 57, "LLY": 12})
+    whole = discrete_allocation(weights, prices, 1_000_000)
+    trades = rebalance_trades(held, whole, prices)
+    assert _after_trades(held, trades).sort_index().to_dict() == whole.shares.sort_index().to_dict()
+    assert trades.attrs["cash_after"] == pytest.approx(whole.leftover, abs=1e-6)
+    with pytest.raises(DataError, match="computed for \\$1,000,000.00, not \\$2,000.00"):
+        rebalance_trades(held, whole, prices, capital=2000)
+
+
+# ------------------------------------------------------------------ weight bounds hold after rounding
+def test_maximum_weight_holds_after_rounding_on_the_bundled_case(capped):
+    from pypfopt import DiscreteAllocation
+
+    weights, prices = capped
+    # oracle: PyPortfolioOpt's greedy (no bounds) puts LLY and UNH above the 10% cap, as the issue says
+    theirs, _ = DiscreteAllocation(weights.to_dict(), prices, total_portfolio_value=1_000_000).greedy_portfolio()
+    over = {t for t, x in theirs.items() if x * prices[t] / 1_000_000 > 0.10}
+    assert {"LLY", "UNH"} <= over
+    for method in ("greedy", "integer"):
+        ours = discrete_allocation(weights, prices, 1_000_000, method, bounds=(0.0, 0.10))
+        assert ours.weights.max() <= 0.10 + 1e-12
+        assert (ours.shares * prices[ours.shares.index]).sum() + ours.leftover == pytest.approx(1_000_000)
+        # the names the cap binds stop at the most whole shares within it
+        for t in over:
+            assert ours.shares[t] == int(100_000 // prices[t])
+
+
+def test_greedy_cap_by_hand():
+    from pypfopt import DiscreteAllocation
+
+    prices, weights = pd.Series({"A": 30.0, "B": 70.0}), pd.Series({"A": 0.5, "B": 0.5})
+    # by hand: floors A 16 ($480), B 7 ($490), cash $30; A is the most underweight of invested value
+    # (480/970 < 50%) and affordable, so unbounded greedy (PyPortfolioOpt) buys a 17th A: $510 = 51%.
+    theirs, left = DiscreteAllocation(weights.to_dict(), prices, total_portfolio_value=1000).greedy_portfolio()
+    assert theirs == {"A": 17, "B": 7} and left == pytest.approx(0.0)
+    # with a 50% maximum that share would cross the cap: A stays at 16, B (70) is unaffordable, $30 left.
+    # The integer program agrees: |500-30a| + |500-70b| + r with 30a <= 500, 70b <= 500 is 20 + 10 + 30 = 60
+    # at a = 16, b = 7, and any smaller a or b costs more.
+    for method in ("greedy", "integer"):
+        ours = discrete_allocation(weights, prices, 1000, method, bounds=(0.0, 0.5))
+        assert ours.shares.to_dict() == {"A": 16, "B": 7} and ours.leftover == pytest.approx(30.0)
+
+
+def test_minimum_weight_by_hand():
+    from pypfopt import DiscreteAllocation
+
+    prices, weights = pd.Series({"A": 30.0, "B": 10.0}), pd.Series({"A": 0.2, "B": 0.8})
+    # by hand: floors A 6 ($180 = 18%, below a 20% minimum), B 80 ($800), cash $20: A (30) unaffordable,
+    # so unbounded greedy (PyPortfolioOpt) stops with A at 18%.
+    theirs, _ = DiscreteAllocation(weights.to_dict(), prices, total_portfolio_value=1000).greedy_portfolio()
+    assert theirs == {"A": 6, "B": 80}
+    # with a 20% minimum: A lifted to 7 ($210), one B sold for the cash: B 79 ($790), leftover 0.
+    # integer program: a >= 7; a = 7, b = 79 costs |200-210| + |800-790| + 0 = 20, the least possible.
+    for method in ("greedy", "integer"):
+        ours = discrete_allocation(weights, prices, 1000, method, bounds=(0.2, 1.0))
+        assert ours.shares.to_dict() == {"A": 7, "B": 79} and ours.leftover == pytest.approx(0.0)
+        assert ours.weights.min() >= 0.2
+
+
+def test_a_bound_that_cannot_be_held_is_named_with_the_amount():
+    prices, weights = pd.Series({"A": 600.0, "B": 10.0}), pd.Series({"A": 0.5, "B": 0.5})
+    ours = discrete_allocation(weights, prices, 1000, bounds=(0.0, 0.55))
+    assert "A" not in ours.shares and ours.weights.max() <= 0.55
+    assert "One share of A costs $600.00, more than the 55.00% maximum ($550.00): A gets no shares." in ours.notes
+    # a 40% minimum for A cannot be held either: one share is 60%, above the 55% maximum
+    ours = discrete_allocation(weights, prices, 1000, "integer", bounds=(0.4, 0.55))
+    assert ours.weights.max() <= 0.55
+    assert any(n.startswith("A is at 0.00% of capital, 40.00% ($400.00) below the 40.00% minimum: the smallest "
+                            "holding at or above it (1 shares, 60.00%) would cross the 55.00% maximum") for n in ours.notes)
+    ours = discrete_allocation(pd.Series({"A": 0.6, "B": 0.4}), pd.Series({"A": 10.0, "B": 10.0}), 1000,
+                               bounds=(0.0, 0.5))
+    assert "The target puts 60.00% in A, above the 50.00% maximum: its whole shares stop at 50.00% of capital." \
+        in ours.notes
+
+
+def _capped_weights(rng, n, cap):
+    """Random long-only weights summing to 1 with none above ``cap`` (water-filling the excess)."""
+    w = rng.dirichlet(np.full(n, 0.7))
+    for _ in range(100):
+        over = w > cap
+        if not over.any():
+            break
+        excess = (w[over] - cap).sum()
+        w[over] = cap
+        w[~over] += excess * w[~over] / w[~over].sum()
+    return w
+
+
+def _brute_force(w, p, capital, cap):
+    """Every whole-share portfolio within the budget and the cap: the least sum |wC - px| + leftover."""
+    import itertools
+
+    ranges = [range(int(min(capital, cap * capital) // pi) + 1) for pi in p]
+    best = None
+    for x in itertools.product(*ranges):
+        x = np.array(x)
+        spent = float(p @ x)
+        if spent > capital + 1e-9:
+            continue
+        obj = float(np.abs(w * capital - p * x).sum() + capital - spent)
+        if best is None or obj < best - 1e-9:
+            best = obj
+    return best
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_integer_program_with_a_cap_matches_brute_force(seed):
+    rng = np.random.default_rng(seed)
+    cap = 0.4
+    w = _capped_weights(rng, 3, cap)
+    p = rng.uniform(20, 200, 3).round(2)
+    tickers = ["A", "B", "C"]
+    ours = discrete_allocation(pd.Series(w, tickers), pd.Series(p, tickers), 1000, "integer", bounds=(0, cap))
+    x = ours.shares.reindex(tickers).fillna(0).to_numpy(float)
+    assert float(np.abs(w * 1000 - p * x).sum() + ours.leftover) == pytest.approx(_brute_force(w, p, 1000, cap))
+
+
+def test_property_no_weight_above_the_cap_after_rounding():
+    """Random portfolios, prices, capitals, caps and lots: whole shares never cross the cap."""
+    rng = np.random.default_rng(20261202)
+    for trial in range(120):
+        n = int(rng.integers(2, 16))
+        cap = float(rng.uniform(max(1.0 / n, 0.05), 0.6))
+        tickers = [f"T{i}" for i in range(n)]
+        w = pd.Series(_capped_weights(rng, n, cap), tickers)
+        prices = pd.Series(np.exp(rng.uniform(np.log(2), np.log(3000), n)).round(2), tickers)
+        capital = float(np.exp(rng.uniform(np.log(5e3), np.log(5e6))))
+        lots = pd.Series(rng.choice([1, 1, 10, 100], n), tickers)
+        for method in ("greedy", "integer") if trial % 4 == 0 else ("greedy",):
+            ours = discrete_allocation(w, prices, capital, method, lot_size=lots, bounds=(0.0, cap))
+            assert ours.weights.max() <= cap + 1e-9, (trial, method)
+            assert ours.leftover >= -1e-6
+            value = float((ours.shares * prices[ours.shares.index]).sum())
+            assert value + ours.leftover == pytest.approx(capital)
+            assert (ours.shares % lots[ours.shares.index] == 0).all()
+            trades = rebalance_trades(None, ours, prices)
+            assert trades.set_index("ticker")["shares"].to_dict() == ours.shares.to_dict()
 
 
 def test_rebalance_trades_lots_and_minimum():
