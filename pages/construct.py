@@ -50,6 +50,7 @@ CAPITAL, ALLOC_METHOD, LOT, SHARES_GRID, TRADES_GRID, LEFTOVER = (
     f"{P}-capital", f"{P}-alloc-method", f"{P}-lot", f"{P}-shares-grid", f"{P}-trades-grid", f"{P}-leftover")
 USE_TARGET, TARGET_STATUS, TRADES_CSV, TRADES_DOWNLOAD, TRADES_STORE = (
     f"{P}-use-target", f"{P}-target-status", f"{P}-trades-csv", f"{P}-trades-download", f"{P}-trades-store")
+LEFTOVER_TEXT = f"{P}-leftover-text"
 G = {k: f"{P}-{k}" for k in ("weights", "frontier", "contrib", "detail", "compare", "equity", "drawdown")}
 DEFAULT_COMPARE = ["max_sharpe", "min_variance", "risk_parity", "hrp", "equal_weight"]
 METHOD_OPTIONS = [{"label": v, "value": k} for k, v in recipes.METHODS.items()]
@@ -196,7 +197,7 @@ def layout(**query) -> html.Div:
         dbc.Row([
             dbc.Col(grid(SHARES_GRID, pd.DataFrame(columns=["ticker", "shares", "price", "value", "weight"]),
                          formats={"shares": "int", "price": "money", "value": "money", "weight": "pct"}, height=320,
-                         csv_name="whole-shares"), lg=5),
+                         headers={"weight": "Weight of capital"}, csv_name="whole-shares"), lg=5),
             dbc.Col(grid(TRADES_GRID, pd.DataFrame(columns=["ticker", "side", "shares", "price", "value",
                                                             "current_weight", "target_weight"]),
                          formats={"shares": "int", "price": "money", "value": "money", "current_weight": "pct",
@@ -480,6 +481,7 @@ def run_backtest(set_progress, _clicks, methods, rebalance, lookback, cost, *arg
 )
 @reports_errors(4, alert_index=2, title="Trades not computed")
 def trades(stored, capital, method, lot, ws):
+    """Whole shares within the portfolio's weight bounds, and the trades to them: one rounding for both."""
     if not stored:
         return no_update, no_update, None, no_update
     capital = _number(capital, "Capital")
@@ -487,26 +489,58 @@ def trades(stored, capital, method, lot, ws):
         raise DataError("Capital must be a positive amount (for example 1000000).", code="bad_value")
     wd = workspace.resolve(ws)
     weights, last = pd.Series(stored["weights"]), wd.prices.iloc[-1]
-    whole = optimize.discrete_allocation(weights, last, capital, method=method)
+    recipe = recipes.Recipe.from_query(stored.get("recipe") or {})
+    whole = optimize.discrete_allocation(weights, last, capital, method=method, lot_size=lot or 1,
+                                         bounds=(recipe.lower, recipe.upper))
     held = wd.holdings["shares"] if wd.holdings is not None and "shares" in wd.holdings else pd.Series(dtype=float)
-    trade_list = optimize.rebalance_trades(held, weights, last, capital=capital, lot_size=int(lot or 1))
-    shares = whole.table(last)
-    left = html.Span(f"Leftover cash ${whole.leftover:,.2f} ({whole.method}, {whole.solver}).", id=f"{P}-leftover-text")
-    return records(shares), records(trade_list), left, records(trade_list)
+    trade_list = optimize.rebalance_trades(held, whole, last)
+    bounds = "" if (recipe.lower, recipe.upper) == (0.0, 1.0) else (
+        f", within the {recipe.lower:.0%} to {recipe.upper:.0%} bounds")
+    left = html.Div([
+        html.Span(f"Leftover cash ${whole.leftover:,.2f} ({whole.label}); weights are of the capital{bounds}.",
+                  id=LEFTOVER_TEXT),
+        notes_alert([*whole.notes, *trade_list.attrs.get("notes", [])], title="About the whole shares")])
+    return records(whole.table(last)), records(trade_list), left, records(trade_list)
+
+
+def _trades_for(stored: dict, trade_rows: list[dict] | None) -> bool:
+    """Whether the stored trade list was computed for this portfolio (every row's target weight is its own)."""
+    weights = stored["weights"]
+    return trade_rows is not None and all(
+        abs(row["target_weight"] - weights.get(row["ticker"], 0.0)) < 1e-12 for row in trade_rows)
+
+
+def _previous_target(ws, stored):
+    """A reminder when the workspace holds a target other than the portfolio shown, else nothing."""
+    target = (ws or {}).get("target")
+    shown = {t: w for t, w in (stored or {}).get("weights", {}).items() if abs(w) > 1e-10}
+    if not target or (target["weights"].keys() == shown.keys()
+                      and all(abs(target["weights"][t] - w) < 1e-9 for t, w in shown.items())):
+        return None
+    return html.Small(f"The workspace target is still {target['method']}, set earlier: press Use as target to "
+                      "replace it with the portfolio shown.", className="text-muted", id=f"{P}-target-previous")
 
 
 @callback(
     Output(ids.WORKSPACE, "data", allow_duplicate=True), Output(TARGET_STATUS, "children"),
-    Input(USE_TARGET, "n_clicks"), State(ALLOCATION, "data"), State(TRADES_STORE, "data"),
+    Input(USE_TARGET, "n_clicks"), Input(ALLOCATION, "data"), State(TRADES_STORE, "data"),
     State(ids.WORKSPACE, "data"),
     prevent_initial_call=True,
 )
 def use_as_target(_clicks, stored, trade_rows, ws):
+    """Store the portfolio shown as the workspace target; a new portfolio clears a stale status."""
+    if ctx.triggered_id != USE_TARGET:  # a new portfolio is shown: the status of the previous one is gone
+        return no_update, _previous_target(ws, stored)
     if not stored:
-        return no_update, error_alert("Build a portfolio first.", title="No target")
-    new = workspace.with_target(ws, pd.Series(stored["weights"]), stored["method"], trade_rows or [],
+        return no_update, error_alert("No portfolio is built yet: wait for it, or fix the settings the alert above "
+                                      "names, then press Use as target.", title="No target")
+    if not _trades_for(stored, trade_rows):
+        return no_update, error_alert("The trade list is not up to date for this portfolio (see the message under "
+                                      "the capital): fix it or wait for it, then press Use as target again.",
+                                      title="Target not set")
+    new = workspace.with_target(ws, pd.Series(stored["weights"]), stored["method"], trade_rows,
                                 recipe=stored.get("recipe"))
-    msg = (f"Target set: {stored['method']} with {len(trade_rows or [])} trades. The risk, execution, tax and "
+    msg = (f"Target set: {stored['method']} with {len(trade_rows)} trades. The risk, execution, tax and "
            "presentation pages now use it.")
     return new, dbc.Alert(msg, color="success", dismissable=True, id=f"{P}-target-set")
 

@@ -72,12 +72,16 @@ def test_compare_lists_every_method_and_reports_failures():
     assert "Target return" in str(alert)
 
 
-def test_trades_and_use_as_target_write_the_workspace():
+def _clicked(call_with_trigger, *args):
+    return call_with_trigger(f"{page.USE_TARGET}.n_clicks", page.use_as_target, 1, *args)
+
+
+def test_trades_and_use_as_target_write_the_workspace(call_with_trigger):
     out = page.allocation(*_controls(method="equal_weight"), WS, "light")
     shares, trade_rows, leftover, stored = page.trades(out[5], 100_000, "greedy", 1, WS)
     assert len(trade_rows) == 20 and all(r["side"] == "buy" for r in trade_rows)
     assert "Leftover cash" in str(leftover)
-    new_ws, msg = page.use_as_target(1, out[5], stored, WS)
+    new_ws, msg = _clicked(call_with_trigger, out[5], stored, WS)
     assert new_ws["target"]["method"] == "Equal weight" and len(new_ws["target"]["trades"]) == 20
     assert new_ws["target"]["recipe"]["method"] == "equal_weight"
     assert workspace.portfolio(new_ws).kind == "target"
@@ -114,3 +118,76 @@ def test_risk_budget_grid_reaches_equal_risk_contribution(wd):
     assert share["AAPL"] == pytest.approx(4 / 23, abs=1e-6) and share["KO"] == pytest.approx(1 / 23, abs=1e-6)
     bad = page.allocation(*_controls(method="risk_parity", budgets=[{"ticker": "KO", "budget": "lots"}]), WS, "light")
     assert bad[0] is no_update and "The risk budget of KO must be a number" in str(bad[-1])
+
+
+def _leftover(label) -> float:
+    import re
+
+    return float(re.search(r"Leftover cash \$([\d,.]+)", str(label)).group(1).replace(",", ""))
+
+
+@pytest.mark.parametrize("method", ["greedy", "integer"])
+def test_whole_shares_and_trades_agree_and_hold_the_cap(method):
+    # The case: max Sharpe under a 10% maximum, $1,000,000. The whole-share table and the trade list
+    # (from cash) disagreed on BBY, LLY, UNH and WMT by a share and on the leftover by about $1,100, and the
+    # table put LLY and UNH at 10.02%.
+    out = page.allocation(*_controls(cov="ledoit_wolf", upper=10), WS, "light")
+    shares, trade_rows, label, _ = page.trades(out[5], 1_000_000, method, 1, WS)
+    table = {r["ticker"]: r["shares"] for r in shares}
+    assert {r["ticker"]: r["shares"] for r in trade_rows} == table
+    assert max(r["weight"] for r in shares) <= 0.10 + 1e-12
+    invested = sum(r["value"] for r in shares)
+    assert sum(r["value"] for r in trade_rows) == pytest.approx(invested, abs=1e-6)
+    assert invested + _leftover(label) == pytest.approx(1_000_000, abs=0.005)  # to the cent shown
+
+
+def test_leftover_label_names_the_rounding_once():
+    out = page.allocation(*_controls(method="equal_weight"), WS, "light")
+    greedy = str(page.trades(out[5], 100_000, "greedy", 1, WS)[2])
+    assert "(greedy rounding)" in greedy and "greedy, greedy" not in greedy
+    exact = str(page.trades(out[5], 100_000, "integer", 1, WS)[2])
+    assert "(integer program, HIGHS)" in exact
+
+
+def test_lot_size_and_a_minimum_that_cannot_be_held_are_explained():
+    # $500,000 equal weight (5% each) in 100-share lots, between a 2% minimum and a 10% maximum. UNH's last
+    # close is $524.422, so one lot costs $52,442.20 = 10.49% of capital: above the maximum, so UNH cannot be
+    # held at all, and its 2% minimum cannot be held either. The page must say so, with the amounts.
+    out = page.allocation(*_controls(method="equal_weight", lower=2, upper=10), WS, "light")
+    shares, trade_rows, label, _ = page.trades(out[5], 500_000, "greedy", 100, WS)
+    assert all(r["shares"] % 100 == 0 for r in shares) and all(r["shares"] % 100 == 0 for r in trade_rows)
+    assert max(r["weight"] for r in shares) <= 0.10 + 1e-12 and "UNH" not in {r["ticker"] for r in shares}
+    assert "One 100-share lot of UNH costs $52,442.20, more than the 10.00% maximum ($50,000.00)" in str(label)
+    assert "UNH is at 0.00% of capital, 2.00% ($10,000.00) below the 2.00% minimum" in str(label)
+    assert "within the 2% to 10% bounds" in str(label)
+    bad = page.trades(out[5], 500_000, "greedy", 2.5, WS)
+    assert bad[0] is no_update and "Lot sizes must be whole numbers" in str(bad[2])
+
+
+def test_no_target_message_only_while_no_portfolio_is_shown(call_with_trigger):
+    # Pressed before any portfolio exists (still building, or the settings are infeasible): say so.
+    _, status = _clicked(call_with_trigger, None, None, WS)
+    assert "No target" in str(status)
+    # The portfolio arrives: that message must go, and nothing is written to the workspace.
+    out = page.allocation(*_controls(method="equal_weight"), WS, "light")
+    ws_out, status = call_with_trigger(f"{page.ALLOCATION}.data", page.use_as_target, 1, out[5], None, WS)
+    assert ws_out is no_update and status is None
+    # ... wired in the app: the status callback listens to the portfolio store.
+    from dash._callback import GLOBAL_CALLBACK_MAP
+
+    key = next(k for k in GLOBAL_CALLBACK_MAP if f"{page.TARGET_STATUS}.children" in k)
+    assert {"id": page.ALLOCATION, "property": "data"} in GLOBAL_CALLBACK_MAP[key]["inputs"]
+
+
+def test_use_as_target_refuses_a_trade_list_of_another_portfolio(call_with_trigger):
+    equal = page.allocation(*_controls(method="equal_weight"), WS, "light")[5]
+    stale = page.trades(equal, 100_000, "greedy", 1, WS)[3]
+    sharpe = page.allocation(*_controls(), WS, "light")[5]
+    ws_out, status = _clicked(call_with_trigger, sharpe, stale, WS)
+    assert ws_out is no_update and "not up to date" in str(status)
+    # once the target is set, a different portfolio shown says the workspace still holds the old one
+    new_ws, _ = _clicked(call_with_trigger, equal, stale, WS)
+    _, note = call_with_trigger(f"{page.ALLOCATION}.data", page.use_as_target, 1, sharpe, stale, new_ws)
+    assert "The workspace target is still Equal weight" in str(note)
+    _, same = call_with_trigger(f"{page.ALLOCATION}.data", page.use_as_target, 1, equal, stale, new_ws)
+    assert same is None
