@@ -8,7 +8,84 @@ import plotly.graph_objects as go
 
 from .figures import base_layout
 
-__all__ = ["frontier_figure", "dendrogram_figure", "prior_posterior_figure"]
+__all__ = ["frontier_figure", "dendrogram_figure", "prior_posterior_figure", "declutter_labels", "label_box",
+           "frontier_ranges", "LABEL_POSITIONS", "FRONTIER_PLOT_PX"]
+
+#: Where a marker's text label may go, in order of preference (plotly ``textposition`` values).
+LABEL_POSITIONS = ("top center", "bottom center", "middle right", "middle left",
+                   "top right", "top left", "bottom right", "bottom left")
+#: Approximate plot area of the frontier chart (pixels): the 430 px graph less margins, legend and titles.
+FRONTIER_PLOT_PX = (520.0, 300.0)
+
+
+def label_box(x: float, y: float, width: float, height: float, position: str, gap: float) -> tuple:
+    """(left, right, bottom, top) of a label of ``width`` x ``height`` at ``position`` around point (x, y).
+
+    Units are pixels; ``gap`` is the distance kept from the point (its marker radius).
+    """
+    vertical, horizontal = position.split()
+    if horizontal == "center":
+        left = x - width / 2
+    else:
+        left = x + gap if horizontal == "right" else x - gap - width
+    if vertical == "middle":
+        bottom = y - height / 2
+    else:
+        bottom = y + gap if vertical == "top" else y - gap - height
+    return left, left + width, bottom, bottom + height
+
+
+def _overlaps(a: tuple, b: tuple) -> bool:
+    return a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]
+
+
+def declutter_labels(x, y, labels, *, x_range: tuple[float, float], y_range: tuple[float, float],
+                     plot_px: tuple[float, float] = FRONTIER_PLOT_PX, font_px: float = 12.0,
+                     marker_px: float = 7.0) -> pd.DataFrame:
+    """Place point labels so that none overlaps another label or another point's marker.
+
+    Points are mapped from data to pixels with the axis ranges and the plot size; each
+    label (about 0.68 em per character by one line) takes the first position of
+    :data:`LABEL_POSITIONS` that collides with nothing placed so far, points taken from
+    the most crowded first. A label with no free position is hidden (``position`` None):
+    the point keeps its hover text. Returns one row per label: ``label``, ``position``
+    and the pixel box ``left, right, bottom, top`` (NaN when hidden).
+    """
+    xs = (np.asarray(x, float) - x_range[0]) / (x_range[1] - x_range[0]) * plot_px[0]
+    ys = (np.asarray(y, float) - y_range[0]) / (y_range[1] - y_range[0]) * plot_px[1]
+    labels = [str(s) for s in labels]
+    gap, height = marker_px / 2 + 1, font_px + 2
+    markers = [(a - gap, a + gap, b - gap, b + gap) for a, b in zip(xs, ys, strict=True)]
+    crowd = [sum(abs(xs - a) < 60) + sum(abs(ys - b) < 20) for a, b in zip(xs, ys, strict=True)]
+    placed: list[tuple] = []
+    rows = [{"label": s, "position": None, "left": np.nan, "right": np.nan, "bottom": np.nan, "top": np.nan}
+            for s in labels]
+    for i in sorted(range(len(labels)), key=lambda k: -crowd[k]):
+        width = 0.68 * font_px * len(labels[i]) + 2
+        for position in LABEL_POSITIONS:
+            box = label_box(xs[i], ys[i], width, height, position, gap)
+            if not any(_overlaps(box, other) for other in placed) and not any(
+                    _overlaps(box, m) for j, m in enumerate(markers) if j != i):
+                placed.append(box)
+                rows[i].update(position=position, left=box[0], right=box[1], bottom=box[2], top=box[3])
+                break
+    out = pd.DataFrame(rows, columns=["label", "position", "left", "right", "bottom", "top"])
+    out["position"] = pd.Series([r["position"] for r in rows], dtype=object)
+    return out
+
+
+def frontier_ranges(frontier, current: tuple[float, float] | None = None) -> tuple[tuple, tuple]:
+    """The (x, y) axis ranges the frontier chart spans: volatility from 0, returns padded by 5%."""
+    top = float(max(frontier.volatilities.max(), frontier.asset_volatilities.max()))
+    ys = [np.asarray(frontier.returns, float), frontier.asset_returns.to_numpy(float)]
+    if frontier.max_sharpe is not None:  # the capital market line's ends widen the y axis too
+        ys.append(frontier.capital_market_line(np.array([0.0, top])).to_numpy(float))
+    if current is not None:
+        ys.append(np.array([current[1]]))
+        top = max(top, float(current[0]))
+    lo, hi = float(np.concatenate(ys).min()), float(np.concatenate(ys).max())
+    span = (hi - lo) or 1.0
+    return (0.0, top * 1.05), (lo - 0.05 * span, hi + 0.05 * span)
 
 
 def frontier_figure(frontier, theme: str | None, *, current: tuple[float, float] | None = None,
@@ -24,11 +101,17 @@ def frontier_figure(frontier, theme: str | None, *, current: tuple[float, float]
                              line={"width": 3, "color": "#0d6efd"},
                              customdata=frontier.sharpes, hovertemplate="vol %{x:.2%}, return %{y:.2%}, "
                                                                          "Sharpe %{customdata:.2f}<extra></extra>"))
-    fig.add_trace(go.Scatter(x=frontier.asset_volatilities, y=frontier.asset_returns, mode="markers+text",
-                             text=list(frontier.asset_returns.index), textposition="top center", name="assets",
-                             marker={"size": 7, "color": "#6c757d"},
-                             hovertemplate="%{text}: vol %{x:.2%}, return %{y:.2%}<extra></extra>"))
     top = float(max(frontier.volatilities.max(), frontier.asset_volatilities.max()))
+    names = list(frontier.asset_returns.index)
+    x_range, y_range = frontier_ranges(frontier, current)
+    placed = declutter_labels(frontier.asset_volatilities.to_numpy(), frontier.asset_returns.to_numpy(), names,
+                              x_range=x_range, y_range=y_range)
+    shown = placed["position"].notna()
+    fig.add_trace(go.Scatter(x=frontier.asset_volatilities, y=frontier.asset_returns, mode="markers+text",
+                             text=placed["label"].where(shown, "").tolist(),
+                             textposition=placed["position"].where(shown, "top center").tolist(), name="assets",
+                             hovertext=names, marker={"size": 7, "color": "#6c757d"},
+                             hovertemplate="%{hovertext}: vol %{x:.2%}, return %{y:.2%}<extra></extra>"))
     if frontier.max_sharpe is not None:
         vols = np.linspace(0, top, 20)
         fig.add_trace(go.Scatter(x=vols, y=frontier.capital_market_line(vols).to_numpy(), mode="lines",

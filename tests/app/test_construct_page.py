@@ -1,5 +1,6 @@
 """Construction page callbacks as plain functions."""
 
+import numpy as np
 import pandas as pd
 import pytest
 from dash import no_update
@@ -191,3 +192,69 @@ def test_use_as_target_refuses_a_trade_list_of_another_portfolio(call_with_trigg
     assert "The workspace target is still Equal weight" in str(note)
     _, same = call_with_trigger(f"{page.ALLOCATION}.data", page.use_as_target, 1, equal, stale, new_ws)
     assert same is None
+
+
+# ------------------------------------------------------------------ frontier asset labels do not collide
+def _collide(a, b) -> bool:
+    """Two (left, right, bottom, top) boxes share an area (touching edges do not count)."""
+    return a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]
+
+
+def test_declutter_labels_by_hand():
+    from components.construct_figures import declutter_labels
+
+    # Three labels on one point of a 100 x 100 px plot (data 0..1 both ways): marker half-size 3.5 + 1 = 4.5 px,
+    # label height 12 + 2 = 14 px, width 0.68 * 12 * 2 + 2 = 18.32 px. "AA" takes the top (y 54.5..68.5),
+    # "BB" the bottom (31.5..45.5); every side or corner box of "CC" overlaps one of them: hidden (hover only).
+    # A lone point far away keeps the default, above its marker.
+    got = declutter_labels([0.5, 0.5, 0.5, 0.05], [0.5, 0.5, 0.5, 0.95], ["AA", "BB", "CC", "DD"],
+                           x_range=(0, 1), y_range=(0, 1), plot_px=(100, 100))
+    assert got["position"].tolist() == ["top center", "bottom center", None, "top center"]
+    assert got.loc[0, "bottom"] == pytest.approx(54.5) and got.loc[0, "top"] == pytest.approx(68.5)
+    assert got.loc[0, "left"] == pytest.approx(50 - 18.32 / 2)
+    assert got.loc[1, "bottom"] == pytest.approx(31.5) and np.isnan(got.loc[2, "left"])
+
+
+def test_declutter_never_overlaps_on_random_clouds():
+    from components.construct_figures import declutter_labels
+
+    rng = np.random.default_rng(7)
+    for _ in range(30):
+        n = int(rng.integers(5, 40))
+        x, y = rng.uniform(0, 1, n), rng.uniform(0, 1, n)
+        got = declutter_labels(x, y, [f"T{i}" * int(rng.integers(1, 3)) for i in range(n)], x_range=(0, 1),
+                               y_range=(0, 1), plot_px=(400, 300))
+        boxes = [tuple(r) for r in got[["left", "right", "bottom", "top"]].dropna().to_numpy()]
+        assert not any(_collide(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+        shown = got["position"].notna().to_numpy()
+        for i, box in zip(np.flatnonzero(shown), boxes, strict=True):  # no label over another point's marker
+            for j in range(n):
+                mx, my = x[j] * 400, y[j] * 300
+                assert j == i or not _collide(box, (mx - 4.5, mx + 4.5, my - 4.5, my + 4.5))
+
+
+def test_bundled_asset_labels_do_not_overlap_on_the_frontier():
+    from components.construct_figures import FRONTIER_PLOT_PX, frontier_ranges, label_box
+
+    fig, _ = page.frontier(WS, "mean", "ledoit_wolf", 0, 0, 100, None, 0, [], "light")
+    assets = next(t for t in fig.data if t.name == "assets")
+    assert len(assets.hovertext) == 20  # every asset keeps its name on hover
+    front = page.optimize.efficient_frontier(*_bundled_estimates(), 50)
+    (x0, x1), (y0, y1) = frontier_ranges(front)
+    px = (np.asarray(assets.x) - x0) / (x1 - x0) * FRONTIER_PLOT_PX[0]
+    py = (np.asarray(assets.y) - y0) / (y1 - y0) * FRONTIER_PLOT_PX[1]
+
+    def boxes(positions):
+        return [label_box(a, b, 0.68 * 12 * len(name) + 2, 14, pos, 4.5)
+                for a, b, name, pos in zip(px, py, assets.hovertext, positions, strict=True)]
+
+    naive = boxes(["top center"] * 20)  # the old placement: all above their markers, several collide
+    assert any(_collide(a, b) for i, a in enumerate(naive) for b in naive[i + 1:])
+    placed = [b for b, text in zip(boxes(assets.textposition), assets.text, strict=True) if text]
+    assert len(placed) >= 15  # most names stay labelled
+    assert not any(_collide(a, b) for i, a in enumerate(placed) for b in placed[i + 1:])
+
+
+def _bundled_estimates():
+    wd = workspace.resolve(WS)
+    return estimators.expected_returns(wd.returns, "mean"), estimators.covariance(wd.returns, "ledoit_wolf")

@@ -100,3 +100,28 @@ def test_no_target_clears_and_whole_shares_agree_with_trades_under_a_cap(desk):
     desk.wait_for_contains_text("#construct-target-set", f"Target set: Max Sharpe with {len(trades)} trades",
                                 timeout=20)
     assert console_errors(desk) == []
+
+
+def test_frontier_asset_labels_do_not_overlap_on_screen(desk):
+    desk.driver.get(desk.server_url + "/construct")
+    desk.wait_for_element("#construct-frontier-chart .scatterlayer", timeout=40)
+    show(desk, "#construct-frontier-chart")
+    script = (
+        "const out = [];"
+        "document.querySelectorAll('#construct-frontier-chart .scatterlayer .trace').forEach(t => {"
+        "  t.querySelectorAll('.textpoint text').forEach(el => {"
+        "    const r = el.getBoundingClientRect();"
+        "    if (el.textContent.trim()) { out.push([el.textContent.trim(), r.left, r.right, r.top, r.bottom]); }"
+        "  });"
+        "});"
+        "return out;")
+    deadline = time.time() + 40
+    labels = []
+    while time.time() < deadline and len(labels) < 10:
+        labels = desk.driver.execute_script(script)
+        time.sleep(0.3)
+    assert len(labels) >= 15, labels  # most of the 20 bundled assets keep a label
+    clashes = [(a[0], b[0]) for i, a in enumerate(labels) for b in labels[i + 1:]
+               if a[1] < b[2] and b[1] < a[2] and a[3] < b[4] and b[3] < a[4]]
+    assert clashes == []  # as drawn by the browser, no two labels overlap
+    assert console_errors(desk) == []
