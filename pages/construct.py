@@ -510,27 +510,42 @@ def _trades_for(stored: dict, trade_rows: list[dict] | None) -> bool:
         abs(row["target_weight"] - weights.get(row["ticker"], 0.0)) < 1e-12 for row in trade_rows)
 
 
+def _target_set(method: str, n_trades: int) -> dbc.Alert:
+    return dbc.Alert(f"Target set: {method} with {n_trades} trades. The risk, execution, tax and presentation "
+                     "pages now use it.", color="success", dismissable=True, id=f"{P}-target-set")
+
+
 def _previous_target(ws, stored):
-    """A reminder when the workspace holds a target other than the portfolio shown, else nothing."""
+    """What the workspace target is, compared with the portfolio shown (nothing when there is none)."""
     target = (ws or {}).get("target")
-    shown = {t: w for t, w in (stored or {}).get("weights", {}).items() if abs(w) > 1e-10}
-    if not target or (target["weights"].keys() == shown.keys()
-                      and all(abs(target["weights"][t] - w) < 1e-9 for t, w in shown.items())):
+    if not target:
         return None
+    shown = {t: w for t, w in (stored or {}).get("weights", {}).items() if abs(w) > 1e-10}
+    if target["weights"].keys() == shown.keys() and all(abs(target["weights"][t] - w) < 1e-9
+                                                         for t, w in shown.items()):
+        return _target_set(target["method"], len(target.get("trades") or []))
     return html.Small(f"The workspace target is still {target['method']}, set earlier: press Use as target to "
                       "replace it with the portfolio shown.", className="text-muted", id=f"{P}-target-previous")
 
 
 @callback(
+    Output(TARGET_STATUS, "children", allow_duplicate=True),
+    Input(ALLOCATION, "data"), State(ids.WORKSPACE, "data"),
+    prevent_initial_call=True,
+)
+def target_status(stored, ws):
+    """A new portfolio is shown: the status of the previous one ("No target", "Target set") no longer applies."""
+    return _previous_target(ws, stored)
+
+
+@callback(
     Output(ids.WORKSPACE, "data", allow_duplicate=True), Output(TARGET_STATUS, "children"),
-    Input(USE_TARGET, "n_clicks"), Input(ALLOCATION, "data"), State(TRADES_STORE, "data"),
+    Input(USE_TARGET, "n_clicks"), State(ALLOCATION, "data"), State(TRADES_STORE, "data"),
     State(ids.WORKSPACE, "data"),
     prevent_initial_call=True,
 )
 def use_as_target(_clicks, stored, trade_rows, ws):
-    """Store the portfolio shown as the workspace target; a new portfolio clears a stale status."""
-    if ctx.triggered_id != USE_TARGET:  # a new portfolio is shown: the status of the previous one is gone
-        return no_update, _previous_target(ws, stored)
+    """Store the portfolio shown, with its own trade list, as the workspace target."""
     if not stored:
         return no_update, error_alert("No portfolio is built yet: wait for it, or fix the settings the alert above "
                                       "names, then press Use as target.", title="No target")
@@ -540,9 +555,7 @@ def use_as_target(_clicks, stored, trade_rows, ws):
                                       title="Target not set")
     new = workspace.with_target(ws, pd.Series(stored["weights"]), stored["method"], trade_rows,
                                 recipe=stored.get("recipe"))
-    msg = (f"Target set: {stored['method']} with {len(trade_rows)} trades. The risk, execution, tax and "
-           "presentation pages now use it.")
-    return new, dbc.Alert(msg, color="success", dismissable=True, id=f"{P}-target-set")
+    return new, _target_set(stored["method"], len(trade_rows))
 
 
 @callback(

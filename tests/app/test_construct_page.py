@@ -73,16 +73,12 @@ def test_compare_lists_every_method_and_reports_failures():
     assert "Target return" in str(alert)
 
 
-def _clicked(call_with_trigger, *args):
-    return call_with_trigger(f"{page.USE_TARGET}.n_clicks", page.use_as_target, 1, *args)
-
-
-def test_trades_and_use_as_target_write_the_workspace(call_with_trigger):
+def test_trades_and_use_as_target_write_the_workspace():
     out = page.allocation(*_controls(method="equal_weight"), WS, "light")
     shares, trade_rows, leftover, stored = page.trades(out[5], 100_000, "greedy", 1, WS)
     assert len(trade_rows) == 20 and all(r["side"] == "buy" for r in trade_rows)
     assert "Leftover cash" in str(leftover)
-    new_ws, msg = _clicked(call_with_trigger, out[5], stored, WS)
+    new_ws, msg = page.use_as_target(1, out[5], stored, WS)
     assert new_ws["target"]["method"] == "Equal weight" and len(new_ws["target"]["trades"]) == 20
     assert new_ws["target"]["recipe"]["method"] == "equal_weight"
     assert workspace.portfolio(new_ws).kind == "target"
@@ -165,33 +161,30 @@ def test_lot_size_and_a_minimum_that_cannot_be_held_are_explained():
     assert bad[0] is no_update and "Lot sizes must be whole numbers" in str(bad[2])
 
 
-def test_no_target_message_only_while_no_portfolio_is_shown(call_with_trigger):
+def test_no_target_message_only_while_no_portfolio_is_shown():
     # Pressed before any portfolio exists (still building, or the settings are infeasible): say so.
-    _, status = _clicked(call_with_trigger, None, None, WS)
+    _, status = page.use_as_target(1, None, None, WS)
     assert "No target" in str(status)
-    # The portfolio arrives: that message must go, and nothing is written to the workspace.
-    out = page.allocation(*_controls(method="equal_weight"), WS, "light")
-    ws_out, status = call_with_trigger(f"{page.ALLOCATION}.data", page.use_as_target, 1, out[5], None, WS)
-    assert ws_out is no_update and status is None
-    # ... wired in the app: the status callback listens to the portfolio store.
+    # The portfolio arrives: the status callback, wired to the portfolio store, clears that message.
     from dash._callback import GLOBAL_CALLBACK_MAP
 
-    key = next(k for k in GLOBAL_CALLBACK_MAP if f"{page.TARGET_STATUS}.children" in k)
-    assert {"id": page.ALLOCATION, "property": "data"} in GLOBAL_CALLBACK_MAP[key]["inputs"]
+    wired = [v for k, v in GLOBAL_CALLBACK_MAP.items() if f"{page.TARGET_STATUS}.children" in k
+             and {"id": page.ALLOCATION, "property": "data"} in v["inputs"]]
+    assert len(wired) == 1
+    out = page.allocation(*_controls(method="equal_weight"), WS, "light")
+    assert page.target_status(out[5], WS) is None
 
 
-def test_use_as_target_refuses_a_trade_list_of_another_portfolio(call_with_trigger):
+def test_use_as_target_refuses_a_trade_list_of_another_portfolio():
     equal = page.allocation(*_controls(method="equal_weight"), WS, "light")[5]
     stale = page.trades(equal, 100_000, "greedy", 1, WS)[3]
     sharpe = page.allocation(*_controls(), WS, "light")[5]
-    ws_out, status = _clicked(call_with_trigger, sharpe, stale, WS)
+    ws_out, status = page.use_as_target(1, sharpe, stale, WS)
     assert ws_out is no_update and "not up to date" in str(status)
     # once the target is set, a different portfolio shown says the workspace still holds the old one
-    new_ws, _ = _clicked(call_with_trigger, equal, stale, WS)
-    _, note = call_with_trigger(f"{page.ALLOCATION}.data", page.use_as_target, 1, sharpe, stale, new_ws)
-    assert "The workspace target is still Equal weight" in str(note)
-    _, same = call_with_trigger(f"{page.ALLOCATION}.data", page.use_as_target, 1, equal, stale, new_ws)
-    assert same is None
+    new_ws, _ = page.use_as_target(1, equal, stale, WS)
+    assert "The workspace target is still Equal weight" in str(page.target_status(sharpe, new_ws))
+    assert "Target set: Equal weight with 20 trades" in str(page.target_status(equal, new_ws))
 
 
 # ------------------------------------------------------------------ frontier asset labels do not collide
