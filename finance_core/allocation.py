@@ -150,14 +150,17 @@ def _weight_bounds(bounds) -> tuple[float, float]:
     return lo, hi
 
 
-def _greedy(w: np.ndarray, p: np.ndarray, capital: float, most: np.ndarray, least: np.ndarray):
+def _greedy(w: np.ndarray, p: np.ndarray, capital: float, most: np.ndarray, least: np.ndarray,
+            groups: np.ndarray, group_cap: np.ndarray):
     """Round down (then up to each minimum), then buy one lot at a time of the most underweight name.
 
     ``p`` is the price of one lot; ``most`` / ``least`` are the most and least lots a name
-    may hold (``inf`` / 0 when unbounded). A lot that would cross ``most`` is never bought.
+    may hold (``inf`` / 0 when unbounded); ``groups`` numbers each name's capped sector
+    (-1: none) and ``group_cap`` is each sector's most value. A lot that would cross
+    ``most`` or its sector's cap is never bought.
     """
     order = np.argsort(-w, kind="stable")
-    w, p, most, least = w[order], p[order], most[order], least[order]
+    w, p, most, least, groups = w[order], p[order], most[order], least[order], groups[order]
     least = np.where(least <= most, least, 0)  # a minimum above the cap yields to the cap (noted)
     x = np.maximum(np.minimum(np.floor(w * capital / p + 1e-9), most), least).astype(np.int64)
     cash = capital - float(p @ x)
@@ -169,12 +172,18 @@ def _greedy(w: np.ndarray, p: np.ndarray, capital: float, most: np.ndarray, leas
         j = int(np.argmax(over))
         x[j] -= 1
         cash += p[j]
+    for g in range(group_cap.size):  # a sector above its cap (a target that ignores it): sell its most overweight
+        while _group_value(x, p, groups, group_cap.size)[g] > group_cap[g] + 1e-9:
+            j = int(np.argmax(np.where((groups == g) & (x > 0), p * x / capital - w, -np.inf)))
+            x[j] -= 1
+            cash += p[j]
     while True:
         held = p * x
         total = held.sum()
         current = held / total if total > 0 else np.zeros_like(w)
         deficit = w - current
-        deficit[(p > cash + 1e-9) | (x + 1 > most)] = -np.inf
+        room = np.append(group_cap - _group_value(x, p, groups, group_cap.size), np.inf)  # index -1: no sector
+        deficit[(p > cash + 1e-9) | (x + 1 > most) | (p > room[groups] + 1e-9)] = -np.inf
         idx = int(np.argmax(deficit))
         if not np.isfinite(deficit[idx]) or deficit[idx] <= 0:
             break
@@ -185,12 +194,19 @@ def _greedy(w: np.ndarray, p: np.ndarray, capital: float, most: np.ndarray, leas
     return out, cash
 
 
+def _group_value(x: np.ndarray, p: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
+    """Value held in each capped sector."""
+    inside = groups >= 0
+    return np.bincount(groups[inside], weights=(p * x)[inside], minlength=n_groups)[:n_groups]
+
+
 #: Cost, per unit of money, of falling short of a minimum in the integer program: far above
 #: what one lot can change in the tracking objective (at most about four times its price).
 _SHORTFALL_PENALTY = 100.0
 
 
-def _integer(w: np.ndarray, p: np.ndarray, capital: float, most: np.ndarray, least: np.ndarray):
+def _integer(w: np.ndarray, p: np.ndarray, capital: float, most: np.ndarray, least: np.ndarray,
+             groups: np.ndarray, group_cap: np.ndarray, group_floor: np.ndarray):
     import cvxpy as cp
 
     n = len(w)
@@ -207,6 +223,16 @@ def _integer(w: np.ndarray, p: np.ndarray, capital: float, most: np.ndarray, lea
         gap = cp.Variable(n, nonneg=True)  # lots short of the minimum, priced and penalised
         constraints.append(x + gap >= np.minimum(least, most))  # a minimum above the cap yields to it
         objective = objective + _SHORTFALL_PENALTY * (p @ gap)
+    if group_cap.size:
+        member = (groups[None, :] == np.arange(group_cap.size)[:, None]).astype(float)
+        sector_value = member @ cp.multiply(p, x)
+        capped = np.isfinite(group_cap)
+        if capped.any():
+            constraints.append(sector_value[np.flatnonzero(capped)] <= group_cap[capped])
+        if (group_floor > 0).any():
+            sector_gap = cp.Variable(group_cap.size, nonneg=True)
+            constraints.append(sector_value + sector_gap >= np.minimum(group_floor, group_cap))
+            objective = objective + _SHORTFALL_PENALTY * cp.sum(sector_gap)
     problem = cp.Problem(cp.Minimize(objective), constraints)
     try:
         problem.solve(solver="HIGHS")
@@ -224,7 +250,11 @@ def _integer(w: np.ndarray, p: np.ndarray, capital: float, most: np.ndarray, lea
     return shares, capital - float(p @ shares), "HIGHS"
 
 
-def _book(w: np.ndarray, p: np.ndarray, capital: float, method: str, most: np.ndarray, least: np.ndarray):
+def _book(w: np.ndarray, p: np.ndarray, capital: float, method: str, most: np.ndarray, least: np.ndarray,
+          groups: np.ndarray | None = None, group_cap: np.ndarray | None = None,
+          group_floor: np.ndarray | None = None):
+    if groups is None:
+        groups, group_cap, group_floor = np.full(w.size, -1), np.zeros(0), np.zeros(0)
     if w.size == 0 or capital <= 0:
         return (
             np.zeros(w.size, dtype=np.int64),
@@ -233,9 +263,9 @@ def _book(w: np.ndarray, p: np.ndarray, capital: float, method: str, most: np.nd
         )
     w = w / w.sum()
     if method == "greedy":
-        x, cash = _greedy(w, p, capital, most, least)
+        x, cash = _greedy(w, p, capital, most, least, groups, group_cap)
         return x, cash, "greedy"
-    return _integer(w, p, capital, most, least)
+    return _integer(w, p, capital, most, least, groups, group_cap, group_floor)
 
 
 def _lot_limits(value_cap: float, value_floor: float, lot_price: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -243,6 +273,35 @@ def _lot_limits(value_cap: float, value_floor: float, lot_price: np.ndarray) -> 
     most = np.floor(value_cap / lot_price + 1e-9) if np.isfinite(value_cap) else np.full(lot_price.size, np.inf)
     least = np.ceil(value_floor / lot_price - 1e-9) if value_floor > 0 else np.zeros(lot_price.size)
     return most, least
+
+
+def _sector_groups(tickers: list[str], sector_map, sector_bounds) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The bounded sectors, each ticker's sector number (-1: none) and the (min, max) rows."""
+    if not sector_bounds:
+        return [], np.full(len(tickers), -1), np.zeros((0, 2))
+    if sector_map is None:
+        raise DataError("sector_bounds need a sector_map (ticker -> sector).", code="bad_constraint")
+    smap = sector_map if isinstance(sector_map, pd.Series) else pd.Series(sector_map, dtype=object)
+    names = [str(s) for s in sector_bounds]
+    groups = np.array([names.index(str(smap.get(t))) if str(smap.get(t)) in names else -1 for t in tickers])
+    limits = np.array([[-np.inf if lo is None else float(lo), np.inf if hi is None else float(hi)]
+                       for lo, hi in sector_bounds.values()], dtype=float).reshape(-1, 2)
+    return names, groups, limits
+
+
+def _sector_notes(names, groups, w, realised, limits, capital) -> list[str]:
+    notes = []
+    for g, name in enumerate(names):
+        inside = groups == g
+        target, held = float(w[inside].sum()), float(realised[inside].sum())
+        lo, hi = limits[g]
+        if target > hi + 1e-9:
+            notes.append(f"The target puts {target:.2%} in {name}, above its {hi:.2%} sector maximum: its whole "
+                         f"shares stop at {held:.2%} of capital.")
+        if lo > 0 and held < lo - 1e-12:
+            notes.append(f"{name} is at {held:.2%} of capital, {lo - held:.2%} (${(lo - held) * capital:,.2f}) "
+                         f"below its {lo:.2%} sector minimum: whole shares within the other bounds cannot reach it.")
+    return notes
 
 
 def _lot_text(lot: int) -> str:
@@ -279,6 +338,8 @@ def discrete_allocation(
     short_ratio: float | None = None,
     lot_size: int | Mapping | pd.Series = 1,
     bounds: tuple[float | None, float | None] | None = None,
+    sector_map: Mapping | pd.Series | None = None,
+    sector_bounds: Mapping[str, tuple[float | None, float | None]] | None = None,
 ) -> DiscreteAllocation:
     """Whole shares that track ``weights`` for ``capital``; the rest is cash.
 
@@ -308,6 +369,10 @@ def discrete_allocation(
         below ``min`` when it is positive (lifted first by greedy, a penalised constraint
         in the integer program), and with a negative ``min`` no short larger than
         ``-min * C``. A bound that cannot be held is named in ``notes`` with by how much.
+    sector_map, sector_bounds : optional
+        Ticker -> sector, and sector -> (min, max) as fractions of capital, held on the
+        long positions the same way (greedy never buys a lot that crosses a sector's
+        maximum; the integer program has it as a constraint, the minimum penalised).
 
     Returns
     -------
@@ -344,7 +409,9 @@ def discrete_allocation(
     most, least = _lot_limits(hi * capital, lo * capital, lot_p)
     if shorts.any():  # a negative minimum caps the size of each short
         most[shorts], least[shorts] = _lot_limits(-lo * capital if lo < 0 else np.inf, 0.0, lot_p[shorts])
-    x_l, cash_l, solver = _book(w[longs], lot_p[longs], capital, method, most[longs], least[longs])
+    sectors, groups, limits = _sector_groups(tickers, sector_map, sector_bounds)
+    x_l, cash_l, solver = _book(w[longs], lot_p[longs], capital, method, most[longs], least[longs],
+                                groups[longs], limits[:, 1] * capital, np.maximum(limits[:, 0], 0.0) * capital)
     units[longs] = x_l
     leftover = cash_l
     if shorts.any():
@@ -355,6 +422,8 @@ def discrete_allocation(
         notes.append(f"Short book of {ratio:.0%} of capital allocated separately.")
     shares = units * lots
     notes += _bound_notes(tickers, np.where(longs, w, 0.0), p, lots, shares, capital, lo, hi, most, least)
+    notes += _sector_notes(sectors, groups, np.where(longs, w, 0.0), np.where(longs, shares * p / capital, 0.0),
+                           limits, capital)
     expensive = [t for t, x, wt, m in zip(tickers, shares, w, most, strict=True) if x == 0 and wt != 0 and m != 0]
     if expensive:
         notes.append(
@@ -387,6 +456,8 @@ def rebalance_trades(
     min_trade_value: float = 0.0,
     method: str = "greedy",
     bounds: tuple[float | None, float | None] | None = None,
+    sector_map: Mapping | pd.Series | None = None,
+    sector_bounds: Mapping[str, tuple[float | None, float | None]] | None = None,
 ) -> pd.DataFrame:
     """Buys and sells that move current holdings to the whole-share target.
 
@@ -417,7 +488,7 @@ def rebalance_trades(
         Trading lot (1 for US shares; 100 for many Asian markets).
     min_trade_value : float
         Skip trades below this value.
-    method, bounds
+    method, bounds, sector_map, sector_bounds
         As in :func:`discrete_allocation`, when target weights are given.
 
     Returns
@@ -471,7 +542,8 @@ def rebalance_trades(
         )
     lots = _lots_for(tickers, lot_size)
     if whole is None and np.any(np.abs(tw) > 1e-12):
-        whole = discrete_allocation(target, latest_prices, value, method, lot_size=lot_size, bounds=bounds)
+        whole = discrete_allocation(target, latest_prices, value, method, lot_size=lot_size, bounds=bounds,
+                                    sector_map=sector_map, sector_bounds=sector_bounds)
     target_sh = (whole.shares if whole is not None else pd.Series(dtype=float)).reindex(tickers).fillna(0)
     delta = target_sh.to_numpy(float) - cur
     trade = np.where(delta > 0, np.floor(delta + 1e-9), -np.round(-delta))

@@ -491,11 +491,13 @@ def trades(stored, capital, method, lot, ws):
     weights, last = pd.Series(stored["weights"]), wd.prices.iloc[-1]
     recipe = recipes.Recipe.from_query(stored.get("recipe") or {})
     whole = optimize.discrete_allocation(weights, last, capital, method=method, lot_size=lot or 1,
-                                         bounds=(recipe.lower, recipe.upper))
+                                         bounds=(recipe.lower, recipe.upper), sector_map=wd.sectors,
+                                         sector_bounds=recipe.sector_bounds)
     held = wd.holdings["shares"] if wd.holdings is not None and "shares" in wd.holdings else pd.Series(dtype=float)
     trade_list = optimize.rebalance_trades(held, whole, last)
     bounds = "" if (recipe.lower, recipe.upper) == (0.0, 1.0) else (
         f", within the {recipe.lower:.0%} to {recipe.upper:.0%} bounds")
+    bounds += " and the sector limits" if recipe.sector_bounds else ""
     left = html.Div([
         html.Span(f"Leftover cash ${whole.leftover:,.2f} ({whole.label}); weights are of the capital{bounds}.",
                   id=LEFTOVER_TEXT),

@@ -323,3 +323,53 @@ def test_rebalance_errors():
         rebalance_trades(pd.Series(dtype=float), pd.Series({"A": 1.0}), prices)
     with pytest.raises(DataError, match="Lot sizes must be whole numbers"):
         rebalance_trades(pd.Series({"A": 5}), pd.Series({"A": 1.0}), prices, lot_size=0)
+
+
+# ------------------------------------------------------------------ sector limits hold after rounding
+def test_sector_cap_by_hand():
+    from pypfopt import DiscreteAllocation
+
+    prices = pd.Series({"A": 30.0, "B": 70.0, "C": 10.0})
+    weights = pd.Series({"A": 0.3, "B": 0.3, "C": 0.4})
+    sectors = pd.Series({"A": "Tech", "B": "Tech", "C": "Energy"})
+    # by hand: floors A 10 ($300), B 4 ($280), C 40 ($400): Tech $580 = 58%, cash $20; B (70) is unaffordable,
+    # A and C are above their targets of invested value (30.6%, 40.8%): PyPortfolioOpt's greedy stops there,
+    # above a 55% Tech maximum.
+    theirs, left = DiscreteAllocation(weights.to_dict(), prices, total_portfolio_value=1000).greedy_portfolio()
+    assert theirs == {"A": 10, "B": 4, "C": 40} and left == pytest.approx(20.0)
+    # with Tech at most 55%: sell the Tech name most above its target (A at 30.0% vs B at 28.0% for 30% targets)
+    # down to $550: A 9; then Tech has no room and C is above its target of invested value: stop, $50 left.
+    ours = discrete_allocation(weights, prices, 1000, sector_map=sectors, sector_bounds={"Tech": (0.0, 0.55)})
+    assert ours.shares.to_dict() == {"A": 9, "B": 4, "C": 40} and ours.leftover == pytest.approx(50.0)
+    # integer program against brute force over every whole-share portfolio with Tech <= $550
+    best = min(
+        (abs(300 - 30 * a) + abs(300 - 70 * b) + abs(400 - 10 * c) + 1000 - 30 * a - 70 * b - 10 * c, a, b, c)
+        for a in range(19) for b in range(8) for c in range(101)
+        if 30 * a + 70 * b <= 550 and 30 * a + 70 * b + 10 * c <= 1000
+    )
+    exact = discrete_allocation(weights, prices, 1000, "integer", sector_map=sectors,
+                                sector_bounds={"Tech": (0.0, 0.55)})
+    x = exact.shares.reindex(["A", "B", "C"]).fillna(0).to_numpy(float)
+    assert _objective(exact.shares, exact.leftover, weights, prices, 1000) == pytest.approx(best[0])
+    assert 30 * x[0] + 70 * x[1] <= 550
+
+
+def test_sector_cap_holds_on_the_bundled_case():
+    from finance_core import estimators, optimize
+
+    ds = load_dataset("sp500")
+    rets = to_returns(ds.prices.loc["2013-01-02":"2022-12-28"])
+    mu, cov = estimators.expected_returns(rets, "mean"), estimators.covariance(rets, "ledoit_wolf")
+    limits = {"Health Care": (0.0, 0.15)}
+    cons = optimize.Constraints(sector_map=ds.sectors, sector_bounds=limits)
+    weights, prices = optimize.mean_variance(mu, cov, "max_sharpe", constraints=cons).weights, ds.prices.iloc[-1]
+    health = ds.sectors.reindex(weights.index) == "Health Care"
+    assert weights[health].sum() == pytest.approx(0.15, abs=1e-8)  # the limit binds
+    plain = discrete_allocation(weights, prices, 1_000_000)
+    assert plain.weights[health].sum() > 0.15  # rounding without the limit crosses it (15.02%)
+    for method in ("greedy", "integer"):
+        ours = discrete_allocation(weights, prices, 1_000_000, method, sector_map=ds.sectors, sector_bounds=limits)
+        assert ours.weights[health.reindex(ours.weights.index)].sum() <= 0.15 + 1e-12
+        trades = rebalance_trades(None, weights, prices, capital=1_000_000, method=method, sector_map=ds.sectors,
+                                  sector_bounds=limits)
+        assert trades.set_index("ticker")["shares"].to_dict() == ours.shares.to_dict()
