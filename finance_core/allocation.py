@@ -320,9 +320,10 @@ def _bound_notes(tickers, w, p, lots, shares, capital, lo, hi, most, least) -> l
             notes.append(f"The target puts {w[i]:.2%} in {t}, above the {hi:.2%} maximum: its whole shares stop "
                          f"at {realised[i]:.2%} of capital.")
         if w[i] > 0 and lo > 0 and realised[i] < lo - 1e-12:
-            why = (f"the smallest holding at or above it ({int(least[i] * lots[i]):,} shares, "
-                   f"{least[i] * lots[i] * p[i] / capital:.2%}) would cross the {hi:.2%} maximum"
-                   if least[i] > most[i] else "the capital does not cover every minimum in whole shares")
+            n = int(least[i] * lots[i])
+            why = (f"the smallest holding at or above it ({n:,} share{'s' if n != 1 else ''}, "
+                   f"{n * p[i] / capital:.2%}) would cross the {hi:.2%} maximum" if least[i] > most[i]
+                   else "the capital, within the other limits, does not cover every minimum in whole shares")
             notes.append(f"{t} is at {realised[i]:.2%} of capital, {lo - realised[i]:.2%} "
                          f"(${(lo - realised[i]) * capital:,.2f}) below the {lo:.2%} minimum: {why}.")
     return notes
