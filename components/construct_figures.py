@@ -41,21 +41,30 @@ def _overlaps(a: tuple, b: tuple) -> bool:
 
 def declutter_labels(x, y, labels, *, x_range: tuple[float, float], y_range: tuple[float, float],
                      plot_px: tuple[float, float] = FRONTIER_PLOT_PX, font_px: float = 12.0,
-                     marker_px: float = 7.0) -> pd.DataFrame:
-    """Place point labels so that none overlaps another label or another point's marker.
+                     marker_px: float = 7.0, obstacles=()) -> pd.DataFrame:
+    """Place point labels so that none overlaps another label, another point's marker or an obstacle.
 
     Points are mapped from data to pixels with the axis ranges and the plot size; each
     label (about 0.68 em per character by one line) takes the first position of
     :data:`LABEL_POSITIONS` that collides with nothing placed so far, points taken from
     the most crowded first. A label with no free position is hidden (``position`` None):
-    the point keeps its hover text. Returns one row per label: ``label``, ``position``
-    and the pixel box ``left, right, bottom, top`` (NaN when hidden).
+    the point keeps its hover text. ``obstacles`` are other marks to keep clear, as
+    ``(x, y, half_size_px)`` in data units (the frontier line, the special portfolios).
+    Returns one row per label: ``label``, ``position`` and the pixel box
+    ``left, right, bottom, top`` (NaN when hidden).
     """
-    xs = (np.asarray(x, float) - x_range[0]) / (x_range[1] - x_range[0]) * plot_px[0]
-    ys = (np.asarray(y, float) - y_range[0]) / (y_range[1] - y_range[0]) * plot_px[1]
+    def to_px(a, b):
+        return ((np.asarray(a, float) - x_range[0]) / (x_range[1] - x_range[0]) * plot_px[0],
+                (np.asarray(b, float) - y_range[0]) / (y_range[1] - y_range[0]) * plot_px[1])
+
+    xs, ys = to_px(x, y)
     labels = [str(s) for s in labels]
     gap, height = marker_px / 2 + 1, font_px + 2
     markers = [(a - gap, a + gap, b - gap, b + gap) for a, b in zip(xs, ys, strict=True)]
+    marks = []
+    for ox, oy, half in obstacles:
+        (px,), (py,) = to_px([ox], [oy])
+        marks.append((px - half, px + half, py - half, py + half))
     crowd = [sum(abs(xs - a) < 60) + sum(abs(ys - b) < 20) for a, b in zip(xs, ys, strict=True)]
     placed: list[tuple] = []
     rows = [{"label": s, "position": None, "left": np.nan, "right": np.nan, "bottom": np.nan, "top": np.nan}
@@ -64,7 +73,7 @@ def declutter_labels(x, y, labels, *, x_range: tuple[float, float], y_range: tup
         width = 0.68 * font_px * len(labels[i]) + 2
         for position in LABEL_POSITIONS:
             box = label_box(xs[i], ys[i], width, height, position, gap)
-            if not any(_overlaps(box, other) for other in placed) and not any(
+            if not any(_overlaps(box, other) for other in [*placed, *marks]) and not any(
                     _overlaps(box, m) for j, m in enumerate(markers) if j != i):
                 placed.append(box)
                 rows[i].update(position=position, left=box[0], right=box[1], bottom=box[2], top=box[3])
@@ -72,6 +81,15 @@ def declutter_labels(x, y, labels, *, x_range: tuple[float, float], y_range: tup
     out = pd.DataFrame(rows, columns=["label", "position", "left", "right", "bottom", "top"])
     out["position"] = pd.Series([r["position"] for r in rows], dtype=object)
     return out
+
+
+def _frontier_marks(frontier, current) -> list[tuple[float, float, float]]:
+    """Marks asset labels keep clear of: the frontier line (sampled) and the special portfolios' markers."""
+    line = [(v, r, 2.0) for v, r in zip(np.asarray(frontier.volatilities, float), np.asarray(frontier.returns, float),
+                                        strict=True)]
+    special = [frontier.min_variance, *([frontier.max_sharpe] if frontier.max_sharpe is not None else [])]
+    points = [(a.volatility, a.expected_return, 7.0) for a in special]
+    return line + points + ([(current[0], current[1], 7.0)] if current is not None else [])
 
 
 def frontier_ranges(frontier, current: tuple[float, float] | None = None) -> tuple[tuple, tuple]:
@@ -105,7 +123,7 @@ def frontier_figure(frontier, theme: str | None, *, current: tuple[float, float]
     names = list(frontier.asset_returns.index)
     x_range, y_range = frontier_ranges(frontier, current)
     placed = declutter_labels(frontier.asset_volatilities.to_numpy(), frontier.asset_returns.to_numpy(), names,
-                              x_range=x_range, y_range=y_range)
+                              x_range=x_range, y_range=y_range, obstacles=_frontier_marks(frontier, current))
     shown = placed["position"].notna()
     fig.add_trace(go.Scatter(x=frontier.asset_volatilities, y=frontier.asset_returns, mode="markers+text",
                              text=placed["label"].where(shown, "").tolist(),

@@ -217,6 +217,10 @@ def test_declutter_labels_by_hand():
     assert got.loc[0, "bottom"] == pytest.approx(54.5) and got.loc[0, "top"] == pytest.approx(68.5)
     assert got.loc[0, "left"] == pytest.approx(50 - 18.32 / 2)
     assert got.loc[1, "bottom"] == pytest.approx(31.5) and np.isnan(got.loc[2, "left"])
+    # an obstacle (say the min-variance marker, 5 px half-size) at (0.5, 0.6) = pixel (50, 60) covers the top box
+    alone = declutter_labels([0.5], [0.5], ["AA"], x_range=(0, 1), y_range=(0, 1), plot_px=(100, 100),
+                             obstacles=[(0.5, 0.6, 5.0)])
+    assert alone["position"].tolist() == ["bottom center"]
 
 
 def test_declutter_never_overlaps_on_random_clouds():
@@ -255,8 +259,12 @@ def test_bundled_asset_labels_do_not_overlap_on_the_frontier():
     naive = boxes(["top center"] * 20)  # the old placement: all above their markers, several collide
     assert any(_collide(a, b) for i, a in enumerate(naive) for b in naive[i + 1:])
     placed = [b for b, text in zip(boxes(assets.textposition), assets.text, strict=True) if text]
-    assert len(placed) >= 15  # most names stay labelled
+    assert len(placed) >= 14  # most names stay labelled
     assert not any(_collide(a, b) for i, a in enumerate(placed) for b in placed[i + 1:])
+    for point in (front.min_variance, front.max_sharpe):  # nor over the special portfolios' markers
+        mx = (point.volatility - x0) / (x1 - x0) * FRONTIER_PLOT_PX[0]
+        my = (point.expected_return - y0) / (y1 - y0) * FRONTIER_PLOT_PX[1]
+        assert not any(_collide(b, (mx - 7, mx + 7, my - 7, my + 7)) for b in placed)
 
 
 def _bundled_estimates():
