@@ -378,3 +378,33 @@ def test_sector_cap_holds_on_the_bundled_case():
         trades = rebalance_trades(None, weights, prices, capital=1_000_000, method=method, sector_map=ds.sectors,
                                   sector_bounds=limits)
         assert trades.set_index("ticker")["shares"].to_dict() == ours.shares.to_dict()
+
+
+def test_short_size_is_capped_by_a_negative_minimum():
+    from pypfopt import DiscreteAllocation
+
+    prices = pd.Series({"A": 10.0, "B": 25.0, "C": 40.0, "D": 7.5})
+    weights = pd.Series({"A": 0.7, "B": 0.5, "C": -0.15, "D": -0.05})
+    # oracle for the unbounded case: PyPortfolioOpt shorts 37 C ($1,480 = 14.8% of $10,000)
+    theirs, _ = DiscreteAllocation(weights.to_dict(), prices, total_portfolio_value=10_000).greedy_portfolio()
+    assert theirs["C"] == -37
+    # a -10% minimum: no short above $1,000, i.e. at most 25 C at $40
+    ours = discrete_allocation(weights, prices, 10_000, bounds=(-0.10, 1.0))
+    assert ours.shares["C"] == -25 and ours.weights.min() >= -0.10 - 1e-12
+
+
+def test_odd_lots_and_skipped_trades_are_noted():
+    prices = pd.Series({"A": 10.0, "B": 20.0})
+    # by hand: $10,000 half in A, half in B, 100-share lots: floors A 5 lots (500 sh, $5,000), B 2 lots (200 sh,
+    # $4,000); $1,000 left: a B lot costs $2,000, and A (5,000 / 9,000 = 55.6% of invested value) is above its
+    # 50%, so greedy stops. 37 B are held: the trade to 200 is 163 shares, an odd lot.
+    trades = rebalance_trades(pd.Series({"B": 37}), pd.Series({"A": 0.5, "B": 0.5}), prices, capital=10_000,
+                              lot_size=100)
+    got = trades.set_index("ticker")["shares"].to_dict()
+    assert got == {"A": 500, "B": 163}
+    assert "Odd-lot trades, because the holdings are not whole lots: B 163 shares." in trades.attrs["notes"]
+    assert trades.attrs["cash_after"] == pytest.approx(10_000 - 5_000 - 4_000)
+    few = rebalance_trades(pd.Series({"A": 495, "B": 250}), pd.Series({"A": 0.5, "B": 0.5}), prices,
+                           capital=10_000, min_trade_value=100.0)
+    assert any(n.startswith("Skipped trades below $100.00: A (5 shares, $50.00)") for n in few.attrs["notes"])
+    assert few.attrs["cash_after"] == pytest.approx(10_000 - 4_950 - 5_000)  # A stays at 495 shares
