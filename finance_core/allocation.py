@@ -459,6 +459,7 @@ def rebalance_trades(
     bounds: tuple[float | None, float | None] | None = None,
     sector_map: Mapping | pd.Series | None = None,
     sector_bounds: Mapping[str, tuple[float | None, float | None]] | None = None,
+    max_turnover: float | None = None,
 ) -> pd.DataFrame:
     """Buys and sells that move current holdings to the whole-share target.
 
@@ -491,6 +492,11 @@ def rebalance_trades(
         Skip trades below this value.
     method, bounds, sector_map, sector_bounds
         As in :func:`discrete_allocation`, when target weights are given.
+    max_turnover : float, optional
+        The two-way turnover cap the target was built under, :math:`\\sum_i |w_i - w^0_i|`
+        with :math:`w^0` the current weights of the holdings' value and :math:`w` the
+        weights of :math:`V` after the trades; when whole shares move more, a note says
+        by how much.
 
     Returns
     -------
@@ -562,6 +568,12 @@ def rebalance_trades(
     if skipped:
         notes.append(f"Skipped trades below ${min_trade_value:,.2f}: {', '.join(skipped[:5])}; those positions "
                      "stay as held.")
+    after = (cur + np.where(keep, trade, 0.0)) * p / value
+    turnover = float(np.abs(after - (cur * p / held_value if held_value > 0 else 0.0)).sum())
+    if max_turnover is not None and turnover > max_turnover + 1e-9:
+        notes.append(f"In whole shares the weights move by {turnover:.2%} in all (two-way turnover), "
+                     f"{turnover - max_turnover:.2%} above the {max_turnover:.2%} maximum: rounding to whole shares "
+                     "(and lots) moves every position a little.")
     cur_w = cur * p / value
     frame = pd.DataFrame(
         {

@@ -494,7 +494,7 @@ def trades(stored, capital, method, lot, ws):
                                          bounds=(recipe.lower, recipe.upper), sector_map=wd.sectors,
                                          sector_bounds=recipe.sector_bounds)
     held = wd.holdings["shares"] if wd.holdings is not None and "shares" in wd.holdings else pd.Series(dtype=float)
-    trade_list = optimize.rebalance_trades(held, whole, last)
+    trade_list = optimize.rebalance_trades(held, whole, last, max_turnover=recipe.max_turnover)
     bounds = "" if (recipe.lower, recipe.upper) == (0.0, 1.0) else (
         f", within the {recipe.lower:.0%} to {recipe.upper:.0%} bounds")
     bounds += " and the sector limits" if recipe.sector_bounds else ""

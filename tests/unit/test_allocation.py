@@ -408,3 +408,15 @@ def test_odd_lots_and_skipped_trades_are_noted():
                            capital=10_000, min_trade_value=100.0)
     assert any(n.startswith("Skipped trades below $100.00: A (5 shares, $50.00)") for n in few.attrs["notes"])
     assert few.attrs["cash_after"] == pytest.approx(10_000 - 4_950 - 5_000)  # A stays at 495 shares
+
+
+def test_turnover_above_the_cap_after_rounding_is_noted():
+    prices = pd.Series({"A": 10.0, "B": 20.0})
+    # by hand: 100 A held ($1,000, weight 100%), target half A, half B of $1,000: A 50, B 25, weights 50% / 50%:
+    # |50% - 100%| + |50% - 0%| = 100% two-way turnover, 10 points above a 90% maximum.
+    trades = rebalance_trades(pd.Series({"A": 100}), pd.Series({"A": 0.5, "B": 0.5}), prices, max_turnover=0.9)
+    assert trades.attrs["notes"] == [
+        "In whole shares the weights move by 100.00% in all (two-way turnover), 10.00% above the 90.00% maximum: "
+        "rounding to whole shares (and lots) moves every position a little."]
+    assert "notes" not in rebalance_trades(pd.Series({"A": 100}), pd.Series({"A": 0.5, "B": 0.5}), prices,
+                                           max_turnover=1.0).attrs
