@@ -495,14 +495,18 @@ def trades(stored, capital, method, lot, ws):
                                          sector_bounds=recipe.sector_bounds)
     held = wd.holdings["shares"] if wd.holdings is not None and "shares" in wd.holdings else pd.Series(dtype=float)
     trade_list = optimize.rebalance_trades(held, whole, last, max_turnover=recipe.max_turnover)
+    return records(whole.table(last)), records(trade_list), _leftover(whole, trade_list, recipe), records(trade_list)
+
+
+def _leftover(whole, trade_list, recipe: recipes.Recipe) -> html.Div:
+    """The leftover cash, how it was rounded and within which bounds, and the notes of the rounding."""
     bounds = "" if (recipe.lower, recipe.upper) == (0.0, 1.0) else (
-        f", within the {recipe.lower:.0%} to {recipe.upper:.0%} bounds")
+        f", within the {recipe.lower * 100:g}% to {recipe.upper * 100:g}% bounds")
     bounds += " and the sector limits" if recipe.sector_bounds else ""
-    left = html.Div([
+    return html.Div([
         html.Span(f"Leftover cash ${whole.leftover:,.2f} ({whole.label}); weights are of the capital{bounds}.",
                   id=LEFTOVER_TEXT),
         notes_alert([*whole.notes, *trade_list.attrs.get("notes", [])], title="About the whole shares")])
-    return records(whole.table(last)), records(trade_list), left, records(trade_list)
 
 
 def _trades_for(stored: dict, trade_rows: list[dict] | None) -> bool:
