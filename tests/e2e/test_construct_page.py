@@ -82,9 +82,11 @@ def test_no_target_clears_and_whole_shares_agree_with_trades_under_a_cap(desk):
     desk.wait_for_text_to_equal("#construct-target-status", "", timeout=20)  # the portfolio is shown: no "No target"
     show(desk, "#construct-trades-grid")
     deadline = time.time() + 30
-    while True:  # both grids laid out, with the same names
+    while True:  # both grids laid out (every cell of every row), with the same names
         shares, trades = _grid(desk, "construct-shares-grid"), _grid(desk, "construct-trades-grid")
-        if len(shares) >= 10 and set(shares) == set(trades) or time.time() > deadline:
+        complete = all({"shares", "weight"} <= r.keys() for r in shares.values()) and all(
+            {"shares", "side", "value"} <= r.keys() for r in trades.values())
+        if len(shares) >= 10 and set(shares) == set(trades) and complete or time.time() > deadline:
             break
         time.sleep(0.3)
     assert len(shares) >= 10 and set(shares) == set(trades)
