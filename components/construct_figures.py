@@ -35,8 +35,13 @@ def label_box(x: float, y: float, width: float, height: float, position: str, ga
     return left, left + width, bottom, bottom + height
 
 
-def _overlaps(a: tuple, b: tuple) -> bool:
-    return a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]
+def _overlapping(boxes: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """For each of ``boxes`` (k x 4: left, right, bottom, top), whether it overlaps any of ``others``."""
+    if others.size == 0:
+        return np.zeros(len(boxes), dtype=bool)
+    a, b = boxes[:, None, :], others[None, :, :]
+    hit = (a[..., 0] < b[..., 1]) & (b[..., 0] < a[..., 1]) & (a[..., 2] < b[..., 3]) & (b[..., 2] < a[..., 3])
+    return hit.any(axis=1)
 
 
 def declutter_labels(x, y, labels, *, x_range: tuple[float, float], y_range: tuple[float, float],
@@ -60,24 +65,22 @@ def declutter_labels(x, y, labels, *, x_range: tuple[float, float], y_range: tup
     xs, ys = to_px(x, y)
     labels = [str(s) for s in labels]
     gap, height = marker_px / 2 + 1, font_px + 2
-    markers = [(a - gap, a + gap, b - gap, b + gap) for a, b in zip(xs, ys, strict=True)]
-    marks = []
-    for ox, oy, half in obstacles:
-        (px,), (py,) = to_px([ox], [oy])
-        marks.append((px - half, px + half, py - half, py + half))
-    crowd = [sum(abs(xs - a) < 60) + sum(abs(ys - b) < 20) for a, b in zip(xs, ys, strict=True)]
-    placed: list[tuple] = []
+    markers = np.column_stack([xs - gap, xs + gap, ys - gap, ys + gap]).reshape(-1, 4)
+    ox, oy, half = (np.asarray([o[k] for o in obstacles], float) for k in range(3))
+    ox, oy = to_px(ox, oy)
+    taken = np.column_stack([ox - half, ox + half, oy - half, oy + half]).reshape(-1, 4)  # obstacles, then labels
+    crowd = [np.sum(np.abs(xs - a) < 60) + np.sum(np.abs(ys - b) < 20) for a, b in zip(xs, ys, strict=True)]
     rows = [{"label": s, "position": None, "left": np.nan, "right": np.nan, "bottom": np.nan, "top": np.nan}
             for s in labels]
     for i in sorted(range(len(labels)), key=lambda k: -crowd[k]):
         width = 0.68 * font_px * len(labels[i]) + 2
-        for position in LABEL_POSITIONS:
-            box = label_box(xs[i], ys[i], width, height, position, gap)
-            if not any(_overlaps(box, other) for other in [*placed, *marks]) and not any(
-                    _overlaps(box, m) for j, m in enumerate(markers) if j != i):
-                placed.append(box)
-                rows[i].update(position=position, left=box[0], right=box[1], bottom=box[2], top=box[3])
-                break
+        boxes = np.array([label_box(xs[i], ys[i], width, height, p, gap) for p in LABEL_POSITIONS])
+        free = ~_overlapping(boxes, taken) & ~_overlapping(boxes, np.delete(markers, i, axis=0))
+        if free.any():
+            k = int(np.argmax(free))
+            taken = np.vstack([taken, boxes[k]])
+            rows[i].update(position=LABEL_POSITIONS[k], left=boxes[k, 0], right=boxes[k, 1], bottom=boxes[k, 2],
+                           top=boxes[k, 3])
     out = pd.DataFrame(rows, columns=["label", "position", "left", "right", "bottom", "top"])
     out["position"] = pd.Series([r["position"] for r in rows], dtype=object)
     return out
