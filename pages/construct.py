@@ -196,7 +196,7 @@ def layout(**query) -> html.Div:
         html.Div(id=LEFTOVER, className="mb-2"),
         dbc.Row([
             dbc.Col(grid(SHARES_GRID, pd.DataFrame(columns=["ticker", "shares", "price", "value", "weight"]),
-                         formats={"shares": "int", "price": "money", "value": "money", "weight": "pct"}, height=320,
+                         formats={"shares": "int", "price": "money", "value": "money", "weight": "pct2"}, height=320,
                          headers={"weight": "Weight of capital"}, csv_name="whole-shares"), lg=5),
             dbc.Col(grid(TRADES_GRID, pd.DataFrame(columns=["ticker", "side", "shares", "price", "value",
                                                             "current_weight", "target_weight"]),
