@@ -51,6 +51,7 @@ CAPITAL, ALLOC_METHOD, LOT, SHARES_GRID, TRADES_GRID, LEFTOVER = (
 USE_TARGET, TARGET_STATUS, TRADES_CSV, TRADES_DOWNLOAD, TRADES_STORE = (
     f"{P}-use-target", f"{P}-target-status", f"{P}-trades-csv", f"{P}-trades-download", f"{P}-trades-store")
 BOOK_LABEL = f"{P}-book-label"  # which holdings the trade list and the turnover limit start from
+LEFTOVER_TEXT = f"{P}-leftover-text"
 G = {k: f"{P}-{k}" for k in ("weights", "frontier", "contrib", "detail", "compare", "equity", "drawdown")}
 DEFAULT_COMPARE = ["max_sharpe", "min_variance", "risk_parity", "hrp", "equal_weight"]
 METHOD_OPTIONS = [{"label": v, "value": k} for k, v in recipes.METHODS.items()]
@@ -222,8 +223,8 @@ def layout(**query) -> html.Div:
         html.Div(id=LEFTOVER, className="mb-2"),
         dbc.Row([
             dbc.Col(grid(SHARES_GRID, pd.DataFrame(columns=["ticker", "shares", "price", "value", "weight"]),
-                         formats={"shares": "int", "price": "money", "value": "money", "weight": "pct"}, height=320,
-                         csv_name="whole-shares"), lg=5),
+                         formats={"shares": "int", "price": "money", "value": "money", "weight": "pct2"}, height=320,
+                         headers={"weight": "Weight of capital"}, csv_name="whole-shares"), lg=5),
             dbc.Col(grid(TRADES_GRID, pd.DataFrame(columns=["ticker", "side", "shares", "price", "value",
                                                             "current_weight", "target_weight"]),
                          formats={"shares": "int", "price": "money", "value": "money", "current_weight": "pct",
@@ -523,6 +524,7 @@ def run_backtest(set_progress, _clicks, methods, rebalance, lookback, cost, *arg
 )
 @reports_errors(4, alert_index=2, title="Trades not computed")
 def trades(stored, capital, method, lot, ws):
+    """Whole shares within the portfolio's weight bounds, and the trades to them: one rounding for both."""
     if not stored:
         return no_update, no_update, None, no_update
     capital = _number(capital, "Capital")
@@ -530,12 +532,58 @@ def trades(stored, capital, method, lot, ws):
         raise DataError("Capital must be a positive amount (for example 1000000).", code="bad_value")
     wd = workspace.resolve(ws)
     weights, last = pd.Series(stored["weights"]), wd.prices.iloc[-1]
-    whole = optimize.discrete_allocation(weights, last, capital, method=method)
+    recipe = recipes.Recipe.from_query(stored.get("recipe") or {})
+    whole = optimize.discrete_allocation(weights, last, capital, method=method, lot_size=lot or 1,
+                                         bounds=(recipe.lower, recipe.upper), sector_map=wd.sectors,
+                                         sector_bounds=recipe.sector_bounds)
     held = wd.holdings["shares"] if wd.holdings is not None and "shares" in wd.holdings else pd.Series(dtype=float)
-    trade_list = optimize.rebalance_trades(held, weights, last, capital=capital, lot_size=int(lot or 1))
-    shares = whole.table(last)
-    left = html.Span(f"Leftover cash ${whole.leftover:,.2f} ({whole.method}, {whole.solver}).", id=f"{P}-leftover-text")
-    return records(shares), records(trade_list), left, records(trade_list)
+    trade_list = optimize.rebalance_trades(held, whole, last, max_turnover=recipe.max_turnover)
+    return records(whole.table(last)), records(trade_list), _leftover(whole, trade_list, recipe), records(trade_list)
+
+
+def _leftover(whole, trade_list, recipe: recipes.Recipe) -> html.Div:
+    """The leftover cash, how it was rounded and within which bounds, and the notes of the rounding."""
+    bounds = "" if (recipe.lower, recipe.upper) == (0.0, 1.0) else (
+        f", within the {recipe.lower * 100:g}% to {recipe.upper * 100:g}% bounds")
+    bounds += " and the sector limits" if recipe.sector_bounds else ""
+    return html.Div([
+        html.Span(f"Leftover cash ${whole.leftover:,.2f} ({whole.label}); weights are of the capital{bounds}.",
+                  id=LEFTOVER_TEXT),
+        notes_alert([*whole.notes, *trade_list.attrs.get("notes", [])], title="About the whole shares")])
+
+
+def _trades_for(stored: dict, trade_rows: list[dict] | None) -> bool:
+    """Whether the stored trade list was computed for this portfolio (every row's target weight is its own)."""
+    weights = stored["weights"]
+    return trade_rows is not None and all(
+        abs(row["target_weight"] - weights.get(row["ticker"], 0.0)) < 1e-12 for row in trade_rows)
+
+
+def _target_set(method: str, n_trades: int) -> dbc.Alert:
+    return dbc.Alert(f"Target set: {method} with {n_trades} trades. The risk, execution, tax and presentation "
+                     "pages now use it.", color="success", dismissable=True, id=f"{P}-target-set")
+
+
+def _previous_target(ws, stored):
+    """What the workspace target is, compared with the portfolio shown (nothing when there is none)."""
+    target = (ws or {}).get("target")
+    if not target:
+        return None
+    shown = {t: w for t, w in (stored or {}).get("weights", {}).items() if abs(w) > 1e-10}
+    if target["weights"].keys() == shown.keys() and all(abs(target["weights"][t] - w) < 1e-9
+                                                         for t, w in shown.items()):
+        return _target_set(target["method"], len(target.get("trades") or []))
+    return None  # a different portfolio: the note at the top of the page (target_note) says so
+
+
+@callback(
+    Output(TARGET_STATUS, "children", allow_duplicate=True),
+    Input(ALLOCATION, "data"), State(ids.WORKSPACE, "data"),
+    prevent_initial_call=True,
+)
+def target_status(stored, ws):
+    """A new portfolio is shown: the status of the previous one ("No target", "Target set") no longer applies."""
+    return _previous_target(ws, stored)
 
 
 @callback(Output(BOOK_LABEL, "children"), Input(ids.WORKSPACE, "data"))
@@ -558,13 +606,17 @@ def book_label(ws):
     prevent_initial_call=True,
 )
 def use_as_target(_clicks, stored, trade_rows, ws):
+    """Store the portfolio shown, with its own trade list, as the workspace target."""
     if not stored:
-        return no_update, error_alert("Build a portfolio first.", title="No target")
-    new = workspace.with_target(ws, pd.Series(stored["weights"]), stored["method"], trade_rows or [],
+        return no_update, error_alert("No portfolio is built yet: wait for it, or fix the settings the alert above "
+                                      "names, then press Use as target.", title="No target")
+    if not _trades_for(stored, trade_rows):
+        return no_update, error_alert("The trade list is not up to date for this portfolio (see the message under "
+                                      "the capital): fix it or wait for it, then press Use as target again.",
+                                      title="Target not set")
+    new = workspace.with_target(ws, pd.Series(stored["weights"]), stored["method"], trade_rows,
                                 recipe=stored.get("recipe"))
-    msg = (f"Target set: {stored['method']} with {len(trade_rows or [])} trades. The risk, execution, tax and "
-           "presentation pages now use it.")
-    return new, dbc.Alert(msg, color="success", dismissable=True, id=f"{P}-target-set")
+    return new, _target_set(stored["method"], len(trade_rows))
 
 
 @callback(

@@ -1,5 +1,6 @@
 """Construction page callbacks as plain functions."""
 
+import numpy as np
 import pandas as pd
 import pytest
 from dash import no_update
@@ -129,3 +130,159 @@ def test_reopened_page_says_whether_it_shows_the_workspace_target():
     note = str(page.target_note(other, ws))
     assert "The workspace target is the Max Sharpe portfolio stored 20" in note and "press Use as target" in note
     assert page.target_note(other, WS) is None  # no target: nothing to say
+
+
+def _leftover(label) -> float:
+    import re
+
+    return float(re.search(r"Leftover cash \$([\d,.]+)", str(label)).group(1).replace(",", ""))
+
+
+@pytest.mark.parametrize("method", ["greedy", "integer"])
+def test_whole_shares_and_trades_agree_and_hold_the_cap(method):
+    # The issue's case: max Sharpe under a 10% maximum, $1,000,000. The whole-share table and the trade list
+    # (from cash) disagreed on BBY, LLY, UNH and WMT by a share and on the leftover by about $1,100, and the
+    # table put LLY and UNH at 10.02%.
+    out = page.allocation(*_controls(cov="ledoit_wolf", upper=10), WS, "light")
+    shares, trade_rows, label, _ = page.trades(out[5], 1_000_000, method, 1, WS)
+    table = {r["ticker"]: r["shares"] for r in shares}
+    assert {r["ticker"]: r["shares"] for r in trade_rows} == table
+    assert max(r["weight"] for r in shares) <= 0.10 + 1e-12
+    invested = sum(r["value"] for r in shares)
+    assert sum(r["value"] for r in trade_rows) == pytest.approx(invested, abs=1e-6)
+    assert invested + _leftover(label) == pytest.approx(1_000_000, abs=0.005)  # to the cent shown
+
+
+def test_sector_limit_holds_in_the_whole_shares(wd):
+    # Max Sharpe with Health Care at most 15%: the optimiser puts exactly 15% there, and rounding the shares
+    # without the limit gave 15.02% for $1,000,000.
+    sectors = [{"sector": "Health Care", "min": None, "max": 15}]
+    out = page.allocation(*_controls(cov="ledoit_wolf", sectors=sectors), WS, "light")
+    shares, trade_rows, label, _ = page.trades(out[5], 1_000_000, "greedy", 1, WS)
+    health = sum(r["weight"] for r in shares if wd.sectors[r["ticker"]] == "Health Care")
+    assert 0.149 < health <= 0.15 + 1e-12 and "and the sector limits" in str(label)
+    assert {r["ticker"]: r["shares"] for r in trade_rows} == {r["ticker"]: r["shares"] for r in shares}
+
+
+def test_leftover_label_names_the_rounding_once():
+    out = page.allocation(*_controls(method="equal_weight"), WS, "light")
+    greedy = str(page.trades(out[5], 100_000, "greedy", 1, WS)[2])
+    assert "(greedy rounding)" in greedy and "greedy, greedy" not in greedy
+    exact = str(page.trades(out[5], 100_000, "integer", 1, WS)[2])
+    assert "(integer program, HIGHS)" in exact
+
+
+def test_lot_size_and_a_minimum_that_cannot_be_held_are_explained():
+    # $500,000 equal weight (5% each) in 100-share lots, between a 2% minimum and a 10% maximum. UNH's last
+    # close is $524.422, so one lot costs $52,442.20 = 10.49% of capital: above the maximum, so UNH cannot be
+    # held at all, and its 2% minimum cannot be held either. The page must say so, with the amounts.
+    out = page.allocation(*_controls(method="equal_weight", lower=2, upper=10), WS, "light")
+    shares, trade_rows, label, _ = page.trades(out[5], 500_000, "greedy", 100, WS)
+    assert all(r["shares"] % 100 == 0 for r in shares) and all(r["shares"] % 100 == 0 for r in trade_rows)
+    assert max(r["weight"] for r in shares) <= 0.10 + 1e-12 and "UNH" not in {r["ticker"] for r in shares}
+    assert "One 100-share lot of UNH costs $52,442.20, more than the 10.00% maximum ($50,000.00)" in str(label)
+    assert "UNH is at 0.00% of capital, 2.00% ($10,000.00) below the 2.00% minimum" in str(label)
+    assert "within the 2% to 10% bounds" in str(label)
+    bad = page.trades(out[5], 500_000, "greedy", 2.5, WS)
+    assert bad[0] is no_update and "Lot sizes must be whole numbers" in str(bad[2])
+
+
+def test_no_target_message_only_while_no_portfolio_is_shown():
+    # Pressed before any portfolio exists (still building, or the settings are infeasible): say so.
+    _, status = page.use_as_target(1, None, None, WS)
+    assert "No target" in str(status)
+    # The portfolio arrives: the status callback, wired to the portfolio store, clears that message.
+    from dash._callback import GLOBAL_CALLBACK_MAP
+
+    wired = [v for k, v in GLOBAL_CALLBACK_MAP.items() if f"{page.TARGET_STATUS}.children" in k
+             and {"id": page.ALLOCATION, "property": "data"} in v["inputs"]]
+    assert len(wired) == 1
+    out = page.allocation(*_controls(method="equal_weight"), WS, "light")
+    assert page.target_status(out[5], WS) is None
+
+
+def test_use_as_target_refuses_a_trade_list_of_another_portfolio():
+    equal = page.allocation(*_controls(method="equal_weight"), WS, "light")[5]
+    stale = page.trades(equal, 100_000, "greedy", 1, WS)[3]
+    sharpe = page.allocation(*_controls(), WS, "light")[5]
+    ws_out, status = page.use_as_target(1, sharpe, stale, WS)
+    assert ws_out is no_update and "not up to date" in str(status)
+    # once the target is set, a different portfolio shown says the workspace still holds the old one
+    new_ws, _ = page.use_as_target(1, equal, stale, WS)
+    assert page.target_status(sharpe, new_ws) is None  # said once, by the note at the top of the page:
+    assert "The workspace target is the Equal weight portfolio" in str(page.target_note(sharpe, new_ws))
+    assert "Target set: Equal weight with 20 trades" in str(page.target_status(equal, new_ws))
+
+
+# ------------------------------------------------------------------ frontier asset labels do not collide
+def _collide(a, b) -> bool:
+    """Two (left, right, bottom, top) boxes share an area (touching edges do not count)."""
+    return a[0] < b[1] and b[0] < a[1] and a[2] < b[3] and b[2] < a[3]
+
+
+def test_declutter_labels_by_hand():
+    from components.construct_figures import declutter_labels
+
+    # Three labels on one point of a 100 x 100 px plot (data 0..1 both ways): marker half-size 3.5 + 1 = 4.5 px,
+    # label height 12 + 2 = 14 px, width 0.68 * 12 * 2 + 2 = 18.32 px. "AA" takes the top (y 54.5..68.5),
+    # "BB" the bottom (31.5..45.5); every side or corner box of "CC" overlaps one of them: hidden (hover only).
+    # A lone point far away keeps the default, above its marker.
+    got = declutter_labels([0.5, 0.5, 0.5, 0.05], [0.5, 0.5, 0.5, 0.95], ["AA", "BB", "CC", "DD"],
+                           x_range=(0, 1), y_range=(0, 1), plot_px=(100, 100))
+    assert got["position"].tolist() == ["top center", "bottom center", None, "top center"]
+    assert got.loc[0, "bottom"] == pytest.approx(54.5) and got.loc[0, "top"] == pytest.approx(68.5)
+    assert got.loc[0, "left"] == pytest.approx(50 - 18.32 / 2)
+    assert got.loc[1, "bottom"] == pytest.approx(31.5) and np.isnan(got.loc[2, "left"])
+    # an obstacle (say the min-variance marker, 5 px half-size) at (0.5, 0.6) = pixel (50, 60) covers the top box
+    alone = declutter_labels([0.5], [0.5], ["AA"], x_range=(0, 1), y_range=(0, 1), plot_px=(100, 100),
+                             obstacles=[(0.5, 0.6, 5.0)])
+    assert alone["position"].tolist() == ["bottom center"]
+
+
+def test_declutter_never_overlaps_on_random_clouds():
+    from components.construct_figures import declutter_labels
+
+    rng = np.random.default_rng(7)
+    for _ in range(30):
+        n = int(rng.integers(5, 40))
+        x, y = rng.uniform(0, 1, n), rng.uniform(0, 1, n)
+        got = declutter_labels(x, y, [f"T{i}" * int(rng.integers(1, 3)) for i in range(n)], x_range=(0, 1),
+                               y_range=(0, 1), plot_px=(400, 300))
+        boxes = [tuple(r) for r in got[["left", "right", "bottom", "top"]].dropna().to_numpy()]
+        assert not any(_collide(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+        shown = got["position"].notna().to_numpy()
+        for i, box in zip(np.flatnonzero(shown), boxes, strict=True):  # no label over another point's marker
+            for j in range(n):
+                mx, my = x[j] * 400, y[j] * 300
+                assert j == i or not _collide(box, (mx - 4.5, mx + 4.5, my - 4.5, my + 4.5))
+
+
+def test_bundled_asset_labels_do_not_overlap_on_the_frontier():
+    from components.construct_figures import FRONTIER_PLOT_PX, frontier_ranges, label_box
+
+    fig, _ = page.frontier(WS, "mean", "ledoit_wolf", 0, 0, 100, None, 0, [], "light")
+    assets = next(t for t in fig.data if t.name == "assets")
+    assert len(assets.hovertext) == 20  # every asset keeps its name on hover
+    front = page.optimize.efficient_frontier(*_bundled_estimates(), 50)
+    (x0, x1), (y0, y1) = frontier_ranges(front)
+    px = (np.asarray(assets.x) - x0) / (x1 - x0) * FRONTIER_PLOT_PX[0]
+    py = (np.asarray(assets.y) - y0) / (y1 - y0) * FRONTIER_PLOT_PX[1]
+
+    def boxes(positions):
+        return [label_box(a, b, 0.68 * 12 * len(name) + 2, 14, pos, 4.5)
+                for a, b, name, pos in zip(px, py, assets.hovertext, positions, strict=True)]
+
+    naive = boxes(["top center"] * 20)  # the old placement: all above their markers, several collide
+    assert any(_collide(a, b) for i, a in enumerate(naive) for b in naive[i + 1:])
+    placed = [b for b, text in zip(boxes(assets.textposition), assets.text, strict=True) if text]
+    assert len(placed) >= 14  # most names stay labelled
+    assert not any(_collide(a, b) for i, a in enumerate(placed) for b in placed[i + 1:])
+    for point in (front.min_variance, front.max_sharpe):  # nor over the special portfolios' markers
+        mx = (point.volatility - x0) / (x1 - x0) * FRONTIER_PLOT_PX[0]
+        my = (point.expected_return - y0) / (y1 - y0) * FRONTIER_PLOT_PX[1]
+        assert not any(_collide(b, (mx - 7, mx + 7, my - 7, my + 7)) for b in placed)
+
+
+def _bundled_estimates():
+    wd = workspace.resolve(WS)
+    return estimators.expected_returns(wd.returns, "mean"), estimators.covariance(wd.returns, "ledoit_wolf")

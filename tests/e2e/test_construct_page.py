@@ -11,8 +11,6 @@ from tests.e2e.conftest import click, console_errors, drag_slider, show, text_of
 pytestmark = pytest.mark.e2e
 
 
-
-
 def _type(desk, selector, value):
     el = show(desk, selector)
     el.send_keys(Keys.CONTROL, "a")
@@ -55,4 +53,77 @@ def test_compare_backtest_and_use_as_target(desk):
     desk.wait_for_contains_text("#construct-target-set", "Target set: Hierarchical risk parity", timeout=20)
     click(desk, "#nav-risk")
     desk.wait_for_contains_text("#risk-portfolio-label", "Target portfolio (Hierarchical risk parity)", timeout=40)
+    assert console_errors(desk) == []
+
+
+def _grid(desk, grid_id: str) -> dict:
+    """Ticker -> {column: text} as the grid shows it (every row; cells joined by row index)."""
+    return desk.driver.execute_script(
+        "const rows = {};"
+        f"document.querySelectorAll('#{grid_id} .ag-row').forEach(r => {{"
+        "  const i = r.getAttribute('row-index'); rows[i] = rows[i] || {};"
+        "  r.querySelectorAll('.ag-cell').forEach(c => { rows[i][c.getAttribute('col-id')] = c.textContent.trim(); });"
+        "});"
+        "const out = {}; Object.values(rows).forEach(o => { if (o.ticker) { out[o.ticker] = o; } }); return out;")
+
+
+def _number(text: str) -> float:
+    return float(text.replace("$", "").replace(",", "").replace("%", ""))
+
+
+def test_no_target_clears_and_whole_shares_agree_with_trades_under_a_cap(desk):
+    desk.driver.get(desk.server_url + "/construct?lower=10")  # 20 x 10% minimum: no portfolio can be built
+    desk.wait_for_contains_text("#construct-alerts", "lower bounds (minimum weights) add up to 200.00%", timeout=40)
+    click(desk, "#construct-use-target")
+    desk.wait_for_contains_text("#construct-target-status", "No target", timeout=20)
+    _type(desk, "#construct-lower", 0)
+    _type(desk, "#construct-upper", 10)
+    desk.wait_for_contains_text("#construct-leftover-text", "within the 0% to 10% bounds", timeout=60)
+    desk.wait_for_text_to_equal("#construct-target-status", "", timeout=20)  # the portfolio is shown: no "No target"
+    show(desk, "#construct-trades-grid")
+    deadline = time.time() + 30
+    while True:  # both grids laid out (every cell of every row), with the same names
+        shares, trades = _grid(desk, "construct-shares-grid"), _grid(desk, "construct-trades-grid")
+        complete = all({"shares", "weight"} <= r.keys() for r in shares.values()) and all(
+            {"shares", "side", "value"} <= r.keys() for r in trades.values())
+        if len(shares) >= 10 and set(shares) == set(trades) and complete or time.time() > deadline:
+            break
+        time.sleep(0.3)
+    assert len(shares) >= 10 and set(shares) == set(trades)
+    for ticker, row in shares.items():
+        assert row["shares"] == trades[ticker]["shares"], ticker  # one rounding: the same share counts
+        assert trades[ticker]["side"] == "buy"
+        assert _number(row["weight"]) <= 10.0, ticker  # no name above the 10% maximum after rounding
+    leftover = _number(desk.find_element("#construct-leftover-text").text.split("$")[1].split(" ")[0])
+    invested = sum(_number(r["value"]) for r in trades.values())
+    assert abs(invested + leftover - 1_000_000) < 0.05  # the cash left is what the trades leave (cents shown)
+    assert "greedy rounding" in desk.find_element("#construct-leftover-text").text
+    click(desk, "#construct-use-target")
+    desk.wait_for_contains_text("#construct-target-set", f"Target set: Max Sharpe with {len(trades)} trades",
+                                timeout=20)
+    assert console_errors(desk) == []
+
+
+def test_frontier_asset_labels_do_not_overlap_on_screen(desk):
+    desk.driver.get(desk.server_url + "/construct")
+    desk.wait_for_element("#construct-frontier-chart .scatterlayer", timeout=40)
+    show(desk, "#construct-frontier-chart")
+    script = (
+        "const out = [];"
+        "document.querySelectorAll('#construct-frontier-chart .scatterlayer .trace').forEach(t => {"
+        "  t.querySelectorAll('.textpoint text').forEach(el => {"
+        "    const r = el.getBoundingClientRect();"
+        "    if (el.textContent.trim()) { out.push([el.textContent.trim(), r.left, r.right, r.top, r.bottom]); }"
+        "  });"
+        "});"
+        "return out;")
+    deadline = time.time() + 40
+    labels = []
+    while time.time() < deadline and len(labels) < 10:
+        labels = desk.driver.execute_script(script)
+        time.sleep(0.3)
+    assert len(labels) >= 14, labels  # most of the 20 bundled assets keep a label
+    clashes = [(a[0], b[0]) for i, a in enumerate(labels) for b in labels[i + 1:]
+               if a[1] < b[2] and b[1] < a[2] and a[3] < b[4] and b[3] < a[4]]
+    assert clashes == []  # as drawn by the browser, no two labels overlap
     assert console_errors(desk) == []
