@@ -93,7 +93,16 @@ def _side(side: str) -> str:
     return s
 
 
+def _blank(value) -> bool:
+    """An empty form field (a number box the browser could not read sends None)."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
 def _shares(value, what: str = "The order size") -> int:
+    if _blank(value):
+        raise DataError(
+            f"{what} is empty. Enter a positive whole number of shares, for example 547.", code="missing_value"
+        )
     try:
         v = float(value)
     except (TypeError, ValueError):
@@ -112,6 +121,8 @@ def _shares(value, what: str = "The order size") -> int:
 
 
 def _count(value, what: str) -> int:
+    if _blank(value):
+        raise DataError(f"{what} is empty. Enter a whole number of 1 or more.", code="missing_value")
     try:
         v = float(value)
     except (TypeError, ValueError):
@@ -124,6 +135,9 @@ def _count(value, what: str) -> int:
 
 
 def _positive(value, what: str, *, allow_zero: bool = False) -> float:
+    if _blank(value):
+        need = "zero or more" if allow_zero else "greater than zero"
+        raise DataError(f"{what} is empty. Enter a number {need}.", code="missing_value")
     try:
         v = float(value)
     except (TypeError, ValueError):
@@ -2000,10 +2014,10 @@ def basket_schedule(
                     code="missing_value",
                 )
             return v.reindex(orders.index).astype(float)
-        return pd.Series(float(v), index=orders.index)
+        return pd.Series(_positive(v, what), index=orders.index)
 
-    adv = per_ticker(daily_volume, "Daily volume")
-    avol = per_ticker(annual_volatility, "Annual volatility")
+    adv = per_ticker(daily_volume, "The daily volume")
+    avol = per_ticker(annual_volatility, "The annual volatility")
     times = _times(n, start, interval)
     scheds: dict[str, Schedule] = {}
     rows = []

@@ -68,6 +68,9 @@ STRATEGIES = {
 }
 BASKET_STRATEGIES = {k: v for k, v in STRATEGIES.items() if k != "pov"}
 RISK_MIN, RISK_MAX = -10, -4
+# A number box with a step refuses values off it (547 with step 100): the browser then sends None.
+# Boxes accept any number and finance_core says what is wrong with it (not whole, not positive).
+FREE_STEP = "any"
 URL = UrlState(
     P,
     {
@@ -140,11 +143,13 @@ def _order_form(v: dict) -> dbc.Card:
         dbc.Row([
             field("Ticker", dcc.Dropdown(id=TICKER, options=[], value=v["ticker"], clearable=False), md=2),
             field("Side", side, md=2),
-            field("Shares", number(SHARES, v["shares"], step=100), md=2),
-            field("Horizon (minutes)", number(HORIZON, v["horizon"], step=1), md=2, hint="390 = the whole session"),
-            field("Intervals", number(INTERVALS, v["intervals"], step=1), md=1),
+            field("Shares", number(SHARES, v["shares"], step=FREE_STEP), md=2,
+                  hint="Any whole number: child orders go out in round lots, with one odd lot"),
+            field("Horizon (minutes)", number(HORIZON, v["horizon"], step=FREE_STEP), md=2,
+                  hint="390 = the whole session"),
+            field("Intervals", number(INTERVALS, v["intervals"], step=FREE_STEP), md=1),
             field("Start (HH:MM)", dbc.Input(id=START, value=v["start"], type="text", debounce=True), md=1),
-            field("Daily volume (shares)", number(VOLUME, v["volume"], step=100_000), md=2,
+            field("Daily volume (shares)", number(VOLUME, v["volume"], step=FREE_STEP), md=2,
                   hint="No volumes in the bundled data: enter one, or upload bars below"),
         ], className="g-3 mb-2"),
         dbc.Row([

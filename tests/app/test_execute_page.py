@@ -103,7 +103,7 @@ def test_order_larger_than_the_cap_gets_the_largest_size_and_horizon():
     ("changes", "words"),
     [
         ({"shares": -500}, "must be a positive number of shares"),
-        ({"shares": None}, "is not a number"),
+        ({"shares": None}, "The order size is empty"),
         ({"horizon": 0}, "horizon (minutes) must be greater than zero"),
         ({"horizon": 400}, "runs past the 16:00 close: 390 minutes are left"),
         ({"start": "17:00"}, "outside the regular session"),
@@ -368,3 +368,60 @@ def test_basket_summary_goes_to_the_presentation_only_for_a_real_trade_list():
     assert summary["saving"] >= -1e-6  # the impact-optimal schedule never costs more than TWAP
     assert "less than TWAP" in summary["text"]
     assert summary["text"] in str(present._desks(new_ws))
+
+
+def _child_shares(rows) -> list[int]:
+    return sorted(int(r["shares"]) for r in rows)
+
+
+def test_any_whole_number_of_shares_and_any_daily_volume_schedule():
+    # The number boxes take any number: with step=100 the browser sent None for 547.
+    form = str(page.layout())
+    for box in (page.SHARES, page.VOLUME, page.HORIZON, page.INTERVALS):
+        assert f"id='{box}'" in form
+    assert "step=100" not in form and "step=100000" not in form and "step='any'" in form
+    order = _order(shares=547, volume=2_345_678)
+    kpis, _fig, _costs, rows, alert = page.schedule(*order, "twap", -7, 0.1, "", "light")
+    assert "Schedule not computed" not in str(alert)
+    # Hand-worked: 547 = 5 round lots + an odd lot of 47. TWAP wants 547 / 13 = 42.08 a interval, so
+    # five intervals (largest remainders) get a lot of 100 and the odd lot joins the largest child order:
+    # 4 x 100, 1 x 147 and 8 empty intervals.
+    assert _child_shares(rows) == [0] * 8 + [100] * 4 + [147]
+    # The expected volume of each interval is the typed daily volume times the session profile.
+    profile = execution.session_window("09:30", 390, 13).profile.to_numpy()
+    assert [r["expected_volume"] for r in rows] == pytest.approx(2_345_678 * profile)
+    for strategy in ("vwap", "pov", "almgren_chriss", "optimal"):
+        *_, rows, alert = page.schedule(*order, strategy, -7, 0.1, "", "light")
+        shares = _child_shares(rows)
+        assert sum(shares) == 547, strategy
+        assert sorted(s % 100 for s in shares if s % 100) == [47], strategy  # one odd lot, the rest round
+
+
+BAD_FIELDS = [
+    ({"shares": None}, "The order size is empty. Enter a positive whole number of shares"),
+    ({"shares": 0}, "must be a positive number of shares; got 0"),
+    ({"shares": -547}, "must be a positive number of shares; got -547"),
+    ({"shares": 547.5}, "must be a whole number of shares; got 547.5"),
+    ({"volume": None}, "The daily volume is empty. Enter a number greater than zero"),
+    ({"volume": 0}, "The daily volume must be greater than zero; got 0"),
+    ({"intervals": None}, "The number of intervals is empty"),
+    ({"horizon": None}, "The horizon (minutes) is empty"),
+]
+
+
+@pytest.mark.parametrize(("changes", "words"), BAD_FIELDS)
+def test_empty_or_bad_order_fields_never_raise(changes, words, caplog, call_with_trigger):
+    order = _order(**changes)
+    settings = [order[i] for i in (4, 5, 6, 7)]  # horizon, intervals, start, volume
+    out = page.schedule(*order, "vwap", -7, 0.1, "", "light")
+    assert out[0] is no_update and words in str(out[4])
+    assert "is not a number" not in str(out[4])
+    page.market(*order, "light")
+    page.frontier(*order, -7, "light")
+    page.comparison(*order, -7, 0.1, "")
+    page.export_child_orders(1, *order, "vwap", -7, 0.1, "")
+    call_with_trigger("exec-urgency.value", page.urgency, 2.0, -7, *order)
+    page.basket(WS, "vwap", True, *settings, -7, 0.1, "light")
+    page.solvers(lambda _progress: None, 1, *order, 0.1, "")
+    # No callback raised: nothing was logged as a failure (a traceback in the server log).
+    assert [r.getMessage() for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")] == []

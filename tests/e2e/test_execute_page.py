@@ -136,3 +136,29 @@ def test_no_trade_window_typed_into_the_order_form(desk):
     )
     assert text_of(desk, "#exec-kpi-cost") == dearer
     assert console_errors(desk) == []
+
+
+def test_odd_share_count_and_exact_daily_volume_are_scheduled(desk):
+    _open(desk, "?strategy=twap")
+    cost = text_of(desk, "#exec-kpi-cost")
+    _retype(desk, "#exec-shares", 547)
+    _retype(desk, "#exec-volume", 2345678)
+    wait_for_change(desk, "#exec-kpi-cost", cost)
+    desk.wait_for_contains_text("#exec-schedule-kpis", "5 child orders", timeout=30)
+    assert "not computed" not in text_of(desk, "#exec-schedule-alert").lower()
+    # 547 shares in 13 TWAP intervals: 4 round lots of 100 and one child order of 147 (the odd lot of 47).
+    grid = "#exec-child-grid .ag-center-cols-container"
+    show(desk, "#exec-child-grid")
+    desk.wait_for_element(f"{grid} .ag-row[row-index='12']", timeout=30)
+    shares = sorted(
+        int(text_of(desk, f"{grid} .ag-row[row-index='{i}'] [col-id='shares']").replace(",", "")) for i in range(13)
+    )
+    assert shares == [0] * 8 + [100] * 4 + [147]
+    query = parse_qs(urlparse(desk.driver.current_url).query)
+    assert float(query["shares"][0]) == 547 and float(query["volume"][0]) == 2345678
+    # A share count that is not whole is refused with its value named; the schedule above stays.
+    before = text_of(desk, "#exec-kpi-cost")
+    _retype(desk, "#exec-shares", 547.5)
+    desk.wait_for_contains_text("#exec-schedule-alert", "must be a whole number of shares; got 547.5", timeout=30)
+    assert text_of(desk, "#exec-kpi-cost") == before
+    assert console_errors(desk) == []
