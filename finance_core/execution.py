@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize as _sopt
 
-from .errors import DataError, InfeasibleError, SolverError
+from .errors import DataError, FinanceError, InfeasibleError, SolverError
 
 __all__ = [
     "OrderBook",
@@ -59,6 +59,7 @@ __all__ = [
     "almgren_chriss_parameters",
     "compare_strategies",
     "basket_schedule",
+    "order_basket",
     "CLOSE_AUCTION_SHARE",
     "SOLVERS",
     "SESSION_MINUTES",
@@ -2020,7 +2021,6 @@ def basket_schedule(
     avol = per_ticker(annual_volatility, "The annual volatility")
     times = _times(n, start, interval)
     scheds: dict[str, Schedule] = {}
-    rows = []
     for tkr, o in orders.iterrows():
         try:
             p = almgren_chriss_parameters(
@@ -2080,7 +2080,14 @@ def basket_schedule(
                 f"Ticker {tkr} ({o['side']} {int(o['shares']):,}): {err}", code=err.code, details=err.details
             ) from None
         scheds[tkr] = s
-        notional = o["shares"] * o["price"]
+    return _basket(orders, scheds, strat)
+
+
+def _basket(orders: pd.DataFrame, scheds: Mapping[str, Schedule], strategy: str, notes=()) -> BasketSchedule:
+    """The :class:`BasketSchedule` of per-name schedules on one clock (notional at the trade list's prices)."""
+    rows = []
+    for tkr, o in orders.iterrows():
+        s, notional = scheds[tkr], o["shares"] * o["price"]
         rows.append(
             {
                 "ticker": tkr,
@@ -2095,7 +2102,7 @@ def basket_schedule(
                 "cost_bps": float(s.expected_cost / notional * 1e4),
             }
         )
-    idx = times[1:]
+    idx = next(iter(scheds.values())).trades.index
     child = pd.DataFrame(
         {t: s.trades.to_numpy() * (1 if s.side == "buy" else -1) for t, s in scheds.items()}, index=idx
     )
@@ -2113,9 +2120,10 @@ def basket_schedule(
         costs=costs,
         expected_cost=float(costs["expected_cost"].sum()),
         timing_risk=float(np.sqrt(costs["variance"].sum())),
-        strategy=strat,
+        strategy=strategy,
         schedules=scheds,
-        notes=("Timing risk adds the orders' variances: correlations between the names are ignored.",),
+        notes=tuple(notes)
+        + ("Timing risk adds the orders' variances: correlations between the names are ignored.",),
     )
 
 
@@ -2734,6 +2742,66 @@ def order_model(
         parameters=params,
         notes=tuple(notes),
     )
+
+
+def order_basket(
+    prices: pd.DataFrame,
+    trades: pd.DataFrame,
+    strategy: str = "vwap",
+    *,
+    risk_aversion: float = 0.0,
+    max_participation: float | None = None,
+    books: Mapping[str, OrderBook] | None = None,
+    **market,
+) -> BasketSchedule:
+    """A trade list scheduled with the single-order cost model: one :class:`OrderModel` per name.
+
+    Each name's order is ``order_model(prices[ticker], shares, side=side, book=books.get(ticker),
+    **market)`` scheduled by :meth:`OrderModel.schedule` (``strategy``, ``risk_aversion``,
+    ``max_participation`` as its ``participation``), so an order costs in the basket exactly
+    what it costs on its own. ``market``: the other keywords of :func:`order_model` (window,
+    ``daily_volume``, ``intraday_volumes``, ``impact_model``, ``seed``): the same for every
+    name. ``books``: order books by ticker (e.g. an uploaded one); the other names get the
+    seeded synthetic book. Notional is at the trade list's prices; a price more than 0.5%
+    away from the last close is noted (costs come from the close and the book).
+    """
+    orders = _basket_orders(trades)
+    missing = [t for t in orders.index if t not in prices.columns]
+    if missing:
+        raise DataError(
+            f"The trade list has tickers that are not in the price data: {', '.join(missing)}. Add them to the "
+            "universe on the Data page or rebuild the trade list.",
+            code="unknown_ticker",
+        )
+    books = {str(k).upper(): v for k, v in (books or {}).items()}
+    scheds: dict[str, Schedule] = {}
+    notes: list[str] = []
+    for tkr, o in orders.iterrows():
+        try:
+            m = order_model(prices[tkr], o["shares"], side=o["side"], book=books.get(tkr), **market)
+            scheds[tkr] = m.schedule(strategy, risk_aversion=risk_aversion, participation=max_participation)
+        except FinanceError as err:
+            raise type(err)(
+                f"Ticker {tkr} ({o['side']} {int(o['shares']):,}): {err}", code=err.code, details=err.details
+            ) from None
+        if abs(o["price"] / m.price - 1) > 0.005:
+            notes.append(
+                f"{tkr}: the trade list's price {o['price']:,.2f} is {o['price'] / m.price - 1:+.1%} from the last "
+                f"close {m.price:,.2f}; notional uses the list's price, costs the close and the book."
+            )
+    uploaded = [t for t in orders.index if t in books]
+    book = (
+        f"uploaded for {', '.join(uploaded)}, seeded synthetic around the last close for the others"
+        if uploaded
+        else "seeded synthetic, around its last close"
+    )
+    notes.insert(0, (
+        f"Each name is costed exactly as the order above would be: its order book ({book}), the "
+        f"{m.impact.model} impact fitted to it, its 1-year volatility and the same window ({m.start:%H:%M}, "
+        f"{m.n_intervals} intervals). Daily volume: {m.daily_volume:,.0f} shares for every name (there is no "
+        "per-name volume); the no-trade windows apply to the order above only."
+    ))
+    return _basket(orders, scheds, str(strategy).lower(), notes)
 
 
 def sample_basket(

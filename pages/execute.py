@@ -14,6 +14,7 @@ import dash_bootstrap_components as dbc
 import numpy as np
 import pandas as pd
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
 
 import workspace
 from components import ids
@@ -268,8 +269,9 @@ def _basket_section() -> html.Section:
         graph(G["basket"], _NOT_RUN, title="Buys, sells and the running cash imbalance"),
         grid(BASKET_GRID, pd.DataFrame(columns=columns), height=260, csv_name="basket-costs",
              formats={"shares": "int", "cost_bps": "num", **dict.fromkeys(money, "money")}),
-        note="Each name gets the Almgren-Chriss cost model from its last close, its volatility over the last "
-        "year and the daily volume above, on the order's window and intervals.",
+        note="Each name is costed as the order above would be on its own (same cost model, window, intervals, "
+        "daily volume and strategy settings), so an order costs the same here and above. The basket notes say "
+        "what is shared: one daily volume for every name, no no-trade windows.",
     )
 
 
@@ -362,6 +364,15 @@ def _order(
             "the Data page).",
             code="unknown_ticker",
         )
+    book, market = _market(horizon, intervals, start, volume, impact, source, book_ref, vol_ref, seed)
+    return execution.order_model(
+        wd.prices[ticker], shares, side=side, book=book, book_label=book_ref and f"uploaded book {book_ref['name']}",
+        **market,
+    )
+
+
+def _market(horizon, intervals, start, volume, impact, source, book_ref, vol_ref, seed):
+    """The form's order book (None: synthetic) and the other market keywords of ``execution.order_model``."""
     book = None
     if source == "upload":
         book = _stored(book_ref, "order book")
@@ -371,16 +382,11 @@ def _order(
                 "or choose the synthetic book.",
                 code="no_upload",
             )
-    return execution.order_model(
-        wd.prices[ticker],
-        shares,
-        side=side,
+    return book, dict(
         horizon_minutes=horizon,
         n_intervals=intervals,
         start_time=start,
         daily_volume=volume,
-        book=book,
-        book_label=book_ref and f"uploaded book {book_ref['name']}",
         intraday_volumes=_stored(vol_ref, "volume file"),
         impact_model=impact or "linear",
         seed=int(seed) if seed is not None else 0,
@@ -716,22 +722,34 @@ def _basket_trades(ws, wd, use_sample: bool) -> tuple[pd.DataFrame | None, str]:
     )
 
 
-def _schedule_basket(wd, trades, strategy, horizon, intervals, start, volume, risk, cap):
-    """The trade list scheduled as a basket with the page's settings."""
-    w = execution.session_window(start, horizon, intervals)
-    return execution.basket_schedule(
+def _schedule_basket(wd, trades, strategy, risk, cap, ticker, *market):
+    """The trade list scheduled as a basket, each name costed as the order form would cost it alone."""
+    book, kw = _market(*market)
+    return execution.order_basket(
+        wd.prices,
         trades,
-        w.n_intervals,
-        daily_volume=volume,
-        annual_volatility=wd.prices.apply(execution.annual_volatility),
-        strategy=strategy,
+        strategy,
         risk_aversion=_lam(risk),
         max_participation=cap,
-        horizon_days=w.horizon_minutes / execution.SESSION_MINUTES,
-        profile=w.profile,
-        start=w.start,
-        interval=w.interval,
+        books=None if book is None else {ticker: book},
+        **kw,
     )
+
+
+def _versus_twap(saving: float) -> str:
+    """'$X less than TWAP' for a saving, '$X more than TWAP' for an extra cost."""
+    if abs(saving) < 0.5:  # under a dollar: "$0 less" would read as a rounding slip
+        return "the same as TWAP to the dollar"
+    return f"{money(abs(saving))} {'less' if saving > 0 else 'more'} than TWAP"
+
+
+# The order form's market, shared by the basket: the ticker (whose uploaded book it uses), window, volume, book.
+MARKET = [TICKER, HORIZON, INTERVALS, START, VOLUME, IMPACT, BOOK_SOURCE, BOOK_STORE, VOL_STORE, SEED]
+
+
+def _market_inputs(kind=Input):
+    props = dict(zip(ORDER, ORDER_PROPS, strict=True))
+    return [kind(i, props[i]) for i in MARKET]
 
 
 @callback(
@@ -740,28 +758,29 @@ def _schedule_basket(wd, trades, strategy, horizon, intervals, start, volume, ri
     Input(BASKET_SAVE, "n_clicks"),
     State(ids.WORKSPACE, "data"),
     State(BASKET_STRATEGY, "value"),
-    State(HORIZON, "value"),
-    State(INTERVALS, "value"),
-    State(START, "value"),
-    State(VOLUME, "value"),
     State(RISK, "value"),
     State(CAP, "value"),
+    *_market_inputs(State),
     prevent_initial_call=True,
 )
 @reports_errors(2, title="Not added to the presentation")
-def save_basket_summary(_clicks, ws, strategy, *settings):
-    """Store the basket's expected cost and saving against TWAP for the presentation view."""
+def save_basket_summary(clicks, ws, strategy, risk, cap, *market):
+    """Store the basket's expected cost and saving against TWAP for the presentation view (on a click only)."""
+    if not clicks:  # the button is rendered (page opened, link restored) with n_clicks 0: not a click
+        raise PreventUpdate
     wd = workspace.resolve(ws)
     trades, _status = _basket_trades(ws, wd, use_sample=False)
     if trades is None:
         raise DataError("The workspace has no trade list: build a target on the Construct page and press "
                         "'Use as target' first.", code="no_trades")
-    chosen = _schedule_basket(wd, trades, strategy, *settings)
-    twap = _schedule_basket(wd, trades, "twap", *settings)
-    text = (f"Executing the target's {len(trades)} trades with {BASKET_STRATEGIES[strategy]} is expected to cost "
-            f"{money(chosen.expected_cost)}, {money(twap.expected_cost - chosen.expected_cost)} less than TWAP "
-            f"(daily volume {float(settings[4]):,.0f} shares per name, Almgren-Chriss cost model).")
-    summary = {"text": text, "expected_cost": chosen.expected_cost, "saving": twap.expected_cost - chosen.expected_cost}
+    chosen = _schedule_basket(wd, trades, strategy, risk, cap, *market)
+    saving = _schedule_basket(wd, trades, "twap", risk, cap, *market).expected_cost - chosen.expected_cost
+    volume = float(market[MARKET.index(VOLUME)])
+    label = BASKET_STRATEGIES[strategy].split(" (")[0]
+    text = (f"Executing the target's {len(trades)} trades with {label} is expected to cost "
+            f"{money(chosen.expected_cost)}, {_versus_twap(saving)} (daily volume {volume:,.0f} shares per name, "
+            "impact fitted to each name's order book).")
+    summary = {"text": text, "expected_cost": chosen.expected_cost, "saving": saving}
     return dict(ws, execution_summary=summary), dbc.Alert(text, color="success", dismissable=True,
                                                           id=f"{P}-basket-saved-text")
 
@@ -775,16 +794,14 @@ def save_basket_summary(_clicks, ws, strategy, *settings):
     Input(ids.WORKSPACE, "data"),
     Input(BASKET_STRATEGY, "value"),
     Input(BASKET_SAMPLE, "value"),
-    Input(HORIZON, "value"),
-    Input(INTERVALS, "value"),
-    Input(START, "value"),
-    Input(VOLUME, "value"),
     Input(RISK, "value"),
     Input(CAP, "value"),
+    *_market_inputs(),
     State(ids.THEME, "data"),
 )
 @reports_errors(5, title="Basket not scheduled")
-def basket(ws, strategy, use_sample, horizon, intervals, start, volume, risk, cap, theme):
+def basket(ws, strategy, use_sample, risk, cap, *args):
+    *market, theme = args
     wd = workspace.resolve(ws)
     trades, status = _basket_trades(ws, wd, bool(use_sample))
     if trades is None:
@@ -795,7 +812,7 @@ def basket(ws, strategy, use_sample, horizon, intervals, start, volume, risk, ca
             [],
             None,
         )
-    b = _schedule_basket(wd, trades, strategy, horizon, intervals, start, volume, risk, cap)
+    b = _schedule_basket(wd, trades, strategy, risk, cap, *market)
     kpis = kpi_row(
         [
             kpi_card("Basket expected cost", money(b.expected_cost), id_=f"{P}-kpi-basket-cost"),

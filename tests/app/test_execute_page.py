@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from dash import no_update
+from dash.exceptions import PreventUpdate
 
 import workspace
 from finance_core import execution
@@ -41,6 +42,12 @@ def _order(**changes):
     values = dict(zip(names, ORDER, strict=True))
     values.update(changes)
     return [values[n] for n in names]
+
+
+def _market(**changes):
+    """The order form's market, as the basket callbacks take it (ticker, window, volume, book, seed)."""
+    order = _order(**changes)
+    return [order[i] for i in (1, 4, 5, 6, 7, 8, 9, 10, 11, 12)]
 
 
 def _upload(text: str) -> str:
@@ -309,14 +316,14 @@ def test_uploaded_volumes_set_the_daily_volume_and_the_profile():
 
 
 def test_basket_uses_the_workspace_trade_list_or_says_it_is_empty():
-    status, kpis, fig, rows, _notes = page.basket(WS, "vwap", False, 390, 13, "09:30", 5e6, -7, 0.1, "light")
+    status, kpis, fig, rows, _notes = page.basket(WS, "vwap", False, -7, 0.1, *_market(), "light")
     assert "no trade list yet" in str(status) and rows == []
     trades = [
         {"ticker": "KO", "side": "buy", "shares": 10_000, "price": 60.0},
         {"ticker": "XOM", "side": "sell", "shares": 5_000, "price": 110.0},
     ]
     ws = workspace.with_target(WS, pd.Series({"KO": 0.5, "XOM": 0.5}), "manual", trades)
-    status, kpis, fig, rows, _notes = page.basket(ws, "twap", True, 390, 13, "09:30", 5e6, -7, 0.1, "light")
+    status, kpis, fig, rows, _notes = page.basket(ws, "twap", True, -7, 0.1, *_market(), "light")
     assert "2 orders" in str(status) and {r["ticker"] for r in rows} == {"KO", "XOM"}
     buys, sells, imbalance = fig.data[0].y, fig.data[1].customdata, fig.data[2].y
     assert sum(buys) == pytest.approx(600_000) and sum(sells) == pytest.approx(550_000)
@@ -326,7 +333,7 @@ def test_basket_uses_the_workspace_trade_list_or_says_it_is_empty():
 
 
 def test_sample_basket_when_the_workspace_has_none():
-    status, kpis, _fig, rows, _ = page.basket(WS, "optimal", True, 390, 13, "09:30", 5e6, -7, 0.1, "light")
+    status, kpis, _fig, rows, _ = page.basket(WS, "optimal", True, -7, 0.1, *_market(), "light")
     assert "sample basket" in str(status) and len(rows) == 6
     assert {r["side"] for r in rows} == {"buy", "sell"}
 
@@ -355,7 +362,7 @@ def test_basket_summary_goes_to_the_presentation_only_for_a_real_trade_list():
     import workspace
     from pages import present
 
-    out = page.save_basket_summary(1, workspace.DEFAULT, "optimal", 390, 13, "09:30", 5_000_000, -6.0, 0.1)
+    out = page.save_basket_summary(1, workspace.DEFAULT, "optimal", -6.0, 0.1, *_market())
     assert out[0] is no_update and "no trade list" in str(out[1])
     wd = workspace.resolve(workspace.DEFAULT)
     trades = [
@@ -363,7 +370,7 @@ def test_basket_summary_goes_to_the_presentation_only_for_a_real_trade_list():
         {"ticker": "KO", "side": "sell", "shares": 10_000, "price": float(wd.prices["KO"].iloc[-1])},
     ]
     ws = workspace.with_target(workspace.DEFAULT, wd.prices.iloc[-1] * 0 + 0.05, "manual", trades)
-    new_ws, alert = page.save_basket_summary(1, ws, "optimal", 390, 13, "09:30", 5_000_000, -6.0, 0.1)
+    new_ws, alert = page.save_basket_summary(1, ws, "optimal", -6.0, 0.1, *_market())
     summary = new_ws["execution_summary"]
     assert summary["saving"] >= -1e-6  # the impact-optimal schedule never costs more than TWAP
     assert "less than TWAP" in summary["text"]
@@ -412,7 +419,6 @@ BAD_FIELDS = [
 @pytest.mark.parametrize(("changes", "words"), BAD_FIELDS)
 def test_empty_or_bad_order_fields_never_raise(changes, words, caplog, call_with_trigger):
     order = _order(**changes)
-    settings = [order[i] for i in (4, 5, 6, 7)]  # horizon, intervals, start, volume
     out = page.schedule(*order, "vwap", -7, 0.1, "", "light")
     assert out[0] is no_update and words in str(out[4])
     assert "is not a number" not in str(out[4])
@@ -421,7 +427,81 @@ def test_empty_or_bad_order_fields_never_raise(changes, words, caplog, call_with
     page.comparison(*order, -7, 0.1, "")
     page.export_child_orders(1, *order, "vwap", -7, 0.1, "")
     call_with_trigger("exec-urgency.value", page.urgency, 2.0, -7, *order)
-    page.basket(WS, "vwap", True, *settings, -7, 0.1, "light")
+    page.basket(WS, "vwap", True, -7, 0.1, *_market(**changes), "light")
     page.solvers(lambda _progress: None, 1, *order, 0.1, "")
     # No callback raised: nothing was logged as a failure (a traceback in the server log).
     assert [r.getMessage() for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")] == []
+
+
+def _target(trades):
+    wd = workspace.resolve(WS)
+    rows = [{**t, "price": float(wd.prices[t["ticker"]].iloc[-1])} for t in trades]
+    return workspace.with_target(WS, wd.prices.iloc[-1] * 0 + 0.05, "manual", rows)
+
+
+def _single_cost(strategy, risk=-7, cap=0.1, **changes) -> float:
+    """The single-order panel's expected cost (its KPI shows it in dollars), to the cent."""
+    kpis, *_rest, alert = page.schedule(*_order(**changes), strategy, risk, cap, "", "light")
+    cost = page._order(*_order(**changes)).schedule(strategy, risk_aversion=page._lam(risk), participation=cap)
+    assert alert is None or "not computed" not in str(alert)
+    assert f"${cost.expected_cost:,.0f}" in str(kpis)
+    return cost.expected_cost
+
+
+@pytest.mark.parametrize(
+    ("strategy", "risk", "cap"),
+    [("vwap", -7, 0.1), ("twap", -7, 0.1), ("optimal", -7, 0.05), ("almgren_chriss", -6, 0.1)],
+)
+def test_the_basket_prices_an_order_as_the_single_order_panel_does(strategy, risk, cap):
+    # The issue's case: 8,000 AAPL by VWAP was $715.80 in the basket and $266.74 in the panel above.
+    ws = _target([{"ticker": "AAPL", "side": "buy", "shares": 8_000}, {"ticker": "KO", "side": "sell", "shares": 5_000}])
+    _status, kpis, _fig, rows, notes = page.basket(ws, strategy, False, risk, cap, *_market(), "light")
+    by = {r["ticker"]: r for r in rows}
+    aapl = _single_cost(strategy, risk, cap, shares=8_000)
+    ko = _single_cost(strategy, risk, cap, ticker="KO", side="sell", shares=5_000)
+    assert round(by["AAPL"]["expected_cost"], 2) == round(aapl, 2)
+    assert round(by["KO"]["expected_cost"], 2) == round(ko, 2)
+    assert f"${aapl + ko:,.0f}" in str(kpis)  # the basket total is the two single orders
+    # What the basket shares with the order form is said on the page: one daily volume for every name.
+    assert "5,000,000 shares for every name" in str(notes) and "no per-name volume" in str(notes)
+
+
+def test_the_basket_uses_the_uploaded_book_for_the_form_ticker():
+    book = execution.synthetic_order_book(
+        60, 8, base_price=126.0, spread=0.06, depth=2_000, seed=3, start="2024-03-01 09:30"
+    )
+    csv = book.to_frame().to_csv(index=False, date_format="%Y-%m-%d %H:%M")
+    store, *_ = page.upload_book(_upload(csv), "book.csv")
+    changes = dict(source="upload", book=store, horizon=60, shares=3_000)
+    ws = _target([{"ticker": "AAPL", "side": "buy", "shares": 3_000}, {"ticker": "KO", "side": "buy", "shares": 900}])
+    _status, _kpis, _fig, rows, notes = page.basket(ws, "vwap", False, -7, 0.1, *_market(**changes), "light")
+    by = {r["ticker"]: r for r in rows}
+    assert round(by["AAPL"]["expected_cost"], 2) == round(_single_cost("vwap", **changes), 2)
+    assert "uploaded for AAPL" in str(notes)
+    ko = _single_cost("vwap", ticker="KO", shares=900, horizon=60)  # KO keeps its synthetic book
+    assert round(by["KO"]["expected_cost"], 2) == round(ko, 2)
+
+
+def test_add_to_presentation_runs_only_on_a_click_and_says_more_or_less():
+    from pages import present
+
+    ws = _target([{"ticker": "AAPL", "side": "buy", "shares": 20_000}, {"ticker": "KO", "side": "sell", "shares": 10_000}])
+    # Opening the page (or restoring it from a link) renders the button with n_clicks 0 or None: no update.
+    for clicks in (0, None):
+        with pytest.raises(PreventUpdate):
+            page.save_basket_summary(clicks, ws, "vwap", -7.0, 0.1, *_market(volume=2_345_678))
+    # Almgren-Chriss at lambda 1e-5 front-loads the order: it costs more than TWAP. Expected: the two orders
+    # priced one by one in the single-order panel (the basket prices each name as the panel does).
+    new_ws, _alert = page.save_basket_summary(1, ws, "almgren_chriss", -5.0, 0.1, *_market(volume=2_345_678))
+    summary = new_ws["execution_summary"]
+    orders = [dict(shares=20_000, volume=2_345_678), dict(ticker="KO", side="sell", shares=10_000, volume=2_345_678)]
+    extra = sum(_single_cost("almgren_chriss", -5.0, **o) - _single_cost("twap", -5.0, **o) for o in orders)
+    assert extra > 1
+    assert summary["saving"] == pytest.approx(-extra)
+    # The daily volume typed in the form (not the risk aversion) and "more" for an extra cost, never "-$".
+    assert "daily volume 2,345,678 shares per name" in summary["text"] and "daily volume -5" not in summary["text"]
+    assert f"${extra:,.0f} more than TWAP" in summary["text"] and "-$" not in summary["text"]
+    assert summary["text"] in str(present._desks(new_ws))  # what the Present page shows
+    # The impact-optimal schedule never costs more than TWAP, so it says "less".
+    opt_ws, _ = page.save_basket_summary(1, ws, "optimal", -7.0, 0.1, *_market(volume=2_345_678))
+    assert "less than TWAP" in opt_ws["execution_summary"]["text"]
