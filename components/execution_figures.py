@@ -202,8 +202,13 @@ def cost_breakdown_figure(costs: pd.DataFrame, theme: str | None) -> go.Figure:
     return fig
 
 
-def frontier_figure(frontier: pd.DataFrame, chosen: pd.DataFrame, theme: str | None) -> go.Figure:
-    """Almgren-Chriss efficient frontier: expected cost against timing risk, with the chosen point."""
+def frontier_figure(
+    frontier: pd.DataFrame, chosen: pd.DataFrame, theme: str | None, *, label: str | None = None
+) -> go.Figure:
+    """Almgren-Chriss efficient frontier: expected cost against timing risk, with the chosen point.
+
+    ``chosen``: one row (index lambda; std, expected_cost), drawn as a star named ``label``.
+    """
     fig = go.Figure(
         go.Scatter(
             x=frontier["std"],
@@ -233,7 +238,7 @@ def frontier_figure(frontier: pd.DataFrame, chosen: pd.DataFrame, theme: str | N
             x=chosen["std"],
             y=chosen["expected_cost"],
             mode="markers",
-            name=f"Chosen (lambda {lam:.1e})",
+            name=label or f"Chosen (lambda {lam:.1e})",
             marker={"color": _C["sell"], "size": 14, "symbol": "star"},
             hovertemplate="chosen: risk $%{x:,.0f}, cost $%{y:,.0f}<extra></extra>",
         )

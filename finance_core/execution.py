@@ -2541,22 +2541,27 @@ class OrderModel:
         )
 
     def frontier(self, risk_aversion: float | None = None, n_points: int = 120) -> pd.DataFrame:
-        """Almgren-Chriss frontier for this order (linear model with the mean fitted coefficients).
+        """Almgren-Chriss frontier for this order, costed like its schedules.
 
+        The trajectories are Almgren-Chriss's (linear model with the mean fitted coefficients,
+        one interval per time unit), exactly those :meth:`schedule` gives for
+        ``"almgren_chriss"`` before rounding to lots; ``expected_cost``, ``variance``, ``std``
+        and ``utility`` are costed under this order's model (the fitted impact per interval,
+        ``permanent``, ``sigma``), as the schedule, the cost breakdown and the comparison are.
         With ``risk_aversion``, only that point (a one-row frame).
         """
         eps, eta = self._ac
+        n = self.n_intervals
         lams = None if risk_aversion is None else [risk_aversion]
-        return almgren_chriss_frontier(
-            self.shares,
-            self.n_intervals,
-            self.n_intervals,
-            self.sigma,
-            eta,
-            self.permanent,
-            eps,
-            lams,
-            n_points=n_points,
+        ac = almgren_chriss_frontier(
+            self.shares, n, n, self.sigma, eta, self.permanent, eps, lams, n_points=n_points, holdings=True
+        )
+        hold = ac[[f"x_{j}" for j in range(n + 1)]].to_numpy()
+        model = _model(n, self.impact, self.permanent, self.sigma)
+        br = _breakdown(-np.diff(hold, axis=1), float(self.shares), model)
+        e, v = br[:, 3], br[:, 5]
+        return ac[["kappa", "half_life"]].assign(
+            expected_cost=e, variance=v, std=np.sqrt(v), utility=e + ac.index.to_numpy() * v
         )
 
     def summary(self, schedule: Schedule) -> pd.Series:

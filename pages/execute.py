@@ -535,14 +535,29 @@ def schedule(*args):
     Output(graph_id(G["frontier"]), "figure"),
     Output(FRONTIER_ALERT, "children"),
     *_inputs(),
+    Input(STRATEGY, "value"),
     Input(RISK, "value"),
+    Input(CAP, "value"),
+    Input(NO_TRADE, "value"),
     State(ids.THEME, "data"),
 )
 @reports_errors(2, title="Frontier not computed")
 def frontier(*args):
-    *order, risk, theme = args
+    """The frontier with the schedule shown above as its star (same strategy, lambda, intervals, costs)."""
+    *order, strategy, risk, cap, no_trade, theme = args
     m = _section_order(*order)
-    return frontier_figure(m.frontier(), m.frontier(_lam(risk)), theme), None
+    mask = _section_mask(m, no_trade)
+    try:
+        shown = m.schedule(strategy, risk_aversion=_lam(risk), participation=cap, no_trade=mask)
+    except FinanceError:
+        raise DataError("Not computed: the schedule could not be built (its message says what to fix).",
+                        code="schedule") from None
+    label = STRATEGIES.get(strategy, strategy).split(" (")[0]
+    if shown.strategy == "almgren_chriss":
+        label += f", lambda {shown.risk_aversion:.1e}"
+    chosen = pd.DataFrame({"std": [shown.timing_risk], "expected_cost": [shown.expected_cost]},
+                          index=pd.Index([shown.risk_aversion], name="risk_aversion"))
+    return frontier_figure(m.frontier(), chosen, theme, label=f"Chosen: {label} (the schedule shown)"), None
 
 
 @callback(
@@ -557,18 +572,22 @@ def frontier(*args):
 def comparison(*args):
     *order, risk, cap, no_trade = args
     m = _section_order(*order)
+    table = m.compare(risk_aversion=_lam(risk), participation=cap, no_trade=_section_mask(m, no_trade))
+    table = table.reset_index().assign(
+        strategy=lambda f: f["strategy"].map(lambda s: STRATEGIES[s].split(" (")[0])
+    )
+    return records(table[COMPARE_COLUMNS]), None
+
+
+def _section_mask(m, no_trade):
+    """The no-trade mask for a secondary section: a problem with the windows is explained once, by the schedule."""
     try:
-        mask, _notes = m.no_trade_windows(no_trade)
+        return m.no_trade_windows(no_trade)[0]
     except DataError:
         raise DataError(
             "Not computed: the no-trade windows have a problem (the schedule's message says what to fix).",
             code="no_trade",
         ) from None
-    table = m.compare(risk_aversion=_lam(risk), participation=cap, no_trade=mask)
-    table = table.reset_index().assign(
-        strategy=lambda f: f["strategy"].map(lambda s: STRATEGIES[s].split(" (")[0])
-    )
-    return records(table[COMPARE_COLUMNS]), None
 
 
 @callback(

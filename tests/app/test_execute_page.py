@@ -126,7 +126,7 @@ def test_bad_order_fields_are_refused_with_a_reason(changes, words):
     market = page.market(*_order(**changes), "light")
     assert market[0] is no_update and words in str(market[-1])
     # The frontier and the comparison keep their old result and point to that message once.
-    fr = page.frontier(*_order(**changes), -7, "light")
+    fr = page.frontier(*_order(**changes), "optimal", -7, 0.1, "", "light")
     assert fr[0] is no_update and "Not computed" in str(fr[1]) and "message above" in str(fr[1])
     cmp = page.comparison(*_order(**changes), -7, 0.1, "")
     assert cmp[0] is no_update and "Not computed" in str(cmp[1])
@@ -233,13 +233,35 @@ def test_windows_are_checked_against_the_order_window():
     assert "is outside the order's window 09:30-10:30" in str(out[4])
 
 
-def test_frontier_point_is_the_chosen_risk_aversion(model):
-    fig, _alert = page.frontier(*ORDER, -6.5, "light")
-    chosen = next(t for t in fig.data if t.name.startswith("Chosen"))
-    eps, eta = float(model.impact.half_spread.mean()), float(model.impact.linear.mean())
-    ac = execution.almgren_chriss(200_000, 13, 13, model.sigma, eta, model.permanent, eps, 10**-6.5)
-    assert chosen.y[0] == pytest.approx(ac.exact_cost, rel=1e-9)
-    assert chosen.x[0] == pytest.approx(np.sqrt(ac.variance), rel=2e-2)  # rounding to lots moves V slightly
+@pytest.mark.parametrize(("strategy", "risk"), [("almgren_chriss", -6.5), ("almgren_chriss", -8), ("vwap", -6.5)])
+def test_frontier_star_is_the_schedule_shown(model, strategy, risk):
+    fig, alert = page.frontier(*ORDER, strategy, risk, 0.1, "", "light")
+    kpis, sched_fig, _costs, rows, _notes = page.schedule(*ORDER, strategy, risk, 0.1, "", "light")
+    star = next(t for t in fig.data if t.name.startswith("Chosen"))
+    # The schedule in the chart, recomputed by hand from its child orders with the order's cost model
+    # (spread c n + temporary b n^2 + a n^3, permanent gamma/2 (X^2 - sum n^2), variance sigma^2 sum x^2).
+    n = np.array([r["shares"] for r in rows], dtype=float)
+    assert list(n) == list(sched_fig.data[0].y)  # the bars drawn are these child orders
+    c, b, a = (s.to_numpy() for s in (model.impact.half_spread, model.impact.linear, model.impact.quadratic))
+    x = 200_000 - np.cumsum(n)
+    cost = n @ c + (n**2) @ b + (n**3) @ a + 0.5 * model.permanent * (200_000**2 - (n**2).sum())
+    risk_sd = np.sqrt(model.sigma**2 * (x**2).sum())
+    assert alert is None
+    assert star.y[0] == pytest.approx(cost, rel=1e-12) and star.x[0] == pytest.approx(risk_sd, rel=1e-12)
+    assert f"${cost:,.0f}" in str(kpis) and f"${risk_sd:,.0f}" in str(kpis)  # the KPI cards say the same
+    if strategy == "almgren_chriss":
+        # Same lambda and intervals: the frontier's point at the slider's lambda is the unrounded schedule, and
+        # the star sits on the curve up to rounding to lots of 100.
+        point = model.frontier(10.0**risk)
+        exact = model.schedule(strategy, risk_aversion=10.0**risk, participation=0.1).exact_cost
+        assert point["expected_cost"].iloc[0] == pytest.approx(exact, rel=1e-9)
+        curve = fig.data[0]
+        order = np.argsort(curve.x)
+        on_curve = np.interp(star.x[0], np.asarray(curve.x)[order], np.asarray(curve.y)[order])
+        assert star.y[0] == pytest.approx(on_curve, rel=1e-3)
+        assert f"lambda {10.0**risk:.1e}" in star.name
+    else:
+        assert "VWAP" in star.name
 
 
 def test_comparison_lists_every_strategy_with_savings_against_twap(model):
@@ -423,7 +445,7 @@ def test_empty_or_bad_order_fields_never_raise(changes, words, caplog, call_with
     assert out[0] is no_update and words in str(out[4])
     assert "is not a number" not in str(out[4])
     page.market(*order, "light")
-    page.frontier(*order, -7, "light")
+    page.frontier(*order, "vwap", -7, 0.1, "", "light")
     page.comparison(*order, -7, 0.1, "")
     page.export_child_orders(1, *order, "vwap", -7, 0.1, "")
     call_with_trigger("exec-urgency.value", page.urgency, 2.0, -7, *order)
