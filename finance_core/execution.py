@@ -2403,6 +2403,26 @@ class OrderModel:
         return mask, notes
 
     @property
+    def fit_quality(self) -> pd.DataFrame:
+        """The impact fit's quality per interval (as :class:`ImpactModel`), with ``rmse_test_bps``.
+
+        ``rmse_test_bps``: the held-out RMSE of the slippage per share in basis points of the
+        book's mean mid price (the price the slippage is measured from).
+        """
+        q = self.impact.fit_quality
+        return q.assign(rmse_test_bps=q["rmse_test"] / self.book_mid * 1e4)
+
+    @property
+    def book_mid(self) -> float:
+        """The book's mean mid price over the order's window."""
+        return float(self.book.mid.mean())
+
+    @property
+    def rmse_test_bps(self) -> float:
+        """The pooled held-out RMSE of the impact fit in basis points of the book's mean mid price."""
+        return self.impact.rmse_test / self.book_mid * 1e4
+
+    @property
     def _ac(self) -> tuple[float, float]:
         """Almgren-Chriss's epsilon and eta (per interval) fitted to the impact model: mean coefficients."""
         c, b, _ = self.impact._coefficients(self.n_intervals)

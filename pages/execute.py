@@ -171,6 +171,7 @@ def _order_form(v: dict) -> dbc.Card:
     ]), className="mb-3 no-print")
 
 
+FIT_COLUMNS = ["interval_start", "r2_train", "r2_test", "rmse_test_bps", "rmse_test", "n_test"]
 IMPACT_MODELS = {"linear": "Linear g(x) = c + b x", "quadratic": "Quadratic g(x) = c + b x + a x^2"}
 
 
@@ -236,10 +237,13 @@ def _schedule_section() -> html.Section:
 
 
 def _impact_section() -> html.Section:
-    fit = grid(FIT_GRID, pd.DataFrame(columns=["interval_start", "r2_train", "r2_test", "rmse_test", "n_test"]),
-               height=300, csv_name="impact-fit",
-               formats={"r2_train": "ratio", "r2_test": "ratio", "rmse_test": "num"},
-               headers={"r2_train": "R2 train", "r2_test": "R2 held out", "rmse_test": "RMSE held out ($)"})
+    fit = grid(FIT_GRID, pd.DataFrame(columns=FIT_COLUMNS), height=300, csv_name="impact-fit",
+               formats={"r2_train": "ratio", "r2_test": "ratio"},
+               headers={"r2_train": "R2 train", "r2_test": "R2 held out", "rmse_test_bps": "RMSE held out (bps)",
+                        "rmse_test": "RMSE held out ($/share)"})
+    for col in fit.columnDefs:  # two significant digits: a RMSE of $0.004 is not "0.00"
+        if col["field"] in ("rmse_test_bps", "rmse_test"):
+            col["valueFormatter"] = {"function": "params.value == null ? '' : d3.format('.2r')(params.value)"}
     return section("Impact model", dbc.Row([
         dbc.Col(graph(G["impact"], _NOT_RUN, title="Slippage from walking the book, and the fitted curves"), lg=7),
         dbc.Col([html.Div(id=FIT_TEXT, className="mb-2"), fit], lg=5),
@@ -462,8 +466,7 @@ def market(*args):
     curves = m.impact.per_share(m.slippage.columns)
     picks = sorted({0, curves.shape[1] // 2, curves.shape[1] - 1})
     fitted = curves.iloc[:, picks].rename(columns=lambda t: f"Fit from {t:%H:%M}" if hasattr(t, "strftime") else t)
-    quality = (m.impact.fit_quality.reset_index().rename(columns={m.impact.fit_quality.index.name: "interval_start"})
-               .drop(columns=["n_train"]))
+    quality = m.fit_quality.rename_axis("interval_start").reset_index()[FIT_COLUMNS]
     return (_market_kpis(m), impact_figure(m.slippage, fitted, theme), _fit_text(m),
             records(_clock(quality, ["interval_start"])), notes_alert(list(m.notes)), None)
 
@@ -474,10 +477,17 @@ def _fit_text(m) -> html.Div:
     return html.Div([
         html.Strong(f"{imp.model.capitalize()} impact, {imp.n_intervals} intervals. "),
         html.Span(f"Held-out R2 {imp.r2_test:.3f} (in-sample {imp.r2_train:.3f}), held-out RMSE "
-                  f"${imp.rmse_test:.4f} per share, on 25% of the snapshots of each interval that the fit never "
-                  "saw.", id=f"{P}-fit-quality"),
+                  f"{_sig2(m.rmse_test_bps)} bps of the mid price (${_sig2(imp.rmse_test)} per share), on 25% of "
+                  "the snapshots of each interval that the fit never saw.", id=f"{P}-fit-quality"),
         html.Div(f"Source: {m.book_label}, {m.book.n_snapshots} snapshots.", className="small text-body-secondary"),
     ])
+
+
+def _sig2(x: float) -> str:
+    """Two significant digits without an exponent: 0.32, 0.0040, 0.000012, 12, 1,234."""
+    if not math.isfinite(x) or x == 0:
+        return f"{x:g}"
+    return f"{x:,.{max(0, 1 - math.floor(math.log10(abs(x))))}f}"
 
 
 def _market_kpis(m) -> dbc.Row:

@@ -527,3 +527,41 @@ def test_add_to_presentation_runs_only_on_a_click_and_says_more_or_less():
     # The impact-optimal schedule never costs more than TWAP, so it says "less".
     opt_ws, _ = page.save_basket_summary(1, ws, "optimal", -7.0, 0.1, *_market(volume=2_345_678))
     assert "less than TWAP" in opt_ws["execution_summary"]["text"]
+
+
+def _find(component, id_):
+    """The component with ``id_`` in a layout tree."""
+    if getattr(component, "id", None) == id_:
+        return component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, (list, tuple)) else [children]:
+        if child is not None and not isinstance(child, (str, int, float)):
+            found = _find(child, id_)
+            if found is not None:
+                return found
+    return None
+
+
+def test_held_out_rmse_is_shown_in_bps_with_two_significant_digits(model):
+    _kpis, _fig, text, quality, _notes, _alert = page.market(*ORDER, "light")
+    # Independent: the pooled held-out RMSE ($ per share) over the book's mean mid, in basis points.
+    mid = float(((model.book.bid_price[:, 0] + model.book.ask_price[:, 0]) / 2).mean())
+    bps = model.impact.rmse_test / mid * 1e4
+    two = np.format_float_positional(bps, precision=2, unique=False, fractional=False, trim="k")
+    dollars = np.format_float_positional(model.impact.rmse_test, precision=2, unique=False, fractional=False)
+    assert f"held-out RMSE {two} bps of the mid price (${dollars} per share)" in str(text)
+    assert "e-0" not in str(text)
+    assert [r["rmse_test_bps"] for r in quality] == pytest.approx(
+        list(model.impact.fit_quality["rmse_test"] / mid * 1e4)
+    )
+    # The grid shows both RMSE columns with two significant digits (d3 '.2r'), not ',.2f' (0.00).
+    defs = {c["field"]: c for c in _find(page.layout(), page.FIT_GRID).columnDefs}
+    assert "'.2r'" in defs["rmse_test_bps"]["valueFormatter"]["function"]
+    assert "'.2r'" in defs["rmse_test"]["valueFormatter"]["function"]
+
+
+@pytest.mark.parametrize(
+    ("x", "text"), [(0.3205, "0.32"), (1.2e-05, "0.000012"), (0.004028, "0.0040"), (12.34, "12"), (1234.5, "1,234")]
+)
+def test_two_significant_digits_never_use_an_exponent(x, text):
+    assert page._sig2(x) == text
