@@ -809,7 +809,8 @@ def save_basket_summary(clicks, ws, strategy, risk, cap, *market):
     text = (f"Executing the target's {len(trades)} trades with {label} is expected to cost "
             f"{money(chosen.expected_cost)}, {_versus_twap(saving)} (daily volume {volume:,.0f} shares per name, "
             "impact fitted to each name's order book).")
-    summary = {"text": text, "expected_cost": chosen.expected_cost, "saving": saving}
+    summary = {"text": text, "expected_cost": chosen.expected_cost, "saving": saving,
+               "trades": ws["target"]["trades"]}  # the Present page shows it only for this trade list
     return dict(ws, execution_summary=summary), dbc.Alert(text, color="success", dismissable=True,
                                                           id=f"{P}-basket-saved-text")
 

@@ -524,6 +524,10 @@ def test_add_to_presentation_runs_only_on_a_click_and_says_more_or_less():
     assert "daily volume 2,345,678 shares per name" in summary["text"] and "daily volume -5" not in summary["text"]
     assert f"${extra:,.0f} more than TWAP" in summary["text"] and "-$" not in summary["text"]
     assert summary["text"] in str(present._desks(new_ws))  # what the Present page shows
+    # A new target (another trade list) makes that estimate stale: the Present page says so instead.
+    newer = _target([{"ticker": "AAPL", "side": "buy", "shares": 500}])
+    shown = str(present._desks(dict(newer, execution_summary=summary)))
+    assert summary["text"] not in shown and "earlier trade list" in shown
     # The impact-optimal schedule never costs more than TWAP, so it says "less".
     opt_ws, _ = page.save_basket_summary(1, ws, "optimal", -7.0, 0.1, *_market(volume=2_345_678))
     assert "less than TWAP" in opt_ws["execution_summary"]["text"]
