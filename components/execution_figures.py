@@ -245,7 +245,9 @@ def frontier_figure(
     )
     base_layout(fig, theme, xtitle="Timing risk: standard deviation of cost", ytitle="Expected cost")
     fig.update_xaxes(tickformat="$,.0f")
-    fig.update_yaxes(tickformat="$,.0f")
+    # A small order's costs span a few dollars: whole-dollar ticks would repeat ($17, $18, $18).
+    span = float(np.nanmax(frontier["expected_cost"]) - np.nanmin(frontier["expected_cost"]))
+    fig.update_yaxes(tickformat="$,.0f" if span >= 20 else "$,.2f")
     fig.update_layout(hovermode="closest")
     return fig
 

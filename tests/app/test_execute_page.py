@@ -569,3 +569,13 @@ def test_held_out_rmse_is_shown_in_bps_with_two_significant_digits(model):
 )
 def test_two_significant_digits_never_use_an_exponent(x, text):
     assert page._sig2(x) == text
+
+
+def test_frontier_ticks_show_cents_when_the_costs_span_a_few_dollars():
+    # 547 shares: the frontier's costs span a few dollars, so whole-dollar ticks would repeat ($17, $18, $18).
+    order = _order(shares=547, volume=2_345_678)
+    fig, _alert = page.frontier(*order, "almgren_chriss", -6, 0.1, "", "light")
+    costs = fig.data[0].y
+    assert max(costs) - min(costs) < 20 and fig.layout.yaxis.tickformat == "$,.2f"
+    big, _alert = page.frontier(*ORDER, "almgren_chriss", -6, 0.1, "", "light")
+    assert max(big.data[0].y) - min(big.data[0].y) >= 20 and big.layout.yaxis.tickformat == "$,.0f"
