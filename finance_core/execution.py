@@ -911,7 +911,8 @@ def _times(n: int, start, interval, horizon: float | None = None) -> pd.Index:
 def _round_lots(x: np.ndarray, total: int, lot: int, caps: np.ndarray | None) -> tuple[np.ndarray, list[str]]:
     """Whole shares in round lots summing exactly to ``total`` (largest-remainder rounding).
 
-    At most one odd lot (``total % lot``) goes to the largest child order with room.
+    At most one odd lot (``total % lot``): it joins the last child order with room (the
+    child that completes the parent), or the last interval with room when that one has none.
     Caps are respected; if round lots cannot fit under the caps, whole shares are used.
     """
     notes: list[str] = []
@@ -949,7 +950,8 @@ def _round_lots(x: np.ndarray, total: int, lot: int, caps: np.ndarray | None) ->
             room = cap_sh - shares >= odd
             if not room.any():
                 continue
-            j = int(np.argmax(np.where(room, shares, -1.0)))
+            live = room & (shares > 0)
+            j = int(np.flatnonzero(live if live.any() else room)[-1])
             shares[j] += odd
         if lot_try != lot:
             notes.append(

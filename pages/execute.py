@@ -231,7 +231,8 @@ def _schedule_section() -> html.Section:
         grid(CHILD_GRID, pd.DataFrame(columns=CHILD_COLUMNS), height=300, csv_name="child-orders",
              formats={"shares": "int", "cumulative": "int", "remaining": "int", "expected_volume": "int",
                       "participation": "pct"}, headers={"no_trade": "No-trade"}),
-        note="Whole shares in round lots of 100 that add up exactly to the order; at most one odd lot. "
+        note="Whole shares in round lots of 100 that add up exactly to the order; the odd lot, if any, goes with "
+        "the last child order. "
         "No-trade windows are shaded on the chart.",
     )
 

@@ -413,9 +413,9 @@ def test_any_whole_number_of_shares_and_any_daily_volume_schedule():
     kpis, _fig, _costs, rows, alert = page.schedule(*order, "twap", -7, 0.1, "", "light")
     assert "Schedule not computed" not in str(alert)
     # Hand-worked: 547 = 5 round lots + an odd lot of 47. TWAP wants 547 / 13 = 42.08 a interval, so
-    # five intervals (largest remainders) get a lot of 100 and the odd lot joins the largest child order:
-    # 4 x 100, 1 x 147 and 8 empty intervals.
-    assert _child_shares(rows) == [0] * 8 + [100] * 4 + [147]
+    # five intervals get a lot of 100 (equal remainders 0.42: the first five) and the odd lot joins the last
+    # child order, which completes the parent: 100, 100, 100, 100, 147, then 8 empty intervals.
+    assert [r["shares"] for r in rows] == [100, 100, 100, 100, 147] + [0] * 8
     # The expected volume of each interval is the typed daily volume times the session profile.
     profile = execution.session_window("09:30", 390, 13).profile.to_numpy()
     assert [r["expected_volume"] for r in rows] == pytest.approx(2_345_678 * profile)
@@ -424,6 +424,8 @@ def test_any_whole_number_of_shares_and_any_daily_volume_schedule():
         shares = _child_shares(rows)
         assert sum(shares) == 547, strategy
         assert sorted(s % 100 for s in shares if s % 100) == [47], strategy  # one odd lot, the rest round
+        last = [r["shares"] for r in rows if r["shares"] > 0][-1]
+        assert last % 100 == 47, strategy  # the odd lot goes with the last child order
 
 
 BAD_FIELDS = [
