@@ -370,10 +370,8 @@ def _order(
             code="unknown_ticker",
         )
     book, market = _market(horizon, intervals, start, volume, impact, source, book_ref, vol_ref, seed)
-    return execution.order_model(
-        wd.prices[ticker], shares, side=side, book=book, book_label=book_ref and f"uploaded book {book_ref['name']}",
-        **market,
-    )
+    label = book_ref and f"uploaded book {book_ref['name']}"
+    return execution.order_model(wd.prices[ticker], shares, side=side, book=book, book_label=label, **market)
 
 
 def _market(horizon, intervals, start, volume, impact, source, book_ref, vol_ref, seed):
