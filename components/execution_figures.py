@@ -202,8 +202,13 @@ def cost_breakdown_figure(costs: pd.DataFrame, theme: str | None) -> go.Figure:
     return fig
 
 
-def frontier_figure(frontier: pd.DataFrame, chosen: pd.DataFrame, theme: str | None) -> go.Figure:
-    """Almgren-Chriss efficient frontier: expected cost against timing risk, with the chosen point."""
+def frontier_figure(
+    frontier: pd.DataFrame, chosen: pd.DataFrame, theme: str | None, *, label: str | None = None
+) -> go.Figure:
+    """Almgren-Chriss efficient frontier: expected cost against timing risk, with the chosen point.
+
+    ``chosen``: one row (index lambda; std, expected_cost), drawn as a star named ``label``.
+    """
     fig = go.Figure(
         go.Scatter(
             x=frontier["std"],
@@ -233,14 +238,16 @@ def frontier_figure(frontier: pd.DataFrame, chosen: pd.DataFrame, theme: str | N
             x=chosen["std"],
             y=chosen["expected_cost"],
             mode="markers",
-            name=f"Chosen (lambda {lam:.1e})",
+            name=label or f"Chosen (lambda {lam:.1e})",
             marker={"color": _C["sell"], "size": 14, "symbol": "star"},
             hovertemplate="chosen: risk $%{x:,.0f}, cost $%{y:,.0f}<extra></extra>",
         )
     )
     base_layout(fig, theme, xtitle="Timing risk: standard deviation of cost", ytitle="Expected cost")
     fig.update_xaxes(tickformat=tick_format("$,.0f"))
-    fig.update_yaxes(tickformat=tick_format("$,.0f"))
+    # A small order's costs span a few dollars: whole-dollar ticks would repeat ($17, $18, $18).
+    span = float(np.nanmax(frontier["expected_cost"]) - np.nanmin(frontier["expected_cost"]))
+    fig.update_yaxes(tickformat="$,.0f" if span >= 20 else "$,.2f")
     fig.update_layout(hovermode="closest")
     return fig
 

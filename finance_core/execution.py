@@ -38,7 +38,7 @@ import pandas as pd
 from scipy import optimize as _sopt
 
 from . import formats
-from .errors import DataError, InfeasibleError, SolverError
+from .errors import DataError, FinanceError, InfeasibleError, SolverError
 
 __all__ = [
     "OrderBook",
@@ -60,6 +60,7 @@ __all__ = [
     "almgren_chriss_parameters",
     "compare_strategies",
     "basket_schedule",
+    "order_basket",
     "CLOSE_AUCTION_SHARE",
     "SOLVERS",
     "SESSION_MINUTES",
@@ -94,7 +95,16 @@ def _side(side: str) -> str:
     return s
 
 
+def _blank(value) -> bool:
+    """An empty form field (a number box the browser could not read sends None)."""
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
 def _shares(value, what: str = "The order size") -> int:
+    if _blank(value):
+        raise DataError(
+            f"{what} is empty. Enter a positive whole number of shares, for example 547.", code="missing_value"
+        )
     try:
         v = float(value)
     except (TypeError, ValueError):
@@ -113,6 +123,8 @@ def _shares(value, what: str = "The order size") -> int:
 
 
 def _count(value, what: str) -> int:
+    if _blank(value):
+        raise DataError(f"{what} is empty. Enter a whole number of 1 or more.", code="missing_value")
     try:
         v = float(value)
     except (TypeError, ValueError):
@@ -125,6 +137,9 @@ def _count(value, what: str) -> int:
 
 
 def _positive(value, what: str, *, allow_zero: bool = False) -> float:
+    if _blank(value):
+        need = "zero or more" if allow_zero else "greater than zero"
+        raise DataError(f"{what} is empty. Enter a number {need}.", code="missing_value")
     try:
         v = float(value)
     except (TypeError, ValueError):
@@ -899,7 +914,8 @@ def _times(n: int, start, interval, horizon: float | None = None) -> pd.Index:
 def _round_lots(x: np.ndarray, total: int, lot: int, caps: np.ndarray | None) -> tuple[np.ndarray, list[str]]:
     """Whole shares in round lots summing exactly to ``total`` (largest-remainder rounding).
 
-    At most one odd lot (``total % lot``) goes to the largest child order with room.
+    At most one odd lot (``total % lot``): it joins the last child order with room (the
+    child that completes the parent), or the last interval with room when that one has none.
     Caps are respected; if round lots cannot fit under the caps, whole shares are used.
     """
     notes: list[str] = []
@@ -937,7 +953,8 @@ def _round_lots(x: np.ndarray, total: int, lot: int, caps: np.ndarray | None) ->
             room = cap_sh - shares >= odd
             if not room.any():
                 continue
-            j = int(np.argmax(np.where(room, shares, -1.0)))
+            live = room & (shares > 0)
+            j = int(np.flatnonzero(live if live.any() else room)[-1])
             shares[j] += odd
         if lot_try != lot:
             notes.append(
@@ -2003,13 +2020,12 @@ def basket_schedule(
                     code="missing_value",
                 )
             return v.reindex(orders.index).astype(float)
-        return pd.Series(float(v), index=orders.index)
+        return pd.Series(_positive(v, what), index=orders.index)
 
-    adv = per_ticker(daily_volume, "Daily volume")
-    avol = per_ticker(annual_volatility, "Annual volatility")
+    adv = per_ticker(daily_volume, "The daily volume")
+    avol = per_ticker(annual_volatility, "The annual volatility")
     times = _times(n, start, interval)
     scheds: dict[str, Schedule] = {}
-    rows = []
     for tkr, o in orders.iterrows():
         try:
             p = almgren_chriss_parameters(
@@ -2069,7 +2085,14 @@ def basket_schedule(
                 f"Ticker {tkr} ({o['side']} {int(o['shares']):,}): {err}", code=err.code, details=err.details
             ) from None
         scheds[tkr] = s
-        notional = o["shares"] * o["price"]
+    return _basket(orders, scheds, strat)
+
+
+def _basket(orders: pd.DataFrame, scheds: Mapping[str, Schedule], strategy: str, notes=()) -> BasketSchedule:
+    """The :class:`BasketSchedule` of per-name schedules on one clock (notional at the trade list's prices)."""
+    rows = []
+    for tkr, o in orders.iterrows():
+        s, notional = scheds[tkr], o["shares"] * o["price"]
         rows.append(
             {
                 "ticker": tkr,
@@ -2084,7 +2107,7 @@ def basket_schedule(
                 "cost_bps": float(s.expected_cost / notional * 1e4),
             }
         )
-    idx = times[1:]
+    idx = next(iter(scheds.values())).trades.index
     child = pd.DataFrame(
         {t: s.trades.to_numpy() * (1 if s.side == "buy" else -1) for t, s in scheds.items()}, index=idx
     )
@@ -2102,9 +2125,10 @@ def basket_schedule(
         costs=costs,
         expected_cost=float(costs["expected_cost"].sum()),
         timing_risk=float(np.sqrt(costs["variance"].sum())),
-        strategy=strat,
+        strategy=strategy,
         schedules=scheds,
-        notes=("Timing risk adds the orders' variances: correlations between the names are ignored.",),
+        notes=tuple(notes)
+        + ("Timing risk adds the orders' variances: correlations between the names are ignored.",),
     )
 
 
@@ -2387,6 +2411,26 @@ class OrderModel:
         return mask, notes
 
     @property
+    def fit_quality(self) -> pd.DataFrame:
+        """The impact fit's quality per interval (as :class:`ImpactModel`), with ``rmse_test_bps``.
+
+        ``rmse_test_bps``: the held-out RMSE of the slippage per share in basis points of the
+        book's mean mid price (the price the slippage is measured from).
+        """
+        q = self.impact.fit_quality
+        return q.assign(rmse_test_bps=q["rmse_test"] / self.book_mid * 1e4)
+
+    @property
+    def book_mid(self) -> float:
+        """The book's mean mid price over the order's window."""
+        return float(self.book.mid.mean())
+
+    @property
+    def rmse_test_bps(self) -> float:
+        """The pooled held-out RMSE of the impact fit in basis points of the book's mean mid price."""
+        return self.impact.rmse_test / self.book_mid * 1e4
+
+    @property
     def _ac(self) -> tuple[float, float]:
         """Almgren-Chriss's epsilon and eta (per interval) fitted to the impact model: mean coefficients."""
         c, b, _ = self.impact._coefficients(self.n_intervals)
@@ -2525,22 +2569,27 @@ class OrderModel:
         )
 
     def frontier(self, risk_aversion: float | None = None, n_points: int = 120) -> pd.DataFrame:
-        """Almgren-Chriss frontier for this order (linear model with the mean fitted coefficients).
+        """Almgren-Chriss frontier for this order, costed like its schedules.
 
+        The trajectories are Almgren-Chriss's (linear model with the mean fitted coefficients,
+        one interval per time unit), exactly those :meth:`schedule` gives for
+        ``"almgren_chriss"`` before rounding to lots; ``expected_cost``, ``variance``, ``std``
+        and ``utility`` are costed under this order's model (the fitted impact per interval,
+        ``permanent``, ``sigma``), as the schedule, the cost breakdown and the comparison are.
         With ``risk_aversion``, only that point (a one-row frame).
         """
         eps, eta = self._ac
+        n = self.n_intervals
         lams = None if risk_aversion is None else [risk_aversion]
-        return almgren_chriss_frontier(
-            self.shares,
-            self.n_intervals,
-            self.n_intervals,
-            self.sigma,
-            eta,
-            self.permanent,
-            eps,
-            lams,
-            n_points=n_points,
+        ac = almgren_chriss_frontier(
+            self.shares, n, n, self.sigma, eta, self.permanent, eps, lams, n_points=n_points, holdings=True
+        )
+        hold = ac[[f"x_{j}" for j in range(n + 1)]].to_numpy()
+        model = _model(n, self.impact, self.permanent, self.sigma)
+        br = _breakdown(-np.diff(hold, axis=1), float(self.shares), model)
+        e, v = br[:, 3], br[:, 5]
+        return ac[["kappa", "half_life"]].assign(
+            expected_cost=e, variance=v, std=np.sqrt(v), utility=e + ac.index.to_numpy() * v
         )
 
     def summary(self, schedule: Schedule) -> pd.Series:
@@ -2726,6 +2775,66 @@ def order_model(
         parameters=params,
         notes=tuple(notes),
     )
+
+
+def order_basket(
+    prices: pd.DataFrame,
+    trades: pd.DataFrame,
+    strategy: str = "vwap",
+    *,
+    risk_aversion: float = 0.0,
+    max_participation: float | None = None,
+    books: Mapping[str, OrderBook] | None = None,
+    **market,
+) -> BasketSchedule:
+    """A trade list scheduled with the single-order cost model: one :class:`OrderModel` per name.
+
+    Each name's order is ``order_model(prices[ticker], shares, side=side, book=books.get(ticker),
+    **market)`` scheduled by :meth:`OrderModel.schedule` (``strategy``, ``risk_aversion``,
+    ``max_participation`` as its ``participation``), so an order costs in the basket exactly
+    what it costs on its own. ``market``: the other keywords of :func:`order_model` (window,
+    ``daily_volume``, ``intraday_volumes``, ``impact_model``, ``seed``): the same for every
+    name. ``books``: order books by ticker (e.g. an uploaded one); the other names get the
+    seeded synthetic book. Notional is at the trade list's prices; a price more than 0.5%
+    away from the last close is noted (costs come from the close and the book).
+    """
+    orders = _basket_orders(trades)
+    missing = [t for t in orders.index if t not in prices.columns]
+    if missing:
+        raise DataError(
+            f"The trade list has tickers that are not in the price data: {', '.join(missing)}. Add them to the "
+            "universe on the Data page or rebuild the trade list.",
+            code="unknown_ticker",
+        )
+    books = {str(k).upper(): v for k, v in (books or {}).items()}
+    scheds: dict[str, Schedule] = {}
+    notes: list[str] = []
+    for tkr, o in orders.iterrows():
+        try:
+            m = order_model(prices[tkr], o["shares"], side=o["side"], book=books.get(tkr), **market)
+            scheds[tkr] = m.schedule(strategy, risk_aversion=risk_aversion, participation=max_participation)
+        except FinanceError as err:
+            raise type(err)(
+                f"Ticker {tkr} ({o['side']} {int(o['shares']):,}): {err}", code=err.code, details=err.details
+            ) from None
+        if abs(o["price"] / m.price - 1) > 0.005:
+            notes.append(
+                f"{tkr}: the trade list's price {o['price']:,.2f} is {o['price'] / m.price - 1:+.1%} from the last "
+                f"close {m.price:,.2f}; notional uses the list's price, costs the close and the book."
+            )
+    uploaded = [t for t in orders.index if t in books]
+    book = (
+        f"uploaded for {', '.join(uploaded)}, seeded synthetic around the last close for the others"
+        if uploaded
+        else "seeded synthetic, around its last close"
+    )
+    notes.insert(0, (
+        f"Each name is costed exactly as the order above would be: its order book ({book}), the "
+        f"{m.impact.model} impact fitted to it, its 1-year volatility and the same window ({m.start:%H:%M}, "
+        f"{m.n_intervals} intervals). Daily volume: {m.daily_volume:,.0f} shares for every name (there is no "
+        "per-name volume); the no-trade windows apply to the order above only."
+    ))
+    return _basket(orders, scheds, str(strategy).lower(), notes)
 
 
 def sample_basket(

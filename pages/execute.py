@@ -14,6 +14,7 @@ import dash_bootstrap_components as dbc
 import numpy as np
 import pandas as pd
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
 
 import workspace
 from components import ids
@@ -68,6 +69,9 @@ STRATEGIES = {
 }
 BASKET_STRATEGIES = {k: v for k, v in STRATEGIES.items() if k != "pov"}
 RISK_MIN, RISK_MAX = -10, -4
+# A number box with a step refuses values off it (547 with step 100): the browser then sends None.
+# Boxes accept any number and finance_core says what is wrong with it (not whole, not positive).
+FREE_STEP = "any"
 URL = UrlState(
     P,
     {
@@ -142,11 +146,13 @@ def _order_form(v: dict) -> dbc.Card:
         dbc.Row([
             field("Ticker", dcc.Dropdown(id=TICKER, options=[], value=v["ticker"], clearable=False), md=2),
             field("Side", side, md=2),
-            field("Shares", number(SHARES, v["shares"], step=100), md=2),
-            field("Horizon (minutes)", number(HORIZON, v["horizon"], step=1), md=2, hint="390 = the whole session"),
-            field("Intervals", number(INTERVALS, v["intervals"], step=1), md=1),
+            field("Shares", number(SHARES, v["shares"], step=FREE_STEP), md=2,
+                  hint="Any whole number: child orders go out in round lots, with one odd lot"),
+            field("Horizon (minutes)", number(HORIZON, v["horizon"], step=FREE_STEP), md=2,
+                  hint="390 = the whole session"),
+            field("Intervals", number(INTERVALS, v["intervals"], step=FREE_STEP), md=1),
             field("Start (HH:MM)", dbc.Input(id=START, value=v["start"], type="text", debounce=True), md=1),
-            field("Daily volume (shares)", number(VOLUME, v["volume"], step=100_000), md=2,
+            field("Daily volume (shares)", number(VOLUME, v["volume"], step=FREE_STEP), md=2,
                   hint="No volumes in the bundled data: enter one, or upload bars below"),
         ], className="g-3 mb-2"),
         dbc.Row([
@@ -167,6 +173,7 @@ def _order_form(v: dict) -> dbc.Card:
     ]), className="mb-3 no-print")
 
 
+FIT_COLUMNS = ["interval_start", "r2_train", "r2_test", "rmse_test_bps", "rmse_test", "n_test"]
 IMPACT_MODELS = {"linear": "Linear g(x) = c + b x", "quadratic": "Quadratic g(x) = c + b x + a x^2"}
 
 
@@ -226,16 +233,20 @@ def _schedule_section() -> html.Section:
         grid(CHILD_GRID, pd.DataFrame(columns=CHILD_COLUMNS), height=300, csv_name="child-orders",
              formats={"shares": "int", "cumulative": "int", "remaining": "int", "expected_volume": "int",
                       "participation": "pct"}, headers={"no_trade": "No-trade"}),
-        note="Whole shares in round lots of 100 that add up exactly to the order; at most one odd lot. "
+        note="Whole shares in round lots of 100 that add up exactly to the order; the odd lot, if any, goes with "
+        "the last child order. "
         "No-trade windows are shaded on the chart.",
     )
 
 
 def _impact_section() -> html.Section:
-    fit = grid(FIT_GRID, pd.DataFrame(columns=["interval_start", "r2_train", "r2_test", "rmse_test", "n_test"]),
-               height=300, csv_name="impact-fit",
-               formats={"r2_train": "ratio", "r2_test": "ratio", "rmse_test": "num"},
-               headers={"r2_train": "R2 train", "r2_test": "R2 held out", "rmse_test": "RMSE held out ($)"})
+    fit = grid(FIT_GRID, pd.DataFrame(columns=FIT_COLUMNS), height=300, csv_name="impact-fit",
+               formats={"r2_train": "ratio", "r2_test": "ratio"},
+               headers={"r2_train": "R2 train", "r2_test": "R2 held out", "rmse_test_bps": "RMSE held out (bps)",
+                        "rmse_test": "RMSE held out ($/share)"})
+    for col in fit.columnDefs:  # two significant digits: a RMSE of $0.004 is not "0.00"
+        if col["field"] in ("rmse_test_bps", "rmse_test"):
+            col["valueFormatter"] = {"function": "params.value == null ? '' : d3.format('.2r')(params.value)"}
     return section("Impact model", dbc.Row([
         dbc.Col(graph(G["impact"], _NOT_RUN, title="Slippage from walking the book, and the fitted curves"), lg=7),
         dbc.Col([html.Div(id=FIT_TEXT, className="mb-2"), fit], lg=5),
@@ -265,8 +276,9 @@ def _basket_section(v: dict) -> html.Section:
         graph(G["basket"], _NOT_RUN, title="Buys, sells and the running cash imbalance"),
         grid(BASKET_GRID, pd.DataFrame(columns=columns), height=260, csv_name="basket-costs",
              formats={"shares": "int", "cost_bps": "num", **dict.fromkeys(money, "money")}),
-        note="Each name gets the Almgren-Chriss cost model from its last close, its volatility over the last "
-        "year and the daily volume above, on the order's window and intervals.",
+        note="Each name is costed as the order above would be on its own (same cost model, window, intervals, "
+        "daily volume and strategy settings), so an order costs the same here and above. The basket notes say "
+        "what is shared: one daily volume for every name, no no-trade windows.",
     )
 
 
@@ -359,6 +371,13 @@ def _order(
             "the Data page).",
             code="unknown_ticker",
         )
+    book, market = _market(horizon, intervals, start, volume, impact, source, book_ref, vol_ref, seed)
+    label = book_ref and f"uploaded book {book_ref['name']}"
+    return execution.order_model(wd.prices[ticker], shares, side=side, book=book, book_label=label, **market)
+
+
+def _market(horizon, intervals, start, volume, impact, source, book_ref, vol_ref, seed):
+    """The form's order book (None: synthetic) and the other market keywords of ``execution.order_model``."""
     book = None
     if source == "upload":
         book = _stored(book_ref, "order book")
@@ -368,16 +387,11 @@ def _order(
                 "or choose the synthetic book.",
                 code="no_upload",
             )
-    return execution.order_model(
-        wd.prices[ticker],
-        shares,
-        side=side,
+    return book, dict(
         horizon_minutes=horizon,
         n_intervals=intervals,
         start_time=start,
         daily_volume=volume,
-        book=book,
-        book_label=book_ref and f"uploaded book {book_ref['name']}",
         intraday_volumes=_stored(vol_ref, "volume file"),
         impact_model=impact or "linear",
         seed=int(seed) if seed is not None else 0,
@@ -453,8 +467,7 @@ def market(*args):
     curves = m.impact.per_share(m.slippage.columns)
     picks = sorted({0, curves.shape[1] // 2, curves.shape[1] - 1})
     fitted = curves.iloc[:, picks].rename(columns=lambda t: f"Fit from {t:%H:%M}" if hasattr(t, "strftime") else t)
-    quality = (m.impact.fit_quality.reset_index().rename(columns={m.impact.fit_quality.index.name: "interval_start"})
-               .drop(columns=["n_train"]))
+    quality = m.fit_quality.rename_axis("interval_start").reset_index()[FIT_COLUMNS]
     return (_market_kpis(m), impact_figure(m.slippage, fitted, theme), _fit_text(m),
             records(_clock(quality, ["interval_start"])), notes_alert(list(m.notes)), None)
 
@@ -465,10 +478,17 @@ def _fit_text(m) -> html.Div:
     return html.Div([
         html.Strong(f"{imp.model.capitalize()} impact, {imp.n_intervals} intervals. "),
         html.Span(f"Held-out R2 {imp.r2_test:.3f} (in-sample {imp.r2_train:.3f}), held-out RMSE "
-                  f"${imp.rmse_test:.4f} per share, on 25% of the snapshots of each interval that the fit never "
-                  "saw.", id=f"{P}-fit-quality"),
+                  f"{_sig2(m.rmse_test_bps)} bps of the mid price (${_sig2(imp.rmse_test)} per share), on 25% of "
+                  "the snapshots of each interval that the fit never saw.", id=f"{P}-fit-quality"),
         html.Div(f"Source: {m.book_label}, {m.book.n_snapshots} snapshots.", className="small text-body-secondary"),
     ])
+
+
+def _sig2(x: float) -> str:
+    """Two significant digits without an exponent: 0.32, 0.0040, 0.000012, 12, 1,234."""
+    if not math.isfinite(x) or x == 0:
+        return f"{x:g}"
+    return f"{x:,.{max(0, 1 - math.floor(math.log10(abs(x))))}f}"
 
 
 def _market_kpis(m) -> dbc.Row:
@@ -526,14 +546,29 @@ def schedule(*args):
     Output(graph_id(G["frontier"]), "figure"),
     Output(FRONTIER_ALERT, "children"),
     *_inputs(),
+    Input(STRATEGY, "value"),
     Input(RISK, "value"),
+    Input(CAP, "value"),
+    Input(NO_TRADE, "value"),
     State(ids.THEME, "data"),
 )
 @reports_errors(2, title="Frontier not computed")
 def frontier(*args):
-    *order, risk, theme = args
+    """The frontier with the schedule shown above as its star (same strategy, lambda, intervals, costs)."""
+    *order, strategy, risk, cap, no_trade, theme = args
     m = _section_order(*order)
-    return frontier_figure(m.frontier(), m.frontier(_lam(risk)), theme), None
+    mask = _section_mask(m, no_trade)
+    try:
+        shown = m.schedule(strategy, risk_aversion=_lam(risk), participation=cap, no_trade=mask)
+    except FinanceError:
+        raise DataError("Not computed: the schedule could not be built (its message says what to fix).",
+                        code="schedule") from None
+    label = STRATEGIES.get(strategy, strategy).split(" (")[0]
+    if shown.strategy == "almgren_chriss":
+        label += f", lambda {shown.risk_aversion:.1e}"
+    chosen = pd.DataFrame({"std": [shown.timing_risk], "expected_cost": [shown.expected_cost]},
+                          index=pd.Index([shown.risk_aversion], name="risk_aversion"))
+    return frontier_figure(m.frontier(), chosen, theme, label=f"Chosen: {label} (the schedule shown)"), None
 
 
 @callback(
@@ -548,18 +583,22 @@ def frontier(*args):
 def comparison(*args):
     *order, risk, cap, no_trade = args
     m = _section_order(*order)
+    table = m.compare(risk_aversion=_lam(risk), participation=cap, no_trade=_section_mask(m, no_trade))
+    table = table.reset_index().assign(
+        strategy=lambda f: f["strategy"].map(lambda s: STRATEGIES[s].split(" (")[0])
+    )
+    return records(table[COMPARE_COLUMNS]), None
+
+
+def _section_mask(m, no_trade):
+    """The no-trade mask for a secondary section: a problem with the windows is explained once, by the schedule."""
     try:
-        mask, _notes = m.no_trade_windows(no_trade)
+        return m.no_trade_windows(no_trade)[0]
     except DataError:
         raise DataError(
             "Not computed: the no-trade windows have a problem (the schedule's message says what to fix).",
             code="no_trade",
         ) from None
-    table = m.compare(risk_aversion=_lam(risk), participation=cap, no_trade=mask)
-    table = table.reset_index().assign(
-        strategy=lambda f: f["strategy"].map(lambda s: STRATEGIES[s].split(" (")[0])
-    )
-    return records(table[COMPARE_COLUMNS]), None
 
 
 @callback(
@@ -713,22 +752,34 @@ def _basket_trades(ws, wd, use_sample: bool) -> tuple[pd.DataFrame | None, str]:
     )
 
 
-def _schedule_basket(wd, trades, strategy, horizon, intervals, start, volume, risk, cap):
-    """The trade list scheduled as a basket with the page's settings."""
-    w = execution.session_window(start, horizon, intervals)
-    return execution.basket_schedule(
+def _schedule_basket(wd, trades, strategy, risk, cap, ticker, *market):
+    """The trade list scheduled as a basket, each name costed as the order form would cost it alone."""
+    book, kw = _market(*market)
+    return execution.order_basket(
+        wd.prices,
         trades,
-        w.n_intervals,
-        daily_volume=volume,
-        annual_volatility=wd.prices.apply(execution.annual_volatility),
-        strategy=strategy,
+        strategy,
         risk_aversion=_lam(risk),
         max_participation=cap,
-        horizon_days=w.horizon_minutes / execution.SESSION_MINUTES,
-        profile=w.profile,
-        start=w.start,
-        interval=w.interval,
+        books=None if book is None else {ticker: book},
+        **kw,
     )
+
+
+def _versus_twap(saving: float) -> str:
+    """'$X less than TWAP' for a saving, '$X more than TWAP' for an extra cost."""
+    if abs(saving) < 0.5:  # under a dollar: "$0 less" would read as a rounding slip
+        return "the same as TWAP to the dollar"
+    return f"{money(abs(saving))} {'less' if saving > 0 else 'more'} than TWAP"
+
+
+# The order form's market, shared by the basket: the ticker (whose uploaded book it uses), window, volume, book.
+MARKET = [TICKER, HORIZON, INTERVALS, START, VOLUME, IMPACT, BOOK_SOURCE, BOOK_STORE, VOL_STORE, SEED]
+
+
+def _market_inputs(kind=Input):
+    props = dict(zip(ORDER, ORDER_PROPS, strict=True))
+    return [kind(i, props[i]) for i in MARKET]
 
 
 @callback(
@@ -737,28 +788,30 @@ def _schedule_basket(wd, trades, strategy, horizon, intervals, start, volume, ri
     Input(BASKET_SAVE, "n_clicks"),
     State(ids.WORKSPACE, "data"),
     State(BASKET_STRATEGY, "value"),
-    State(HORIZON, "value"),
-    State(INTERVALS, "value"),
-    State(START, "value"),
-    State(VOLUME, "value"),
     State(RISK, "value"),
     State(CAP, "value"),
+    *_market_inputs(State),
     prevent_initial_call=True,
 )
 @reports_errors(2, title="Not added to the presentation")
-def save_basket_summary(_clicks, ws, strategy, *settings):
-    """Store the basket's expected cost and saving against TWAP for the presentation view."""
+def save_basket_summary(clicks, ws, strategy, risk, cap, *market):
+    """Store the basket's expected cost and saving against TWAP for the presentation view (on a click only)."""
+    if not clicks:  # the button is rendered (page opened, link restored) with n_clicks 0: not a click
+        raise PreventUpdate
     wd = workspace.resolve(ws)
     trades, _status = _basket_trades(ws, wd, use_sample=False)
     if trades is None:
         raise DataError("The workspace has no trade list: build a target on the Construct page and press "
                         "'Use as target' first.", code="no_trades")
-    chosen = _schedule_basket(wd, trades, strategy, *settings)
-    twap = _schedule_basket(wd, trades, "twap", *settings)
-    text = (f"Executing the target's {len(trades)} trades with {BASKET_STRATEGIES[strategy]} is expected to cost "
-            f"{money(chosen.expected_cost)}, {money(twap.expected_cost - chosen.expected_cost)} less than TWAP "
-            f"(daily volume {float(settings[4]):,.0f} shares per name, Almgren-Chriss cost model).")
-    summary = {"text": text, "expected_cost": chosen.expected_cost, "saving": twap.expected_cost - chosen.expected_cost}
+    chosen = _schedule_basket(wd, trades, strategy, risk, cap, *market)
+    saving = _schedule_basket(wd, trades, "twap", risk, cap, *market).expected_cost - chosen.expected_cost
+    volume = float(market[MARKET.index(VOLUME)])
+    label = BASKET_STRATEGIES[strategy].split(" (")[0]
+    text = (f"Executing the target's {len(trades)} trades with {label} is expected to cost "
+            f"{money(chosen.expected_cost)}, {_versus_twap(saving)} (daily volume {volume:,.0f} shares per name, "
+            "impact fitted to each name's order book).")
+    summary = {"text": text, "expected_cost": chosen.expected_cost, "saving": saving,
+               "trades": ws["target"]["trades"]}  # the Present page shows it only for this trade list
     return dict(ws, execution_summary=summary), dbc.Alert(text, color="success", dismissable=True,
                                                           id=f"{P}-basket-saved-text")
 
@@ -772,16 +825,14 @@ def save_basket_summary(_clicks, ws, strategy, *settings):
     Input(ids.WORKSPACE, "data"),
     Input(BASKET_STRATEGY, "value"),
     Input(BASKET_SAMPLE, "value"),
-    Input(HORIZON, "value"),
-    Input(INTERVALS, "value"),
-    Input(START, "value"),
-    Input(VOLUME, "value"),
     Input(RISK, "value"),
     Input(CAP, "value"),
+    *_market_inputs(),
     State(ids.THEME, "data"),
 )
 @reports_errors(5, title="Basket not scheduled")
-def basket(ws, strategy, use_sample, horizon, intervals, start, volume, risk, cap, theme):
+def basket(ws, strategy, use_sample, risk, cap, *args):
+    *market, theme = args
     wd = workspace.resolve(ws)
     trades, status = _basket_trades(ws, wd, bool(use_sample))
     if trades is None:
@@ -792,7 +843,7 @@ def basket(ws, strategy, use_sample, horizon, intervals, start, volume, risk, ca
             [],
             None,
         )
-    b = _schedule_basket(wd, trades, strategy, horizon, intervals, start, volume, risk, cap)
+    b = _schedule_basket(wd, trades, strategy, risk, cap, *market)
     kpis = kpi_row(
         [
             kpi_card("Basket expected cost", money(b.expected_cost), id_=f"{P}-kpi-basket-cost"),

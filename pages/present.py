@@ -162,6 +162,10 @@ def desk_lines(ws: dict) -> list[str]:
     """Execution and tax results where their desks have stored them; plain words otherwise."""
     execution = (ws or {}).get("execution_summary")
     tax = (ws or {}).get("tax_summary")
+    trades = ((ws or {}).get("target") or {}).get("trades")
+    if execution and "trades" in execution and execution["trades"] != trades:
+        execution = {"text": "Execution cost: the stored estimate is for an earlier trade list. Press 'Add to "
+                     "presentation' on the Execute page again for the current target."}
     return [
         execution["text"] if execution else "Execution cost saved: not available yet. Schedule the target's trade "
         "list on the Execute page to see the expected saving against TWAP.",

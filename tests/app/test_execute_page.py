@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from dash import no_update
+from dash.exceptions import PreventUpdate
 
 import workspace
 from finance_core import execution
@@ -41,6 +42,12 @@ def _order(**changes):
     values = dict(zip(names, ORDER, strict=True))
     values.update(changes)
     return [values[n] for n in names]
+
+
+def _market(**changes):
+    """The order form's market, as the basket callbacks take it (ticker, window, volume, book, seed)."""
+    order = _order(**changes)
+    return [order[i] for i in (1, 4, 5, 6, 7, 8, 9, 10, 11, 12)]
 
 
 def _upload(text: str) -> str:
@@ -103,7 +110,7 @@ def test_order_larger_than_the_cap_gets_the_largest_size_and_horizon():
     ("changes", "words"),
     [
         ({"shares": -500}, "must be a positive number of shares"),
-        ({"shares": None}, "is not a number"),
+        ({"shares": None}, "The order size is empty"),
         ({"horizon": 0}, "horizon (minutes) must be greater than zero"),
         ({"horizon": 400}, "runs past the 16:00 close: 390 minutes are left"),
         ({"start": "17:00"}, "outside the regular session"),
@@ -119,7 +126,7 @@ def test_bad_order_fields_are_refused_with_a_reason(changes, words):
     market = page.market(*_order(**changes), "light")
     assert market[0] is no_update and words in str(market[-1])
     # The frontier and the comparison keep their old result and point to that message once.
-    fr = page.frontier(*_order(**changes), -7, "light")
+    fr = page.frontier(*_order(**changes), "optimal", -7, 0.1, "", "light")
     assert fr[0] is no_update and "Not computed" in str(fr[1]) and "message above" in str(fr[1])
     cmp = page.comparison(*_order(**changes), -7, 0.1, "")
     assert cmp[0] is no_update and "Not computed" in str(cmp[1])
@@ -226,13 +233,35 @@ def test_windows_are_checked_against_the_order_window():
     assert "is outside the order's window 09:30-10:30" in str(out[4])
 
 
-def test_frontier_point_is_the_chosen_risk_aversion(model):
-    fig, _alert = page.frontier(*ORDER, -6.5, "light")
-    chosen = next(t for t in fig.data if t.name.startswith("Chosen"))
-    eps, eta = float(model.impact.half_spread.mean()), float(model.impact.linear.mean())
-    ac = execution.almgren_chriss(200_000, 13, 13, model.sigma, eta, model.permanent, eps, 10**-6.5)
-    assert chosen.y[0] == pytest.approx(ac.exact_cost, rel=1e-9)
-    assert chosen.x[0] == pytest.approx(np.sqrt(ac.variance), rel=2e-2)  # rounding to lots moves V slightly
+@pytest.mark.parametrize(("strategy", "risk"), [("almgren_chriss", -6.5), ("almgren_chriss", -8), ("vwap", -6.5)])
+def test_frontier_star_is_the_schedule_shown(model, strategy, risk):
+    fig, alert = page.frontier(*ORDER, strategy, risk, 0.1, "", "light")
+    kpis, sched_fig, _costs, rows, _notes = page.schedule(*ORDER, strategy, risk, 0.1, "", "light")
+    star = next(t for t in fig.data if t.name.startswith("Chosen"))
+    # The schedule in the chart, recomputed by hand from its child orders with the order's cost model
+    # (spread c n + temporary b n^2 + a n^3, permanent gamma/2 (X^2 - sum n^2), variance sigma^2 sum x^2).
+    n = np.array([r["shares"] for r in rows], dtype=float)
+    assert list(n) == list(sched_fig.data[0].y)  # the bars drawn are these child orders
+    c, b, a = (s.to_numpy() for s in (model.impact.half_spread, model.impact.linear, model.impact.quadratic))
+    x = 200_000 - np.cumsum(n)
+    cost = n @ c + (n**2) @ b + (n**3) @ a + 0.5 * model.permanent * (200_000**2 - (n**2).sum())
+    risk_sd = np.sqrt(model.sigma**2 * (x**2).sum())
+    assert alert is None
+    assert star.y[0] == pytest.approx(cost, rel=1e-12) and star.x[0] == pytest.approx(risk_sd, rel=1e-12)
+    assert f"${cost:,.0f}" in str(kpis) and f"${risk_sd:,.0f}" in str(kpis)  # the KPI cards say the same
+    if strategy == "almgren_chriss":
+        # Same lambda and intervals: the frontier's point at the slider's lambda is the unrounded schedule, and
+        # the star sits on the curve up to rounding to lots of 100.
+        point = model.frontier(10.0**risk)
+        exact = model.schedule(strategy, risk_aversion=10.0**risk, participation=0.1).exact_cost
+        assert point["expected_cost"].iloc[0] == pytest.approx(exact, rel=1e-9)
+        curve = fig.data[0]
+        order = np.argsort(curve.x)
+        on_curve = np.interp(star.x[0], np.asarray(curve.x)[order], np.asarray(curve.y)[order])
+        assert star.y[0] == pytest.approx(on_curve, rel=1e-3)
+        assert f"lambda {10.0**risk:.1e}" in star.name
+    else:
+        assert "VWAP" in star.name
 
 
 def test_comparison_lists_every_strategy_with_savings_against_twap(model):
@@ -309,14 +338,14 @@ def test_uploaded_volumes_set_the_daily_volume_and_the_profile():
 
 
 def test_basket_uses_the_workspace_trade_list_or_says_it_is_empty():
-    status, kpis, fig, rows, _notes = page.basket(WS, "vwap", False, 390, 13, "09:30", 5e6, -7, 0.1, "light")
+    status, kpis, fig, rows, _notes = page.basket(WS, "vwap", False, -7, 0.1, *_market(), "light")
     assert "no trade list yet" in str(status) and rows == []
     trades = [
         {"ticker": "KO", "side": "buy", "shares": 10_000, "price": 60.0},
         {"ticker": "XOM", "side": "sell", "shares": 5_000, "price": 110.0},
     ]
     ws = workspace.with_target(WS, pd.Series({"KO": 0.5, "XOM": 0.5}), "manual", trades)
-    status, kpis, fig, rows, _notes = page.basket(ws, "twap", True, 390, 13, "09:30", 5e6, -7, 0.1, "light")
+    status, kpis, fig, rows, _notes = page.basket(ws, "twap", True, -7, 0.1, *_market(), "light")
     assert "2 orders" in str(status) and {r["ticker"] for r in rows} == {"KO", "XOM"}
     buys, sells, imbalance = fig.data[0].y, fig.data[1].customdata, fig.data[2].y
     assert sum(buys) == pytest.approx(600_000) and sum(sells) == pytest.approx(550_000)
@@ -326,7 +355,7 @@ def test_basket_uses_the_workspace_trade_list_or_says_it_is_empty():
 
 
 def test_sample_basket_when_the_workspace_has_none():
-    status, kpis, _fig, rows, _ = page.basket(WS, "optimal", True, 390, 13, "09:30", 5e6, -7, 0.1, "light")
+    status, kpis, _fig, rows, _ = page.basket(WS, "optimal", True, -7, 0.1, *_market(), "light")
     assert "sample basket" in str(status) and len(rows) == 6
     assert {r["side"] for r in rows} == {"buy", "sell"}
 
@@ -355,7 +384,7 @@ def test_basket_summary_goes_to_the_presentation_only_for_a_real_trade_list():
     import workspace
     from pages import present
 
-    out = page.save_basket_summary(1, workspace.DEFAULT, "optimal", 390, 13, "09:30", 5_000_000, -6.0, 0.1)
+    out = page.save_basket_summary(1, workspace.DEFAULT, "optimal", -6.0, 0.1, *_market())
     assert out[0] is no_update and "no trade list" in str(out[1])
     wd = workspace.resolve(workspace.DEFAULT)
     trades = [
@@ -363,8 +392,192 @@ def test_basket_summary_goes_to_the_presentation_only_for_a_real_trade_list():
         {"ticker": "KO", "side": "sell", "shares": 10_000, "price": float(wd.prices["KO"].iloc[-1])},
     ]
     ws = workspace.with_target(workspace.DEFAULT, wd.prices.iloc[-1] * 0 + 0.05, "manual", trades)
-    new_ws, alert = page.save_basket_summary(1, ws, "optimal", 390, 13, "09:30", 5_000_000, -6.0, 0.1)
+    new_ws, alert = page.save_basket_summary(1, ws, "optimal", -6.0, 0.1, *_market())
     summary = new_ws["execution_summary"]
     assert summary["saving"] >= -1e-6  # the impact-optimal schedule never costs more than TWAP
     assert "less than TWAP" in summary["text"]
     assert summary["text"] in str(present._desks(new_ws))
+
+
+def _child_shares(rows) -> list[int]:
+    return sorted(int(r["shares"]) for r in rows)
+
+
+def test_any_whole_number_of_shares_and_any_daily_volume_schedule():
+    # The number boxes take any number: with step=100 the browser sent None for 547.
+    form = str(page.layout())
+    for box in (page.SHARES, page.VOLUME, page.HORIZON, page.INTERVALS):
+        assert f"id='{box}'" in form
+    assert "step=100" not in form and "step=100000" not in form and "step='any'" in form
+    order = _order(shares=547, volume=2_345_678)
+    kpis, _fig, _costs, rows, alert = page.schedule(*order, "twap", -7, 0.1, "", "light")
+    assert "Schedule not computed" not in str(alert)
+    # Hand-worked: 547 = 5 round lots + an odd lot of 47. TWAP wants 547 / 13 = 42.08 a interval, so
+    # five intervals get a lot of 100 (equal remainders 0.42: the first five) and the odd lot joins the last
+    # child order, which completes the parent: 100, 100, 100, 100, 147, then 8 empty intervals.
+    assert [r["shares"] for r in rows] == [100, 100, 100, 100, 147] + [0] * 8
+    # The expected volume of each interval is the typed daily volume times the session profile.
+    profile = execution.session_window("09:30", 390, 13).profile.to_numpy()
+    assert [r["expected_volume"] for r in rows] == pytest.approx(2_345_678 * profile)
+    for strategy in ("vwap", "pov", "almgren_chriss", "optimal"):
+        *_, rows, alert = page.schedule(*order, strategy, -7, 0.1, "", "light")
+        shares = _child_shares(rows)
+        assert sum(shares) == 547, strategy
+        assert sorted(s % 100 for s in shares if s % 100) == [47], strategy  # one odd lot, the rest round
+        last = [r["shares"] for r in rows if r["shares"] > 0][-1]
+        assert last % 100 == 47, strategy  # the odd lot goes with the last child order
+
+
+BAD_FIELDS = [
+    ({"shares": None}, "The order size is empty. Enter a positive whole number of shares"),
+    ({"shares": 0}, "must be a positive number of shares; got 0"),
+    ({"shares": -547}, "must be a positive number of shares; got -547"),
+    ({"shares": 547.5}, "must be a whole number of shares; got 547.5"),
+    ({"volume": None}, "The daily volume is empty. Enter a number greater than zero"),
+    ({"volume": 0}, "The daily volume must be greater than zero; got 0"),
+    ({"intervals": None}, "The number of intervals is empty"),
+    ({"horizon": None}, "The horizon (minutes) is empty"),
+]
+
+
+@pytest.mark.parametrize(("changes", "words"), BAD_FIELDS)
+def test_empty_or_bad_order_fields_never_raise(changes, words, caplog, call_with_trigger):
+    order = _order(**changes)
+    out = page.schedule(*order, "vwap", -7, 0.1, "", "light")
+    assert out[0] is no_update and words in str(out[4])
+    assert "is not a number" not in str(out[4])
+    page.market(*order, "light")
+    page.frontier(*order, "vwap", -7, 0.1, "", "light")
+    page.comparison(*order, -7, 0.1, "")
+    page.export_child_orders(1, *order, "vwap", -7, 0.1, "")
+    call_with_trigger("exec-urgency.value", page.urgency, 2.0, -7, *order)
+    page.basket(WS, "vwap", True, -7, 0.1, *_market(**changes), "light")
+    page.solvers(lambda _progress: None, 1, *order, 0.1, "")
+    # No callback raised: nothing was logged as a failure (a traceback in the server log).
+    assert [r.getMessage() for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")] == []
+
+
+def _target(trades):
+    wd = workspace.resolve(WS)
+    rows = [{**t, "price": float(wd.prices[t["ticker"]].iloc[-1])} for t in trades]
+    return workspace.with_target(WS, wd.prices.iloc[-1] * 0 + 0.05, "manual", rows)
+
+
+def _single_cost(strategy, risk=-7, cap=0.1, **changes) -> float:
+    """The single-order panel's expected cost (its KPI shows it in dollars), to the cent."""
+    kpis, *_rest, alert = page.schedule(*_order(**changes), strategy, risk, cap, "", "light")
+    cost = page._order(*_order(**changes)).schedule(strategy, risk_aversion=page._lam(risk), participation=cap)
+    assert alert is None or "not computed" not in str(alert)
+    assert f"${cost.expected_cost:,.0f}" in str(kpis)
+    return cost.expected_cost
+
+
+@pytest.mark.parametrize(
+    ("strategy", "risk", "cap"),
+    [("vwap", -7, 0.1), ("twap", -7, 0.1), ("optimal", -7, 0.05), ("almgren_chriss", -6, 0.1)],
+)
+def test_the_basket_prices_an_order_as_the_single_order_panel_does(strategy, risk, cap):
+    # The issue's case: 8,000 AAPL by VWAP was $715.80 in the basket and $266.74 in the panel above.
+    ws = _target([{"ticker": "AAPL", "side": "buy", "shares": 8_000}, {"ticker": "KO", "side": "sell", "shares": 5_000}])
+    _status, kpis, _fig, rows, notes = page.basket(ws, strategy, False, risk, cap, *_market(), "light")
+    by = {r["ticker"]: r for r in rows}
+    aapl = _single_cost(strategy, risk, cap, shares=8_000)
+    ko = _single_cost(strategy, risk, cap, ticker="KO", side="sell", shares=5_000)
+    assert round(by["AAPL"]["expected_cost"], 2) == round(aapl, 2)
+    assert round(by["KO"]["expected_cost"], 2) == round(ko, 2)
+    assert f"${aapl + ko:,.0f}" in str(kpis)  # the basket total is the two single orders
+    # What the basket shares with the order form is said on the page: one daily volume for every name.
+    assert "5,000,000 shares for every name" in str(notes) and "no per-name volume" in str(notes)
+
+
+def test_the_basket_uses_the_uploaded_book_for_the_form_ticker():
+    book = execution.synthetic_order_book(
+        60, 8, base_price=126.0, spread=0.06, depth=2_000, seed=3, start="2024-03-01 09:30"
+    )
+    csv = book.to_frame().to_csv(index=False, date_format="%Y-%m-%d %H:%M")
+    store, *_ = page.upload_book(_upload(csv), "book.csv")
+    changes = dict(source="upload", book=store, horizon=60, shares=3_000)
+    ws = _target([{"ticker": "AAPL", "side": "buy", "shares": 3_000}, {"ticker": "KO", "side": "buy", "shares": 900}])
+    _status, _kpis, _fig, rows, notes = page.basket(ws, "vwap", False, -7, 0.1, *_market(**changes), "light")
+    by = {r["ticker"]: r for r in rows}
+    assert round(by["AAPL"]["expected_cost"], 2) == round(_single_cost("vwap", **changes), 2)
+    assert "uploaded for AAPL" in str(notes)
+    ko = _single_cost("vwap", ticker="KO", shares=900, horizon=60)  # KO keeps its synthetic book
+    assert round(by["KO"]["expected_cost"], 2) == round(ko, 2)
+
+
+def test_add_to_presentation_runs_only_on_a_click_and_says_more_or_less():
+    from pages import present
+
+    ws = _target([{"ticker": "AAPL", "side": "buy", "shares": 20_000}, {"ticker": "KO", "side": "sell", "shares": 10_000}])
+    # Opening the page (or restoring it from a link) renders the button with n_clicks 0 or None: no update.
+    for clicks in (0, None):
+        with pytest.raises(PreventUpdate):
+            page.save_basket_summary(clicks, ws, "vwap", -7.0, 0.1, *_market(volume=2_345_678))
+    # Almgren-Chriss at lambda 1e-5 front-loads the order: it costs more than TWAP. Expected: the two orders
+    # priced one by one in the single-order panel (the basket prices each name as the panel does).
+    new_ws, _alert = page.save_basket_summary(1, ws, "almgren_chriss", -5.0, 0.1, *_market(volume=2_345_678))
+    summary = new_ws["execution_summary"]
+    orders = [dict(shares=20_000, volume=2_345_678), dict(ticker="KO", side="sell", shares=10_000, volume=2_345_678)]
+    extra = sum(_single_cost("almgren_chriss", -5.0, **o) - _single_cost("twap", -5.0, **o) for o in orders)
+    assert extra > 1
+    assert summary["saving"] == pytest.approx(-extra)
+    # The daily volume typed in the form (not the risk aversion) and "more" for an extra cost, never "-$".
+    assert "daily volume 2,345,678 shares per name" in summary["text"] and "daily volume -5" not in summary["text"]
+    assert f"${extra:,.0f} more than TWAP" in summary["text"] and "-$" not in summary["text"]
+    assert summary["text"] in str(present._desks(new_ws))  # what the Present page shows
+    # A new target (another trade list) makes that estimate stale: the Present page says so instead.
+    newer = _target([{"ticker": "AAPL", "side": "buy", "shares": 500}])
+    shown = str(present._desks(dict(newer, execution_summary=summary)))
+    assert summary["text"] not in shown and "earlier trade list" in shown
+    # The impact-optimal schedule never costs more than TWAP, so it says "less".
+    opt_ws, _ = page.save_basket_summary(1, ws, "optimal", -7.0, 0.1, *_market(volume=2_345_678))
+    assert "less than TWAP" in opt_ws["execution_summary"]["text"]
+
+
+def _find(component, id_):
+    """The component with ``id_`` in a layout tree."""
+    if getattr(component, "id", None) == id_:
+        return component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, (list, tuple)) else [children]:
+        if child is not None and not isinstance(child, (str, int, float)):
+            found = _find(child, id_)
+            if found is not None:
+                return found
+    return None
+
+
+def test_held_out_rmse_is_shown_in_bps_with_two_significant_digits(model):
+    _kpis, _fig, text, quality, _notes, _alert = page.market(*ORDER, "light")
+    # Independent: the pooled held-out RMSE ($ per share) over the book's mean mid, in basis points.
+    mid = float(((model.book.bid_price[:, 0] + model.book.ask_price[:, 0]) / 2).mean())
+    bps = model.impact.rmse_test / mid * 1e4
+    two = np.format_float_positional(bps, precision=2, unique=False, fractional=False, trim="k")
+    dollars = np.format_float_positional(model.impact.rmse_test, precision=2, unique=False, fractional=False)
+    assert f"held-out RMSE {two} bps of the mid price (${dollars} per share)" in str(text)
+    assert "e-0" not in str(text)
+    assert [r["rmse_test_bps"] for r in quality] == pytest.approx(
+        list(model.impact.fit_quality["rmse_test"] / mid * 1e4)
+    )
+    # The grid shows both RMSE columns with two significant digits (d3 '.2r'), not ',.2f' (0.00).
+    defs = {c["field"]: c for c in _find(page.layout(), page.FIT_GRID).columnDefs}
+    assert "'.2r'" in defs["rmse_test_bps"]["valueFormatter"]["function"]
+    assert "'.2r'" in defs["rmse_test"]["valueFormatter"]["function"]
+
+
+@pytest.mark.parametrize(
+    ("x", "text"), [(0.3205, "0.32"), (1.2e-05, "0.000012"), (0.004028, "0.0040"), (12.34, "12"), (1234.5, "1,234")]
+)
+def test_two_significant_digits_never_use_an_exponent(x, text):
+    assert page._sig2(x) == text
+
+
+def test_frontier_ticks_show_cents_when_the_costs_span_a_few_dollars():
+    # 547 shares: the frontier's costs span a few dollars, so whole-dollar ticks would repeat ($17, $18, $18).
+    order = _order(shares=547, volume=2_345_678)
+    fig, _alert = page.frontier(*order, "almgren_chriss", -6, 0.1, "", "light")
+    costs = fig.data[0].y
+    assert max(costs) - min(costs) < 20 and fig.layout.yaxis.tickformat == "$,.2f"
+    big, _alert = page.frontier(*ORDER, "almgren_chriss", -6, 0.1, "", "light")
+    assert max(big.data[0].y) - min(big.data[0].y) >= 20 and big.layout.yaxis.tickformat == "$,.0f"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from urllib.parse import parse_qs, urlparse
 
 import pandas as pd
@@ -15,6 +16,7 @@ from tests.e2e.conftest import (
     drag_slider,
     show,
     text_of,
+    use_as_target,
     wait_for_change,
     wait_for_file,
 )
@@ -135,4 +137,107 @@ def test_no_trade_window_typed_into_the_order_form(desk):
         "#exec-schedule-alert", "'13:00-12:00' ends at 12:00, before it starts", timeout=30
     )
     assert text_of(desk, "#exec-kpi-cost") == dearer
+    assert console_errors(desk) == []
+
+
+def test_odd_share_count_and_exact_daily_volume_are_scheduled(desk):
+    _open(desk, "?strategy=twap")
+    cost = text_of(desk, "#exec-kpi-cost")
+    _retype(desk, "#exec-shares", 547)
+    _retype(desk, "#exec-volume", 2345678)
+    wait_for_change(desk, "#exec-kpi-cost", cost)
+    desk.wait_for_contains_text("#exec-schedule-kpis", "5 child orders", timeout=30)
+    assert "not computed" not in text_of(desk, "#exec-schedule-alert").lower()
+    # 547 shares in 13 TWAP intervals: 4 round lots of 100 and one child order of 147 (the odd lot of 47).
+    grid = "#exec-child-grid .ag-center-cols-container"
+    show(desk, "#exec-child-grid")
+    desk.wait_for_element(f"{grid} .ag-row[row-index='12']", timeout=30)
+    shares = sorted(
+        int(text_of(desk, f"{grid} .ag-row[row-index='{i}'] [col-id='shares']").replace(",", "")) for i in range(13)
+    )
+    assert shares == [0] * 8 + [100] * 4 + [147]
+    query = parse_qs(urlparse(desk.driver.current_url).query)
+    assert float(query["shares"][0]) == 547 and float(query["volume"][0]) == 2345678
+    # A share count that is not whole is refused with its value named; the schedule above stays.
+    before = text_of(desk, "#exec-kpi-cost")
+    _retype(desk, "#exec-shares", 547.5)
+    desk.wait_for_contains_text("#exec-schedule-alert", "must be a whole number of shares; got 547.5", timeout=30)
+    assert text_of(desk, "#exec-kpi-cost") == before
+    assert console_errors(desk) == []
+
+
+_STAR = """
+const plots = Array.from(document.querySelectorAll('.js-plotly-plot'));
+for (const p of plots) {
+  const star = (p._fullData || []).find(t => (t.name || '').startsWith('Chosen'));
+  if (star) { return [star.x[0], star.y[0], star.name]; }
+}
+return null;
+"""
+
+
+def _choose(desk, selector, label, attempts=5):
+    """Pick ``label`` in a dropdown, scrolling it back into view while charts above it still grow."""
+    from selenium.common.exceptions import ElementClickInterceptedException
+
+    for attempt in range(attempts):
+        show(desk, selector)
+        time.sleep(0.5)
+        try:
+            desk.select_dcc_dropdown(selector, label)
+            break
+        except ElementClickInterceptedException:
+            if attempt == attempts - 1:
+                raise
+    desk.wait_for_contains_text(selector, label, timeout=30)
+
+
+def _dollars(text: str) -> float:
+    return float(text.strip().replace("$", "").replace(",", ""))
+
+
+def test_add_to_presentation_only_on_a_click_one_cost_model_and_the_frontier_star(desk):
+    use_as_target(desk, "?method=equal_weight", [("#construct-leftover-text", "Leftover cash")],
+                  "Target set: Equal weight with 20 trades")
+    click(desk, "#nav-execute")
+    desk.wait_for_contains_text("#exec-basket-source", "Trade list from the construction desk: 20 orders", timeout=60)
+    # Opening the page stored nothing for the presentation (the button was not pressed).
+    assert text_of(desk, "#exec-basket-saved") == ""
+    # Restore a link with risk aversion 1e-5 and a daily volume of 2,345,678: still nothing stored.
+    desk.driver.get(desk.server_url + "/execute?risk=-5&volume=2345678&strategy=almgren_chriss")
+    desk.wait_for_contains_text("#exec-basket-source", "20 orders", timeout=60)
+    desk.wait_for_element("#exec-kpi-basket-cost", timeout=60)
+    click(desk, "#nav-present")
+    desk.wait_for_contains_text("#present-execution", "not available yet", timeout=60)
+    desk.driver.back()
+    desk.wait_for_contains_text("#exec-basket-source", "20 orders", timeout=60)
+    # The frontier's star is the schedule shown: its cost and risk are the KPI cards'.
+    desk.wait_for_contains_text("#exec-schedule-alert", "kappa", timeout=30)
+    show(desk, "#exec-frontier-alert")
+    for _ in range(60):
+        star = desk.driver.execute_script(_STAR)
+        if star and "Almgren-Chriss, lambda 1.0e-05" in star[2]:
+            break
+        time.sleep(0.5)
+    assert star and "Almgren-Chriss, lambda 1.0e-05" in star[2]
+    assert f"${star[1]:,.0f}" == text_of(desk, "#exec-kpi-cost")
+    assert f"${star[0]:,.0f}" == text_of(desk, "#exec-kpi-risk")
+    # Add to presentation with the Almgren-Chriss basket: the sentence states the typed daily volume and
+    # "more" or "less" by the sign of the two basket totals on the page.
+    _choose(desk, "#exec-basket-strategy", "Almgren-Chriss (risk aversion)")
+    click(desk, "#exec-basket-save")
+    desk.wait_for_contains_text("#exec-basket-saved-text", "than TWAP", timeout=60)
+    saved = text_of(desk, "#exec-basket-saved-text")
+    cost_text = saved.split("is expected to cost ")[1].split(",")[0]
+    desk.wait_for_text_to_equal("#exec-kpi-basket-cost", cost_text, timeout=60)  # the basket's own total
+    chosen = _dollars(cost_text)
+    _choose(desk, "#exec-basket-strategy", "TWAP")
+    twap = _dollars(wait_for_change(desk, "#exec-kpi-basket-cost", f"${chosen:,.0f}", timeout=60))
+    amount = float(saved.split(", $")[1].split(" ")[0].replace(",", ""))
+    word = saved.split(", $")[1].split(" ")[1]
+    assert word == ("more" if chosen > twap else "less") and abs(amount - abs(chosen - twap)) <= 1
+    assert "daily volume 2,345,678 shares per name" in saved and "-$" not in saved
+    click(desk, "#nav-present")
+    desk.wait_for_contains_text("#present-execution", "than TWAP", timeout=60)
+    assert text_of(desk, "#present-execution") == saved.replace("\u00d7", "").strip()
     assert console_errors(desk) == []

@@ -320,6 +320,7 @@ def test_round_lots_sum_exactly_and_respect_caps(impact_390):
     t = s.trades.to_numpy()
     assert t.dtype.kind == "i" and t.sum() == 123_457 and s.side == "sell"
     assert (t % 100 != 0).sum() <= 1  # one odd lot of 57 shares at most
+    assert t[np.flatnonzero(t)[-1]] % 100 == 57  # the odd lot goes with the last child order
     assert (t <= np.floor(0.08 * vols)).all()
     assert s.holdings.iloc[0] == 123_457 and s.holdings.iloc[-1] == 0
     frame = s.to_frame()
@@ -396,9 +397,10 @@ def test_bad_input_is_refused_with_a_reason(call, words):
 # --------------------------------------------------------------------------- classic schedules
 def test_twap_hand_worked():
     # 1,050 shares over 4 intervals: 262.5 each = 2.625 lots -> 2 lots each, the 2 lots left go to the
-    # largest remainders (a tie: the first two) -> 300, 300, 200, 200; the odd 50 joins the largest order
+    # largest remainders (a tie: the first two) -> 300, 300, 200, 200; the odd 50 joins the last child order,
+    # the one that completes the parent
     s = ex.twap(1_050, 4)
-    assert s.trades.tolist() == [350, 300, 200, 200]
+    assert s.trades.tolist() == [300, 300, 200, 250]
     imp = ex.ImpactModel.from_coefficients(0.01, 1e-5, n_intervals=4)
     s = ex.twap(1_000, 4, impact=imp, sigma=0.1, lot_size=1)
     # spread 0.01 * 1000 = 10; temporary 4 * 1e-5 * 250^2 = 2.5; V = 0.1^2 (750^2 + 500^2 + 250^2) = 8,750
