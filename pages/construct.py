@@ -399,7 +399,8 @@ def allocation(*args):
         kpi_card("Solved by", alloc.solver, id_=f"{P}-kpi-solver", hint=f"{alloc.solve_seconds * 1e3:.1f} ms"),
     ])
     chosen = {"volatility": alloc.volatility, "expected_return": alloc.expected_return, "label": recipe.label}
-    stored = {"weights": alloc.weights.to_dict(), "method": recipe.label, "recipe": recipe.to_query()}
+    stored = {"weights": alloc.weights.to_dict(), "method": recipe.label, "recipe": recipe.to_query(),
+              "limits": _limits(recipe)}
     return (kpis, bar_figure(alloc.weights, theme, yformat=".0%"), records(table),
             bar_figure(contrib["component"], theme, yformat=".2%"), chosen, stored,
             notes_alert(list(alloc.notes), title="About this portfolio"))
@@ -532,13 +533,22 @@ def trades(stored, capital, method, lot, ws):
         raise DataError("Capital must be a positive amount (for example 1000000).", code="bad_value")
     wd = workspace.resolve(ws)
     weights, last = pd.Series(stored["weights"]), wd.prices.iloc[-1]
-    recipe = recipes.Recipe.from_query(stored.get("recipe") or {})
+    recipe = recipes.Recipe.from_query({**(stored.get("recipe") or {}), **(stored.get("limits") or {})})
     whole = optimize.discrete_allocation(weights, last, capital, method=method, lot_size=lot or 1,
                                          bounds=(recipe.lower, recipe.upper), sector_map=wd.sectors,
                                          sector_bounds=recipe.sector_bounds)
     held = wd.holdings["shares"] if wd.holdings is not None and "shares" in wd.holdings else pd.Series(dtype=float)
     trade_list = optimize.rebalance_trades(held, whole, last, max_turnover=recipe.max_turnover)
     return records(whole.table(last)), records(trade_list), _leftover(whole, trade_list, recipe), records(trade_list)
+
+
+def _limits(recipe: recipes.Recipe) -> dict[str, str]:
+    """The bounds typed on the page, which the whole shares hold whatever the method (a link leaves out those
+    the method does not read, e.g. equal weight's)."""
+    limits = {"lower": str(recipe.lower), "upper": str(recipe.upper)}
+    if recipe.sector_bounds:
+        limits["sector_bounds"] = json.dumps(recipe.sector_bounds)
+    return limits | ({"max_turnover": str(recipe.max_turnover)} if recipe.max_turnover is not None else {})
 
 
 def _leftover(whole, trade_list, recipe: recipes.Recipe) -> html.Div:

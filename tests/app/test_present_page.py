@@ -191,7 +191,7 @@ def test_share_link_carries_only_the_settings_of_the_chosen_method():
     assert not problems and len(urlencode(query)) < 250  # the 20 tickers of the universe are most of it
     # The link alone rebuilds the same portfolio; oracle: PyPortfolioOpt's max Sharpe with 10% caps.
     wd = workspace.resolve(WS)
-    _ws, weights, label, _p, _share = page._view(query, {}, None, None)  # noqa: SLF001
+    _ws, weights, label, _p, _share, _note = page._view(query, {}, None, None)  # noqa: SLF001
     ef = EfficientFrontier(estimators.expected_returns(wd.returns, "mean"), estimators.covariance(wd.returns, "sample"),
                            weight_bounds=(0, 0.1), solver="CLARABEL")
     expected = pd.Series(ef.max_sharpe(risk_free_rate=0.0))
