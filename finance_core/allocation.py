@@ -547,6 +547,12 @@ def rebalance_trades(
             "The portfolio value is zero: pass the capital to invest or current holdings with prices.",
             code="bad_capital",
         )
+    gap = value - held_value - cash
+    if held_value > 0 and abs(gap) > 0.005 * value:
+        notes.append(f"The holdings are worth ${held_value:,.2f} at the last prices{' plus cash' if cash else ''}; "
+                     f"the target is for ${value:,.2f}, so the trades {'add' if gap > 0 else 'take out'} "
+                     f"${abs(gap):,.2f} of {'new money' if gap > 0 else 'cash'}. To rebalance within the book, set "
+                     f"the capital to ${held_value + cash:,.2f}.")
     lots = _lots_for(tickers, lot_size)
     if whole is None and np.any(np.abs(tw) > 1e-12):
         whole = discrete_allocation(target, latest_prices, value, method, lot_size=lot_size, bounds=bounds,

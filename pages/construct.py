@@ -14,6 +14,7 @@ import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
 
 import workspace
 from components import ids
@@ -617,6 +618,8 @@ def book_label(ws):
 )
 def use_as_target(_clicks, stored, trade_rows, ws):
     """Store the portfolio shown, with its own trade list, as the workspace target."""
+    if not _clicks:  # Dash runs it when the page mounts (its output, the workspace, is already there)
+        raise PreventUpdate
     if not stored:
         return no_update, error_alert("No portfolio is built yet: wait for it, or fix the settings the alert above "
                                       "names, then press Use as target.", title="No target")

@@ -16,6 +16,7 @@ import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
 
 import workspace
 from components import ids
@@ -824,7 +825,9 @@ def harvest(stored, as_of, min_pct, min_amount, stored_rates, ident, ws):
     prevent_initial_call=True,
 )
 @reports_errors(4, alert_index=2, title="Not harvested")
-def harvest_action(_clicks, selected, as_of, ws):
+def harvest_action(clicks, selected, as_of, ws):
+    if not clicks:  # Dash runs it when the page mounts (its output, the workspace, is already there)
+        raise PreventUpdate
     if not selected:
         raise DataError("Select at least one candidate lot (tick its row) before harvesting.", code="empty")
     src = workspace.source_prices(ws)

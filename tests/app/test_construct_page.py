@@ -286,3 +286,13 @@ def test_bundled_asset_labels_do_not_overlap_on_the_frontier():
 def _bundled_estimates():
     wd = workspace.resolve(WS)
     return estimators.expected_returns(wd.returns, "mean"), estimators.covariance(wd.returns, "ledoit_wolf")
+
+
+def test_opening_the_page_sets_no_target():
+    # On mount Dash runs Use as target with 0 clicks (its output, the workspace, is already in the layout): it
+    # must neither store a target nor show "No target: build a portfolio first" before anyone pressed it.
+    from dash.exceptions import PreventUpdate
+
+    for clicks in (None, 0):
+        with pytest.raises(PreventUpdate):
+            page.use_as_target(clicks, None, None, WS)

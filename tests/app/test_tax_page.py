@@ -583,3 +583,13 @@ def test_construct_book_label_names_the_source_and_a_clash(book_ws):
     assert "Uploaded holdings (h.csv)" in text and "MSFT: 45 shares in the holdings, 40 in the lots" in text
     weights_only, _ = workspace.with_upload(WS, "holdings", b"ticker,weight\nAAPL,0.5\nKO,0.5\n", "w.csv")
     assert "weights only, no shares: the trade list starts from cash" in str(construct.book_label(weights_only))
+
+
+def test_opening_the_page_harvests_nothing():
+    # Dash runs a callback whose output (the workspace) is already in the layout when the page mounts, with 0
+    # clicks: the harvest must wait for a real click, not answer "Select at least one candidate" on arrival.
+    from dash.exceptions import PreventUpdate
+
+    for clicks in (None, 0):
+        with pytest.raises(PreventUpdate):
+            page.harvest_action(clicks, [], LAST, WS)

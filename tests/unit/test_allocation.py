@@ -420,3 +420,16 @@ def test_turnover_above_the_cap_after_rounding_is_noted():
         "rounding to whole shares (and lots) moves every position a little."]
     assert "notes" not in rebalance_trades(pd.Series({"A": 100}), pd.Series({"A": 0.5, "B": 0.5}), prices,
                                            max_turnover=1.0).attrs
+
+
+def test_a_capital_other_than_the_books_value_is_said_with_the_money_it_adds():
+    # Holdings of 10 A at $100 and 20 B at $50 are worth 10 x 100 + 20 x 50 = $2,000. Rebalancing them to a
+    # $5,000 target (the capital box) buys $3,000 more than it sells: the note says so and how to stay within
+    # the book; at the book's own value nothing is said.
+    prices = pd.Series({"A": 100.0, "B": 50.0})
+    held = pd.Series({"A": 10.0, "B": 20.0})
+    target = pd.Series({"A": 0.5, "B": 0.5})
+    frame = rebalance_trades(held, target, prices, capital=5_000)
+    note = next(n for n in frame.attrs["notes"] if "holdings are worth" in n)
+    assert "$2,000.00" in note and "add $3,000.00 of new money" in note and "capital to $2,000.00" in note
+    assert not any("holdings are worth" in n for n in rebalance_trades(held, target, prices).attrs.get("notes", []))
