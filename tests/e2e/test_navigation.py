@@ -108,7 +108,9 @@ def test_construct_link_carries_only_what_the_method_uses(desk):
     url = desk.driver.current_url
     # Max Sharpe, max weight 10%: no Black-Litterman views, target, Kelly fraction or blank grid rows.
     assert url.endswith("/construct?upper=10"), url
-    show(desk, "#construct-method")
+    # The method picker is the first control: at the top of the page, where later notes cannot shift it.
+    desk.driver.execute_script("window.scrollTo(0, 0);")
+    time.sleep(0.5)
     desk.select_dcc_dropdown("#construct-method", "Black-Litterman")
     desk.wait_for_contains_text("#construct-detail-title", "Black-Litterman", timeout=40)
     time.sleep(1)
