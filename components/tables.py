@@ -21,6 +21,22 @@ FORMATS = {
 MIN_WIDTHS = {"pct": 90, "pct2": 95, "num": 120, "int": 105, "money": 140, "ratio": 85}
 
 
+#: Pixels a header needs besides its text (padding, sort arrow and filter menu), and per character of
+#: the grid's 13-14 px font; text columns are at least wide enough for a word such as "Information".
+HEADER_ICONS, CHAR_PX, TEXT_MIN_WIDTH = 60, 8.5, 130
+
+
+def _word_width(text: str) -> int:
+    """Width (px) of the longest word of ``text``: headers and text cells wrap between words only."""
+    return int(CHAR_PX * max((len(w) for w in str(text).split()), default=0))
+
+
+def _text_width(values: pd.Series) -> int:
+    """Width (px) a text column needs for its longest word, with the cell padding."""
+    words = [w for v in values.dropna().astype(str) for w in v.split()]
+    return int(CHAR_PX * max((len(w) for w in words), default=0)) + 36
+
+
 def column_defs(frame: pd.DataFrame, formats: dict[str, str] | None = None,
                 headers: dict[str, str] | None = None, pinned: str | None = None) -> list[dict]:
     """Column definitions: numeric columns right-aligned with the given format names."""
@@ -29,13 +45,14 @@ def column_defs(frame: pd.DataFrame, formats: dict[str, str] | None = None,
     defs = []
     for col in frame.columns:
         d = {"field": str(col), "headerName": headers.get(col, str(col).replace("_", " ").capitalize())}
+        header = _word_width(d["headerName"]) + HEADER_ICONS
         if col in formats:
             d["valueFormatter"] = FORMATS[formats[col]]
             d["type"] = "rightAligned"
             d["filter"] = "agNumberColumnFilter"
-            d["minWidth"] = MIN_WIDTHS.get(formats[col], 90)
-        else:  # text (sectors, methods, scenario names) wraps onto a second line rather than being cut
-            d.update(wrapText=True, autoHeight=True)
+            d["minWidth"] = max(MIN_WIDTHS.get(formats[col], 90), header)
+        else:  # text (sectors, methods, scenario names) wraps between words onto a second line, never inside one
+            d.update(wrapText=True, autoHeight=True, minWidth=max(TEXT_MIN_WIDTH, header, _text_width(frame[col])))
         if col == pinned:
             d.update(pinned="left", flex=0, width=100)
         defs.append(d)

@@ -607,11 +607,14 @@ def _section_mask(m, no_trade):
     Output(URGENCY_NOTE, "children"),
     Input(URGENCY, "value"),
     Input(RISK, "value"),
-    *_inputs(State),
+    # The ticker is filled in from the workspace after the page mounts: the note follows it.
+    *[Input(i, p) if i == TICKER else State(i, p) for i, p in zip(ORDER, ORDER_PROPS, strict=True)],
 )
 def urgency(urgency_value, risk, *order):
     """Urgency is kappa T (horizon / half-life of Almgren-Chriss); moving it sets the risk aversion."""
     moved_urgency = ctx.triggered_id == URGENCY
+    if order[ORDER.index(TICKER)] is None:  # the page is still filling in its ticker list
+        return no_update, no_update, None
     try:
         m = _order(*order)
         if moved_urgency:

@@ -581,3 +581,23 @@ def test_frontier_ticks_show_cents_when_the_costs_span_a_few_dollars():
     assert max(costs) - min(costs) < 20 and fig.layout.yaxis.tickformat == "$,.2f"
     big, _alert = page.frontier(*ORDER, "almgren_chriss", -6, 0.1, "", "light")
     assert max(big.data[0].y) - min(big.data[0].y) >= 20 and big.layout.yaxis.tickformat == "$,.0f"
+
+
+def test_urgency_note_waits_for_the_ticker_then_follows_it(call_with_trigger, model):
+    # The page mounts before its ticker list is filled in from the workspace: the note said "Urgency not linked:
+    # None is not in the workspace universe" while the dropdown showed AAPL. It now waits, then follows the ticker.
+    mounting = list(ORDER)
+    mounting[page.ORDER.index(page.TICKER)] = None
+    assert call_with_trigger(".", page.urgency, 1.0, -7, *mounting) == (no_update, no_update, None)
+    urgency, risk, note = call_with_trigger("exec-ticker.value", page.urgency, 1.0, -7, *ORDER)
+    assert risk is no_update and urgency == round(min(model.urgency(1e-7), 10.0), 1)
+    assert "Urgency = horizon / half-life" in str(note)
+
+
+def test_cumulative_axis_reads_in_quarters_of_the_order(model):
+    # The right-hand axis (share of the order executed) showed 97.92%, 78.336%, 58.751%: ticks at odd fractions
+    # with three decimals. It reads 0%, 25%, 50%, 75%, 100%.
+    from components.execution_figures import schedule_figure
+
+    axis = schedule_figure(model.schedule("twap"), "light").layout.yaxis2
+    assert list(axis.tickvals) == [0, 0.25, 0.5, 0.75, 1.0] and axis.tickformat == ".0%"
