@@ -198,6 +198,11 @@ TAX_WEIGHT_RANGE = (-4, 1)  # the slider runs over log10 of the tax weight: 0.00
 LOC_COLUMNS = ["ticker", "taxable", "tax_deferred", "tax_exempt", "drag"]
 GAIN_CLASSES = {"text-danger fw-semibold": "params.value < 0", "text-success": "params.value > 0"}
 LOSS_ROW = {"rowClassRules": {"bg-danger-subtle": "params.data && params.data.unrealized_gain < 0"}}
+def _iso_date(raw: str) -> str:
+    """A link's date as YYYY-MM-DD (a value that is no date is refused, and the link says so)."""
+    return pd.Timestamp(str(raw)[:10]).strftime("%Y-%m-%d")
+
+
 URL = UrlState(
     P,
     {
@@ -212,6 +217,7 @@ URL = UrlState(
         "tax_weight": (TAX_WEIGHT, "value", float, 0),
         "realised": (TURNOVER, "value", float, 20),
         "term": (TERM, "value", str, "long"),
+        "as_of": (AS_OF, "date", _iso_date, None),  # blank: the data's last date
     },
     bounds={"income": (0, 1e12), "st_rate": (0, 99.9), "lt_rate": (0, 99.9), "niit_rate": (0, 99.9),
             "min_pct": (0, 99), "min_amount": (0, 1e12), "tax_weight": (-4, 1), "realised": (0, 100)},
@@ -258,7 +264,7 @@ def _controls(v: dict) -> dbc.Card:
         dbc.Row([
             field("Lot relief method", choice(METHOD, METHODS, v["method"]), md=3),
             field("As-of date (valuation, harvest)",
-                  html.Div(dcc.DatePickerSingle(id=AS_OF, display_format="YYYY-MM-DD")), md=2),
+                  html.Div(dcc.DatePickerSingle(id=AS_OF, date=v["as_of"], display_format="YYYY-MM-DD")), md=2),
             field("Filing status", choice(FILING, FILINGS, v["filing"]), md=2),
             field("Taxable income ($)", number(INCOME, v["income"], step=1000), md=2),
             field("Override rates (%)", overrides, md=3),
@@ -591,11 +597,14 @@ def _returns_of(ws, tickers) -> pd.DataFrame:
     Output(A["data"], "children"),
     [Output(u.status, "children") for u in UPLOADS.values()],
     Input(ids.WORKSPACE, "data"),
+    State(AS_OF, "date"),
 )
 @reports_errors(5 + len(UPLOADS), alert_index=4, title="Could not load the trades")
-def load_book(ws):
+def load_book(ws, as_of=None):
+    """The trades, lots and accounts; the as-of date stays as chosen (or restored) unless the prices end before it."""
     trades, lots, label = _book(ws)
     last = workspace.source_prices(ws).prices.index[-1].strftime("%Y-%m-%d")
+    kept = as_of[:10] if as_of and as_of[:10] <= last else last
     accounts = [{"account": k, "type": v} for k, v in tax.known_accounts(lots, trades).items()]
     badge = html.Span(
         [
@@ -605,7 +614,7 @@ def load_book(ws):
             ),
         ]
     )
-    return badge, accounts, last, last, None, *(upload_status((ws or {}).get("uploads"), k) for k in UPLOADS)
+    return badge, accounts, kept, last, None, *(upload_status((ws or {}).get("uploads"), k) for k in UPLOADS)
 
 
 @callback(

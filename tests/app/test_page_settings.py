@@ -19,8 +19,7 @@ NOT_IN_LINK = {
     execute: {execute.URGENCY: "set from the risk aversion, which the link carries",
               execute.BOOK_SOURCE: "an uploaded order book cannot travel in a link"},
     risk: {},
-    tax: {tax.AS_OF: "follows the data's last date unless changed on the page",
-          tax.TAX_WEIGHT_VALUE: "the real value of the tax-weight slider, which the link carries"},
+    tax: {tax.TAX_WEIGHT_VALUE: "the real value of the tax-weight slider, which the link carries"},
     construct: {},
 }
 

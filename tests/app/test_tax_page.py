@@ -593,3 +593,15 @@ def test_opening_the_page_harvests_nothing():
     for clicks in (None, 0):
         with pytest.raises(PreventUpdate):
             page.harvest_action(clicks, [], LAST, WS)
+
+
+def test_the_as_of_date_is_kept_in_the_link_and_survives_a_reload_of_the_book():
+    # The as-of date was reset to the data's last date whenever the page opened, so a trip through the navbar
+    # lost it. It travels in the link now, and reloading the book keeps it unless the prices end before it.
+    assert page.URL.read({"as_of": "2022-06-30"})[0]["as_of"] == "2022-06-30"
+    values, problems = page.URL.read({"as_of": "not a date"})
+    assert values["as_of"] is None and "as_of='not a date' cannot be read" in problems[0]
+    kept = page.load_book(WS, "2022-06-30")
+    assert kept[2] == "2022-06-30" and kept[3] == LAST
+    assert page.load_book(WS, "2031-01-01")[2] == LAST  # after the prices end: their last date
+    assert page.load_book(WS)[2] == LAST  # nothing chosen yet
