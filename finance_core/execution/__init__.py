@@ -7,7 +7,7 @@ Modules:
 * ``book`` -- order books (:class:`OrderBook`), a synthetic book, slippage of market orders;
 * ``impact`` -- the temporary-impact model per interval (:class:`ImpactModel`) and its fit;
 * ``clock`` -- the session clock: volume profiles, interval times, the session window;
-* ``costs`` -- the cost model of a schedule and its breakdown (spread, temporary, permanent, risk);
+* ``costs`` -- the cost model of a schedule, its breakdown and the CostSetup carrying model and clock;
 * ``schedule`` -- the :class:`Schedule` result, lot rounding, TWAP, VWAP and POV;
 * ``optimal`` -- impact-optimal schedules (analytical, cvxpy, scipy solvers);
 * ``almgren_chriss`` -- Almgren-Chriss parameters, trajectory and efficient frontier;
@@ -35,6 +35,7 @@ from .clock import (
     intraday_volume_profile,
     session_window,
 )
+from .costs import CostSetup
 from .impact import ImpactModel, fit_impact
 from .optimal import SOLVERS, optimal_schedule
 from .order_model import OrderModel, compare_strategies, order_model
@@ -45,6 +46,7 @@ __all__ = [
     "OrderBook",
     "ImpactModel",
     "Schedule",
+    "CostSetup",
     "BasketSchedule",
     "AlmgrenChrissParameters",
     "synthetic_order_book",

@@ -18,7 +18,7 @@ from .almgren_chriss import (
 )
 from .book import OrderBook
 from .clock import interval_times, intraday_volume_profile
-from .costs import make_cost_model
+from .costs import CostSetup
 from .impact import ImpactModel
 from .optimal import optimal_schedule
 from .order_model import order_model
@@ -189,15 +189,8 @@ def basket_schedule(
         imp = ImpactModel.from_coefficients(p.epsilon, p.eta / tau, 0.0, n_intervals=n)
         sig_int = p.sigma * math.sqrt(tau)
         vols = adv[tkr] * days * prof
-        kw = dict(
-            side=o["side"],
-            impact=imp,
-            permanent=p.gamma,
-            sigma=sig_int,
-            start=start,
-            interval=interval,
-            lot_size=lot_size,
-        )
+        setup = CostSetup(o["side"], imp, p.gamma, sig_int, start, interval, lot_size)
+        kw = setup.keywords()
         try:
             if strat == "twap":
                 s = with_volumes(twap(o["shares"], n, **kw), vols)
@@ -227,7 +220,7 @@ def basket_schedule(
                 s = recost_almgren_chriss(
                     ac,
                     int(o["shares"]),
-                    make_cost_model(n, imp, p.gamma, sig_int),
+                    setup.model(n),
                     side=o["side"],
                     times=times,
                     lot_size=lot_size,

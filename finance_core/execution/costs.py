@@ -1,6 +1,5 @@
 """The cost model of a schedule: per-interval coefficients and the cost breakdown.
 
-
 A parent order of ``S`` shares is split into ``N`` child orders ``n_1 .. n_N`` (whole
 shares, round lots, summing exactly to ``S``). Holdings still to execute after interval
 ``k`` are ``x_k = S - (n_1 + ... + n_k)`` with ``x_0 = S`` and ``x_N = 0``.
@@ -27,12 +26,14 @@ Buys and sells are symmetric: shares are always positive and ``side`` says which
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
+import pandas as pd
 
 from ..errors import DataError
 from ._checks import check_positive
+from .clock import interval_times
 from .impact import ImpactModel
 
 COST_ROWS = ["spread", "temporary", "permanent", "expected_cost", "timing_risk", "variance"]
@@ -82,3 +83,33 @@ def cost_breakdown(x: np.ndarray, total: float, m: CostModel) -> np.ndarray:
     var = m.sigma2tau * np.sum(hold**2, axis=1)
     e = spread + temp + perm
     return np.stack([spread, temp, perm, e, np.sqrt(np.maximum(var, 0.0)), var], axis=1)
+
+
+@dataclass(frozen=True)
+class CostSetup:
+    """The cost model and clock of one order, carried as given (each schedule function checks them).
+
+    ``side``, ``impact``, ``permanent``, ``sigma``, ``start``, ``interval`` and ``lot_size``
+    mean what they mean in :func:`~finance_core.execution.optimal_schedule`; one object
+    passes them to TWAP, VWAP, POV and the optimal schedule instead of seven keywords.
+    """
+
+    side: str = "buy"
+    impact: ImpactModel | None = None
+    permanent: float = 0.0
+    sigma: float = 0.0
+    start: object = None
+    interval: object = "1min"
+    lot_size: int = 100
+
+    def keywords(self) -> dict:
+        """The seven keywords of :func:`twap`, :func:`vwap`, :func:`pov` and :func:`optimal_schedule`."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def model(self, n: int) -> CostModel:
+        """:func:`make_cost_model` for ``n`` intervals (the values unchecked, as given)."""
+        return make_cost_model(n, self.impact, self.permanent, self.sigma)
+
+    def times(self, n: int) -> pd.Index:
+        """The ``n + 1`` interval boundaries of the clock (:func:`interval_times`)."""
+        return interval_times(n, self.start, self.interval)

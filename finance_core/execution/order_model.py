@@ -21,8 +21,8 @@ from .almgren_chriss import (
     recost_almgren_chriss,
 )
 from .book import OrderBook, estimate_slippage, slice_book, synthetic_order_book
-from .clock import SESSION_MINUTES, SESSION_OPEN, interval_times, session_window
-from .costs import COST_ROWS, cost_breakdown, make_cost_model
+from .clock import SESSION_MINUTES, SESSION_OPEN, session_window
+from .costs import COST_ROWS, CostSetup, cost_breakdown
 from .impact import ImpactModel, fit_impact
 from .optimal import SOLVERS, optimal_schedule
 from .schedule import (
@@ -73,15 +73,8 @@ def compare_strategies(
     n = check_count(n_intervals, "The number of intervals")
     mask = no_trade_mask(n, no_trade)
     lam = check_positive(risk_aversion, "The risk aversion", allow_zero=True)
-    common = dict(
-        side=side,
-        impact=impact,
-        permanent=permanent,
-        sigma=sigma,
-        start=start,
-        interval=interval,
-        lot_size=lot_size,
-    )
+    setup = CostSetup(side, impact, permanent, sigma, start, interval, lot_size)
+    common = setup.keywords()
     vol = None if volumes is None else check_vector(volumes, n, "Expected volumes")
     rows: dict[str, Schedule | str] = {}
     rows["twap"] = twap(total, n, volumes=vol, **common)
@@ -104,9 +97,9 @@ def compare_strategies(
         rows["almgren_chriss"] = recost_almgren_chriss(
             ac,
             total,
-            make_cost_model(n, impact, permanent, sigma),
+            setup.model(n),
             side=check_side(side),
-            times=interval_times(n, start, interval),
+            times=setup.times(n),
             lot_size=lot_size,
             volumes=vol,
         )
@@ -344,19 +337,18 @@ class OrderModel:
                 details={**err.details, "minutes_needed": minutes, "cap_needed": cap_needed},
             ) from None
 
+    @property
+    def cost_setup(self) -> CostSetup:
+        """The order's cost model and clock (side, impact, permanent, sigma, start, interval; round lots of 100)."""
+        return CostSetup(self.side, self.impact, self.permanent, self.sigma, self.start, self.interval)
+
     def _schedule(
         self, strategy: str, risk_aversion: float, participation: float | None, solver: str, no_trade=None
     ) -> Schedule:
         strat = str(strategy).lower()
         n, vol = self.n_intervals, self.volumes.to_numpy()
-        common = dict(
-            side=self.side,
-            impact=self.impact,
-            permanent=self.permanent,
-            sigma=self.sigma,
-            start=self.start,
-            interval=self.interval,
-        )
+        setup = self.cost_setup
+        common = setup.keywords()
         if strat == "twap":
             return twap(self.shares, n, volumes=vol, **common)
         if strat == "vwap":
@@ -368,11 +360,9 @@ class OrderModel:
                 )
             return pov(self.shares, participation, vol, **common)
         if strat == "optimal":
-            common.pop("impact")
             return optimal_schedule(
-                self.impact,
-                self.shares,
-                n,
+                total_shares=self.shares,
+                n_intervals=n,
                 solver=solver,
                 max_participation=participation,
                 volumes=vol,
@@ -387,10 +377,10 @@ class OrderModel:
             return recost_almgren_chriss(
                 ac,
                 self.shares,
-                make_cost_model(n, self.impact, self.permanent, self.sigma),
+                setup.model(n),
                 side=self.side,
-                times=interval_times(n, self.start, self.interval),
-                lot_size=100,
+                times=setup.times(n),
+                lot_size=setup.lot_size,
                 volumes=vol,
             )
         raise DataError(
@@ -408,18 +398,13 @@ class OrderModel:
         return compare_strategies(
             self.shares,
             self.n_intervals,
-            impact=self.impact,
             volumes=self.volumes.to_numpy(),
-            side=self.side,
-            permanent=self.permanent,
-            sigma=self.sigma,
             risk_aversion=risk_aversion,
             participation=participation,
             max_participation=participation,
             price=self.price,
-            start=self.start,
-            interval=self.interval,
             no_trade=no_trade,
+            **self.cost_setup.keywords(),
         )
 
     def frontier(self, risk_aversion: float | None = None, n_points: int = 120) -> pd.DataFrame:
@@ -439,7 +424,7 @@ class OrderModel:
             self.shares, n, n, self.sigma, eta, self.permanent, eps, lams, n_points=n_points, holdings=True
         )
         hold = ac[[f"x_{j}" for j in range(n + 1)]].to_numpy()
-        model = make_cost_model(n, self.impact, self.permanent, self.sigma)
+        model = self.cost_setup.model(n)
         br = cost_breakdown(-np.diff(hold, axis=1), float(self.shares), model)
         e, v = br[:, 3], br[:, 5]
         return ac[["kappa", "half_life"]].assign(
