@@ -280,7 +280,7 @@ def test_three_solvers_agree_on_390_intervals(impact_390, quadratic):
     x = res["analytical"].exact_trades.to_numpy()
     assert x.sum() == pytest.approx(300_000) and (x[:15] == 0).all() and (x <= 0.1 * vols + 1e-6).all()
     # KKT: every interval strictly between 0 and its cap has the same marginal cost
-    c, b, a = imp._coefficients(390)
+    c, b, a = imp.coefficients(390)
     mc = c + 2 * b * x + 3 * a * x**2
     inner = (x > 1e-6) & (x < 0.1 * vols - 1e-6)
     assert inner.sum() > 10 and np.ptp(mc[inner]) < 1e-9 * mc[inner].mean()
