@@ -2,7 +2,7 @@
 
 :func:`trade_list_tax` dates the proposed trades at ``as_of``, places each in an
 account, appends them to the trade history and replays everything with
-:func:`finance_core.wash_sales.process_trades`, the replay the rest of the tax desk
+:func:`finance_core.tax.wash_sales.process_trades`, the replay the rest of the tax desk
 shows. What the proposed trades add to that replay is their tax cost: the lots their
 sells relieve (by the chosen method), the short- and long-term gains, and the wash
 sales they take part in, both ways:
@@ -39,9 +39,10 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from .errors import DataError
-from .tax_rates import TaxRates
-from .wash_sales import LOT_METHODS, WASH_WINDOW_DAYS, _price_at, process_trades
+from ..errors import DataError
+from .lots import LOT_METHODS, price_at
+from .rates import TaxRates
+from .wash_sales import WASH_WINDOW_DAYS, process_trades
 
 __all__ = ["TradeListTax", "trade_list_tax", "TRADE_TAX_COLUMNS"]
 
@@ -190,7 +191,7 @@ def _reprice(trades: pd.DataFrame, prices, as_of: pd.Timestamp) -> tuple[pd.Data
     """Prices at ``as_of`` from ``prices`` where it has them, else the trade list's own price."""
     notes: list[str] = []
     if prices is not None and len(trades):
-        px = _price_at(prices, as_of).reindex(trades["ticker"]).to_numpy(float)
+        px = price_at(prices, as_of).reindex(trades["ticker"]).to_numpy(float)
         have = np.isfinite(px) & (px > 0)
         kept = trades.loc[~have, "ticker"].tolist()
         if kept:
@@ -329,7 +330,7 @@ def trade_list_tax(
         The day the trades are assumed to be made: sale date for holding periods
         and the 61-day wash-sale window. Not before the last trade or opening lot.
     history, lots, method, rates, substantially_identical, accounts, today :
-        As for :func:`finance_core.wash_sales.process_trades` (``history`` is its
+        As for :func:`finance_core.tax.wash_sales.process_trades` (``history`` is its
         ``trades``): the book the trades are made against. ``method="specific"``
         falls back to FIFO (a trade list names no lots) and says so in ``notes``.
     prices : Series or DataFrame, optional

@@ -21,9 +21,10 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linprog
 
-from .errors import DataError, InfeasibleError, SolverError
-from .tax_rates import TaxRates
-from .wash_sales import WASH_WINDOW_DAYS, _price_at, lots_at_prices
+from ..errors import DataError, InfeasibleError, SolverError
+from .lots import lots_at_prices, price_at
+from .rates import TaxRates
+from .wash_sales import WASH_WINDOW_DAYS
 
 __all__ = ["RebalanceResult", "tax_aware_rebalance", "tax_tradeoff_curve", "REBALANCE_ACCOUNT_COLUMNS"]
 
@@ -137,7 +138,7 @@ class _RebalanceModel:
         acquired = pd.to_datetime(valued["acquired"])
         # purchases of the last 30 days: selling another lot of the ticker at a loss may be a wash sale
         self.recent = ((acquired > when - pd.Timedelta(days=WASH_WINDOW_DAYS)) & (acquired <= when)).to_numpy()
-        self.prices_now = _price_at(prices, as_of).dropna()
+        self.prices_now = price_at(prices, as_of).dropna()
         target = pd.Series(target_weights, dtype=float)
         if target.isna().any() or (target < -1e-12).any():
             bad = target[target.isna() | (target < 0)].index[0]
