@@ -24,16 +24,18 @@ def anniversary_days(days: np.ndarray) -> np.ndarray:
     return (nxt.astype("datetime64[D]") + np.minimum(dom, month_len - 1)).astype("int64")
 
 
-
 def to_days(values) -> np.ndarray:
+    """Dates (anything ``pd.to_datetime`` reads) as int64 days since 1970-01-01."""
     return pd.to_datetime(pd.Series(values)).to_numpy("datetime64[D]").astype("int64")
 
 
 def from_days(days) -> pd.DatetimeIndex:
+    """Epoch days back to a DatetimeIndex (nanosecond resolution)."""
     return pd.DatetimeIndex(np.asarray(days, dtype="int64").astype("datetime64[D]").astype("datetime64[ns]"))
 
 
 def anniversary_day(day: int) -> int:
+    """:func:`anniversary_days` for one epoch day, in plain Python (fast inside the replay loop)."""
     d = EPOCH + timedelta(days=int(day))
     try:
         a = d.replace(year=d.year + 1)

@@ -46,9 +46,7 @@ def is_long_term(holding_start, sold) -> np.ndarray:
     2025 they are long term. So the sale is long term when it falls after the first
     anniversary of the acquisition date.
     """
-    hs = pd.to_datetime(pd.Series(np.atleast_1d(holding_start))).to_numpy("datetime64[D]").astype("int64")
-    sd = pd.to_datetime(pd.Series(np.atleast_1d(sold))).to_numpy("datetime64[D]").astype("int64")
-    return sd > anniversary_days(hs)
+    return to_days(np.atleast_1d(sold)) > anniversary_days(to_days(np.atleast_1d(holding_start)))
 
 
 # --------------------------------------------------------------------------- input checks

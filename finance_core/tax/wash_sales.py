@@ -23,6 +23,10 @@ Modelling choices (stated because the rules leave them open): shares of the same
 purchase as the shares sold are not replacement shares for them; shares bought
 before the sale count only while still held at the sale; each replacement share is
 used once (Treas. Reg. section 1.1091-1(e)).
+
+The trades and opening lots are checked and turned into events by
+:func:`finance_core.tax.lots.trade_events`; the replay's output is a
+:class:`finance_core.tax.result.TaxResult`.
 """
 
 from __future__ import annotations
