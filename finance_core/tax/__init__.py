@@ -16,6 +16,7 @@ Modules:
 - ``after_tax``: after-tax returns and the tax drag.
 - ``location``: asset location across taxable, tax-deferred and tax-exempt accounts.
 - ``_dates``: epoch-day arithmetic and the one-year anniversary (package-private).
+- ``_text``: money wording shared by the notes (package-private).
 """
 
 from .after_tax import AfterTaxReturn, after_tax_return

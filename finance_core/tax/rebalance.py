@@ -22,6 +22,7 @@ import pandas as pd
 from scipy.optimize import linprog
 
 from ..errors import DataError, InfeasibleError, SolverError
+from ._text import usd
 from .lots import lots_at_prices, price_at
 from .rates import TaxRates
 from .wash_sales import WASH_WINDOW_DAYS
@@ -81,10 +82,6 @@ class RebalanceResult:
     tax_before_netting: float = 0.0
     accounts: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REBALANCE_ACCOUNT_COLUMNS))
     whole_shares: bool = True
-
-
-def _usd(x: float) -> str:
-    return f"-${-x:,.0f}" if x < 0 else f"${x:,.0f}"
 
 
 def _account_types(valued: pd.DataFrame, extra) -> dict[str, str]:
@@ -380,7 +377,7 @@ class _RebalanceModel:
             if buys.any():
                 when = pd.to_datetime(v["acquired"]).to_numpy()[buys].max()
                 notes.append(
-                    f"Possible wash sale: {t} is sold at a loss of {_usd(-gain[loss & same].sum())} while {t} shares "
+                    f"Possible wash sale: {t} is sold at a loss of {usd(-gain[loss & same].sum())} while {t} shares "
                     f"bought on {pd.Timestamp(when).date()} are still held: the loss may be disallowed (its tax saving "
                     f"not taken). Sell those shares too, or wait until "
                     f"{(pd.Timestamp(when) + pd.Timedelta(days=WASH_WINDOW_DAYS + 1)).date()}."
@@ -395,19 +392,19 @@ class _RebalanceModel:
             term = ("short" if st > 0 else "long") if net >= 0 else ("short" if st < 0 else "long")
             kind = "gain" if net >= 0 else "loss"
             notes.append(
-                f"Netting (Schedule D): the short-term {'gain' if st > 0 else 'loss'} of {_usd(abs(st))} and the "
-                f"long-term {'gain' if lt > 0 else 'loss'} of {_usd(abs(lt))} net to a {term}-term {kind} of "
-                f"{_usd(abs(net))}, taxed at {r.rate(term):.1%}: tax {_usd(tax)} "
-                f"({_usd(before)} lot by lot, before netting)."
+                f"Netting (Schedule D): the short-term {'gain' if st > 0 else 'loss'} of {usd(abs(st))} and the "
+                f"long-term {'gain' if lt > 0 else 'loss'} of {usd(abs(lt))} net to a {term}-term {kind} of "
+                f"{usd(abs(net))}, taxed at {r.rate(term):.1%}: tax {usd(tax)} "
+                f"({usd(before)} lot by lot, before netting)."
             )
         if st + lt < 0:
             notes.append(
-                f"The net capital loss of {_usd(-(st + lt))} counts as a tax saving of {_usd(-tax)} at its "
+                f"The net capital loss of {usd(-(st + lt))} counts as a tax saving of {usd(-tax)} at its "
                 "term's rate; the $3,000 yearly limit against ordinary income and carry-forwards are not modelled."
             )
         if abs(sheltered) > 0.005:
             notes.append(
-                f"Gains of {_usd(sheltered)} realised in IRA and Roth accounts are sheltered: no tax, and they "
+                f"Gains of {usd(sheltered)} realised in IRA and Roth accounts are sheltered: no tax, and they "
                 "are not part of the taxable gain."
             )
         notes.append(

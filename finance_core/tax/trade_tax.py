@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from ._text import usd
 from .lots import LOT_METHODS, price_at
 from .rates import TaxRates
 from .wash_sales import WASH_WINDOW_DAYS, process_trades
@@ -493,7 +494,7 @@ def _result(proposed, pieces, base, after, rates, when, method, notes) -> TradeL
     if abs(tax - before_netting) > 0.5:
         notes.append(
             f"Netting short- and long-term gains and losses within the year (with the other sales of the "
-            f"year) makes the tax {_usd(tax)} rather than {_usd(before_netting)}, the trade-by-trade sum."
+            f"year) makes the tax {usd(tax)} rather than {usd(before_netting)}, the trade-by-trade sum."
         )
     involved = ws[on_new | (by_buy > 0)] if len(ws) else ws
     perm = float(new["wash_permanent"].sum()) + float(caused.loc[caused["permanent"], "disallowed"].sum())
@@ -513,10 +514,6 @@ def _result(proposed, pieces, base, after, rates, when, method, notes) -> TradeL
     )
 
 
-def _usd(x: float) -> str:
-    return f"-${-x:,.0f}" if x < 0 else f"${x:,.0f}"
-
-
 def _wash_text(r, mine: pd.DataFrame, ws: pd.DataFrame, caused: pd.DataFrame, rz: pd.DataFrame, when) -> str:
     """The wash-sale exposure of one proposed trade, in words."""
     if r.side == "buy":
@@ -530,7 +527,7 @@ def _wash_text(r, mine: pd.DataFrame, ws: pd.DataFrame, caused: pd.DataFrame, rz
             )
         )
         lost = " (lost for good: bought in an IRA/Roth)" if caused["permanent"].any() else ""
-        return f"Disallows {_usd(caused['disallowed'].sum())} of the loss on {what}{lost}"
+        return f"Disallows {usd(caused['disallowed'].sum())} of the loss on {what}{lost}"
     washed = float(mine["wash_disallowed"].sum())
     if washed > 1e-9:
         m = ws[ws["realized_index"].isin(mine.index)]
@@ -543,7 +540,7 @@ def _wash_text(r, mine: pd.DataFrame, ws: pd.DataFrame, caused: pd.DataFrame, rz
             )
         )
         lost = "; lost for good (IRA/Roth purchase)" if m["permanent"].any() else ""
-        return f"Wash sale: {_usd(washed)} of loss disallowed, replacement {repl}{lost}"
+        return f"Wash sale: {usd(washed)} of loss disallowed, replacement {repl}{lost}"
     if (mine.loc[mine["account_type"] == "taxable", "allowed_gain"] < -1e-9).any():
         back = (when + pd.Timedelta(days=WASH_WINDOW_DAYS + 1)).date()
         return f"Loss: buying {r.ticker} (or an identical ticker) before {back} would make it a wash sale"
