@@ -30,7 +30,7 @@ from components.upload import UploadIds, decode_upload, upload_box, upload_statu
 from components.urlstate import UrlState
 from finance_core import data, estimators, risk, tax
 from finance_core.errors import DataError
-from finance_core.harvest import CANDIDATE_COLUMNS
+from finance_core.tax.harvest import CANDIDATE_COLUMNS
 
 dash.register_page(__name__, path="/tax", name="Tax", title="Tax - Portfolio Desk", order=4)
 

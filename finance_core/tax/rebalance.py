@@ -21,9 +21,11 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linprog
 
-from .errors import DataError, InfeasibleError, SolverError
-from .tax_rates import TaxRates
-from .wash_sales import WASH_WINDOW_DAYS, _price_at, lots_at_prices
+from ..errors import DataError, InfeasibleError, SolverError
+from ._text import usd
+from .lots import lots_at_prices, price_at
+from .rates import TaxRates
+from .wash_sales import WASH_WINDOW_DAYS
 
 __all__ = ["RebalanceResult", "tax_aware_rebalance", "tax_tradeoff_curve", "REBALANCE_ACCOUNT_COLUMNS"]
 
@@ -82,10 +84,6 @@ class RebalanceResult:
     whole_shares: bool = True
 
 
-def _usd(x: float) -> str:
-    return f"-${-x:,.0f}" if x < 0 else f"${x:,.0f}"
-
-
 def _account_types(valued: pd.DataFrame, extra) -> dict[str, str]:
     """Account -> type: the lots' ``account_type``, else ira/roth by name, any other taxable."""
     names = valued["account"].astype(str)
@@ -137,7 +135,7 @@ class _RebalanceModel:
         acquired = pd.to_datetime(valued["acquired"])
         # purchases of the last 30 days: selling another lot of the ticker at a loss may be a wash sale
         self.recent = ((acquired > when - pd.Timedelta(days=WASH_WINDOW_DAYS)) & (acquired <= when)).to_numpy()
-        self.prices_now = _price_at(prices, as_of).dropna()
+        self.prices_now = price_at(prices, as_of).dropna()
         target = pd.Series(target_weights, dtype=float)
         if target.isna().any() or (target < -1e-12).any():
             bad = target[target.isna() | (target < 0)].index[0]
@@ -379,7 +377,7 @@ class _RebalanceModel:
             if buys.any():
                 when = pd.to_datetime(v["acquired"]).to_numpy()[buys].max()
                 notes.append(
-                    f"Possible wash sale: {t} is sold at a loss of {_usd(-gain[loss & same].sum())} while {t} shares "
+                    f"Possible wash sale: {t} is sold at a loss of {usd(-gain[loss & same].sum())} while {t} shares "
                     f"bought on {pd.Timestamp(when).date()} are still held: the loss may be disallowed (its tax saving "
                     f"not taken). Sell those shares too, or wait until "
                     f"{(pd.Timestamp(when) + pd.Timedelta(days=WASH_WINDOW_DAYS + 1)).date()}."
@@ -394,19 +392,19 @@ class _RebalanceModel:
             term = ("short" if st > 0 else "long") if net >= 0 else ("short" if st < 0 else "long")
             kind = "gain" if net >= 0 else "loss"
             notes.append(
-                f"Netting (Schedule D): the short-term {'gain' if st > 0 else 'loss'} of {_usd(abs(st))} and the "
-                f"long-term {'gain' if lt > 0 else 'loss'} of {_usd(abs(lt))} net to a {term}-term {kind} of "
-                f"{_usd(abs(net))}, taxed at {r.rate(term):.1%}: tax {_usd(tax)} "
-                f"({_usd(before)} lot by lot, before netting)."
+                f"Netting (Schedule D): the short-term {'gain' if st > 0 else 'loss'} of {usd(abs(st))} and the "
+                f"long-term {'gain' if lt > 0 else 'loss'} of {usd(abs(lt))} net to a {term}-term {kind} of "
+                f"{usd(abs(net))}, taxed at {r.rate(term):.1%}: tax {usd(tax)} "
+                f"({usd(before)} lot by lot, before netting)."
             )
         if st + lt < 0:
             notes.append(
-                f"The net capital loss of {_usd(-(st + lt))} counts as a tax saving of {_usd(-tax)} at its "
+                f"The net capital loss of {usd(-(st + lt))} counts as a tax saving of {usd(-tax)} at its "
                 "term's rate; the $3,000 yearly limit against ordinary income and carry-forwards are not modelled."
             )
         if abs(sheltered) > 0.005:
             notes.append(
-                f"Gains of {_usd(sheltered)} realised in IRA and Roth accounts are sheltered: no tax, and they "
+                f"Gains of {usd(sheltered)} realised in IRA and Roth accounts are sheltered: no tax, and they "
                 "are not part of the taxable gain."
             )
         notes.append(

@@ -2,7 +2,7 @@
 
 :func:`trade_list_tax` dates the proposed trades at ``as_of``, places each in an
 account, appends them to the trade history and replays everything with
-:func:`finance_core.wash_sales.process_trades`, the replay the rest of the tax desk
+:func:`finance_core.tax.wash_sales.process_trades`, the replay the rest of the tax desk
 shows. What the proposed trades add to that replay is their tax cost: the lots their
 sells relieve (by the chosen method), the short- and long-term gains, and the wash
 sales they take part in, both ways:
@@ -39,9 +39,11 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from .errors import DataError
-from .tax_rates import TaxRates
-from .wash_sales import LOT_METHODS, WASH_WINDOW_DAYS, _price_at, process_trades
+from ..errors import DataError
+from ._text import usd
+from .lots import LOT_METHODS, price_at
+from .rates import TaxRates
+from .wash_sales import WASH_WINDOW_DAYS, process_trades
 
 __all__ = ["TradeListTax", "trade_list_tax", "TRADE_TAX_COLUMNS"]
 
@@ -190,7 +192,7 @@ def _reprice(trades: pd.DataFrame, prices, as_of: pd.Timestamp) -> tuple[pd.Data
     """Prices at ``as_of`` from ``prices`` where it has them, else the trade list's own price."""
     notes: list[str] = []
     if prices is not None and len(trades):
-        px = _price_at(prices, as_of).reindex(trades["ticker"]).to_numpy(float)
+        px = price_at(prices, as_of).reindex(trades["ticker"]).to_numpy(float)
         have = np.isfinite(px) & (px > 0)
         kept = trades.loc[~have, "ticker"].tolist()
         if kept:
@@ -329,7 +331,7 @@ def trade_list_tax(
         The day the trades are assumed to be made: sale date for holding periods
         and the 61-day wash-sale window. Not before the last trade or opening lot.
     history, lots, method, rates, substantially_identical, accounts, today :
-        As for :func:`finance_core.wash_sales.process_trades` (``history`` is its
+        As for :func:`finance_core.tax.wash_sales.process_trades` (``history`` is its
         ``trades``): the book the trades are made against. ``method="specific"``
         falls back to FIFO (a trade list names no lots) and says so in ``notes``.
     prices : Series or DataFrame, optional
@@ -492,7 +494,7 @@ def _result(proposed, pieces, base, after, rates, when, method, notes) -> TradeL
     if abs(tax - before_netting) > 0.5:
         notes.append(
             f"Netting short- and long-term gains and losses within the year (with the other sales of the "
-            f"year) makes the tax {_usd(tax)} rather than {_usd(before_netting)}, the trade-by-trade sum."
+            f"year) makes the tax {usd(tax)} rather than {usd(before_netting)}, the trade-by-trade sum."
         )
     involved = ws[on_new | (by_buy > 0)] if len(ws) else ws
     perm = float(new["wash_permanent"].sum()) + float(caused.loc[caused["permanent"], "disallowed"].sum())
@@ -512,10 +514,6 @@ def _result(proposed, pieces, base, after, rates, when, method, notes) -> TradeL
     )
 
 
-def _usd(x: float) -> str:
-    return f"-${-x:,.0f}" if x < 0 else f"${x:,.0f}"
-
-
 def _wash_text(r, mine: pd.DataFrame, ws: pd.DataFrame, caused: pd.DataFrame, rz: pd.DataFrame, when) -> str:
     """The wash-sale exposure of one proposed trade, in words."""
     if r.side == "buy":
@@ -529,7 +527,7 @@ def _wash_text(r, mine: pd.DataFrame, ws: pd.DataFrame, caused: pd.DataFrame, rz
             )
         )
         lost = " (lost for good: bought in an IRA/Roth)" if caused["permanent"].any() else ""
-        return f"Disallows {_usd(caused['disallowed'].sum())} of the loss on {what}{lost}"
+        return f"Disallows {usd(caused['disallowed'].sum())} of the loss on {what}{lost}"
     washed = float(mine["wash_disallowed"].sum())
     if washed > 1e-9:
         m = ws[ws["realized_index"].isin(mine.index)]
@@ -542,7 +540,7 @@ def _wash_text(r, mine: pd.DataFrame, ws: pd.DataFrame, caused: pd.DataFrame, rz
             )
         )
         lost = "; lost for good (IRA/Roth purchase)" if m["permanent"].any() else ""
-        return f"Wash sale: {_usd(washed)} of loss disallowed, replacement {repl}{lost}"
+        return f"Wash sale: {usd(washed)} of loss disallowed, replacement {repl}{lost}"
     if (mine.loc[mine["account_type"] == "taxable", "allowed_gain"] < -1e-9).any():
         back = (when + pd.Timedelta(days=WASH_WINDOW_DAYS + 1)).date()
         return f"Loss: buying {r.ticker} (or an identical ticker) before {back} would make it a wash sale"

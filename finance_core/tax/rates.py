@@ -29,7 +29,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass
 
-from .errors import DataError
+from ..errors import DataError
 
 __all__ = [
     "TaxRates",

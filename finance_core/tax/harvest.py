@@ -20,9 +20,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .errors import DataError
-from .tax_rates import TaxRates
-from .wash_sales import WASH_WINDOW_DAYS, _anniversary_days, _price_at, _to_days
+from ..errors import DataError
+from ._dates import anniversary_days, to_days
+from .lots import price_at
+from .rates import TaxRates
+from .wash_sales import WASH_WINDOW_DAYS
 
 __all__ = ["CANDIDATE_COLUMNS", "harvest_candidates", "harvest_trades", "HarvestPlan", "replacement_for"]
 
@@ -55,7 +57,7 @@ def _prices_as_of(prices, as_of) -> tuple[pd.Timestamp, pd.Series]:
     if as_of is None:
         as_of = prices.index[-1] if isinstance(prices, pd.DataFrame) else pd.Timestamp.today().normalize()
     as_of = pd.Timestamp(as_of).normalize()
-    return as_of, _price_at(prices, as_of)
+    return as_of, price_at(prices, as_of)
 
 
 def _groups_of(tickers, substantially_identical: dict | None) -> np.ndarray:
@@ -225,10 +227,10 @@ def harvest_candidates(
     idx = np.flatnonzero(keep)
     sub = lots.iloc[idx]
     hs_src = sub["holding_start"] if "holding_start" in sub.columns else sub["acquired"]
-    hs = _to_days(hs_src)
-    acq = _to_days(sub["acquired"])
+    hs = to_days(hs_src)
+    acq = to_days(sub["acquired"])
     asof_day = int(np.datetime64(as_of.date(), "D").astype("int64"))
-    long = asof_day > _anniversary_days(hs)
+    long = asof_day > anniversary_days(hs)
     rate = np.where(long, rates.long_term_total, rates.short_term_total)
     tax_saved = -gain[idx] * rate
 
@@ -238,7 +240,7 @@ def harvest_candidates(
     reason = np.full(len(idx), "", dtype=object)
     lo, hi = asof_day - WASH_WINDOW_DAYS, asof_day + WASH_WINDOW_DAYS
     if trades is not None and len(trades):
-        td = _to_days(trades["date"])
+        td = to_days(trades["date"])
         is_buy = trades["side"].astype(str).str.lower().to_numpy(object) == "buy"
         tg = _groups_of(trades["ticker"].astype(str).str.upper().to_numpy(object), substantially_identical)
         recent = is_buy & (td >= lo) & (td <= asof_day)
@@ -246,7 +248,7 @@ def harvest_candidates(
         rec_days, rec_groups = td[recent], tg[recent]
         pend = pd.Series(td[pending], index=tg[pending]).groupby(level=0).min() if pending.any() else None
     else:  # the lots' own purchase dates stand in for the trade history
-        all_acq = _to_days(lots["acquired"])
+        all_acq = to_days(lots["acquired"])
         recent = (all_acq >= lo) & (all_acq <= asof_day)
         rec_days, rec_groups = all_acq[recent], groups_all[recent]
         pend = None

@@ -1,4 +1,4 @@
-"""Unit tests of finance_core.trade_tax: the tax cost of a proposed trade list, hand-checked.
+"""Unit tests of finance_core.tax.trade_tax: the tax cost of a proposed trade list, hand-checked.
 
 Rates are TaxRates() throughout: 24 % short term, 15 % long term, no NIIT.
 """
