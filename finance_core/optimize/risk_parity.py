@@ -42,9 +42,9 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from ..errors import DataError, InfeasibleError, SolverError
 from ._checks import covariance_values
-from .errors import DataError, InfeasibleError, SolverError
-from .portfolio import Allocation
+from .results import Allocation
 
 __all__ = ["risk_parity", "risk_budget_shares"]
 
