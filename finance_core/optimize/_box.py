@@ -15,7 +15,6 @@ if TYPE_CHECKING:
     from .constraints import Resolved
 
 
-# =========================================================================== fast paths
 class FastPathFailed(Exception):
     """Numerical trouble in a fast path (singular system): the general path takes over."""
 
@@ -168,7 +167,7 @@ def pdas_qp(
     raise FastPathFailed("primal-dual active set did not converge")
 
 
-def box_qp(q, c, lo, hi, e_mat, e_rhs, start) -> np.ndarray:
+def _box_qp(q, c, lo, hi, e_mat, e_rhs, start) -> np.ndarray:
     """Box QP: primal-dual active set first, primal active set (from ``start()``) if it cycles."""
     try:
         x = pdas_qp(q, c, lo, hi, e_mat, e_rhs)
@@ -330,7 +329,7 @@ def nnls_ratio(cov: np.ndarray, a: np.ndarray, budget: float) -> np.ndarray:
     """
     n = a.size
     zeros = np.zeros(n)
-    y = box_qp(cov, -a, zeros, np.full(n, np.inf), np.zeros((0, n)), np.zeros(0), lambda: (zeros, None))
+    y = _box_qp(cov, -a, zeros, np.full(n, np.inf), np.zeros((0, n)), np.zeros(0), lambda: (zeros, None))
     total = y.sum()
     if not total > 0:
         raise FastPathFailed("zero NNLS solution")
@@ -352,7 +351,7 @@ def min_variance_box(cov: np.ndarray, res: Resolved) -> tuple[np.ndarray, str]:
         return nnls_ratio(cov, np.ones(len(res.lo)), res.budget), "nnls"
     n = len(res.lo)
     start = _budget_start(np.argsort(np.diag(cov), kind="stable"), res)
-    x = box_qp(cov, np.zeros(n), res.lo, res.hi, np.ones((1, n)), np.array([res.budget]), start)
+    x = _box_qp(cov, np.zeros(n), res.lo, res.hi, np.ones((1, n)), np.array([res.budget]), start)
     return x, "active_set"
 
 
@@ -360,7 +359,7 @@ def utility_box(mu: np.ndarray, cov: np.ndarray, res: Resolved, delta: float) ->
     """``max mu'w - delta/2 w'Σw`` under box bounds and the budget."""
     n = len(res.lo)
     start = _budget_start(np.argsort(-mu, kind="stable"), res)
-    return box_qp(delta * cov, -mu, res.lo, res.hi, np.ones((1, n)), np.array([res.budget]), start)
+    return _box_qp(delta * cov, -mu, res.lo, res.hi, np.ones((1, n)), np.array([res.budget]), start)
 
 
 def target_return_box(
@@ -381,5 +380,5 @@ def target_return_box(
         return x0, free0
 
     e = np.vstack([np.ones(mu.size), mu])
-    x = box_qp(cov, np.zeros(mu.size), res.lo, res.hi, e, np.array([res.budget, target]), start)
+    x = _box_qp(cov, np.zeros(mu.size), res.lo, res.hi, e, np.array([res.budget, target]), start)
     return x, "active_set"

@@ -24,7 +24,6 @@ _SOLVER_OPTIONS = {
 }
 
 
-# =========================================================================== general path (cvxpy, DPP)
 class Model:
     """A cvxpy problem compiled once for a structure; parameters are set before each solve."""
 

@@ -13,10 +13,17 @@ from ..errors import DataError, InfeasibleError
 from ._common import checked_number
 from ._cvxpy import lp_extreme
 
-__all__ = ["Constraints", "Resolved", "resolve", "resolve_checked", "check_static", "diagnose"]
+__all__ = [
+    "Constraints",
+    "Resolved",
+    "resolve_checked",
+    "diagnose",
+    "target_return_error",
+    "target_volatility_error",
+    "no_excess_error",
+]
 
 
-# =========================================================================== constraints
 @dataclass(frozen=True)
 class Constraints:
     """What a portfolio must satisfy.
@@ -97,7 +104,7 @@ class Resolved:
         return self.max_turnover is not None or self.tc > 0
 
 
-def bound_pair(value, what: str) -> tuple[float, float]:
+def _pair(value, what: str) -> tuple[float, float]:
     if isinstance(value, Mapping):
         value = (value.get("lower", value.get("lo")), value.get("upper", value.get("hi")))
     try:
@@ -109,7 +116,7 @@ def bound_pair(value, what: str) -> tuple[float, float]:
     return checked_number(lo, f"{what} lower"), checked_number(hi, f"{what} upper")
 
 
-def resolve(constraints: Constraints | None, tickers: list[str]) -> Resolved:
+def _resolve(constraints: Constraints | None, tickers: list[str]) -> Resolved:
     c = constraints if constraints is not None else Constraints()
     if not isinstance(c, Constraints):
         raise DataError(
@@ -126,14 +133,14 @@ def resolve(constraints: Constraints | None, tickers: list[str]) -> Resolved:
             raise DataError("A bounds table needs columns 'lower' and 'upper'.", code="bad_constraint")
         b = {t: (b.loc[t, cols["lower"]], b.loc[t, cols["upper"]]) for t in b.index}
     if isinstance(b, Mapping | pd.Series):
-        default = bound_pair(c.default_bounds, "default_bounds")
+        default = _pair(c.default_bounds, "default_bounds")
         unknown = [str(t) for t in b if t not in set(tickers)]
         if unknown:
             notes.append(f"Bounds given for tickers outside the universe were ignored: {', '.join(unknown)}.")
         for i, t in enumerate(tickers):
-            lo[i], hi[i] = bound_pair(b[t], f"bounds for {t}") if t in b else default
+            lo[i], hi[i] = _pair(b[t], f"bounds for {t}") if t in b else default
     else:
-        lo[:], hi[:] = bound_pair(b, "bounds")
+        lo[:], hi[:] = _pair(b, "bounds")
     budget = checked_number(c.budget, "budget")
     # sectors
     names: list[str] = []
@@ -163,7 +170,7 @@ def resolve(constraints: Constraints | None, tickers: list[str]) -> Resolved:
                     f"{', '.join(sorted(map(str, known)))}): remove its limit or fix the sector map.",
                     code="unknown_sector",
                 )
-            s_lo, s_hi = bound_pair(pair, f"sector bounds for {sector}")
+            s_lo, s_hi = _pair(pair, f"sector bounds for {sector}")
             names.append(str(sector))
             rows.append((labels == sector).astype(float))
             slo.append(s_lo)
@@ -214,7 +221,7 @@ def resolve(constraints: Constraints | None, tickers: list[str]) -> Resolved:
     )
 
 
-def check_static(res: Resolved) -> None:
+def _check_static(res: Resolved) -> None:
     """Cheap conflicts between bounds, budget and sector limits: raise InfeasibleError naming them."""
     t = res.tickers
     bad = [f"{t[i]} ({res.lo[i]:.2%} > {res.hi[i]:.2%})" for i in np.flatnonzero(res.lo > res.hi + 1e-12)]
@@ -300,10 +307,10 @@ def check_static(res: Resolved) -> None:
 
 
 def resolve_checked(constraints: Constraints | None, tickers: list[str], notes: list[str]) -> Resolved:
-    """:func:`resolve` then :func:`check_static`; the resolution's notes are added to ``notes``."""
-    res = resolve(constraints, tickers)
+    """:func:`_resolve` then :func:`_check_static`; the resolution's notes are added to ``notes``."""
+    res = _resolve(constraints, tickers)
     notes += res.notes
-    check_static(res)
+    _check_static(res)
     return res
 
 
@@ -311,7 +318,7 @@ def diagnose(
     res: Resolved, mu: np.ndarray | None, cov: np.ndarray, objective: str, target
 ) -> InfeasibleError:
     """Name the conflict after a solver reported infeasibility."""
-    check_static(res)
+    _check_static(res)
     if lp_extreme(res, None, {"sectors"}) is None:
         return InfeasibleError(
             "The weight bounds and sector limits conflict (no portfolio satisfies both): loosen the "

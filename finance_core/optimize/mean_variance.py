@@ -202,12 +202,12 @@ def mean_variance_arrays(
             err = diagnose(res, mu, cov, "min_variance", None)
             if err.code != "infeasible":
                 raise err
-            floor = min_volatility_general(cov, res)
+            floor = _min_vol_general(cov, res)
             raise target_volatility_error(target, floor)
         raise diagnose(res, mu, cov, objective, target)
     return w, (name, notes)
 
 
-def min_volatility_general(cov: np.ndarray, res: Resolved) -> float:
+def _min_vol_general(cov: np.ndarray, res: Resolved) -> float:
     w, _, _ = solve_general("min_variance", np.zeros(len(res.tickers)), cov, res)
     return float(math.sqrt(max(w @ cov @ w, 0.0))) if w is not None else float("nan")
