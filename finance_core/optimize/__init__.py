@@ -40,8 +40,10 @@ Modules:
 - ``hierarchical``: hierarchical risk parity and its cluster tree;
 - ``black_litterman``: the Black-Litterman posterior and market-implied inputs;
 - ``allocation``: discrete share allocation and rebalance trades;
-- ``_box``, ``_cla``, ``_cvxpy`` (private): the exact box paths, the critical line algorithm and
-  the cvxpy chain with fallback; ``_common`` and ``_checks`` (private): shared input checks.
+- ``_box`` (private): the exact box paths (primal-dual and primal active set, NNLS);
+- ``_cla`` (private): the critical line algorithm and its interpolations;
+- ``_cvxpy`` (private): the compiled cvxpy problems and the solver chain with fallback;
+- ``_common``, ``_checks`` (private): shared input checks, BLAS threads, the Allocation builder.
 """
 
 from ._cvxpy import SOLVER_CHAIN
