@@ -18,8 +18,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from finance_core.hierarchical import hrp  # noqa: E402
-from finance_core.risk_parity import risk_parity  # noqa: E402
+from finance_core.optimize.hierarchical import hrp  # noqa: E402
+from finance_core.optimize.risk_parity import risk_parity  # noqa: E402
 
 SIZES = (50, 200, 500)
 N_DAYS = 1000
@@ -114,7 +114,7 @@ def _rp_peers(returns):
 def run() -> str:
     warnings.filterwarnings("ignore")
     lines = [
-        "## HRP and risk parity (finance_core.hierarchical, finance_core.risk_parity)",
+        "## HRP and risk parity (finance_core.optimize.hierarchical, finance_core.optimize.risk_parity)",
         "",
         f"Seeded 5-factor returns, {N_DAYS} days; median / best of the repeats in ms; each library",
         "estimates its own covariance from the same returns. `max |dw|` is the largest weight",

@@ -31,6 +31,7 @@ __all__ = [
     "expected_returns",
     "covariance",
     "nearest_psd",
+    "clean_returns",
 ]
 
 #: Methods accepted by :func:`expected_returns`.
@@ -40,7 +41,8 @@ COVARIANCE_METHODS = ("sample", "ledoit_wolf", "oas", "ewma")
 
 
 # --------------------------------------------------------------------------- validation
-def _clean_returns(returns: pd.DataFrame, *, what: str = "returns") -> pd.DataFrame:
+def clean_returns(returns: pd.DataFrame, *, what: str = "returns") -> pd.DataFrame:
+    """``returns`` checked as a numeric dates x tickers frame (a Series becomes one column)."""
     if isinstance(returns, pd.Series):
         returns = returns.to_frame()
     if not isinstance(returns, pd.DataFrame):
@@ -155,7 +157,7 @@ def expected_returns(
     conditions of risk", Journal of Finance 19(3). RiskMetrics Technical Document (1996),
     section 5.2 (exponential weighting). PyPortfolioOpt ``expected_returns`` (same formulas).
     """
-    frame = _clean_returns(returns)
+    frame = clean_returns(returns)
     ppy = _check_ppy(periods_per_year)
     if method == "mean":
         mu = frame.mean() * ppy
@@ -278,7 +280,7 @@ def covariance(
     A. O. Hero (2010), "Shrinkage algorithms for MMSE covariance estimation", IEEE Trans.
     Signal Processing 58(10).
     """
-    frame = _clean_returns(returns)
+    frame = clean_returns(returns)
     ppy = _check_ppy(periods_per_year)
     notes: list[str] = []
     n_assets = frame.shape[1]

@@ -3,7 +3,7 @@
 A :class:`Recipe` names everything needed to rebuild a portfolio from returns: the
 method, the expected-return and covariance estimators and the constraints. It turns
 into a URL query and back (so a link reproduces a portfolio), into an
-:class:`~finance_core.portfolio.Allocation` with :func:`allocate`, and into a
+:class:`~finance_core.optimize.Allocation` with :func:`allocate`, and into a
 walk-forward strategy with :func:`strategy` for :mod:`finance_core.backtest`.
 
 Black-Litterman here takes as the market portfolio the equal-weighted universe (the
@@ -25,9 +25,9 @@ import numpy as np
 import pandas as pd
 
 from . import estimators, optimize
-from .black_litterman import black_litterman, implied_risk_aversion, views_to_matrices
 from .errors import DataError, FinanceError
-from .portfolio import Allocation
+from .optimize.black_litterman import black_litterman, implied_risk_aversion, views_to_matrices
+from .optimize.results import Allocation
 
 __all__ = [
     "METHODS",
@@ -38,6 +38,7 @@ __all__ = [
     "Estimates",
     "estimate",
     "allocate",
+    "constraints_for",
     "strategy",
     "BL_MARKETS",
     "market_portfolio",
@@ -235,9 +236,10 @@ def estimate(returns: pd.DataFrame, recipe: Recipe, *, benchmark: pd.Series | No
     return Estimates(mu, cov, tuple(cov.attrs.get("notes", ())))
 
 
-def _constraints(
+def constraints_for(
     recipe: Recipe, sectors: pd.Series | None, current: pd.Series | None
 ) -> optimize.Constraints:
+    """The recipe's bounds, sector limits, turnover cap and costs as ``optimize.Constraints``."""
     sector_bounds = {k: tuple(v) for k, v in (recipe.sector_bounds or {}).items()} or None
     return optimize.Constraints(
         bounds=(recipe.lower, recipe.upper),
@@ -261,7 +263,7 @@ def allocate(
     """The recipe's portfolio for these returns (dates x tickers, simple daily)."""
     est = estimates or estimate(returns, recipe, benchmark=benchmark)
     mu, cov = est.mu, est.cov
-    cons = _constraints(recipe, sectors, current_weights)
+    cons = constraints_for(recipe, sectors, current_weights)
     m = recipe.method
     if m in _MEAN_VARIANCE:
         if m.startswith("target_") and recipe.target is None:

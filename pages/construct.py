@@ -28,7 +28,7 @@ from components.tables import grid, metric_rows, records
 from components.urlstate import UrlState
 from finance_core import backtest, optimize, recipes, risk
 from finance_core.errors import DataError, FinanceError
-from finance_core.hierarchical import hrp_tree
+from finance_core.optimize.hierarchical import hrp_tree
 
 dash.register_page(__name__, path="/construct", name="Construct", title="Construct - Portfolio Desk", order=1)
 
@@ -350,7 +350,7 @@ def frontier(ws, mu, cov, rf, lower, upper, turnover, cost, sectors, theme):
                      [], 0.05)
     wd, est = _estimates(ws, recipe)
     current = _current_weights(ws, wd)
-    cons = recipes._constraints(recipe, wd.sectors, current)  # noqa: SLF001 - same constraints as allocate()
+    cons = recipes.constraints_for(recipe, wd.sectors, current)  # same constraints as allocate()
     front = optimize.efficient_frontier(est.mu, est.cov, 50, risk_free_rate=recipe.risk_free_rate,
                                         constraints=cons)
     point = None

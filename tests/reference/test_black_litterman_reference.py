@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from finance_core.black_litterman import black_litterman, equilibrium_returns, views_to_matrices
+from finance_core.optimize.black_litterman import black_litterman, equilibrium_returns, views_to_matrices
 
 COUNTRIES = ["Australia", "Canada", "France", "Germany", "Japan", "UK", "USA"]
 # He & Litterman (1999) Table 1: correlation matrix

@@ -9,7 +9,7 @@ import pytest
 from finance_core import estimators, recipes
 from finance_core.data import load_dataset, to_returns
 from finance_core.errors import DataError
-from finance_core.hierarchical import hrp
+from finance_core.optimize.hierarchical import hrp
 
 warnings.filterwarnings("ignore", category=FutureWarning)
 
@@ -102,7 +102,7 @@ def test_black_litterman_risk_aversion_by_hand_when_the_benchmark_lost_money():
 def test_implied_risk_aversion_outside_one_to_ten_is_clipped_and_said(returns):
     bench = to_returns(load_dataset("sp500").benchmark).loc[returns.index]
     delta, how = recipes.bl_risk_aversion(recipes.Recipe(), bench)
-    from finance_core.black_litterman import implied_risk_aversion
+    from finance_core.optimize.black_litterman import implied_risk_aversion
 
     implied = implied_risk_aversion(bench)
     assert delta == pytest.approx(min(max(implied, 1.0), 10.0))

@@ -39,9 +39,9 @@ import pandas as pd
 from scipy.cluster import hierarchy as sch
 from scipy.spatial.distance import squareform
 
+from ..errors import DataError, InfeasibleError
 from ._checks import covariance_values
-from .errors import DataError, InfeasibleError
-from .portfolio import Allocation
+from .results import Allocation
 
 __all__ = ["LINKAGE_METHODS", "HierarchicalTree", "hrp_tree", "hrp"]
 

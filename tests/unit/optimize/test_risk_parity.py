@@ -8,7 +8,7 @@ import pytest
 
 from finance_core.data import load_dataset, to_returns
 from finance_core.errors import DataError, InfeasibleError
-from finance_core.risk_parity import risk_budget_shares, risk_parity
+from finance_core.optimize.risk_parity import risk_budget_shares, risk_parity
 
 warnings.filterwarnings("ignore", category=FutureWarning)
 

@@ -1,13 +1,14 @@
-"""The result type every allocation method returns."""
+"""The result types: the Allocation every method returns and the efficient Frontier."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["Allocation"]
+__all__ = ["Allocation", "Frontier"]
 
 
 @dataclass(frozen=True)
@@ -63,3 +64,35 @@ class Allocation:
             solve_seconds=float(solve_seconds),
             notes=tuple(notes),
         )
+
+
+@dataclass(frozen=True)
+class Frontier:
+    """Efficient frontier points and its landmarks.
+
+    ``returns``, ``volatilities`` and ``sharpes`` are Series indexed by point (0..n-1, increasing
+    return); ``weights`` is a DataFrame (points x tickers). ``min_variance`` and ``max_sharpe``
+    are Allocations (``max_sharpe`` is None when no portfolio beats the risk-free rate; the
+    notes say so). ``asset_returns`` and ``asset_volatilities`` (by ticker) place each asset on
+    the same chart; the capital market line is ``risk_free_rate + max_sharpe.sharpe * vol``.
+    ``solver`` is ``"cla"`` (exact corner portfolios) or the cvxpy solver of the DPP loop.
+    """
+
+    returns: pd.Series
+    volatilities: pd.Series
+    sharpes: pd.Series
+    weights: pd.DataFrame
+    min_variance: Allocation
+    max_sharpe: Allocation | None
+    asset_returns: pd.Series
+    asset_volatilities: pd.Series
+    risk_free_rate: float = 0.0
+    solver: str = ""
+    solve_seconds: float = 0.0
+    notes: tuple[str, ...] = ()
+
+    def capital_market_line(self, volatilities: np.ndarray | Iterable[float]) -> pd.Series:
+        """Returns on the capital market line at the given volatilities (NaN without max Sharpe)."""
+        vols = np.asarray(list(volatilities), dtype=float)
+        slope = self.max_sharpe.sharpe if self.max_sharpe is not None else float("nan")
+        return pd.Series(self.risk_free_rate + slope * vols, index=vols, name="cml_return")

@@ -42,9 +42,10 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from ..errors import DataError, InfeasibleError, SolverError
 from ._checks import covariance_values
-from .errors import DataError, InfeasibleError, SolverError
-from .portfolio import Allocation
+from .constraints import Constraints
+from .results import Allocation
 
 __all__ = ["risk_parity", "risk_budget_shares"]
 
@@ -140,20 +141,20 @@ def _pair(value, tickers: list[str], what: str) -> tuple[np.ndarray, np.ndarray]
     return np.array(lo, dtype=float), np.array(hi, dtype=float)
 
 
-def _constraint_sets(constraints, tickers: list[str]):
-    """Read bounds and sector bounds off a Constraints-like object (or a (lo, hi) pair)."""
+def _constraint_sets(constraints: Constraints | tuple | list | None, tickers: list[str]):
+    """Read bounds and sector bounds off a :class:`Constraints` (or a (lo, hi) pair)."""
     notes: list[str] = []
     if constraints is None:
         return None, None, notes
     if isinstance(constraints, tuple | list):
         bounds, sector_map, sector_bounds = constraints, None, None
     else:
-        bounds = getattr(constraints, "bounds", (0.0, 1.0))
-        sector_map = getattr(constraints, "sector_map", None)
-        sector_bounds = getattr(constraints, "sector_bounds", None)
-        if getattr(constraints, "max_turnover", None) is not None:
+        bounds = constraints.bounds
+        sector_map = constraints.sector_map
+        sector_bounds = constraints.sector_bounds
+        if constraints.max_turnover is not None:
             notes.append("Risk parity ignores the turnover limit; use mean-variance for a turnover cap.")
-        if getattr(constraints, "transaction_cost", 0.0):
+        if constraints.transaction_cost:
             notes.append("Risk parity ignores transaction costs.")
     lo, hi = _pair(bounds if bounds is not None else (0.0, 1.0), tickers, "Weight bounds")
     if (lo < 0).any():
@@ -325,7 +326,7 @@ def risk_budget_shares(weights: pd.Series, cov: pd.DataFrame) -> pd.Series:
 def risk_parity(
     cov: pd.DataFrame,
     budgets: pd.Series | Mapping | np.ndarray | None = None,
-    constraints=None,
+    constraints: Constraints | tuple | list | None = None,
     *,
     mu: pd.Series | None = None,
     risk_free_rate: float = 0.0,

@@ -8,7 +8,7 @@ import pytest
 
 from finance_core.data import load_dataset, to_returns
 from finance_core.errors import DataError
-from finance_core.hierarchical import LINKAGE_METHODS, hrp, hrp_tree
+from finance_core.optimize.hierarchical import LINKAGE_METHODS, hrp, hrp_tree
 
 warnings.filterwarnings("ignore", category=FutureWarning)
 

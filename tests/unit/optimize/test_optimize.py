@@ -19,7 +19,7 @@ from finance_core import optimize as opt
 from finance_core.data import load_dataset, to_returns
 from finance_core.errors import DataError, InfeasibleError, SolverError
 from finance_core.estimators import covariance, expected_returns
-from finance_core.optimize import Allocation, Constraints
+from finance_core.optimize import Allocation, Constraints, _box, _cvxpy
 
 W_TOL = 1e-4  # weights vs peers
 OBJ_TOL = 1e-6  # objective vs peers
@@ -278,11 +278,11 @@ def test_pdas_and_primal_active_set_agree(seed):
     q = cov.to_numpy()
     lo, hi = np.full(n, -0.1), np.full(n, 0.3)
     e = np.ones((1, n))
-    x_pd = opt._pdas_qp(q, -mu.to_numpy(), lo, hi, e, np.array([1.0]))
-    x0, last = opt._greedy_fill(np.argsort(-mu.to_numpy()), lo, hi, 1.0)
+    x_pd = _box.pdas_qp(q, -mu.to_numpy(), lo, hi, e, np.array([1.0]))
+    x0, last = _box.greedy_fill(np.argsort(-mu.to_numpy()), lo, hi, 1.0)
     free0 = np.zeros(n, dtype=bool)
     free0[last] = True
-    x_as = opt._active_set_qp(q, -mu.to_numpy(), lo, hi, e, np.array([1.0]), x0, free0)
+    x_as = _box.active_set_qp(q, -mu.to_numpy(), lo, hi, e, np.array([1.0]), x0, free0)
     np.testing.assert_allclose(x_pd, x_as, atol=1e-10)
     # oracle: cvxpy/Clarabel on the same QP
     x = cp.Variable(n)
@@ -327,7 +327,7 @@ def test_general_frontier_with_sectors_is_one_compiled_problem(data):
     assert np.all(np.diff(fr.returns) > 0)
     tech = sectors.reindex(mu.index) == "Information Technology"
     assert (fr.weights.loc[:, tech.to_numpy()].sum(axis=1) <= 0.2 + 1e-6).all()
-    keys = [k for k in opt._MODELS if k[0] == "target_return" and k[2] == 1]
+    keys = [k for k in _cvxpy.MODELS if k[0] == "target_return" and k[2] == 1]
     assert len(keys) == 1  # compiled once, re-solved for every point (DPP)
     # each point agrees with an independent PyPortfolioOpt efficient_return under the same sector cap
     for k in (2, 5):
@@ -339,14 +339,14 @@ def test_general_frontier_with_sectors_is_one_compiled_problem(data):
 
 def test_solver_fallback_is_reported(data, monkeypatch):
     _, mu, cov, sectors = data
-    real = opt._solve_with
+    real = _cvxpy.solve_with
 
     def flaky(problem, solver):
         if solver == "CLARABEL":
             raise cp.error.SolverError("simulated failure")
         return real(problem, solver)
 
-    monkeypatch.setattr(opt, "_solve_with", flaky)
+    monkeypatch.setattr(_cvxpy, "solve_with", flaky)
     cons = Constraints(sector_map=sectors, sector_bounds={"Financials": (0.05, 0.3)})
     got = opt.mean_variance(mu, cov, "min_variance", constraints=cons)
     assert got.solver == "OSQP"
@@ -355,7 +355,7 @@ def test_solver_fallback_is_reported(data, monkeypatch):
     def broken(problem, solver):
         raise cp.error.SolverError("simulated failure")
 
-    monkeypatch.setattr(opt, "_solve_with", broken)
+    monkeypatch.setattr(_cvxpy, "solve_with", broken)
     with pytest.raises(SolverError, match="Every solver failed: CLARABEL failed.*OSQP failed.*SCS failed"):
         opt.mean_variance(mu, cov, "min_variance", constraints=cons)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .errors import DataError
+from ..errors import DataError
 
 
 def covariance_values(cov: pd.DataFrame) -> tuple[list[str], np.ndarray]:

@@ -42,8 +42,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..errors import DataError
 from ._checks import covariance_values
-from .errors import DataError
 
 __all__ = [
     "BlackLittermanResult",

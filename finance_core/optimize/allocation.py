@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .errors import DataError, SolverError
+from ..errors import DataError, SolverError
 
 __all__ = ["DiscreteAllocation", "discrete_allocation", "rebalance_trades", "TRADE_COLUMNS"]
 

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from finance_core.allocation import TRADE_COLUMNS, discrete_allocation, rebalance_trades
 from finance_core.data import load_dataset, to_returns
 from finance_core.errors import DataError
-from finance_core.hierarchical import hrp
+from finance_core.optimize.allocation import TRADE_COLUMNS, discrete_allocation, rebalance_trades
+from finance_core.optimize.hierarchical import hrp
 
 warnings.filterwarnings("ignore", category=FutureWarning)
 

@@ -7,15 +7,15 @@ import pandas as pd
 import pytest
 from scipy.optimize import minimize_scalar
 
-from finance_core.black_litterman import (
+from finance_core.data import load_dataset, to_returns
+from finance_core.errors import DataError
+from finance_core.optimize.black_litterman import (
     black_litterman,
     equilibrium_returns,
     idzorek_omega,
     implied_risk_aversion,
     views_to_matrices,
 )
-from finance_core.data import load_dataset, to_returns
-from finance_core.errors import DataError
 
 warnings.filterwarnings("ignore", category=FutureWarning)
 

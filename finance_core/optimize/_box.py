@@ -1,0 +1,384 @@
+"""Exact fast paths under box bounds and the budget (private): active-set QPs and NNLS.
+
+``"nnls"`` (Lawson and Hanson 1974) and ``"active_set"`` (Nocedal and Wright 2006, §16.5) answers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .constraints import Resolved
+
+
+class FastPathFailed(Exception):
+    """Numerical trouble in a fast path (singular system): the general path takes over."""
+
+
+class FreeSet:
+    """Ordered free variables with an upper-triangular ``R`` (``R'R = Q[F, F]``) kept up to date.
+
+    Adding a variable appends a column to ``R`` (one triangular solve, O(k^2)); removing one
+    deletes its column and re-triangularises with Givens rotations (``scipy.linalg.qr_delete``;
+    Golub and Van Loan 2013, §6.5), so an active-set step costs O(k^2 + kn) instead of a fresh
+    O(k^3) factorisation.
+    """
+
+    def __init__(self, q: np.ndarray, e_mat: np.ndarray, idx: Iterable[int] = ()):
+        self.q = q
+        self.e = e_mat
+        self.idx = [int(i) for i in idx]
+        if self.idx:
+            try:
+                self.r = np.asfortranarray(np.linalg.cholesky(q[np.ix_(self.idx, self.idx)]).T)
+            except np.linalg.LinAlgError:
+                raise FastPathFailed("singular covariance block") from None
+        else:
+            self.r = np.zeros((0, 0), order="F")
+
+    def add(self, j: int) -> None:
+        from scipy.linalg.lapack import dtrtrs
+
+        k = len(self.idx)
+        qjj = self.q[j, j]
+        new = np.zeros((k + 1, k + 1), order="F")
+        if k:
+            col, info = dtrtrs(self.r, self.q[self.idx, j], lower=0, trans=1)
+            if info:
+                raise FastPathFailed("singular covariance block")
+            d2 = qjj - col @ col
+            new[:k, :k] = self.r
+            new[:k, k] = col
+        else:
+            d2 = qjj
+        if not d2 > 1e-12 * max(qjj, 1e-300):
+            raise FastPathFailed("singular covariance block")
+        new[k, k] = math.sqrt(d2)
+        self.r = new
+        self.idx.append(int(j))
+
+    def remove(self, j: int) -> None:
+        from scipy.linalg import qr_delete
+
+        pos = self.idx.index(int(j))
+        k = len(self.idx)
+        if pos == k - 1:
+            self.r = np.asfortranarray(self.r[: k - 1, : k - 1])
+        else:
+            _, r_new = qr_delete(np.eye(k), self.r, pos, 1, which="col", check_finite=False)
+            self.r = np.asfortranarray(r_new[: k - 1, :])
+        self.idx.pop(pos)
+
+    def solve(self, rhs_x: np.ndarray, rhs_e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Solve ``[Q_FF -E_F'; E_F 0] [x; nu] = [rhs_x; rhs_e]`` through the Schur complement."""
+        from scipy.linalg.lapack import dtrtrs
+
+        k = len(self.idx)
+        e_f = self.e[:, self.idx]
+        m = e_f.shape[0]
+        rhs_x = rhs_x.reshape(k, -1)
+        p = rhs_x.shape[1]
+        block = np.asfortranarray(np.hstack([rhs_x, e_f.T]))
+        y, info = dtrtrs(self.r, block, lower=0, trans=1, overwrite_b=1)
+        y, info2 = dtrtrs(self.r, y, lower=0, trans=0, overwrite_b=1)
+        if info or info2:
+            raise FastPathFailed("singular covariance block")
+        if m == 0:
+            return y, np.zeros((0, p))
+        yx, ye = y[:, :p], y[:, p:]
+        try:
+            nu = np.linalg.solve(e_f @ ye, rhs_e.reshape(m, -1) - e_f @ yx)
+        except np.linalg.LinAlgError:
+            raise FastPathFailed("singular KKT system") from None
+        x = yx + ye @ nu
+        if not (np.isfinite(x).all() and np.isfinite(nu).all()):
+            raise FastPathFailed("non-finite KKT solution")
+        return x, nu
+
+
+def pdas_qp(
+    q: np.ndarray,
+    c: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    e_mat: np.ndarray,
+    e_rhs: np.ndarray,
+    max_iter: int = 40,
+) -> np.ndarray:
+    r"""Primal-dual active-set (semismooth Newton) method for the same box QP as :func:`active_set_qp`.
+
+    Starts with every variable free; each iteration solves the KKT system on the free set, then
+    fixes the free variables that violate a bound and frees the bounded ones whose multiplier
+    has the wrong sign, changing many indices at once (Hintermueller, Ito and Kunisch 2002,
+    "The primal-dual active set strategy as a semismooth Newton method", SIAM J. Optim. 13(3)).
+    It stops when the sets repeat, which is exactly the KKT conditions; it can cycle on some
+    problems, in which case it gives up and the primal active-set method takes over.
+    """
+    n = c.size
+    m = e_mat.shape[0]
+    state = np.zeros(n, dtype=np.int8)
+    scale = max(1.0, float(np.max(np.abs(c))) if c.size else 1.0, float(np.max(np.abs(np.diag(q)))))
+    tol_g = 1e-11 * scale
+    seen: set[bytes] = set()
+    for _ in range(max_iter):
+        fi = np.flatnonzero(state == 0)
+        if fi.size < max(m, 1) and m:
+            raise FastPathFailed("too few free variables")
+        x = np.where(state == -1, lo, np.where(state == 1, hi, 0.0))
+        if fi.size:
+            fs = FreeSet(q, e_mat, fi)
+            x_f, nu = fs.solve(-(c[fi] + q[fi] @ x), e_rhs - e_mat @ x)
+            x[fi] = x_f[:, 0]
+            nu = nu[:, 0]
+        else:
+            nu = np.zeros(m)
+        g = q @ x + c - e_mat.T @ nu
+        span = 1e-12 * (1.0 + np.abs(x))
+        free = state == 0
+        below = free & (x < lo - span)
+        above = free & (x > hi + span)
+        wrong_lo = (state == -1) & (g < -tol_g)
+        wrong_hi = (state == 1) & (g > tol_g)
+        if not (below.any() or above.any() or wrong_lo.any() or wrong_hi.any()):
+            return np.clip(x, lo, hi)  # primal and dual feasible: the KKT point
+        new = state.copy()
+        new[below] = -1
+        new[above] = 1
+        new[wrong_lo | wrong_hi] = 0
+        short = max(m, 1) - int(np.sum(new == 0)) if m else 0
+        if short > 0:
+            # keep enough free variables for the equality rows: those closest to their bounds
+            dist = np.where(x < lo, lo - x, np.where(x > hi, x - hi, 0.0))
+            dist = np.where(state == 0, dist, np.inf)
+            dist[new == 0] = np.inf
+            keep = np.argsort(dist, kind="stable")[:short]
+            new[keep[np.isfinite(dist[keep])]] = 0
+        if np.array_equal(new, state):
+            raise FastPathFailed("primal-dual active set stalled")
+        key = new.tobytes()
+        if key in seen:
+            raise FastPathFailed("primal-dual active set cycled")
+        seen.add(key)
+        state = new
+    raise FastPathFailed("primal-dual active set did not converge")
+
+
+def _box_qp(q, c, lo, hi, e_mat, e_rhs, start) -> np.ndarray:
+    """Box QP: primal-dual active set first, primal active set (from ``start()``) if it cycles."""
+    try:
+        x = pdas_qp(q, c, lo, hi, e_mat, e_rhs)
+        if e_mat.shape[0] == 0 or np.max(np.abs(e_mat @ x - e_rhs)) <= 1e-9 * (1.0 + np.max(np.abs(e_rhs))):
+            return x
+    except FastPathFailed:
+        pass
+    x0, free0 = start()
+    return active_set_qp(q, c, lo, hi, e_mat, e_rhs, x0, free0)
+
+
+def active_set_qp(
+    q: np.ndarray,
+    c: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    e_mat: np.ndarray,
+    e_rhs: np.ndarray,
+    x0: np.ndarray,
+    free0: np.ndarray | None = None,
+) -> np.ndarray:
+    r"""Primal active-set method for :math:`\min \tfrac12 x'Qx + c'x` s.t. :math:`Ex = e`, :math:`l \le x \le u`.
+
+    ``x0`` must be feasible. Variables are either free or fixed at a bound (the working set);
+    each iteration solves the equality-constrained QP on the free variables (a KKT system, with
+    an updated Cholesky factor), steps towards it until a bound blocks (the blocking variable
+    joins the working set), and at a subspace optimum releases the bound whose multiplier has
+    the wrong sign (Nocedal and Wright 2006, *Numerical Optimization*, Algorithm 16.3; with
+    ``E`` empty, ``l = 0`` and ``u = inf`` it is the Lawson-Hanson NNLS algorithm).
+    """
+    n = c.size
+    m = e_mat.shape[0]
+    x = x0.astype(float).copy()
+    state = np.zeros(n, dtype=np.int8)  # 0 free, -1 at lower, +1 at upper
+    if free0 is None:
+        state[x <= lo] = -1
+        state[x >= hi] = 1
+    else:
+        state[:] = np.where(x <= lo, -1, 1)
+        state[free0] = 0
+    x = np.where(state == -1, lo, np.where(state == 1, hi, x))
+    fs = FreeSet(q, e_mat)
+    for j in np.flatnonzero(state == 0):
+        fs.add(j)
+    xb = np.where(state != 0, x, 0.0)
+    qxb = q @ xb  # Q times the bounded part of x, updated one column at a time
+    exb = e_mat @ xb
+    scale_g = max(1.0, float(np.max(np.abs(c))) if c.size else 1.0, float(np.max(np.abs(np.diag(q)))))
+    tol_g = 1e-11 * scale_g
+    for _ in range(20 * n + 50):
+        fi = np.array(fs.idx, dtype=int)
+        nu = None
+        if fi.size:
+            rhs_x = -(c[fi] + qxb[fi])
+            rhs_e = e_rhs - exb
+            if fi.size < m:
+                x_f, nu = x[fi], None
+            else:
+                x_f, nu = fs.solve(rhs_x, rhs_e)
+                x_f = x_f[:, 0]
+                nu = nu[:, 0]
+            p = x_f - x[fi]
+        else:
+            p = np.zeros(0)
+        if fi.size and np.max(np.abs(p)) > 1e-13 * (1.0 + np.max(np.abs(x))):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                to_lo = np.where(p < 0, (lo[fi] - x[fi]) / p, np.inf)
+                to_hi = np.where(p > 0, (hi[fi] - x[fi]) / p, np.inf)
+            alpha, block, block_state = 1.0, -1, 0
+            j_lo = int(np.argmin(to_lo))
+            j_hi = int(np.argmin(to_hi))
+            if to_lo[j_lo] < alpha:
+                alpha, block, block_state = float(to_lo[j_lo]), int(fi[j_lo]), -1
+            if to_hi[j_hi] < alpha:
+                alpha, block, block_state = float(to_hi[j_hi]), int(fi[j_hi]), 1
+            x[fi] = x[fi] + max(alpha, 0.0) * p
+            if block >= 0:
+                state[block] = block_state
+                x[block] = lo[block] if block_state == -1 else hi[block]
+                fs.remove(block)
+                qxb += q[:, block] * x[block]
+                exb += e_mat[:, block] * x[block]
+                continue
+        elif fi.size:
+            x[fi] = x_f
+        # subspace optimum: check the multipliers of the bounds
+        if nu is None:
+            nu = _equality_multipliers(q, c, x, e_mat, state)
+        g = q @ x + c - e_mat.T @ np.atleast_1d(nu).ravel()
+        viol = np.where(state == -1, -g, np.where(state == 1, g, 0.0))
+        j = int(np.argmax(viol))
+        if viol[j] <= tol_g:
+            return x
+        state[j] = 0
+        fs.add(j)
+        qxb -= q[:, j] * x[j]
+        exb -= e_mat[:, j] * x[j]
+    raise FastPathFailed("active-set iteration limit")
+
+
+def _equality_multipliers(q, c, x, e_mat, state) -> np.ndarray:
+    """Multipliers of ``Ex = e`` when every variable sits at a bound: least violation of the signs."""
+    m = e_mat.shape[0]
+    if m == 0:
+        return np.zeros(0)
+    grad = q @ x + c
+    from scipy.optimize import linprog
+
+    # find nu minimising the total sign violation of g = grad - E'nu (an LP with slacks)
+    n = x.size
+    sgn = np.where(state == -1, 1.0, -1.0)  # want sgn * g >= 0
+    # variables: nu (m, free), s (n, >= 0):  sgn*(grad - E'nu) + s >= 0  -> -sgn*E'nu... as A_ub
+    a_ub = np.hstack([(sgn[:, None] * e_mat.T), -np.eye(n)])
+    b_ub = sgn * grad
+    cost = np.concatenate([np.zeros(m), np.ones(n)])
+    out = linprog(cost, A_ub=a_ub, b_ub=b_ub, bounds=[(None, None)] * m + [(0, None)] * n, method="highs")
+    if not out.success:
+        raise FastPathFailed("multiplier LP failed")
+    return out.x[:m]
+
+
+def greedy_fill(order: np.ndarray, lo: np.ndarray, hi: np.ndarray, budget: float) -> tuple[np.ndarray, int]:
+    """Start at the lower bounds and raise assets in ``order`` to their upper bounds until the budget is met.
+
+    Returns the weights and the index of the asset that took the remainder (the one free asset).
+    """
+    w = lo.copy()
+    rem = budget - lo.sum()
+    last = int(order[0])
+    for i in order:
+        room = hi[i] - lo[i]
+        last = int(i)
+        if room >= rem:
+            w[i] += rem
+            return w, last
+        w[i] = hi[i]
+        rem -= room
+    return w, last
+
+
+def max_linear(a: np.ndarray, lo: np.ndarray, hi: np.ndarray, budget: float) -> tuple[float, np.ndarray]:
+    """``max a'w`` s.t. ``1'w = budget``, box: greedy fill by decreasing ``a`` (an LP solved exactly)."""
+    w, _ = greedy_fill(np.argsort(-a, kind="stable"), lo, hi, budget)
+    return float(a @ w), w
+
+
+def is_long_only_unit(res: Resolved) -> bool:
+    """Lower bounds zero and upper bounds never binding (each at least the budget)."""
+    return res.budget > 0 and np.all(res.lo == 0) and np.all(res.hi >= res.budget)
+
+
+def nnls_ratio(cov: np.ndarray, a: np.ndarray, budget: float) -> np.ndarray:
+    r"""``max a'w / sqrt(w'Σw)`` over ``w >= 0, 1'w = budget`` via NNLS in Gram form.
+
+    Solve :math:`\min_{y \ge 0} \tfrac12 y'\Sigma y - a'y` (equivalently
+    :math:`\min_{y\ge0} \lVert R y - R^{-T} a \rVert^2` with :math:`\Sigma = R'R`); the KKT
+    conditions give :math:`y'\Sigma y = a'y`, so :math:`w = b\,y / 1'y` minimises
+    :math:`y'\Sigma y` on :math:`a'y = 1, y \ge 0` after scaling, i.e. maximises the ratio.
+    """
+    n = a.size
+    zeros = np.zeros(n)
+    y = _box_qp(cov, -a, zeros, np.full(n, np.inf), np.zeros((0, n)), np.zeros(0), lambda: (zeros, None))
+    total = y.sum()
+    if not total > 0:
+        raise FastPathFailed("zero NNLS solution")
+    return budget * y / total
+
+
+def _budget_start(order: np.ndarray, res: Resolved):
+    def start():
+        x0, last = greedy_fill(order, res.lo, res.hi, res.budget)
+        free0 = np.zeros(x0.size, dtype=bool)
+        free0[last] = True
+        return x0, free0
+
+    return start
+
+
+def min_variance_box(cov: np.ndarray, res: Resolved) -> tuple[np.ndarray, str]:
+    if is_long_only_unit(res):
+        return nnls_ratio(cov, np.ones(len(res.lo)), res.budget), "nnls"
+    n = len(res.lo)
+    start = _budget_start(np.argsort(np.diag(cov), kind="stable"), res)
+    x = _box_qp(cov, np.zeros(n), res.lo, res.hi, np.ones((1, n)), np.array([res.budget]), start)
+    return x, "active_set"
+
+
+def utility_box(mu: np.ndarray, cov: np.ndarray, res: Resolved, delta: float) -> np.ndarray:
+    """``max mu'w - delta/2 w'Σw`` under box bounds and the budget."""
+    n = len(res.lo)
+    start = _budget_start(np.argsort(-mu, kind="stable"), res)
+    return _box_qp(delta * cov, -mu, res.lo, res.hi, np.ones((1, n)), np.array([res.budget]), start)
+
+
+def target_return_box(
+    mu: np.ndarray, cov: np.ndarray, res: Resolved, target: float
+) -> tuple[np.ndarray, str]:
+    w_mv, _ = min_variance_box(cov, res)
+    r_mv = float(mu @ w_mv)
+    if r_mv >= target:
+        return w_mv, "active_set"
+
+    def start():
+        r_max, w_max = max_linear(mu, res.lo, res.hi, res.budget)
+        t = (target - r_mv) / (r_max - r_mv)
+        x0 = np.clip(w_mv + t * (w_max - w_mv), res.lo, res.hi)
+        free0 = (x0 > res.lo + 1e-14) & (x0 < res.hi - 1e-14)
+        if free0.sum() < 2:
+            raise FastPathFailed("degenerate start")
+        return x0, free0
+
+    e = np.vstack([np.ones(mu.size), mu])
+    x = _box_qp(cov, np.zeros(mu.size), res.lo, res.hi, e, np.array([res.budget, target]), start)
+    return x, "active_set"

@@ -1,0 +1,264 @@
+"""The general path (private): cvxpy problems compiled once (DPP) and the solver chain with fallback."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..errors import InfeasibleError, SolverError
+
+if TYPE_CHECKING:
+    from .constraints import Resolved
+
+#: The general path tries these cvxpy solvers in order.
+SOLVER_CHAIN = ("CLARABEL", "OSQP", "SCS")
+
+_SOLVER_OPTIONS = {
+    "CLARABEL": {"tol_gap_abs": 1e-10, "tol_gap_rel": 1e-10, "tol_feas": 1e-10},
+    "OSQP": {"eps_abs": 1e-9, "eps_rel": 1e-9, "max_iter": 200_000, "polishing": True},
+    "SCS": {"eps_abs": 1e-9, "eps_rel": 1e-9, "max_iters": 200_000},
+    "HIGHS": {},
+}
+
+
+class Model:
+    """A cvxpy problem compiled once for a structure; parameters are set before each solve."""
+
+    def __init__(self, kind: str, n: int, k: int, has_w0: bool, turnover: bool, leverage: bool, cost: bool):
+        import cvxpy as cp
+
+        self.kind = kind
+        self.lock = threading.Lock()
+        p = {
+            "F": cp.Parameter((n, n), name="F"),
+            "mu": cp.Parameter(n, name="mu"),
+            "lo": cp.Parameter(n, name="lo"),
+            "hi": cp.Parameter(n, name="hi"),
+            "budget": cp.Parameter(name="budget"),
+        }
+        if k:
+            p["A"] = cp.Parameter((k, n), name="A")
+            p["slo"] = cp.Parameter(k, name="slo")
+            p["shi"] = cp.Parameter(k, name="shi")
+        if has_w0:
+            p["w0"] = cp.Parameter(n, name="w0")
+        if turnover:
+            p["T"] = cp.Parameter(nonneg=True, name="T")
+        if leverage:
+            p["L"] = cp.Parameter(nonneg=True, name="L")
+        if cost:
+            p["tc"] = cp.Parameter(nonneg=True, name="tc")
+        homog = kind == "max_ratio"
+        w = cp.Variable(n, name="w")
+        kappa = cp.Variable(nonneg=True, name="kappa") if homog else None
+        scale = kappa if homog else 1.0
+        cons = [
+            cp.sum(w) == (p["budget"] * kappa if homog else p["budget"]),
+            w >= (cp.multiply(p["lo"], kappa) if homog else p["lo"]),
+            w <= (cp.multiply(p["hi"], kappa) if homog else p["hi"]),
+        ]
+        if k:
+            cons += [
+                p["A"] @ w >= (p["slo"] * kappa if homog else p["slo"]),
+                p["A"] @ w <= (p["shi"] * kappa if homog else p["shi"]),
+            ]
+        z = None
+        if has_w0:
+            z = cp.Variable(n, nonneg=True, name="trade")
+            ref = p["w0"] * kappa if homog else p["w0"]
+            cons += [z >= w - ref, z >= ref - w]
+            if turnover:
+                cons.append(cp.sum(z) <= (p["T"] * scale))
+        if leverage:
+            cons.append(cp.norm1(w) <= (p["L"] * scale))
+        cost_expr = p["tc"] * cp.sum(z) if cost else 0.0
+        risk = cp.sum_squares(p["F"] @ w)
+        if kind == "max_ratio":
+            cons.append(p["mu"] @ w - cost_expr >= 1)
+            objective = cp.Minimize(risk)
+        elif kind == "min_variance":
+            objective = cp.Minimize(risk + cost_expr)
+        elif kind == "max_utility":  # mu holds mu/delta, tc holds tc/delta
+            objective = cp.Minimize(0.5 * risk - p["mu"] @ w + cost_expr)
+        elif kind == "target_return":
+            p["target"] = cp.Parameter(name="target")
+            cons.append(p["mu"] @ w - cost_expr >= p["target"])
+            objective = cp.Minimize(risk)
+        elif kind == "target_volatility":
+            p["target"] = cp.Parameter(nonneg=True, name="target")
+            cons.append(cp.norm(p["F"] @ w, 2) <= p["target"])
+            objective = cp.Maximize(p["mu"] @ w - cost_expr)
+        elif kind == "max_return":
+            objective = cp.Maximize(p["mu"] @ w - cost_expr)
+        else:  # pragma: no cover - internal
+            raise ValueError(kind)
+        self.params = p
+        self.w = w
+        self.kappa = kappa
+        self.problem = cp.Problem(objective, cons)
+
+    def set(self, **values) -> None:
+        for name, value in values.items():
+            if name in self.params:
+                self.params[name].value = value
+
+
+MODELS: OrderedDict = OrderedDict()
+_MODELS_LOCK = threading.Lock()
+_MAX_MODELS = 24
+
+
+def cached_model(kind: str, res: Resolved) -> Model:
+    key = (
+        kind,
+        len(res.tickers),
+        len(res.sector_names),
+        res.has_w0,
+        res.max_turnover is not None,
+        res.leverage is not None,
+        res.tc > 0,
+    )
+    with _MODELS_LOCK:
+        model = MODELS.get(key)
+        if model is not None:
+            MODELS.move_to_end(key)
+            return model
+    model = Model(kind, key[1], key[2], key[3], key[4], key[5], key[6])
+    with _MODELS_LOCK:
+        MODELS[key] = model
+        while len(MODELS) > _MAX_MODELS:
+            MODELS.popitem(last=False)
+    return model
+
+
+def cov_factor(cov: np.ndarray) -> np.ndarray:
+    """``F`` with ``F'F = Σ`` (upper Cholesky; eigen-factor when Σ is singular)."""
+    try:
+        return np.linalg.cholesky(cov).T
+    except np.linalg.LinAlgError:
+        vals, vecs = np.linalg.eigh(cov)
+        return (vecs * np.sqrt(np.maximum(vals, 0))).T
+
+
+def fill_model(model: Model, res: Resolved, cov_f: np.ndarray, mu: np.ndarray) -> None:
+    model.set(F=cov_f, mu=mu, lo=res.lo, hi=res.hi, budget=res.budget)
+    if len(res.sector_names):
+        model.set(A=res.sector_matrix, slo=res.sector_lo, shi=res.sector_hi)
+    model.set(w0=res.w0, T=res.max_turnover, L=res.leverage, tc=res.tc)
+
+
+def solve_with(problem, solver: str) -> None:
+    """One solve attempt (kept separate so tests can simulate a failing solver)."""
+    problem.solve(solver=solver, **_SOLVER_OPTIONS.get(solver, {}))
+
+
+def run_chain(model: Model, first: str | None = None) -> tuple[str, dict, list[str]]:
+    """Solve ``model`` with the solver chain; returns (status, values, notes)."""
+    import cvxpy as cp
+
+    chain = list(SOLVER_CHAIN)
+    if first and first not in ("auto", "cvxpy"):
+        first = first.upper()
+        chain = [first] + [s for s in chain if s != first]
+    installed = set(cp.installed_solvers())
+    notes: list[str] = []
+    failures: list[str] = []
+    inaccurate = None
+    for solver in chain:
+        if solver not in installed:
+            failures.append(f"{solver} is not installed")
+            continue
+        try:
+            solve_with(model.problem, solver)
+        except (cp.error.SolverError, ValueError, ArithmeticError) as exc:
+            failures.append(f"{solver} failed ({str(exc).splitlines()[0][:120]})")
+            continue
+        status = model.problem.status
+        if status == cp.OPTIMAL:
+            values = {"w": np.array(model.w.value, dtype=float), "solver": solver}
+            if model.kappa is not None:
+                values["kappa"] = float(model.kappa.value)
+            if failures:
+                notes.append("; ".join(failures) + f"; answered by {solver}.")
+            return "optimal", values, notes
+        if status in (cp.INFEASIBLE, cp.INFEASIBLE_INACCURATE):
+            return "infeasible", {"solver": solver}, notes
+        if status in (cp.UNBOUNDED, cp.UNBOUNDED_INACCURATE):
+            return "unbounded", {"solver": solver}, notes
+        if status == cp.OPTIMAL_INACCURATE and model.w.value is not None and inaccurate is None:
+            inaccurate = {"w": np.array(model.w.value, dtype=float), "solver": solver}
+            if model.kappa is not None:
+                inaccurate["kappa"] = float(model.kappa.value)
+        failures.append(f"{solver} returned status {status}")
+    if inaccurate is not None:
+        notes.append("; ".join(failures) + f"; using the inaccurate answer of {inaccurate['solver']}.")
+        return "optimal", inaccurate, notes
+    raise SolverError(
+        "Every solver failed: " + "; ".join(failures) + ". Loosen the constraints or rescale the inputs "
+        "(annualised returns and covariance), then try again.",
+        code="all_solvers_failed",
+        details={"failures": failures},
+    )
+
+
+def solve_general(
+    kind: str, mu: np.ndarray, cov: np.ndarray, res: Resolved, *, first: str | None = None, **extra
+) -> tuple[np.ndarray | None, str, list[str]]:
+    """Solve on the general path. Returns (weights or None if infeasible, solver, notes)."""
+    model = cached_model(kind, res)
+    with model.lock:
+        fill_model(model, res, cov_factor(cov), mu)
+        model.set(**extra)
+        status, values, notes = run_chain(model, first)
+    if status == "infeasible":
+        return None, values["solver"], notes
+    if status == "unbounded":
+        raise InfeasibleError(
+            "The problem is unbounded: add weight bounds or a leverage cap.", code="unbounded"
+        )
+    w = values["w"]
+    if kind == "max_ratio":
+        kappa = values["kappa"]
+        if not kappa > 1e-12:
+            return None, values["solver"], notes
+        w = w / kappa
+    return w, values["solver"], notes
+
+
+def lp_extreme(res: Resolved, objective: np.ndarray | None, groups: set[str], sense: str = "max"):
+    """Solve a small LP over the selected constraint groups; None when infeasible."""
+    import cvxpy as cp
+
+    n = len(res.tickers)
+    w = cp.Variable(n)
+    cons = [cp.sum(w) == res.budget, w >= res.lo, w <= res.hi]
+    if "sectors" in groups and len(res.sector_names):
+        cons += [res.sector_matrix @ w >= res.sector_lo, res.sector_matrix @ w <= res.sector_hi]
+    if "leverage" in groups and res.leverage is not None:
+        cons.append(cp.norm1(w) <= res.leverage)
+    if "turnover" in groups and res.max_turnover is not None:
+        cons.append(cp.norm1(w - res.w0) <= res.max_turnover)
+    if objective is None:
+        expr = 0
+    elif isinstance(objective, str) and objective == "gross":
+        expr = cp.norm1(w)
+    elif isinstance(objective, str) and objective == "turnover":
+        expr = cp.norm1(w - res.w0)
+    else:
+        expr = objective @ w
+        if "costs" in groups and res.tc > 0:
+            expr = expr - res.tc * cp.norm1(w - res.w0)
+    prob = cp.Problem(cp.Maximize(expr) if sense == "max" else cp.Minimize(expr), cons)
+    for solver in ("CLARABEL", "HIGHS", "SCS"):
+        try:
+            prob.solve(solver=solver)
+        except (cp.error.SolverError, ValueError):
+            continue
+        if prob.status in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE):
+            return float(prob.value) if objective is not None else 0.0
+        if prob.status in (cp.INFEASIBLE, cp.INFEASIBLE_INACCURATE):
+            return None
+    return None

@@ -1,0 +1,131 @@
+"""The efficient frontier: exact corner portfolios under bounds, one compiled cvxpy problem otherwise."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError, InfeasibleError
+from ._box import FastPathFailed
+from ._cla import cla_at_returns, cla_max_ratio, critical_line, quad_rows
+from ._common import checked_inputs, make_allocation, single_thread_blas, use_fast_path
+from ._cvxpy import cached_model, cov_factor, fill_model, lp_extreme, run_chain, solve_general
+from .constraints import Constraints, diagnose, resolve_checked
+from .mean_variance import mean_variance_arrays
+from .results import Frontier
+
+__all__ = ["efficient_frontier"]
+
+
+@single_thread_blas
+def efficient_frontier(
+    mu: pd.Series,
+    cov: pd.DataFrame,
+    n_points: int = 50,
+    *,
+    risk_free_rate: float = 0.0,
+    constraints: Constraints | None = None,
+    solver: str = "auto",
+) -> Frontier:
+    r"""The efficient frontier from the min-variance portfolio to the max-return portfolio.
+
+    ``n_points`` target returns evenly spaced between the two ends; each point is
+    :math:`\min w'\Sigma w` s.t. :math:`\mu'w \ge r_k` and the constraints. Under bounds only,
+    the critical line algorithm (Markowitz 1956; Niedermayer and Niedermayer 2007) gives the
+    corner portfolios and every point is an exact interpolation between two corners (weights
+    are piecewise linear in the target return). Otherwise one parametrised cvxpy problem is
+    compiled once and re-solved for each target (DPP).
+    """
+    started = time.perf_counter()
+    if not isinstance(n_points, int | np.integer) or n_points < 2:
+        raise DataError(f"n_points must be an integer of at least 2, got {n_points!r}.", code="bad_n_points")
+    tickers, cov_m, notes, mu_v, rf = checked_inputs(mu, cov, risk_free_rate)
+    res = resolve_checked(constraints, tickers, notes)
+    n_points = int(n_points)
+    weights = None
+    used = ""
+    if use_fast_path(res, solver):
+        try:
+            corners = critical_line(mu_v, cov_m, res.lo, res.hi, res.budget)
+            r_lo, r_hi = corners.returns[-1], corners.returns[0]
+            targets = np.linspace(r_lo, r_hi, n_points)
+            weights = cla_at_returns(corners, targets)
+            w_mv = corners.weights[-1]
+            excess = mu_v - rf
+            w_ms = cla_max_ratio(corners, cov_m, excess) if (corners.weights @ excess).max() > 1e-12 else None
+            used = "cla"
+        except FastPathFailed as exc:
+            notes.append(
+                f"The critical line algorithm stopped ({exc}); the general solver traced the frontier."
+            )
+            weights = None
+    if weights is None:
+        w_mv, used, more = solve_general("min_variance", np.zeros(len(tickers)), cov_m, res)
+        notes += more
+        if w_mv is None:
+            raise diagnose(res, mu_v, cov_m, "min_variance", None)
+        r_lo = float(mu_v @ w_mv) - (res.tc * np.abs(w_mv - res.w0).sum() if res.tc else 0.0)
+        r_hi = lp_extreme(res, mu_v, {"sectors", "leverage", "turnover", "costs"})
+        targets = np.linspace(r_lo, r_hi, n_points)
+        model = cached_model("target_return", res)
+        rows = []
+        with model.lock:
+            fill_model(model, res, cov_factor(cov_m), mu_v)
+            for k, tr in enumerate(targets):
+                # the last point sits on the boundary: back off a hair so the solver keeps it feasible
+                model.set(target=tr - (1e-9 * max(1.0, abs(tr)) if k == n_points - 1 else 0.0))
+                status, values, more = run_chain(
+                    model, None if solver in ("auto", "fast", "cvxpy") else solver
+                )
+                notes += more
+                if status != "optimal":
+                    rows.append(np.full(len(tickers), np.nan))
+                    notes.append(f"Frontier point {k} ({tr:.2%}) could not be solved ({status}).")
+                    continue
+                rows.append(values["w"])
+                used = values["solver"]
+        weights = np.array(rows)
+        try:
+            w_ms = mean_variance_arrays(
+                mu_v, cov_m, res, "max_sharpe", rf=rf, target=None, delta=1.0, solver="cvxpy"
+            )[0]
+        except InfeasibleError:
+            w_ms = None
+    rets = weights @ mu_v
+    vols = np.sqrt(np.maximum(quad_rows(weights, cov_m, weights), 0.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sharpes = (rets - rf) / vols
+    idx = pd.RangeIndex(n_points, name="point")
+    min_var = make_allocation(
+        w_mv, tickers, mu_v, cov_m, rf=rf, method="min_variance", solver=used, started=started, notes=()
+    )
+    if w_ms is None:
+        max_sh = None
+        notes.append(
+            "No portfolio beats the risk-free rate: there is no max Sharpe point (use min variance)."
+        )
+    else:
+        max_sh = make_allocation(
+            w_ms, tickers, mu_v, cov_m, rf=rf, method="max_sharpe", solver=used, started=started, notes=()
+        )
+    asset_vol = np.sqrt(np.diag(cov_m))
+    return Frontier(
+        returns=pd.Series(rets, index=idx, name="return"),
+        volatilities=pd.Series(vols, index=idx, name="volatility"),
+        sharpes=pd.Series(sharpes, index=idx, name="sharpe"),
+        weights=pd.DataFrame(
+            np.where(np.abs(weights) < 1e-14, 0.0, weights),
+            index=idx,
+            columns=pd.Index(tickers, name="ticker"),
+        ),
+        min_variance=min_var,
+        max_sharpe=max_sh,
+        asset_returns=pd.Series(mu_v, index=pd.Index(tickers, name="ticker"), name="return"),
+        asset_volatilities=pd.Series(asset_vol, index=pd.Index(tickers, name="ticker"), name="volatility"),
+        risk_free_rate=rf,
+        solver=used,
+        solve_seconds=time.perf_counter() - started,
+        notes=tuple(dict.fromkeys(notes)),
+    )

@@ -1,0 +1,213 @@
+"""Mean-variance optimisation: max Sharpe, min variance, target return or volatility, max utility."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError
+from ._box import (
+    FastPathFailed,
+    is_long_only_unit,
+    max_linear,
+    min_variance_box,
+    nnls_ratio,
+    target_return_box,
+    utility_box,
+)
+from ._cla import cla_at_volatility, cla_max_ratio, critical_line
+from ._common import checked_inputs, checked_number, make_allocation, single_thread_blas, use_fast_path
+from ._cvxpy import lp_extreme, solve_general
+from .constraints import (
+    Constraints,
+    Resolved,
+    diagnose,
+    no_excess_error,
+    resolve_checked,
+    target_return_error,
+    target_volatility_error,
+)
+from .results import Allocation
+
+__all__ = ["OBJECTIVES", "mean_variance", "mean_variance_arrays", "cost_notes"]
+
+#: Objectives accepted by :func:`mean_variance`.
+OBJECTIVES = ("max_sharpe", "min_variance", "target_return", "target_volatility", "max_utility")
+
+
+@single_thread_blas
+def mean_variance(
+    mu: pd.Series,
+    cov: pd.DataFrame,
+    objective: str = "max_sharpe",
+    *,
+    risk_free_rate: float = 0.0,
+    target: float | None = None,
+    risk_aversion: float = 1.0,
+    constraints: Constraints | None = None,
+    solver: str = "auto",
+) -> Allocation:
+    r"""Mean-variance optimal portfolio under constraints.
+
+    Parameters
+    ----------
+    mu : Series
+        Annualised expected returns by ticker.
+    cov : DataFrame
+        Annualised covariance, tickers x tickers (``estimators.covariance``). A matrix that is not
+        PSD is repaired to the nearest PSD one (noted).
+    objective : {"max_sharpe", "min_variance", "target_return", "target_volatility", "max_utility"}
+        - ``"max_sharpe"``: :math:`\max (\mu - r_f)'w / \sqrt{w'\Sigma w}` through the convex
+          reformulation :math:`\min y'\Sigma y` s.t. :math:`(\mu - r_f)'y = 1`, constraints scaled
+          by :math:`\kappa = 1'y / b \ge 0`, :math:`w = y / \kappa` (Cornuejols and Tutuncu 2007,
+          *Optimization Methods in Finance*, §8.2);
+        - ``"min_variance"``: :math:`\min w'\Sigma w`;
+        - ``"target_return"``: :math:`\min w'\Sigma w` s.t. :math:`\mu'w \ge` ``target``;
+        - ``"target_volatility"``: :math:`\max \mu'w` s.t. :math:`\sqrt{w'\Sigma w} \le` ``target``;
+        - ``"max_utility"``: :math:`\max \mu'w - \tfrac{\delta}{2} w'\Sigma w`, :math:`\delta` =
+          ``risk_aversion`` (Markowitz 1952, "Portfolio selection", J. Finance 7(1)).
+        Proportional transaction costs :math:`c\,\lVert w - w^0 \rVert_1` are subtracted from the
+        expected return wherever it appears.
+    risk_free_rate : float
+        Annual rate used by max Sharpe and for the reported Sharpe ratio.
+    target : float
+        Annual target return or volatility, for the two target objectives.
+    constraints : Constraints, optional
+        Defaults to long-only, fully invested.
+    solver : str
+        ``"auto"`` (exact fast path when only bounds constrain, otherwise cvxpy), ``"cvxpy"``
+        (force the general path) or a cvxpy solver name to try first (``"CLARABEL"``, ``"OSQP"``,
+        ``"SCS"``).
+
+    Returns
+    -------
+    Allocation
+        ``solver`` is ``"nnls"``, ``"active_set"``, ``"cla"`` or the cvxpy solver that answered.
+
+    Raises
+    ------
+    InfeasibleError
+        When the constraints conflict; the message names them.
+    """
+    started = time.perf_counter()
+    if objective not in OBJECTIVES:
+        raise DataError(
+            f"Unknown objective {objective!r}: choose one of {', '.join(OBJECTIVES)}.",
+            code="unknown_objective",
+        )
+    tickers, cov_m, notes, mu_v, rf = checked_inputs(mu, cov, risk_free_rate)
+    res = resolve_checked(constraints, tickers, notes)
+    if objective in ("target_return", "target_volatility"):
+        if target is None:
+            raise DataError(
+                f"objective={objective!r} needs target= (an annual {objective.split('_')[1]}, e.g. 0.10).",
+                code="missing_target",
+            )
+        target = checked_number(target, "target")
+        if objective == "target_volatility" and target <= 0:
+            raise DataError(f"Target volatility must be positive, got {target}.", code="bad_target")
+    delta = checked_number(risk_aversion, "risk_aversion")
+    if objective == "max_utility" and delta <= 0:
+        raise DataError(f"risk_aversion must be positive, got {risk_aversion}.", code="bad_risk_aversion")
+    w, used = mean_variance_arrays(
+        mu_v, cov_m, res, objective, rf=rf, target=target, delta=delta, solver=solver
+    )
+    used_name, used_notes = used
+    return make_allocation(
+        w,
+        tickers,
+        mu_v,
+        cov_m,
+        rf=rf,
+        method=objective,
+        solver=used_name,
+        started=started,
+        notes=notes + used_notes + cost_notes(w, res),
+    )
+
+
+def cost_notes(w: np.ndarray, res: Resolved) -> list[str]:
+    if not res.has_w0:
+        return []
+    turnover = float(np.abs(w - res.w0).sum())
+    out = [f"Turnover from current holdings: {turnover:.2%}."]
+    if res.tc > 0:
+        out.append(f"Transaction costs: {res.tc * turnover:.4%} of capital.")
+    return out
+
+
+def mean_variance_arrays(
+    mu: np.ndarray,
+    cov: np.ndarray,
+    res: Resolved,
+    objective: str,
+    *,
+    rf: float,
+    target: float | None,
+    delta: float,
+    solver: str,
+) -> tuple[np.ndarray, tuple[str, list[str]]]:
+    notes: list[str] = []
+    excess = mu - rf
+    if use_fast_path(res, solver):
+        try:
+            if objective == "min_variance":
+                w, name = min_variance_box(cov, res)
+                return w, (name, notes)
+            if objective == "max_utility":
+                return utility_box(mu, cov, res, delta), ("active_set", notes)
+            if objective == "max_sharpe":
+                best, _ = max_linear(excess, res.lo, res.hi, res.budget)
+                if best <= 1e-12:
+                    raise no_excess_error("max_sharpe", best, rf)
+                if is_long_only_unit(res):
+                    return nnls_ratio(cov, excess, res.budget), ("nnls", notes)
+                corners = critical_line(mu, cov, res.lo, res.hi, res.budget)
+                return cla_max_ratio(corners, cov, excess), ("cla", notes)
+            if objective == "target_return":
+                best, _ = max_linear(mu, res.lo, res.hi, res.budget)
+                if target > best + 1e-12:
+                    raise target_return_error(target, best, False)
+                w, name = target_return_box(mu, cov, res, target)
+                return w, (name, notes)
+            if objective == "target_volatility":
+                corners = critical_line(mu, cov, res.lo, res.hi, res.budget)
+                if target**2 < corners.variances[-1] * (1 - 1e-12):
+                    raise target_volatility_error(target, math.sqrt(corners.variances[-1]))
+                return cla_at_volatility(corners, cov, target), ("cla", notes)
+        except FastPathFailed as exc:
+            notes.append(f"The exact fast path stopped ({exc}); the general solver answered.")
+    kind = {"max_sharpe": "max_ratio"}.get(objective, objective)
+    extra: dict = {}
+    vec = mu
+    if objective == "max_sharpe":
+        vec = excess
+    elif objective == "max_utility":
+        vec = mu / delta
+        extra["tc"] = res.tc / delta
+    if objective in ("target_return", "target_volatility"):
+        extra["target"] = target
+    first = None if solver in ("auto", "fast", "cvxpy") else solver
+    w, name, more = solve_general(kind, vec, cov, res, first=first, **extra)
+    notes += more
+    if w is None:
+        if objective == "max_sharpe":
+            best = lp_extreme(res, excess, {"sectors", "leverage", "turnover", "costs"})
+            if best is not None and best <= 1e-12:
+                raise no_excess_error("max_sharpe", best, rf)
+        if objective == "target_volatility":
+            err = diagnose(res, mu, cov, "min_variance", None)
+            if err.code != "infeasible":
+                raise err
+            floor = _min_vol_general(cov, res)
+            raise target_volatility_error(target, floor)
+        raise diagnose(res, mu, cov, objective, target)
+    return w, (name, notes)
+
+
+def _min_vol_general(cov: np.ndarray, res: Resolved) -> float:
+    w, _, _ = solve_general("min_variance", np.zeros(len(res.tickers)), cov, res)
+    return float(math.sqrt(max(w @ cov @ w, 0.0))) if w is not None else float("nan")
