@@ -1,7 +1,21 @@
 """Portfolio Desk's computational core: pure pandas/numpy/scipy/cvxpy, no dash.
 
-Modules: ``data`` (datasets, CSV readers, returns), ``estimators``, ``optimize``,
-``backtest``, ``execution``, ``risk``, ``tax``, ``report`` and ``errors``.
+Packages (each re-exports its public names from ``__init__`` and lists its modules there):
+
+- ``optimize/``: ``Allocation``/``Frontier``, ``Constraints``, mean-variance and the frontier,
+  Kelly, max diversification, min CVaR, naive methods, risk parity, HRP, Black-Litterman,
+  whole shares and rebalance trades; the solvers are private modules (``_box``, ``_cla``, ``_cvxpy``).
+- ``risk/``: VaR and CVaR, performance and drawdowns, contributions, stress tests, VaR
+  backtests, regimes, Monte Carlo.
+- ``execution/``: order books, impact model and fit, session clock, schedules and costs,
+  impact-optimal solvers, Almgren-Chriss, baskets, the order model, its CSV readers.
+- ``tax/``: rates, lots, the wash-sale engine, Form 8949, harvesting, trade-list tax,
+  tax-aware rebalancing, after-tax returns, asset location.
+
+Modules: ``data`` (bundled datasets, CSV readers, returns), ``formats`` (the number and date
+formats of uploaded files), ``benchmark`` (total-return index, blends), ``universe``,
+``estimators`` (expected returns, covariance), ``recipes`` (a construction as settings:
+estimate and allocate), ``backtest``, ``report`` and ``errors``. See ARCHITECTURE.md.
 """
 
 from .errors import DataError, FinanceError, InfeasibleError, SolverError
