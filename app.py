@@ -61,11 +61,16 @@ app = Dash(
 server = app.server
 
 
+def _desks() -> list[dict]:
+    """The registered pages but the one for unknown addresses (pages/not_found_404.py), which is no desk."""
+    return [page for page in dash.page_registry.values() if not page["module"].endswith("not_found_404")]
+
+
 def _navbar() -> dbc.Navbar:
     links = [
         dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="exact",
                                 id=f"nav-{page['module'].split('.')[-1]}"))
-        for page in dash.page_registry.values()
+        for page in _desks()
     ]  # href and active are kept by the clientside callback below (settings kept per page)
     return dbc.Navbar(
         dbc.Container(
@@ -121,7 +126,7 @@ clientside_callback(
 # reopen each page with its query, so layout(**query) restores every control.
 NAV_PAGES = [{"id": f"nav-{p['module'].split('.')[-1]}", "path": p["relative_path"],
               "settings": isinstance(getattr(sys.modules.get(p["module"]), "URL", None), UrlState)}
-             for p in dash.page_registry.values()]
+             for p in _desks()]
 clientside_callback(
     """
     function(pathname, search, settings) {
