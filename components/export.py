@@ -12,6 +12,7 @@ import logging
 import os
 import shutil
 import threading
+import time
 
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -57,4 +58,18 @@ def figure_bytes(fig: go.Figure | dict, fmt: str, *, width: int = 1100, height: 
     if os.environ.get("PORTFOLIO_DESK_EXPORT_WARM", "1") != "0":
         warm_up()  # otherwise kaleido starts (and closes) a browser for this image alone
     with _lock:
-        return pio.to_image(fig, format=fmt, width=width, height=height, scale=scale if fmt == "png" else 1)
+        for attempt in range(_RACE_RETRIES + 1):
+            try:
+                return pio.to_image(fig, format=fmt, width=width, height=height, scale=scale if fmt == "png" else 1)
+            except Exception as err:
+                if _RACE not in str(err) or attempt == _RACE_RETRIES:
+                    raise
+                log.warning("export browser not ready (%s); trying again", _RACE)
+                time.sleep(0.5 * (attempt + 1))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+#: On a loaded machine kaleido can run a render before its page has defined its scopes
+#: ("ReferenceError: kaleido_scopes is not defined"); the same render a moment later succeeds.
+_RACE = "kaleido_scopes is not defined"
+_RACE_RETRIES = 2

@@ -28,3 +28,31 @@ def test_export_of_a_missing_chart_says_so(call_with_trigger):
     trigger = '{"format":"png","name":"gone","type":"pd-export-server"}.n_clicks'
     download, alert = call_with_trigger(trigger, app.export_figure, [1], [FIG], [{"type": "pd-graph", "name": "x"}])
     assert "not on this page" in str(alert)
+
+
+def test_export_tries_again_when_the_export_page_is_not_ready(monkeypatch):
+    # kaleido on a loaded machine can render before its page defined kaleido_scopes (a JavaScript
+    # ReferenceError); the next attempt succeeds. Any other error is not retried.
+    from components import export
+
+    calls = []
+
+    def flaky(*_args, **_kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("JavascriptError: ReferenceError: kaleido_scopes is not defined")
+        return b"%PDF-1.7 ok"
+
+    monkeypatch.setattr(export.pio, "to_image", flaky)
+    monkeypatch.setattr(export.time, "sleep", lambda _s: None)
+    assert export.figure_bytes({"data": []}, "pdf") == b"%PDF-1.7 ok" and len(calls) == 2
+
+    def broken(*_args, **_kwargs):
+        calls.append(1)
+        raise RuntimeError("some other failure")
+
+    calls.clear()
+    monkeypatch.setattr(export.pio, "to_image", broken)
+    with pytest.raises(RuntimeError, match="some other failure"):
+        export.figure_bytes({"data": []}, "pdf")
+    assert len(calls) == 1
