@@ -1,16 +1,22 @@
-"""Input checks shared by the execution modules (private to the package)."""
+"""Execution input checks (private to the package): side, order size in shares, one value per interval.
+
+Built on the generic checks of :mod:`finance_core._checks` (blank cells, numbers, counts),
+which the execution modules import from there.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
+from .._checks import is_blank, to_number
 from ..errors import DataError
 
 _SIDES = ("buy", "sell")
 
 
 def check_side(side: str) -> str:
+    """``"buy"`` or ``"sell"`` (also b, s, bid, ask; any case)."""
     s = str(side).strip().lower()
     s = {"b": "buy", "s": "sell", "bid": "sell", "ask": "buy"}.get(s, s)
     if s not in _SIDES:
@@ -18,22 +24,13 @@ def check_side(side: str) -> str:
     return s
 
 
-def is_blank(value) -> bool:
-    """An empty form field (a number box the browser could not read sends None)."""
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def check_shares(value, what: str = "The order size") -> int:
+    """A positive whole number of shares (the side says buy or sell)."""
     if is_blank(value):
         raise DataError(
             f"{what} is empty. Enter a positive whole number of shares, for example 547.", code="missing_value"
         )
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise DataError(
-            f"{what} {value!r} is not a number. Enter a whole number of shares.", code="bad_size"
-        ) from None
+    v = to_number(value, what, code="bad_size", message="{what} {value!r} is not a number. Enter a whole number of shares.")
     if not np.isfinite(v) or v <= 0:
         raise DataError(
             f"{what} must be a positive number of shares; got {value!r}. Enter the shares to trade "
@@ -45,36 +42,8 @@ def check_shares(value, what: str = "The order size") -> int:
     return int(round(v))
 
 
-def check_count(value, what: str) -> int:
-    if is_blank(value):
-        raise DataError(f"{what} is empty. Enter a whole number of 1 or more.", code="missing_value")
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise DataError(
-            f"{what} {value!r} is not a number. Enter a whole number of 1 or more.", code="bad_count"
-        ) from None
-    if not np.isfinite(v) or v < 1 or abs(v - round(v)) > 1e-9:
-        raise DataError(f"{what} must be a whole number of 1 or more; got {value!r}.", code="not_positive")
-    return int(round(v))
-
-
-def check_positive(value, what: str, *, allow_zero: bool = False) -> float:
-    if is_blank(value):
-        need = "zero or more" if allow_zero else "greater than zero"
-        raise DataError(f"{what} is empty. Enter a number {need}.", code="missing_value")
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise DataError(f"{what} {value!r} is not a number.", code="bad_number") from None
-    bad = (v < 0) if allow_zero else (v <= 0)
-    if not np.isfinite(v) or bad:
-        need = "zero or more" if allow_zero else "greater than zero"
-        raise DataError(f"{what} must be {need}; got {value!r}.", code="not_positive")
-    return v
-
-
 def check_vector(values, n: int, what: str, *, allow_zero: bool = True) -> np.ndarray:
+    """One finite value per interval (a scalar is repeated), zero or more (or greater than zero)."""
     arr = np.asarray(values.to_numpy() if isinstance(values, (pd.Series, pd.Index)) else values, dtype=float)
     if arr.ndim == 0:
         arr = np.full(n, float(arr))

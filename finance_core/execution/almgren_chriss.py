@@ -9,8 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._checks import check_count, check_positive
 from ..errors import DataError
-from ._checks import check_count, check_positive, check_shares, check_side
+from ._checks import check_shares, check_side
 from .clock import interval_times
 from .costs import CostModel
 from .schedule import Schedule, finish_schedule

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .._checks import check_count, check_positive
 from ..errors import DataError, FinanceError, InfeasibleError
-from ._checks import check_count, check_positive, check_vector
+from ._checks import check_vector
 from .almgren_chriss import (
     almgren_chriss,
     almgren_chriss_parameters,

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._checks import check_count, check_positive
 from ..errors import DataError
-from ._checks import check_count, check_positive, check_side
+from ._checks import check_side
 from .clock import stylised_u
 
 

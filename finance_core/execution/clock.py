@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._checks import check_count, check_positive
 from ..errors import DataError
-from ._checks import check_count, check_positive
 
 #: Share of the day's volume printed in the US closing auction on a normal day. NYSE
 #: and Nasdaq closing auctions grew to roughly 8-10% of daily volume by the late 2010s

@@ -31,8 +31,8 @@ from dataclasses import dataclass, fields
 import numpy as np
 import pandas as pd
 
+from .._checks import check_positive
 from ..errors import DataError
-from ._checks import check_positive
 from .clock import interval_times
 from .impact import ImpactModel
 

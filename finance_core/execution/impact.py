@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 from scipy import optimize as _sopt
 
+from .._checks import check_count
 from ..errors import DataError
-from ._checks import check_count, check_vector
+from ._checks import check_vector
 
 
 @dataclass(frozen=True)

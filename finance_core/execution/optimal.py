@@ -8,8 +8,9 @@ import warnings
 import numpy as np
 from scipy import optimize as _sopt
 
+from .._checks import check_count, check_positive
 from ..errors import DataError, SolverError
-from ._checks import check_count, check_positive, check_shares, check_side, check_vector
+from ._checks import check_shares, check_side, check_vector
 from .clock import interval_times
 from .costs import checked_cost_model
 from .impact import ImpactModel

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .._checks import check_count, check_positive
 from ..errors import DataError, InfeasibleError, SolverError
-from ._checks import check_count, check_positive, check_shares, check_side, check_vector
+from ._checks import check_shares, check_side, check_vector
 from .almgren_chriss import (
     AlmgrenChrissParameters,
     ac_kappa,

@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .._checks import check_count, check_positive
 from ..errors import DataError, InfeasibleError
-from ._checks import check_count, check_positive, check_shares, check_side, check_vector
+from ._checks import check_shares, check_side, check_vector
 from .clock import interval_times, intraday_volume_profile
 from .costs import COST_ROWS, CostModel, checked_cost_model, cost_breakdown
 from .impact import ImpactModel

@@ -1,13 +1,13 @@
 """Input checks and coercions shared by the risk modules (private to the package).
 
-Confidence levels, whole-number parameters, VaR method names, weights aligned to the
-return columns, return frames and series, covariance frames. Every refusal is a
-:class:`~finance_core.errors.DataError` with a message the pages show as is.
+VaR method names, weights aligned to the return columns, return frames and series,
+covariance frames; confidence levels and whole-number parameters are the generic checks
+of :mod:`finance_core._checks`. Every refusal is a :class:`~finance_core.errors.DataError`
+with a message the pages show as is.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -20,40 +20,6 @@ METHODS = ("historical", "gaussian", "cornish_fisher", "monte_carlo")
 
 
 SIMULATIONS = ("normal", "bootstrap")
-
-
-LEVEL_MIN, LEVEL_MAX = 0.5, 0.9999
-
-
-def check_level(level: float, name: str = "confidence level") -> float:
-    """A confidence level strictly between LEVEL_MIN and LEVEL_MAX, as a float."""
-    try:
-        value = float(level)
-    except (TypeError, ValueError):
-        raise DataError(
-            f"The {name} {level!r} is not a number. Give a fraction such as 0.95.", code="bad_level"
-        ) from None
-    if not math.isfinite(value) or not (LEVEL_MIN < value < LEVEL_MAX):
-        hint = f" Did you mean {value / 100:g}?" if 50 < value < 100 else ""
-        raise DataError(
-            f"The {name} {value:g} is outside the sensible range: it must lie strictly between "
-            f"{LEVEL_MIN:g} and {LEVEL_MAX:g} (for example 0.95 or 0.99).{hint}",
-            code="bad_level",
-        )
-    return value
-
-
-def check_positive_int(value, name: str, minimum: int = 1) -> int:
-    """A whole number of at least ``minimum`` (an integral float is accepted)."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise DataError(f"The {name} {value!r} is not a whole number.", code="bad_parameter") from None
-    if number != value and not (isinstance(value, float) and value.is_integer()):
-        raise DataError(f"The {name} {value!r} must be a whole number.", code="bad_parameter")
-    if number < minimum:
-        raise DataError(f"The {name} must be at least {minimum}; got {number}.", code="bad_parameter")
-    return number
 
 
 def check_method(method: str) -> str:

@@ -21,8 +21,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._checks import check_level, check_positive_int
 from ..errors import DataError
-from ._checks import check_level, check_method, check_positive_int
+from ._checks import check_method
 from .returns import portfolio_returns
 from .tail import empirical_var
 

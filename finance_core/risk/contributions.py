@@ -18,8 +18,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._checks import check_level
 from ..errors import DataError
-from ._checks import as_frame, as_weights, check_level, cov_frame
+from ._checks import as_frame, as_weights, cov_frame
 
 __all__ = [
     "risk_contributions",

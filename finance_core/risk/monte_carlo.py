@@ -11,8 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._checks import check_positive, check_positive_int
 from ..errors import DataError
-from ._checks import SIMULATIONS, check_positive_int
+from ._checks import SIMULATIONS
 from .returns import portfolio_returns
 
 __all__ = [
@@ -110,16 +111,7 @@ def monte_carlo_paths(
     """
     if method not in SIMULATIONS:
         raise DataError(f"Unknown method {method!r}: choose 'normal' or 'bootstrap'.", code="unknown_method")
-    try:
-        w0 = float(initial_value)
-    except (TypeError, ValueError):
-        raise DataError(
-            f"The initial value {initial_value!r} is not a number.", code="bad_parameter"
-        ) from None
-    if not math.isfinite(w0) or w0 < 0:
-        raise DataError(
-            f"The initial value must be zero or more; got {initial_value!r}.", code="bad_parameter"
-        )
+    w0 = check_positive(initial_value, "The initial value", allow_zero=True, blank=False, code="bad_parameter")
     years = check_positive_int(years, "number of years")
     if years > 100:
         raise DataError(

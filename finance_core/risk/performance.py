@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._checks import check_positive_int
 from ..errors import DataError
-from ._checks import check_positive_int
 from .returns import portfolio_returns
 from .tail import empirical_cvar, empirical_var, sample_moments
 

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .._checks import check_positive_int
 from ..errors import DataError
-from ._checks import check_positive_int
 from .performance import underwater_curve
 from .returns import portfolio_returns
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._checks import check_positive_int
 from ..errors import DataError
-from ._checks import as_frame, as_weights, check_positive_int, clean_series
+from ._checks import as_frame, as_weights, clean_series
 
 __all__ = [
     "portfolio_returns",

@@ -29,17 +29,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .._checks import check_level, check_positive_int
 from ..errors import DataError
-from ._checks import (
-    METHODS,
-    SIMULATIONS,
-    as_frame,
-    as_weights,
-    check_level,
-    check_method,
-    check_positive_int,
-    clean_series,
-)
+from ._checks import METHODS, SIMULATIONS, as_frame, as_weights, check_method, clean_series
 from .returns import horizon_returns, portfolio_returns
 
 __all__ = [
