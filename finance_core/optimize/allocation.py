@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, SolverError
+from ._checks import positive_parameter
 
 __all__ = ["DiscreteAllocation", "discrete_allocation", "rebalance_trades", "TRADE_COLUMNS"]
 
@@ -382,12 +383,7 @@ def discrete_allocation(
     start = time.perf_counter()
     if method not in ("greedy", "integer"):
         raise DataError(f"Unknown method {method!r}: choose 'greedy' or 'integer'.", code="bad_option")
-    try:
-        capital = float(capital)
-    except (TypeError, ValueError):
-        raise DataError(f"Capital must be a number; got {capital!r}.", code="bad_capital") from None
-    if not np.isfinite(capital) or capital <= 0:
-        raise DataError(f"Capital must be a positive amount; got {capital!r}.", code="bad_capital")
+    capital = positive_parameter(capital, "Capital", need="a positive amount", code="bad_capital")
     lo, hi = _weight_bounds(bounds)
     w_s = _as_series(weights, "weights")
     if not np.isfinite(w_s.to_numpy()).all():

@@ -11,16 +11,9 @@ import pandas as pd
 from ..errors import DataError
 from ..estimators import clean_returns
 from ._box import FastPathFailed, is_long_only_unit, nnls_ratio
+from ._checks import checked_inputs, checked_number, prepare_cov, prepare_mu
 from ._cla import cla_max_ratio, critical_line
-from ._common import (
-    checked_inputs,
-    checked_number,
-    make_allocation,
-    prepare_cov,
-    prepare_mu,
-    single_thread_blas,
-    use_fast_path,
-)
+from ._common import make_allocation, single_thread_blas, use_fast_path
 from ._cvxpy import run_chain, solve_general
 from .constraints import Constraints, diagnose, resolve_checked
 from .mean_variance import cost_notes, mean_variance_arrays

@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from ._checks import covariance_values
+from ._checks import covariance_values, positive_parameter
 
 __all__ = [
     "BlackLittermanResult",
@@ -142,22 +142,12 @@ def _market_weights(market_weights, tickers: list[str]) -> np.ndarray:
     return w
 
 
-def _check_positive(value: float, name: str, hint: str) -> float:
-    try:
-        v = float(value)
-    except (TypeError, ValueError) as exc:
-        raise DataError(f"{name} must be a number; got {value!r}.", code=f"bad_{name}") from exc
-    if not np.isfinite(v) or v <= 0:
-        raise DataError(f"{name} must be positive; got {value!r}. {hint}", code=f"bad_{name}")
-    return v
-
-
 # --------------------------------------------------------------------------- public
 def equilibrium_returns(cov: pd.DataFrame, market_weights, risk_aversion: float) -> pd.Series:
     """Market-implied excess returns :math:`\\Pi = \\delta\\Sigma w_{mkt}` (Black and Litterman, 1992)."""
     tickers, c = _cov_frame(cov)
     w = _market_weights(market_weights, tickers)
-    delta = _check_positive(risk_aversion, "risk_aversion", "Typical values are 1 to 5; 2.5 is common.")
+    delta = positive_parameter(risk_aversion, "risk_aversion", "Typical values are 1 to 5; 2.5 is common.")
     return pd.Series(delta * c @ w, index=tickers, name="prior_return")
 
 
@@ -443,8 +433,8 @@ def black_litterman(
     """
     tickers, c = _cov_frame(cov)
     w_mkt = _market_weights(market_weights, tickers)
-    delta = _check_positive(risk_aversion, "risk_aversion", "Typical values are 1 to 5; 2.5 is common.")
-    tau = _check_positive(tau, "tau", "Typical values are 0.01 to 0.1 (0.05 is common).")
+    delta = positive_parameter(risk_aversion, "risk_aversion", "Typical values are 1 to 5; 2.5 is common.")
+    tau = positive_parameter(tau, "tau", "Typical values are 0.01 to 0.1 (0.05 is common).")
     if weights_cov not in ("prior", "posterior"):
         raise DataError("weights_cov must be 'prior' or 'posterior'.", code="bad_option")
     pi = delta * c @ w_mkt

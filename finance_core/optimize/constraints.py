@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, InfeasibleError
-from ._common import checked_number
+from ._checks import checked_number
 from ._cvxpy import lp_extreme
 
 __all__ = [

@@ -9,8 +9,9 @@ import pandas as pd
 
 from ..errors import DataError, InfeasibleError
 from ._box import FastPathFailed
+from ._checks import checked_inputs
 from ._cla import cla_at_returns, cla_max_ratio, critical_line, quad_rows
-from ._common import checked_inputs, make_allocation, single_thread_blas, use_fast_path
+from ._common import make_allocation, single_thread_blas, use_fast_path
 from ._cvxpy import cached_model, cov_factor, fill_model, lp_extreme, run_chain, solve_general
 from .constraints import Constraints, diagnose, resolve_checked
 from .mean_variance import mean_variance_arrays

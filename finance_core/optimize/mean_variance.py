@@ -18,8 +18,9 @@ from ._box import (
     target_return_box,
     utility_box,
 )
+from ._checks import checked_inputs, checked_number
 from ._cla import cla_at_volatility, cla_max_ratio, critical_line
-from ._common import checked_inputs, checked_number, make_allocation, single_thread_blas, use_fast_path
+from ._common import make_allocation, single_thread_blas, use_fast_path
 from ._cvxpy import lp_extreme, solve_general
 from .constraints import (
     Constraints,

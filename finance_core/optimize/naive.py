@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from ._common import make_allocation, prepare_cov, prepare_mu, single_thread_blas, weights_series
+from ._checks import prepare_cov, prepare_mu
+from ._common import make_allocation, single_thread_blas, weights_series
 from .results import Allocation
 
 __all__ = ["equal_weight", "inverse_volatility"]
