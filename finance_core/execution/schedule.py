@@ -205,29 +205,39 @@ def finish_schedule(
     )
 
 
+#: The keywords TWAP, VWAP and POV share: the cost model (impact, permanent, sigma) and the clock.
+_ORDER_KEYWORDS = ("side", "impact", "permanent", "sigma", "start", "interval", "lot_size")
+
+
+def _order_keywords(arguments: dict) -> dict:
+    """The shared keywords out of a schedule function's ``locals()``, unchecked (see :func:`_closed_form`)."""
+    return {name: arguments[name] for name in _ORDER_KEYWORDS}
+
+
 def _closed_form(
     strategy: str,
     exact: np.ndarray,
     total: int,
-    m: CostModel,
-    side: str,
-    start,
-    interval,
-    lot_size,
+    order: dict,
     *,
     caps: np.ndarray | None = None,
     volumes: np.ndarray | None = None,
 ) -> Schedule:
-    """:func:`finish_schedule` for a closed-form schedule, checking the side and lot size given by the user."""
+    """:func:`finish_schedule` for a closed-form schedule of TWAP, VWAP or POV.
+
+    ``order`` holds the keywords those three share (:data:`_ORDER_KEYWORDS`) as the user
+    gave them: the cost model, then the side and the lot size are checked here, in that order.
+    """
+    m = checked_cost_model(len(exact), order["impact"], order["permanent"], order["sigma"])
     return finish_schedule(
         exact,
         total,
         m,
-        side=check_side(side),
+        side=check_side(order["side"]),
         strategy=strategy,
         solver="closed_form",
-        times=interval_times(len(exact), start, interval),
-        lot_size=check_count(lot_size, "The lot size"),
+        times=interval_times(len(exact), order["start"], order["interval"]),
+        lot_size=check_count(order["lot_size"], "The lot size"),
         caps=caps,
         volumes=volumes,
     )
@@ -350,9 +360,8 @@ def twap(
     """
     total = check_shares(total_shares)
     n = check_count(n_intervals, "The number of intervals")
-    m = checked_cost_model(n, impact, permanent, sigma)
     vol = None if volumes is None else check_vector(volumes, n, "Expected volumes")
-    return _closed_form("twap", np.full(n, total / n), total, m, side, start, interval, lot_size, volumes=vol)
+    return _closed_form("twap", np.full(n, total / n), total, _order_keywords(locals()), volumes=vol)
 
 
 def vwap(
@@ -388,9 +397,8 @@ def vwap(
             "The volume profile has no positive weight. Give positive expected volumes.", code="bad_value"
         )
     w = w / w.sum()
-    m = checked_cost_model(n, impact, permanent, sigma)
     vol = None if daily_volume is None else check_positive(daily_volume, "The daily volume") * w
-    return _closed_form("vwap", total * w, total, m, side, start, interval, lot_size, volumes=vol)
+    return _closed_form("vwap", total * w, total, _order_keywords(locals()), volumes=vol)
 
 
 def pov(
@@ -428,9 +436,8 @@ def pov(
     check_capacity(total, caps, n, rate, 1, interval if start is not None else None)
     cum = np.minimum(np.cumsum(caps), total)
     x = np.diff(np.concatenate([[0.0], cum]))
-    m = checked_cost_model(n, impact, permanent, sigma)
     return _closed_form(
-        "pov", x, total, m, side, start, interval, lot_size, caps=caps + 1e-9 * total, volumes=vol
+        "pov", x, total, _order_keywords(locals()), caps=caps + 1e-9 * total, volumes=vol
     )
 
 
