@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from .constraints import Resolved
 
 
-_CONTROLLER = None
+#: threadpoolctl's ThreadpoolController once looked up; False when threadpoolctl is missing.
+_CONTROLLER: Any = None
 
 
 def single_thread_blas(func):
