@@ -15,7 +15,8 @@ Packages (each re-exports its public names from ``__init__`` and lists its modul
 Modules: ``data`` (bundled datasets, CSV readers, returns), ``formats`` (the number and date
 formats of uploaded files), ``benchmark`` (total-return index, blends), ``universe``,
 ``estimators`` (expected returns, covariance), ``recipes`` (a construction as settings:
-estimate and allocate), ``backtest``, ``report`` and ``errors``. See ARCHITECTURE.md.
+estimate and allocate), ``backtest``, ``report`` and ``errors``; ``_checks`` (private): the generic
+input checks every package uses. See ARCHITECTURE.md.
 """
 
 from .errors import DataError, FinanceError, InfeasibleError, SolverError

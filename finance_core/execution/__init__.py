@@ -14,7 +14,8 @@ Modules:
 * ``order_model`` -- the desk's order model (:class:`OrderModel`) and the strategy comparison;
 * ``basket`` -- schedules of several parent orders (:class:`BasketSchedule`);
 * ``readers`` -- CSV readers of order-book snapshots and intraday volumes;
-* ``_checks`` -- input checks shared by the modules (private).
+* ``_checks`` -- side, order size in shares, per-interval vectors (private); numbers, counts and
+  blank cells are checked by ``finance_core._checks``.
 """
 
 from __future__ import annotations

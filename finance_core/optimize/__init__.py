@@ -43,7 +43,8 @@ Modules:
 - ``_box`` (private): the exact box paths (primal-dual and primal active set, NNLS);
 - ``_cla`` (private): the critical line algorithm and its interpolations;
 - ``_cvxpy`` (private): the compiled cvxpy problems and the solver chain with fallback;
-- ``_common``, ``_checks`` (private): shared input checks, BLAS threads, the Allocation builder.
+- ``_checks`` (private): covariance, expected-return and constraint-number checks;
+- ``_common`` (private): BLAS threads, the Allocation builder.
 """
 
 from ._cvxpy import SOLVER_CHAIN

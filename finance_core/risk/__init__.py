@@ -19,7 +19,8 @@ Modules:
 - ``backtests``: Kupiec and Christoffersen tests, Basel traffic light, VaR backtest.
 - ``regimes``: walk-forward market regimes.
 - ``monte_carlo``: Monte Carlo wealth projection.
-- ``_checks``: input checks shared by the modules above (private).
+- ``_checks``: VaR methods, weights, return and covariance frames (private); confidence levels
+  and whole numbers are checked by ``finance_core._checks``.
 
 References are listed in the module that uses them (Jorion 2007, McNeil et al. 2015,
 Acerbi-Tasche 2002, Zangari 1996, Boudt et al. 2008 and Maillard 2012 in ``tail``;
