@@ -18,6 +18,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from finance_core.optimize import Constraints  # noqa: E402
 from finance_core.optimize.hierarchical import hrp  # noqa: E402
 from finance_core.optimize.risk_parity import risk_parity  # noqa: E402
 
@@ -131,10 +132,10 @@ def run() -> str:
             returns = factor_returns(n)
             if kind.startswith("HRP, max"):
                 cap = 3.0 / n
-                ours_fn = lambda r=returns, c=cap: hrp(r, "single", bounds=(0.0, c)).weights.to_numpy()  # noqa: E731
+                ours_fn = lambda r=returns, c=cap: hrp(r, linkage="single", constraints=Constraints(bounds=(0.0, c))).weights.to_numpy()  # noqa: E731
                 peers = _hrp_peers(returns, upper=cap)
             elif kind.startswith("HRP"):
-                ours_fn = lambda r=returns: hrp(r, "single").weights.to_numpy()  # noqa: E731
+                ours_fn = lambda r=returns: hrp(r, linkage="single").weights.to_numpy()  # noqa: E731
                 peers = _hrp_peers(returns)
             else:
                 ours_fn = lambda r=returns: risk_parity(_sample_cov(r)).weights.to_numpy()  # noqa: E731

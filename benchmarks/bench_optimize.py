@@ -132,9 +132,9 @@ def run() -> str:
         reps_single = 3 if big else 5
         reps_front_peer = 1 if n >= 200 else 2
         ours = {
-            "max_sharpe": lambda mu=mu, cov=cov: opt.mean_variance(mu, cov, "max_sharpe").weights,
-            "min_variance": lambda mu=mu, cov=cov: opt.mean_variance(mu, cov, "min_variance").weights,
-            "frontier": lambda mu=mu, cov=cov: opt.efficient_frontier(mu, cov, N_POINTS),
+            "max_sharpe": lambda mu=mu, cov=cov: opt.mean_variance(mu, cov, objective="max_sharpe").weights,
+            "min_variance": lambda mu=mu, cov=cov: opt.mean_variance(mu, cov, objective="min_variance").weights,
+            "frontier": lambda mu=mu, cov=cov: opt.efficient_frontier(mu, cov, n_points=N_POINTS),
         }
         ours["max_sharpe"]()  # warm the imports
         peers = {

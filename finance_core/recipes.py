@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -30,10 +31,16 @@ from .optimize.black_litterman import black_litterman, implied_risk_aversion, vi
 from .optimize.results import Allocation
 
 __all__ = [
+    "Method",
     "METHODS",
     "MU_METHODS",
     "COV_METHODS",
     "METHOD_FIELDS",
+    "OPTIONAL_FIELDS",
+    "REGISTRY",
+    "MethodSpec",
+    "MethodInputs",
+    "method_spec",
     "Recipe",
     "Estimates",
     "estimate",
@@ -48,47 +55,26 @@ __all__ = [
     "compare",
 ]
 
-METHODS = {
-    "max_sharpe": "Max Sharpe",
-    "min_variance": "Min variance",
-    "target_return": "Target return",
-    "target_volatility": "Target volatility",
-    "max_utility": "Max utility (risk aversion)",
-    "risk_parity": "Equal risk contribution",
-    "hrp": "Hierarchical risk parity",
-    "max_diversification": "Max diversification",
-    "min_cvar": "Min CVaR",
-    "kelly": "Fractional Kelly",
-    "black_litterman": "Black-Litterman",
-    "equal_weight": "Equal weight",
-    "inverse_volatility": "Inverse volatility",
-}
 MU_METHODS = {"mean": "Historical mean", "cagr": "CAGR", "ewma": "EWMA", "capm": "CAPM (equilibrium)"}
 COV_METHODS = {"sample": "Sample", "ledoit_wolf": "Ledoit-Wolf", "oas": "OAS", "ewma": "EWMA"}
 BL_MARKETS = {"equal": "Equal weight", "holdings": "Current holdings"}
-_MEAN_VARIANCE = ("max_sharpe", "min_variance", "target_return", "target_volatility", "max_utility")
-_CONSTRAINED = (*_MEAN_VARIANCE, "risk_parity", "max_diversification", "min_cvar", "kelly", "black_litterman")
-_BL = ("black_litterman",)
-#: Recipe settings that only some methods read, with those methods (every other setting is read by all).
-#: HRP holds the weight bounds only; equal weight and inverse volatility take no constraint; the
-#: max-utility risk aversion is Black-Litterman's fallback when no benchmark implies one.
-METHOD_FIELDS = {
-    "risk_aversion": ("max_utility", "black_litterman"),
-    "target": ("target_return", "target_volatility"),
-    "lower": (*_CONSTRAINED, "hrp"),
-    "upper": (*_CONSTRAINED, "hrp"),
-    "max_turnover": _CONSTRAINED,
-    "transaction_cost": _CONSTRAINED,
-    "sector_bounds": _CONSTRAINED,
-    "linkage": ("hrp",),
-    "kelly_fraction": ("kelly",),
-    "cvar_alpha": ("min_cvar",),
-    "tau": _BL,
-    "views": _BL,
-    "bl_market": _BL,
-    "bl_risk_aversion": _BL,
-    "risk_budgets": ("risk_parity",),
-}
+
+#: The construction methods a Recipe names (the keys of :data:`REGISTRY`, in the same order).
+Method = Literal[
+    "max_sharpe",
+    "min_variance",
+    "target_return",
+    "target_volatility",
+    "max_utility",
+    "risk_parity",
+    "hrp",
+    "max_diversification",
+    "min_cvar",
+    "kelly",
+    "black_litterman",
+    "equal_weight",
+    "inverse_volatility",
+]
 
 
 @dataclass(frozen=True)
@@ -106,32 +92,29 @@ class Recipe:
     HRP takes ``lower``/``upper`` but not sector limits, turnover or costs.
     """
 
-    method: str = "max_sharpe"
+    method: Method = "max_sharpe"
     mu_method: str = "mean"
     cov_method: str = "ledoit_wolf"
     half_life: float | None = None
-    risk_free_rate: float = 0.0
-    risk_aversion: float = 2.0
+    risk_free_rate: float = optimize.DEFAULT_RISK_FREE_RATE
+    risk_aversion: float = optimize.DEFAULT_RISK_AVERSION
     target: float | None = None
     lower: float = 0.0
     upper: float = 1.0
     max_turnover: float | None = None
     transaction_cost: float = 0.0
     sector_bounds: Mapping[str, tuple[float, float]] | None = None
-    linkage: str = "single"
-    kelly_fraction: float = 0.5
-    cvar_alpha: float = 0.95
-    tau: float = 0.05
+    linkage: optimize.Linkage = optimize.DEFAULT_LINKAGE
+    kelly_fraction: float = optimize.DEFAULT_KELLY_FRACTION
+    cvar_alpha: float = optimize.DEFAULT_CVAR_ALPHA
+    tau: float = optimize.DEFAULT_TAU
     views: tuple[Mapping, ...] = field(default_factory=tuple)
     bl_market: str = "equal"
     bl_risk_aversion: float | None = None
     risk_budgets: Mapping[str, float] | None = None
 
     def __post_init__(self):
-        if self.method not in METHODS:
-            raise DataError(
-                f"Unknown method {self.method!r}: choose one of {', '.join(METHODS)}.", code="bad_method"
-            )
+        method_spec(self.method)
         if self.mu_method not in MU_METHODS:
             raise DataError(f"Unknown expected-return estimator {self.mu_method!r}.", code="bad_method")
         if self.cov_method not in COV_METHODS:
@@ -162,7 +145,7 @@ class Recipe:
 
     @property
     def label(self) -> str:
-        return METHODS[self.method]
+        return method_spec(self.method).label
 
     def used(self) -> Recipe:
         """The same recipe with the settings its method does not read back at their defaults.
@@ -187,7 +170,7 @@ class Recipe:
     @classmethod
     def from_query(cls, query: Mapping[str, str]) -> Recipe:
         """A recipe from URL query parameters (unknown keys are ignored)."""
-        kwargs = {}
+        kwargs: dict[str, Any] = {}
         types = {f.name: f.type for f in fields(cls)}
         for name, raw in query.items():
             if name not in types or raw in (None, "", "None"):
@@ -240,7 +223,10 @@ def constraints_for(
     recipe: Recipe, sectors: pd.Series | None, current: pd.Series | None
 ) -> optimize.Constraints:
     """The recipe's bounds, sector limits, turnover cap and costs as ``optimize.Constraints``."""
-    sector_bounds = {k: tuple(v) for k, v in (recipe.sector_bounds or {}).items()} or None
+    sector_bounds = cast(
+        "dict[str, tuple[float, float]] | None",
+        {k: tuple(v) for k, v in (recipe.sector_bounds or {}).items()} or None,
+    )
     return optimize.Constraints(
         bounds=(recipe.lower, recipe.upper),
         sector_map=sectors if sector_bounds else None,
@@ -249,6 +235,169 @@ def constraints_for(
         max_turnover=recipe.max_turnover,
         transaction_cost=recipe.transaction_cost,
     )
+
+
+@dataclass(frozen=True)
+class MethodInputs:
+    """What a method's adapter in :data:`REGISTRY` receives: the data, the estimates and the constraints."""
+
+    returns: pd.DataFrame
+    recipe: Recipe
+    mu: pd.Series
+    cov: pd.DataFrame
+    constraints: optimize.Constraints
+    benchmark: pd.Series | None
+    current_weights: pd.Series | None
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    """One construction method: its label, the adapter that calls it, the recipe settings it reads.
+
+    ``reads`` lists the settings of :data:`OPTIONAL_FIELDS` the method uses (every other
+    setting is read by all); :data:`METHOD_FIELDS` is built from it.
+    """
+
+    label: str
+    build: Callable[[MethodInputs], Allocation]
+    reads: tuple[str, ...] = ()
+
+
+def _mean_variance(objective: optimize.Objective) -> Callable[[MethodInputs], Allocation]:
+    def build(x: MethodInputs) -> Allocation:
+        if objective in ("target_return", "target_volatility") and x.recipe.target is None:
+            raise DataError(
+                f"{METHODS[objective]} needs a target: set it with the target slider.", code="missing_target"
+            )
+        return optimize.mean_variance(
+            x.mu,
+            x.cov,
+            objective=objective,
+            risk_free_rate=x.recipe.risk_free_rate,
+            target=x.recipe.target,
+            risk_aversion=x.recipe.risk_aversion,
+            constraints=x.constraints,
+        )
+
+    return build
+
+
+def _risk_parity(x: MethodInputs) -> Allocation:
+    budgets = None
+    if x.recipe.risk_budgets:
+        unknown = sorted(set(x.recipe.risk_budgets) - set(x.returns.columns))
+        if unknown:
+            raise DataError(
+                f"Risk budgets are given for {', '.join(unknown[:5])}, not in the universe: remove them.",
+                code="bad_budget",
+            )
+        budgets = pd.Series(1.0, index=x.returns.columns)
+        budgets.update(pd.Series(x.recipe.risk_budgets, dtype=float))
+    return optimize.risk_parity(
+        x.cov, mu=x.mu, budgets=budgets, constraints=x.constraints, risk_free_rate=x.recipe.risk_free_rate
+    )
+
+
+def _hrp(x: MethodInputs) -> Allocation:
+    """HRP on the recipe's covariance; it keeps the weight bounds and notes what else it cannot hold."""
+    return optimize.hrp(
+        x.returns,
+        cov=x.cov,
+        linkage=x.recipe.linkage,
+        constraints=x.constraints,
+        risk_free_rate=x.recipe.risk_free_rate,
+    )
+
+
+def _max_diversification(x: MethodInputs) -> Allocation:
+    return optimize.max_diversification(x.cov, mu=x.mu, constraints=x.constraints)
+
+
+def _min_cvar(x: MethodInputs) -> Allocation:
+    return optimize.min_cvar(x.returns, alpha=x.recipe.cvar_alpha, constraints=x.constraints)
+
+
+def _kelly(x: MethodInputs) -> Allocation:
+    return optimize.kelly(
+        x.mu,
+        x.cov,
+        fraction=x.recipe.kelly_fraction,
+        risk_free_rate=x.recipe.risk_free_rate,
+        constraints=x.constraints,
+    )
+
+
+def _black_litterman(x: MethodInputs) -> Allocation:
+    recipe = x.recipe
+    bl = black_litterman_posterior(x.returns, recipe, x.cov, x.benchmark, x.current_weights)
+    alloc = optimize.mean_variance(
+        bl.posterior_returns,
+        x.cov,
+        objective="max_sharpe",
+        risk_free_rate=recipe.risk_free_rate,
+        constraints=x.constraints,
+    )
+    return Allocation(
+        alloc.weights,
+        method="black_litterman",
+        solver=alloc.solver,
+        solve_seconds=alloc.solve_seconds,
+        notes=(*alloc.notes, f"Prior: {BL_MARKETS[recipe.bl_market].lower()} as the market portfolio; "
+               f"risk aversion {bl.risk_aversion:.2f} ({bl_risk_aversion(recipe, x.benchmark)[1]}), "
+               f"tau {bl.tau:g}."),
+    )
+
+
+def _equal_weight(x: MethodInputs) -> Allocation:
+    return optimize.equal_weight(x.returns.columns, mu=x.mu, cov=x.cov)
+
+
+def _inverse_volatility(x: MethodInputs) -> Allocation:
+    return optimize.inverse_volatility(x.cov, mu=x.mu, risk_free_rate=x.recipe.risk_free_rate)
+
+
+_CONSTRAINTS = ("lower", "upper", "max_turnover", "transaction_cost", "sector_bounds")
+_BL = ("risk_aversion", "tau", "views", "bl_market", "bl_risk_aversion")
+
+#: Every construction method, by name: a new method is one entry here (and its name in :data:`Method`).
+#: HRP holds the weight bounds only; equal weight and inverse volatility take no constraint; the
+#: max-utility risk aversion is Black-Litterman's fallback when no benchmark implies one.
+REGISTRY: dict[str, MethodSpec] = {
+    "max_sharpe": MethodSpec("Max Sharpe", _mean_variance("max_sharpe"), _CONSTRAINTS),
+    "min_variance": MethodSpec("Min variance", _mean_variance("min_variance"), _CONSTRAINTS),
+    "target_return": MethodSpec("Target return", _mean_variance("target_return"), (*_CONSTRAINTS, "target")),
+    "target_volatility": MethodSpec(
+        "Target volatility", _mean_variance("target_volatility"), (*_CONSTRAINTS, "target")
+    ),
+    "max_utility": MethodSpec(
+        "Max utility (risk aversion)", _mean_variance("max_utility"), (*_CONSTRAINTS, "risk_aversion")
+    ),
+    "risk_parity": MethodSpec("Equal risk contribution", _risk_parity, (*_CONSTRAINTS, "risk_budgets")),
+    "hrp": MethodSpec("Hierarchical risk parity", _hrp, ("lower", "upper", "linkage")),
+    "max_diversification": MethodSpec("Max diversification", _max_diversification, _CONSTRAINTS),
+    "min_cvar": MethodSpec("Min CVaR", _min_cvar, (*_CONSTRAINTS, "cvar_alpha")),
+    "kelly": MethodSpec("Fractional Kelly", _kelly, (*_CONSTRAINTS, "kelly_fraction")),
+    "black_litterman": MethodSpec("Black-Litterman", _black_litterman, (*_CONSTRAINTS, *_BL)),
+    "equal_weight": MethodSpec("Equal weight", _equal_weight),
+    "inverse_volatility": MethodSpec("Inverse volatility", _inverse_volatility),
+}
+#: Method name -> label, in the registry's order.
+METHODS = {name: spec.label for name, spec in REGISTRY.items()}
+#: Recipe settings that only some methods read (every other setting is read by all).
+OPTIONAL_FIELDS = (
+    "risk_aversion", "target", "lower", "upper", "max_turnover", "transaction_cost", "sector_bounds", "linkage",
+    "kelly_fraction", "cvar_alpha", "tau", "views", "bl_market", "bl_risk_aversion", "risk_budgets",
+)
+#: Each optional setting with the methods that read it (from the registry's ``reads``).
+METHOD_FIELDS = {f: tuple(name for name, spec in REGISTRY.items() if f in spec.reads) for f in OPTIONAL_FIELDS}
+
+
+def method_spec(name: str) -> MethodSpec:
+    """The registry entry of ``name``; an unknown name raises DataError listing the methods."""
+    spec = REGISTRY.get(name)
+    if spec is None:
+        raise DataError(f"Unknown method {name!r}: choose one of {', '.join(REGISTRY)}.", code="bad_method")
+    return spec
 
 
 def allocate(
@@ -264,74 +413,20 @@ def allocate(
     est = estimates or estimate(returns, recipe, benchmark=benchmark)
     mu, cov = est.mu, est.cov
     cons = constraints_for(recipe, sectors, current_weights)
-    m = recipe.method
-    if m in _MEAN_VARIANCE:
-        if m.startswith("target_") and recipe.target is None:
-            raise DataError(
-                f"{METHODS[m]} needs a target: set it with the target slider.", code="missing_target"
-            )
-        alloc = optimize.mean_variance(
-            mu,
-            cov,
-            m,
-            risk_free_rate=recipe.risk_free_rate,
-            target=recipe.target,
-            risk_aversion=recipe.risk_aversion,
-            constraints=cons,
-        )
-    elif m == "risk_parity":
-        budgets = None
-        if recipe.risk_budgets:
-            unknown = sorted(set(recipe.risk_budgets) - set(returns.columns))
-            if unknown:
-                raise DataError(
-                    f"Risk budgets are given for {', '.join(unknown[:5])}, not in the universe: remove them.",
-                    code="bad_budget",
-                )
-            budgets = pd.Series(1.0, index=returns.columns)
-            budgets.update(pd.Series(recipe.risk_budgets, dtype=float))
-        alloc = optimize.risk_parity(cov, budgets=budgets, constraints=cons, mu=mu,
-                                     risk_free_rate=recipe.risk_free_rate)
-    elif m == "hrp":
-        alloc = _hrp(returns, recipe, cov, cons)
-    elif m == "max_diversification":
-        alloc = optimize.max_diversification(cov, cons, mu=mu)
-    elif m == "min_cvar":
-        alloc = optimize.min_cvar(returns, recipe.cvar_alpha, cons)
-    elif m == "kelly":
-        alloc = optimize.kelly(
-            mu, cov, recipe.kelly_fraction, risk_free_rate=recipe.risk_free_rate, constraints=cons
-        )
-    elif m == "black_litterman":
-        alloc = _black_litterman(returns, recipe, cov, cons, benchmark, current_weights)
-    elif m == "equal_weight":
-        alloc = optimize.equal_weight(returns.columns, mu=mu, cov=cov)
-    else:
-        alloc = optimize.inverse_volatility(cov, mu=mu, risk_free_rate=recipe.risk_free_rate)
+    alloc = method_spec(recipe.method).build(
+        MethodInputs(returns, recipe, mu, cov, cons, benchmark, current_weights)
+    )
     # Report every method's statistics under the same estimates, for comparability.
     return Allocation.from_weights(
         alloc.weights.reindex(returns.columns).fillna(0.0),
         mu=mu,
         cov=cov,
         risk_free_rate=recipe.risk_free_rate,
-        method=m,
+        method=recipe.method,
         solver=alloc.solver,
         solve_seconds=alloc.solve_seconds,
         notes=(*est.notes, *alloc.notes),
     )
-
-
-def _hrp(returns, recipe, cov, cons) -> Allocation:
-    """HRP on the recipe's covariance, within its weight bounds (the only constraints bisection can hold)."""
-    alloc = optimize.hrp(returns, recipe.linkage, cov=cov, bounds=(recipe.lower, recipe.upper),
-                         risk_free_rate=recipe.risk_free_rate)
-    ignored = [name for name, on in (("sector limits", bool(cons.sector_bounds)),
-                                     ("the turnover cap", cons.max_turnover is not None),
-                                     ("transaction costs", bool(cons.transaction_cost))) if on]
-    if ignored:
-        alloc = replace(alloc, notes=(*alloc.notes, f"HRP keeps the weight bounds but not {' or '.join(ignored)}: "
-                                      "recursive bisection has no place for them; use an optimiser for those."))
-    return alloc
 
 
 def market_portfolio(recipe: Recipe, tickers: list[str], current_weights: pd.Series | None) -> pd.Series:
@@ -396,22 +491,6 @@ def black_litterman_posterior(
             view_confidences=confidences,
         )
     return black_litterman(cov, market, risk_aversion=delta, tau=recipe.tau)
-
-
-def _black_litterman(returns, recipe, cov, cons, benchmark, current_weights) -> Allocation:
-    bl = black_litterman_posterior(returns, recipe, cov, benchmark, current_weights)
-    alloc = optimize.mean_variance(
-        bl.posterior_returns, cov, "max_sharpe", risk_free_rate=recipe.risk_free_rate, constraints=cons
-    )
-    return Allocation(
-        alloc.weights,
-        method="black_litterman",
-        solver=alloc.solver,
-        solve_seconds=alloc.solve_seconds,
-        notes=(*alloc.notes, f"Prior: {BL_MARKETS[recipe.bl_market].lower()} as the market portfolio; "
-               f"risk aversion {bl.risk_aversion:.2f} ({bl_risk_aversion(recipe, benchmark)[1]}), "
-               f"tau {bl.tau:g}."),
-    )
 
 
 def strategy(recipe: Recipe, *, sectors: pd.Series | None = None) -> Callable[[pd.DataFrame], pd.Series]:

@@ -88,10 +88,10 @@ URL = UrlState(P, {
     "mu": (MU, "value", str, "mean"),
     "cov": (COV, "value", str, "ledoit_wolf"),
     "rf": (RF, "value", float, 0.0),
-    "ra": (RISK_AVERSION, "value", float, 2.0),
+    "ra": (RISK_AVERSION, "value", float, optimize.DEFAULT_RISK_AVERSION),
     "target": (TARGET, "value", float, 0.15),
-    "kelly": (KELLY, "value", float, 0.5),
-    "linkage": (LINKAGE, "value", str, "single"),
+    "kelly": (KELLY, "value", float, optimize.DEFAULT_KELLY_FRACTION),
+    "linkage": (LINKAGE, "value", str, optimize.DEFAULT_LINKAGE),
     "lower": (LOWER, "value", float, 0.0),
     "upper": (UPPER, "value", float, 100.0),
     "turnover": (TURNOVER, "value", float, None),
@@ -100,7 +100,7 @@ URL = UrlState(P, {
     "views": (VIEWS, "rowData", _json_rows, DEFAULT_VIEWS),
     "prior": (BL_MARKET, "value", str, "equal"),
     "delta": (BL_DELTA, "value", float, None),
-    "tau": (TAU, "value", float, 0.05),
+    "tau": (TAU, "value", float, optimize.DEFAULT_TAU),
     "budgets": (BUDGETS, "rowData", _json_rows, None),
     "compare": (COMPARE_METHODS, "value", _json_list, DEFAULT_COMPARE),
     "bt_methods": (BT_METHODS, "value", _json_list, DEFAULT_BT_METHODS),
@@ -267,13 +267,13 @@ def _recipe(method, mu, cov, rf, ra, target, kelly, linkage, lower, upper, turno
     return recipes.Recipe(
         method=method, mu_method=mu, cov_method=cov, risk_free_rate=_number(rf, "Risk-free rate", default=0.0,
                                                                             scale=0.01),
-        risk_aversion=float(ra or 2.0), target=float(target) if target is not None else None,
-        kelly_fraction=float(kelly or 0.5), linkage=linkage or "single",
+        risk_aversion=float(ra or optimize.DEFAULT_RISK_AVERSION), target=float(target) if target is not None else None,
+        kelly_fraction=float(kelly or optimize.DEFAULT_KELLY_FRACTION), linkage=linkage or optimize.DEFAULT_LINKAGE,
         lower=_number(lower, "Min weight", default=0.0, scale=0.01), upper=_number(upper, "Max weight", default=1.0,
                                                                                   scale=0.01),
         max_turnover=_number(turnover, "Max turnover", scale=0.01), transaction_cost=_number(
             cost, "Cost", default=0.0, scale=1e-4),
-        sector_bounds=_sector_bounds(sectors), views=view_rows, tau=_number(tau, "tau", default=0.05),
+        sector_bounds=_sector_bounds(sectors), views=view_rows, tau=_number(tau, "tau", default=optimize.DEFAULT_TAU),
         bl_market=prior or "equal", bl_risk_aversion=_number(delta, "Black-Litterman risk aversion"),
         risk_budgets=_risk_budgets(budgets))
 
@@ -346,12 +346,12 @@ def _grid_rows(ws, rows, key: str, keys_of, blank: dict):
 )
 @reports_errors(2, title="Frontier not updated")
 def frontier(ws, mu, cov, rf, lower, upper, turnover, cost, sectors, theme):
-    recipe = _recipe("max_sharpe", mu, cov, rf, 2, None, 0.5, "single", lower, upper, turnover, cost, sectors,
-                     [], 0.05)
+    recipe = _recipe("max_sharpe", mu, cov, rf, None, None, None, None, lower, upper, turnover, cost, sectors,
+                     [], None)
     wd, est = _estimates(ws, recipe)
     current = _current_weights(ws, wd)
     cons = recipes.constraints_for(recipe, wd.sectors, current)  # same constraints as allocate()
-    front = optimize.efficient_frontier(est.mu, est.cov, 50, risk_free_rate=recipe.risk_free_rate,
+    front = optimize.efficient_frontier(est.mu, est.cov, n_points=50, risk_free_rate=recipe.risk_free_rate,
                                         constraints=cons)
     point = None
     if current is not None:
@@ -415,7 +415,7 @@ def allocation(*args):
 )
 @reports_errors(2, title="Detail not drawn")
 def method_detail(method, linkage, views, tau, prior, delta, mu, cov, rf, ws, theme):
-    recipe = _recipe(method, mu, cov, rf, 2, None, 0.5, linkage, 0, 100, None, 0, [], views, tau, prior, delta)
+    recipe = _recipe(method, mu, cov, rf, None, None, None, linkage, 0, 100, None, 0, [], views, tau, prior, delta)
     wd, est = _estimates(ws, recipe)
     if method == "hrp":  # the tree HRP allocates along: on the chosen covariance, as allocate() uses
         return f"Cluster tree ({linkage} linkage)", dendrogram_figure(hrp_tree(linkage=linkage, cov=est.cov), theme)

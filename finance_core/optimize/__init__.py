@@ -28,8 +28,28 @@ return above the best attainable, turnover too tight to reach the bounds, ...).
 Conventions: ``mu`` annualised expected returns (Series by ticker), ``cov`` annualised
 covariance (DataFrame, tickers x tickers), weights are fractions summing to the budget (1).
 
+The contract every allocation method keeps:
+
+- the data come first and positionally, always in the order ``mu, cov``:
+  ``mean_variance(mu, cov)``, ``kelly(mu, cov)``, ``efficient_frontier(mu, cov)``; a method that
+  needs only the covariance takes ``cov`` first and ``mu`` keyword-only, for the reported
+  statistics (``risk_parity(cov)``, ``max_diversification(cov)``, ``inverse_volatility(cov)``);
+  a method built on return scenarios takes ``returns`` first and ``cov``/``mu`` keyword-only
+  (``min_cvar(returns)``, ``hrp(returns, cov=...)``); ``equal_weight`` takes the tickers;
+- everything else is keyword-only: the method's own parameters (``objective``, ``fraction``,
+  ``alpha``, ``budgets``, ``linkage``, ``n_points``), ``risk_free_rate``, ``solver`` and
+  ``constraints: Constraints | None = None`` (long-only and fully invested when None; anything
+  but a ``Constraints`` is refused). A method that cannot hold some constraint says so in its
+  notes (HRP keeps the weight bounds only, risk parity drops turnover and costs); the naive
+  methods take none;
+- every method returns an :class:`Allocation` (the frontier a :class:`Frontier`);
+- method names are ``Literal`` types (``Objective``, ``Linkage``) and every default is written
+  once, in ``defaults`` (``DEFAULT_RISK_AVERSION`` = 2.0, ``DEFAULT_RISK_FREE_RATE``,
+  ``DEFAULT_CVAR_ALPHA``, ``DEFAULT_KELLY_FRACTION``, ``DEFAULT_LINKAGE``, ``DEFAULT_TAU``).
+
 Modules:
 
+- ``defaults``: the method-name types and the shared defaults;
 - ``results``: the result types ``Allocation`` and ``Frontier``;
 - ``constraints``: ``Constraints``, their resolution to arrays and the feasibility messages;
 - ``mean_variance``: the mean-variance objectives (``mean_variance``);
@@ -52,6 +72,16 @@ from .allocation import TRADE_COLUMNS, DiscreteAllocation, discrete_allocation, 
 from .alternatives import kelly, max_diversification, min_cvar
 from .black_litterman import BlackLittermanResult, black_litterman, implied_risk_aversion
 from .constraints import Constraints
+from .defaults import (
+    DEFAULT_CVAR_ALPHA,
+    DEFAULT_KELLY_FRACTION,
+    DEFAULT_LINKAGE,
+    DEFAULT_RISK_AVERSION,
+    DEFAULT_RISK_FREE_RATE,
+    DEFAULT_TAU,
+    Linkage,
+    Objective,
+)
 from .frontier import efficient_frontier
 from .hierarchical import LINKAGE_METHODS, HierarchicalTree, hrp, hrp_tree
 from .mean_variance import OBJECTIVES, mean_variance
@@ -64,6 +94,14 @@ __all__ = [
     "Constraints",
     "Frontier",
     "OBJECTIVES",
+    "Objective",
+    "Linkage",
+    "DEFAULT_RISK_AVERSION",
+    "DEFAULT_RISK_FREE_RATE",
+    "DEFAULT_CVAR_ALPHA",
+    "DEFAULT_KELLY_FRACTION",
+    "DEFAULT_LINKAGE",
+    "DEFAULT_TAU",
     "SOLVER_CHAIN",
     "mean_variance",
     "efficient_frontier",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 import time
+from types import SimpleNamespace
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -14,8 +16,9 @@ from ._box import FastPathFailed, is_long_only_unit, nnls_ratio
 from ._checks import checked_inputs, checked_number, prepare_cov, prepare_mu
 from ._cla import cla_max_ratio, critical_line
 from ._common import make_allocation, single_thread_blas, use_fast_path
-from ._cvxpy import run_chain, solve_general
+from ._cvxpy import Model, run_chain, solve_general
 from .constraints import Constraints, diagnose, resolve_checked
+from .defaults import DEFAULT_CVAR_ALPHA, DEFAULT_RISK_FREE_RATE
 from .mean_variance import cost_notes, mean_variance_arrays
 from .results import Allocation
 
@@ -26,9 +29,9 @@ __all__ = ["kelly", "max_diversification", "min_cvar"]
 def kelly(
     mu: pd.Series,
     cov: pd.DataFrame,
-    fraction: float = 1.0,
     *,
-    risk_free_rate: float = 0.0,
+    fraction: float = 1.0,
+    risk_free_rate: float = DEFAULT_RISK_FREE_RATE,
     constraints: Constraints | None = None,
     solver: str = "auto",
 ) -> Allocation:
@@ -40,6 +43,8 @@ def kelly(
     Liability Management, §7; MacLean, Thorp and Ziemba 2011). Without ``constraints`` the
     weights need not sum to one: the rest is cash (or borrowing when they exceed one). With
     ``constraints`` it is :math:`\max (\mu - r_f)'w - \tfrac{1}{2f} w'\Sigma w` under them.
+    ``fraction`` defaults to full Kelly (1.0); the desk's default is
+    :data:`~finance_core.optimize.DEFAULT_KELLY_FRACTION` (half Kelly).
     """
     started = time.perf_counter()
     f = checked_number(fraction, "fraction")
@@ -87,10 +92,10 @@ def kelly(
 @single_thread_blas
 def max_diversification(
     cov: pd.DataFrame,
-    constraints: Constraints | None = None,
     *,
     mu: pd.Series | None = None,
-    risk_free_rate: float = 0.0,
+    constraints: Constraints | None = None,
+    risk_free_rate: float = DEFAULT_RISK_FREE_RATE,
     solver: str = "auto",
 ) -> Allocation:
     r"""Most diversified portfolio: maximise :math:`D(w) = \sigma'w / \sqrt{w'\Sigma w}`.
@@ -144,11 +149,11 @@ def max_diversification(
 
 def min_cvar(
     returns: pd.DataFrame,
-    alpha: float = 0.95,
-    constraints: Constraints | None = None,
     *,
+    alpha: float = DEFAULT_CVAR_ALPHA,
+    constraints: Constraints | None = None,
     periods_per_year: float = 252,
-    risk_free_rate: float = 0.0,
+    risk_free_rate: float = DEFAULT_RISK_FREE_RATE,
     solver: str = "auto",
 ) -> Allocation:
     r"""Minimum conditional value-at-risk portfolio on historical scenarios.
@@ -198,13 +203,8 @@ def min_cvar(
     cvar = zeta + cp.sum(u) / ((1 - a) * t_obs)
     objective = cvar + (res.tc * cp.norm1(w - res.w0) if res.tc > 0 else 0)
 
-    class _Wrap:  # give the chain the same interface as a cached model
-        pass
-
-    model = _Wrap()
-    model.problem = cp.Problem(cp.Minimize(objective), cons)
-    model.w = w
-    model.kappa = None
+    # give the chain the interface of a cached model (problem, w, kappa)
+    model = cast(Model, SimpleNamespace(problem=cp.Problem(cp.Minimize(objective), cons), w=w, kappa=None))
     status, values, more = run_chain(model, None if solver in ("auto", "fast", "cvxpy") else solver)
     notes += more
     if status != "optimal":

@@ -44,6 +44,7 @@ import pandas as pd
 
 from ..errors import DataError
 from ._checks import covariance_values, positive_parameter
+from .defaults import DEFAULT_RISK_FREE_RATE, DEFAULT_TAU
 
 __all__ = [
     "BlackLittermanResult",
@@ -152,7 +153,7 @@ def equilibrium_returns(cov: pd.DataFrame, market_weights, risk_aversion: float)
 
 
 def implied_risk_aversion(
-    benchmark_returns: pd.Series, risk_free_rate: float = 0.0, *, periods_per_year: int = 252
+    benchmark_returns: pd.Series, risk_free_rate: float = DEFAULT_RISK_FREE_RATE, *, periods_per_year: int = 252
 ) -> float:
     """Risk aversion implied by the market: :math:`\\delta = (E[r_m] - r_f) / \\sigma_m^2`.
 
@@ -324,7 +325,7 @@ def _unique(labels: list[str]) -> list[str]:
     return out
 
 
-def idzorek_omega(cov: pd.DataFrame, P, confidences, *, tau: float = 0.05) -> pd.DataFrame:
+def idzorek_omega(cov: pd.DataFrame, P, confidences, *, tau: float = DEFAULT_TAU) -> pd.DataFrame:
     """View uncertainty from Idzorek confidences: :math:`\\omega_k = \\frac{1-c_k}{c_k}\\tau p_k\\Sigma p_k'`.
 
     This is the exact solution of Idzorek's (2005) step 6 (the :math:`\\omega_k` whose
@@ -380,7 +381,7 @@ def black_litterman(
     market_weights,
     *,
     risk_aversion: float,
-    tau: float = 0.05,
+    tau: float = DEFAULT_TAU,
     P=None,
     Q=None,
     omega=None,

@@ -17,6 +17,8 @@ __all__ = [
     "Constraints",
     "Resolved",
     "resolve_checked",
+    "checked_constraints",
+    "weight_bounds",
     "diagnose",
     "target_return_error",
     "target_volatility_error",
@@ -97,7 +99,7 @@ class Resolved:
         lev_free = self.leverage is None or (
             np.all(self.lo >= 0) and self.leverage >= abs(self.budget) - 1e-12
         )
-        return len(self.sector_names) == 0 and self.max_turnover is None and self.tc == 0 and lev_free
+        return bool(len(self.sector_names) == 0 and self.max_turnover is None and self.tc == 0 and lev_free)
 
     @property
     def has_w0(self) -> bool:
@@ -116,24 +118,42 @@ def _pair(value, what: str) -> tuple[float, float]:
     return checked_number(lo, f"{what} lower"), checked_number(hi, f"{what} upper")
 
 
-def _resolve(constraints: Constraints | None, tickers: list[str]) -> Resolved:
-    c = constraints if constraints is not None else Constraints()
-    if not isinstance(c, Constraints):
-        raise DataError(
-            f"constraints must be an optimize.Constraints, got {type(c).__name__}.", code="bad_constraint"
+def checked_constraints(constraints: Constraints | None) -> Constraints:
+    """``constraints`` (long-only, fully invested when None); anything but a Constraints is refused."""
+    if constraints is None:
+        return Constraints()
+    if not isinstance(constraints, Constraints):
+        hint = (
+            " For weight bounds alone write constraints=Constraints(bounds=(lower, upper))."
+            if isinstance(constraints, tuple | list)
+            else ""
         )
+        raise DataError(
+            f"constraints must be an optimize.Constraints, got {type(constraints).__name__}.{hint}",
+            code="bad_constraint",
+        )
+    return constraints
+
+
+def weight_bounds(constraints: Constraints, tickers: list[str]) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Per-ticker lower and upper weight bounds of ``constraints``, in ``tickers`` order, and notes.
+
+    Reads every form ``Constraints.bounds`` takes (a pair, a mapping ticker -> pair with
+    ``default_bounds`` for the others, a frame with ``lower``/``upper``); checks nothing beyond
+    the numbers themselves, so each method can say what its own bounds must satisfy.
+    """
     n = len(tickers)
     notes: list[str] = []
     lo = np.empty(n)
     hi = np.empty(n)
-    b = c.bounds
+    b = constraints.bounds
     if isinstance(b, pd.DataFrame):
         cols = {str(col).lower(): col for col in b.columns}
         if not {"lower", "upper"} <= set(cols):
             raise DataError("A bounds table needs columns 'lower' and 'upper'.", code="bad_constraint")
         b = {t: (b.loc[t, cols["lower"]], b.loc[t, cols["upper"]]) for t in b.index}
     if isinstance(b, Mapping | pd.Series):
-        default = _pair(c.default_bounds, "default_bounds")
+        default = _pair(constraints.default_bounds, "default_bounds")
         unknown = [str(t) for t in b if t not in set(tickers)]
         if unknown:
             notes.append(f"Bounds given for tickers outside the universe were ignored: {', '.join(unknown)}.")
@@ -141,6 +161,13 @@ def _resolve(constraints: Constraints | None, tickers: list[str]) -> Resolved:
             lo[i], hi[i] = _pair(b[t], f"bounds for {t}") if t in b else default
     else:
         lo[:], hi[:] = _pair(b, "bounds")
+    return lo, hi, notes
+
+
+def _resolve(constraints: Constraints | None, tickers: list[str]) -> Resolved:
+    c = checked_constraints(constraints)
+    n = len(tickers)
+    lo, hi, notes = weight_bounds(c, tickers)
     budget = checked_number(c.budget, "budget")
     # sectors
     names: list[str] = []

@@ -14,6 +14,7 @@ from ._cla import cla_at_returns, cla_max_ratio, critical_line, quad_rows
 from ._common import make_allocation, single_thread_blas, use_fast_path
 from ._cvxpy import cached_model, cov_factor, fill_model, lp_extreme, run_chain, solve_general
 from .constraints import Constraints, diagnose, resolve_checked
+from .defaults import DEFAULT_RISK_FREE_RATE
 from .mean_variance import mean_variance_arrays
 from .results import Frontier
 
@@ -24,9 +25,9 @@ __all__ = ["efficient_frontier"]
 def efficient_frontier(
     mu: pd.Series,
     cov: pd.DataFrame,
-    n_points: int = 50,
     *,
-    risk_free_rate: float = 0.0,
+    n_points: int = 50,
+    risk_free_rate: float = DEFAULT_RISK_FREE_RATE,
     constraints: Constraints | None = None,
     solver: str = "auto",
 ) -> Frontier:

@@ -41,12 +41,11 @@ from scipy.spatial.distance import squareform
 
 from ..errors import DataError, InfeasibleError
 from ._checks import covariance_values
+from .constraints import Constraints, checked_constraints, weight_bounds
+from .defaults import DEFAULT_LINKAGE, DEFAULT_RISK_FREE_RATE, LINKAGE_METHODS, Linkage
 from .results import Allocation
 
-__all__ = ["LINKAGE_METHODS", "HierarchicalTree", "hrp_tree", "hrp"]
-
-#: Linkage methods offered on the construction page (scipy names).
-LINKAGE_METHODS = ("single", "average", "complete", "ward")
+__all__ = ["LINKAGE_METHODS", "Linkage", "HierarchicalTree", "hrp_tree", "hrp"]
 
 
 @dataclass(frozen=True)
@@ -103,14 +102,14 @@ class HierarchicalTree:
 
 
 # --------------------------------------------------------------------------- helpers
-def _check_linkage(linkage: str) -> str:
-    method = str(linkage).strip().lower()
-    if method not in LINKAGE_METHODS:
-        raise DataError(
-            f"Unknown linkage {linkage!r}: choose one of {', '.join(LINKAGE_METHODS)}.",
-            code="unknown_linkage",
-        )
-    return method
+def _check_linkage(linkage: str) -> Linkage:
+    for method in LINKAGE_METHODS:
+        if str(linkage).strip().lower() == method:
+            return method
+    raise DataError(
+        f"Unknown linkage {linkage!r}: choose one of {', '.join(LINKAGE_METHODS)}.",
+        code="unknown_linkage",
+    )
 
 
 def _moments(
@@ -180,27 +179,34 @@ def _tree(tickers: list[str], corr: np.ndarray, method: str, optimal_ordering: b
     )
 
 
-def _weight_bounds(bounds, tickers: list[str]) -> tuple[np.ndarray, np.ndarray] | None:
-    """Per-asset (lower, upper) arrays from scalars or ticker-indexed Series; None when (0, 1)."""
-    if bounds is None:
-        return None
-    try:
-        lower, upper = bounds
-    except (TypeError, ValueError):
-        raise DataError(f"HRP bounds must be a (lower, upper) pair, got {bounds!r}.", code="bad_bounds") from None
-    arrays = []
-    for value, default, name in ((lower, 0.0, "lower"), (upper, 1.0, "upper")):
-        if isinstance(value, pd.Series | dict):
-            arr = pd.Series(value, dtype=float).reindex(tickers).fillna(default).to_numpy(float)
-        else:
-            try:
-                arr = np.full(len(tickers), float(default if value is None else value))
-            except (TypeError, ValueError):
-                raise DataError(f"The HRP {name} bound {value!r} is not a number.", code="bad_bounds") from None
-        if not np.isfinite(arr).all():
-            raise DataError(f"The HRP {name} bounds must be finite numbers.", code="bad_bounds")
-        arrays.append(arr)
-    lo, hi = arrays
+def _weight_bounds(
+    constraints: Constraints | None, tickers: list[str]
+) -> tuple[tuple[np.ndarray, np.ndarray] | None, list[str]]:
+    """HRP's per-asset (lower, upper) arrays from ``constraints`` (None when (0, 1)), and notes.
+
+    Recursive bisection can hold weight bounds only: sector limits, a turnover cap and
+    costs are left out, with a note that says so.
+    """
+    if constraints is None:
+        return None, []
+    cons = checked_constraints(constraints)
+    lo, hi, notes = weight_bounds(cons, tickers)
+    ignored = [
+        name
+        for name, on in (
+            ("sector limits", bool(cons.sector_bounds)),
+            ("the turnover cap", cons.max_turnover is not None),
+            ("transaction costs", bool(cons.transaction_cost)),
+        )
+        if on
+    ]
+    if ignored:
+        notes.append(
+            f"HRP keeps the weight bounds but not {' or '.join(ignored)}: recursive bisection has no "
+            "place for them; use an optimiser for those."
+        )
+    if not (np.isfinite(lo).all() and np.isfinite(hi).all()):
+        raise DataError("The HRP weight bounds must be finite numbers.", code="bad_bounds")
     if (lo < 0).any():
         raise DataError("HRP is long-only: the minimum weight cannot be negative.", code="bad_bounds")
     crossed = [t for t, a, b in zip(tickers, lo, hi, strict=True) if a > b + 1e-12]
@@ -213,8 +219,8 @@ def _weight_bounds(bounds, tickers: list[str]) -> tuple[np.ndarray, np.ndarray] 
             code="infeasible_bounds",
         )
     if not lo.any() and (hi >= 1).all():
-        return None
-    return lo, hi
+        return None, notes
+    return (lo, hi), notes
 
 
 def _bisection_weights(cov: np.ndarray, order: np.ndarray, bounds=None) -> np.ndarray:
@@ -281,8 +287,8 @@ def _bisection_weights(cov: np.ndarray, order: np.ndarray, bounds=None) -> np.nd
 # --------------------------------------------------------------------------- public
 def hrp_tree(
     returns: pd.DataFrame | None = None,
-    linkage: str = "single",
     *,
+    linkage: Linkage = DEFAULT_LINKAGE,
     cov: pd.DataFrame | None = None,
     optimal_ordering: bool = False,
 ) -> HierarchicalTree:
@@ -313,12 +319,12 @@ def hrp_tree(
 
 def hrp(
     returns: pd.DataFrame | None = None,
-    linkage: str = "single",
     *,
+    linkage: Linkage = DEFAULT_LINKAGE,
     cov: pd.DataFrame | None = None,
+    constraints: Constraints | None = None,
     optimal_ordering: bool = False,
-    bounds=None,
-    risk_free_rate: float = 0.0,
+    risk_free_rate: float = DEFAULT_RISK_FREE_RATE,
     periods_per_year: int = 252,
 ) -> Allocation:
     """Hierarchical risk parity weights (López de Prado, 2016).
@@ -339,12 +345,13 @@ def hrp(
         units) instead of the sample covariance of ``returns``.
     optimal_ordering : bool, default False
         Optimal leaf ordering of the tree before bisection.
-    bounds : (lower, upper), optional
-        Minimum and maximum weight of every asset (floats, or Series by ticker;
-        missing tickers get 0 and 1). Each split factor is clipped so that both
-        halves can meet their members' bounds, as in skfolio's and Riskfolio-Lib's
-        constrained HRP; bounds that cannot sum to 100% raise
-        :class:`~finance_core.errors.InfeasibleError`.
+    constraints : Constraints, optional
+        HRP reads the weight bounds (``bounds``, every form :class:`Constraints`
+        takes). Each split factor is clipped so that both halves can meet their
+        members' bounds, as in skfolio's and Riskfolio-Lib's constrained HRP; bounds
+        that cannot sum to 100% raise :class:`~finance_core.errors.InfeasibleError`.
+        Sector limits, a turnover cap or costs cannot be held by recursive bisection:
+        they are left out and the notes say so.
     risk_free_rate : float
         Annual rate for the reported Sharpe ratio.
     periods_per_year : int, default 252
@@ -367,7 +374,8 @@ def hrp(
     tickers, corr, c, mu = _moments(returns, cov)
     tree = _tree(tickers, corr, method, optimal_ordering)
     order = sch.leaves_list(tree.linkage)
-    w = _bisection_weights(c, order, _weight_bounds(bounds, tickers))
+    bounds, notes = _weight_bounds(constraints, tickers)
+    w = _bisection_weights(c, order, bounds)
     weights = pd.Series(w, index=tickers, name="weight")
     elapsed = time.perf_counter() - start
     scale = periods_per_year if cov is None else 1.0
@@ -381,4 +389,5 @@ def hrp(
         method=f"hrp_{method}",
         solver="recursive_bisection",
         solve_seconds=elapsed,
+        notes=notes,
     )

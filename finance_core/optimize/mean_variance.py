@@ -31,23 +31,21 @@ from .constraints import (
     target_return_error,
     target_volatility_error,
 )
+from .defaults import DEFAULT_RISK_AVERSION, DEFAULT_RISK_FREE_RATE, OBJECTIVES, Objective
 from .results import Allocation
 
-__all__ = ["OBJECTIVES", "mean_variance", "mean_variance_arrays", "cost_notes"]
-
-#: Objectives accepted by :func:`mean_variance`.
-OBJECTIVES = ("max_sharpe", "min_variance", "target_return", "target_volatility", "max_utility")
+__all__ = ["OBJECTIVES", "Objective", "mean_variance", "mean_variance_arrays", "cost_notes"]
 
 
 @single_thread_blas
 def mean_variance(
     mu: pd.Series,
     cov: pd.DataFrame,
-    objective: str = "max_sharpe",
     *,
-    risk_free_rate: float = 0.0,
+    objective: Objective = "max_sharpe",
+    risk_free_rate: float = DEFAULT_RISK_FREE_RATE,
     target: float | None = None,
-    risk_aversion: float = 1.0,
+    risk_aversion: float = DEFAULT_RISK_AVERSION,
     constraints: Constraints | None = None,
     solver: str = "auto",
 ) -> Allocation:
@@ -70,12 +68,16 @@ def mean_variance(
         - ``"target_volatility"``: :math:`\max \mu'w` s.t. :math:`\sqrt{w'\Sigma w} \le` ``target``;
         - ``"max_utility"``: :math:`\max \mu'w - \tfrac{\delta}{2} w'\Sigma w`, :math:`\delta` =
           ``risk_aversion`` (Markowitz 1952, "Portfolio selection", J. Finance 7(1)).
+        Keyword-only, like every setting after the data (see the package docstring).
         Proportional transaction costs :math:`c\,\lVert w - w^0 \rVert_1` are subtracted from the
         expected return wherever it appears.
     risk_free_rate : float
         Annual rate used by max Sharpe and for the reported Sharpe ratio.
     target : float
         Annual target return or volatility, for the two target objectives.
+    risk_aversion : float
+        :math:`\delta` of max utility; default :data:`~finance_core.optimize.DEFAULT_RISK_AVERSION`
+        (2.0, the desk's default).
     constraints : Constraints, optional
         Defaults to long-only, fully invested.
     solver : str
@@ -144,7 +146,7 @@ def mean_variance_arrays(
     mu: np.ndarray,
     cov: np.ndarray,
     res: Resolved,
-    objective: str,
+    objective: Objective,
     *,
     rf: float,
     target: float | None,
@@ -153,6 +155,9 @@ def mean_variance_arrays(
 ) -> tuple[np.ndarray, tuple[str, list[str]]]:
     notes: list[str] = []
     excess = mu - rf
+    # only the target objectives read it, and mean_variance has checked it is given for them
+    goal = float("nan") if target is None else float(target)
+    w: np.ndarray | None
     if use_fast_path(res, solver):
         try:
             if objective == "min_variance":
@@ -170,15 +175,15 @@ def mean_variance_arrays(
                 return cla_max_ratio(corners, cov, excess), ("cla", notes)
             if objective == "target_return":
                 best, _ = max_linear(mu, res.lo, res.hi, res.budget)
-                if target > best + 1e-12:
-                    raise target_return_error(target, best, False)
-                w, name = target_return_box(mu, cov, res, target)
+                if goal > best + 1e-12:
+                    raise target_return_error(goal, best, False)
+                w, name = target_return_box(mu, cov, res, goal)
                 return w, (name, notes)
             if objective == "target_volatility":
                 corners = critical_line(mu, cov, res.lo, res.hi, res.budget)
-                if target**2 < corners.variances[-1] * (1 - 1e-12):
-                    raise target_volatility_error(target, math.sqrt(corners.variances[-1]))
-                return cla_at_volatility(corners, cov, target), ("cla", notes)
+                if goal**2 < corners.variances[-1] * (1 - 1e-12):
+                    raise target_volatility_error(goal, math.sqrt(corners.variances[-1]))
+                return cla_at_volatility(corners, cov, goal), ("cla", notes)
         except FastPathFailed as exc:
             notes.append(f"The exact fast path stopped ({exc}); the general solver answered.")
     kind = {"max_sharpe": "max_ratio"}.get(objective, objective)
@@ -204,7 +209,7 @@ def mean_variance_arrays(
             if err.code != "infeasible":
                 raise err
             floor = _min_vol_general(cov, res)
-            raise target_volatility_error(target, floor)
+            raise target_volatility_error(goal, floor)
         raise diagnose(res, mu, cov, objective, target)
     return w, (name, notes)
 

@@ -11,6 +11,7 @@ import pandas as pd
 from ..errors import DataError
 from ._checks import prepare_cov, prepare_mu
 from ._common import make_allocation, single_thread_blas, weights_series
+from .defaults import DEFAULT_RISK_FREE_RATE
 from .results import Allocation
 
 __all__ = ["equal_weight", "inverse_volatility"]
@@ -21,7 +22,7 @@ def equal_weight(
     *,
     mu: pd.Series | None = None,
     cov: pd.DataFrame | None = None,
-    risk_free_rate: float = 0.0,
+    risk_free_rate: float = DEFAULT_RISK_FREE_RATE,
 ) -> Allocation:
     r"""Equal weights :math:`w_i = 1/N` (DeMiguel, Garlappi and Uppal 2009, "Optimal versus naive
     diversification", Review of Financial Studies 22(5)). ``tickers`` may be a list, an Index, or
@@ -61,7 +62,7 @@ def equal_weight(
 
 @single_thread_blas
 def inverse_volatility(
-    cov: pd.DataFrame, *, mu: pd.Series | None = None, risk_free_rate: float = 0.0
+    cov: pd.DataFrame, *, mu: pd.Series | None = None, risk_free_rate: float = DEFAULT_RISK_FREE_RATE
 ) -> Allocation:
     r"""Inverse-volatility weights :math:`w_i = \sigma_i^{-1} / \sum_j \sigma_j^{-1}` (the naive
     risk-parity portfolio, exact when correlations are equal; Maillard, Roncalli and Teiletche

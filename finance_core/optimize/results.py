@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .defaults import DEFAULT_RISK_FREE_RATE
+
 __all__ = ["Allocation", "Frontier"]
 
 
@@ -39,7 +41,7 @@ class Allocation:
         *,
         mu: pd.Series | None = None,
         cov: pd.DataFrame | None = None,
-        risk_free_rate: float = 0.0,
+        risk_free_rate: float = DEFAULT_RISK_FREE_RATE,
         method: str = "",
         solver: str = "",
         solve_seconds: float = 0.0,
@@ -86,7 +88,7 @@ class Frontier:
     max_sharpe: Allocation | None
     asset_returns: pd.Series
     asset_volatilities: pd.Series
-    risk_free_rate: float = 0.0
+    risk_free_rate: float = DEFAULT_RISK_FREE_RATE
     solver: str = ""
     solve_seconds: float = 0.0
     notes: tuple[str, ...] = ()

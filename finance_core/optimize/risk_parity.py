@@ -44,7 +44,8 @@ import pandas as pd
 
 from ..errors import DataError, InfeasibleError, SolverError
 from ._checks import covariance_values
-from .constraints import Constraints
+from .constraints import Constraints, checked_constraints, weight_bounds
+from .defaults import DEFAULT_RISK_FREE_RATE
 from .results import Allocation
 
 __all__ = ["risk_parity", "risk_budget_shares"]
@@ -108,55 +109,18 @@ def _check_budgets(budgets, tickers: list[str]) -> np.ndarray:
     return b / b.sum()
 
 
-def _pair(value, tickers: list[str], what: str) -> tuple[np.ndarray, np.ndarray]:
-    """Per-ticker (lower, upper) arrays from a scalar pair, a mapping or a frame."""
-    n = len(tickers)
-    if isinstance(value, pd.DataFrame):
-        cols = [c for c in value.columns if str(c).lower() in ("lower", "min", "low")]
-        cols_hi = [c for c in value.columns if str(c).lower() in ("upper", "max", "high")]
-        if not cols or not cols_hi:
-            raise DataError(
-                f"{what} frame needs columns 'lower' and 'upper' indexed by ticker.", code="bad_bounds"
-            )
-        lo = value[cols[0]].reindex(tickers).fillna(0.0).to_numpy(float)
-        hi = value[cols_hi[0]].reindex(tickers).fillna(1.0).to_numpy(float)
-        return lo, hi
-    if isinstance(value, Mapping):
-        lo, hi = np.zeros(n), np.ones(n)
-        for t, pair in value.items():
-            if str(t) in tickers:
-                i = tickers.index(str(t))
-                lo[i], hi[i] = float(pair[0]), float(pair[1])
-        return lo, hi
-    try:
-        lo_v, hi_v = value
-    except (TypeError, ValueError) as exc:
-        raise DataError(f"{what} must be a (lower, upper) pair.", code="bad_bounds") from exc
-    lo = np.broadcast_to(
-        np.asarray(lo_v.reindex(tickers) if isinstance(lo_v, pd.Series) else lo_v, dtype=float), (n,)
-    )
-    hi = np.broadcast_to(
-        np.asarray(hi_v.reindex(tickers) if isinstance(hi_v, pd.Series) else hi_v, dtype=float), (n,)
-    )
-    return np.array(lo, dtype=float), np.array(hi, dtype=float)
-
-
-def _constraint_sets(constraints: Constraints | tuple | list | None, tickers: list[str]):
-    """Read bounds and sector bounds off a :class:`Constraints` (or a (lo, hi) pair)."""
-    notes: list[str] = []
+def _constraint_sets(constraints: Constraints | None, tickers: list[str]):
+    """Read bounds and sector bounds off a :class:`Constraints`."""
     if constraints is None:
-        return None, None, notes
-    if isinstance(constraints, tuple | list):
-        bounds, sector_map, sector_bounds = constraints, None, None
-    else:
-        bounds = constraints.bounds
-        sector_map = constraints.sector_map
-        sector_bounds = constraints.sector_bounds
-        if constraints.max_turnover is not None:
-            notes.append("Risk parity ignores the turnover limit; use mean-variance for a turnover cap.")
-        if constraints.transaction_cost:
-            notes.append("Risk parity ignores transaction costs.")
-    lo, hi = _pair(bounds if bounds is not None else (0.0, 1.0), tickers, "Weight bounds")
+        return None, None, []
+    cons = checked_constraints(constraints)
+    sector_map = cons.sector_map
+    sector_bounds = cons.sector_bounds
+    lo, hi, notes = weight_bounds(cons, tickers)
+    if cons.max_turnover is not None:
+        notes.append("Risk parity ignores the turnover limit; use mean-variance for a turnover cap.")
+    if cons.transaction_cost:
+        notes.append("Risk parity ignores transaction costs.")
     if (lo < 0).any():
         notes.append("Risk parity is long-only: negative lower bounds were treated as 0.")
         lo = np.maximum(lo, 0.0)
@@ -325,11 +289,11 @@ def risk_budget_shares(weights: pd.Series, cov: pd.DataFrame) -> pd.Series:
 
 def risk_parity(
     cov: pd.DataFrame,
-    budgets: pd.Series | Mapping | np.ndarray | None = None,
-    constraints: Constraints | tuple | list | None = None,
     *,
     mu: pd.Series | None = None,
-    risk_free_rate: float = 0.0,
+    budgets: pd.Series | Mapping | np.ndarray | None = None,
+    constraints: Constraints | None = None,
+    risk_free_rate: float = DEFAULT_RISK_FREE_RATE,
 ) -> Allocation:
     """Risk-budgeting portfolio: each asset carries the share ``budgets`` of the risk.
 
@@ -345,11 +309,11 @@ def risk_parity(
         on the scale).
     budgets : pandas.Series, mapping or array, optional
         Positive risk budgets per ticker; normalised to sum to 1.
-    constraints : Constraints or (lower, upper), optional
-        Uses ``bounds`` (scalar pair, per-ticker Series pair, mapping or frame with
-        ``lower``/``upper``) and ``sector_map`` + ``sector_bounds``. Turnover and
-        costs are not part of risk parity and are ignored with a note. With binding
-        bounds, the risk shares can no longer all equal the budgets.
+    constraints : Constraints, optional
+        Uses ``bounds`` (every form :class:`Constraints` takes) and ``sector_map`` +
+        ``sector_bounds``. Turnover and costs are not part of risk parity and are
+        ignored with a note. With binding bounds, the risk shares can no longer all
+        equal the budgets. Anything but a ``Constraints`` raises DataError.
     mu : pandas.Series, optional
         Expected returns, only for the reported return and Sharpe ratio.
     risk_free_rate : float

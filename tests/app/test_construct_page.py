@@ -263,7 +263,7 @@ def test_bundled_asset_labels_do_not_overlap_on_the_frontier():
     fig, _ = page.frontier(WS, "mean", "ledoit_wolf", 0, 0, 100, None, 0, [], "light")
     assets = next(t for t in fig.data if t.name == "assets")
     assert len(assets.hovertext) == 20  # every asset keeps its name on hover
-    front = page.optimize.efficient_frontier(*_bundled_estimates(), 50)
+    front = page.optimize.efficient_frontier(*_bundled_estimates(), n_points=50)
     (x0, x1), (y0, y1) = frontier_ranges(front)
     px = (np.asarray(assets.x) - x0) / (x1 - x0) * FRONTIER_PLOT_PX[0]
     py = (np.asarray(assets.y) - y0) / (y1 - y0) * FRONTIER_PLOT_PX[1]

@@ -9,6 +9,7 @@ import pytest
 from finance_core import estimators, recipes
 from finance_core.data import load_dataset, to_returns
 from finance_core.errors import DataError
+from finance_core.optimize import Constraints
 from finance_core.optimize.hierarchical import hrp
 
 warnings.filterwarnings("ignore", category=FutureWarning)
@@ -25,7 +26,7 @@ def test_hrp_recipe_keeps_the_weight_bounds_on_the_recipe_covariance(returns):
     w = alloc.weights
     assert w.min() >= 0.02 - 1e-12 and w.max() <= 0.08 + 1e-12 and w.sum() == pytest.approx(1.0)
     cov = estimators.covariance(returns, "ledoit_wolf")
-    expected = hrp(returns, "single", cov=cov, bounds=(0.02, 0.08)).weights
+    expected = hrp(returns, linkage="single", cov=cov, constraints=Constraints(bounds=(0.02, 0.08))).weights
     pd.testing.assert_series_equal(w, expected, check_names=False, atol=1e-12)
     # On the sample covariance the same recipe is skfolio's bounded HRP (single linkage, no reordering).
     from skfolio.cluster import HierarchicalClustering, LinkageMethod

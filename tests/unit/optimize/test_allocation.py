@@ -136,7 +136,7 @@ def capped():
     rets = to_returns(ds.prices.loc["2013-01-02":"2022-12-28"])  # the desk's default dates
     mu, cov = estimators.expected_returns(rets, "mean"), estimators.covariance(rets, "ledoit_wolf")
     cons = optimize.Constraints(bounds=(0.0, 0.10))
-    return optimize.mean_variance(mu, cov, "max_sharpe", constraints=cons).weights, ds.prices.iloc[-1]
+    return optimize.mean_variance(mu, cov, objective="max_sharpe", constraints=cons).weights, ds.prices.iloc[-1]
 
 
 @pytest.mark.parametrize("method", ["greedy", "integer"])
@@ -367,7 +367,7 @@ def test_sector_cap_holds_on_the_bundled_case():
     mu, cov = estimators.expected_returns(rets, "mean"), estimators.covariance(rets, "ledoit_wolf")
     limits = {"Health Care": (0.0, 0.15)}
     cons = optimize.Constraints(sector_map=ds.sectors, sector_bounds=limits)
-    weights, prices = optimize.mean_variance(mu, cov, "max_sharpe", constraints=cons).weights, ds.prices.iloc[-1]
+    weights, prices = optimize.mean_variance(mu, cov, objective="max_sharpe", constraints=cons).weights, ds.prices.iloc[-1]
     health = ds.sectors.reindex(weights.index) == "Health Care"
     assert weights[health].sum() == pytest.approx(0.15, abs=1e-8)  # the limit binds
     plain = discrete_allocation(weights, prices, 1_000_000)

@@ -8,6 +8,7 @@ import pytest
 
 from finance_core.data import load_dataset, to_returns
 from finance_core.errors import DataError
+from finance_core.optimize import Constraints
 from finance_core.optimize.hierarchical import LINKAGE_METHODS, hrp, hrp_tree
 
 warnings.filterwarnings("ignore", category=FutureWarning)
@@ -22,7 +23,7 @@ def returns():
 def test_hrp_matches_pypfopt(returns, linkage):
     from pypfopt import HRPOpt
 
-    ours = hrp(returns, linkage).weights
+    ours = hrp(returns, linkage=linkage).weights
     # oracle: PyPortfolioOpt HRPOpt.optimize (sample cov/corr of the same returns)
     theirs = pd.Series(HRPOpt(returns).optimize(linkage)).reindex(ours.index)
     np.testing.assert_allclose(ours.to_numpy(), theirs.to_numpy(), atol=1e-4)
@@ -37,7 +38,7 @@ def test_hrp_matches_skfolio(returns, linkage):
     from skfolio.seriation import HierarchicalSeriation
 
     for optimal in (False, True):
-        ours = hrp(returns, linkage, optimal_ordering=optimal).weights
+        ours = hrp(returns, linkage=linkage, optimal_ordering=optimal).weights
         # oracle: skfolio HierarchicalRiskParity (variance risk measure, Pearson distance)
         model = HierarchicalRiskParity(
             seriation_estimator=HierarchicalSeriation(
@@ -54,7 +55,7 @@ def test_hrp_matches_skfolio(returns, linkage):
 def test_hrp_matches_riskfolio(returns, linkage):
     import riskfolio as rp
 
-    ours = hrp(returns, linkage).weights
+    ours = hrp(returns, linkage=linkage).weights
     # oracle: Riskfolio-Lib HCPortfolio(model="HRP", rm="MV", codependence="pearson")
     port = rp.HCPortfolio(returns=returns)
     w = port.optimization(
@@ -76,7 +77,7 @@ def test_hrp_with_given_covariance_matches_pypfopt(returns):
 def test_tree_matches_pypfopt_linkage_and_order(returns):
     from pypfopt import HRPOpt
 
-    tree = hrp_tree(returns, "average")
+    tree = hrp_tree(returns, linkage="average")
     opt = HRPOpt(returns)
     opt.optimize("average")
     # oracle: PyPortfolioOpt keeps its scipy linkage matrix in `clusters`
@@ -103,7 +104,7 @@ def test_allocation_reports_annualised_stats(returns):
 
 def test_unknown_linkage_is_named(returns):
     with pytest.raises(DataError, match="Unknown linkage 'centroid'.*single, average, complete, ward"):
-        hrp(returns, "centroid")
+        hrp(returns, linkage="centroid")
 
 
 def test_missing_returns_name_the_ticker(returns):
@@ -142,13 +143,13 @@ def _skfolio_hrp(returns, linkage, **kwargs):
 @pytest.mark.parametrize("linkage", LINKAGE_METHODS)
 @pytest.mark.parametrize("lower, upper", [(0.0, 0.08), (0.02, 0.10), (0.03, 0.06)])
 def test_bounded_hrp_matches_skfolio(returns, linkage, lower, upper):
-    ours = hrp(returns, linkage, bounds=(lower, upper)).weights
+    ours = hrp(returns, linkage=linkage, constraints=Constraints(bounds=(lower, upper))).weights
     # oracle: skfolio HierarchicalRiskParity(min_weights, max_weights), the same split-factor clipping
     model = _skfolio_hrp(returns, linkage, min_weights=lower, max_weights=upper)
     np.testing.assert_allclose(ours.to_numpy(), model.weights_, atol=1e-9)
     assert ours.min() >= lower - 1e-12 and ours.max() <= upper + 1e-12
     assert ours.sum() == pytest.approx(1.0)
-    free = hrp(returns, linkage).weights
+    free = hrp(returns, linkage=linkage).weights
     assert free.max() > upper or free.min() < lower  # the bounds bind on this data
 
 
@@ -156,7 +157,7 @@ def test_per_ticker_bounds_match_skfolio(returns):
     caps = pd.Series(0.15, index=returns.columns)
     caps[["JNJ", "PG", "WMT"]] = 0.05
     floors = {"AAPL": 0.04}
-    ours = hrp(returns, "single", bounds=(floors, caps)).weights
+    ours = hrp(returns, linkage="single", constraints=Constraints(bounds={t: (floors.get(t, 0.0), caps[t]) for t in caps.index})).weights
     model = _skfolio_hrp(returns, "single", min_weights=floors, max_weights=caps.to_dict())
     np.testing.assert_allclose(ours.to_numpy(), model.weights_, atol=1e-9)
     assert ours[["JNJ", "PG", "WMT"]].max() <= 0.05 + 1e-12 and ours["AAPL"] >= 0.04 - 1e-12
@@ -166,9 +167,28 @@ def test_bounds_that_cannot_sum_to_one_are_refused(returns):
     from finance_core.errors import InfeasibleError
 
     with pytest.raises(InfeasibleError, match="maximums to 40.00%") as err:
-        hrp(returns, bounds=(0.0, 0.02))
+        hrp(returns, constraints=Constraints(bounds=(0.0, 0.02)))
     assert err.value.code == "infeasible_bounds"
     with pytest.raises(DataError, match="long-only"):
-        hrp(returns, bounds=(-0.1, 0.5))
+        hrp(returns, constraints=Constraints(bounds=(-0.1, 0.5)))
     with pytest.raises(DataError, match="above the maximum for AAPL"):
-        hrp(returns, bounds=({"AAPL": 0.3}, {"AAPL": 0.2}))
+        hrp(returns, constraints=Constraints(bounds={"AAPL": (0.3, 0.2)}))
+
+
+def test_hrp_says_which_constraints_bisection_cannot_hold(returns):
+    sectors = load_dataset("sp500").sectors
+    cons = Constraints(bounds=(0.0, 0.1), sector_map=sectors, sector_bounds={"Energy": (0.0, 0.05)},
+                       max_turnover=0.5)
+    alloc = hrp(returns, constraints=cons)
+    bounded = hrp(returns, constraints=Constraints(bounds=(0.0, 0.1)))
+    pd.testing.assert_series_equal(alloc.weights, bounded.weights)  # the bounds are kept, nothing else
+    assert any("not sector limits or the turnover cap" in n for n in alloc.notes)
+    assert not any("HRP keeps" in n for n in bounded.notes)
+
+
+def test_hrp_refuses_bounds_outside_constraints(returns):
+    with pytest.raises(TypeError):
+        hrp(returns, bounds=(0.0, 0.1))  # the bounds travel in constraints=Constraints(bounds=...)
+    with pytest.raises(DataError, match="must be an optimize.Constraints, got tuple") as err:
+        hrp(returns, constraints=(0.0, 0.1))
+    assert err.value.code == "bad_constraint"

@@ -64,7 +64,7 @@ def _random_problem(n: int, seed: int):
 # --------------------------------------------------------------------------- peers on bundled data
 def test_max_sharpe_matches_pypfopt_skfolio_riskfolio(data):
     rets, mu, cov, _ = data
-    got = opt.mean_variance(mu, cov, "max_sharpe")
+    got = opt.mean_variance(mu, cov, objective="max_sharpe")
     assert got.solver == "nnls"
     assert isinstance(got, Allocation)
     # oracle 1: PyPortfolioOpt max_sharpe (Clarabel)
@@ -93,7 +93,7 @@ def test_max_sharpe_matches_pypfopt_skfolio_riskfolio(data):
 
 def test_min_variance_matches_peers(data):
     rets, mu, cov, _ = data
-    got = opt.mean_variance(mu, cov, "min_variance")
+    got = opt.mean_variance(mu, cov, objective="min_variance")
     ef = _pf(mu, cov)
     w_pf = ef.min_volatility()  # oracle: PyPortfolioOpt
     _assert_weights(got.weights, w_pf)
@@ -115,7 +115,7 @@ def test_min_variance_matches_peers(data):
 def test_efficient_return_matches_peers(data):
     rets, mu, cov, _ = data
     target = 0.25
-    got = opt.mean_variance(mu, cov, "target_return", target=target)
+    got = opt.mean_variance(mu, cov, objective="target_return", target=target)
     ef = _pf(mu, cov)
     w_pf = ef.efficient_return(target)  # oracle: PyPortfolioOpt efficient_return
     _assert_weights(got.weights, w_pf)
@@ -133,7 +133,7 @@ def test_efficient_return_matches_peers(data):
 def test_efficient_risk_matches_peers(data):
     rets, mu, cov, _ = data
     target = 0.22
-    got = opt.mean_variance(mu, cov, "target_volatility", target=target)
+    got = opt.mean_variance(mu, cov, objective="target_volatility", target=target)
     assert got.solver == "cla"
     ef = _pf(mu, cov)
     w_pf = ef.efficient_risk(target)  # oracle: PyPortfolioOpt efficient_risk
@@ -152,7 +152,7 @@ def test_efficient_risk_matches_peers(data):
 
 def test_max_utility_matches_pypfopt(data):
     _, mu, cov, _ = data
-    got = opt.mean_variance(mu, cov, "max_utility", risk_aversion=4.0)
+    got = opt.mean_variance(mu, cov, objective="max_utility", risk_aversion=4.0)
     w_pf = _pf(mu, cov).max_quadratic_utility(risk_aversion=4.0)  # oracle: PyPortfolioOpt
     _assert_weights(got.weights, w_pf)
 
@@ -164,7 +164,7 @@ def test_capped_weights_match_pypfopt(data):
         ("max_sharpe", lambda ef: ef.max_sharpe(risk_free_rate=0.01)),
         ("min_variance", lambda ef: ef.min_volatility()),
     ):
-        got = opt.mean_variance(mu, cov, objective, constraints=cons, risk_free_rate=0.01)
+        got = opt.mean_variance(mu, cov, objective=objective, constraints=cons, risk_free_rate=0.01)
         assert got.solver in ("cla", "active_set")
         _assert_weights(got.weights, call(_pf(mu, cov, (0.0, 0.15))))  # oracle: PyPortfolioOpt
         assert got.weights.max() <= 0.15 + 1e-12
@@ -173,7 +173,7 @@ def test_capped_weights_match_pypfopt(data):
 def test_long_short_with_leverage_matches_pypfopt(data):
     _, mu, cov, _ = data
     cons = Constraints(bounds=(-0.3, 1.0), leverage=1.6)
-    got = opt.mean_variance(mu, cov, "min_variance", constraints=cons)
+    got = opt.mean_variance(mu, cov, objective="min_variance", constraints=cons)
     assert got.solver == "CLARABEL"
     ef = _pf(mu, cov, (-0.3, 1.0))
     ef.add_constraint(lambda w: cp.norm1(w) <= 1.6)
@@ -187,13 +187,13 @@ def test_sector_bounds_match_pypfopt(data):
     upper = {"Health Care": 0.20, "Information Technology": 0.25}
     bounds = {s: (lower.get(s, 0.0), upper.get(s, 1.0)) for s in set(lower) | set(upper)}
     cons = Constraints(sector_map=sectors, sector_bounds=bounds)
-    got = opt.mean_variance(mu, cov, "min_variance", constraints=cons)
+    got = opt.mean_variance(mu, cov, objective="min_variance", constraints=cons)
     ef = _pf(mu, cov)
     ef.add_sector_constraints(sectors.to_dict(), lower, upper)
     _assert_weights(got.weights, ef.min_volatility())  # oracle: PyPortfolioOpt sector constraints
     by_sector = got.weights.groupby(sectors.reindex(got.weights.index)).sum()
     assert by_sector["Financials"] >= 0.10 - 1e-8
-    got_ms = opt.mean_variance(mu, cov, "max_sharpe", constraints=cons)
+    got_ms = opt.mean_variance(mu, cov, objective="max_sharpe", constraints=cons)
     ef = _pf(mu, cov)
     ef.add_sector_constraints(sectors.to_dict(), lower, upper)
     _assert_weights(got_ms.weights, ef.max_sharpe())  # oracle: PyPortfolioOpt max Sharpe with sectors
@@ -203,7 +203,7 @@ def test_transaction_costs_match_pypfopt(data):
     _, mu, cov, _ = data
     w0 = pd.Series(1.0 / len(mu), index=mu.index)
     cons = Constraints(current_weights=w0, transaction_cost=0.01)
-    got = opt.mean_variance(mu, cov, "max_utility", risk_aversion=3.0, constraints=cons)
+    got = opt.mean_variance(mu, cov, objective="max_utility", risk_aversion=3.0, constraints=cons)
     ef = _pf(mu, cov)
     ef.add_objective(objective_functions.transaction_cost, w_prev=w0.to_numpy(), k=0.01)
     _assert_weights(got.weights, ef.max_quadratic_utility(risk_aversion=3.0))  # oracle: PyPortfolioOpt
@@ -214,7 +214,7 @@ def test_turnover_cap_matches_pypfopt(data):
     _, mu, cov, _ = data
     w0 = pd.Series(1.0 / len(mu), index=mu.index)
     cons = Constraints(current_weights=w0, max_turnover=0.3)
-    got = opt.mean_variance(mu, cov, "max_sharpe", constraints=cons)
+    got = opt.mean_variance(mu, cov, objective="max_sharpe", constraints=cons)
     assert np.abs(got.weights - w0).sum() <= 0.3 + 1e-7
     ef = _pf(mu, cov)
     ef.add_constraint(lambda w: cp.norm1(w - w0.to_numpy()) <= 0.3)
@@ -253,12 +253,12 @@ def test_fast_paths_match_cvxpy(seed, bounds):
         cases.append(("max_sharpe", {}, lambda a: a.sharpe, 1))
     for objective, kw, value, sense in cases:
         try:
-            fast = opt.mean_variance(mu, cov, objective, constraints=cons, **kw)
+            fast = opt.mean_variance(mu, cov, objective=objective, constraints=cons, **kw)
         except InfeasibleError:
             with pytest.raises(InfeasibleError):
-                opt.mean_variance(mu, cov, objective, constraints=cons, solver="cvxpy", **kw)
+                opt.mean_variance(mu, cov, objective=objective, constraints=cons, solver="cvxpy", **kw)
             continue
-        slow = opt.mean_variance(mu, cov, objective, constraints=cons, solver="cvxpy", **kw)
+        slow = opt.mean_variance(mu, cov, objective=objective, constraints=cons, solver="cvxpy", **kw)
         assert fast.solver in ("nnls", "active_set", "cla"), objective
         assert slow.solver in opt.SOLVER_CHAIN
         # same optimum: the exact path is never worse, and within 1e-8 of the interior-point answer
@@ -300,14 +300,14 @@ def test_cla_frontier_matches_cvxpy_and_pypfopt(data):
     assert np.all(np.diff(fr.returns) > 0)
     assert np.all(np.diff(fr.volatilities) > 0)
     # frontier endpoints are the min-variance portfolio and the max-return corner
-    mv = opt.mean_variance(mu, cov, "min_variance")
+    mv = opt.mean_variance(mu, cov, objective="min_variance")
     assert fr.volatilities.iloc[0] == pytest.approx(mv.volatility, abs=1e-12)
     assert fr.returns.iloc[-1] == pytest.approx(mu.max(), abs=1e-12)
-    ms = opt.mean_variance(mu, cov, "max_sharpe")
+    ms = opt.mean_variance(mu, cov, objective="max_sharpe")
     _assert_weights(fr.max_sharpe.weights, ms.weights, tol=1e-8)
     for k in range(1, 11):
         r = float(fr.returns.iloc[k])
-        slow = opt.mean_variance(mu, cov, "target_return", target=r, solver="cvxpy")
+        slow = opt.mean_variance(mu, cov, objective="target_return", target=r, solver="cvxpy")
         assert fr.volatilities.iloc[k] <= slow.volatility + 1e-8
         assert fr.volatilities.iloc[k] == pytest.approx(slow.volatility, abs=1e-8)
         ef = _pf(mu, cov)
@@ -348,7 +348,7 @@ def test_solver_fallback_is_reported(data, monkeypatch):
 
     monkeypatch.setattr(_cvxpy, "solve_with", flaky)
     cons = Constraints(sector_map=sectors, sector_bounds={"Financials": (0.05, 0.3)})
-    got = opt.mean_variance(mu, cov, "min_variance", constraints=cons)
+    got = opt.mean_variance(mu, cov, objective="min_variance", constraints=cons)
     assert got.solver == "OSQP"
     assert any("CLARABEL failed" in n and "answered by OSQP" in n for n in got.notes)
 
@@ -357,7 +357,7 @@ def test_solver_fallback_is_reported(data, monkeypatch):
 
     monkeypatch.setattr(_cvxpy, "solve_with", broken)
     with pytest.raises(SolverError, match="Every solver failed: CLARABEL failed.*OSQP failed.*SCS failed"):
-        opt.mean_variance(mu, cov, "min_variance", constraints=cons)
+        opt.mean_variance(mu, cov, objective="min_variance", constraints=cons)
 
 
 # --------------------------------------------------------------------------- other methods
@@ -394,9 +394,9 @@ def test_max_diversification_matches_skfolio(data):
     _assert_weights(got.weights, pd.Series(sk.weights_, index=rets.columns))
     slow = opt.max_diversification(cov, solver="cvxpy")
     _assert_weights(got.weights, slow.weights)
-    capped = opt.max_diversification(cov, Constraints(bounds=(0, 0.1)))
+    capped = opt.max_diversification(cov, constraints=Constraints(bounds=(0, 0.1)))
     assert capped.solver == "cla"
-    capped_slow = opt.max_diversification(cov, Constraints(bounds=(0, 0.1)), solver="cvxpy")
+    capped_slow = opt.max_diversification(cov, constraints=Constraints(bounds=(0, 0.1)), solver="cvxpy")
     _assert_weights(capped.weights, capped_slow.weights)
 
 
@@ -444,11 +444,11 @@ def test_bounds_that_cannot_sum_to_one(data):
     with pytest.raises(
         InfeasibleError, match="cannot sum to 100%.*upper bounds add up to only 80.00%"
     ) as err:
-        opt.mean_variance(mu, cov, "min_variance", constraints=Constraints(bounds=(0, 0.04)))
+        opt.mean_variance(mu, cov, objective="min_variance", constraints=Constraints(bounds=(0, 0.04)))
     assert err.value.code == "bounds_below_budget"
     assert "at least 25 assets" in str(err.value)
     with pytest.raises(InfeasibleError, match="lower bounds .* add up to 120.00%"):
-        opt.mean_variance(mu, cov, "min_variance", constraints=Constraints(bounds=(0.06, 1)))
+        opt.mean_variance(mu, cov, objective="min_variance", constraints=Constraints(bounds=(0.06, 1)))
     with pytest.raises(InfeasibleError, match="Lower bound above upper bound for AAPL"):
         opt.mean_variance(mu, cov, constraints=Constraints(bounds={"AAPL": (0.3, 0.1)}))
 
@@ -460,7 +460,7 @@ def test_sector_minimums_above_one(data):
         sector_bounds={"Financials": (0.5, 1.0), "Information Technology": (0.4, 1.0), "Energy": (0.2, 1.0)},
     )
     with pytest.raises(InfeasibleError, match="Sector minimums add up to 110.00%") as err:
-        opt.mean_variance(mu, cov, "max_sharpe", constraints=cons)
+        opt.mean_variance(mu, cov, objective="max_sharpe", constraints=cons)
     assert err.value.code == "sector_minimums_above_budget"
     with pytest.raises(DataError, match="Sector 'Crypto' has no ticker"):
         opt.mean_variance(
@@ -471,7 +471,7 @@ def test_sector_minimums_above_one(data):
 def test_target_return_above_best_attainable(data):
     _, mu, cov, sectors = data
     with pytest.raises(InfeasibleError, match="above the best attainable") as err:
-        opt.mean_variance(mu, cov, "target_return", target=5.0)
+        opt.mean_variance(mu, cov, objective="target_return", target=5.0)
     # oracle for the number: the LP max mu'w over the simplex (scipy linprog)
     lp = linprog(-mu.to_numpy(), A_eq=np.ones((1, len(mu))), b_eq=[1], bounds=[(0, 1)] * len(mu))
     assert err.value.details["max_attainable"] == pytest.approx(-lp.fun, abs=1e-9)
@@ -479,7 +479,7 @@ def test_target_return_above_best_attainable(data):
     best_sector = sectors[mu.idxmax()]  # cap the sector of the best asset: the max moves down
     cons = Constraints(sector_map=sectors, sector_bounds={best_sector: (0, 0.1)})
     with pytest.raises(InfeasibleError, match="above the best attainable") as err:
-        opt.mean_variance(mu, cov, "target_return", target=float(mu.max()), constraints=cons)
+        opt.mean_variance(mu, cov, objective="target_return", target=float(mu.max()), constraints=cons)
     tech = (sectors.reindex(mu.index) == best_sector).to_numpy(dtype=float)
     lp = linprog(
         -mu.to_numpy(),
@@ -498,7 +498,7 @@ def test_turnover_too_tight(data):
     w0.iloc[0] = 1.0  # everything in one stock; a 10% cap forces selling at least 90%
     cons = Constraints(bounds=(0, 0.1), current_weights=w0, max_turnover=0.5)
     with pytest.raises(InfeasibleError, match="Max turnover 50.00% is too tight") as err:
-        opt.mean_variance(mu, cov, "min_variance", constraints=cons)
+        opt.mean_variance(mu, cov, objective="min_variance", constraints=cons)
     # oracle: min sum|w - w0| over the box and budget by scipy linprog (variables w and t)
     n = len(mu)
     a_ub = np.block([[np.eye(n), -np.eye(n)], [-np.eye(n), -np.eye(n)]])
@@ -518,34 +518,34 @@ def test_turnover_too_tight(data):
 def test_max_sharpe_without_excess_return_suggests_min_variance(data):
     _, mu, cov, sectors = data
     with pytest.raises(InfeasibleError, match="beats the risk-free rate.*objective='min_variance'") as err:
-        opt.mean_variance(mu, cov, "max_sharpe", risk_free_rate=float(mu.max()) + 0.01)
+        opt.mean_variance(mu, cov, objective="max_sharpe", risk_free_rate=float(mu.max()) + 0.01)
     assert err.value.code == "no_excess_return"
     assert err.value.details["suggest"] == "min_variance"
     cons = Constraints(sector_map=sectors, sector_bounds={"Financials": (0, 0.5)})
     with pytest.raises(InfeasibleError, match="beats the risk-free rate"):
-        opt.mean_variance(mu, cov, "max_sharpe", risk_free_rate=float(mu.max()) + 0.01, constraints=cons)
-    fr = opt.efficient_frontier(mu, cov, 5, risk_free_rate=float(mu.max()) + 0.01)
+        opt.mean_variance(mu, cov, objective="max_sharpe", risk_free_rate=float(mu.max()) + 0.01, constraints=cons)
+    fr = opt.efficient_frontier(mu, cov, n_points=5, risk_free_rate=float(mu.max()) + 0.01)
     assert fr.max_sharpe is None
     assert any("beats the risk-free rate" in n for n in fr.notes)
 
 
 def test_target_volatility_below_minimum(data):
     _, mu, cov, sectors = data
-    mv = opt.mean_variance(mu, cov, "min_variance")
+    mv = opt.mean_variance(mu, cov, objective="min_variance")
     with pytest.raises(InfeasibleError, match="below the lowest attainable") as err:
-        opt.mean_variance(mu, cov, "target_volatility", target=0.01)
+        opt.mean_variance(mu, cov, objective="target_volatility", target=0.01)
     assert err.value.details["min_volatility"] == pytest.approx(mv.volatility, abs=1e-10)
     cons = Constraints(sector_map=sectors, sector_bounds={"Financials": (0, 0.5)})
     with pytest.raises(InfeasibleError, match="below the lowest attainable"):
-        opt.mean_variance(mu, cov, "target_volatility", target=0.01, constraints=cons)
+        opt.mean_variance(mu, cov, objective="target_volatility", target=0.01, constraints=cons)
 
 
 def test_bad_inputs_are_named(data):
     _, mu, cov, _ = data
     with pytest.raises(DataError, match="Unknown objective 'max_return'"):
-        opt.mean_variance(mu, cov, "max_return")
+        opt.mean_variance(mu, cov, objective="max_return")
     with pytest.raises(DataError, match="needs target="):
-        opt.mean_variance(mu, cov, "target_return")
+        opt.mean_variance(mu, cov, objective="target_return")
     with pytest.raises(DataError, match="Expected returns are missing for AAPL"):
         opt.mean_variance(mu.drop("AAPL"), cov)
     bad = cov.copy()
@@ -568,6 +568,6 @@ def test_non_psd_covariance_is_repaired_with_note(data):
     bad.iloc[0, 1] = bad.iloc[1, 0] = 2.0 * np.sqrt(bad.iloc[0, 0] * bad.iloc[1, 1])  # correlation 2
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        got = opt.mean_variance(mu, bad, "min_variance")
+        got = opt.mean_variance(mu, bad, objective="min_variance")
     assert any("nearest PSD" in n for n in got.notes)
     assert got.weights.sum() == pytest.approx(1.0)

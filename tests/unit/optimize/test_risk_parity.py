@@ -8,6 +8,7 @@ import pytest
 
 from finance_core.data import load_dataset, to_returns
 from finance_core.errors import DataError, InfeasibleError
+from finance_core.optimize import Constraints
 from finance_core.optimize.risk_parity import risk_budget_shares, risk_parity
 
 warnings.filterwarnings("ignore", category=FutureWarning)
@@ -45,7 +46,7 @@ def test_custom_budgets_match_skfolio(returns, budgets):
     from skfolio import RiskMeasure
     from skfolio.optimization import RiskBudgeting
 
-    alloc = risk_parity(returns.cov(), budgets)
+    alloc = risk_parity(returns.cov(), budgets=budgets)
     # oracle: skfolio RiskBudgeting(risk_budget=...)
     sk = RiskBudgeting(risk_measure=RiskMeasure.VARIANCE, risk_budget=budgets.to_numpy()).fit(returns)
     np.testing.assert_allclose(alloc.weights.to_numpy(), sk.weights_, atol=1e-4)
@@ -54,8 +55,8 @@ def test_custom_budgets_match_skfolio(returns, budgets):
 
 
 def test_budgets_as_mapping_are_normalised(returns, budgets):
-    a = risk_parity(returns.cov(), (budgets * 7).to_dict())
-    b = risk_parity(returns.cov(), budgets)
+    a = risk_parity(returns.cov(), budgets=(budgets * 7).to_dict())
+    b = risk_parity(returns.cov(), budgets=budgets)
     np.testing.assert_allclose(a.weights, b.weights, atol=1e-12)
 
 
@@ -63,7 +64,7 @@ def test_binding_upper_bound_matches_skfolio(returns, budgets):
     from skfolio import RiskMeasure
     from skfolio.optimization import RiskBudgeting
 
-    alloc = risk_parity(returns.cov() * 252, budgets, constraints=(0.0, 0.06))
+    alloc = risk_parity(returns.cov() * 252, budgets=budgets, constraints=Constraints(bounds=(0.0, 0.06)))
     # oracle: skfolio RiskBudgeting with max_weights=0.06
     sk = RiskBudgeting(
         risk_measure=RiskMeasure.VARIANCE, risk_budget=budgets.to_numpy(), max_weights=0.06
@@ -73,41 +74,45 @@ def test_binding_upper_bound_matches_skfolio(returns, budgets):
     assert any("Bounds bind" in n for n in alloc.notes)
 
 
-def test_constraints_object_is_read_by_attributes(returns):
-    class C:  # what optimize.Constraints exposes
-        bounds = (0.0, 1.0)
-        sector_map = load_dataset("sp500").sectors
-        sector_bounds = {"Energy": (0.0, 0.05)}
-        max_turnover = 0.2
-        transaction_cost = 0.0
-
-    alloc = risk_parity(returns.cov() * 252, constraints=C())
-    energy = C.sector_map[C.sector_map == "Energy"].index
+def test_sector_limits_hold_and_turnover_is_noted(returns):
+    sectors = load_dataset("sp500").sectors
+    cons = Constraints(sector_map=sectors, sector_bounds={"Energy": (0.0, 0.05)}, max_turnover=0.2)
+    alloc = risk_parity(returns.cov() * 252, constraints=cons)
+    energy = sectors[sectors == "Energy"].index
     assert alloc.weights[energy].sum() <= 0.05 + 1e-6
     assert any("turnover" in n for n in alloc.notes)
 
 
+@pytest.mark.parametrize("bad", [(0.0, 0.5), [0.0, 0.5]])
+def test_constraints_must_be_a_constraints_object(returns, bad):
+    # the contract of the allocation family: constraints is an optimize.Constraints or None
+    with pytest.raises(DataError, match=r"must be an optimize.Constraints, got (tuple|list)") as err:
+        risk_parity(returns.cov(), constraints=bad)
+    assert err.value.code == "bad_constraint"
+    assert "Constraints(bounds=(lower, upper))" in err.value.message
+
+
 def test_non_binding_bounds_give_the_unconstrained_answer(returns, budgets):
-    free = risk_parity(returns.cov() * 252, budgets)
-    boxed = risk_parity(returns.cov() * 252, budgets, constraints=(0.0, 0.5))
+    free = risk_parity(returns.cov() * 252, budgets=budgets)
+    boxed = risk_parity(returns.cov() * 252, budgets=budgets, constraints=Constraints(bounds=(0.0, 0.5)))
     np.testing.assert_allclose(free.weights, boxed.weights, atol=1e-4)
 
 
 def test_missing_budget_is_named(returns, budgets):
     with pytest.raises(DataError, match=f"No risk budget for {returns.columns[0]}"):
-        risk_parity(returns.cov(), budgets.drop(returns.columns[0]))
+        risk_parity(returns.cov(), budgets=budgets.drop(returns.columns[0]))
 
 
 def test_zero_budget_is_refused(returns, budgets):
     b = budgets.copy()
     b.iloc[3] = 0.0
     with pytest.raises(DataError, match=f"{returns.columns[3]} has a budget of zero"):
-        risk_parity(returns.cov(), b)
+        risk_parity(returns.cov(), budgets=b)
 
 
 def test_bounds_that_cannot_sum_to_one(returns):
     with pytest.raises(InfeasibleError, match="Upper weight bounds add up to 40.0%"):
-        risk_parity(returns.cov(), constraints=(0.0, 0.02))
+        risk_parity(returns.cov(), constraints=Constraints(bounds=(0.0, 0.02)))
 
 
 def test_bad_covariance(returns):
