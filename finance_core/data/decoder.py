@@ -31,6 +31,7 @@ from datetime import date
 from pathlib import Path
 from typing import IO
 
+import numpy as np
 import pandas as pd
 
 from .. import formats
@@ -38,6 +39,8 @@ from ..errors import DataError
 
 __all__ = [
     "MAX_UPLOAD_BYTES",
+    "MAX_COLUMNS",
+    "MAX_CELLS",
     "Source",
     "Text",
     "file_label",
@@ -60,6 +63,12 @@ __all__ = [
 
 #: Uploads larger than this are refused before parsing.
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+#: Files with more columns than this are refused from their header line, before any cell is split.
+MAX_COLUMNS = 5_000
+#: Files with more cells (rows x columns, counted from the line breaks) are refused before parsing.
+MAX_CELLS = 5_000_000
+#: What an infinite cell (``inf``, or ``1e309``, beyond the largest float) is told.
+_NOT_FINITE = "is not a finite number (it reads as infinity). Write the value, or leave the cell empty if it is missing."
 
 Source = str | os.PathLike | bytes | IO
 
@@ -200,6 +209,7 @@ def read_rows(doc: Text) -> tuple[list[str], list[list[str]]]:
         dialect = csv.excel()
         dialect.delimiter = max(",;\t", key=header_line.count)
     doc.delimiter = dialect.delimiter
+    _refuse_absurd_shape(doc, dialect)
     reader = csv.reader(io.StringIO(doc.text), dialect)
     try:
         rows = list(reader)
@@ -218,6 +228,27 @@ def read_rows(doc: Text) -> tuple[list[str], list[list[str]]]:
             code="not_csv",
         )
     return header, body
+
+
+def _refuse_absurd_shape(doc: Text, dialect: csv.Dialect | type[csv.Dialect]) -> None:
+    """Refuse more than MAX_COLUMNS columns (from the header line) or MAX_CELLS cells (header columns x lines)
+    before the rows are split: a 7 MB file of 100,000 columns took minutes and a gigabyte to parse."""
+    text = doc.text
+    end = text.find("\n")
+    columns = len(next(csv.reader([text[: end if end >= 0 else len(text)]], dialect), []))
+    if columns > MAX_COLUMNS:
+        raise DataError(
+            f"{doc.name} has {columns:,} columns; the desk reads at most {MAX_COLUMNS:,}. Upload fewer tickers per "
+            f"file (split it into files of at most {MAX_COLUMNS:,} columns).",
+            code="too_many_columns",
+        )
+    rows = text.count("\n") + (not text.endswith("\n"))
+    if rows * columns > MAX_CELLS:
+        raise DataError(
+            f"{doc.name} has about {rows * columns:,} cells ({rows:,} rows of {columns:,} columns); the desk reads at "
+            f"most {MAX_CELLS:,}. Upload fewer dates or tickers per file.",
+            code="too_many_cells",
+        )
 
 
 def cell_frame(doc: Text, header: list[str], body: list[list[str]]) -> pd.DataFrame:
@@ -340,11 +371,25 @@ def parse_numbers(
     out = {}
     for c in columns:
         nums, missing = parsed[c]
-        refuse_cells(
-            doc, frame[c], nums.isna() & ~missing, c, "is not a number. Fix or delete that cell.", "not_numeric"
-        )
+        _refuse_non_finite(doc, frame[c], nums, missing, c)
         out[c] = nums / 100.0 if c in in_percent else nums
     return pd.DataFrame(out, index=frame.index)
+
+
+def _refuse_non_finite(doc: Text, raw: pd.Series, nums: pd.Series, missing: pd.Series, column: str) -> None:
+    """Refuse cells that are not numbers: ``NaN`` text (not taken for a missing value), ``inf`` text and
+    numbers beyond the largest float (``1e309``) each with their own message, then any other text.
+
+    Only the few cells that are missing or unreadable are looked at as text, so a clean file costs nothing.
+    """
+    unread = nums.isna() & ~missing
+    nan_text = raw[missing].str.strip().str.lower() == "nan"
+    refuse_cells(doc, raw, nan_text.reindex(raw.index, fill_value=False), column,
+                 "is not a number (NaN). Leave the cell empty for a missing value, or write the value.", "not_numeric")
+    inf_text = raw[unread].str.strip().str.lower().str.lstrip("+-").isin(("inf", "infinity"))
+    refuse_cells(doc, raw, inf_text.reindex(raw.index, fill_value=False), column, _NOT_FINITE, "not_finite")
+    refuse_cells(doc, raw, unread, column, "is not a number. Fix or delete that cell.", "not_numeric")
+    refuse_cells(doc, raw, pd.Series(np.isinf(nums.to_numpy()), index=raw.index), column, _NOT_FINITE, "not_finite")
 
 
 def _percent_cells(doc: Text, raw: pd.Series, column: str) -> pd.Series | None:

@@ -5,6 +5,8 @@ Row numbers in messages follow spreadsheet numbering (the header is row 1), so a
 problem on the third data line is "row 4".
 """
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -242,3 +244,60 @@ def test_dates_that_read_the_same_either_way_need_no_decision_and_impossible_one
     with pytest.raises(DataError, match=r"t\.csv, row 3, column 'date': '31/13/2022' is not a date"):
         data.read_trades_csv(b"date;account;ticker;side;shares;price\n13/01/2022;b;AAPL;buy;1;1,5\n"
                              b"31/13/2022;b;AAPL;buy;1;1,5\n", name="t.csv")
+
+
+# ----------------------------------------------------------------------------- hostile shapes and values (issue 16)
+
+
+def test_a_file_of_100000_columns_is_refused_before_parsing():
+    # The issue's file: 100,000 columns x 31 rows (6.9 MB) held a worker for 120 s; the shape alone refuses it.
+    header = "date," + ",".join(f"T{i}" for i in range(99_999))
+    rows = [f"2024-01-{d:02d}," + ",".join(["1"] * 99_999) for d in range(1, 31)]
+    err = refused("\n".join([header, *rows]), r"prices\.csv has 100,000 columns; the desk reads at most 5,000")
+    assert err.code == "too_many_columns" and "fewer tickers" in err.message
+
+
+def test_a_file_of_too_many_cells_is_refused_with_its_shape():
+    # 600,000 rows of 10 columns: 6,000,010 cells, over the 5,000,000 the desk reads (12 MB, under the size limit).
+    text = "date," + ",".join("ABCDEFGHI") + "\n" + "2024-01-02,1,1,1,1,1,1,1,1,1\n" * 600_000
+    err = refused(text, r"prices\.csv has about 6,000,010 cells \(600,001 rows of 10 columns\); the desk reads at "
+                        r"most 5,000,000")
+    assert err.code == "too_many_cells"
+
+
+def test_the_execution_readers_refuse_absurd_shapes_through_the_same_decoder():
+    from finance_core.execution import read_order_book_csv, read_volume_csv
+
+    header = "time,side,level,price,size," + ",".join(f"x{i}" for i in range(6_000))
+    with pytest.raises(DataError, match=r"book\.csv has 6,005 columns; the desk reads at most 5,000"):
+        read_order_book_csv(header + "\n2024-01-02 09:30,bid,1,100,5\n", name="book.csv")
+    with pytest.raises(DataError, match=r"bars\.csv has 6,005 columns"):
+        read_volume_csv(header.replace("side,", "volume,", 1) + "\n2024-01-02 09:30,5\n", name="bars.csv")
+
+
+@pytest.mark.parametrize("cell", ["1e309", "-1e309", "inf", "-inf", "+Infinity"])
+def test_infinite_prices_are_refused_naming_the_cell(cell):
+    # 1e309 is beyond the largest float (about 1.8e308): it overflows to infinity.
+    rows = wide_rows()
+    d, a, _b = rows[5].split(",")
+    rows[5] = f"{d},{a},{cell}"
+    err = refused("\n".join(rows), rf"prices\.csv, row 6, column 'BBB': {re.escape(repr(cell))} is not a finite number")
+    assert err.code == "not_finite"
+
+
+@pytest.mark.parametrize("read", [data.read_holdings_csv, data.read_trades_csv])
+def test_infinite_and_nan_quantities_are_refused_by_every_reader(read):
+    head, good = {data.read_holdings_csv: ("ticker,shares", "AAPL,{}"),
+                  data.read_trades_csv: ("date,account,ticker,side,shares,price", "2022-01-03,b,AAPL,buy,{},100")}[read]
+    with pytest.raises(DataError, match=r"f\.csv, row 2, column 'shares': '1e309' is not a finite number"):
+        read(f"{head}\n{good.format('1e309')}\n".encode(), name="f.csv")
+    with pytest.raises(DataError, match=r"f\.csv, row 2, column 'shares': 'NaN' is not a number \(NaN\)\. Leave"):
+        read(f"{head}\n{good.format('NaN')}\n".encode(), name="f.csv")
+
+
+def test_nan_text_in_a_price_is_refused_not_taken_for_a_gap():
+    rows = wide_rows()
+    d, a, _b = rows[5].split(",")
+    rows[5] = f"{d},{a},nan"
+    err = refused("\n".join(rows), r"row 6, column 'BBB': 'nan' is not a number \(NaN\)\. Leave the cell empty")
+    assert err.code == "not_numeric"
