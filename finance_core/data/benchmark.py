@@ -8,7 +8,7 @@ import pandas as pd
 
 from ..errors import DataError
 from .decoder import MAX_UPLOAD_BYTES, Source, file_label
-from .loaded import Loaded
+from .loaded import Loaded, frame_only
 from .prices import MIN_HISTORY, load_prices_csv
 
 __all__ = ["load_benchmark_csv", "read_benchmark_csv"]
@@ -40,7 +40,4 @@ def load_benchmark_csv(source: Source, *, name: str | None = None, min_rows: int
     return Loaded(series, loaded.notes)
 
 
-def read_benchmark_csv(source: Source, *, name: str | None = None, min_rows: int = MIN_HISTORY,
-                       max_bytes: int = MAX_UPLOAD_BYTES) -> pd.Series:
-    """The series of :func:`load_benchmark_csv` without its notes (for notebooks)."""
-    return load_benchmark_csv(source, name=name, min_rows=min_rows, max_bytes=max_bytes).frame
+read_benchmark_csv = frame_only(load_benchmark_csv)

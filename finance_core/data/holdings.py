@@ -18,7 +18,7 @@ from .decoder import (
     refuse_repeats,
     required_cells,
 )
-from .loaded import Loaded
+from .loaded import Loaded, frame_only
 
 __all__ = ["load_holdings_csv", "read_holdings_csv"]
 
@@ -99,14 +99,6 @@ def load_holdings_csv(
     return Loaded(out, tuple(format_notes(doc) + notes))
 
 
-def read_holdings_csv(
-    source: Source,
-    *,
-    name: str | None = None,
-    tickers: list[str] | None = None,
-    max_bytes: int = MAX_UPLOAD_BYTES,
-) -> pd.DataFrame:
-    """The holdings of :func:`load_holdings_csv` without its notes (for notebooks)."""
-    return load_holdings_csv(source, name=name, tickers=tickers, max_bytes=max_bytes).frame
+read_holdings_csv = frame_only(load_holdings_csv)
 
 

@@ -6,14 +6,18 @@ many operations (joins, concatenation, pickling in some versions) drop or merge.
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, ParamSpec, TypeVar
 
 import pandas as pd
 
-__all__ = ["Loaded"]
+__all__ = ["Loaded", "frame_only"]
 
 F = TypeVar("F", pd.DataFrame, pd.Series)
+P = ParamSpec("P")
 
 
 @dataclass(frozen=True)
@@ -25,3 +29,19 @@ class Loaded(Generic[F]):
     frame: F
     notes: tuple[str, ...] = ()
     ticker: str | None = None
+
+
+def frame_only(load: Callable[P, Loaded[F]]) -> Callable[P, F]:
+    """The notebook form of a reader: ``read_<kind>_csv = frame_only(load_<kind>_csv)`` takes the same arguments
+    and returns the frame alone (the notes are dropped, the frame carries no ``attrs``)."""
+
+    def read(*args: P.args, **kwargs: P.kwargs) -> F:
+        return load(*args, **kwargs).frame
+
+    functools.update_wrapper(read, load)  # the parameters of ``load`` in inspect and help()
+    signature = inspect.signature(load)
+    frame_type = str(signature.return_annotation).removeprefix("Loaded[").removesuffix("]")
+    read.__signature__ = signature.replace(return_annotation=frame_type)  # type: ignore[attr-defined]
+    read.__name__ = read.__qualname__ = load.__name__.replace("load_", "read_", 1)
+    read.__doc__ = f"The frame of :func:`{load.__name__}` without its notes (for notebooks).\n\n{load.__doc__}"
+    return read

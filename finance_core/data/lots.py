@@ -18,7 +18,7 @@ from .decoder import (
     refuse_cells,
     required_cells,
 )
-from .loaded import Loaded
+from .loaded import Loaded, frame_only
 
 __all__ = ["ACCOUNT_TYPES", "holder_columns", "load_lots_csv", "read_lots_csv"]
 
@@ -91,8 +91,6 @@ def load_lots_csv(
     return Loaded(out, tuple(format_notes(doc)))
 
 
-def read_lots_csv(source: Source, *, name: str | None = None, max_bytes: int = MAX_UPLOAD_BYTES) -> pd.DataFrame:
-    """The lots of :func:`load_lots_csv` without its notes (for notebooks)."""
-    return load_lots_csv(source, name=name, max_bytes=max_bytes).frame
+read_lots_csv = frame_only(load_lots_csv)
 
 

@@ -30,7 +30,7 @@ from .decoder import (
     require_columns,
     required_cells,
 )
-from .loaded import Loaded
+from .loaded import Loaded, frame_only
 
 __all__ = [
     "MAX_FILL_GAP",
@@ -117,18 +117,7 @@ def load_prices_csv(
     return Loaded(wide, tuple(format_notes(doc) + notes), names[0] if single else None)
 
 
-def read_prices_csv(
-    source: Source,
-    *,
-    name: str | None = None,
-    min_rows: int = MIN_HISTORY,
-    max_gap: int = MAX_FILL_GAP,
-    max_bytes: int = MAX_UPLOAD_BYTES,
-    ticker: str | None = None,
-) -> pd.DataFrame:
-    """The prices of :func:`load_prices_csv` without its notes (for notebooks)."""
-    return load_prices_csv(source, name=name, min_rows=min_rows, max_gap=max_gap, max_bytes=max_bytes,
-                           ticker=ticker).frame
+read_prices_csv = frame_only(load_prices_csv)
 
 
 def _label(header: str) -> str:

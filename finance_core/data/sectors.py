@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .decoder import MAX_UPLOAD_BYTES, Source, format_notes, read_table, refuse_repeats
-from .loaded import Loaded
+from .loaded import Loaded, frame_only
 
 __all__ = ["load_sectors_csv", "read_sectors_csv"]
 
@@ -37,6 +37,4 @@ def load_sectors_csv(
     return Loaded(out, tuple(format_notes(doc)))
 
 
-def read_sectors_csv(source: Source, *, name: str | None = None, max_bytes: int = MAX_UPLOAD_BYTES) -> pd.Series:
-    """The sector map of :func:`load_sectors_csv` without its notes (for notebooks)."""
-    return load_sectors_csv(source, name=name, max_bytes=max_bytes).frame
+read_sectors_csv = frame_only(load_sectors_csv)

@@ -15,7 +15,7 @@ from .decoder import (
     refuse_cells,
     required_cells,
 )
-from .loaded import Loaded
+from .loaded import Loaded, frame_only
 from .lots import holder_columns
 
 __all__ = ["load_trades_csv", "read_trades_csv"]
@@ -72,6 +72,4 @@ def load_trades_csv(
     return Loaded(out, tuple(format_notes(doc)))
 
 
-def read_trades_csv(source: Source, *, name: str | None = None, max_bytes: int = MAX_UPLOAD_BYTES) -> pd.DataFrame:
-    """The trades of :func:`load_trades_csv` without its notes (for notebooks)."""
-    return load_trades_csv(source, name=name, max_bytes=max_bytes).frame
+read_trades_csv = frame_only(load_trades_csv)
