@@ -9,7 +9,7 @@ the same reader returning the plain frame.
 
 Module map:
 
-- ``decoder``: the house CSV decoder (bytes -> text, shapes refused, rows, cells as strings, cell
+- ``text`` and ``decoder``: the house CSV decoder (bytes -> text; shapes refused, rows, cells as strings, cell
   checks, numbers and dates in the file's format, format notes); every reader stands on it,
   the execution readers (order books, intraday volumes) too.
 - ``loaded``: :class:`Loaded`, what a reader returns to the app.
