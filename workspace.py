@@ -607,44 +607,45 @@ def with_blend(ws: dict | None, text: str | None, rebalance: str = "M") -> dict:
 def with_upload(ws: dict | None, kind: str, raw: bytes, filename: str) -> tuple[dict, list[str]]:
     """Parse an uploaded file of ``kind``, cache it, and return the new workspace and notes.
 
-    A one-ticker price export (``attrs["ticker"]``, e.g. AAPL.csv from Yahoo Finance) adds its
+    A one-ticker price export (``Loaded.ticker``, e.g. AAPL.csv from Yahoo Finance) adds its
     ticker to the uploaded prices (replacing it if already there); any other prices file replaces them.
     """
     ws = _ws(ws)
     if kind not in UPLOAD_KINDS:
         raise DataError(f"Unknown upload kind {kind!r}.", code="unknown_upload")
     if kind == "prices":
-        frame = data.read_prices_csv(raw, name=filename)
+        loaded = data.load_prices_csv(raw, name=filename)
     elif kind == "holdings":
-        frame = data.read_holdings_csv(raw, name=filename, tickers=list(source_prices(ws).prices.columns))
+        loaded = data.load_holdings_csv(raw, name=filename, tickers=list(source_prices(ws).prices.columns))
     elif kind == "lots":
-        frame = data.read_lots_csv(raw, name=filename)
+        loaded = data.load_lots_csv(raw, name=filename)
     elif kind == "sectors":
-        frame = data.read_sectors_csv(raw, name=filename)
-        tickers = source_prices(ws).prices.columns
-        if not frame.index.isin(tickers).any():
+        loaded = data.load_sectors_csv(raw, name=filename)
+        tickers, listed = source_prices(ws).prices.columns, loaded.frame.index
+        if not listed.isin(tickers).any():
             raise DataError(
-                f"{filename}: none of its {len(frame)} tickers ({_few(frame.index)}) are in the current prices "
+                f"{filename}: none of its {len(listed)} tickers ({_few(listed)}) are in the current prices "
                 f"({_few(tickers)}). Upload a sector map for these tickers, or upload the prices first.",
                 code="unknown_ticker",
             )
     elif kind == "benchmark":
-        frame = data.read_benchmark_csv(raw, name=filename)
-        dates = source_prices(ws).prices.index
-        shared = frame.index.intersection(dates)
+        loaded = data.load_benchmark_csv(raw, name=filename)
+        dates, own = source_prices(ws).prices.index, loaded.frame.index
+        shared = own.intersection(dates)
         if len(shared) < data.MIN_HISTORY:
             raise DataError(
-                f"{filename} shares {len(shared)} dates with the prices ({frame.index[0].date()} to "
-                f"{frame.index[-1].date()} against {dates[0].date()} to {dates[-1].date()}); at least "
+                f"{filename} shares {len(shared)} dates with the prices ({own[0].date()} to "
+                f"{own[-1].date()} against {dates[0].date()} to {dates[-1].date()}); at least "
                 f"{data.MIN_HISTORY} are needed. Upload a benchmark that covers the dates of your prices.",
                 code="too_short")
     else:
-        frame = data.read_trades_csv(raw, name=filename)
-    notes = list(frame.attrs.get("notes", []))
+        loaded = data.load_trades_csv(raw, name=filename)
+    frame = loaded.frame
+    notes = list(loaded.notes)
     key = frame_store().put(kind, raw, frame)
     entry = {"key": key, "name": filename, "rows": int(len(frame))}
-    if kind == "prices" and frame.attrs.get("ticker"):
-        entry, added = _add_ticker(ws, entry, frame, filename)
+    if kind == "prices" and loaded.ticker:
+        entry, added = _add_ticker(ws, entry, frame, loaded.ticker, filename)
         notes += added
     new = dict(ws)
     new["uploads"] = {**ws["uploads"], kind: entry}
@@ -657,7 +658,7 @@ def with_upload(ws: dict | None, kind: str, raw: bytes, filename: str) -> tuple[
     return new, notes
 
 
-def _add_ticker(ws: dict, entry: dict, frame: pd.DataFrame, filename: str) -> tuple[dict, list[str]]:
+def _add_ticker(ws: dict, entry: dict, frame: pd.DataFrame, ticker: str, filename: str) -> tuple[dict, list[str]]:
     """The prices upload entry with a one-ticker export joined to the prices already uploaded."""
     old = ws["uploads"].get("prices")
     try:
@@ -668,7 +669,6 @@ def _add_ticker(ws: dict, entry: dict, frame: pd.DataFrame, filename: str) -> tu
     if base is None:
         return entry, []
     combined, notes = data.combine_prices(base, frame, name=filename)
-    ticker = frame.attrs["ticker"]
     files = {t: f for t, f in (old.get("files") or dict.fromkeys(base.columns, old["name"])).items() if t != ticker}
     files[ticker] = filename  # ticker -> the file its prices came from
     key = frame_store().put_result("prices", combined)

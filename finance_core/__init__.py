@@ -11,8 +11,11 @@ Packages (each re-exports its public names from ``__init__`` and lists its modul
   impact-optimal solvers, Almgren-Chriss, baskets, the order model, its CSV readers.
 - ``tax/``: rates, lots, the wash-sale engine, Form 8949, harvesting, trade-list tax,
   tax-aware rebalancing, after-tax returns, asset location.
+- ``data/``: the house CSV decoder, one reader per upload kind (prices, holdings, lots, trades,
+  sectors, benchmark) returning ``Loaded`` (frame and notes), samples, the bundled datasets and
+  their files, returns.
 
-Modules: ``data`` (bundled datasets, CSV readers, returns), ``formats`` (the number and date
+Modules: ``formats`` (the number and date
 formats of uploaded files), ``benchmark`` (total-return index, blends), ``universe``,
 ``estimators`` (expected returns, covariance), ``recipes`` (a construction as settings:
 estimate and allocate), ``backtest``, ``report`` and ``errors``; ``_checks`` (private): the generic

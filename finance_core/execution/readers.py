@@ -6,6 +6,15 @@ import numpy as np
 import pandas as pd
 
 from .. import formats
+from ..data.decoder import (  # the house decoder
+    MAX_UPLOAD_BYTES,
+    format_notes,
+    parse_dates,
+    parse_numbers,
+    read_table,
+    refuse_cells,
+    required_cells,
+)
 from ..errors import DataError
 from .book import OrderBook
 from .clock import SESSION_MINUTES, intraday_volume_profile
@@ -21,18 +30,10 @@ def read_order_book_csv(source, *, name: str | None = None) -> OrderBook:
     book (best bid at or above best ask) and non-monotone books (bids must fall and asks
     rise with the level).
     """
-    from ..data import (  # house decoder
-        MAX_UPLOAD_BYTES,
-        _parse_numbers,
-        _read_table,
-        _refuse_cells,
-        _required_cells,
-    )
-
-    if isinstance(source, str) and "\n" in source:  # CSV text: data._read_bytes would try it as a path first
+    if isinstance(source, str) and "\n" in source:  # CSV text: the decoder would try it as a path first
         source = source.encode("utf-8")
         name = name or "the order-book file"
-    doc, _header, frame, cols = _read_table(
+    doc, _header, frame, cols = read_table(
         source,
         name,
         MAX_UPLOAD_BYTES,
@@ -53,10 +54,10 @@ def read_order_book_csv(source, *, name: str | None = None) -> OrderBook:
     )
     side_col = cols["side"]
     bad_side = ~side.isin(["bid", "ask"])
-    _refuse_cells(doc, frame[side_col], bad_side, side_col, "is not a side. Use bid or ask.", "bad_side")
-    parsed = _parse_numbers(doc, frame, [cols[k] for k in ("level", "price", "size")])  # one format per file
+    refuse_cells(doc, frame[side_col], bad_side, side_col, "is not a side. Use bid or ask.", "bad_side")
+    parsed = parse_numbers(doc, frame, [cols[k] for k in ("level", "price", "size")])  # one format per file
     for key in ("level", "price", "size"):
-        _required_cells(doc, parsed, cols[key])
+        required_cells(doc, parsed, cols[key])
     nums = {key: parsed[cols[key]] for key in ("level", "price", "size")}
     lvl = nums["level"]
     badl = (lvl < 1) | (lvl != np.round(lvl))
@@ -151,26 +152,17 @@ def read_volume_csv(source, *, name: str | None = None) -> pd.Series:
     (``volumes=``) and of :func:`daily_volume_estimate`. Refused with the row named:
     times that are not dates with a time, volumes that are not numbers or negative.
     """
-    from ..data import (
-        MAX_UPLOAD_BYTES,
-        _format_notes,
-        _parse_dates,
-        _parse_numbers,
-        _read_table,
-        _refuse_cells,
-    )
-
     if isinstance(source, str) and "\n" in source:
         source, name = source.encode("utf-8"), name or "the volume file"
-    doc, _header, frame, cols = _read_table(
+    doc, _header, frame, cols = read_table(
         source, name, MAX_UPLOAD_BYTES, {"time": ("timestamp", "datetime", "date"), "volume": ("size", "shares")}
     )
     time_col, vol_col = cols["time"], cols["volume"]
-    times = _parse_dates(
+    times = parse_dates(
         doc, frame[time_col], time_col, problem="is not a date and time (use e.g. 2024-01-02 09:35).", normalize=False
     )
-    vol = _parse_numbers(doc, frame, [vol_col])[vol_col]
-    _refuse_cells(
+    vol = parse_numbers(doc, frame, [vol_col])[vol_col]
+    refuse_cells(
         doc,
         frame[vol_col],
         vol.isna() | (vol < 0),
@@ -182,7 +174,7 @@ def read_volume_csv(source, *, name: str | None = None) -> pd.Series:
         vol.to_numpy(dtype=float), index=pd.DatetimeIndex(times.to_numpy(), name="time"), name="volume"
     )
     out = out.groupby(level=0).sum().sort_index()
-    out.attrs["notes"] = _format_notes(doc)
+    out.attrs["notes"] = format_notes(doc)
     return out
 
 
