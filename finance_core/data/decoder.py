@@ -244,23 +244,19 @@ def parse_numbers(
 
 
 def _refuse_non_finite(doc: Text, raw: pd.Series, nums: pd.Series, missing: pd.Series, column: str) -> None:
-    """Refuse cells that are not numbers: ``NaN`` text (not taken for a missing value), ``inf`` text and
-    numbers beyond the largest float (``1e309``) each with their own message, then any other text.
+    """Refuse cells that are not numbers: ``inf`` text and numbers beyond the largest float (``1e309``)
+    with their own message, then any other text. ``NaN`` text stays a missing value (``formats.MISSING``).
 
     Checked on numpy arrays; only the few missing or unreadable cells are looked at as text, so a clean
     file costs next to nothing.
     """
-    values, miss = nums.to_numpy(dtype=float), missing.to_numpy(dtype=bool)
-    unread = np.isnan(values) & ~miss
-    for where, words, problem, code in (
-        (miss, ("nan",), "is not a number (NaN). Leave the cell empty for a missing value, or write the value.",
-         "not_numeric"),
-        (unread, ("inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"), _NOT_FINITE, "not_finite"),
-    ):
-        if where.any():
-            text = raw[where].str.strip().str.lower()
-            refuse_cells(doc, raw, pd.Series(raw.index.isin(text.index[text.isin(words)]), index=raw.index),
-                         column, problem, code)
+    values = nums.to_numpy(dtype=float)
+    unread = np.isnan(values) & ~missing.to_numpy(dtype=bool)
+    if unread.any():
+        text = raw[unread].str.strip().str.lower()
+        infinite = text.index[text.isin(("inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"))]
+        refuse_cells(doc, raw, pd.Series(raw.index.isin(infinite), index=raw.index), column, _NOT_FINITE,
+                     "not_finite")
     if unread.any():
         refuse_cells(doc, raw, pd.Series(unread, index=raw.index), column,
                      "is not a number. Fix or delete that cell.", "not_numeric")
