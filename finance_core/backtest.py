@@ -281,6 +281,67 @@ def run(
     if not callable(strategy):
         raise DataError("The strategy must be a function of a returns window.", code="bad_strategy")
     prices = _check_prices(prices)
+    lookback, cost, capital = _run_options(lookback, cost_bps, initial_capital)
+    columns = [str(c) for c in prices.columns]
+    returns = prices.pct_change(fill_method=None).iloc[1:]
+    returns.columns = columns
+    r_all = returns.to_numpy(dtype=float)
+    index = returns.index
+    rebal, pos, end_pos = _schedule(index, lookback, rebalance, start, end)
+    n_assets = len(columns)
+    dates: list = [index[pos[0] - 1]]
+    equity_vals: list[float] = [capital]
+    w_hist: list[np.ndarray] = []
+    to_hist: list[float] = []
+    cost_hist: list[float] = []
+    notes: list[str] = []
+    drifted = np.zeros(n_assets)
+    value = capital
+    completed = True
+    n_reb = len(pos)
+    for k, p0 in enumerate(pos):
+        if should_stop is not None and should_stop():
+            completed = False
+            break
+        date = index[p0]
+        target = _target(strategy, returns.iloc[p0 - lookback + 1 : p0 + 1], columns, date, name, drifted, notes)
+        # trade at the close of `date`: pay the cost out of the equity of that close
+        turnover = float(np.abs(target - drifted).sum())
+        paid = cost * turnover * value
+        value -= paid
+        if k == 0:
+            dates.append(date)
+            equity_vals.append(value)
+        else:
+            equity_vals[-1] = value
+        w_hist.append(target)
+        to_hist.append(turnover)
+        cost_hist.append(paid)
+        # hold (and drift) until the next rebalance or the end
+        nxt = int(pos[k + 1]) if k + 1 < n_reb else end_pos
+        path, drifted = _hold(value, target, r_all[p0 + 1 : nxt + 1])
+        if len(path):
+            equity_vals.extend(path.tolist())
+            dates.extend(index[p0 + 1 : nxt + 1])
+            value = float(path[-1])
+        if progress is not None:
+            progress((k + 1) / n_reb)
+    equity = pd.Series(equity_vals, index=pd.DatetimeIndex(dates), name=name)
+    reb_index = rebal[: len(w_hist)]
+    return BacktestResult(
+        equity=equity,
+        returns=equity.pct_change().iloc[1:].rename(name),
+        weights=pd.DataFrame(w_hist, index=reb_index, columns=columns),
+        turnover=pd.Series(to_hist, index=reb_index, name="turnover"),
+        costs=pd.Series(cost_hist, index=reb_index, name="cost"),
+        name=name,
+        completed=completed,
+        notes=tuple(notes),
+    )
+
+
+def _run_options(lookback, cost_bps, initial_capital) -> tuple[int, float, float]:
+    """The lookback in days, the cost as a fraction of traded value and the capital, checked."""
     try:
         lookback = int(lookback)
         cost = float(cost_bps) / 1e4
@@ -293,11 +354,14 @@ def run(
         raise DataError("Transaction costs cannot be negative.", code="bad_cost")
     if capital <= 0:
         raise DataError("The initial capital must be positive.", code="bad_capital")
-    columns = [str(c) for c in prices.columns]
-    returns = prices.pct_change(fill_method=None).iloc[1:]
-    returns.columns = columns
-    r_all = returns.to_numpy(dtype=float)
-    index = returns.index
+    return lookback, cost, capital
+
+
+def _schedule(
+    index: pd.DatetimeIndex, lookback: int, rebalance: str, start, end
+) -> tuple[pd.DatetimeIndex, np.ndarray, int]:
+    """Rebalance dates (once the lookback is filled, before the last day), their positions in
+    ``index`` and the position of the last evaluated day."""
     if len(index) <= lookback:
         raise DataError(
             f"The prices give {len(index)} days of returns, not more than the lookback of {lookback} days: "
@@ -319,76 +383,41 @@ def run(
         )
     pos = index.get_indexer(rebal)
     end_pos = int(index.get_indexer([index[index <= hi][-1]])[0])
-    n_assets = len(columns)
-    dates: list = [index[pos[0] - 1]]
-    equity_vals: list[float] = [capital]
-    w_hist, to_hist, cost_hist, notes = [], [], [], []
-    drifted = np.zeros(n_assets)
-    value = capital
-    completed = True
-    n_reb = len(pos)
-    for k, p0 in enumerate(pos):
-        if should_stop is not None and should_stop():
-            completed = False
-            break
-        date = index[p0]
-        window = returns.iloc[p0 - lookback + 1 : p0 + 1]
-        window = window.loc[:, np.isfinite(window.to_numpy()).all(axis=0)]
-        try:
-            target = _to_weights(strategy(window), columns, date, name)
-        except DataError:
-            raise
-        except FinanceError as exc:
-            notes.append(f"{date:%Y-%m-%d}: {exc.message} Kept the previous weights.")
-            target = drifted.copy()
-        except Exception as exc:  # a bug in the strategy code: say where it happened
-            raise DataError(
-                f"Strategy {name!r} failed on {date:%Y-%m-%d}: {type(exc).__name__}: {exc}",
-                code="strategy_failed",
-            ) from exc
-        # trade at the close of `date`: pay the cost out of the equity of that close
-        turnover = float(np.abs(target - drifted).sum())
-        paid = cost * turnover * value
-        value -= paid
-        if k == 0:
-            dates.append(date)
-            equity_vals.append(value)
-        else:
-            equity_vals[-1] = value
-        w_hist.append(target)
-        to_hist.append(turnover)
-        cost_hist.append(paid)
-        # hold (and drift) until the next rebalance or the end
-        nxt = int(pos[k + 1]) if k + 1 < n_reb else end_pos
-        seg = r_all[p0 + 1 : nxt + 1]
-        if seg.shape[0]:
-            growth = np.cumprod(1.0 + np.nan_to_num(seg, nan=0.0), axis=0)
-            cash_w = 1.0 - target.sum()
-            path = value * (growth @ target + cash_w)
-            equity_vals.extend(path.tolist())
-            dates.extend(index[p0 + 1 : nxt + 1])
-            held = target * growth[-1]
-            total = held.sum() + cash_w
-            value = float(path[-1])
-            drifted = held / total if total != 0 else np.zeros(n_assets)
-        else:
-            drifted = target.copy()
-        if progress is not None:
-            progress((k + 1) / n_reb)
-    equity = pd.Series(equity_vals, index=pd.DatetimeIndex(dates), name=name)
-    done = len(w_hist)
-    reb_index = rebal[:done]
-    result_returns = equity.pct_change().iloc[1:].rename(name)
-    return BacktestResult(
-        equity=equity,
-        returns=result_returns,
-        weights=pd.DataFrame(w_hist, index=reb_index, columns=columns),
-        turnover=pd.Series(to_hist, index=reb_index, name="turnover"),
-        costs=pd.Series(cost_hist, index=reb_index, name="cost"),
-        name=name,
-        completed=completed,
-        notes=tuple(notes),
-    )
+    return rebal, pos, end_pos
+
+
+def _target(
+    strategy: Strategy, window: pd.DataFrame, columns: list[str], date, name: str, drifted: np.ndarray,
+    notes: list[str],
+) -> np.ndarray:
+    """The strategy's weights on the window's complete columns; the drifted weights (and a note) when it
+    raises a FinanceError other than a DataError."""
+    window = window.loc[:, np.isfinite(window.to_numpy()).all(axis=0)]
+    try:
+        return _to_weights(strategy(window), columns, date, name)
+    except DataError:
+        raise
+    except FinanceError as exc:
+        notes.append(f"{date:%Y-%m-%d}: {exc.message} Kept the previous weights.")
+        return drifted.copy()
+    except Exception as exc:  # a bug in the strategy code: say where it happened
+        raise DataError(
+            f"Strategy {name!r} failed on {date:%Y-%m-%d}: {type(exc).__name__}: {exc}",
+            code="strategy_failed",
+        ) from exc
+
+
+def _hold(value: float, target: np.ndarray, seg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Equity on each day of ``seg`` (returns after the trade) holding ``target`` plus cash, and the
+    weights the holdings have drifted to at its end (``target`` itself when ``seg`` is empty)."""
+    if not seg.shape[0]:
+        return np.empty(0), target.copy()
+    growth = np.cumprod(1.0 + np.nan_to_num(seg, nan=0.0), axis=0)
+    cash_w = 1.0 - target.sum()
+    path = value * (growth @ target + cash_w)
+    held = target * growth[-1]
+    total = held.sum() + cash_w
+    return path, held / total if total != 0 else np.zeros(len(target))
 
 
 def compare(

@@ -125,6 +125,35 @@ def monte_carlo_paths(
     pct = [float(p) for p in percentiles]
     if any(not 0 <= p <= 100 for p in pct):
         raise DataError(f"Percentiles must lie between 0 and 100; got {percentiles!r}.", code="bad_parameter")
+    m, s, sources, hist = _assumptions(expected_return, volatility, returns, weights, ppy, steps, method)
+    dt = 1.0 / steps
+    yearly, depleted = _simulate_years(
+        w0, years, n_paths, steps, chunk_size,
+        drift=(math.log1p(m) - 0.5 * s * s) * dt, diffusion=s * math.sqrt(dt), add=float(contribution) * dt,
+        hist=hist if method == "bootstrap" else None, seed=seed, progress=progress,
+    )
+    table, by_year, goal_p, summary = _summarise(yearly, pct, goal)
+    return MonteCarloResult(
+        percentiles=table,
+        goal_probability=goal_p,
+        goal_probability_by_year=by_year,
+        depletion_probability=float(depleted.mean()),
+        final_values=summary,
+        n_paths=n_paths,
+        expected_return=m,
+        volatility=s,
+        method=method,
+        return_source=sources[0],
+        volatility_source=sources[1],
+    )
+
+
+
+def _assumptions(
+    expected_return, volatility, returns, weights, ppy: int, steps: int, method: str
+) -> tuple[float, float, list[str], np.ndarray | None]:
+    """The annual ``m`` and ``sigma`` (given, or estimated from ``returns``), their sources, and the
+    historical step-length gross returns the bootstrap draws from (None without ``returns``)."""
     hist = None
     sources = ["input", "input"]
     if returns is not None:
@@ -159,10 +188,17 @@ def monte_carlo_paths(
         )
     if not math.isfinite(s) or s < 0:
         raise DataError(f"The volatility must be zero or more; got {s:.1%} a year.", code="bad_parameter")
-    dt = 1.0 / steps
-    drift = (math.log1p(m) - 0.5 * s * s) * dt
-    diff = s * math.sqrt(dt)
-    add = float(contribution) * dt
+    return m, s, sources, hist
+
+
+def _simulate_years(
+    w0: float, years: int, n_paths: int, steps: int, chunk_size: int, *, drift: float, diffusion: float,
+    add: float, hist: np.ndarray | None, seed: int | None, progress: Callable[[int, int], object] | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Year-end wealth (``n_paths x (years + 1)``) and which paths were depleted, chunk by chunk.
+
+    Gross step returns are lognormal (``drift``, ``diffusion``) or, with ``hist``, drawn from it.
+    """
     rng = np.random.default_rng(seed)
     yearly = np.empty((n_paths, years + 1))
     yearly[:, 0] = w0
@@ -173,8 +209,8 @@ def monte_carlo_paths(
         wealth = np.full(k, w0)
         dead = np.zeros(k, dtype=bool)
         for y in range(years):
-            if method == "normal":
-                gross = np.exp(drift + diff * rng.standard_normal((k, steps)))
+            if hist is None:
+                gross = np.exp(drift + diffusion * rng.standard_normal((k, steps)))
             else:
                 gross = hist[rng.integers(0, hist.shape[0], size=(k, steps))]
             for j in range(steps):
@@ -189,6 +225,14 @@ def monte_carlo_paths(
         done += k
         if progress is not None:
             progress(done, n_paths)
+    return yearly, depleted
+
+
+def _summarise(
+    yearly: np.ndarray, pct: list[float], goal: float | None
+) -> tuple[pd.DataFrame, pd.Series, float, pd.Series]:
+    """Percentiles and mean by year, the goal probability by year and at the end, the final-value summary."""
+    years = yearly.shape[1] - 1
     table = pd.DataFrame(
         {f"p{p:g}": np.percentile(yearly, p, axis=0) for p in pct},
         index=pd.Index(np.arange(years + 1), name="year"),
@@ -203,25 +247,7 @@ def monte_carlo_paths(
         by_year = pd.Series(np.nan, index=table.index, name="goal_probability")
         goal_p = float("nan")
     summary = pd.Series(
-        {
-            "mean": final.mean(),
-            "median": np.median(final),
-            "min": final.min(),
-            "max": final.max(),
-            "std": final.std(),
-        },
+        {"mean": final.mean(), "median": np.median(final), "min": final.min(), "max": final.max(), "std": final.std()},
         name="final_value",
     )
-    return MonteCarloResult(
-        percentiles=table,
-        goal_probability=goal_p,
-        goal_probability_by_year=by_year,
-        depletion_probability=float(depleted.mean()),
-        final_values=summary,
-        n_paths=n_paths,
-        expected_return=m,
-        volatility=s,
-        method=method,
-        return_source=sources[0],
-        volatility_source=sources[1],
-    )
+    return table, by_year, goal_p, summary

@@ -184,6 +184,49 @@ def harvest_candidates(
     IRS Publication 550 (2025), "Wash Sales"; Rev. Rul. 2008-5.
     """
     rates = rates or TaxRates()
+    _check_harvest_inputs(lots, min_loss_pct, min_loss_amount)
+    as_of, px = _prices_as_of(prices, as_of)
+    v = _value_lots(lots, px, as_of)
+    keep = (v.atype == "taxable") & (v.gain < 0) & (v.loss_pct >= min_loss_pct) & (-v.gain >= min_loss_amount)
+    idx = np.flatnonzero(keep)
+    sub = lots.iloc[idx]
+    hs_src = sub["holding_start"] if "holding_start" in sub.columns else sub["acquired"]
+    asof_day = int(np.datetime64(as_of.date(), "D").astype("int64"))
+    long = asof_day > anniversary_days(to_days(hs_src))
+    rate = np.where(long, rates.long_term_total, rates.short_term_total)
+
+    groups_all = _groups_of(v.tickers, substantially_identical)
+    recent_days, recent_groups, pending = _group_purchases(lots, trades, groups_all, asof_day, substantially_identical)
+    reason = _blocked_reasons(groups_all[idx], to_days(sub["acquired"]), recent_days, recent_groups, pending)
+    out = pd.DataFrame(
+        {
+            "lot_id": sub["lot_id"].to_numpy() if "lot_id" in sub.columns else sub.index.to_numpy(),
+            "account": sub["account"].to_numpy(),
+            "ticker": v.tickers[idx],
+            "acquired": pd.to_datetime(sub["acquired"]).to_numpy(),
+            "shares": v.shares[idx],
+            "adjusted_basis": v.basis[idx],
+            "price": v.price[idx],
+            "market_value": v.market_value[idx],
+            "unrealized_gain": v.gain[idx],
+            "loss_pct": v.loss_pct[idx],
+            "term": np.where(long, "long", "short"),
+            "rate": rate,
+            "tax_saved": -v.gain[idx] * rate,
+            "blocked": reason != "",
+            "blocked_reason": reason,
+        }
+    )
+    _add_replacements(out, universe_returns, as_of, sectors, substantially_identical)
+    out["buy_back_date"] = as_of + pd.Timedelta(days=WASH_WINDOW_DAYS + 1)
+    if not include_blocked:
+        out = out[~out["blocked"]]
+    return out.sort_values("tax_saved", ascending=False, kind="stable").reset_index(drop=True)[
+        CANDIDATE_COLUMNS
+    ]
+
+
+def _check_harvest_inputs(lots: pd.DataFrame, min_loss_pct: float, min_loss_amount: float) -> None:
     if not 0 <= float(min_loss_pct) < 1:
         raise DataError(
             f"min_loss_pct={min_loss_pct} must be a fraction between 0 and 1 (5 % is 0.05).",
@@ -200,8 +243,23 @@ def harvest_candidates(
             "Expected account, ticker, acquired, shares, cost_basis.",
             code="missing_column",
         )
-    as_of, px = _prices_as_of(prices, as_of)
 
+
+@dataclass(frozen=True)
+class _Valued:
+    """Every lot (one entry per row of ``lots``) at the harvest date's price."""
+
+    atype: np.ndarray
+    tickers: np.ndarray
+    shares: np.ndarray
+    basis: np.ndarray  # adjusted basis when given, else cost basis
+    price: np.ndarray
+    market_value: np.ndarray
+    gain: np.ndarray  # unrealised gain, market value - basis
+    loss_pct: np.ndarray  # -gain / basis (0 where the basis is not positive)
+
+
+def _value_lots(lots: pd.DataFrame, px: pd.Series, as_of: pd.Timestamp) -> _Valued:
     if "account_type" in lots.columns:
         atype = lots["account_type"].to_numpy(object)
     else:
@@ -223,21 +281,18 @@ def harvest_candidates(
     gain = mv - basis
     with np.errstate(divide="ignore", invalid="ignore"):
         loss_pct = np.where(basis > 0, -gain / basis, 0.0)
-    keep = (atype == "taxable") & (gain < 0) & (loss_pct >= min_loss_pct) & (-gain >= min_loss_amount)
-    idx = np.flatnonzero(keep)
-    sub = lots.iloc[idx]
-    hs_src = sub["holding_start"] if "holding_start" in sub.columns else sub["acquired"]
-    hs = to_days(hs_src)
-    acq = to_days(sub["acquired"])
-    asof_day = int(np.datetime64(as_of.date(), "D").astype("int64"))
-    long = asof_day > anniversary_days(hs)
-    rate = np.where(long, rates.long_term_total, rates.short_term_total)
-    tax_saved = -gain[idx] * rate
+    return _Valued(atype, tickers, shares, basis, price, mv, gain, loss_pct)
 
-    # --- blockers: purchases of the same group in [as_of - 30, as_of] (other lots) or pending within 30 days
-    groups_all = _groups_of(tickers, substantially_identical)
-    grp = groups_all[idx]
-    reason = np.full(len(idx), "", dtype=object)
+
+def _group_purchases(
+    lots: pd.DataFrame, trades: pd.DataFrame | None, groups_all: np.ndarray, asof_day: int,
+    substantially_identical: dict | None,
+) -> tuple[np.ndarray, np.ndarray, pd.Series | None]:
+    """Buys in [as_of - 30, as_of] (days and groups) and the first pending buy per group within 30 days after.
+
+    Without trades, the lots' own purchase dates stand in for the trade history (and
+    nothing is pending).
+    """
     lo, hi = asof_day - WASH_WINDOW_DAYS, asof_day + WASH_WINDOW_DAYS
     if trades is not None and len(trades):
         td = to_days(trades["date"])
@@ -245,47 +300,40 @@ def harvest_candidates(
         tg = _groups_of(trades["ticker"].astype(str).str.upper().to_numpy(object), substantially_identical)
         recent = is_buy & (td >= lo) & (td <= asof_day)
         pending = is_buy & (td > asof_day) & (td <= hi)
-        rec_days, rec_groups = td[recent], tg[recent]
         pend = pd.Series(td[pending], index=tg[pending]).groupby(level=0).min() if pending.any() else None
-    else:  # the lots' own purchase dates stand in for the trade history
-        all_acq = to_days(lots["acquired"])
-        recent = (all_acq >= lo) & (all_acq <= asof_day)
-        rec_days, rec_groups = all_acq[recent], groups_all[recent]
-        pend = None
-    if len(rec_days):
-        stats = pd.Series(rec_days, index=rec_groups).groupby(level=0).agg(["size", "max"])
+        return td[recent], tg[recent], pend
+    all_acq = to_days(lots["acquired"])
+    recent = (all_acq >= lo) & (all_acq <= asof_day)
+    return all_acq[recent], groups_all[recent], None
+
+
+def _blocked_reasons(
+    grp: np.ndarray, acq: np.ndarray, recent_days: np.ndarray, recent_groups: np.ndarray,
+    pending: pd.Series | None,
+) -> np.ndarray:
+    """Why each candidate (group ``grp``, bought on day ``acq``) would be a wash sale; "" when it would not."""
+    reason = np.full(len(grp), "", dtype=object)
+    if len(recent_days):
+        stats = pd.Series(recent_days, index=recent_groups).groupby(level=0).agg(["size", "max"])
         cnt = stats["size"].reindex(grp).fillna(0).to_numpy()
         last = stats["max"].reindex(grp).to_numpy(float)
         # a lot's own purchase is not a replacement for itself: one recent buy on its own day does not block
         hit = (cnt > 1) | ((cnt == 1) & (last != acq))
         for j in np.flatnonzero(hit):
             reason[j] = f"bought {grp[j]} on {np.datetime64(int(last[j]), 'D')} (within 30 days)"
-    if pend is not None:
-        d = pend.reindex(grp).to_numpy(float)
+    if pending is not None:
+        d = pending.reindex(grp).to_numpy(float)
         for j in np.flatnonzero(np.isfinite(d)):
             extra = f"pending buy of {grp[j]} on {np.datetime64(int(d[j]), 'D')}"
             reason[j] = f"{reason[j]}; {extra}" if reason[j] else extra
-    blocked = reason != ""
+    return reason
 
-    out = pd.DataFrame(
-        {
-            "lot_id": sub["lot_id"].to_numpy() if "lot_id" in sub.columns else sub.index.to_numpy(),
-            "account": sub["account"].to_numpy(),
-            "ticker": tickers[idx],
-            "acquired": pd.to_datetime(sub["acquired"]).to_numpy(),
-            "shares": shares[idx],
-            "adjusted_basis": basis[idx],
-            "price": price[idx],
-            "market_value": mv[idx],
-            "unrealized_gain": gain[idx],
-            "loss_pct": loss_pct[idx],
-            "term": np.where(long, "long", "short"),
-            "rate": rate,
-            "tax_saved": tax_saved,
-            "blocked": blocked,
-            "blocked_reason": reason,
-        }
-    )
+
+def _add_replacements(
+    out: pd.DataFrame, universe_returns: pd.DataFrame | None, as_of: pd.Timestamp, sectors: pd.Series | None,
+    substantially_identical: dict | None,
+) -> None:
+    """The replacement columns, filled from :func:`replacement_for` when universe returns are given."""
     if universe_returns is not None and len(out):
         uniq = list(dict.fromkeys(out["ticker"]))
         rep = replacement_for(
@@ -298,12 +346,6 @@ def harvest_candidates(
         out["replacement"] = None
         out["replacement_correlation"] = np.nan
         out["tracking_error"] = np.nan
-    out["buy_back_date"] = as_of + pd.Timedelta(days=WASH_WINDOW_DAYS + 1)
-    if not include_blocked:
-        out = out[~out["blocked"]]
-    return out.sort_values("tax_saved", ascending=False, kind="stable").reset_index(drop=True)[
-        CANDIDATE_COLUMNS
-    ]
 
 
 @dataclass(frozen=True)

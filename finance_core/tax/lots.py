@@ -93,7 +93,8 @@ def trade_events(
     accounts: dict | None,
     method: str,
     today: pd.Timestamp,
-) -> dict:
+) -> pd.DataFrame:
+    """The checked trades (and opening lots first) as replay events, sorted by day, file order within a day."""
     if not isinstance(trades, pd.DataFrame):
         raise DataError(
             "trades must be a DataFrame (read an upload with data.read_trades_csv).", code="bad_type"
@@ -105,6 +106,49 @@ def trade_events(
     n = len(trades)
     t = trades.reset_index(drop=True)
     rows = t["row"].tolist() if "row" in t.columns else list(range(1, n + 1))
+    dates, side = _checked_dates_sides_amounts(t, rows, today)
+    account = _norm_str(t["account"])
+    ticker = _norm_str(t["ticker"], upper=True)
+    for name, col in (("account", account), ("ticker", ticker)):
+        if (i := first_true((col == "") | (col.str.lower() == "nan"))) is not None:
+            raise DataError(
+                f"Trade {_label(rows, i)}: the {name} is empty. Fill it in.", code="missing_value"
+            )
+    atype, known = _account_types(t, rows, account, accounts)
+    lot_ref = None
+    if "lot_id" in t.columns:
+        lot_ref = t["lot_id"].tolist()
+    if method == "specific" and lot_ref is None:
+        raise DataError(
+            "Specific identification needs a lot_id column naming, on each sell, the lot(s) sold "
+            "(several separated by ';'); each buy's lot_id names the lot it opens.",
+            code="missing_column",
+        )
+    ev = pd.DataFrame(
+        {
+            "day": dates.to_numpy("datetime64[D]").astype("int64"),
+            "account": account.tolist(),
+            "atype": atype.tolist(),
+            "ticker": ticker.tolist(),
+            "buy": (side == "buy").to_numpy(),
+            "shares": pd.to_numeric(t["shares"]).to_numpy(float),
+            "price": pd.to_numeric(t["price"]).to_numpy(float),
+            "row": rows,
+            "lot_ref": lot_ref if lot_ref is not None else [None] * n,
+            "opening": np.zeros(n, dtype=bool),
+            "cost": np.full(n, np.nan),
+            "adj": np.full(n, np.nan),
+            "hs": np.zeros(n, dtype="int64"),
+        }
+    )
+    if lots is not None and len(lots):
+        ev = pd.concat([_lot_events(lots, known, today), ev], ignore_index=True)
+    order = np.lexsort((np.arange(len(ev)), ~ev["opening"].to_numpy(), ev["day"].to_numpy()))
+    return ev.iloc[order].reset_index(drop=True)
+
+
+def _checked_dates_sides_amounts(t: pd.DataFrame, rows: list, today: pd.Timestamp) -> tuple[pd.Series, pd.Series]:
+    """Trade dates (normalised, none in the future) and sides (buy/sell); shares and prices above zero."""
     dates = pd.to_datetime(t["date"], errors="coerce")
     if (i := first_true(dates.isna())) is not None:
         raise DataError(
@@ -136,13 +180,14 @@ def trade_events(
                 f"{t[col].iloc[i]!r} must be a number greater than zero.{hint}",
                 code="not_positive",
             )
-    account = _norm_str(t["account"])
-    ticker = _norm_str(t["ticker"], upper=True)
-    for name, col in (("account", account), ("ticker", ticker)):
-        if (i := first_true((col == "") | (col.str.lower() == "nan"))) is not None:
-            raise DataError(
-                f"Trade {_label(rows, i)}: the {name} is empty. Fill it in.", code="missing_value"
-            )
+    return dates, side
+
+
+def _account_types(
+    t: pd.DataFrame, rows: list, account: pd.Series, accounts: dict | None
+) -> tuple[pd.Series, dict[str, str]]:
+    """Each trade's account type (column, account list, or the account's name) and the account list by name;
+    an account with two types is refused."""
     if "account_type" in t.columns:
         atype = _map_unique(_norm_str(t["account_type"]), {})
     else:
@@ -161,8 +206,12 @@ def trade_events(
         )
         if "account_type" not in t.columns:
             atype = account.map(known)
-    # one type per account
-    acc_l, typ_l = account.tolist(), atype.tolist()
+    _refuse_type_clash(rows, account.tolist(), atype.tolist(), known)
+    return atype, known
+
+
+def _refuse_type_clash(rows: list, acc_l: list, typ_l: list, known: dict[str, str]) -> None:
+    """One type per account, across the trades and the account list."""
     pairs = pd.DataFrame({"a": acc_l, "t": typ_l})
     firsts = pairs.drop_duplicates()
     clash = firsts["a"].duplicated(keep="first").to_numpy()
@@ -181,36 +230,6 @@ def trade_events(
             "An account has one type: correct the account_type column.",
             code="inconsistent_account_type",
         )
-    lot_ref = None
-    if "lot_id" in t.columns:
-        lot_ref = t["lot_id"].tolist()
-    if method == "specific" and lot_ref is None:
-        raise DataError(
-            "Specific identification needs a lot_id column naming, on each sell, the lot(s) sold "
-            "(several separated by ';'); each buy's lot_id names the lot it opens.",
-            code="missing_column",
-        )
-    ev = pd.DataFrame(
-        {
-            "day": dates.to_numpy("datetime64[D]").astype("int64"),
-            "account": acc_l,
-            "atype": typ_l,
-            "ticker": ticker.tolist(),
-            "buy": (side == "buy").to_numpy(),
-            "shares": pd.to_numeric(t["shares"]).to_numpy(float),
-            "price": pd.to_numeric(t["price"]).to_numpy(float),
-            "row": rows,
-            "lot_ref": lot_ref if lot_ref is not None else [None] * n,
-            "opening": np.zeros(n, dtype=bool),
-            "cost": np.full(n, np.nan),
-            "adj": np.full(n, np.nan),
-            "hs": np.zeros(n, dtype="int64"),
-        }
-    )
-    if lots is not None and len(lots):
-        ev = pd.concat([_lot_events(lots, known, today), ev], ignore_index=True)
-    order = np.lexsort((np.arange(len(ev)), ~ev["opening"].to_numpy(), ev["day"].to_numpy()))
-    return ev.iloc[order].reset_index(drop=True)
 
 
 _SIDES = {"b": "buy", "s": "sell", "bought": "buy", "sold": "sell", "buy": "buy", "sell": "sell"}

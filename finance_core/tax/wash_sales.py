@@ -32,7 +32,6 @@ The trades and opening lots are checked and turned into events by
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
 from datetime import date, timedelta
 from itertools import chain
 
@@ -59,139 +58,268 @@ _EPS = 1e-9
 
 
 # --------------------------------------------------------------------------- engine
-@dataclass
-class _State:
-    """Everything the replay leaves behind, in flat Python lists (fast scalar access)."""
-
-    key_info: list  # per key: (account, account_type, ticker)
-    klots: list  # per key: open lot numbers in relief (acquisition) order
-    acq: list
-    hs: list
-    sh: list
-    cost: list
-    adj: list
-    lid: list
-    lkey: list
-    recs: list  # realised chunks, flat, 9 fields each: row, key, lot_id, acquired, holding_start, sold, ...
-    wash_amt: dict
-    wash_perm: dict
-    matches: list
-    losses: list
+#: Fields of one realised chunk in :attr:`_Replay.realized_flat`, in order.
+_REALIZED_FIELDS = (
+    "row", "key", "lot_id", "acquired", "holding_start", "sold", "shares", "proceeds", "cost_basis"
+)
+_NF = len(_REALIZED_FIELDS)
 
 
-def _replay(ev: pd.DataFrame, method: str, rates: TaxRates, groups: dict[str, str]) -> _State:
-    """Chronological replay of buy/sell events with lot relief and wash-sale matching."""
-    acct_s = ev["account"]
-    tick_s = ev["ticker"]
-    a_codes, _a_uniq = pd.factorize(acct_s)
-    t_codes, t_uniq = pd.factorize(tick_s)
-    key_codes, key_uniques = pd.factorize(a_codes.astype("int64") * max(len(t_uniq), 1) + t_codes)
-    first = pd.Series(np.arange(len(ev))).groupby(key_codes).first().to_numpy()
-    key_info = [(acct_s.iat[i], ev["atype"].iat[i], tick_s.iat[i]) for i in first]
-    grp_of_ticker, _ = pd.factorize(pd.Series([groups.get(t, t) for t in t_uniq], dtype=object))
-    grp_codes = grp_of_ticker[t_codes] if len(t_codes) else t_codes
-    nk = len(key_uniques)
-    ng = int(grp_codes.max()) + 1 if len(grp_codes) else 0
+class _Replay:
+    """Chronological replay of buy/sell events with lot relief and wash-sale matching.
 
-    klots: list[list[int]] = [[] for _ in range(nk)]
-    held = [0.0] * nk
-    # every buy event opens lot number = its rank among buys; splits are appended after them
-    buy = ev["buy"].to_numpy(bool)
-    opening_a = ev["opening"].to_numpy(bool)[buy]
-    day_a = ev["day"].to_numpy("int64")[buy]
-    sh_a = ev["shares"].to_numpy(float)[buy]
-    paid = sh_a * ev["price"].to_numpy(float)[buy]
-    acq: list[int] = day_a.tolist()
-    hs: list[int] = np.where(opening_a, ev["hs"].to_numpy("int64")[buy], day_a).tolist()
-    sh: list[float] = sh_a.tolist()
-    cost: list[float] = np.where(opening_a, ev["cost"].to_numpy(float)[buy], paid).tolist()
-    adj: list[float] = np.where(opening_a, ev["adj"].to_numpy(float)[buy], paid).tolist()
-    refs = ev["lot_ref"].to_numpy(object)[buy]
-    rows_b = ev["row"].to_numpy(object)[buy]
-    no_ref = pd.isna(refs)
-    lid: list = np.where(no_ref, rows_b, refs).tolist()
-    nb = len(sh)
-    used: list[bool] = [False] * nb
-    purch: list[int] = list(range(nb))
-    lkey: list[int] = key_codes[buy].tolist()
-    lot_by_id: dict = {}
-    if method == "specific":
-        if (j := first_true(pd.Series(lid, dtype=object).duplicated())) is not None:
-            raise DataError(
-                f"Trade {rows_b[j]}: lot_id {lid[j]!r} is already used by another purchase. "
-                "Give each buy its own lot_id.",
-                code="duplicate_lot",
-            )
-        lot_by_id = {name: j for j, name in enumerate(lid)}
-    recent = [deque() for _ in range(ng)]
-    pending = [deque() for _ in range(ng)]
-    recs: list = []  # flat: 9 fields per realised chunk
-    recs_extend = recs.extend
-    wash_amt: dict[int, float] = {}
-    wash_perm: dict[int, float] = {}
-    matches: list[tuple] = []
-    losses: list[list] = []
-    ktype = [ki[1] for ki in key_info]
-    W = WASH_WINDOW_DAYS
-    eps = _EPS
-    st_rate, lt_rate = rates.short_term_total, rates.long_term_total
+    Everything is held in flat Python lists (fast scalar access). A *key* is one
+    (account, ticker) pair, a *group* one set of substantially identical tickers (across
+    accounts), a *lot* one purchase or a piece split from it; every buy event opens lot
+    number = its rank among buys, pieces split off are appended after them.
 
-    def new_lot(k, a, h, s, c, ad, p, name):
-        i = len(sh)
-        acq.append(a)
-        hs.append(h)
-        sh.append(s)
-        cost.append(c)
-        adj.append(ad)
-        used.append(False)
-        purch.append(p)
-        lid.append(name)
-        lkey.append(k)
+    ================  ===========  ===============================================================
+    attribute         indexed by   holds
+    ================  ===========  ===============================================================
+    key_info          key          (account, account_type, ticker)
+    key_type          key          account_type ("taxable", "ira", "roth")
+    lots_of_key       key          open lot numbers in relief (acquisition) order
+    held              key          shares held now
+    acquired          lot          acquisition day (days since EPOCH)
+    holding_start     lot          day the holding period starts (earlier after a wash sale)
+    shares            lot          shares still held
+    cost              lot          cost basis of those shares (money)
+    adjusted          lot          adjusted basis: cost plus disallowed wash-sale losses (money)
+    lot_id            lot          the lot's name (its lot_id, or the trade row; ``name.n`` for pieces)
+    lot_key           lot          key of the lot
+    replaced          lot          already used as replacement shares (each share once)
+    purchase          lot          the buy the lot comes from (pieces keep it)
+    recent_buys       group        lots bought in the last 30 days (oldest first, pruned lazily)
+    pending_losses    group        loss entries still looking for shares bought later
+    realized_flat     -            realised chunks, ``_NF`` fields each (see ``_REALIZED_FIELDS``)
+    wash_amount       chunk        disallowed loss of a realised chunk (money)
+    wash_permanent    chunk        the part of it disallowed for good (IRA/Roth replacement)
+    matches           -            (chunk, shares, amount, replacement lot_id, key, acquired, permanent)
+    losses            -            loss entries, in order of the sales
+    ================  ===========  ===============================================================
+
+    A loss entry is a list ``[chunk, shares_left, loss_per_share, sale_day, days_held]``;
+    ``shares_left`` goes down as replacement shares are matched to it.
+    """
+
+    def __init__(self, ev: pd.DataFrame, method: str, rates: TaxRates, groups: dict[str, str]) -> None:
+        self.method = method
+        self.short_rate, self.long_rate = rates.short_term_total, rates.long_term_total
+        self._index_keys(ev, groups)
+        self._open_buy_lots(ev)
+        n_keys = len(self.key_info)
+        self.lots_of_key: list[list[int]] = [[] for _ in range(n_keys)]
+        self.held = [0.0] * n_keys
+        self.recent_buys: list[deque] = [deque() for _ in range(self.n_groups)]
+        self.pending_losses: list[deque] = [deque() for _ in range(self.n_groups)]
+        self.realized_flat: list = []
+        self.wash_amount: dict[int, float] = {}
+        self.wash_permanent: dict[int, float] = {}
+        self.matches: list[tuple] = []
+        self.losses: list[list] = []
+
+    def _index_keys(self, ev: pd.DataFrame, groups: dict[str, str]) -> None:
+        """Code every event by key (account, ticker) and by group of substantially identical tickers."""
+        acct_s = ev["account"]
+        tick_s = ev["ticker"]
+        a_codes, _a_uniq = pd.factorize(acct_s)
+        t_codes, t_uniq = pd.factorize(tick_s)
+        key_codes, _key_uniques = pd.factorize(a_codes.astype("int64") * max(len(t_uniq), 1) + t_codes)
+        first = pd.Series(np.arange(len(ev))).groupby(key_codes).first().to_numpy()
+        self.key_info = [(acct_s.iat[i], ev["atype"].iat[i], tick_s.iat[i]) for i in first]
+        self.key_type = [info[1] for info in self.key_info]
+        group_of_ticker, _ = pd.factorize(pd.Series([groups.get(t, t) for t in t_uniq], dtype=object))
+        group_codes = group_of_ticker[t_codes] if len(t_codes) else t_codes
+        self.event_key = key_codes
+        self.event_group = group_codes
+        self.n_groups = int(group_codes.max()) + 1 if len(group_codes) else 0
+
+    def _open_buy_lots(self, ev: pd.DataFrame) -> None:
+        """One lot per buy event (opening lots keep their basis and holding start)."""
+        buy = ev["buy"].to_numpy(bool)
+        opening = ev["opening"].to_numpy(bool)[buy]
+        day = ev["day"].to_numpy("int64")[buy]
+        shares = ev["shares"].to_numpy(float)[buy]
+        paid = shares * ev["price"].to_numpy(float)[buy]
+        self.acquired: list[int] = day.tolist()
+        self.holding_start: list[int] = np.where(opening, ev["hs"].to_numpy("int64")[buy], day).tolist()
+        self.shares: list[float] = shares.tolist()
+        self.cost: list[float] = np.where(opening, ev["cost"].to_numpy(float)[buy], paid).tolist()
+        self.adjusted: list[float] = np.where(opening, ev["adj"].to_numpy(float)[buy], paid).tolist()
+        refs = ev["lot_ref"].to_numpy(object)[buy]
+        rows = ev["row"].to_numpy(object)[buy]
+        self.lot_id: list = np.where(pd.isna(refs), rows, refs).tolist()
+        n_buys = len(self.shares)
+        self.replaced: list[bool] = [False] * n_buys
+        self.purchase: list[int] = list(range(n_buys))
+        self.lot_key: list[int] = self.event_key[buy].tolist()
+        self.lot_by_id: dict = {}
+        if self.method == "specific":
+            if (j := first_true(pd.Series(self.lot_id, dtype=object).duplicated())) is not None:
+                raise DataError(
+                    f"Trade {rows[j]}: lot_id {self.lot_id[j]!r} is already used by another purchase. "
+                    "Give each buy its own lot_id.",
+                    code="duplicate_lot",
+                )
+            self.lot_by_id = {name: j for j, name in enumerate(self.lot_id)}
+
+    def run(self, ev: pd.DataFrame) -> _Replay:
+        """Apply the events in order (they are sorted by day, file order within a day)."""
+        self.columns = [ev[c].tolist() for c in ("day", "buy", "shares", "price", "row", "lot_ref")]
+        self.event_is_buy = ev["buy"].to_numpy()
+        event_key, event_group = self.event_key.tolist(), self.event_group.tolist()
+        buy, sell = self.buy, self.sell
+        next_lot = 0
+        for i, (day, is_buy, s, px, row, ref) in enumerate(zip(*self.columns, strict=True)):
+            if is_buy:
+                buy(next_lot, event_key[i], event_group[i], day, s)
+                next_lot += 1
+            else:
+                sell(i, event_key[i], event_group[i], day, s, px, row, ref)
+        return self
+
+    # ---------------------------------------------------------------- lots
+    def new_lot(self, k, acquired, holding_start, shares, cost, adjusted, purchase, name) -> int:
+        i = len(self.shares)
+        self.acquired.append(acquired)
+        self.holding_start.append(holding_start)
+        self.shares.append(shares)
+        self.cost.append(cost)
+        self.adjusted.append(adjusted)
+        self.replaced.append(False)
+        self.purchase.append(purchase)
+        self.lot_id.append(name)
+        self.lot_key.append(k)
         return i
 
-    def split(lot, m):
-        s = sh[lot]
-        if m >= s - eps:
+    def split(self, lot: int, m: float) -> int:
+        """A lot of ``m`` shares cut from ``lot`` and placed before it (``lot`` itself when it has no more)."""
+        shares, cost, adjusted = self.shares, self.cost, self.adjusted
+        s = shares[lot]
+        if m >= s - _EPS:
             return lot
         f = m / s
-        c = new_lot(
-            lkey[lot], acq[lot], hs[lot], m, cost[lot] * f, adj[lot] * f, purch[lot], f"{lid[lot]}.{len(sh)}"
+        piece = self.new_lot(
+            self.lot_key[lot], self.acquired[lot], self.holding_start[lot], m, cost[lot] * f,
+            adjusted[lot] * f, self.purchase[lot], f"{self.lot_id[lot]}.{len(shares)}",
         )
-        sh[lot] = s - m
-        cost[lot] -= cost[c]
-        adj[lot] -= adj[c]
-        lst = klots[lkey[lot]]
-        lst.insert(lst.index(lot), c)
-        return c
+        shares[lot] = s - m
+        cost[lot] -= cost[piece]
+        adjusted[lot] -= adjusted[piece]
+        open_lots = self.lots_of_key[self.lot_key[lot]]
+        open_lots.insert(open_lots.index(lot), piece)
+        return piece
 
-    def wash(entry, target, m):
-        ridx, _left, loss_ps, _day, held_days = entry
+    def wash(self, entry: list, target: int, m: float) -> None:
+        """Match ``m`` replacement shares of lot ``target`` to a loss entry and move the loss into their basis."""
+        chunk, _left, loss_per_share, _day, days_held = entry
         entry[1] -= m
-        amount = m * loss_ps
-        tk = lkey[target]
-        permanent = ktype[tk] != "taxable"
+        amount = m * loss_per_share
+        tk = self.lot_key[target]
+        permanent = self.key_type[tk] != "taxable"
         if not permanent:
-            adj[target] += amount
-            hs[target] = acq[target] - held_days
-        used[target] = True
-        wash_amt[ridx] = wash_amt.get(ridx, 0.0) + amount
+            self.adjusted[target] += amount
+            self.holding_start[target] = self.acquired[target] - days_held
+        self.replaced[target] = True
+        self.wash_amount[chunk] = self.wash_amount.get(chunk, 0.0) + amount
         if permanent:
-            wash_perm[ridx] = wash_perm.get(ridx, 0.0) + amount
-        matches.append((ridx, m, amount, lid[target], tk, acq[target], permanent))
+            self.wash_permanent[chunk] = self.wash_permanent.get(chunk, 0.0) + amount
+        self.matches.append((chunk, m, amount, self.lot_id[target], tk, self.acquired[target], permanent))
 
-    def order_lots(lst, price, day, ref, row):
+    # ---------------------------------------------------------------- buys
+    def buy(self, lot: int, k: int, g: int, day: int, s: float) -> None:
+        self.lots_of_key[k].append(lot)
+        self.held[k] += s
+        pending = self.pending_losses[g]
+        if pending:
+            self.fill_pending(pending, lot, day)
+        self.recent_buys[g].append(lot)
+
+    def fill_pending(self, pending: deque, lot: int, day: int) -> None:
+        """The new lot replaces shares of earlier loss sales still in their window, in order of the sales."""
+        shares = self.shares
+        while pending and (pending[0][3] + WASH_WINDOW_DAYS < day or pending[0][1] <= _EPS):
+            pending.popleft()
+        for entry in pending:
+            if entry[1] <= _EPS:
+                continue
+            m = entry[1] if entry[1] < shares[lot] else shares[lot]
+            target = self.split(lot, m)
+            self.wash(entry, target, m)
+            if target == lot:
+                break
+
+    # ---------------------------------------------------------------- sells
+    def sell(self, i: int, k: int, g: int, day: int, s: float, px: float, row, ref) -> None:
+        h = self.held[k]
+        if s > h + 1e-7:
+            self.refuse_oversell(i, k, day, s, h, row)
+        open_lots = self.lots_of_key[k]
+        sequence = self.relief_order(open_lots, s, px, day, ref, row)
+        losses, closed_full = self.relieve(sequence, k, s, px, day, row)
+        self.held[k] = h - s if h - s > _EPS else 0.0
+        if closed_full:
+            if self.method in ("fifo", "average"):
+                del open_lots[:closed_full]
+            else:
+                shares = self.shares
+                self.lots_of_key[k] = [j for j in open_lots if shares[j] > _EPS]
+        if losses is not None:
+            self.match_losses(losses, g, day)
+
+    def refuse_oversell(self, i: int, k: int, day: int, s: float, h: float, row) -> None:
+        days, rows = self.columns[0], self.columns[4]
+        key, is_buy = self.event_key, self.event_is_buy
+        later = np.flatnonzero((key[i + 1 :] == k) & is_buy[i + 1 :])
+        next_buy = (days[i + 1 + later[0]], rows[i + 1 + later[0]]) if len(later) else None
+        before = np.flatnonzero((key[:i] == k) & is_buy[:i])
+        first_buy = (days[before[0]], rows[before[0]]) if len(before) else None
+        _oversell(row, day, s, self.key_info[k], h, first_buy, next_buy)
+
+    def relief_order(self, open_lots: list[int], s: float, px: float, day: int, ref, row) -> list[int]:
+        """The open lots of the key in the order the method sells them."""
+        method = self.method
+        if method == "fifo" or method == "average" or method == "lifo":
+            if method == "average" and len(open_lots) > 1:
+                self.average_basis(open_lots)
+            return open_lots if method != "lifo" else open_lots[::-1]
+        shares, adjusted, holding_start = self.shares, self.adjusted, self.holding_start
         if method == "hifo":
-            return sorted(lst, key=lambda i: -adj[i] / sh[i])
+            return sorted(open_lots, key=lambda j: -adjusted[j] / shares[j])
         if method == "min_tax":
+            price, short_rate, long_rate = px, self.short_rate, self.long_rate
             return sorted(
-                lst,
-                key=lambda i: (price - adj[i] / sh[i]) * (lt_rate if day > anniversary_day(hs[i]) else st_rate),
+                open_lots,
+                key=lambda j: (price - adjusted[j] / shares[j])
+                * (long_rate if day > anniversary_day(holding_start[j]) else short_rate),
             )
+        named = self.named_lots(open_lots, ref, row)
+        available = sum(shares[j] for j in named)
+        if s > available + 1e-7:
+            raise DataError(
+                f"Trade {row}: the lots named ({ref}) hold {available:g} shares but {s:g} are sold. "
+                "Name more lots or sell fewer shares.",
+                code="oversell",
+            )
+        return named
+
+    def average_basis(self, open_lots: list[int]) -> None:
+        """Single-category average basis: every open lot gets the average cost and adjusted basis per share."""
+        shares, cost, adjusted = self.shares, self.cost, self.adjusted
+        total = sum(shares[j] for j in open_lots)
+        adjusted_ps = sum(adjusted[j] for j in open_lots) / total
+        cost_ps = sum(cost[j] for j in open_lots) / total
+        for j in open_lots:
+            adjusted[j], cost[j] = adjusted_ps * shares[j], cost_ps * shares[j]
+
+    def named_lots(self, open_lots: list[int], ref, row) -> list[int]:
+        """Specific identification: the open lots (and pieces of them) named in ``ref``, ``;``-separated."""
         if ref is None or (isinstance(ref, float) and np.isnan(ref)) or str(ref).strip() == "":
             raise DataError(
                 f"Trade {row}: specific identification needs the lot_id of the lot(s) sold on this sell.",
                 code="missing_lot",
             )
+        purchase, lot_by_id = self.purchase, self.lot_by_id
         chosen: list[int] = []
         for nm in (s.strip() for s in str(ref).split(";") if s.strip()):
             lot = lot_by_id.get(nm)
@@ -200,7 +328,7 @@ def _replay(ev: pd.DataFrame, method: str, rates: TaxRates, groups: dict[str, st
                     lot = lot_by_id.get(int(float(nm)))
                 except ValueError:
                     lot = None
-            same = [] if lot is None else [c for c in lst if purch[c] == purch[lot]]
+            same = [] if lot is None else [c for c in open_lots if purchase[c] == purchase[lot]]
             if not same:
                 raise DataError(
                     f"Trade {row}: lot {nm!r} is not an open lot of this ticker in this account. "
@@ -210,116 +338,70 @@ def _replay(ev: pd.DataFrame, method: str, rates: TaxRates, groups: dict[str, st
             chosen.extend(c for c in same if c not in chosen)
         return chosen
 
-    cols = [ev[c].tolist() for c in ("day", "buy", "shares", "price", "row", "lot_ref")]
-    specific = method == "specific"
-    key_l, grp_l = key_codes.tolist(), grp_codes.tolist()
-    next_lot = 0
-    for i, (day, is_buy, s, px, row, ref) in enumerate(zip(*cols, strict=True)):
-        k = key_l[i]
-        g = grp_l[i]
-        if is_buy:
-            lot = next_lot
-            next_lot += 1
-            klots[k].append(lot)
-            held[k] += s
-            pend = pending[g]
-            if pend:
-                while pend and (pend[0][3] + W < day or pend[0][1] <= eps):
-                    pend.popleft()
-                for entry in pend:
-                    if entry[1] <= eps:
-                        continue
-                    m = entry[1] if entry[1] < sh[lot] else sh[lot]
-                    target = split(lot, m)
-                    wash(entry, target, m)
-                    if target == lot:
-                        break
-            recent[g].append(lot)
-            continue
-        # ---- sell
-        h = held[k]
-        if s > h + 1e-7:
-            later = np.flatnonzero((key_codes[i + 1 :] == k) & ev["buy"].to_numpy()[i + 1 :])
-            nxt = (cols[0][i + 1 + later[0]], cols[4][i + 1 + later[0]]) if len(later) else None
-            before = np.flatnonzero((key_codes[:i] == k) & ev["buy"].to_numpy()[:i])
-            fb = (cols[0][before[0]], cols[4][before[0]]) if len(before) else None
-            _oversell(row, day, s, key_info[k], h, fb, nxt)
-        lst = klots[k]
-        taxable = ktype[k] == "taxable"
-        if method == "fifo" or method == "average" or method == "lifo":
-            if method == "average" and len(lst) > 1:
-                tsh = sum(sh[j] for j in lst)
-                tadj = sum(adj[j] for j in lst) / tsh
-                tcost = sum(cost[j] for j in lst) / tsh
-                for j in lst:
-                    adj[j], cost[j] = tadj * sh[j], tcost * sh[j]
-            seq = lst if method != "lifo" else lst[::-1]
-        else:
-            seq = order_lots(lst, px, day, ref, row)
-            if specific:
-                avail = sum(sh[j] for j in seq)
-                if s > avail + 1e-7:
-                    raise DataError(
-                        f"Trade {row}: the lots named ({ref}) hold {avail:g} shares but {s:g} are sold. "
-                        "Name more lots or sell fewer shares.",
-                        code="oversell",
-                    )
+    def relieve(self, sequence: list[int], k: int, s: float, px: float, day: int, row) -> tuple[list | None, int]:
+        """Sell ``s`` shares from the lots in ``sequence``: one realised chunk per lot touched.
+
+        Returns the loss entries of the chunks sold at a loss in a taxable account (each
+        with the chunk's purchase appended, None when there is none) and the number of
+        lots closed in full.
+        """
+        shares, cost, adjusted = self.shares, self.cost, self.adjusted
+        lot_id, acquired, holding_start, purchase = self.lot_id, self.acquired, self.holding_start, self.purchase
+        realized = self.realized_flat
+        taxable = self.key_type[k] == "taxable"
         rem = s
-        loss_here = None
+        losses = None
         closed_full = 0
-        for lot in seq:
-            if rem <= eps:
+        for lot in sequence:
+            if rem <= _EPS:
                 break
-            q = sh[lot]
-            if q <= rem + eps:
-                basis = adj[lot]
-                sh[lot] = 0.0
+            q = shares[lot]
+            if q <= rem + _EPS:
+                basis = adjusted[lot]
+                shares[lot] = 0.0
                 closed_full += 1
                 rem -= q
             else:
                 f = rem / q
-                basis = adj[lot] * f
-                adj[lot] -= basis
+                basis = adjusted[lot] * f
+                adjusted[lot] -= basis
                 cost[lot] -= cost[lot] * f
-                sh[lot] = q - rem
+                shares[lot] = q - rem
                 q = rem
                 rem = 0.0
             proceeds = q * px
             gain = proceeds - basis
-            ridx = len(recs) // 9
-            recs_extend((row, k, lid[lot], acq[lot], hs[lot], day, q, proceeds, basis))
+            chunk = len(realized) // _NF
+            realized.extend((row, k, lot_id[lot], acquired[lot], holding_start[lot], day, q, proceeds, basis))
             if taxable and gain < -1e-9:
-                if loss_here is None:
-                    loss_here = []
-                loss_here.append([ridx, q, -gain / q, day, day - hs[lot], purch[lot]])
-        held[k] = h - s if h - s > eps else 0.0
-        if closed_full:
-            if method in ("fifo", "average"):
-                del lst[:closed_full]
-            else:
-                klots[k] = [j for j in lst if sh[j] > eps]
-        if loss_here is None:
-            continue
-        rec = recent[g]
-        lo = day - W
-        while rec and (acq[rec[0]] < lo or sh[rec[0]] <= eps or used[rec[0]]):
-            rec.popleft()
-        for entry in loss_here:
-            p = entry.pop()
-            losses.append(entry)
-            if rec:
-                for cand in rec:
-                    if entry[1] <= eps:
+                if losses is None:
+                    losses = []
+                losses.append([chunk, q, -gain / q, day, day - holding_start[lot], purchase[lot]])
+        return losses, closed_full
+
+    def match_losses(self, losses: list[list], g: int, day: int) -> None:
+        """Match each loss to unused shares of the group bought in the 30 days before; the rest waits."""
+        shares, replaced, purchase = self.shares, self.replaced, self.purchase
+        recent = self.recent_buys[g]
+        window_start = day - WASH_WINDOW_DAYS
+        acquired = self.acquired
+        while recent and (
+            acquired[recent[0]] < window_start or shares[recent[0]] <= _EPS or replaced[recent[0]]
+        ):
+            recent.popleft()
+        for entry in losses:
+            own_purchase = entry.pop()
+            self.losses.append(entry)
+            if recent:
+                for cand in recent:
+                    if entry[1] <= _EPS:
                         break
-                    if used[cand] or sh[cand] <= eps or purch[cand] == p:
+                    if replaced[cand] or shares[cand] <= _EPS or purchase[cand] == own_purchase:
                         continue
-                    m = entry[1] if entry[1] < sh[cand] else sh[cand]
-                    wash(entry, split(cand, m), m)
-            if entry[1] > eps:
-                pending[g].append(entry)
-    return _State(
-        key_info, klots, acq, hs, sh, cost, adj, lid, lkey, recs, wash_amt, wash_perm, matches, losses
-    )
+                    m = entry[1] if entry[1] < shares[cand] else shares[cand]
+                    self.wash(entry, self.split(cand, m), m)
+            if entry[1] > _EPS:
+                self.pending_losses[g].append(entry)
 
 
 def _oversell(row, day, shares, info, held, first_buy, next_buy) -> None:
@@ -411,39 +493,55 @@ def process_trades(
     today_ts = pd.Timestamp(today if today is not None else date.today()).normalize()
     groups = {str(k).upper(): str(v).upper() for k, v in (substantially_identical or {}).items()}
     ev = trade_events(trades, lots, accounts, method, today_ts)
-    state = _replay(ev, method, rates or TaxRates(), groups)
-    return _result(state, method)
+    replay = _Replay(ev, method, rates or TaxRates(), groups).run(ev)
+    return _result(replay, method)
 
 
-def _result(st: _State, method: str) -> TaxResult:
-    names = ["row", "key", "lot_id", "acquired", "holding_start", "sold", "shares", "proceeds", "cost_basis"]
-    flat = st.recs
+def _result(st: _Replay, method: str) -> TaxResult:
+    info = np.array(st.key_info, dtype=object).reshape(-1, 3)
+    realized = _realized_frame(st, info)
+    return TaxResult(
+        realized=realized,
+        open_lots=_open_lots_frame(st, info),
+        wash_sales=_wash_frame(st, info, realized),
+        loss_windows=_loss_windows_frame(st, realized),
+        method=method,
+        notes=(AVERAGE_COST_NOTE,) if method == "average" else (),
+    )
+
+
+def _by_key(info: np.ndarray, keys: np.ndarray, column: int) -> np.ndarray:
+    """Column of key_info (0 account, 1 account type, 2 ticker) for each key code."""
+    return info[keys, column] if len(keys) else np.array([], dtype=object)
+
+
+def _realized_frame(st: _Replay, info: np.ndarray) -> pd.DataFrame:
+    flat = st.realized_flat
     rec = {}
-    for j, c in enumerate(names):
+    for j, c in enumerate(_REALIZED_FIELDS):
         if c in ("row", "lot_id"):
-            rec[c] = np.array(flat[j::9], dtype=object)
+            rec[c] = np.array(flat[j::_NF], dtype=object)
         elif c in ("shares", "proceeds", "cost_basis"):
-            rec[c] = np.array(flat[j::9], dtype=float)
+            rec[c] = np.array(flat[j::_NF], dtype=float)
         else:
-            rec[c] = np.array(flat[j::9], dtype=np.int64)
+            rec[c] = np.array(flat[j::_NF], dtype=np.int64)
     n = len(rec["row"])
     keys = rec["key"].astype(int)
-    info = np.array(st.key_info, dtype=object).reshape(-1, 3)
-    wd = np.zeros(n)
-    wp = np.zeros(n)
-    if st.wash_amt:
-        wd[list(st.wash_amt)] = list(st.wash_amt.values())
-    if st.wash_perm:
-        wp[list(st.wash_perm)] = list(st.wash_perm.values())
+    disallowed = np.zeros(n)
+    permanent = np.zeros(n)
+    if st.wash_amount:
+        disallowed[list(st.wash_amount)] = list(st.wash_amount.values())
+    if st.wash_permanent:
+        permanent[list(st.wash_permanent)] = list(st.wash_permanent.values())
     hs_days = rec["holding_start"].astype("int64")
     sold_days = rec["sold"].astype("int64")
     gain = rec["proceeds"].astype(float) - rec["cost_basis"].astype(float)
-    realized = pd.DataFrame(
+    return pd.DataFrame(
         {
             "row": rec["row"],
-            "account": info[keys, 0] if n else np.array([], dtype=object),
-            "account_type": info[keys, 1] if n else np.array([], dtype=object),
-            "ticker": info[keys, 2] if n else np.array([], dtype=object),
+            "account": _by_key(info, keys, 0),
+            "account_type": _by_key(info, keys, 1),
+            "ticker": _by_key(info, keys, 2),
             "lot_id": rec["lot_id"],
             "acquired": from_days(rec["acquired"].astype("int64")),
             "holding_start": from_days(hs_days),
@@ -452,51 +550,48 @@ def _result(st: _State, method: str) -> TaxResult:
             "proceeds": rec["proceeds"].astype(float),
             "cost_basis": rec["cost_basis"].astype(float),
             "gain": gain,
-            "wash_disallowed": wd,
-            "allowed_gain": gain + wd,
-            "wash_permanent": wp,
-            "code": np.where(wd > 1e-9, "W", ""),
+            "wash_disallowed": disallowed,
+            "allowed_gain": gain + disallowed,
+            "wash_permanent": permanent,
+            "code": np.where(disallowed > 1e-9, "W", ""),
             "term": np.where(sold_days > anniversary_days(hs_days), "long", "short")
             if n
             else np.array([], dtype=object),
         }
     )
 
-    open_idx = np.fromiter(chain.from_iterable(st.klots), dtype=np.int64)
-    shv = np.asarray(st.sh, dtype=float)
-    open_idx = open_idx[shv[open_idx] > _EPS]
-    oi = np.asarray(st.lkey, dtype=np.int64)[open_idx]
+
+def _open_lots_frame(st: _Replay, info: np.ndarray) -> pd.DataFrame:
+    open_idx = np.fromiter(chain.from_iterable(st.lots_of_key), dtype=np.int64)
+    shares = np.asarray(st.shares, dtype=float)
+    open_idx = open_idx[shares[open_idx] > _EPS]
+    keys = np.asarray(st.lot_key, dtype=np.int64)[open_idx]
     open_lots = pd.DataFrame(
         {
-            "lot_id": np.asarray(st.lid, dtype=object)[open_idx],
-            "account": info[oi, 0] if len(oi) else np.array([], dtype=object),
-            "account_type": info[oi, 1] if len(oi) else np.array([], dtype=object),
-            "ticker": info[oi, 2] if len(oi) else np.array([], dtype=object),
-            "acquired": from_days(np.asarray(st.acq, dtype=np.int64)[open_idx]),
-            "holding_start": from_days(np.asarray(st.hs, dtype=np.int64)[open_idx]),
-            "shares": shv[open_idx],
+            "lot_id": np.asarray(st.lot_id, dtype=object)[open_idx],
+            "account": _by_key(info, keys, 0),
+            "account_type": _by_key(info, keys, 1),
+            "ticker": _by_key(info, keys, 2),
+            "acquired": from_days(np.asarray(st.acquired, dtype=np.int64)[open_idx]),
+            "holding_start": from_days(np.asarray(st.holding_start, dtype=np.int64)[open_idx]),
+            "shares": shares[open_idx],
             "cost_basis": np.asarray(st.cost, dtype=float)[open_idx],
-            "adjusted_basis": np.asarray(st.adj, dtype=float)[open_idx],
+            "adjusted_basis": np.asarray(st.adjusted, dtype=float)[open_idx],
         }
     )
     open_lots["wash_adjustment"] = open_lots["adjusted_basis"] - open_lots["cost_basis"]
+    return open_lots
 
+
+def _wash_frame(st: _Replay, info: np.ndarray, realized: pd.DataFrame) -> pd.DataFrame:
     m = pd.DataFrame.from_records(
         st.matches,
-        columns=[
-            "realized_index",
-            "shares",
-            "disallowed",
-            "replacement_lot_id",
-            "rkey",
-            "rdate",
-            "permanent",
-        ],
+        columns=["realized_index", "shares", "disallowed", "replacement_lot_id", "rkey", "rdate", "permanent"],
     )
     ri = m["realized_index"].to_numpy(dtype=int)
     rk = m["rkey"].to_numpy(dtype=int)
     sold = realized["sold"].to_numpy()[ri]
-    wash = pd.DataFrame(
+    return pd.DataFrame(
         {
             "realized_index": ri,
             "ticker": realized["ticker"].to_numpy()[ri],
@@ -507,19 +602,21 @@ def _result(st: _State, method: str) -> TaxResult:
             "shares": m["shares"].to_numpy(float),
             "disallowed": m["disallowed"].to_numpy(float),
             "replacement_lot_id": m["replacement_lot_id"].to_numpy(),
-            "replacement_ticker": info[rk, 2] if len(rk) else np.array([], dtype=object),
-            "replacement_account": info[rk, 0] if len(rk) else np.array([], dtype=object),
-            "replacement_account_type": info[rk, 1] if len(rk) else np.array([], dtype=object),
+            "replacement_ticker": _by_key(info, rk, 2),
+            "replacement_account": _by_key(info, rk, 0),
+            "replacement_account_type": _by_key(info, rk, 1),
             "replacement_date": from_days(m["rdate"].to_numpy(dtype="int64")),
             "permanent": m["permanent"].to_numpy(bool),
         }
     )
 
+
+def _loss_windows_frame(st: _Replay, realized: pd.DataFrame) -> pd.DataFrame:
     li = np.array([e[0] for e in st.losses], dtype=int)
     left = np.array([e[1] for e in st.losses], dtype=float)
     loss = realized.iloc[li]
     lsold = loss["sold"].to_numpy()
-    loss_windows = pd.DataFrame(
+    return pd.DataFrame(
         {
             "realized_index": li,
             "ticker": loss["ticker"].to_numpy(),
@@ -533,10 +630,6 @@ def _result(st: _State, method: str) -> TaxResult:
             "matched_shares": loss["shares"].to_numpy(float) - np.maximum(left, 0.0),
             "disallowed": loss["wash_disallowed"].to_numpy(float),
         }
-    )
-    return TaxResult(
-        realized=realized, open_lots=open_lots, wash_sales=wash, loss_windows=loss_windows, method=method,
-        notes=(AVERAGE_COST_NOTE,) if method == "average" else (),
     )
 
 

@@ -1,4 +1,4 @@
-"""Unit tests of finance_core.tax.wash_sales and lots: lot relief, wash sales, input errors."""
+"""Unit tests of finance_core.tax.wash_sales and lots: lot relief, wash sales, the window, identical maps, input errors."""
 
 import pandas as pd
 import pytest
@@ -6,6 +6,7 @@ import pytest
 from finance_core import tax
 from finance_core.data import load_dataset
 from finance_core.errors import DataError
+from finance_core.tax import wash_sales
 
 COLS = ["date", "account", "ticker", "side", "shares", "price"]
 
@@ -229,3 +230,81 @@ def test_wash_sale_tacks_holding_period_into_long_term():
     assert last["cost_basis"] == pytest.approx(820.0 + 200.0)  # hand: cost 820 + disallowed 200
     lw = r.loss_windows.iloc[0]
     assert lw["matched_shares"] == 10 and lw["disallowed"] == pytest.approx(200.0)
+
+
+# --------------------------------------------------------------------------- the module's public names, directly
+def _t(rows):
+    return pd.DataFrame(rows, columns=COLS)
+
+
+def test_window_is_30_days_each_side_inclusive():
+    # IRC section 1091(a): a purchase "within a period beginning 30 days before the date of such sale ... and
+    # ending 30 days after such date" (Pub. 550 "Wash Sales": within 30 days before or after the sale).
+    assert wash_sales.WASH_WINDOW_DAYS == 30
+    sold = [("2020-06-01", "b", "X", "buy", 100, 50.0), ("2021-03-01", "b", "X", "sell", 100, 40.0)]
+    after_30 = wash_sales.process_trades(_t([*sold, ("2021-03-31", "b", "X", "buy", 10, 42.0)]))
+    after_31 = wash_sales.process_trades(_t([*sold, ("2021-04-01", "b", "X", "buy", 10, 42.0)]))
+    # hand: 10 replacement shares x $10 loss a share = $100 disallowed on the 30th day, nothing on the 31st
+    assert after_30.realized["wash_disallowed"].iloc[0] == pytest.approx(100.0)
+    assert after_31.realized["wash_disallowed"].iloc[0] == 0.0
+    before = [("2020-06-01", "b", "X", "buy", 100, 50.0)]
+    sale = [("2021-03-01", "b", "X", "sell", 100, 40.0)]
+    before_30 = wash_sales.process_trades(_t([*before, ("2021-01-30", "b", "X", "buy", 10, 45.0), *sale]))
+    before_31 = wash_sales.process_trades(_t([*before, ("2021-01-29", "b", "X", "buy", 10, 45.0), *sale]))
+    assert before_30.realized["wash_disallowed"].iloc[0] == pytest.approx(100.0)
+    assert before_31.realized["wash_disallowed"].iloc[0] == 0.0
+    lot = before_30.open_lots.iloc[0]
+    # section 1091(d): basis of the replacement = its cost $450 + the disallowed $100
+    assert lot["adjusted_basis"] == pytest.approx(550.0) and lot["cost_basis"] == pytest.approx(450.0)
+    # Pub. 550 "Holding period": it includes the 273 days the sold shares were held (2020-06-01 to 2021-03-01)
+    assert lot["holding_start"] == pd.Timestamp("2021-01-30") - pd.Timedelta(days=273)
+
+
+def test_each_replacement_share_is_used_once_in_the_order_of_the_sales():
+    # Treas. Reg. section 1.1091-1(b) and (e): losses are matched in the order of the sales and a share
+    # bought is a replacement for one share sold only. Two loss sales of 100 shares ($10 a share each) and
+    # one purchase of 100 shares: the first sale's $1,000 loss is disallowed, the second's is allowed.
+    r = wash_sales.process_trades(
+        _t(
+            [
+                ("2020-01-02", "b", "X", "buy", 200, 50.0),
+                ("2021-03-01", "b", "X", "sell", 100, 40.0),
+                ("2021-03-05", "b", "X", "sell", 100, 40.0),
+                ("2021-03-10", "b", "X", "buy", 100, 42.0),
+            ]
+        )
+    )
+    assert list(r.realized["wash_disallowed"]) == pytest.approx([1000.0, 0.0])
+    assert list(r.realized["allowed_gain"]) == pytest.approx([0.0, -1000.0])
+    assert r.open_lots["adjusted_basis"].iloc[0] == pytest.approx(4200.0 + 1000.0)
+
+
+def test_gains_and_losses_inside_an_ira_are_never_washed():
+    # Section 1091 disallows losses only; a loss inside an IRA has no tax effect to disallow.
+    gain = wash_sales.process_trades(
+        _t([("2021-01-04", "b", "X", "buy", 10, 10.0), ("2021-03-01", "b", "X", "sell", 10, 12.0),
+            ("2021-03-02", "b", "X", "buy", 10, 11.0)])
+    )
+    assert gain.realized["gain"].iloc[0] == pytest.approx(20.0) and gain.wash_sales.empty
+    ira = wash_sales.process_trades(
+        _t([("2021-01-04", "ira", "X", "buy", 10, 10.0), ("2021-03-01", "ira", "X", "sell", 10, 8.0),
+            ("2021-03-02", "b", "X", "buy", 10, 8.5)])
+    )
+    assert ira.realized["wash_disallowed"].iloc[0] == 0.0 and ira.loss_windows.empty
+    assert ira.open_lots["adjusted_basis"].iloc[0] == pytest.approx(85.0)
+
+
+def test_identical_map_reads_editable_rows():
+    rows = [{"ticker": " spy", "group": "sp500 "}, {"ticker": "", "group": ""}, {"ticker": "IVV", "group": "SP500"}]
+    assert wash_sales.identical_map(rows) == {"SPY": "SP500", "IVV": "SP500"}
+    assert wash_sales.identical_map(None) == {}
+    assert wash_sales.identical_map([{"ticker": "SPY", "group": "A"}, {"ticker": "SPY", "group": "A"}]) == {
+        "SPY": "A"
+    }
+    with pytest.raises(DataError, match="row 2: SPY is already in group A") as err:
+        wash_sales.identical_map([{"ticker": "SPY", "group": "A"}, {"ticker": "SPY", "group": "B"}])
+    assert err.value.code == "duplicate_ticker"
+    with pytest.raises(DataError, match="row 1: fill in both") as err:
+        wash_sales.identical_map([{"ticker": "SPY", "group": None}])
+    assert err.value.code == "missing_value"
+
