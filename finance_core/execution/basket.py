@@ -20,9 +20,9 @@ from .book import OrderBook
 from .clock import interval_times, intraday_volume_profile
 from .costs import CostSetup
 from .impact import ImpactModel
-from .optimal import optimal_schedule
+from .optimal import optimal_with
 from .order_model import order_model
-from .schedule import Schedule, twap, vwap, with_volumes
+from .schedule import Schedule, twap_with, vwap_with, with_volumes
 
 
 @dataclass(frozen=True)
@@ -177,7 +177,7 @@ def basket_schedule(
 
     adv = per_ticker(daily_volume, "The daily volume")
     avol = per_ticker(annual_volatility, "The annual volatility")
-    times = interval_times(n, start, interval)
+    interval_times(n, start, interval)  # a bad start or interval is refused once, before any name
     scheds: dict[str, Schedule] = {}
     for tkr, o in orders.iterrows():
         try:
@@ -190,20 +190,13 @@ def basket_schedule(
         sig_int = p.sigma * math.sqrt(tau)
         vols = adv[tkr] * days * prof
         setup = CostSetup(o["side"], imp, p.gamma, sig_int, start, interval, lot_size)
-        kw = setup.keywords()
         try:
             if strat == "twap":
-                s = with_volumes(twap(o["shares"], n, **kw), vols)
+                s = with_volumes(twap_with(setup, o["shares"], n), vols)
             elif strat == "vwap":
-                s = with_volumes(vwap(o["shares"], n, profile=prof, **kw), vols)
+                s = with_volumes(vwap_with(setup, o["shares"], n, profile=prof), vols)
             elif strat == "optimal":
-                s = optimal_schedule(
-                    total_shares=o["shares"],
-                    n_intervals=n,
-                    max_participation=max_participation,
-                    volumes=vols,
-                    **kw,
-                )
+                s = optimal_with(setup, o["shares"], n, max_participation=max_participation, volumes=vols)
             else:
                 ac = almgren_chriss(
                     o["shares"],
@@ -217,15 +210,7 @@ def basket_schedule(
                     side=o["side"],
                     lot_size=lot_size,
                 )
-                s = recost_almgren_chriss(
-                    ac,
-                    int(o["shares"]),
-                    setup.model(n),
-                    side=o["side"],
-                    times=times,
-                    lot_size=lot_size,
-                    volumes=vols,
-                )
+                s = recost_almgren_chriss(ac, int(o["shares"]), setup, volumes=vols)
         except (DataError, InfeasibleError) as err:
             raise type(err)(
                 f"Ticker {tkr} ({o['side']} {int(o['shares']):,}): {err}", code=err.code, details=err.details

@@ -24,15 +24,15 @@ from .book import OrderBook, estimate_slippage, slice_book, synthetic_order_book
 from .clock import SESSION_MINUTES, SESSION_OPEN, session_window
 from .costs import COST_ROWS, CostSetup, cost_breakdown
 from .impact import ImpactModel, fit_impact
-from .optimal import SOLVERS, optimal_schedule
+from .optimal import SOLVERS, optimal_with
 from .schedule import (
     IGNORES_NO_TRADE,
     Schedule,
     no_trade_mask,
     note_ignored_no_trade,
-    pov,
-    twap,
-    vwap,
+    pov_with,
+    twap_with,
+    vwap_with,
     with_volumes,
 )
 
@@ -69,17 +69,56 @@ def compare_strategies(
     :func:`optimal_schedule`) binds the optimal row; the other rows cannot skip intervals
     and their note says how many shares they trade in the no-trade intervals.
     """
+    setup = CostSetup(side, impact, permanent, sigma, start, interval, lot_size)
+    return compare_with(
+        setup,
+        total_shares,
+        n_intervals,
+        volumes=volumes,
+        risk_aversion=risk_aversion,
+        participation=participation,
+        max_participation=max_participation,
+        price=price,
+        profile=profile,
+        no_trade=no_trade,
+    )
+
+
+def compare_with(
+    setup: CostSetup,
+    total_shares,
+    n_intervals: int,
+    *,
+    volumes=None,
+    risk_aversion: float = 0.0,
+    participation: float = 0.1,
+    max_participation: float | None = None,
+    price: float | None = None,
+    profile=None,
+    no_trade=None,
+) -> pd.DataFrame:
+    """:func:`compare_strategies` under the cost model and clock of ``setup`` (``setup.impact`` required)."""
     total = check_shares(total_shares)
     n = check_count(n_intervals, "The number of intervals")
     mask = no_trade_mask(n, no_trade)
     lam = check_positive(risk_aversion, "The risk aversion", allow_zero=True)
-    setup = CostSetup(side, impact, permanent, sigma, start, interval, lot_size)
-    common = setup.keywords()
     vol = None if volumes is None else check_vector(volumes, n, "Expected volumes")
+    rows = _strategy_rows(setup, total, n, vol, lam, participation, max_participation, profile, mask)
+    for k in IGNORES_NO_TRADE:
+        row = rows[k]
+        if isinstance(row, Schedule):
+            rows[k] = note_ignored_no_trade(row, mask)
+    return _comparison_table(rows, total, lam, price)
+
+
+def _strategy_rows(
+    setup: CostSetup, total: int, n: int, vol, lam: float, participation, max_participation, profile, mask
+) -> dict[str, Schedule | str]:
+    """Each strategy's schedule for :func:`compare_with`, or the reason it cannot run."""
     rows: dict[str, Schedule | str] = {}
-    rows["twap"] = twap(total, n, volumes=vol, **common)
+    rows["twap"] = twap_with(setup, total, n, volumes=vol)
     prof = profile if profile is not None else (vol if vol is not None and vol.sum() > 0 else None)
-    v_sched = vwap(total, n, profile=prof, **common)
+    v_sched = vwap_with(setup, total, n, profile=prof)
     if vol is not None:
         v_sched = with_volumes(v_sched, vol)
     rows["vwap"] = v_sched
@@ -87,38 +126,24 @@ def compare_strategies(
         rows["pov"] = "POV needs expected volumes per interval."
     else:
         try:
-            rows["pov"] = pov(total, participation, vol, **common)
+            rows["pov"] = pov_with(setup, total, participation, vol)
         except InfeasibleError as err:
             rows["pov"] = str(err)
-    c, b, _ = impact.coefficients(n)
-    eps, eta = float(np.mean(c)), float(np.mean(b))
     try:
-        ac = almgren_chriss(total, n, n, sigma, eta, permanent, eps, lam, side=side, lot_size=lot_size)
-        rows["almgren_chriss"] = recost_almgren_chriss(
-            ac,
-            total,
-            setup.model(n),
-            side=check_side(side),
-            times=setup.times(n),
-            lot_size=lot_size,
-            volumes=vol,
-        )
+        rows["almgren_chriss"] = _fitted_almgren_chriss(setup, total, n, lam, vol)
     except (DataError, InfeasibleError) as err:
         rows["almgren_chriss"] = str(err)
     try:
-        rows["optimal"] = optimal_schedule(
-            total_shares=total,
-            n_intervals=n,
-            max_participation=max_participation,
-            volumes=vol,
-            no_trade=mask,
-            **common,
+        rows["optimal"] = optimal_with(
+            setup, total, n, max_participation=max_participation, volumes=vol, no_trade=mask
         )
     except (DataError, InfeasibleError, SolverError) as err:
         rows["optimal"] = str(err)
-    for k in IGNORES_NO_TRADE:
-        if isinstance(rows[k], Schedule):
-            rows[k] = note_ignored_no_trade(rows[k], mask)
+    return rows
+
+
+def _comparison_table(rows: dict[str, Schedule | str], total: int, lam: float, price) -> pd.DataFrame:
+    """The comparison table of :func:`compare_strategies`: one row per strategy, NaN costs and a note when it failed."""
     cols = COST_ROWS + [
         "risk_adjusted",
         "cost_bps",
@@ -128,7 +153,9 @@ def compare_strategies(
         "note",
     ]
     table = pd.DataFrame(index=pd.Index(list(rows), name="strategy"), columns=cols, dtype=object)
-    twap_cost = rows["twap"].expected_cost
+    twap = rows["twap"]
+    assert isinstance(twap, Schedule)  # TWAP always runs: its errors are the caller's
+    twap_cost = twap.expected_cost
     for k, sch in rows.items():
         if isinstance(sch, str):
             table.loc[k, "note"] = sch
@@ -145,6 +172,26 @@ def compare_strategies(
     num = [c for c in cols if c != "note"]
     table[num] = table[num].astype(float)
     return table
+
+
+def _linear_fit(impact: ImpactModel, n: int) -> tuple[float, float]:
+    """Almgren-Chriss's ``epsilon`` and ``eta`` (per interval) fitted to ``impact``: its mean coefficients."""
+    c, b, _ = impact.coefficients(n)
+    return float(np.mean(c)), float(np.mean(b))
+
+
+def _fitted_almgren_chriss(setup: CostSetup, total: int, n: int, risk_aversion, volumes=None) -> Schedule:
+    """Almgren-Chriss's trajectory on the linear model fitted to ``setup.impact`` (one interval per time unit).
+
+    The trajectory uses :func:`_linear_fit`'s ``epsilon`` and ``eta``, ``setup.sigma`` and
+    ``setup.permanent``; it is costed under the full model of ``setup``
+    (:func:`recost_almgren_chriss`).
+    """
+    assert setup.impact is not None  # the comparison and the order model always carry an impact model
+    eps, eta = _linear_fit(setup.impact, n)
+    sigma, gamma = setup.sigma, setup.permanent
+    ac = almgren_chriss(total, n, n, sigma, eta, gamma, eps, risk_aversion, side=setup.side, lot_size=setup.lot_size)
+    return recost_almgren_chriss(ac, total, setup, volumes=volumes)
 
 
 #: A no-trade window typed as HH:MM-HH:MM (hyphen, en or em dash between the times).
@@ -280,8 +327,7 @@ class OrderModel:
     @property
     def _ac(self) -> tuple[float, float]:
         """Almgren-Chriss's epsilon and eta (per interval) fitted to the impact model: mean coefficients."""
-        c, b, _ = self.impact.coefficients(self.n_intervals)
-        return float(np.mean(c)), float(np.mean(b))
+        return _linear_fit(self.impact, self.n_intervals)
 
     def schedule(
         self,
@@ -348,41 +394,28 @@ class OrderModel:
         strat = str(strategy).lower()
         n, vol = self.n_intervals, self.volumes.to_numpy()
         setup = self.cost_setup
-        common = setup.keywords()
         if strat == "twap":
-            return twap(self.shares, n, volumes=vol, **common)
+            return twap_with(setup, self.shares, n, volumes=vol)
         if strat == "vwap":
-            return with_volumes(vwap(self.shares, n, profile=vol, **common), vol)
+            return with_volumes(vwap_with(setup, self.shares, n, profile=vol), vol)
         if strat == "pov":
             if participation is None:
                 raise DataError(
                     "POV needs a participation rate: set the participation cap.", code="missing_value"
                 )
-            return pov(self.shares, participation, vol, **common)
+            return pov_with(setup, self.shares, participation, vol)
         if strat == "optimal":
-            return optimal_schedule(
-                total_shares=self.shares,
-                n_intervals=n,
+            return optimal_with(
+                setup,
+                self.shares,
+                n,
                 solver=solver,
                 max_participation=participation,
                 volumes=vol,
                 no_trade=no_trade,
-                **common,
             )
         if strat == "almgren_chriss":
-            eps, eta = self._ac
-            ac = almgren_chriss(
-                self.shares, n, n, self.sigma, eta, self.permanent, eps, risk_aversion, side=self.side
-            )
-            return recost_almgren_chriss(
-                ac,
-                self.shares,
-                setup.model(n),
-                side=self.side,
-                times=setup.times(n),
-                lot_size=setup.lot_size,
-                volumes=vol,
-            )
+            return _fitted_almgren_chriss(setup, self.shares, n, risk_aversion, vol)
         raise DataError(
             f"Strategy {strategy!r} is not known. Use twap, vwap, pov, almgren_chriss or optimal.",
             code="bad_option",
@@ -395,7 +428,8 @@ class OrderModel:
 
         ``no_trade`` as in :meth:`schedule`.
         """
-        return compare_strategies(
+        return compare_with(
+            self.cost_setup,
             self.shares,
             self.n_intervals,
             volumes=self.volumes.to_numpy(),
@@ -404,7 +438,6 @@ class OrderModel:
             max_participation=participation,
             price=self.price,
             no_trade=no_trade,
-            **self.cost_setup.keywords(),
         )
 
     def frontier(self, risk_aversion: float | None = None, n_points: int = 120) -> pd.DataFrame:

@@ -11,8 +11,8 @@ import pandas as pd
 
 from ..errors import DataError, InfeasibleError
 from ._checks import check_count, check_positive, check_shares, check_side, check_vector
-from .clock import interval_times, intraday_volume_profile
-from .costs import COST_ROWS, CostModel, checked_cost_model, cost_breakdown
+from .clock import intraday_volume_profile
+from .costs import COST_ROWS, CostModel, CostSetup, cost_breakdown
 from .impact import ImpactModel
 
 
@@ -209,24 +209,21 @@ def _closed_form(
     exact: np.ndarray,
     total: int,
     m: CostModel,
-    side: str,
-    start,
-    interval,
-    lot_size,
+    setup: CostSetup,
     *,
     caps: np.ndarray | None = None,
     volumes: np.ndarray | None = None,
 ) -> Schedule:
-    """:func:`finish_schedule` for a closed-form schedule, checking the side and lot size given by the user."""
+    """:func:`finish_schedule` for a closed-form schedule, checking the side and lot size of ``setup``."""
     return finish_schedule(
         exact,
         total,
         m,
-        side=check_side(side),
+        side=check_side(setup.side),
         strategy=strategy,
         solver="closed_form",
-        times=interval_times(len(exact), start, interval),
-        lot_size=check_count(lot_size, "The lot size"),
+        times=setup.times(len(exact)),
+        lot_size=check_count(setup.lot_size, "The lot size"),
         caps=caps,
         volumes=volumes,
     )
@@ -347,11 +344,17 @@ def twap(
     with constant linear impact). Costs use ``impact``/``permanent``/``sigma`` as in
     :func:`optimal_schedule`.
     """
+    setup = CostSetup(side, impact, permanent, sigma, start, interval, lot_size)
+    return twap_with(setup, total_shares, n_intervals, volumes=volumes)
+
+
+def twap_with(setup: CostSetup, total_shares, n_intervals: int, *, volumes=None) -> Schedule:
+    """:func:`twap` under the cost model and clock of ``setup``."""
     total = check_shares(total_shares)
     n = check_count(n_intervals, "The number of intervals")
-    m = checked_cost_model(n, impact, permanent, sigma)
+    m = setup.checked_model(n)
     vol = None if volumes is None else check_vector(volumes, n, "Expected volumes")
-    return _closed_form("twap", np.full(n, total / n), total, m, side, start, interval, lot_size, volumes=vol)
+    return _closed_form("twap", np.full(n, total / n), total, m, setup, volumes=vol)
 
 
 def vwap(
@@ -375,6 +378,14 @@ def vwap(
     shape with the closing auction in the last interval. With ``daily_volume`` the
     schedule carries expected volumes ``daily_volume * w`` (for participation).
     """
+    setup = CostSetup(side, impact, permanent, sigma, start, interval, lot_size)
+    return vwap_with(setup, total_shares, n_intervals, profile=profile, daily_volume=daily_volume)
+
+
+def vwap_with(
+    setup: CostSetup, total_shares, n_intervals: int, *, profile=None, daily_volume: float | None = None
+) -> Schedule:
+    """:func:`vwap` under the cost model and clock of ``setup``."""
     total = check_shares(total_shares)
     n = check_count(n_intervals, "The number of intervals")
     w = (
@@ -387,9 +398,9 @@ def vwap(
             "The volume profile has no positive weight. Give positive expected volumes.", code="bad_value"
         )
     w = w / w.sum()
-    m = checked_cost_model(n, impact, permanent, sigma)
+    m = setup.checked_model(n)
     vol = None if daily_volume is None else check_positive(daily_volume, "The daily volume") * w
-    return _closed_form("vwap", total * w, total, m, side, start, interval, lot_size, volumes=vol)
+    return _closed_form("vwap", total * w, total, m, setup, volumes=vol)
 
 
 def pov(
@@ -411,6 +422,12 @@ def pov(
     Raises :class:`InfeasibleError` with the largest executable size and the horizon
     needed when ``rate * sum V_t < S``.
     """
+    setup = CostSetup(side, impact, permanent, sigma, start, interval, lot_size)
+    return pov_with(setup, total_shares, participation, volumes)
+
+
+def pov_with(setup: CostSetup, total_shares, participation: float, volumes) -> Schedule:
+    """:func:`pov` under the cost model and clock of ``setup``."""
     total = check_shares(total_shares)
     rate = check_positive(participation, "The participation rate")
     if rate > 1:
@@ -424,13 +441,11 @@ def pov(
         raise DataError("POV needs the expected market volume per interval.", code="missing_value")
     vol = check_vector(vol, n, "Expected volumes")
     caps = rate * vol
-    check_capacity(total, caps, n, rate, 1, interval if start is not None else None)
+    check_capacity(total, caps, n, rate, 1, setup.timed_interval)
     cum = np.minimum(np.cumsum(caps), total)
     x = np.diff(np.concatenate([[0.0], cum]))
-    m = checked_cost_model(n, impact, permanent, sigma)
-    return _closed_form(
-        "pov", x, total, m, side, start, interval, lot_size, caps=caps + 1e-9 * total, volumes=vol
-    )
+    m = setup.checked_model(n)
+    return _closed_form("pov", x, total, m, setup, caps=caps + 1e-9 * total, volumes=vol)
 
 
 def with_volumes(s: Schedule, vol: np.ndarray) -> Schedule:
