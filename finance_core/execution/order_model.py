@@ -198,6 +198,41 @@ def _fitted_almgren_chriss(setup: CostSetup, total: int, n: int, risk_aversion, 
 _CLOCK_WINDOW = re.compile(r"^(\d{1,2}):(\d{2})\s*[-\u2013\u2014]\s*(\d{1,2}):(\d{2})$")
 
 
+def _window_minutes(piece: str, clock) -> tuple[int, int]:
+    """The start and end (minutes after midnight) of a no-trade window typed as HH:MM-HH:MM; DataError says why not.
+
+    ``clock(minutes)`` writes a time of day back as HH:MM for the messages.
+    """
+    found = _CLOCK_WINDOW.match(piece)
+    if not found:
+        raise DataError(
+            f"The no-trade window '{piece}' is not a time range. Write HH:MM-HH:MM ranges separated by "
+            "commas, for example 12:00-13:00, 15:50-16:00.",
+            code="bad_time",
+        )
+    h1, m1, h2, m2 = (int(g) for g in found.groups())
+    if max(h1, h2) > 23 or max(m1, m2) > 59:
+        raise DataError(
+            f"The no-trade window '{piece}' has a time that is not a time of day (hours 00-23, minutes "
+            "00-59).",
+            code="bad_time",
+        )
+    a, b = h1 * 60 + m1, h2 * 60 + m2
+    if b < a:
+        raise DataError(
+            f"The no-trade window '{piece}' ends at {clock(b)}, before it starts at {clock(a)}. Write the "
+            f"earlier time first: {clock(b)}-{clock(a)}.",
+            code="bad_time",
+        )
+    if b == a:
+        raise DataError(
+            f"The no-trade window '{piece}' is empty: it starts and ends at {clock(a)}. Give an end after the "
+            "start.",
+            code="bad_time",
+        )
+    return a, b
+
+
 @dataclass(frozen=True)
 class OrderModel:
     """One parent order with the market it meets: what the execution page schedules and costs.
@@ -253,33 +288,7 @@ class OrderModel:
         window = f"{clock(t0)}-{clock(ends[-1])}"
         mask, notes = np.zeros(n, dtype=bool), []
         for piece in pieces:
-            found = _CLOCK_WINDOW.match(piece)
-            if not found:
-                raise DataError(
-                    f"The no-trade window '{piece}' is not a time range. Write HH:MM-HH:MM ranges separated by "
-                    "commas, for example 12:00-13:00, 15:50-16:00.",
-                    code="bad_time",
-                )
-            h1, m1, h2, m2 = (int(g) for g in found.groups())
-            if max(h1, h2) > 23 or max(m1, m2) > 59:
-                raise DataError(
-                    f"The no-trade window '{piece}' has a time that is not a time of day (hours 00-23, minutes "
-                    "00-59).",
-                    code="bad_time",
-                )
-            a, b = h1 * 60 + m1, h2 * 60 + m2
-            if b < a:
-                raise DataError(
-                    f"The no-trade window '{piece}' ends at {clock(b)}, before it starts at {clock(a)}. Write the "
-                    f"earlier time first: {clock(b)}-{clock(a)}.",
-                    code="bad_time",
-                )
-            if b == a:
-                raise DataError(
-                    f"The no-trade window '{piece}' is empty: it starts and ends at {clock(a)}. Give an end after the "
-                    "start.",
-                    code="bad_time",
-                )
+            a, b = _window_minutes(piece, clock)
             if a < t0 - 1e-9 or b > ends[-1] + 1e-9:
                 where = "is outside" if b <= t0 or a >= ends[-1] else "reaches outside"
                 raise DataError(
@@ -577,54 +586,20 @@ def order_model(
     price = float(px.iloc[-1])
     vol = annual_volatility(px)
     volumes = adv * w.profile.to_numpy()
-    open_ts = pd.Timestamp(f"{date} {SESSION_OPEN}")
     start, interval = w.start, w.interval
     notes: list[str] = []
     if book is None:
-        spread = max(0.01, round(price * check_positive(spread_bps, "The spread (bps)") / 1e4, 2))
-        full = synthetic_order_book(
-            SESSION_MINUTES,
-            n_levels,
-            base_price=price,
-            spread=spread,
-            depth=adv / 2_500,
-            volatility=vol / math.sqrt(252 * SESSION_MINUTES),
-            start=open_ts,
-            seed=seed,
-        )
-        book = slice_book(full, np.arange(m0, m0 + horizon))
-        label = book_label or f"synthetic book (seed {seed}, {spread_bps:g} bps spread, {n_levels} levels)"
+        book, label = _synthetic_window_book(price, vol, adv, spread_bps, n_levels, seed, date, m0, horizon)
+        label = book_label or label
     else:
         label = book_label or "uploaded book"
-        if isinstance(book.times, pd.DatetimeIndex):
-            tod = (book.times - book.times.normalize()) / pd.Timedelta(minutes=1)
-            lo = (start - open_ts).total_seconds() / 60 + 570
-            inside = np.flatnonzero((tod >= lo) & (tod < lo + horizon))
-            if len(inside) >= 4:
-                book = slice_book(book, inside)
-            else:
-                notes.append(
-                    f"The {label} has {len(inside)} snapshots between {start:%H:%M} and the end of the "
-                    f"order; all {book.n_snapshots} snapshots are used."
-                )
-        mid = float(book.mid.mean())
-        if abs(mid / price - 1) > 0.05:
-            notes.append(
-                f"The {label}'s mid price ({mid:,.2f}) differs from {prices.name}'s last close "
-                f"({price:,.2f}) by {mid / price - 1:+.1%}; impact comes from the book, notional from the close."
-            )
+        book, notes = _uploaded_window_book(book, label, start, horizon, date, prices.name, price)
     if book.n_snapshots < 2:
         raise DataError(
             f"The {label} has {book.n_snapshots} snapshot; at least 2 are needed to fit and test.",
             code="too_few",
         )
-    side_size = book.ask_size if s == "buy" else book.bid_size
-    depth = float(side_size.sum(axis=1).min())
-    sizes = np.unique(np.round(np.linspace(depth * 0.8 / 25, depth * 0.8, 25)))
-    sizes = sizes[sizes > 0]
-    slip = estimate_slippage(book, sizes, side=s)
-    k = max(1, min(n, book.n_snapshots // 4))
-    impact = fit_impact(slip, impact_model, n_intervals=k)
+    slip, impact = _fit_to_book(book, s, n, impact_model)
     notes.extend(impact.notes)
     params = almgren_chriss_parameters(price, adv, vol, spread=max(float(book.spread.mean()), 1e-9))
     return OrderModel(
@@ -647,3 +622,59 @@ def order_model(
         parameters=params,
         notes=tuple(notes),
     )
+
+
+def _synthetic_window_book(
+    price: float, vol: float, adv: float, spread_bps, n_levels, seed, date: str, m0: int, horizon: int
+) -> tuple[OrderBook, str]:
+    """The seeded synthetic book of the session around ``price``, cut to the order's minutes; its label."""
+    spread = max(0.01, round(price * check_positive(spread_bps, "The spread (bps)") / 1e4, 2))
+    full = synthetic_order_book(
+        SESSION_MINUTES,
+        n_levels,
+        base_price=price,
+        spread=spread,
+        depth=adv / 2_500,
+        volatility=vol / math.sqrt(252 * SESSION_MINUTES),
+        start=pd.Timestamp(f"{date} {SESSION_OPEN}"),
+        seed=seed,
+    )
+    label = f"synthetic book (seed {seed}, {spread_bps:g} bps spread, {n_levels} levels)"
+    return slice_book(full, np.arange(m0, m0 + horizon)), label
+
+
+def _uploaded_window_book(
+    book: OrderBook, label: str, start: pd.Timestamp, horizon: int, date: str, ticker, price: float
+) -> tuple[OrderBook, list[str]]:
+    """An uploaded book cut to the snapshots in the order's window when there are enough; the notes."""
+    notes = []
+    if isinstance(book.times, pd.DatetimeIndex):
+        open_ts = pd.Timestamp(f"{date} {SESSION_OPEN}")
+        tod = (book.times - book.times.normalize()) / pd.Timedelta(minutes=1)
+        lo = (start - open_ts).total_seconds() / 60 + 570
+        inside = np.flatnonzero((tod >= lo) & (tod < lo + horizon))
+        if len(inside) >= 4:
+            book = slice_book(book, inside)
+        else:
+            notes.append(
+                f"The {label} has {len(inside)} snapshots between {start:%H:%M} and the end of the "
+                f"order; all {book.n_snapshots} snapshots are used."
+            )
+    mid = float(book.mid.mean())
+    if abs(mid / price - 1) > 0.05:
+        notes.append(
+            f"The {label}'s mid price ({mid:,.2f}) differs from {ticker}'s last close "
+            f"({price:,.2f}) by {mid / price - 1:+.1%}; impact comes from the book, notional from the close."
+        )
+    return book, notes
+
+
+def _fit_to_book(book: OrderBook, side: str, n: int, impact_model: str) -> tuple[pd.DataFrame, ImpactModel]:
+    """Slippage for 25 sizes up to 80% of the thinnest snapshot's depth and the impact model fitted to it."""
+    side_size = book.ask_size if side == "buy" else book.bid_size
+    depth = float(side_size.sum(axis=1).min())
+    sizes = np.unique(np.round(np.linspace(depth * 0.8 / 25, depth * 0.8, 25)))
+    sizes = sizes[sizes > 0]
+    slip = estimate_slippage(book, sizes, side=side)
+    k = max(1, min(n, book.n_snapshots // 4))
+    return slip, fit_impact(slip, impact_model, n_intervals=k)
