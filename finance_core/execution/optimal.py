@@ -52,6 +52,26 @@ def _fill(nu: float, c, b, a, caps) -> np.ndarray:
     return np.minimum(r, caps)
 
 
+def _linear_level(total: float, lo: np.ndarray, hi: np.ndarray, b: np.ndarray) -> float:
+    """The exact water level ``nu`` when ``a = 0``: ``F(nu) = sum clip((nu - c) / (2b), 0, cap)`` is piecewise linear.
+
+    ``lo`` (= ``c``) and ``hi`` (the marginal cost at the cap, inf without one) are the breakpoints.
+    """
+    w = 1.0 / (2 * b)
+    pts = np.concatenate([lo, hi])
+    slope = np.concatenate([w, -w])
+    fin = np.isfinite(pts)
+    pts, slope = pts[fin], slope[fin]
+    order = np.argsort(pts, kind="stable")
+    pts, slope = pts[order], slope[order]
+    cum_slope = np.cumsum(slope)
+    vals = np.concatenate([[0.0], np.cumsum(cum_slope[:-1] * np.diff(pts))])
+    j = int(np.searchsorted(vals, total, side="right")) - 1
+    j = max(j, 0)
+    s = cum_slope[j]
+    return pts[j] + (total - vals[j]) / s if s > 0 else pts[j]
+
+
 def _water_fill(total: float, c: np.ndarray, b: np.ndarray, a: np.ndarray, caps: np.ndarray) -> np.ndarray:
     """Minimise ``sum_t c_t x_t + b_t x_t^2 + a_t x_t^3`` s.t. ``sum x = total``, ``0 <= x <= caps``.
 
@@ -68,21 +88,7 @@ def _water_fill(total: float, c: np.ndarray, b: np.ndarray, a: np.ndarray, caps:
     lo = c
     hi = np.where(np.isfinite(caps), _marginal_at(np.where(np.isfinite(caps), caps, 0.0), c, b, a), np.inf)
     if not (a > 0).any():
-        # exact: F(nu) = sum clip((nu - c)/(2b), 0, cap) is piecewise linear
-        w = 1.0 / (2 * b)
-        pts = np.concatenate([lo, hi])
-        slope = np.concatenate([w, -w])
-        fin = np.isfinite(pts)
-        pts, slope = pts[fin], slope[fin]
-        order = np.argsort(pts, kind="stable")
-        pts, slope = pts[order], slope[order]
-        cum_slope = np.cumsum(slope)
-        vals = np.concatenate([[0.0], np.cumsum(cum_slope[:-1] * np.diff(pts))])
-        j = int(np.searchsorted(vals, total, side="right")) - 1
-        j = max(j, 0)
-        s = cum_slope[j]
-        nu = pts[j] + (total - vals[j]) / s if s > 0 else pts[j]
-        return _fill(nu, c, b, a, caps)
+        return _fill(_linear_level(total, lo, hi, b), c, b, a, caps)
     pts = np.unique(np.concatenate([lo, hi[np.isfinite(hi)]]))
     i_lo, i_hi = 0, len(pts) - 1
     if _fill(pts[-1], c, b, a, caps).sum() <= total:

@@ -580,11 +580,7 @@ def order_model(
     w = session_window(start_time, horizon_minutes, n_intervals, intraday_volumes=intraday_volumes, date=date)
     n, horizon, m0 = w.n_intervals, w.horizon_minutes, w.minute
     adv = check_positive(daily_volume, "The daily volume")
-    px = prices.astype(float).dropna()
-    if px.empty:
-        raise DataError(f"{prices.name}: no prices.", code="empty")
-    price = float(px.iloc[-1])
-    vol = annual_volatility(px)
+    price, vol = _close_and_volatility(prices)
     volumes = adv * w.profile.to_numpy()
     start, interval = w.start, w.interval
     notes: list[str] = []
@@ -622,6 +618,14 @@ def order_model(
         parameters=params,
         notes=tuple(notes),
     )
+
+
+def _close_and_volatility(prices: pd.Series) -> tuple[float, float]:
+    """The last close and the annual volatility of the last 252 daily returns."""
+    px = prices.astype(float).dropna()
+    if px.empty:
+        raise DataError(f"{prices.name}: no prices.", code="empty")
+    return float(px.iloc[-1]), annual_volatility(px)
 
 
 def _synthetic_window_book(
