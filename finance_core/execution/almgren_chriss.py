@@ -13,23 +13,22 @@ from .._checks import check_count, check_positive
 from ..errors import DataError
 from ._checks import check_shares, check_side
 from .clock import interval_times
-from .costs import CostModel
+from .costs import CostModel, CostSetup
 from .schedule import Schedule, finish_schedule
 
 
-def recost_almgren_chriss(
-    ac: Schedule, total: int, m: CostModel, *, side: str, times: pd.Index, lot_size, volumes
-) -> Schedule:
-    """The Almgren-Chriss trajectory ``ac`` costed under the fuller model ``m`` (the fitted impact)."""
+def recost_almgren_chriss(ac: Schedule, total: int, setup: CostSetup, *, volumes=None) -> Schedule:
+    """The Almgren-Chriss trajectory ``ac`` costed under the fuller model and clock of ``setup`` (the fitted impact)."""
+    n = len(ac.exact_trades)
     return finish_schedule(
         ac.exact_trades.to_numpy(),
         total,
-        m,
-        side=side,
+        setup.model(n),
+        side=check_side(setup.side),
         strategy="almgren_chriss",
         solver="closed_form",
-        times=times,
-        lot_size=lot_size,
+        times=setup.times(n),
+        lot_size=check_count(setup.lot_size, "The lot size"),
         volumes=volumes,
         risk_aversion=ac.risk_aversion,
         notes=ac.notes,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -13,6 +13,7 @@ from .._checks import check_count, check_positive
 from ..errors import DataError, FinanceError, InfeasibleError
 from ._checks import check_vector
 from .almgren_chriss import (
+    AlmgrenChrissParameters,
     almgren_chriss,
     almgren_chriss_parameters,
     recost_almgren_chriss,
@@ -21,9 +22,9 @@ from .book import OrderBook
 from .clock import interval_times, intraday_volume_profile
 from .costs import CostSetup
 from .impact import ImpactModel
-from .optimal import optimal_schedule
+from .optimal import optimal_with
 from .order_model import order_model
-from .schedule import Schedule, twap, vwap, with_volumes
+from .schedule import Schedule, twap_with, vwap_with, with_volumes
 
 
 @dataclass(frozen=True)
@@ -100,24 +101,27 @@ def _basket_orders(trades: pd.DataFrame) -> pd.DataFrame:
         },
         index=pd.Index(tick.to_numpy(), name="ticker"),
     )
-    if out.index.duplicated().any():
-        out = out.assign(
-            signed=np.where(out["side"] == "buy", 1, -1) * out["shares"],
-            notional=out["shares"] * out["price"],
-        )
-        g = out.groupby(level=0, sort=False).agg(
-            signed=("signed", "sum"), notional=("notional", "sum"), shares=("shares", "sum")
-        )
-        g = g[g["signed"] != 0]
-        out = pd.DataFrame(
-            {
-                "shares": g["signed"].abs(),
-                "side": np.where(g["signed"] < 0, "sell", "buy"),
-                "price": g["notional"] / g["shares"],
-            },
-            index=g.index,
-        )
-    return out
+    return _net_duplicates(out) if out.index.duplicated().any() else out
+
+
+def _net_duplicates(out: pd.DataFrame) -> pd.DataFrame:
+    """Orders of a ticker listed more than once netted into one (average price of the shares; zero nets dropped)."""
+    out = out.assign(
+        signed=np.where(out["side"] == "buy", 1, -1) * out["shares"],
+        notional=out["shares"] * out["price"],
+    )
+    g = out.groupby(level=0, sort=False).agg(
+        signed=("signed", "sum"), notional=("notional", "sum"), shares=("shares", "sum")
+    )
+    g = g[g["signed"] != 0]
+    return pd.DataFrame(
+        {
+            "shares": g["signed"].abs(),
+            "side": np.where(g["signed"] < 0, "sell", "buy"),
+            "price": g["notional"] / g["shares"],
+        },
+        index=g.index,
+    )
 
 
 def basket_schedule(
@@ -156,29 +160,16 @@ def basket_schedule(
             code="bad_option",
         )
     days = check_positive(horizon_days, "The horizon (days)")
-    tau = days / n
     prof = (
         intraday_volume_profile(n).to_numpy()
         if profile is None
         else check_vector(profile, n, "The volume profile")
     )
     prof = prof / prof.sum()
-
-    def per_ticker(v, what):
-        if isinstance(v, pd.Series):
-            v = v.rename(index=lambda s: str(s).upper())
-            missing = [t for t in orders.index if t not in v.index or not np.isfinite(v.get(t, np.nan))]
-            if missing:
-                raise DataError(
-                    f"{what} is missing for {', '.join(missing)}. Give a value for every ticker in the basket.",
-                    code="missing_value",
-                )
-            return v.reindex(orders.index).astype(float)
-        return pd.Series(check_positive(v, what), index=orders.index)
-
-    adv = per_ticker(daily_volume, "The daily volume")
-    avol = per_ticker(annual_volatility, "The annual volatility")
-    times = interval_times(n, start, interval)
+    adv = _per_ticker(daily_volume, "The daily volume", orders.index)
+    avol = _per_ticker(annual_volatility, "The annual volatility", orders.index)
+    interval_times(n, start, interval)  # a bad start or interval is refused once, before any name
+    clock = CostSetup(start=start, interval=interval, lot_size=lot_size)
     scheds: dict[str, Schedule] = {}
     for tkr, o in orders.iterrows():
         try:
@@ -187,52 +178,65 @@ def basket_schedule(
             )
         except DataError as err:
             raise DataError(f"Ticker {tkr}: {err}", code=err.code) from None
-        imp = ImpactModel.from_coefficients(p.epsilon, p.eta / tau, 0.0, n_intervals=n)
-        sig_int = p.sigma * math.sqrt(tau)
+        setup = _name_setup(clock, p, o["side"], n, days / n)
         vols = adv[tkr] * days * prof
-        setup = CostSetup(o["side"], imp, p.gamma, sig_int, start, interval, lot_size)
-        kw = setup.keywords()
         try:
-            if strat == "twap":
-                s = with_volumes(twap(o["shares"], n, **kw), vols)
-            elif strat == "vwap":
-                s = with_volumes(vwap(o["shares"], n, profile=prof, **kw), vols)
-            elif strat == "optimal":
-                s = optimal_schedule(
-                    total_shares=o["shares"],
-                    n_intervals=n,
-                    max_participation=max_participation,
-                    volumes=vols,
-                    **kw,
-                )
-            else:
-                ac = almgren_chriss(
-                    o["shares"],
-                    days,
-                    n,
-                    p.sigma,
-                    p.eta,
-                    p.gamma,
-                    p.epsilon,
-                    risk_aversion,
-                    side=o["side"],
-                    lot_size=lot_size,
-                )
-                s = recost_almgren_chriss(
-                    ac,
-                    int(o["shares"]),
-                    setup.model(n),
-                    side=o["side"],
-                    times=times,
-                    lot_size=lot_size,
-                    volumes=vols,
-                )
+            scheds[tkr] = _name_schedule(
+                strat, int(o["shares"]), p, setup, n, days, prof, vols, risk_aversion, max_participation
+            )
         except (DataError, InfeasibleError) as err:
             raise type(err)(
                 f"Ticker {tkr} ({o['side']} {int(o['shares']):,}): {err}", code=err.code, details=err.details
             ) from None
-        scheds[tkr] = s
     return _basket(orders, scheds, strat)
+
+
+def _per_ticker(v, what: str, tickers: pd.Index) -> pd.Series:
+    """``v`` for every ticker: a scalar checked positive, or a Series by ticker with no name missing."""
+    if isinstance(v, pd.Series):
+        v = v.rename(index=lambda s: str(s).upper())
+        missing = [t for t in tickers if t not in v.index or not np.isfinite(v.get(t, np.nan))]
+        if missing:
+            raise DataError(
+                f"{what} is missing for {', '.join(missing)}. Give a value for every ticker in the basket.",
+                code="missing_value",
+            )
+        return v.reindex(tickers).astype(float)
+    return pd.Series(check_positive(v, what), index=tickers)
+
+
+def _name_setup(clock: CostSetup, p: AlmgrenChrissParameters, side: str, n: int, tau: float) -> CostSetup:
+    """One name's cost model per interval of ``tau`` days on the basket's clock.
+
+    ``c = epsilon``, ``b = eta / tau``, permanent ``gamma``, ``sigma sqrt(tau)`` per interval.
+    """
+    impact = ImpactModel.from_coefficients(p.epsilon, p.eta / tau, 0.0, n_intervals=n)
+    return replace(clock, side=side, impact=impact, permanent=p.gamma, sigma=p.sigma * math.sqrt(tau))
+
+
+def _name_schedule(
+    strat: str,
+    shares: int,
+    p: AlmgrenChrissParameters,
+    setup: CostSetup,
+    n: int,
+    days: float,
+    prof: np.ndarray,
+    vols: np.ndarray,
+    risk_aversion: float,
+    max_participation: float | None,
+) -> Schedule:
+    """One name's schedule by ``strat`` under ``setup`` (Almgren-Chriss in days, then costed per interval)."""
+    if strat == "twap":
+        return with_volumes(twap_with(setup, shares, n), vols)
+    if strat == "vwap":
+        return with_volumes(vwap_with(setup, shares, n, profile=prof), vols)
+    if strat == "optimal":
+        return optimal_with(setup, shares, n, max_participation=max_participation, volumes=vols)
+    ac = almgren_chriss(
+        shares, days, n, p.sigma, p.eta, p.gamma, p.epsilon, risk_aversion, side=setup.side, lot_size=setup.lot_size
+    )
+    return recost_almgren_chriss(ac, shares, setup, volumes=vols)
 
 
 def _basket(orders: pd.DataFrame, scheds: Mapping[str, Schedule], strategy: str, notes=()) -> BasketSchedule:

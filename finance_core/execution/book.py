@@ -67,6 +67,16 @@ class OrderBook:
         return out.sort_values(["time", "side", "level"], kind="stable").reset_index(drop=True)
 
 
+def _liquidity(pattern: str | None, n: int) -> np.ndarray:
+    """The liquidity multiplier of ``n`` snapshots: the stylised U scaled to mean 1 (``"u"``) or flat (None)."""
+    if pattern is None:
+        return np.ones(n)
+    if str(pattern).lower() == "u":
+        liq = stylised_u((np.arange(n) + 0.5) / n)
+        return liq / liq.mean()
+    raise DataError(f"Liquidity pattern {pattern!r} is not known. Use 'u' or None.", code="bad_option")
+
+
 def synthetic_order_book(
     n_snapshots: int = 390,
     n_levels: int = 20,
@@ -107,15 +117,7 @@ def synthetic_order_book(
     noise = check_positive(noise, "The noise", allow_zero=True)
     rng = np.random.default_rng(seed)
     mid = base_price * np.exp(np.cumsum(rng.normal(0.0, volatility, n)) - 0.0)
-    if liquidity_pattern is None:
-        liq = np.ones(n)
-    elif str(liquidity_pattern).lower() == "u":
-        liq = stylised_u((np.arange(n) + 0.5) / n)
-        liq = liq / liq.mean()
-    else:
-        raise DataError(
-            f"Liquidity pattern {liquidity_pattern!r} is not known. Use 'u' or None.", code="bad_option"
-        )
+    liq = _liquidity(liquidity_pattern, n)
     half_ticks = max(1, int(round(spread / tick)))
     best_bid = np.floor((mid - half_ticks * tick / 2) / tick + 1e-9) * tick
     best_ask = best_bid + half_ticks * tick

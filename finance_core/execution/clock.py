@@ -37,6 +37,28 @@ def _rebin(shares: np.ndarray, n: int) -> np.ndarray:
     return np.diff(new)
 
 
+def _volume_table(volumes) -> pd.DataFrame:
+    """Intraday volumes as days x intraday buckets: a DataFrame as given, or a Series of bars pivoted by time of day."""
+    if isinstance(volumes, pd.Series):
+        if not isinstance(volumes.index, pd.DatetimeIndex):
+            raise DataError(
+                "Intraday volumes as a Series need a DatetimeIndex (one bar per row).", code="bad_input"
+            )
+        day = volumes.index.normalize()
+        tod = volumes.index - day
+        table = pd.DataFrame({"day": day, "tod": tod, "v": volumes.to_numpy(dtype=float)}).pivot_table(
+            index="day", columns="tod", values="v", aggfunc="sum"
+        )
+    elif isinstance(volumes, pd.DataFrame):
+        table = volumes.astype(float)
+    else:
+        raise DataError(
+            "volumes must be a DataFrame (days x intraday buckets) or a Series of intraday bars.",
+            code="bad_input",
+        )
+    return table
+
+
 def intraday_volume_profile(
     n_intervals: int = 390,
     *,
@@ -67,23 +89,7 @@ def intraday_volume_profile(
         w = (1 - ca) * w / w.sum()
         w[-1] += ca
         return pd.Series(w, index=pd.RangeIndex(1, n + 1, name="interval"), name="volume_share")
-    if isinstance(volumes, pd.Series):
-        if not isinstance(volumes.index, pd.DatetimeIndex):
-            raise DataError(
-                "Intraday volumes as a Series need a DatetimeIndex (one bar per row).", code="bad_input"
-            )
-        day = volumes.index.normalize()
-        tod = volumes.index - day
-        table = pd.DataFrame({"day": day, "tod": tod, "v": volumes.to_numpy(dtype=float)}).pivot_table(
-            index="day", columns="tod", values="v", aggfunc="sum"
-        )
-    elif isinstance(volumes, pd.DataFrame):
-        table = volumes.astype(float)
-    else:
-        raise DataError(
-            "volumes must be a DataFrame (days x intraday buckets) or a Series of intraday bars.",
-            code="bad_input",
-        )
+    table = _volume_table(volumes)
     arr = table.to_numpy(dtype=float)
     if arr.size == 0:
         raise DataError("The intraday volume data is empty.", code="empty")

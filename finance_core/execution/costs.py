@@ -90,8 +90,10 @@ class CostSetup:
     """The cost model and clock of one order, carried as given (each schedule function checks them).
 
     ``side``, ``impact``, ``permanent``, ``sigma``, ``start``, ``interval`` and ``lot_size``
-    mean what they mean in :func:`~finance_core.execution.optimal_schedule`; one object
-    passes them to TWAP, VWAP, POV and the optimal schedule instead of seven keywords.
+    mean what they mean in :func:`~finance_core.execution.optimal_schedule`. The public
+    schedule functions take them as keywords and build one CostSetup at the boundary; inside
+    the package it is the one object that carries them (``twap_with``, ``vwap_with``,
+    ``pov_with``, ``optimal_with``, ``recost_almgren_chriss``, the comparison and baskets).
     """
 
     side: str = "buy"
@@ -109,6 +111,15 @@ class CostSetup:
     def model(self, n: int) -> CostModel:
         """:func:`make_cost_model` for ``n`` intervals (the values unchecked, as given)."""
         return make_cost_model(n, self.impact, self.permanent, self.sigma)
+
+    def checked_model(self, n: int) -> CostModel:
+        """:func:`checked_cost_model` for ``n`` intervals: the permanent impact and volatility checked."""
+        return checked_cost_model(n, self.impact, self.permanent, self.sigma)
+
+    @property
+    def timed_interval(self):
+        """The interval length when the clock has a start time (for horizons in messages), else None."""
+        return self.interval if self.start is not None else None
 
     def times(self, n: int) -> pd.Index:
         """The ``n + 1`` interval boundaries of the clock (:func:`interval_times`)."""

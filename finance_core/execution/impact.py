@@ -106,17 +106,7 @@ def fit_impact(
     convex. Out-of-sample quality is ``R^2 = 1 - SSE/SST`` and the RMSE on the held-out
     snapshots only. Sizes the book could not fill (NaN) are skipped.
     """
-    if not isinstance(slippage, pd.DataFrame) or slippage.empty:
-        raise DataError(
-            "fit_impact needs the DataFrame from estimate_slippage (snapshots x sizes).", code="bad_input"
-        )
-    kind = str(model).lower()
-    if kind not in ("linear", "quadratic"):
-        raise DataError(
-            f"Impact model {model!r} is not known. Use 'linear' or 'quadratic'.", code="bad_option"
-        )
-    if not 0 < float(holdout) < 1:
-        raise DataError(f"The held-out fraction must be between 0 and 1; got {holdout!r}.", code="bad_value")
+    kind = _check_fit_inputs(slippage, model, holdout)
     q = np.asarray(slippage.columns, dtype=float)
     y_all = slippage.to_numpy(dtype=float)
     n_snap = y_all.shape[0]
@@ -130,72 +120,25 @@ def fit_impact(
         )
     rng = np.random.default_rng(seed)
     groups = np.array_split(np.arange(n_snap), k)
-    design = [np.ones_like(q), q] + ([q**2] if kind == "quadratic" else [])
-    scale = np.array([1.0, q.max(), q.max() ** 2][: len(design)])
-    X1 = np.column_stack(design) / scale
     coefs = np.zeros((k, 3))
-    rows = []
-    pooled_res, pooled_y, pooled_tr_res, pooled_tr_y = [], [], [], []
+    fits = []
     for t, g in enumerate(groups):
         n_test = max(1, int(round(holdout * len(g))))
         perm = rng.permutation(len(g))
         test, train = g[perm[:n_test]], g[perm[n_test:]]
         if len(train) == 0:
             train, test = test, test
-        y_tr = y_all[train]
-        X_tr = np.tile(X1, (len(train), 1))
-        ok = np.isfinite(y_tr.ravel())
-        if ok.sum() < X1.shape[1]:
-            raise DataError(
-                f"Interval {t + 1}: too few fillable sizes to fit ({int(ok.sum())}). Use smaller trade sizes "
-                "or a deeper book.",
-                code="too_few",
-            )
-        beta, _ = _sopt.nnls(X_tr[ok], y_tr.ravel()[ok])
-        beta = beta / scale
-        coefs[t, : len(beta)] = beta
-        fit = beta[0] + beta[1] * q + (beta[2] * q**2 if kind == "quadratic" else 0.0)
-        res_te = (y_all[test] - fit[None, :]).ravel()
-        y_te = y_all[test].ravel()
-        res_tr = (y_tr - fit[None, :]).ravel()
-        okt = np.isfinite(y_te)
-        r2_te = (
-            1 - np.sum(res_te[okt] ** 2) / max(np.sum((y_te[okt] - y_te[okt].mean()) ** 2), 1e-300)
-            if okt.sum() > 1
-            else np.nan
-        )
-        r2_tr = 1 - np.sum(res_tr[ok] ** 2) / max(
-            np.sum((y_tr.ravel()[ok] - y_tr.ravel()[ok].mean()) ** 2), 1e-300
-        )
-        rows.append(
-            (
-                r2_tr,
-                r2_te,
-                float(np.sqrt(np.mean(res_te[okt] ** 2))) if okt.any() else np.nan,
-                int(ok.sum()),
-                int(okt.sum()),
-            )
-        )
-        pooled_res.append(res_te[okt])
-        pooled_y.append(y_te[okt])
-        pooled_tr_res.append(res_tr[ok])
-        pooled_tr_y.append(y_tr.ravel()[ok])
-    notes = []
-    floor = 1e-9 * max(float(np.nanmax(coefs[:, 1])), 1e-12)
-    if (coefs[:, 1] <= 0).any():
-        notes.append(
-            "Some intervals fitted no linear impact; a small positive floor was used so no interval is free."
-        )
-        coefs[:, 1] = np.maximum(coefs[:, 1], floor)
+        fit = _fit_interval(t, q, kind, y_all[train], y_all[test])
+        coefs[t, : len(fit.beta)] = fit.beta
+        fits.append(fit)
+    notes = _floor_linear(coefs)
     times = slippage.index
     labels = pd.Index([times[g[0]] for g in groups], name="interval_start")
     quality = pd.DataFrame(
-        rows, index=labels, columns=["r2_train", "r2_test", "rmse_test", "n_train", "n_test"]
+        [f.row for f in fits], index=labels, columns=["r2_train", "r2_test", "rmse_test", "n_train", "n_test"]
     )
-    res, yy = np.concatenate(pooled_res), np.concatenate(pooled_y)
-    rtr, ytr = np.concatenate(pooled_tr_res), np.concatenate(pooled_tr_y)
-    r2_test = float(1 - np.sum(res**2) / np.sum((yy - yy.mean()) ** 2)) if yy.size > 1 else float("nan")
-    r2_train = float(1 - np.sum(rtr**2) / np.sum((ytr - ytr.mean()) ** 2)) if ytr.size > 1 else float("nan")
+    res, yy = np.concatenate([f.res_test for f in fits]), np.concatenate([f.y_test for f in fits])
+    rtr, ytr = np.concatenate([f.res_train for f in fits]), np.concatenate([f.y_train for f in fits])
     return ImpactModel(
         half_spread=pd.Series(coefs[:, 0], labels, name="half_spread"),
         linear=pd.Series(coefs[:, 1], labels, name="linear"),
@@ -203,8 +146,81 @@ def fit_impact(
         model=kind,
         side=slippage.attrs.get("side", "buy"),
         fit_quality=quality,
-        r2_train=r2_train,
-        r2_test=r2_test,
+        r2_train=_pooled_r2(rtr, ytr),
+        r2_test=_pooled_r2(res, yy),
         rmse_test=float(np.sqrt(np.mean(res**2))) if res.size else float("nan"),
         notes=tuple(notes),
     )
+
+
+def _check_fit_inputs(slippage, model: str, holdout: float) -> str:
+    """The model name of :func:`fit_impact` (``linear`` or ``quadratic``) after checking its inputs."""
+    if not isinstance(slippage, pd.DataFrame) or slippage.empty:
+        raise DataError(
+            "fit_impact needs the DataFrame from estimate_slippage (snapshots x sizes).", code="bad_input"
+        )
+    kind = str(model).lower()
+    if kind not in ("linear", "quadratic"):
+        raise DataError(
+            f"Impact model {model!r} is not known. Use 'linear' or 'quadratic'.", code="bad_option"
+        )
+    if not 0 < float(holdout) < 1:
+        raise DataError(f"The held-out fraction must be between 0 and 1; got {holdout!r}.", code="bad_value")
+    return kind
+
+
+@dataclass(frozen=True)
+class _IntervalFit:
+    """One interval's fit: coefficients, its quality row and the finite residuals and values it pools."""
+
+    beta: np.ndarray
+    row: tuple[float, float, float, int, int]  # r2_train, r2_test, rmse_test, n_train, n_test
+    res_test: np.ndarray
+    y_test: np.ndarray
+    res_train: np.ndarray
+    y_train: np.ndarray
+
+
+def _fit_interval(t: int, q: np.ndarray, kind: str, y_tr: np.ndarray, y_test: np.ndarray) -> _IntervalFit:
+    """Non-negative least squares of the slippage of sizes ``q`` on the training snapshots, scored on the test ones."""
+    design = [np.ones_like(q), q] + ([q**2] if kind == "quadratic" else [])
+    scale = np.array([1.0, q.max(), q.max() ** 2][: len(design)])
+    X1 = np.column_stack(design) / scale
+    X_tr = np.tile(X1, (len(y_tr), 1))
+    ok = np.isfinite(y_tr.ravel())
+    if ok.sum() < X1.shape[1]:
+        raise DataError(
+            f"Interval {t + 1}: too few fillable sizes to fit ({int(ok.sum())}). Use smaller trade sizes "
+            "or a deeper book.",
+            code="too_few",
+        )
+    beta, _ = _sopt.nnls(X_tr[ok], y_tr.ravel()[ok])
+    beta = beta / scale
+    fit = beta[0] + beta[1] * q + (beta[2] * q**2 if kind == "quadratic" else 0.0)
+    res_te = (y_test - fit[None, :]).ravel()
+    y_te = y_test.ravel()
+    res_tr = (y_tr - fit[None, :]).ravel()
+    okt = np.isfinite(y_te)
+    r2_te = (
+        1 - np.sum(res_te[okt] ** 2) / max(np.sum((y_te[okt] - y_te[okt].mean()) ** 2), 1e-300)
+        if okt.sum() > 1
+        else np.nan
+    )
+    r2_tr = 1 - np.sum(res_tr[ok] ** 2) / max(np.sum((y_tr.ravel()[ok] - y_tr.ravel()[ok].mean()) ** 2), 1e-300)
+    rmse = float(np.sqrt(np.mean(res_te[okt] ** 2))) if okt.any() else np.nan
+    row = (r2_tr, r2_te, rmse, int(ok.sum()), int(okt.sum()))
+    return _IntervalFit(beta, row, res_te[okt], y_te[okt], res_tr[ok], y_tr.ravel()[ok])
+
+
+def _floor_linear(coefs: np.ndarray) -> list[str]:
+    """Raise linear coefficients (column 1 of ``coefs``, in place) that fitted to zero to a small floor; the note."""
+    floor = 1e-9 * max(float(np.nanmax(coefs[:, 1])), 1e-12)
+    if not (coefs[:, 1] <= 0).any():
+        return []
+    coefs[:, 1] = np.maximum(coefs[:, 1], floor)
+    return ["Some intervals fitted no linear impact; a small positive floor was used so no interval is free."]
+
+
+def _pooled_r2(res: np.ndarray, y: np.ndarray) -> float:
+    """``1 - SSE / SST`` over the pooled residuals ``res`` of values ``y`` (NaN with fewer than 2)."""
+    return float(1 - np.sum(res**2) / np.sum((y - y.mean()) ** 2)) if y.size > 1 else float("nan")

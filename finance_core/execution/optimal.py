@@ -11,8 +11,7 @@ from scipy import optimize as _sopt
 from .._checks import check_count, check_positive
 from ..errors import DataError, SolverError
 from ._checks import check_shares, check_side, check_vector
-from .clock import interval_times
-from .costs import checked_cost_model
+from .costs import CostModel, CostSetup
 from .impact import ImpactModel
 from .schedule import Schedule, check_capacity, finish_schedule, no_trade_mask
 
@@ -54,6 +53,26 @@ def _fill(nu: float, c, b, a, caps) -> np.ndarray:
     return np.minimum(r, caps)
 
 
+def _linear_level(total: float, lo: np.ndarray, hi: np.ndarray, b: np.ndarray) -> float:
+    """The exact water level ``nu`` when ``a = 0``: ``F(nu) = sum clip((nu - c) / (2b), 0, cap)`` is piecewise linear.
+
+    ``lo`` (= ``c``) and ``hi`` (the marginal cost at the cap, inf without one) are the breakpoints.
+    """
+    w = 1.0 / (2 * b)
+    pts = np.concatenate([lo, hi])
+    slope = np.concatenate([w, -w])
+    fin = np.isfinite(pts)
+    pts, slope = pts[fin], slope[fin]
+    order = np.argsort(pts, kind="stable")
+    pts, slope = pts[order], slope[order]
+    cum_slope = np.cumsum(slope)
+    vals = np.concatenate([[0.0], np.cumsum(cum_slope[:-1] * np.diff(pts))])
+    j = int(np.searchsorted(vals, total, side="right")) - 1
+    j = max(j, 0)
+    s = cum_slope[j]
+    return pts[j] + (total - vals[j]) / s if s > 0 else pts[j]
+
+
 def _water_fill(total: float, c: np.ndarray, b: np.ndarray, a: np.ndarray, caps: np.ndarray) -> np.ndarray:
     """Minimise ``sum_t c_t x_t + b_t x_t^2 + a_t x_t^3`` s.t. ``sum x = total``, ``0 <= x <= caps``.
 
@@ -70,21 +89,7 @@ def _water_fill(total: float, c: np.ndarray, b: np.ndarray, a: np.ndarray, caps:
     lo = c
     hi = np.where(np.isfinite(caps), _marginal_at(np.where(np.isfinite(caps), caps, 0.0), c, b, a), np.inf)
     if not (a > 0).any():
-        # exact: F(nu) = sum clip((nu - c)/(2b), 0, cap) is piecewise linear
-        w = 1.0 / (2 * b)
-        pts = np.concatenate([lo, hi])
-        slope = np.concatenate([w, -w])
-        fin = np.isfinite(pts)
-        pts, slope = pts[fin], slope[fin]
-        order = np.argsort(pts, kind="stable")
-        pts, slope = pts[order], slope[order]
-        cum_slope = np.cumsum(slope)
-        vals = np.concatenate([[0.0], np.cumsum(cum_slope[:-1] * np.diff(pts))])
-        j = int(np.searchsorted(vals, total, side="right")) - 1
-        j = max(j, 0)
-        s = cum_slope[j]
-        nu = pts[j] + (total - vals[j]) / s if s > 0 else pts[j]
-        return _fill(nu, c, b, a, caps)
+        return _fill(_linear_level(total, lo, hi, b), c, b, a, caps)
     pts = np.unique(np.concatenate([lo, hi[np.isfinite(hi)]]))
     i_lo, i_hi = 0, len(pts) - 1
     if _fill(pts[-1], c, b, a, caps).sum() <= total:
@@ -250,6 +255,30 @@ def optimal_schedule(
     currency per share) gives the timing risk. Raises :class:`InfeasibleError` with the
     largest executable size and the horizon needed when the caps are too tight.
     """
+    setup = CostSetup(side, impact, permanent, sigma, start, interval, lot_size)
+    return optimal_with(
+        setup,
+        total_shares,
+        n_intervals,
+        solver=solver,
+        max_participation=max_participation,
+        volumes=volumes,
+        no_trade=no_trade,
+    )
+
+
+def optimal_with(
+    setup: CostSetup,
+    total_shares,
+    n_intervals: int | None = None,
+    *,
+    solver: str = "analytical",
+    max_participation: float | None = None,
+    volumes=None,
+    no_trade=None,
+) -> Schedule:
+    """:func:`optimal_schedule` under the cost model and clock of ``setup`` (``setup.impact`` required)."""
+    impact = setup.impact
     if not isinstance(impact, ImpactModel):
         raise DataError(
             "optimal_schedule needs an ImpactModel (from fit_impact or ImpactModel.from_coefficients).",
@@ -262,30 +291,14 @@ def optimal_schedule(
         raise DataError(
             f"Solver {solver!r} is not known. Use one of {', '.join(SOLVERS)}.", code="bad_option"
         )
-    s = check_side(side)
-    lot = check_count(lot_size, "The lot size")
-    m = checked_cost_model(n, impact, permanent, sigma)
-    gamma = m.gamma
-    b_eff = m.b - gamma / 2
-    if (b_eff <= 0).any():
-        i = int(np.argmax(b_eff <= 0))
-        raise DataError(
-            f"Interval {i + 1}: the linear impact {m.b[i]:.3g} must exceed half the permanent impact "
-            f"({gamma / 2:.3g}); otherwise trading everything at once looks free. Lower the permanent impact.",
-            code="bad_value",
-        )
+    s = check_side(setup.side)
+    lot = check_count(setup.lot_size, "The lot size")
+    m = setup.checked_model(n)
+    b_eff = _effective_linear(m)
     caps, vol = _caps(n, max_participation, volumes, no_trade)
-    check_capacity(total, caps, n, max_participation, lot, interval if start is not None else None)
+    check_capacity(total, caps, n, max_participation, lot, setup.timed_interval)
     t0 = time.perf_counter()
-    notes: list[str] = []
-    caps_arr = np.full(n, np.inf) if caps is None else caps
-    if method == "analytical":
-        x = _water_fill(float(total), m.c, b_eff, m.a, caps_arr)
-        name = "water_filling"
-    elif method == "cvxpy":
-        x, name, notes = _solve_cvxpy(total, m.c, b_eff, m.a, caps)
-    else:
-        x, name, notes = _solve_scipy(total, m.c, b_eff, m.a, caps)
+    x, name, notes = _solve(method, total, m.c, b_eff, m.a, caps)
     secs = time.perf_counter() - t0
     return finish_schedule(
         x,
@@ -294,10 +307,33 @@ def optimal_schedule(
         side=s,
         strategy="optimal",
         solver=name,
-        times=interval_times(n, start, interval),
+        times=setup.times(n),
         lot_size=lot,
         caps=caps,
         volumes=vol,
         solve_seconds=secs,
         notes=notes,
     )
+
+
+def _effective_linear(m: CostModel) -> np.ndarray:
+    """``b - gamma / 2``: the linear coefficient net of the permanent impact, refused where not positive."""
+    b_eff = m.b - m.gamma / 2
+    if (b_eff <= 0).any():
+        i = int(np.argmax(b_eff <= 0))
+        raise DataError(
+            f"Interval {i + 1}: the linear impact {m.b[i]:.3g} must exceed half the permanent impact "
+            f"({m.gamma / 2:.3g}); otherwise trading everything at once looks free. Lower the permanent impact.",
+            code="bad_value",
+        )
+    return b_eff
+
+
+def _solve(method: str, total: int, c, b_eff, a, caps) -> tuple[np.ndarray, str, list[str]]:
+    """The continuous optimum by ``method`` (one of :data:`SOLVERS`): trades, who answered, notes."""
+    if method == "analytical":
+        caps_arr = np.full(len(c), np.inf) if caps is None else caps
+        return _water_fill(float(total), c, b_eff, a, caps_arr), "water_filling", []
+    if method == "cvxpy":
+        return _solve_cvxpy(total, c, b_eff, a, caps)
+    return _solve_scipy(total, c, b_eff, a, caps)

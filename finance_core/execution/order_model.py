@@ -25,15 +25,15 @@ from .book import OrderBook, estimate_slippage, slice_book, synthetic_order_book
 from .clock import SESSION_MINUTES, SESSION_OPEN, session_window
 from .costs import COST_ROWS, CostSetup, cost_breakdown
 from .impact import ImpactModel, fit_impact
-from .optimal import SOLVERS, optimal_schedule
+from .optimal import SOLVERS, optimal_with
 from .schedule import (
     IGNORES_NO_TRADE,
     Schedule,
     no_trade_mask,
     note_ignored_no_trade,
-    pov,
-    twap,
-    vwap,
+    pov_with,
+    twap_with,
+    vwap_with,
     with_volumes,
 )
 
@@ -70,17 +70,56 @@ def compare_strategies(
     :func:`optimal_schedule`) binds the optimal row; the other rows cannot skip intervals
     and their note says how many shares they trade in the no-trade intervals.
     """
+    setup = CostSetup(side, impact, permanent, sigma, start, interval, lot_size)
+    return compare_with(
+        setup,
+        total_shares,
+        n_intervals,
+        volumes=volumes,
+        risk_aversion=risk_aversion,
+        participation=participation,
+        max_participation=max_participation,
+        price=price,
+        profile=profile,
+        no_trade=no_trade,
+    )
+
+
+def compare_with(
+    setup: CostSetup,
+    total_shares,
+    n_intervals: int,
+    *,
+    volumes=None,
+    risk_aversion: float = 0.0,
+    participation: float = 0.1,
+    max_participation: float | None = None,
+    price: float | None = None,
+    profile=None,
+    no_trade=None,
+) -> pd.DataFrame:
+    """:func:`compare_strategies` under the cost model and clock of ``setup`` (``setup.impact`` required)."""
     total = check_shares(total_shares)
     n = check_count(n_intervals, "The number of intervals")
     mask = no_trade_mask(n, no_trade)
     lam = check_positive(risk_aversion, "The risk aversion", allow_zero=True)
-    setup = CostSetup(side, impact, permanent, sigma, start, interval, lot_size)
-    common = setup.keywords()
     vol = None if volumes is None else check_vector(volumes, n, "Expected volumes")
+    rows = _strategy_rows(setup, total, n, vol, lam, participation, max_participation, profile, mask)
+    for k in IGNORES_NO_TRADE:
+        row = rows[k]
+        if isinstance(row, Schedule):
+            rows[k] = note_ignored_no_trade(row, mask)
+    return _comparison_table(rows, total, lam, price)
+
+
+def _strategy_rows(
+    setup: CostSetup, total: int, n: int, vol, lam: float, participation, max_participation, profile, mask
+) -> dict[str, Schedule | str]:
+    """Each strategy's schedule for :func:`compare_with`, or the reason it cannot run."""
     rows: dict[str, Schedule | str] = {}
-    rows["twap"] = twap(total, n, volumes=vol, **common)
+    rows["twap"] = twap_with(setup, total, n, volumes=vol)
     prof = profile if profile is not None else (vol if vol is not None and vol.sum() > 0 else None)
-    v_sched = vwap(total, n, profile=prof, **common)
+    v_sched = vwap_with(setup, total, n, profile=prof)
     if vol is not None:
         v_sched = with_volumes(v_sched, vol)
     rows["vwap"] = v_sched
@@ -88,38 +127,24 @@ def compare_strategies(
         rows["pov"] = "POV needs expected volumes per interval."
     else:
         try:
-            rows["pov"] = pov(total, participation, vol, **common)
+            rows["pov"] = pov_with(setup, total, participation, vol)
         except InfeasibleError as err:
             rows["pov"] = str(err)
-    c, b, _ = impact.coefficients(n)
-    eps, eta = float(np.mean(c)), float(np.mean(b))
     try:
-        ac = almgren_chriss(total, n, n, sigma, eta, permanent, eps, lam, side=side, lot_size=lot_size)
-        rows["almgren_chriss"] = recost_almgren_chriss(
-            ac,
-            total,
-            setup.model(n),
-            side=check_side(side),
-            times=setup.times(n),
-            lot_size=lot_size,
-            volumes=vol,
-        )
+        rows["almgren_chriss"] = _fitted_almgren_chriss(setup, total, n, lam, vol)
     except (DataError, InfeasibleError) as err:
         rows["almgren_chriss"] = str(err)
     try:
-        rows["optimal"] = optimal_schedule(
-            total_shares=total,
-            n_intervals=n,
-            max_participation=max_participation,
-            volumes=vol,
-            no_trade=mask,
-            **common,
+        rows["optimal"] = optimal_with(
+            setup, total, n, max_participation=max_participation, volumes=vol, no_trade=mask
         )
     except (DataError, InfeasibleError, SolverError) as err:
         rows["optimal"] = str(err)
-    for k in IGNORES_NO_TRADE:
-        if isinstance(rows[k], Schedule):
-            rows[k] = note_ignored_no_trade(rows[k], mask)
+    return rows
+
+
+def _comparison_table(rows: dict[str, Schedule | str], total: int, lam: float, price) -> pd.DataFrame:
+    """The comparison table of :func:`compare_strategies`: one row per strategy, NaN costs and a note when it failed."""
     cols = COST_ROWS + [
         "risk_adjusted",
         "cost_bps",
@@ -129,7 +154,9 @@ def compare_strategies(
         "note",
     ]
     table = pd.DataFrame(index=pd.Index(list(rows), name="strategy"), columns=cols, dtype=object)
-    twap_cost = rows["twap"].expected_cost
+    twap = rows["twap"]
+    assert isinstance(twap, Schedule)  # TWAP always runs: its errors are the caller's
+    twap_cost = twap.expected_cost
     for k, sch in rows.items():
         if isinstance(sch, str):
             table.loc[k, "note"] = sch
@@ -148,8 +175,63 @@ def compare_strategies(
     return table
 
 
+def _linear_fit(impact: ImpactModel, n: int) -> tuple[float, float]:
+    """Almgren-Chriss's ``epsilon`` and ``eta`` (per interval) fitted to ``impact``: its mean coefficients."""
+    c, b, _ = impact.coefficients(n)
+    return float(np.mean(c)), float(np.mean(b))
+
+
+def _fitted_almgren_chriss(setup: CostSetup, total: int, n: int, risk_aversion, volumes=None) -> Schedule:
+    """Almgren-Chriss's trajectory on the linear model fitted to ``setup.impact`` (one interval per time unit).
+
+    The trajectory uses :func:`_linear_fit`'s ``epsilon`` and ``eta``, ``setup.sigma`` and
+    ``setup.permanent``; it is costed under the full model of ``setup``
+    (:func:`recost_almgren_chriss`).
+    """
+    assert setup.impact is not None  # the comparison and the order model always carry an impact model
+    eps, eta = _linear_fit(setup.impact, n)
+    sigma, gamma = setup.sigma, setup.permanent
+    ac = almgren_chriss(total, n, n, sigma, eta, gamma, eps, risk_aversion, side=setup.side, lot_size=setup.lot_size)
+    return recost_almgren_chriss(ac, total, setup, volumes=volumes)
+
+
 #: A no-trade window typed as HH:MM-HH:MM (hyphen, en or em dash between the times).
 _CLOCK_WINDOW = re.compile(r"^(\d{1,2}):(\d{2})\s*[-\u2013\u2014]\s*(\d{1,2}):(\d{2})$")
+
+
+def _window_minutes(piece: str, clock) -> tuple[int, int]:
+    """The start and end (minutes after midnight) of a no-trade window typed as HH:MM-HH:MM; DataError says why not.
+
+    ``clock(minutes)`` writes a time of day back as HH:MM for the messages.
+    """
+    found = _CLOCK_WINDOW.match(piece)
+    if not found:
+        raise DataError(
+            f"The no-trade window '{piece}' is not a time range. Write HH:MM-HH:MM ranges separated by "
+            "commas, for example 12:00-13:00, 15:50-16:00.",
+            code="bad_time",
+        )
+    h1, m1, h2, m2 = (int(g) for g in found.groups())
+    if max(h1, h2) > 23 or max(m1, m2) > 59:
+        raise DataError(
+            f"The no-trade window '{piece}' has a time that is not a time of day (hours 00-23, minutes "
+            "00-59).",
+            code="bad_time",
+        )
+    a, b = h1 * 60 + m1, h2 * 60 + m2
+    if b < a:
+        raise DataError(
+            f"The no-trade window '{piece}' ends at {clock(b)}, before it starts at {clock(a)}. Write the "
+            f"earlier time first: {clock(b)}-{clock(a)}.",
+            code="bad_time",
+        )
+    if b == a:
+        raise DataError(
+            f"The no-trade window '{piece}' is empty: it starts and ends at {clock(a)}. Give an end after the "
+            "start.",
+            code="bad_time",
+        )
+    return a, b
 
 
 @dataclass(frozen=True)
@@ -207,33 +289,7 @@ class OrderModel:
         window = f"{clock(t0)}-{clock(ends[-1])}"
         mask, notes = np.zeros(n, dtype=bool), []
         for piece in pieces:
-            found = _CLOCK_WINDOW.match(piece)
-            if not found:
-                raise DataError(
-                    f"The no-trade window '{piece}' is not a time range. Write HH:MM-HH:MM ranges separated by "
-                    "commas, for example 12:00-13:00, 15:50-16:00.",
-                    code="bad_time",
-                )
-            h1, m1, h2, m2 = (int(g) for g in found.groups())
-            if max(h1, h2) > 23 or max(m1, m2) > 59:
-                raise DataError(
-                    f"The no-trade window '{piece}' has a time that is not a time of day (hours 00-23, minutes "
-                    "00-59).",
-                    code="bad_time",
-                )
-            a, b = h1 * 60 + m1, h2 * 60 + m2
-            if b < a:
-                raise DataError(
-                    f"The no-trade window '{piece}' ends at {clock(b)}, before it starts at {clock(a)}. Write the "
-                    f"earlier time first: {clock(b)}-{clock(a)}.",
-                    code="bad_time",
-                )
-            if b == a:
-                raise DataError(
-                    f"The no-trade window '{piece}' is empty: it starts and ends at {clock(a)}. Give an end after the "
-                    "start.",
-                    code="bad_time",
-                )
+            a, b = _window_minutes(piece, clock)
             if a < t0 - 1e-9 or b > ends[-1] + 1e-9:
                 where = "is outside" if b <= t0 or a >= ends[-1] else "reaches outside"
                 raise DataError(
@@ -281,8 +337,7 @@ class OrderModel:
     @property
     def _ac(self) -> tuple[float, float]:
         """Almgren-Chriss's epsilon and eta (per interval) fitted to the impact model: mean coefficients."""
-        c, b, _ = self.impact.coefficients(self.n_intervals)
-        return float(np.mean(c)), float(np.mean(b))
+        return _linear_fit(self.impact, self.n_intervals)
 
     def schedule(
         self,
@@ -349,41 +404,28 @@ class OrderModel:
         strat = str(strategy).lower()
         n, vol = self.n_intervals, self.volumes.to_numpy()
         setup = self.cost_setup
-        common = setup.keywords()
         if strat == "twap":
-            return twap(self.shares, n, volumes=vol, **common)
+            return twap_with(setup, self.shares, n, volumes=vol)
         if strat == "vwap":
-            return with_volumes(vwap(self.shares, n, profile=vol, **common), vol)
+            return with_volumes(vwap_with(setup, self.shares, n, profile=vol), vol)
         if strat == "pov":
             if participation is None:
                 raise DataError(
                     "POV needs a participation rate: set the participation cap.", code="missing_value"
                 )
-            return pov(self.shares, participation, vol, **common)
+            return pov_with(setup, self.shares, participation, vol)
         if strat == "optimal":
-            return optimal_schedule(
-                total_shares=self.shares,
-                n_intervals=n,
+            return optimal_with(
+                setup,
+                self.shares,
+                n,
                 solver=solver,
                 max_participation=participation,
                 volumes=vol,
                 no_trade=no_trade,
-                **common,
             )
         if strat == "almgren_chriss":
-            eps, eta = self._ac
-            ac = almgren_chriss(
-                self.shares, n, n, self.sigma, eta, self.permanent, eps, risk_aversion, side=self.side
-            )
-            return recost_almgren_chriss(
-                ac,
-                self.shares,
-                setup.model(n),
-                side=self.side,
-                times=setup.times(n),
-                lot_size=setup.lot_size,
-                volumes=vol,
-            )
+            return _fitted_almgren_chriss(setup, self.shares, n, risk_aversion, vol)
         raise DataError(
             f"Strategy {strategy!r} is not known. Use twap, vwap, pov, almgren_chriss or optimal.",
             code="bad_option",
@@ -396,7 +438,8 @@ class OrderModel:
 
         ``no_trade`` as in :meth:`schedule`.
         """
-        return compare_strategies(
+        return compare_with(
+            self.cost_setup,
             self.shares,
             self.n_intervals,
             volumes=self.volumes.to_numpy(),
@@ -405,7 +448,6 @@ class OrderModel:
             max_participation=participation,
             price=self.price,
             no_trade=no_trade,
-            **self.cost_setup.keywords(),
         )
 
     def frontier(self, risk_aversion: float | None = None, n_points: int = 120) -> pd.DataFrame:
@@ -539,60 +581,22 @@ def order_model(
     w = session_window(start_time, horizon_minutes, n_intervals, intraday_volumes=intraday_volumes, date=date)
     n, horizon, m0 = w.n_intervals, w.horizon_minutes, w.minute
     adv = check_positive(daily_volume, "The daily volume")
-    px = prices.astype(float).dropna()
-    if px.empty:
-        raise DataError(f"{prices.name}: no prices.", code="empty")
-    price = float(px.iloc[-1])
-    vol = annual_volatility(px)
+    price, vol = _close_and_volatility(prices)
     volumes = adv * w.profile.to_numpy()
-    open_ts = pd.Timestamp(f"{date} {SESSION_OPEN}")
     start, interval = w.start, w.interval
     notes: list[str] = []
     if book is None:
-        spread = max(0.01, round(price * check_positive(spread_bps, "The spread (bps)") / 1e4, 2))
-        full = synthetic_order_book(
-            SESSION_MINUTES,
-            n_levels,
-            base_price=price,
-            spread=spread,
-            depth=adv / 2_500,
-            volatility=vol / math.sqrt(252 * SESSION_MINUTES),
-            start=open_ts,
-            seed=seed,
-        )
-        book = slice_book(full, np.arange(m0, m0 + horizon))
-        label = book_label or f"synthetic book (seed {seed}, {spread_bps:g} bps spread, {n_levels} levels)"
+        book, label = _synthetic_window_book(price, vol, adv, spread_bps, n_levels, seed, date, m0, horizon)
+        label = book_label or label
     else:
         label = book_label or "uploaded book"
-        if isinstance(book.times, pd.DatetimeIndex):
-            tod = (book.times - book.times.normalize()) / pd.Timedelta(minutes=1)
-            lo = (start - open_ts).total_seconds() / 60 + 570
-            inside = np.flatnonzero((tod >= lo) & (tod < lo + horizon))
-            if len(inside) >= 4:
-                book = slice_book(book, inside)
-            else:
-                notes.append(
-                    f"The {label} has {len(inside)} snapshots between {start:%H:%M} and the end of the "
-                    f"order; all {book.n_snapshots} snapshots are used."
-                )
-        mid = float(book.mid.mean())
-        if abs(mid / price - 1) > 0.05:
-            notes.append(
-                f"The {label}'s mid price ({mid:,.2f}) differs from {prices.name}'s last close "
-                f"({price:,.2f}) by {mid / price - 1:+.1%}; impact comes from the book, notional from the close."
-            )
+        book, notes = _uploaded_window_book(book, label, start, horizon, date, prices.name, price)
     if book.n_snapshots < 2:
         raise DataError(
             f"The {label} has {book.n_snapshots} snapshot; at least 2 are needed to fit and test.",
             code="too_few",
         )
-    side_size = book.ask_size if s == "buy" else book.bid_size
-    depth = float(side_size.sum(axis=1).min())
-    sizes = np.unique(np.round(np.linspace(depth * 0.8 / 25, depth * 0.8, 25)))
-    sizes = sizes[sizes > 0]
-    slip = estimate_slippage(book, sizes, side=s)
-    k = max(1, min(n, book.n_snapshots // 4))
-    impact = fit_impact(slip, impact_model, n_intervals=k)
+    slip, impact = _fit_to_book(book, s, n, impact_model)
     notes.extend(impact.notes)
     params = almgren_chriss_parameters(price, adv, vol, spread=max(float(book.spread.mean()), 1e-9))
     return OrderModel(
@@ -615,3 +619,67 @@ def order_model(
         parameters=params,
         notes=tuple(notes),
     )
+
+
+def _close_and_volatility(prices: pd.Series) -> tuple[float, float]:
+    """The last close and the annual volatility of the last 252 daily returns."""
+    px = prices.astype(float).dropna()
+    if px.empty:
+        raise DataError(f"{prices.name}: no prices.", code="empty")
+    return float(px.iloc[-1]), annual_volatility(px)
+
+
+def _synthetic_window_book(
+    price: float, vol: float, adv: float, spread_bps, n_levels, seed, date: str, m0: int, horizon: int
+) -> tuple[OrderBook, str]:
+    """The seeded synthetic book of the session around ``price``, cut to the order's minutes; its label."""
+    spread = max(0.01, round(price * check_positive(spread_bps, "The spread (bps)") / 1e4, 2))
+    full = synthetic_order_book(
+        SESSION_MINUTES,
+        n_levels,
+        base_price=price,
+        spread=spread,
+        depth=adv / 2_500,
+        volatility=vol / math.sqrt(252 * SESSION_MINUTES),
+        start=pd.Timestamp(f"{date} {SESSION_OPEN}"),
+        seed=seed,
+    )
+    label = f"synthetic book (seed {seed}, {spread_bps:g} bps spread, {n_levels} levels)"
+    return slice_book(full, np.arange(m0, m0 + horizon)), label
+
+
+def _uploaded_window_book(
+    book: OrderBook, label: str, start: pd.Timestamp, horizon: int, date: str, ticker, price: float
+) -> tuple[OrderBook, list[str]]:
+    """An uploaded book cut to the snapshots in the order's window when there are enough; the notes."""
+    notes = []
+    if isinstance(book.times, pd.DatetimeIndex):
+        open_ts = pd.Timestamp(f"{date} {SESSION_OPEN}")
+        tod = (book.times - book.times.normalize()) / pd.Timedelta(minutes=1)
+        lo = (start - open_ts).total_seconds() / 60 + 570
+        inside = np.flatnonzero((tod >= lo) & (tod < lo + horizon))
+        if len(inside) >= 4:
+            book = slice_book(book, inside)
+        else:
+            notes.append(
+                f"The {label} has {len(inside)} snapshots between {start:%H:%M} and the end of the "
+                f"order; all {book.n_snapshots} snapshots are used."
+            )
+    mid = float(book.mid.mean())
+    if abs(mid / price - 1) > 0.05:
+        notes.append(
+            f"The {label}'s mid price ({mid:,.2f}) differs from {ticker}'s last close "
+            f"({price:,.2f}) by {mid / price - 1:+.1%}; impact comes from the book, notional from the close."
+        )
+    return book, notes
+
+
+def _fit_to_book(book: OrderBook, side: str, n: int, impact_model: str) -> tuple[pd.DataFrame, ImpactModel]:
+    """Slippage for 25 sizes up to 80% of the thinnest snapshot's depth and the impact model fitted to it."""
+    side_size = book.ask_size if side == "buy" else book.bid_size
+    depth = float(side_size.sum(axis=1).min())
+    sizes = np.unique(np.round(np.linspace(depth * 0.8 / 25, depth * 0.8, 25)))
+    sizes = sizes[sizes > 0]
+    slip = estimate_slippage(book, sizes, side=side)
+    k = max(1, min(n, book.n_snapshots // 4))
+    return slip, fit_impact(slip, impact_model, n_intervals=k)

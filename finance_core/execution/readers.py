@@ -59,6 +59,21 @@ def read_order_book_csv(source, *, name: str | None = None) -> OrderBook:
     for key in ("level", "price", "size"):
         required_cells(doc, parsed, cols[key])
     nums = {key: parsed[cols[key]] for key in ("level", "price", "size")}
+    _check_values(label, nums)
+    raw_t = frame[cols["time"]]
+    parsed, _order = formats.parse_dates(raw_t, label=label, column=cols["time"])  # never silently month first
+    keys = parsed if not parsed.isna().any() else raw_t
+    long = _long_rows(label, keys, side, nums, frame.index)
+    times, arrays = _book_arrays(label, long)
+    for s in ("bid", "ask"):
+        arrays[s] = (_monotone_prices(label, times, s, arrays[s][0]), arrays[s][1])
+    _check_uncrossed(label, times, arrays["bid"][0], arrays["ask"][0])
+    times = times.rename("time")
+    return OrderBook(times, arrays["bid"][0], arrays["bid"][1], arrays["ask"][0], arrays["ask"][1])
+
+
+def _check_values(label: str, nums: dict[str, pd.Series]) -> None:
+    """Levels are whole numbers from 1, prices positive, sizes zero or more: else the first bad row."""
     lvl = nums["level"]
     badl = (lvl < 1) | (lvl != np.round(lvl))
     if badl.any():
@@ -78,17 +93,18 @@ def read_order_book_csv(source, *, name: str | None = None) -> OrderBook:
         raise DataError(
             f"{label}, row {row}: size {nums['size'][row]:g} must be zero or more.", code="not_positive"
         )
-    raw_t = frame[cols["time"]]
-    parsed, _order = formats.parse_dates(raw_t, label=label, column=cols["time"])  # never silently month first
-    keys = parsed if not parsed.isna().any() else raw_t
+
+
+def _long_rows(label: str, keys: pd.Series, side: pd.Series, nums: dict[str, pd.Series], rows) -> pd.DataFrame:
+    """One row per (time, side, level) with price, size and the file's row; a level given twice is refused."""
     long = pd.DataFrame(
         {
             "time": keys.to_numpy(),
             "side": side.to_numpy(),
-            "level": lvl.astype(int).to_numpy(),
+            "level": nums["level"].astype(int).to_numpy(),
             "price": nums["price"].to_numpy(),
             "size": nums["size"].to_numpy(),
-            "row": frame.index.to_numpy(),
+            "row": rows.to_numpy(),
         }
     )
     dup = long.duplicated(["time", "side", "level"], keep="first")
@@ -98,6 +114,11 @@ def read_order_book_csv(source, *, name: str | None = None) -> OrderBook:
             f"{label}, row {r['row']}: snapshot {r['time']}, {r['side']} level {r['level']} appears twice. Keep one row per level.",
             code="duplicate_level",
         )
+    return long
+
+
+def _book_arrays(label: str, long: pd.DataFrame) -> tuple[pd.Index, dict[str, tuple[np.ndarray, np.ndarray]]]:
+    """The sorted snapshot times and, per side, prices and sizes (snapshots x levels; NaN price = no level)."""
     times = pd.Index(pd.unique(long["time"]))
     times = times.sort_values()
     t_idx = times.get_indexer(long["time"])
@@ -117,32 +138,37 @@ def read_order_book_csv(source, *, name: str | None = None) -> OrderBook:
                 code="missing_level",
             )
         arrays[s] = (px, sz)
-    for s, sign in (("bid", -1.0), ("ask", 1.0)):
-        px, _ = arrays[s]
-        # a gap in the levels: carry the last price forward (size 0, so it is never filled)
-        filled = pd.DataFrame(px).ffill(axis=1).to_numpy()
-        step = np.diff(filled, axis=1) * sign
-        given = ~np.isnan(px[:, 1:])
-        bad = (step <= 0) & given
-        if bad.any():
-            i, j = np.argwhere(bad)[0]
-            word = "fall" if s == "bid" else "rise"
-            raise DataError(
-                f"{label}: snapshot {times[i]}, {s} level {j + 2} price {filled[i, j + 1]:g} does not {word} from "
-                f"level {j + 1} ({filled[i, j]:g}). {s.capitalize()} prices must strictly {word} with the level: check the level numbers.",
-                code="non_monotone_book",
-            )
-        arrays[s] = (filled, arrays[s][1])
-    crossed = arrays["bid"][0][:, 0] >= arrays["ask"][0][:, 0]
+    return times, arrays
+
+
+def _monotone_prices(label: str, times: pd.Index, s: str, px: np.ndarray) -> np.ndarray:
+    """Side ``s``'s prices with gaps in the levels filled; refused unless bids fall and asks rise with the level."""
+    sign = -1.0 if s == "bid" else 1.0
+    # a gap in the levels: carry the last price forward (size 0, so it is never filled)
+    filled = pd.DataFrame(px).ffill(axis=1).to_numpy()
+    step = np.diff(filled, axis=1) * sign
+    given = ~np.isnan(px[:, 1:])
+    bad = (step <= 0) & given
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        word = "fall" if s == "bid" else "rise"
+        raise DataError(
+            f"{label}: snapshot {times[i]}, {s} level {j + 2} price {filled[i, j + 1]:g} does not {word} from "
+            f"level {j + 1} ({filled[i, j]:g}). {s.capitalize()} prices must strictly {word} with the level: check the level numbers.",
+            code="non_monotone_book",
+        )
+    return filled
+
+
+def _check_uncrossed(label: str, times: pd.Index, bid: np.ndarray, ask: np.ndarray) -> None:
+    crossed = bid[:, 0] >= ask[:, 0]
     if crossed.any():
         i = int(np.argmax(crossed))
         raise DataError(
-            f"{label}: snapshot {times[i]} is crossed at level 1: best bid {arrays['bid'][0][i, 0]:g} >= best ask "
-            f"{arrays['ask'][0][i, 0]:g}. Remove that snapshot or fix the side of its level-1 rows.",
+            f"{label}: snapshot {times[i]} is crossed at level 1: best bid {bid[i, 0]:g} >= best ask "
+            f"{ask[i, 0]:g}. Remove that snapshot or fix the side of its level-1 rows.",
             code="crossed_book",
         )
-    times = times.rename("time")
-    return OrderBook(times, arrays["bid"][0], arrays["bid"][1], arrays["ask"][0], arrays["ask"][1])
 
 
 def read_volume_csv(source, *, name: str | None = None) -> pd.Series:

@@ -12,8 +12,8 @@ import pandas as pd
 from .._checks import check_count, check_positive
 from ..errors import DataError, InfeasibleError
 from ._checks import check_shares, check_side, check_vector
-from .clock import interval_times, intraday_volume_profile
-from .costs import COST_ROWS, CostModel, checked_cost_model, cost_breakdown
+from .clock import intraday_volume_profile
+from .costs import COST_ROWS, CostModel, CostSetup, cost_breakdown
 from .impact import ImpactModel
 
 
@@ -206,39 +206,26 @@ def finish_schedule(
     )
 
 
-#: The keywords TWAP, VWAP and POV share: the cost model (impact, permanent, sigma) and the clock.
-_ORDER_KEYWORDS = ("side", "impact", "permanent", "sigma", "start", "interval", "lot_size")
-
-
-def _order_keywords(arguments: dict) -> dict:
-    """The shared keywords out of a schedule function's ``locals()``, unchecked (see :func:`_closed_form`)."""
-    return {name: arguments[name] for name in _ORDER_KEYWORDS}
-
-
 def _closed_form(
     strategy: str,
     exact: np.ndarray,
     total: int,
-    order: dict,
+    m: CostModel,
+    setup: CostSetup,
     *,
     caps: np.ndarray | None = None,
     volumes: np.ndarray | None = None,
 ) -> Schedule:
-    """:func:`finish_schedule` for a closed-form schedule of TWAP, VWAP or POV.
-
-    ``order`` holds the keywords those three share (:data:`_ORDER_KEYWORDS`) as the user
-    gave them: the cost model, then the side and the lot size are checked here, in that order.
-    """
-    m = checked_cost_model(len(exact), order["impact"], order["permanent"], order["sigma"])
+    """:func:`finish_schedule` for a closed-form schedule, checking the side and lot size of ``setup``."""
     return finish_schedule(
         exact,
         total,
         m,
-        side=check_side(order["side"]),
+        side=check_side(setup.side),
         strategy=strategy,
         solver="closed_form",
-        times=interval_times(len(exact), order["start"], order["interval"]),
-        lot_size=check_count(order["lot_size"], "The lot size"),
+        times=setup.times(len(exact)),
+        lot_size=check_count(setup.lot_size, "The lot size"),
         caps=caps,
         volumes=volumes,
     )
@@ -359,10 +346,17 @@ def twap(
     with constant linear impact). Costs use ``impact``/``permanent``/``sigma`` as in
     :func:`optimal_schedule`.
     """
+    setup = CostSetup(side, impact, permanent, sigma, start, interval, lot_size)
+    return twap_with(setup, total_shares, n_intervals, volumes=volumes)
+
+
+def twap_with(setup: CostSetup, total_shares, n_intervals: int, *, volumes=None) -> Schedule:
+    """:func:`twap` under the cost model and clock of ``setup``."""
     total = check_shares(total_shares)
     n = check_count(n_intervals, "The number of intervals")
+    m = setup.checked_model(n)
     vol = None if volumes is None else check_vector(volumes, n, "Expected volumes")
-    return _closed_form("twap", np.full(n, total / n), total, _order_keywords(locals()), volumes=vol)
+    return _closed_form("twap", np.full(n, total / n), total, m, setup, volumes=vol)
 
 
 def vwap(
@@ -386,6 +380,14 @@ def vwap(
     shape with the closing auction in the last interval. With ``daily_volume`` the
     schedule carries expected volumes ``daily_volume * w`` (for participation).
     """
+    setup = CostSetup(side, impact, permanent, sigma, start, interval, lot_size)
+    return vwap_with(setup, total_shares, n_intervals, profile=profile, daily_volume=daily_volume)
+
+
+def vwap_with(
+    setup: CostSetup, total_shares, n_intervals: int, *, profile=None, daily_volume: float | None = None
+) -> Schedule:
+    """:func:`vwap` under the cost model and clock of ``setup``."""
     total = check_shares(total_shares)
     n = check_count(n_intervals, "The number of intervals")
     w = (
@@ -398,8 +400,9 @@ def vwap(
             "The volume profile has no positive weight. Give positive expected volumes.", code="bad_value"
         )
     w = w / w.sum()
+    m = setup.checked_model(n)
     vol = None if daily_volume is None else check_positive(daily_volume, "The daily volume") * w
-    return _closed_form("vwap", total * w, total, _order_keywords(locals()), volumes=vol)
+    return _closed_form("vwap", total * w, total, m, setup, volumes=vol)
 
 
 def pov(
@@ -421,6 +424,12 @@ def pov(
     Raises :class:`InfeasibleError` with the largest executable size and the horizon
     needed when ``rate * sum V_t < S``.
     """
+    setup = CostSetup(side, impact, permanent, sigma, start, interval, lot_size)
+    return pov_with(setup, total_shares, participation, volumes)
+
+
+def pov_with(setup: CostSetup, total_shares, participation: float, volumes) -> Schedule:
+    """:func:`pov` under the cost model and clock of ``setup``."""
     total = check_shares(total_shares)
     rate = check_positive(participation, "The participation rate")
     if rate > 1:
@@ -434,12 +443,11 @@ def pov(
         raise DataError("POV needs the expected market volume per interval.", code="missing_value")
     vol = check_vector(vol, n, "Expected volumes")
     caps = rate * vol
-    check_capacity(total, caps, n, rate, 1, interval if start is not None else None)
+    check_capacity(total, caps, n, rate, 1, setup.timed_interval)
     cum = np.minimum(np.cumsum(caps), total)
     x = np.diff(np.concatenate([[0.0], cum]))
-    return _closed_form(
-        "pov", x, total, _order_keywords(locals()), caps=caps + 1e-9 * total, volumes=vol
-    )
+    m = setup.checked_model(n)
+    return _closed_form("pov", x, total, m, setup, caps=caps + 1e-9 * total, volumes=vol)
 
 
 def with_volumes(s: Schedule, vol: np.ndarray) -> Schedule:
