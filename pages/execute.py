@@ -94,18 +94,9 @@ URL = UrlState(
     bounds={"risk": (RISK_MIN, RISK_MAX), "cap": (0.01, 0.5)},
 )
 URL.register()
-COST_FORMATS = {
-    c: "money"
-    for c in (
-        "spread",
-        "temporary",
-        "permanent",
-        "expected_cost",
-        "timing_risk",
-        "risk_adjusted",
-        "saving_vs_twap",
-    )
-}
+# Every cost in the comparison is money but the variance (money squared, not shown).
+COST_FORMATS = dict.fromkeys([c for c in execution.COST_ROWS if c != "variance"] + ["risk_adjusted", "saving_vs_twap"],
+                             "money")
 COMPARE_COLUMNS = [
     "strategy",
     "expected_cost",
@@ -120,18 +111,8 @@ COMPARE_COLUMNS = [
     "intervals_used",
     "note",
 ]
-CHILD_COLUMNS = [
-    "interval",
-    "start",
-    "end",
-    "side",
-    "shares",
-    "cumulative",
-    "remaining",
-    "expected_volume",
-    "participation",
-    "no_trade",
-]
+# The schedule's child orders, and whether each interval falls in a no-trade window (the page marks it).
+CHILD_COLUMNS = [*execution.CHILD_ORDER_COLUMNS, "no_trade"]
 _NOT_RUN = empty_figure("Fill in the order above.")
 
 
