@@ -189,8 +189,9 @@ def test_max_drawdown_is_a_negative_fraction_on_every_page(wd, call_with_trigger
     assert f"Max drawdown</div><div class='value'>{mdd:.1%}" in base64.b64decode(download["content"]).decode()
     # Construct page: walk-forward backtest metrics grid
     tree = construct.layout()
-    recipe = [_layout_value(tree, s.component_id, s.component_property) for s in construct.RECIPE_STATES]
-    *_figs, bt_rows, _cols, status = construct.run_backtest([].append, 1, ["equal_weight"], "M", 252, 10, *recipe,
+    recipe = {name: _layout_value(tree, s.component_id, s.component_property)
+              for name, s in construct.RECIPE_STATES.items()}
+    *_figs, bt_rows, _cols, status = construct.run_backtest([].append, 1, ["equal_weight"], "M", 252, 10, recipe,
                                                             WS, "light")
     assert "Backtested" in str(status)
     shown = next(r for r in bt_rows if r["metric"] == "Max drawdown")

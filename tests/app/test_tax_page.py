@@ -444,9 +444,10 @@ def test_target_trades_follow_the_method_and_refuse_an_oversell(accounts, rates)
 def test_the_construct_desks_target_is_taxed_here(accounts, rates):
     from pages import construct
 
-    base = ["equal_weight", "mean", "sample", 0, 2, 0.15, 0.5, "single", 0, 100, None, 0, [], [], 0.05, "equal",
-            None, []]
-    built = construct.allocation(*base, WS, "light")
+    base = dict(method="equal_weight", mu="mean", cov="sample", rf=0, ra=2, target=0.15, kelly=0.5, linkage="single",
+                lower=0, upper=100, turnover=None, cost=0, sectors=[], views=[], tau=0.05, prior="equal", delta=None,
+                budgets=[])
+    built = construct.allocation(base, WS, "light")
     _shares, _trades, _left, stored = construct.trades(built[5], 100_000, "greedy", 1, WS)
     ws, _msg = construct.use_as_target(1, built[5], stored, WS)
     status, kpis, rows, alert = page.target_tax(accounts, "fifo", [], rates, LAST, ws)
