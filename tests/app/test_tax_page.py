@@ -477,10 +477,10 @@ def _data_page_upload(call_with_trigger, ws, kind, raw, name):
     from pages import data as data_page
 
     kinds = workspace.UPLOAD_KINDS
-    contents = ["data:text/csv;base64," + base64.b64encode(raw).decode() if k == kind else None for k in kinds]
-    names = [name if k == kind else None for k in kinds]
-    out = call_with_trigger(f"upload-{kind}.contents", data_page.sync_workspace, None, None, None, None, None,
-                            *contents, *names, ws)
+    contents = {k: "data:text/csv;base64," + base64.b64encode(raw).decode() if k == kind else None for k in kinds}
+    names = {k: name if k == kind else None for k in kinds}
+    out = call_with_trigger(f"upload-{kind}.contents", data_page.sync_workspace, dict.fromkeys(data_page.FORM),
+                            contents, names, ws)
     return out
 
 
@@ -526,8 +526,8 @@ def test_an_upload_on_the_tax_page_shows_on_the_data_page(call_with_trigger):
                                    "tax-lots.csv", WS)
     assert ws["uploads"]["lots"]["name"] == "tax-lots.csv"
     kinds = workspace.UPLOAD_KINDS
-    out = call_with_trigger(".", data_page.sync_workspace, None, None, None, None, None, *[None] * (2 * len(kinds)),
-                            ws)  # the Data page opened afterwards
+    out = call_with_trigger(".", data_page.sync_workspace, dict.fromkeys(data_page.FORM), dict.fromkeys(kinds),
+                            dict.fromkeys(kinds), ws)  # the Data page opened afterwards
     assert "Loaded tax-lots.csv (2 rows)" in str(out[11 + kinds.index("lots")])
     assert out[11 + kinds.index("trades")] is None
 
