@@ -446,9 +446,8 @@ def target_note(stored, ws):
     target = (ws or {}).get("target") or {}
     if not stored or not target.get("weights"):
         return None
-    shown, held = pd.Series(stored["weights"], dtype=float), pd.Series(target["weights"], dtype=float)
     when = f" stored {target['stored_at']}" if target.get("stored_at") else ""
-    if shown.sub(held, fill_value=0.0).abs().max() <= 1e-6:
+    if _shows_target(stored, target):
         return html.Small(f"This is the workspace target ({target['method']}{when}).", id=f"{P}-target-same",
                           className="text-success d-block mb-2")
     return dbc.Alert(f"The workspace target is the {target['method']} portfolio{when}; these settings build a "
@@ -587,14 +586,24 @@ def _target_set(method: str, n_trades: int) -> dbc.Alert:
                      "pages now use it.", color="success", dismissable=True, id=f"{P}-target-set")
 
 
+# Two weights closer than this are the same portfolio: the target rebuilt from its settings differs by solver
+# noise and the JSON round trip, far below a basis point.
+SAME_WEIGHT = 1e-6
+
+
+def _shows_target(stored: dict | None, target: dict | None) -> bool:
+    """Whether the portfolio shown is the workspace target: every weight within SAME_WEIGHT, a ticker one of
+    them leaves out counting as zero (the workspace drops weights of 1e-10 and below)."""
+    if not stored or not (target or {}).get("weights"):
+        return False
+    shown, held = pd.Series(stored["weights"], dtype=float), pd.Series(target["weights"], dtype=float)
+    return bool(shown.sub(held, fill_value=0.0).abs().max() <= SAME_WEIGHT)
+
+
 def _previous_target(ws, stored):
     """What the workspace target is, compared with the portfolio shown (nothing when there is none)."""
     target = (ws or {}).get("target")
-    if not target:
-        return None
-    shown = {t: w for t, w in (stored or {}).get("weights", {}).items() if abs(w) > 1e-10}
-    if target["weights"].keys() == shown.keys() and all(abs(target["weights"][t] - w) < 1e-9
-                                                         for t, w in shown.items()):
+    if _shows_target(stored, target):
         return _target_set(target["method"], len(target.get("trades") or []))
     return None  # a different portfolio: the note at the top of the page (target_note) says so
 

@@ -132,6 +132,20 @@ def test_reopened_page_says_whether_it_shows_the_workspace_target():
     assert page.target_note(other, WS) is None  # no target: nothing to say
 
 
+def test_the_note_and_the_status_agree_on_whether_the_target_is_shown():
+    made = page.allocation(_controls(method="equal_weight"), WS, "light")[5]
+    ws = workspace.with_target(WS, pd.Series(made["weights"]), made["method"], [{"ticker": "AAPL"}])
+    # The same portfolio rebuilt: one weight off by 1e-8 (solver noise), a 1e-12 weight the workspace dropped.
+    rebuilt = dict(made, weights={**made["weights"], "AAPL": made["weights"]["AAPL"] + 1e-8, "CASH": 1e-12})
+    assert "This is the workspace target (Equal weight" in str(page.target_note(rebuilt, ws))
+    assert "Target set: Equal weight with 1 trades" in str(page.target_status(rebuilt, ws))
+    # Another portfolio: 1e-5 (a tenth of a basis point) moved from AAPL to KO.
+    moved = dict(made, weights={**made["weights"], "AAPL": made["weights"]["AAPL"] - 1e-5,
+                                "KO": made["weights"]["KO"] + 1e-5})
+    assert "The workspace target is the Equal weight portfolio" in str(page.target_note(moved, ws))
+    assert page.target_status(moved, ws) is None  # said once, by the note
+
+
 def _leftover(label) -> float:
     import re
 
