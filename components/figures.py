@@ -8,6 +8,7 @@ objects from finance_core and a theme, and never compute finance themselves.
 
 from __future__ import annotations
 
+import math
 import re
 
 import dash_bootstrap_components as dbc
@@ -34,18 +35,27 @@ PCT = ".1%"
 _FIXED = re.compile(r"^(?P<head>[^.~]*)\.(?P<digits>\d+)(?P<kind>[f%])$")
 
 
-def tick_format(fmt: str | None) -> str | None:
+def tick_format(fmt: str | None, *, span: float | None = None) -> str | None:
     """An axis tick format whose labels never repeat.
 
     Plotly puts ticks at round steps of the data's range, so a fixed precision repeats
     labels on a small range (``,.0f`` on -1..1 gives ``-1, -1, 0, 1, 1``). Fixed formats
     get at least 3 decimals with trailing zeros trimmed (``.0%`` -> ``.3~%``: ``10%``,
     ``12.5%``; ``$,.0f`` -> ``$,.3~f``: ``$1,250``, ``$0.5``); other formats pass through.
+
+    ``span``: the range of the values on the axis (in data units, fractions for ``%``), for
+    ranges too small for 3 decimals (a small order's costs from $0.1010 to $0.1040). Plotly
+    steps by 1, 2 or 5 x 10^k with at most 10 ticks, so a step is at least span / 10 and
+    its last digit at least span / 50: that many decimals label every tick apart.
     """
     match = _FIXED.match(fmt or "")
     if not match:
         return fmt
-    return f"{match['head']}.{max(int(match['digits']), 3)}~{match['kind']}"
+    digits = max(int(match["digits"]), 3)
+    if span is not None and math.isfinite(span) and span > 0:
+        shown = span * (100 if match["kind"] == "%" else 1)
+        digits = max(digits, math.ceil(-math.log10(shown / 50)))
+    return f"{match['head']}.{digits}~{match['kind']}"
 
 
 def graph_id(name: str, *, themed: bool = True) -> dict:
