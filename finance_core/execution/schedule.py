@@ -110,9 +110,10 @@ class Schedule:
                 "remaining": self.holdings.to_numpy()[1:],
             }
         )
-        if self.volumes is not None:
+        participation = self.participation  # None exactly when the schedule has no volumes
+        if self.volumes is not None and participation is not None:
             out["expected_volume"] = self.volumes.to_numpy()
-            out["participation"] = self.participation.to_numpy()
+            out["participation"] = participation.to_numpy()
         return out[[c for c in CHILD_ORDER_COLUMNS if c in out.columns]]
 
 
