@@ -122,7 +122,7 @@ def schedule_figure(schedule, theme: str | None, *, cap: float | None = None, no
             # Fixed quarters: ticks synced to the share axis fell on 97.92% and 78.336% of the order.
             "tickmode": "array",
             "tickvals": [0, 0.25, 0.5, 0.75, 1.0],
-            "tickformat": ".0%",
+            "tickformat": tick_format(".0%"),
             "showgrid": False,
             "title": "Cumulative",
         },
@@ -205,6 +205,12 @@ def cost_breakdown_figure(costs: pd.DataFrame, theme: str | None) -> go.Figure:
     return fig
 
 
+def _span(*values: pd.Series) -> float:
+    """The range of the values drawn on one axis (NaN ignored)."""
+    both = np.concatenate([np.asarray(v, dtype=float) for v in values])
+    return float(np.nanmax(both) - np.nanmin(both))
+
+
 def frontier_figure(
     frontier: pd.DataFrame, chosen: pd.DataFrame, theme: str | None, *, label: str | None = None
 ) -> go.Figure:
@@ -247,10 +253,9 @@ def frontier_figure(
         )
     )
     base_layout(fig, theme, xtitle="Timing risk: standard deviation of cost", ytitle="Expected cost")
-    fig.update_xaxes(tickformat=tick_format("$,.0f"))
-    # A small order's costs span a few dollars: whole-dollar ticks would repeat ($17, $18, $18).
-    span = float(np.nanmax(frontier["expected_cost"]) - np.nanmin(frontier["expected_cost"]))
-    fig.update_yaxes(tickformat="$,.0f" if span >= 20 else "$,.2f")
+    # A small order's costs span a few dollars or cents: whole-dollar ticks would repeat ($17, $18, $18).
+    fig.update_xaxes(tickformat=tick_format("$,.0f", span=_span(frontier["std"], chosen["std"])))
+    fig.update_yaxes(tickformat=tick_format("$,.0f", span=_span(frontier["expected_cost"], chosen["expected_cost"])))
     fig.update_layout(hovermode="closest")
     return fig
 

@@ -8,6 +8,7 @@ objects from finance_core and a theme, and never compute finance themselves.
 
 from __future__ import annotations
 
+import math
 import re
 
 import dash_bootstrap_components as dbc
@@ -23,6 +24,7 @@ __all__ = [
     "graph_id",
     "figure_config",
     "tick_format",
+    "COLOURS",
     "graph",
     "empty_figure",
     "base_layout",
@@ -34,18 +36,27 @@ PCT = ".1%"
 _FIXED = re.compile(r"^(?P<head>[^.~]*)\.(?P<digits>\d+)(?P<kind>[f%])$")
 
 
-def tick_format(fmt: str | None) -> str | None:
+def tick_format(fmt: str | None, *, span: float | None = None) -> str | None:
     """An axis tick format whose labels never repeat.
 
     Plotly puts ticks at round steps of the data's range, so a fixed precision repeats
     labels on a small range (``,.0f`` on -1..1 gives ``-1, -1, 0, 1, 1``). Fixed formats
     get at least 3 decimals with trailing zeros trimmed (``.0%`` -> ``.3~%``: ``10%``,
     ``12.5%``; ``$,.0f`` -> ``$,.3~f``: ``$1,250``, ``$0.5``); other formats pass through.
+
+    ``span``: the range of the values on the axis (in data units, fractions for ``%``), for
+    ranges too small for 3 decimals (a small order's costs from $0.1010 to $0.1040). Plotly
+    steps by 1, 2 or 5 x 10^k with at most 10 ticks, so a step is at least span / 10 and
+    its last digit at least span / 50: that many decimals label every tick apart.
     """
     match = _FIXED.match(fmt or "")
     if not match:
         return fmt
-    return f"{match['head']}.{max(int(match['digits']), 3)}~{match['kind']}"
+    digits = max(int(match["digits"]), 3)
+    if span is not None and math.isfinite(span) and span > 0:
+        shown = span * (100 if match["kind"] == "%" else 1)
+        digits = max(digits, math.ceil(-math.log10(shown / 50)))
+    return f"{match['head']}.{digits}~{match['kind']}"
 
 
 def graph_id(name: str, *, themed: bool = True) -> dict:
@@ -192,7 +203,8 @@ def heatmap_figure(matrix: pd.DataFrame, theme: str | None, *, zmin: float = -1,
     return fig
 
 
-_COLOURS = {"pos": "#198754", "neg": "#dc3545", "accent": "#0d6efd", "muted": "#6c757d"}
+#: The house colours of gains, losses, the accent and muted marks, shared by the figure modules.
+COLOURS = {"pos": "#198754", "neg": "#dc3545", "accent": "#0d6efd", "muted": "#6c757d"}
 
 
 def bar_figure(data: pd.Series | pd.DataFrame, theme: str | None, *, yformat: str | None = None,
@@ -204,7 +216,7 @@ def bar_figure(data: pd.Series | pd.DataFrame, theme: str | None, *, yformat: st
     fmt = yformat or ".3f"
     for col in frame.columns:
         values = frame[col]
-        colour = ([_COLOURS["pos"] if v >= 0 else _COLOURS["neg"] for v in values]
+        colour = ([COLOURS["pos"] if v >= 0 else COLOURS["neg"] for v in values]
                   if sign_colours and len(frame.columns) == 1 else None)
         cats, vals = list(map(str, frame.index)), values.to_numpy()
         fig.add_trace(go.Bar(
@@ -230,11 +242,11 @@ def distribution_figure(returns: pd.Series, theme: str | None, *, markers: dict[
     (left) do not overlap.
     """
     fig = go.Figure(go.Histogram(x=returns.to_numpy(), nbinsx=nbins, name="returns",
-                                 marker_color=_COLOURS["accent"], opacity=0.75,
+                                 marker_color=COLOURS["accent"], opacity=0.75,
                                  hovertemplate="%{x:.2%}: %{y} days<extra></extra>"))
     styles = ["dash", "dot", "dashdot", "longdash"]
     for i, (label, x) in enumerate((markers or {}).items()):
-        fig.add_vline(x=x, line_dash=styles[i % len(styles)], line_color=_COLOURS["neg"] if i % 2 == 0 else "#fd7e14",
+        fig.add_vline(x=x, line_dash=styles[i % len(styles)], line_color=COLOURS["neg"] if i % 2 == 0 else "#fd7e14",
                       annotation_text=label, annotation_position="top right" if i % 2 == 0 else "top left")
     base_layout(fig, theme, xtitle=xtitle, ytitle="Days")
     fig.update_xaxes(tickformat=tick_format(".1%"))
@@ -243,7 +255,7 @@ def distribution_figure(returns: pd.Series, theme: str | None, *, markers: dict[
 
 
 def area_figure(series: pd.Series, theme: str | None, *, yformat: str = ".0%", ytitle: str | None = None,
-                colour: str = _COLOURS["neg"]) -> go.Figure:
+                colour: str = COLOURS["neg"]) -> go.Figure:
     """A filled line to zero (underwater charts)."""
     fig = go.Figure(go.Scatter(x=series.index, y=series.to_numpy(), fill="tozeroy", mode="lines",
                                line={"color": colour, "width": 1}, name=str(series.name or ""),
@@ -270,9 +282,9 @@ def fan_figure(percentiles: pd.DataFrame, theme: str | None, *, goal: float | No
     mid = ordered[len(ordered) // 2] if len(ordered) % 2 else None
     if mid:
         fig.add_trace(go.Scatter(x=x, y=percentiles[mid], mode="lines", name="median",
-                                 line={"color": _COLOURS["accent"], "width": 2.5}))
+                                 line={"color": COLOURS["accent"], "width": 2.5}))
     if goal:
-        fig.add_hline(y=goal, line_dash="dash", line_color=_COLOURS["pos"], annotation_text="goal")
+        fig.add_hline(y=goal, line_dash="dash", line_color=COLOURS["pos"], annotation_text="goal")
     base_layout(fig, theme, xtitle=xtitle, ytitle=ytitle)
     fig.update_yaxes(tickformat=tick_format(",.0f"))
     return fig
@@ -284,7 +296,7 @@ def regime_figure(values: pd.Series, labels: pd.Series, theme: str | None, *, lo
                "bear quiet": "rgba(108,117,125,0.22)", "bear volatile": "rgba(220,53,69,0.22)",
                "warm-up": "rgba(0,0,0,0)"}
     fig = go.Figure(go.Scatter(x=values.index, y=values.to_numpy(), mode="lines", name=str(values.name or "value"),
-                               line={"color": _COLOURS["accent"], "width": 1.5}))
+                               line={"color": COLOURS["accent"], "width": 1.5}))
     lab = labels.reindex(values.index).ffill().fillna("warm-up")
     change = lab.ne(lab.shift()).cumsum()
     for _, block in lab.groupby(change):

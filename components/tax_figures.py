@@ -9,11 +9,11 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from .figures import _COLOURS, base_layout, empty_figure, tick_format
+from .figures import COLOURS, base_layout, empty_figure, tick_format
 
 __all__ = ["wash_timeline_figure", "tradeoff_figure"]
 
-_WASHED, _CLEAN, _IRA = "#fd7e14", _COLOURS["pos"], _COLOURS["neg"]
+_WASHED, _CLEAN, _IRA = "#fd7e14", COLOURS["pos"], COLOURS["neg"]
 
 
 def _label(row) -> str:
@@ -61,7 +61,7 @@ def wash_timeline_figure(
             y=labels,
             mode="markers",
             name="loss sale",
-            marker={"symbol": "x", "size": 11, "color": _COLOURS["neg"] if theme != "dark" else "#ff6b6b"},
+            marker={"symbol": "x", "size": 11, "color": COLOURS["neg"] if theme != "dark" else "#ff6b6b"},
             customdata=loss_windows[["shares", "loss"]].to_numpy(),
             hovertemplate="sold %{customdata[0]:,.4g} sh at a loss of $%{customdata[1]:,.2f}<extra></extra>",
         )
@@ -79,7 +79,7 @@ def wash_timeline_figure(
                     marker={
                         "symbol": "diamond",
                         "size": 12,
-                        "color": _IRA if permanent else _COLOURS["accent"],
+                        "color": _IRA if permanent else COLOURS["accent"],
                     },
                     text=[f"{s:,.4g} sh" for s in part["shares"]],
                     textposition="top center",
@@ -108,7 +108,7 @@ def tradeoff_figure(curve: pd.DataFrame, chosen: dict | None, theme: str | None)
             y=curve["tax"],
             mode="lines+markers",
             name="tax weight sweep",
-            line={"color": _COLOURS["accent"]},
+            line={"color": COLOURS["accent"]},
             customdata=curve[["tax_weight", "turnover"]].to_numpy(),
             hovertemplate=(
                 "tax weight %{customdata[0]:.3g}<br>tracking error %{x:.2%}<br>tax $%{y:,.0f}<br>"
@@ -135,7 +135,7 @@ def tradeoff_figure(curve: pd.DataFrame, chosen: dict | None, theme: str | None)
                 ),
             )
         )
-    fig.add_hline(y=0, line_dash="dot", line_color=_COLOURS["muted"])
+    fig.add_hline(y=0, line_dash="dot", line_color=COLOURS["muted"])
     base_layout(fig, theme, xtitle="Tracking error to the target (annualised)", ytitle="Tax paid ($)")
     fig.update_xaxes(tickformat=tick_format(".1%"))
     fig.update_yaxes(tickformat=tick_format("$,.0f"))

@@ -226,8 +226,7 @@ def layout(**query) -> html.Div:
             dbc.Col(grid(SHARES_GRID, pd.DataFrame(columns=["ticker", "shares", "price", "value", "weight"]),
                          formats={"shares": "int", "price": "money", "value": "money", "weight": "pct2"}, height=320,
                          headers={"weight": "Weight of capital"}, csv_name="whole-shares"), lg=5),
-            dbc.Col(grid(TRADES_GRID, pd.DataFrame(columns=["ticker", "side", "shares", "price", "value",
-                                                            "current_weight", "target_weight"]),
+            dbc.Col(grid(TRADES_GRID, pd.DataFrame(columns=optimize.TRADE_COLUMNS),
                          formats={"shares": "int", "price": "money", "value": "money", "current_weight": "pct",
                                   "target_weight": "pct"}, height=320, csv_name="trades"), lg=7),
         ]),
@@ -260,9 +259,11 @@ def _risk_budgets(rows) -> dict | None:
     return {t: b for t, b in out.items() if b is not None} or None
 
 
-def _recipe(method, mu, cov, rf, ra, target, kelly, linkage, lower, upper, turnover, cost, sectors, views, tau,
-            prior="equal", delta=None, budgets=None):
-    """The Recipe the controls describe (percent inputs converted to fractions)."""
+def _recipe(*, method="max_sharpe", mu, cov, rf, ra=None, target=None, kelly=None, linkage=None, lower=None,
+            upper=None, turnover=None, cost=None, sectors=None, views=None, tau=None, prior=None, delta=None,
+            budgets=None):
+    """The Recipe the controls describe, by their names in RECIPE_CONTROLS (percent inputs converted to
+    fractions); a control a callback does not read takes the Recipe's default."""
     view_rows = tuple(v for v in views or [] if v.get("asset"))
     return recipes.Recipe(
         method=method, mu_method=mu, cov_method=cov, risk_free_rate=_number(rf, "Risk-free rate", default=0.0,
@@ -301,12 +302,23 @@ def _estimates(ws, recipe: recipes.Recipe):
     return _cached(json.dumps(key, sort_keys=True, default=str), json.dumps(est_key, sort_keys=True))
 
 
-RECIPE_INPUTS = [Input(METHOD, "value"), Input(MU, "value"), Input(COV, "value"), Input(RF, "value"),
-                 Input(RISK_AVERSION, "value"), Input(TARGET, "value"), Input(KELLY, "value"),
-                 Input(LINKAGE, "value"), Input(LOWER, "value"), Input(UPPER, "value"), Input(TURNOVER, "value"),
-                 Input(COST, "value"), Input(SECTORS, "rowData"), Input(VIEWS, "rowData"), Input(TAU, "value"),
-                 Input(BL_MARKET, "value"), Input(BL_DELTA, "value"), Input(BUDGETS, "rowData")]
-RECIPE_STATES = [State(i.component_id, i.component_property) for i in RECIPE_INPUTS]
+# The recipe's controls by the names _recipe takes them by; callbacks receive them as one dict (``form``).
+RECIPE_CONTROLS = {
+    "method": (METHOD, "value"), "mu": (MU, "value"), "cov": (COV, "value"), "rf": (RF, "value"),
+    "ra": (RISK_AVERSION, "value"), "target": (TARGET, "value"), "kelly": (KELLY, "value"),
+    "linkage": (LINKAGE, "value"), "lower": (LOWER, "value"), "upper": (UPPER, "value"),
+    "turnover": (TURNOVER, "value"), "cost": (COST, "value"), "sectors": (SECTORS, "rowData"),
+    "views": (VIEWS, "rowData"), "tau": (TAU, "value"), "prior": (BL_MARKET, "value"),
+    "delta": (BL_DELTA, "value"), "budgets": (BUDGETS, "rowData"),
+}
+
+
+def recipe_controls(kind=Input, names=tuple(RECIPE_CONTROLS)) -> dict:
+    """``{name: kind(id, property)}`` for the recipe controls ``names`` (all by default)."""
+    return {name: kind(*RECIPE_CONTROLS[name]) for name in names}
+
+
+RECIPE_INPUTS, RECIPE_STATES = recipe_controls(Input), recipe_controls(State)
 
 
 # --------------------------------------------------------------------------- callbacks
@@ -340,14 +352,13 @@ def _grid_rows(ws, rows, key: str, keys_of, blank: dict):
 
 @callback(
     Output(FRONTIER_BASE, "data"), Output(ALERTS, "children"),
-    Input(ids.WORKSPACE, "data"), Input(MU, "value"), Input(COV, "value"), Input(RF, "value"),
-    Input(LOWER, "value"), Input(UPPER, "value"), Input(TURNOVER, "value"), Input(COST, "value"),
-    Input(SECTORS, "rowData"), State(ids.THEME, "data"),
+    inputs=dict(ws=Input(ids.WORKSPACE, "data"),
+                form=recipe_controls(Input, ("mu", "cov", "rf", "lower", "upper", "turnover", "cost", "sectors"))),
+    state=dict(theme=State(ids.THEME, "data")),
 )
 @reports_errors(2, title="Frontier not updated")
-def frontier(ws, mu, cov, rf, lower, upper, turnover, cost, sectors, theme):
-    recipe = _recipe("max_sharpe", mu, cov, rf, None, None, None, None, lower, upper, turnover, cost, sectors,
-                     [], None)
+def frontier(ws, form, theme):
+    recipe = _recipe(**form)  # the estimators and the constraints: the method does not change the frontier
     wd, est = _estimates(ws, recipe)
     current = _current_weights(ws, wd)
     cons = recipes.constraints_for(recipe, wd.sectors, current)  # same constraints as allocate()
@@ -381,12 +392,11 @@ clientside_callback(
     Output(KPIS, "children"), Output(graph_id(G["weights"]), "figure"), Output(WEIGHTS_GRID, "rowData"),
     Output(graph_id(G["contrib"]), "figure"), Output(CHOSEN, "data"), Output(ALLOCATION, "data"),
     Output(NOTES, "children"),
-    *RECIPE_INPUTS, Input(ids.WORKSPACE, "data"), State(ids.THEME, "data"),
+    inputs=dict(form=RECIPE_INPUTS, ws=Input(ids.WORKSPACE, "data")), state=dict(theme=State(ids.THEME, "data")),
 )
 @reports_errors(7, title="Portfolio not built")
-def allocation(*args):
-    *controls, ws, theme = args
-    recipe = _recipe(*controls)
+def allocation(form, ws, theme):
+    recipe = _recipe(**form)
     wd, est = _estimates(ws, recipe)
     alloc = recipes.allocate(wd.returns, recipe, benchmark=wd.benchmark_returns, sectors=wd.sectors,
                              current_weights=_current_weights(ws, wd), estimates=est)
@@ -409,13 +419,15 @@ def allocation(*args):
 
 @callback(
     Output(DETAIL_TITLE, "children"), Output(graph_id(G["detail"]), "figure"),
-    Input(METHOD, "value"), Input(LINKAGE, "value"), Input(VIEWS, "rowData"), Input(TAU, "value"),
-    Input(BL_MARKET, "value"), Input(BL_DELTA, "value"), *RECIPE_STATES[1:4], Input(ids.WORKSPACE, "data"),
-    State(ids.THEME, "data"),
+    inputs=dict(form={**recipe_controls(Input, ("method", "linkage", "views", "tau", "prior", "delta")),
+                      **recipe_controls(State, ("mu", "cov", "rf"))},
+                ws=Input(ids.WORKSPACE, "data")),
+    state=dict(theme=State(ids.THEME, "data")),
 )
 @reports_errors(2, title="Detail not drawn")
-def method_detail(method, linkage, views, tau, prior, delta, mu, cov, rf, ws, theme):
-    recipe = _recipe(method, mu, cov, rf, None, None, None, linkage, 0, 100, None, 0, [], views, tau, prior, delta)
+def method_detail(form, ws, theme):
+    recipe = _recipe(**form)  # without the constraints: the tree and the posterior do not depend on them
+    method, linkage = form["method"], form["linkage"]
     wd, est = _estimates(ws, recipe)
     if method == "hrp":  # the tree HRP allocates along: on the chosen covariance, as allocate() uses
         return f"Cluster tree ({linkage} linkage)", dendrogram_figure(hrp_tree(linkage=linkage, cov=est.cov), theme)
@@ -434,9 +446,8 @@ def target_note(stored, ws):
     target = (ws or {}).get("target") or {}
     if not stored or not target.get("weights"):
         return None
-    shown, held = pd.Series(stored["weights"], dtype=float), pd.Series(target["weights"], dtype=float)
     when = f" stored {target['stored_at']}" if target.get("stored_at") else ""
-    if shown.sub(held, fill_value=0.0).abs().max() <= 1e-6:
+    if _shows_target(stored, target):
         return html.Small(f"This is the workspace target ({target['method']}{when}).", id=f"{P}-target-same",
                           className="text-success d-block mb-2")
     return dbc.Alert(f"The workspace target is the {target['method']} portfolio{when}; these settings build a "
@@ -466,14 +477,14 @@ def edit_views(_add, _remove, rows, selected):
 @callback(
     Output(COMPARE_GRID, "rowData"), Output(graph_id(G["compare"]), "figure"),
     Output(COMPARE_ALERT, "children"),
-    Input(COMPARE_RUN, "n_clicks"), State(COMPARE_METHODS, "value"), *RECIPE_STATES, State(ids.WORKSPACE, "data"),
-    State(ids.THEME, "data"),
+    inputs=dict(_clicks=Input(COMPARE_RUN, "n_clicks")),
+    state=dict(methods=State(COMPARE_METHODS, "value"), form=RECIPE_STATES, ws=State(ids.WORKSPACE, "data"),
+               theme=State(ids.THEME, "data")),
     prevent_initial_call=True,
 )
 @reports_errors(3, title="Comparison not run")
-def compare(_clicks, methods, *args):
-    *controls, ws, theme = args
-    base = _recipe(*controls)
+def compare(_clicks, methods, form, ws, theme):
+    base = _recipe(**form)
     wd, est = _estimates(ws, base)
     if not methods:
         raise DataError("Pick at least one method to compare.", code="no_methods")
@@ -488,16 +499,16 @@ def compare(_clicks, methods, *args):
 @callback(
     Output(graph_id(G["equity"]), "figure"), Output(graph_id(G["drawdown"]), "figure"),
     Output(BT_GRID, "rowData"), Output(BT_GRID, "columnDefs"), Output(BT_JOB.status, "children"),
-    Input(BT_JOB.run, "n_clicks"), State(BT_METHODS, "value"), State(BT_REBALANCE, "value"),
-    State(BT_LOOKBACK, "value"), State(BT_COST, "value"), *RECIPE_STATES, State(ids.WORKSPACE, "data"),
-    State(ids.THEME, "data"),
+    inputs=dict(_clicks=Input(BT_JOB.run, "n_clicks")),
+    state=dict(methods=State(BT_METHODS, "value"), rebalance=State(BT_REBALANCE, "value"),
+               lookback=State(BT_LOOKBACK, "value"), cost=State(BT_COST, "value"), form=RECIPE_STATES,
+               ws=State(ids.WORKSPACE, "data"), theme=State(ids.THEME, "data")),
     **BT_JOB.background(),
 )
-def run_backtest(set_progress, _clicks, methods, rebalance, lookback, cost, *args):
-    *controls, ws, theme = args
+def run_backtest(set_progress, _clicks, methods, rebalance, lookback, cost, form, ws, theme):
     report = BT_JOB.reporter(set_progress)
     try:
-        base = _recipe(*controls)
+        base = _recipe(**form)
         wd = workspace.resolve(ws)
         if not methods:
             raise DataError("Pick at least one method to backtest.", code="no_methods")
@@ -575,14 +586,24 @@ def _target_set(method: str, n_trades: int) -> dbc.Alert:
                      "pages now use it.", color="success", dismissable=True, id=f"{P}-target-set")
 
 
+# Two weights closer than this are the same portfolio: the target rebuilt from its settings differs by solver
+# noise and the JSON round trip, far below a basis point.
+SAME_WEIGHT = 1e-6
+
+
+def _shows_target(stored: dict | None, target: dict | None) -> bool:
+    """Whether the portfolio shown is the workspace target: every weight within SAME_WEIGHT, a ticker one of
+    them leaves out counting as zero (the workspace drops weights of 1e-10 and below)."""
+    if not stored or not (target or {}).get("weights"):
+        return False
+    shown, held = pd.Series(stored["weights"], dtype=float), pd.Series(target["weights"], dtype=float)
+    return bool(shown.sub(held, fill_value=0.0).abs().max() <= SAME_WEIGHT)
+
+
 def _previous_target(ws, stored):
     """What the workspace target is, compared with the portfolio shown (nothing when there is none)."""
     target = (ws or {}).get("target")
-    if not target:
-        return None
-    shown = {t: w for t, w in (stored or {}).get("weights", {}).items() if abs(w) > 1e-10}
-    if target["weights"].keys() == shown.keys() and all(abs(target["weights"][t] - w) < 1e-9
-                                                         for t, w in shown.items()):
+    if _shows_target(stored, target):
         return _target_set(target["method"], len(target.get("trades") or []))
     return None  # a different portfolio: the note at the top of the page (target_note) says so
 

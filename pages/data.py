@@ -36,6 +36,9 @@ SAMPLE_LONG = "sample-prices_long"
 G_PRICES, G_CORR, G_VOL, G_BCORR = "data-prices", "data-correlation", "data-rolling-vol", "data-rolling-corr"
 JOB = JobIds("data-analyse")
 UPLOADS = {kind: UploadIds(kind) for kind in workspace.UPLOAD_KINDS}
+# The workspace controls by the names sync_workspace reads them by.
+FORM = {"source": (SOURCE, "value"), "universe": (UNIVERSE, "value"), "start": (DATES, "start_date"),
+        "end": (DATES, "end_date"), "benchmark": (BENCHMARK, "value")}
 _UPLOAD_HELP = {
     "prices": ("Prices", "Wide: date,AAPL,MSFT,... or long: date,ticker,price. Adjusted closes. "
                "Or one-ticker exports (AAPL.csv: Date,Open,...,Adj Close), several at once."),
@@ -132,8 +135,9 @@ def layout(**_query) -> html.Div:
     )
 
 
-def _apply(trigger, ws: dict, source, universe_value, start, end, benchmark, contents, filenames):
-    """The workspace after the control or upload that fired, and upload statuses/notes."""
+def _apply(trigger, ws: dict, form: dict, contents: dict, filenames: dict):
+    """The workspace after the control (``form``, by the names of FORM) or upload (``contents`` and
+    ``filenames`` by upload kind) that fired, and upload statuses/notes."""
     statuses = {k: no_update for k in workspace.UPLOAD_KINDS}
     notes: list[str] = []
     kind = next((k for k, u in UPLOADS.items() if u.upload == trigger), None)
@@ -143,13 +147,13 @@ def _apply(trigger, ws: dict, source, universe_value, start, end, benchmark, con
         unit = "tickers" if kind == "sectors" else "rows"
         statuses[kind] = html.Span(f"Loaded {_names(filenames[kind])} ({rows} {unit})", className="text-success")
     elif trigger == SOURCE:
-        ws = workspace.select(ws, source=source)
+        ws = workspace.select(ws, source=form["source"])
     elif trigger == UNIVERSE:
-        ws = workspace.select(ws, universe=universe_value or [])
+        ws = workspace.select(ws, universe=form["universe"] or [])
     elif trigger == DATES:
-        ws = workspace.select(ws, start=start, end=end)
+        ws = workspace.select(ws, start=form["start"], end=form["end"])
     elif trigger == BENCHMARK:
-        ws = workspace.select(ws, benchmark=benchmark)
+        ws = workspace.select(ws, benchmark=form["benchmark"])
     return ws, statuses, notes
 
 
@@ -178,24 +182,19 @@ def _load(ws: dict, kind: str, contents, filenames) -> tuple[dict, list[str]]:
     [Output(u.status, "children") for u in UPLOADS.values()],
     [Output(u.upload, "contents") for u in UPLOADS.values()],
     Output(ALERTS, "children"),
-    Input(SOURCE, "value"), Input(UNIVERSE, "value"),
-    Input(DATES, "start_date"), Input(DATES, "end_date"), Input(BENCHMARK, "value"),
-    [Input(u.upload, "contents") for u in UPLOADS.values()],
-    [State(u.upload, "filename") for u in UPLOADS.values()],
-    State(ids.WORKSPACE, "data"),
+    inputs=dict(form={name: Input(*control) for name, control in FORM.items()},
+                contents={kind: Input(u.upload, "contents") for kind, u in UPLOADS.items()}),
+    state=dict(filenames={kind: State(u.upload, "filename") for kind, u in UPLOADS.items()},
+               ws=State(ids.WORKSPACE, "data")),
 )
-def sync_workspace(source, universe_value, start, end, benchmark, *uploads_and_ws):
+def sync_workspace(form, contents, filenames, ws):
     """Controls and uploads write the workspace; the controls always show the workspace."""
     kinds = workspace.UPLOAD_KINDS
     n = len(kinds)
-    contents = dict(zip(kinds, uploads_and_ws[:n], strict=True))
-    filenames = dict(zip(kinds, uploads_and_ws[n:2 * n], strict=True))
-    ws = uploads_and_ws[2 * n]
     alert: object = None
     statuses = {k: no_update for k in kinds}
     try:
-        ws, statuses, notes = _apply(ctx.triggered_id, ws, source, universe_value, start, end, benchmark,
-                                     contents, filenames)
+        ws, statuses, notes = _apply(ctx.triggered_id, ws, form, contents, filenames)
         alert = notes_alert(notes, title="Loaded, with notes")
         c = workspace.controls(ws)
     except FinanceError as err:

@@ -94,18 +94,9 @@ URL = UrlState(
     bounds={"risk": (RISK_MIN, RISK_MAX), "cap": (0.01, 0.5)},
 )
 URL.register()
-COST_FORMATS = {
-    c: "money"
-    for c in (
-        "spread",
-        "temporary",
-        "permanent",
-        "expected_cost",
-        "timing_risk",
-        "risk_adjusted",
-        "saving_vs_twap",
-    )
-}
+# Every cost in the comparison is money but the variance (money squared, not shown).
+COST_FORMATS = dict.fromkeys([c for c in execution.COST_ROWS if c != "variance"] + ["risk_adjusted", "saving_vs_twap"],
+                             "money")
 COMPARE_COLUMNS = [
     "strategy",
     "expected_cost",
@@ -120,18 +111,8 @@ COMPARE_COLUMNS = [
     "intervals_used",
     "note",
 ]
-CHILD_COLUMNS = [
-    "interval",
-    "start",
-    "end",
-    "side",
-    "shares",
-    "cumulative",
-    "remaining",
-    "expected_volume",
-    "participation",
-    "no_trade",
-]
+# The schedule's child orders, and whether each interval falls in a no-trade window (the page marks it).
+CHILD_COLUMNS = [*execution.CHILD_ORDER_COLUMNS, "no_trade"]
 _NOT_RUN = empty_figure("Fill in the order above.")
 
 
@@ -312,40 +293,29 @@ def layout(**query) -> html.Div:
 
 
 # --------------------------------------------------------------------------- the order
-ORDER = [
-    ids.WORKSPACE,
-    TICKER,
-    SIDE,
-    SHARES,
-    HORIZON,
-    INTERVALS,
-    START,
-    VOLUME,
-    IMPACT,
-    BOOK_SOURCE,
-    BOOK_STORE,
-    VOL_STORE,
-    SEED,
-]
-ORDER_PROPS = [
-    "data",
-    "value",
-    "value",
-    "value",
-    "value",
-    "value",
-    "value",
-    "value",
-    "value",
-    "value",
-    "data",
-    "data",
-    "value",
-]
+# The order form by the names _order takes it by: the workspace, the parent order and its market.
+ORDER_FORM = {
+    "ws": (ids.WORKSPACE, "data"),
+    "ticker": (TICKER, "value"),
+    "side": (SIDE, "value"),
+    "shares": (SHARES, "value"),
+    "horizon": (HORIZON, "value"),
+    "intervals": (INTERVALS, "value"),
+    "start": (START, "value"),
+    "volume": (VOLUME, "value"),
+    "impact": (IMPACT, "value"),
+    "source": (BOOK_SOURCE, "value"),
+    "book_ref": (BOOK_STORE, "data"),
+    "vol_ref": (VOL_STORE, "data"),
+    "seed": (SEED, "value"),
+}
+# The order form's market, shared by the basket: the ticker (whose uploaded book it uses), window, volume, book.
+MARKET = ("ticker", "horizon", "intervals", "start", "volume", "impact", "source", "book_ref", "vol_ref", "seed")
 
 
-def _inputs(kind=Input):
-    return [kind(i, p) for i, p in zip(ORDER, ORDER_PROPS, strict=True)]
+def _inputs(kind=Input, names=tuple(ORDER_FORM)) -> dict:
+    """``{name: kind(id, property)}`` for the order form's controls ``names`` (all by default)."""
+    return {name: kind(*ORDER_FORM[name]) for name in names}
 
 
 def _stored(ref: dict | None, what: str):
@@ -360,10 +330,9 @@ def _stored(ref: dict | None, what: str):
     return obj
 
 
-def _order(
-    ws, ticker, side, shares, horizon, intervals, start, volume, impact, source, book_ref, vol_ref, seed
-):
-    """The OrderModel for the form's values; DataError names the field that is wrong."""
+def _order(*, ws, ticker, side, shares, **market):
+    """The OrderModel for the form's values (by their ORDER_FORM names; ``market``: the keywords of _market);
+    DataError names the field that is wrong."""
     wd = workspace.resolve(ws)
     if ticker not in wd.prices.columns:
         raise DataError(
@@ -371,12 +340,12 @@ def _order(
             "the Data page).",
             code="unknown_ticker",
         )
-    book, market = _market(horizon, intervals, start, volume, impact, source, book_ref, vol_ref, seed)
-    label = book_ref and f"uploaded book {book_ref['name']}"
-    return execution.order_model(wd.prices[ticker], shares, side=side, book=book, book_label=label, **market)
+    book, kw = _market(**market)
+    label = market["book_ref"] and f"uploaded book {market['book_ref']['name']}"
+    return execution.order_model(wd.prices[ticker], shares, side=side, book=book, book_label=label, **kw)
 
 
-def _market(horizon, intervals, start, volume, impact, source, book_ref, vol_ref, seed):
+def _market(*, horizon, intervals, start, volume, impact, source, book_ref, vol_ref, seed):
     """The form's order book (None: synthetic) and the other market keywords of ``execution.order_model``."""
     book = None
     if source == "upload":
@@ -398,10 +367,10 @@ def _market(horizon, intervals, start, volume, impact, source, book_ref, vol_ref
     )
 
 
-def _section_order(*order):
+def _section_order(order: dict):
     """The order for a secondary section: an order problem is explained once, above the market figures."""
     try:
-        return _order(*order)
+        return _order(**order)
     except FinanceError:
         raise DataError(
             "Not computed: the order or its market data has a problem (the message above the market figures "
@@ -457,13 +426,12 @@ def tickers(ws, current):
     Output(FIT_GRID, "rowData"),
     Output(NOTES, "children"),
     Output(ALERTS, "children"),
-    *_inputs(),
-    State(ids.THEME, "data"),
+    inputs=dict(order=_inputs()),
+    state=dict(theme=State(ids.THEME, "data")),
 )
 @reports_errors(6)
-def market(*args):
-    *order, theme = args
-    m = _order(*order)
+def market(order, theme):
+    m = _order(**order)
     curves = m.impact.per_share(m.slippage.columns)
     picks = sorted({0, curves.shape[1] // 2, curves.shape[1] - 1})
     fitted = curves.iloc[:, picks].rename(columns=lambda t: f"Fit from {t:%H:%M}" if hasattr(t, "strftime") else t)
@@ -507,17 +475,18 @@ def _market_kpis(m) -> dbc.Row:
     Output(graph_id(G["costs"]), "figure"),
     Output(CHILD_GRID, "rowData"),
     Output(SCHED_ALERT, "children"),
-    *_inputs(),
-    Input(STRATEGY, "value"),
-    Input(RISK, "value"),
-    Input(CAP, "value"),
-    Input(NO_TRADE, "value"),
-    State(ids.THEME, "data"),
+    inputs=dict(
+        order=_inputs(),
+        strategy=Input(STRATEGY, "value"),
+        risk=Input(RISK, "value"),
+        cap=Input(CAP, "value"),
+        no_trade=Input(NO_TRADE, "value"),
+    ),
+    state=dict(theme=State(ids.THEME, "data")),
 )
 @reports_errors(5, title="Schedule not computed")
-def schedule(*args):
-    *order, strategy, risk, cap, no_trade, theme = args
-    m = _order(*order)
+def schedule(order, strategy, risk, cap, no_trade, theme):
+    m = _order(**order)
     mask, notes = m.no_trade_windows(no_trade)
     sched = m.schedule(strategy, risk_aversion=_lam(risk), participation=cap, no_trade=mask)
     twap = m.schedule("twap")
@@ -545,18 +514,19 @@ def schedule(*args):
 @callback(
     Output(graph_id(G["frontier"]), "figure"),
     Output(FRONTIER_ALERT, "children"),
-    *_inputs(),
-    Input(STRATEGY, "value"),
-    Input(RISK, "value"),
-    Input(CAP, "value"),
-    Input(NO_TRADE, "value"),
-    State(ids.THEME, "data"),
+    inputs=dict(
+        order=_inputs(),
+        strategy=Input(STRATEGY, "value"),
+        risk=Input(RISK, "value"),
+        cap=Input(CAP, "value"),
+        no_trade=Input(NO_TRADE, "value"),
+    ),
+    state=dict(theme=State(ids.THEME, "data")),
 )
 @reports_errors(2, title="Frontier not computed")
-def frontier(*args):
+def frontier(order, strategy, risk, cap, no_trade, theme):
     """The frontier with the schedule shown above as its star (same strategy, lambda, intervals, costs)."""
-    *order, strategy, risk, cap, no_trade, theme = args
-    m = _section_order(*order)
+    m = _section_order(order)
     mask = _section_mask(m, no_trade)
     try:
         shown = m.schedule(strategy, risk_aversion=_lam(risk), participation=cap, no_trade=mask)
@@ -574,15 +544,11 @@ def frontier(*args):
 @callback(
     Output(COMPARE_GRID, "rowData"),
     Output(COMPARE_ALERT, "children"),
-    *_inputs(),
-    Input(RISK, "value"),
-    Input(CAP, "value"),
-    Input(NO_TRADE, "value"),
+    inputs=dict(order=_inputs(), risk=Input(RISK, "value"), cap=Input(CAP, "value"), no_trade=Input(NO_TRADE, "value")),
 )
 @reports_errors(2, title="Strategies not compared")
-def comparison(*args):
-    *order, risk, cap, no_trade = args
-    m = _section_order(*order)
+def comparison(order, risk, cap, no_trade):
+    m = _section_order(order)
     table = m.compare(risk_aversion=_lam(risk), participation=cap, no_trade=_section_mask(m, no_trade))
     table = table.reset_index().assign(
         strategy=lambda f: f["strategy"].map(lambda s: STRATEGIES[s].split(" (")[0])
@@ -605,18 +571,20 @@ def _section_mask(m, no_trade):
     Output(URGENCY, "value"),
     Output(RISK, "value"),
     Output(URGENCY_NOTE, "children"),
-    Input(URGENCY, "value"),
-    Input(RISK, "value"),
-    # The ticker is filled in from the workspace after the page mounts: the note follows it.
-    *[Input(i, p) if i == TICKER else State(i, p) for i, p in zip(ORDER, ORDER_PROPS, strict=True)],
+    inputs=dict(
+        urgency_value=Input(URGENCY, "value"),
+        risk=Input(RISK, "value"),
+        # The ticker is filled in from the workspace after the page mounts: the note follows it.
+        order={**_inputs(State), **_inputs(Input, ("ticker",))},
+    ),
 )
-def urgency(urgency_value, risk, *order):
+def urgency(urgency_value, risk, order):
     """Urgency is kappa T (horizon / half-life of Almgren-Chriss); moving it sets the risk aversion."""
     moved_urgency = ctx.triggered_id == URGENCY
-    if order[ORDER.index(TICKER)] is None:  # the page is still filling in its ticker list
+    if order["ticker"] is None:  # the page is still filling in its ticker list
         return no_update, no_update, None
     try:
-        m = _order(*order)
+        m = _order(**order)
         if moved_urgency:
             risk = _log_slider(m.risk_aversion_for_urgency(urgency_value or 0.0))
         kt = m.urgency(_lam(risk))
@@ -641,18 +609,19 @@ def _log_slider(lam: float) -> float:
 @callback(
     Output(EXPORT_DOWNLOAD, "data"),
     Output(EXPORT_STATUS, "children"),
-    Input(EXPORT, "n_clicks"),
-    *_inputs(State),
-    State(STRATEGY, "value"),
-    State(RISK, "value"),
-    State(CAP, "value"),
-    State(NO_TRADE, "value"),
+    inputs=dict(_clicks=Input(EXPORT, "n_clicks")),
+    state=dict(
+        order=_inputs(State),
+        strategy=State(STRATEGY, "value"),
+        risk=State(RISK, "value"),
+        cap=State(CAP, "value"),
+        no_trade=State(NO_TRADE, "value"),
+    ),
     prevent_initial_call=True,
 )
 @reports_errors(2, title="Not exported")
-def export_child_orders(_clicks, *args):
-    *order, strategy, risk, cap, no_trade = args
-    m = _order(*order)
+def export_child_orders(_clicks, order, strategy, risk, cap, no_trade):
+    m = _order(**order)
     mask, _notes = m.no_trade_windows(no_trade)
     frame = m.schedule(strategy, risk_aversion=_lam(risk), participation=cap, no_trade=mask).to_frame()
     frame.insert(0, "ticker", m.ticker)
@@ -755,9 +724,11 @@ def _basket_trades(ws, wd, use_sample: bool) -> tuple[pd.DataFrame | None, str]:
     )
 
 
-def _schedule_basket(wd, trades, strategy, risk, cap, ticker, *market):
-    """The trade list scheduled as a basket, each name costed as the order form would cost it alone."""
-    book, kw = _market(*market)
+def _schedule_basket(wd, trades, strategy, risk, cap, market: dict):
+    """The trade list scheduled as a basket, each name costed as the order form would cost it alone
+    (``market``: the MARKET controls by name)."""
+    ticker = market["ticker"]
+    book, kw = _market(**{name: value for name, value in market.items() if name != "ticker"})
     return execution.order_basket(
         wd.prices,
         trades,
@@ -776,28 +747,21 @@ def _versus_twap(saving: float) -> str:
     return f"{money(abs(saving))} {'less' if saving > 0 else 'more'} than TWAP"
 
 
-# The order form's market, shared by the basket: the ticker (whose uploaded book it uses), window, volume, book.
-MARKET = [TICKER, HORIZON, INTERVALS, START, VOLUME, IMPACT, BOOK_SOURCE, BOOK_STORE, VOL_STORE, SEED]
-
-
-def _market_inputs(kind=Input):
-    props = dict(zip(ORDER, ORDER_PROPS, strict=True))
-    return [kind(i, props[i]) for i in MARKET]
-
-
 @callback(
     Output(ids.WORKSPACE, "data", allow_duplicate=True),
     Output(BASKET_SAVED, "children"),
-    Input(BASKET_SAVE, "n_clicks"),
-    State(ids.WORKSPACE, "data"),
-    State(BASKET_STRATEGY, "value"),
-    State(RISK, "value"),
-    State(CAP, "value"),
-    *_market_inputs(State),
+    inputs=dict(clicks=Input(BASKET_SAVE, "n_clicks")),
+    state=dict(
+        ws=State(ids.WORKSPACE, "data"),
+        strategy=State(BASKET_STRATEGY, "value"),
+        risk=State(RISK, "value"),
+        cap=State(CAP, "value"),
+        market=_inputs(State, MARKET),
+    ),
     prevent_initial_call=True,
 )
 @reports_errors(2, title="Not added to the presentation")
-def save_basket_summary(clicks, ws, strategy, risk, cap, *market):
+def save_basket_summary(clicks, ws, strategy, risk, cap, market):
     """Store the basket's expected cost and saving against TWAP for the presentation view (on a click only)."""
     if not clicks:  # the button is rendered (page opened, link restored) with n_clicks 0: not a click
         raise PreventUpdate
@@ -806,9 +770,9 @@ def save_basket_summary(clicks, ws, strategy, risk, cap, *market):
     if trades is None:
         raise DataError("The workspace has no trade list: build a target on the Construct page and press "
                         "'Use as target' first.", code="no_trades")
-    chosen = _schedule_basket(wd, trades, strategy, risk, cap, *market)
-    saving = _schedule_basket(wd, trades, "twap", risk, cap, *market).expected_cost - chosen.expected_cost
-    volume = float(market[MARKET.index(VOLUME)])
+    chosen = _schedule_basket(wd, trades, strategy, risk, cap, market)
+    saving = _schedule_basket(wd, trades, "twap", risk, cap, market).expected_cost - chosen.expected_cost
+    volume = float(market["volume"])
     label = BASKET_STRATEGIES[strategy].split(" (")[0]
     text = (f"Executing the target's {len(trades)} trades with {label} is expected to cost "
             f"{money(chosen.expected_cost)}, {_versus_twap(saving)} (daily volume {volume:,.0f} shares per name, "
@@ -825,17 +789,18 @@ def save_basket_summary(clicks, ws, strategy, risk, cap, *market):
     Output(graph_id(G["basket"]), "figure"),
     Output(BASKET_GRID, "rowData"),
     Output(BASKET_ALERT, "children"),
-    Input(ids.WORKSPACE, "data"),
-    Input(BASKET_STRATEGY, "value"),
-    Input(BASKET_SAMPLE, "value"),
-    Input(RISK, "value"),
-    Input(CAP, "value"),
-    *_market_inputs(),
-    State(ids.THEME, "data"),
+    inputs=dict(
+        ws=Input(ids.WORKSPACE, "data"),
+        strategy=Input(BASKET_STRATEGY, "value"),
+        use_sample=Input(BASKET_SAMPLE, "value"),
+        risk=Input(RISK, "value"),
+        cap=Input(CAP, "value"),
+        market=_inputs(Input, MARKET),
+    ),
+    state=dict(theme=State(ids.THEME, "data")),
 )
 @reports_errors(5, title="Basket not scheduled")
-def basket(ws, strategy, use_sample, risk, cap, *args):
-    *market, theme = args
+def basket(ws, strategy, use_sample, risk, cap, market, theme):
     wd = workspace.resolve(ws)
     trades, status = _basket_trades(ws, wd, bool(use_sample))
     if trades is None:
@@ -846,7 +811,7 @@ def basket(ws, strategy, use_sample, risk, cap, *args):
             [],
             None,
         )
-    b = _schedule_basket(wd, trades, strategy, risk, cap, *market)
+    b = _schedule_basket(wd, trades, strategy, risk, cap, market)
     kpis = kpi_row(
         [
             kpi_card("Basket expected cost", money(b.expected_cost), id_=f"{P}-kpi-basket-cost"),
@@ -868,18 +833,15 @@ def basket(ws, strategy, use_sample, risk, cap, *args):
 @callback(
     Output(SOLVER_GRID, "rowData"),
     Output(SOLVER_JOB.status, "children"),
-    Input(SOLVER_JOB.run, "n_clicks"),
-    *_inputs(State),
-    State(CAP, "value"),
-    State(NO_TRADE, "value"),
+    inputs=dict(_clicks=Input(SOLVER_JOB.run, "n_clicks")),
+    state=dict(order=_inputs(State), cap=State(CAP, "value"), no_trade=State(NO_TRADE, "value")),
     **SOLVER_JOB.background(),
 )
-def solvers(set_progress, _clicks, *args):
-    *order, cap, no_trade = args
+def solvers(set_progress, _clicks, order, cap, no_trade):
     report = SOLVER_JOB.reporter(set_progress)
     try:
         report(0.05, "building the order model")
-        m = _order(*order)
+        m = _order(**order)
         mask, _notes = m.no_trade_windows(no_trade)
         table = m.compare_solvers(
             cap, progress=lambda i, n, name: report(i / n, f"{name} done"), no_trade=mask

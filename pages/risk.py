@@ -531,13 +531,15 @@ def _mc_summary(result, goal, period: str) -> html.Div:
 
 @callback(
     Output(graph_id(G["fan"]), "figure"), Output(MC_SUMMARY, "children"), Output(MC_JOB.status, "children"),
-    Input(MC_JOB.run, "n_clicks"),
-    State(MC_YEARS, "value"), State(MC_CONTRIB, "value"), State(MC_GOAL, "value"), State(MC_PATHS, "value"),
-    State(MC_METHOD, "value"), State(MC_RETURN, "value"), State(MC_VOL, "value"), State(VALUE, "value"),
-    State(ids.WORKSPACE, "data"), State(ids.THEME, "data"),
+    inputs=dict(_clicks=Input(MC_JOB.run, "n_clicks")),
+    state=dict(years=State(MC_YEARS, "value"), contribution=State(MC_CONTRIB, "value"), goal=State(MC_GOAL, "value"),
+               paths=State(MC_PATHS, "value"), method=State(MC_METHOD, "value"), exp_return=State(MC_RETURN, "value"),
+               vol=State(MC_VOL, "value"), value=State(VALUE, "value"), ws=State(ids.WORKSPACE, "data"),
+               theme=State(ids.THEME, "data")),
     **MC_JOB.background(),
 )
-def monte_carlo(set_progress, _clicks, years, contribution, goal, paths, method, exp_return, vol, value, ws, theme):
+def monte_carlo(set_progress, _clicks, *, years, contribution, goal, paths, method, exp_return, vol, value, ws,
+                theme):
     report = MC_JOB.reporter(set_progress)
     goal = float(goal) if goal else None
     try:

@@ -134,19 +134,6 @@ LOT_FORMATS = {
     "long_term_gain": MONEY,
     "days_to_long_term": "int",
 }
-F8949_COLUMNS = [
-    "part",
-    "description",
-    "date_acquired",
-    "date_sold",
-    "proceeds",
-    "cost_basis",
-    "code",
-    "adjustment",
-    "gain",
-    "term",
-    "account",
-]
 F8949_HEADERS = {
     "description": "(a) Description",
     "date_acquired": "(b) Acquired",
@@ -306,7 +293,7 @@ def _realised_section() -> html.Section:
                                                "matched replacement purchases"),
         head,
         dcc.Download(id=F8949_DOWNLOAD),
-        _gain_grid(F8949, F8949_COLUMNS, dict.fromkeys(("proceeds", "cost_basis", "adjustment", "gain"), MONEY),
+        _gain_grid(F8949, tax.FORM_8949_COLUMNS, dict.fromkeys(("proceeds", "cost_basis", "adjustment", "gain"), MONEY),
                    gains=("gain",), headers=F8949_HEADERS, height=260, csv_name="form-8949"),
         html.H6("Wash-sale matches", className="mt-3"),
         _gain_grid(WASH_GRID, WASH_COLUMNS, {"shares": "num", "disallowed": MONEY}, height=170, csv_name="wash-sales"),
@@ -757,7 +744,7 @@ def export_8949(_clicks, rows, method):
         raise DataError(
             "The Form 8949 report is empty: there are no sales in taxable accounts.", code="empty"
         )
-    frame = pd.DataFrame(rows, columns=F8949_COLUMNS)
+    frame = pd.DataFrame(rows, columns=tax.FORM_8949_COLUMNS)
     return dcc.send_data_frame(frame.to_csv, f"form-8949-{method}.csv", index=False), None
 
 

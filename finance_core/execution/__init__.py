@@ -36,18 +36,20 @@ from .clock import (
     intraday_volume_profile,
     session_window,
 )
-from .costs import CostSetup
+from .costs import COST_ROWS, CostSetup
 from .impact import ImpactModel, fit_impact
 from .optimal import SOLVERS, optimal_schedule
 from .order_model import OrderModel, compare_strategies, order_model
 from .readers import daily_volume_estimate, read_order_book_csv, read_volume_csv, sample_volume_csv
-from .schedule import Schedule, pov, twap, vwap
+from .schedule import CHILD_ORDER_COLUMNS, Schedule, pov, twap, vwap
 
 __all__ = [
     "OrderBook",
     "ImpactModel",
     "Schedule",
+    "CHILD_ORDER_COLUMNS",
     "CostSetup",
+    "COST_ROWS",
     "BasketSchedule",
     "AlmgrenChrissParameters",
     "synthetic_order_book",

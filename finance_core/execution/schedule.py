@@ -16,6 +16,20 @@ from .clock import intraday_volume_profile
 from .costs import COST_ROWS, CostModel, CostSetup, cost_breakdown
 from .impact import ImpactModel
 
+#: The columns of :meth:`Schedule.to_frame`, one row per child order; the last two
+#: (``expected_volume``, ``participation``) only when the schedule knows the volumes.
+CHILD_ORDER_COLUMNS = [
+    "interval",
+    "start",
+    "end",
+    "side",
+    "shares",
+    "cumulative",
+    "remaining",
+    "expected_volume",
+    "participation",
+]
+
 
 @dataclass(frozen=True)
 class Schedule:
@@ -97,11 +111,11 @@ class Schedule:
                 "remaining": self.holdings.to_numpy()[1:],
             }
         )
-        participation = self.participation
+        participation = self.participation  # None exactly when the schedule has no volumes
         if self.volumes is not None and participation is not None:
             out["expected_volume"] = self.volumes.to_numpy()
             out["participation"] = participation.to_numpy()
-        return out
+        return out[[c for c in CHILD_ORDER_COLUMNS if c in out.columns]]
 
 
 def _round_lots(x: np.ndarray, total: int, lot: int, caps: np.ndarray | None) -> tuple[np.ndarray, list[str]]:

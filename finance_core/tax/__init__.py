@@ -20,7 +20,7 @@ Modules:
 """
 
 from .after_tax import AfterTaxReturn, after_tax_return
-from .form8949 import form_8949
+from .form8949 import FORM_8949_COLUMNS, form_8949
 from .harvest import HarvestPlan, harvest_candidates, harvest_trades, replacement_for
 from .location import AssetLocation, asset_location, asset_location_of_lots
 from .lots import (
@@ -58,6 +58,7 @@ __all__ = [
     "WASH_WINDOW_DAYS",
     "TaxResult",
     "process_trades",
+    "FORM_8949_COLUMNS",
     "form_8949",
     "lots_at_prices",
     "is_long_term",

@@ -7,7 +7,22 @@ import pandas as pd
 
 from .result import TaxResult
 
-__all__ = ["form_8949"]
+__all__ = ["FORM_8949_COLUMNS", "form_8949"]
+
+#: The columns of :func:`form_8949`, in the order the report and its CSV show them.
+FORM_8949_COLUMNS = [
+    "part",
+    "description",
+    "date_acquired",
+    "date_sold",
+    "proceeds",
+    "cost_basis",
+    "code",
+    "adjustment",
+    "gain",
+    "term",
+    "account",
+]
 
 
 def form_8949(result: TaxResult) -> pd.DataFrame:
@@ -37,6 +52,7 @@ def form_8949(result: TaxResult) -> pd.DataFrame:
             "gain": r["allowed_gain"].round(2).to_numpy(),
             "term": r["term"].to_numpy(),
             "account": r["account"].to_numpy(),
-        }
+        },
+        columns=FORM_8949_COLUMNS,
     )
     return out.sort_values(["part", "date_sold"], kind="stable").reset_index(drop=True)

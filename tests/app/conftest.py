@@ -1,6 +1,7 @@
 """Callback tests call page callbacks as plain functions; pages need the app first."""
 
 import contextvars
+import re
 
 import pytest
 
@@ -21,3 +22,15 @@ def call_with_trigger():
         return contextvars.copy_context().run(inner)
 
     return run
+
+
+@pytest.fixture
+def tick_labels():
+    """``labels(fig, "y")``: the tick labels plotly.js draws on an axis ("x", "y", "y2"), read from the SVG kaleido
+    renders (plotly's own tick rules and d3 formats, not a re-implementation of them)."""
+
+    def labels(fig, axis: str) -> list[str]:
+        svg = fig.to_image(format="svg", width=700, height=430).decode()
+        return re.findall(rf'<g class="{axis}tick"><text[^>]*>([^<]*)</text>', svg)
+
+    return labels

@@ -21,7 +21,7 @@ def _controls(**changes):
              "sectors", "views", "tau", "prior", "delta", "budgets"]
     values = dict(zip(names, BASE, strict=True))
     values.update(changes)
-    return [values[n] for n in names]
+    return values
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +30,7 @@ def wd():
 
 
 def test_min_variance_matches_pypfopt_on_the_same_covariance(wd):
-    out = page.allocation(*_controls(method="min_variance"), WS, "light")
+    out = page.allocation(_controls(method="min_variance"), WS, "light")
     grid_rows = {r["ticker"]: r["weight"] for r in out[2]}
     cov = estimators.covariance(wd.returns, "sample")
     # Oracle: PyPortfolioOpt's min_volatility on the same annualised sample covariance (Clarabel).
@@ -42,7 +42,7 @@ def test_min_variance_matches_pypfopt_on_the_same_covariance(wd):
 
 
 def test_kpis_show_the_allocation_and_chosen_point(wd):
-    out = page.allocation(*_controls(method="max_utility", ra=5), WS, "light")
+    out = page.allocation(_controls(method="max_utility", ra=5), WS, "light")
     chosen = out[4]
     alloc = recipes.allocate(wd.returns, recipes.Recipe(method="max_utility", cov_method="sample", risk_aversion=5),
                              benchmark=wd.benchmark_returns, sectors=wd.sectors)
@@ -51,30 +51,30 @@ def test_kpis_show_the_allocation_and_chosen_point(wd):
 
 
 def test_infeasible_bounds_keep_the_previous_result_and_say_why():
-    out = page.allocation(*_controls(lower=10, upper=100), WS, "light")
+    out = page.allocation(_controls(lower=10, upper=100), WS, "light")
     assert out[:6] == (no_update,) * 6
     assert "lower bounds (minimum weights) add up to 200.00%" in str(out[6])
 
 
 def test_sector_minimums_above_one_are_named():
     sectors = [{"sector": "Energy", "min": 60, "max": None}, {"sector": "Financials", "min": 60, "max": None}]
-    out = page.allocation(*_controls(method="min_variance", sectors=sectors), WS, "light")
+    out = page.allocation(_controls(method="min_variance", sectors=sectors), WS, "light")
     assert out[0] is no_update and "sector" in str(out[6]).lower()
 
 
 def test_target_return_above_the_best_attainable_says_the_maximum():
-    out = page.allocation(*_controls(method="target_return", target=0.5), WS, "light")
+    out = page.allocation(_controls(method="target_return", target=0.5), WS, "light")
     assert out[0] is no_update and "attainable" in str(out[6])
 
 
 def test_compare_lists_every_method_and_reports_failures():
-    rows, fig, alert = page.compare(1, ["max_sharpe", "hrp", "target_return"], *_controls(target=0.9), WS, "light")
+    rows, fig, alert = page.compare(1, ["max_sharpe", "hrp", "target_return"], _controls(target=0.9), WS, "light")
     assert [r["method"] for r in rows] == ["Max Sharpe", "Hierarchical risk parity"]
     assert "Target return" in str(alert)
 
 
 def test_trades_and_use_as_target_write_the_workspace():
-    out = page.allocation(*_controls(method="equal_weight"), WS, "light")
+    out = page.allocation(_controls(method="equal_weight"), WS, "light")
     shares, trade_rows, leftover, stored = page.trades(out[5], 100_000, "greedy", 1, WS)
     assert len(trade_rows) == 20 and all(r["side"] == "buy" for r in trade_rows)
     assert "Leftover cash" in str(leftover)
@@ -85,7 +85,7 @@ def test_trades_and_use_as_target_write_the_workspace():
 
 
 def test_capital_must_be_positive():
-    out = page.allocation(*_controls(method="equal_weight"), WS, "light")
+    out = page.allocation(_controls(method="equal_weight"), WS, "light")
     res = page.trades(out[5], -5, "greedy", 1, WS)
     assert res[0] is no_update and "Capital must be a positive amount" in str(res[2])
 
@@ -113,23 +113,37 @@ def test_sector_limits_and_views_come_back_from_a_link():
 def test_risk_budget_grid_reaches_equal_risk_contribution(wd):
     rows = page.budget_rows(WS, [{"ticker": "AAPL", "budget": 4}])
     assert [r["ticker"] for r in rows] == list(wd.prices.columns) and rows[0] == {"ticker": "AAPL", "budget": 4}
-    out = page.allocation(*_controls(method="risk_parity", budgets=rows), WS, "light")
+    out = page.allocation(_controls(method="risk_parity", budgets=rows), WS, "light")
     share = {r["ticker"]: r["risk_share"] for r in out[2]}
     # AAPL carries 4 units of risk, the 19 others 1 each: 4/23 of the portfolio's variance.
     assert share["AAPL"] == pytest.approx(4 / 23, abs=1e-6) and share["KO"] == pytest.approx(1 / 23, abs=1e-6)
-    bad = page.allocation(*_controls(method="risk_parity", budgets=[{"ticker": "KO", "budget": "lots"}]), WS, "light")
+    bad = page.allocation(_controls(method="risk_parity", budgets=[{"ticker": "KO", "budget": "lots"}]), WS, "light")
     assert bad[0] is no_update and "The risk budget of KO must be a number" in str(bad[-1])
 
 
 def test_reopened_page_says_whether_it_shows_the_workspace_target():
-    made = page.allocation(*_controls(upper=10), WS, "light")[5]
+    made = page.allocation(_controls(upper=10), WS, "light")[5]
     ws = workspace.with_target(WS, pd.Series(made["weights"]), made["method"], recipe=made["recipe"])
-    again = page.allocation(*_controls(upper=10), ws, "light")[5]  # the page reopened with the same settings
+    again = page.allocation(_controls(upper=10), ws, "light")[5]  # the page reopened with the same settings
     assert str(page.target_note(again, ws)).count("This is the workspace target (Max Sharpe stored 20") == 1
-    other = page.allocation(*_controls(upper=20), ws, "light")[5]  # max weight 20%: another portfolio
+    other = page.allocation(_controls(upper=20), ws, "light")[5]  # max weight 20%: another portfolio
     note = str(page.target_note(other, ws))
     assert "The workspace target is the Max Sharpe portfolio stored 20" in note and "press Use as target" in note
     assert page.target_note(other, WS) is None  # no target: nothing to say
+
+
+def test_the_note_and_the_status_agree_on_whether_the_target_is_shown():
+    made = page.allocation(_controls(method="equal_weight"), WS, "light")[5]
+    ws = workspace.with_target(WS, pd.Series(made["weights"]), made["method"], [{"ticker": "AAPL"}])
+    # The same portfolio rebuilt: one weight off by 1e-8 (solver noise), a 1e-12 weight the workspace dropped.
+    rebuilt = dict(made, weights={**made["weights"], "AAPL": made["weights"]["AAPL"] + 1e-8, "CASH": 1e-12})
+    assert "This is the workspace target (Equal weight" in str(page.target_note(rebuilt, ws))
+    assert "Target set: Equal weight with 1 trades" in str(page.target_status(rebuilt, ws))
+    # Another portfolio: 1e-5 (a tenth of a basis point) moved from AAPL to KO.
+    moved = dict(made, weights={**made["weights"], "AAPL": made["weights"]["AAPL"] - 1e-5,
+                                "KO": made["weights"]["KO"] + 1e-5})
+    assert "The workspace target is the Equal weight portfolio" in str(page.target_note(moved, ws))
+    assert page.target_status(moved, ws) is None  # said once, by the note
 
 
 def _leftover(label) -> float:
@@ -143,7 +157,7 @@ def test_whole_shares_and_trades_agree_and_hold_the_cap(method):
     # The case: max Sharpe under a 10% maximum, $1,000,000. The whole-share table and the trade list
     # (from cash) disagreed on BBY, LLY, UNH and WMT by a share and on the leftover by about $1,100, and the
     # table put LLY and UNH at 10.02%.
-    out = page.allocation(*_controls(cov="ledoit_wolf", upper=10), WS, "light")
+    out = page.allocation(_controls(cov="ledoit_wolf", upper=10), WS, "light")
     shares, trade_rows, label, _ = page.trades(out[5], 1_000_000, method, 1, WS)
     table = {r["ticker"]: r["shares"] for r in shares}
     assert {r["ticker"]: r["shares"] for r in trade_rows} == table
@@ -157,7 +171,7 @@ def test_sector_limit_holds_in_the_whole_shares(wd):
     # Max Sharpe with Health Care at most 15%: the optimiser puts exactly 15% there, and rounding the shares
     # without the limit gave 15.02% for $1,000,000.
     sectors = [{"sector": "Health Care", "min": None, "max": 15}]
-    out = page.allocation(*_controls(cov="ledoit_wolf", sectors=sectors), WS, "light")
+    out = page.allocation(_controls(cov="ledoit_wolf", sectors=sectors), WS, "light")
     shares, trade_rows, label, _ = page.trades(out[5], 1_000_000, "greedy", 1, WS)
     health = sum(r["weight"] for r in shares if wd.sectors[r["ticker"]] == "Health Care")
     assert 0.149 < health <= 0.15 + 1e-12 and "and the sector limits" in str(label)
@@ -165,7 +179,7 @@ def test_sector_limit_holds_in_the_whole_shares(wd):
 
 
 def test_leftover_label_names_the_rounding_once():
-    out = page.allocation(*_controls(method="equal_weight"), WS, "light")
+    out = page.allocation(_controls(method="equal_weight"), WS, "light")
     greedy = str(page.trades(out[5], 100_000, "greedy", 1, WS)[2])
     assert "(greedy rounding)" in greedy and "greedy, greedy" not in greedy
     exact = str(page.trades(out[5], 100_000, "integer", 1, WS)[2])
@@ -176,7 +190,7 @@ def test_lot_size_and_a_minimum_that_cannot_be_held_are_explained():
     # $500,000 equal weight (5% each) in 100-share lots, between a 2% minimum and a 10% maximum. UNH's last
     # close is $524.422, so one lot costs $52,442.20 = 10.49% of capital: above the maximum, so UNH cannot be
     # held at all, and its 2% minimum cannot be held either. The page must say so, with the amounts.
-    out = page.allocation(*_controls(method="equal_weight", lower=2, upper=10), WS, "light")
+    out = page.allocation(_controls(method="equal_weight", lower=2, upper=10), WS, "light")
     shares, trade_rows, label, _ = page.trades(out[5], 500_000, "greedy", 100, WS)
     assert all(r["shares"] % 100 == 0 for r in shares) and all(r["shares"] % 100 == 0 for r in trade_rows)
     assert max(r["weight"] for r in shares) <= 0.10 + 1e-12 and "UNH" not in {r["ticker"] for r in shares}
@@ -197,14 +211,14 @@ def test_no_target_message_only_while_no_portfolio_is_shown():
     wired = [v for k, v in GLOBAL_CALLBACK_MAP.items() if f"{page.TARGET_STATUS}.children" in k
              and {"id": page.ALLOCATION, "property": "data"} in v["inputs"]]
     assert len(wired) == 1
-    out = page.allocation(*_controls(method="equal_weight"), WS, "light")
+    out = page.allocation(_controls(method="equal_weight"), WS, "light")
     assert page.target_status(out[5], WS) is None
 
 
 def test_use_as_target_refuses_a_trade_list_of_another_portfolio():
-    equal = page.allocation(*_controls(method="equal_weight"), WS, "light")[5]
+    equal = page.allocation(_controls(method="equal_weight"), WS, "light")[5]
     stale = page.trades(equal, 100_000, "greedy", 1, WS)[3]
-    sharpe = page.allocation(*_controls(), WS, "light")[5]
+    sharpe = page.allocation(_controls(), WS, "light")[5]
     ws_out, status = page.use_as_target(1, sharpe, stale, WS)
     assert ws_out is no_update and "not up to date" in str(status)
     # once the target is set, a different portfolio shown says the workspace still holds the old one
@@ -260,7 +274,8 @@ def test_declutter_never_overlaps_on_random_clouds():
 def test_bundled_asset_labels_do_not_overlap_on_the_frontier():
     from components.construct_figures import FRONTIER_PLOT_PX, frontier_ranges, label_box
 
-    fig, _ = page.frontier(WS, "mean", "ledoit_wolf", 0, 0, 100, None, 0, [], "light")
+    fig, _ = page.frontier(WS, dict(mu="mean", cov="ledoit_wolf", rf=0, lower=0, upper=100, turnover=None, cost=0,
+                                     sectors=[]), "light")
     assets = next(t for t in fig.data if t.name == "assets")
     assert len(assets.hovertext) == 20  # every asset keeps its name on hover
     front = page.optimize.efficient_frontier(*_bundled_estimates(), n_points=50)

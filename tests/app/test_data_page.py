@@ -16,12 +16,12 @@ def _contents(raw: bytes) -> str:
     return "data:text/csv;base64," + base64.b64encode(raw).decode()
 
 
-NO_FILES = (None,) * len(workspace.UPLOAD_KINDS)
+NO_FILES = dict.fromkeys(workspace.UPLOAD_KINDS)
 
 
-def _files(**by_kind) -> tuple:
-    """One value per upload kind, in the callback's order (``prices=..., sectors=...``)."""
-    return tuple(by_kind.get(k) for k in workspace.UPLOAD_KINDS)
+def _files(**by_kind) -> dict:
+    """One value per upload kind, as the callback takes them (``prices=..., sectors=...``)."""
+    return {k: by_kind.get(k) for k in workspace.UPLOAD_KINDS}
 
 
 def _status(out, kind: str):
@@ -30,9 +30,8 @@ def _status(out, kind: str):
 
 
 def _sync(call, prop_id, ws, *, uploads=NO_FILES, names=NO_FILES, **controls):
-    args = (controls.get("source"), controls.get("universe"), controls.get("start"), controls.get("end"),
-            controls.get("benchmark"), *uploads, *names, ws)
-    return call(prop_id, page.sync_workspace, *args)
+    form = {name: controls.get(name) for name in page.FORM}
+    return call(prop_id, page.sync_workspace, form, uploads, names, ws)
 
 
 def test_initial_call_shows_the_workspace(call_with_trigger):

@@ -20,34 +20,20 @@ from finance_core import execution
 from pages import execute as page
 
 WS = workspace.DEFAULT
-ORDER = [WS, "AAPL", "buy", 200_000, 390, 13, "09:30", 5_000_000, "linear", "synthetic", None, None, 0]
+ORDER = dict(ws=WS, ticker="AAPL", side="buy", shares=200_000, horizon=390, intervals=13, start="09:30",
+             volume=5_000_000, impact="linear", source="synthetic", book_ref=None, vol_ref=None, seed=0)
 
 
 def _order(**changes):
-    names = [
-        "ws",
-        "ticker",
-        "side",
-        "shares",
-        "horizon",
-        "intervals",
-        "start",
-        "volume",
-        "impact",
-        "source",
-        "book",
-        "vols",
-        "seed",
-    ]
-    values = dict(zip(names, ORDER, strict=True))
-    values.update(changes)
-    return [values[n] for n in names]
+    """The order form's values by name, as the callbacks take them."""
+    assert set(changes) <= set(ORDER), changes
+    return {**ORDER, **changes}
 
 
 def _market(**changes):
     """The order form's market, as the basket callbacks take it (ticker, window, volume, book, seed)."""
     order = _order(**changes)
-    return [order[i] for i in (1, 4, 5, 6, 7, 8, 9, 10, 11, 12)]
+    return {name: order[name] for name in page.MARKET}
 
 
 def _upload(text: str) -> str:
@@ -56,11 +42,11 @@ def _upload(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def model():
-    return page._order(*ORDER)
+    return page._order(**ORDER)
 
 
 def test_market_kpis_show_the_last_close_and_an_independent_volatility(model):
-    kpis, fig, text, quality, _notes, alert = page.market(*ORDER, "light")
+    kpis, fig, text, quality, _notes, alert = page.market(ORDER, "light")
     closes = workspace.resolve(WS).prices["AAPL"]
     r = np.diff(closes.to_numpy()[-253:]) / closes.to_numpy()[-253:-1]
     vol = r.std(ddof=1) * np.sqrt(252)
@@ -72,7 +58,7 @@ def test_market_kpis_show_the_last_close_and_an_independent_volatility(model):
 
 
 def test_schedule_costs_match_the_almgren_chriss_formulas(model):
-    kpis, fig, costs_fig, rows, alert = page.schedule(*ORDER, "twap", -7, 0.1, "", "light")
+    kpis, fig, costs_fig, rows, alert = page.schedule(ORDER, "twap", -7, 0.1, "", "light")
     n = np.array([r["shares"] for r in rows], dtype=float)
     assert n.sum() == 200_000 and all(x % 100 == 0 for x in n)  # round lots adding up to the parent
     c, b, a = (s.to_numpy() for s in (model.impact.half_spread, model.impact.linear, model.impact.quadratic))
@@ -84,7 +70,7 @@ def test_schedule_costs_match_the_almgren_chriss_formulas(model):
 
 
 def test_optimal_schedule_respects_the_cap_and_beats_twap(model):
-    kpis, fig, _costs, rows, alert = page.schedule(*ORDER, "optimal", -7, 0.05, "", "light")
+    kpis, fig, _costs, rows, alert = page.schedule(ORDER, "optimal", -7, 0.05, "", "light")
     caps = 0.05 * model.volumes.to_numpy()
     shares = np.array([r["shares"] for r in rows])
     assert (shares <= caps + 1e-6).all() and shares.sum() == 200_000
@@ -96,13 +82,13 @@ def test_optimal_schedule_respects_the_cap_and_beats_twap(model):
 
 
 def test_order_larger_than_the_cap_gets_the_largest_size_and_horizon():
-    out = page.schedule(*_order(shares=2_000_000), "optimal", -7, 0.1, "", "light")
+    out = page.schedule(_order(shares=2_000_000), "optimal", -7, 0.1, "", "light")
     assert out[:4] == (no_update,) * 4
     message = str(out[4])
-    largest = int(np.floor(0.1 * page._order(*ORDER).volumes.to_numpy() + 1e-9).sum())
+    largest = int(np.floor(0.1 * page._order(**ORDER).volumes.to_numpy() + 1e-9).sum())
     assert f"largest executable size is {largest:,} shares" in message
     assert "extend the horizon to about" in message and "raise the cap to at least 40%" in message
-    pov = page.schedule(*_order(shares=2_000_000), "pov", -7, 0.1, "", "light")
+    pov = page.schedule(_order(shares=2_000_000), "pov", -7, 0.1, "", "light")
     assert "largest executable size" in str(pov[4])
 
 
@@ -121,14 +107,14 @@ def test_order_larger_than_the_cap_gets_the_largest_size_and_horizon():
     ],
 )
 def test_bad_order_fields_are_refused_with_a_reason(changes, words):
-    out = page.schedule(*_order(**changes), "optimal", -7, 0.1, "", "light")
+    out = page.schedule(_order(**changes), "optimal", -7, 0.1, "", "light")
     assert out[0] is no_update and words in str(out[4])
-    market = page.market(*_order(**changes), "light")
+    market = page.market(_order(**changes), "light")
     assert market[0] is no_update and words in str(market[-1])
     # The frontier and the comparison keep their old result and point to that message once.
-    fr = page.frontier(*_order(**changes), "optimal", -7, 0.1, "", "light")
+    fr = page.frontier(_order(**changes), "optimal", -7, 0.1, "", "light")
     assert fr[0] is no_update and "Not computed" in str(fr[1]) and "message above" in str(fr[1])
-    cmp = page.comparison(*_order(**changes), -7, 0.1, "")
+    cmp = page.comparison(_order(**changes), -7, 0.1, "")
     assert cmp[0] is no_update and "Not computed" in str(cmp[1])
 
 
@@ -137,7 +123,7 @@ WINDOWS = "12:00-13:00, 15:50-16:00"
 
 
 def test_no_trade_windows_get_no_child_orders_and_the_order_still_adds_up(model):
-    kpis, fig, _costs, rows, notes = page.schedule(*ORDER, "optimal", -7, 0.1, WINDOWS, "light")
+    kpis, fig, _costs, rows, notes = page.schedule(ORDER, "optimal", -7, 0.1, WINDOWS, "light")
     shares = {r["start"]: r["shares"] for r in rows}
     assert shares["12:00"] == shares["12:30"] == shares["15:30"] == 0
     assert sum(shares.values()) == 200_000 and all(x % 100 == 0 for x in shares.values())
@@ -164,13 +150,13 @@ def test_no_trade_windows_get_no_child_orders_and_the_order_still_adds_up(model)
     assert f"without them the impact-optimal schedule is expected to cost ${free.expected_cost:,.0f}" in text
     # Another window: 15-minute intervals from 10:00, a window across three of them.
     morning = _order(shares=50_000, start="10:00", horizon=120, intervals=8)
-    *_, rows, notes = page.schedule(*morning, "optimal", -7, 0.1, "10:40-11:10", "light")
+    *_, rows, notes = page.schedule(morning, "optimal", -7, 0.1, "10:40-11:10", "light")
     assert [r["start"] for r in rows if r["shares"] == 0] == ["10:30", "10:45", "11:00"]
     assert sum(r["shares"] for r in rows) == 50_000 and "no child orders from 10:30 to 11:15" in str(notes)
 
 
 def test_no_trade_windows_reach_the_comparison_the_export_and_the_solvers(model):
-    rows, alert = page.comparison(*ORDER, -7, 0.1, WINDOWS)
+    rows, alert = page.comparison(ORDER, -7, 0.1, WINDOWS)
     by = {r["strategy"]: r for r in rows}
     optimal = model.schedule("optimal", participation=0.1, no_trade=[5, 6, 12])
     assert by["Impact-optimal"]["expected_cost"] == pytest.approx(optimal.expected_cost)
@@ -181,17 +167,17 @@ def test_no_trade_windows_reach_the_comparison_the_export_and_the_solvers(model)
         f"does not take no-trade windows: it trades {inside:,} shares in them (12:00-13:00, 15:30-16:00)"
         in (by["TWAP"]["note"])
     )
-    download, _status = page.export_child_orders(1, *ORDER, "optimal", -7, 0.1, WINDOWS)
+    download, _status = page.export_child_orders(1, ORDER, "optimal", -7, 0.1, WINDOWS)
     frame = pd.read_csv(pd.io.common.StringIO(download["content"]))
     assert frame["shares"].sum() == 200_000 and frame.loc[frame["no_trade"], "shares"].eq(0).all()
     assert frame["no_trade"].sum() == 3
-    solved, status = page.solvers(lambda _progress: None, 1, *ORDER, 0.1, WINDOWS)
+    solved, status = page.solvers(lambda _progress: None, 1, ORDER, 0.1, WINDOWS)
     assert max(r["relative_gap"] for r in solved) < 1e-6 and "All three solvers answered" in str(status)
     assert min(r["exact_cost"] for r in solved) == pytest.approx(optimal.exact_cost, rel=1e-6)
 
 
 def test_strategies_that_cannot_skip_windows_say_so(model):
-    _kpis, fig, _costs, rows, notes = page.schedule(*ORDER, "vwap", -7, 0.1, "12:00-13:00", "light")
+    _kpis, fig, _costs, rows, notes = page.schedule(ORDER, "vwap", -7, 0.1, "12:00-13:00", "light")
     inside = sum(r["shares"] for r in rows if r["start"] in ("12:00", "12:30"))
     assert inside > 0 and sum(r["shares"] for r in rows) == 200_000
     assert [r["start"] for r in rows if r["no_trade"] == "yes"] == ["12:00", "12:30"]  # flagged, not emptied
@@ -219,24 +205,24 @@ def test_strategies_that_cannot_skip_windows_say_so(model):
     ],
 )
 def test_bad_no_trade_windows_name_the_range(text, words):
-    out = page.schedule(*ORDER, "optimal", -7, 0.1, text, "light")
+    out = page.schedule(ORDER, "optimal", -7, 0.1, text, "light")
     assert out[:4] == (no_update,) * 4 and words in str(out[4])
     # The comparison keeps its table and points to the schedule's message; the market does not read the windows.
-    cmp = page.comparison(*ORDER, -7, 0.1, text)
+    cmp = page.comparison(ORDER, -7, 0.1, text)
     assert cmp[0] is no_update and "the no-trade windows have a problem" in str(cmp[1])
-    assert page.export_child_orders(1, *ORDER, "optimal", -7, 0.1, text)[0] is no_update
+    assert page.export_child_orders(1, ORDER, "optimal", -7, 0.1, text)[0] is no_update
 
 
 def test_windows_are_checked_against_the_order_window():
     # 11:00-12:00 sits inside a whole-day order but outside a 60-minute order from 09:30.
-    out = page.schedule(*_order(horizon=60, intervals=4), "optimal", -7, 0.1, "11:00-12:00", "light")
+    out = page.schedule(_order(horizon=60, intervals=4), "optimal", -7, 0.1, "11:00-12:00", "light")
     assert "is outside the order's window 09:30-10:30" in str(out[4])
 
 
 @pytest.mark.parametrize(("strategy", "risk"), [("almgren_chriss", -6.5), ("almgren_chriss", -8), ("vwap", -6.5)])
 def test_frontier_star_is_the_schedule_shown(model, strategy, risk):
-    fig, alert = page.frontier(*ORDER, strategy, risk, 0.1, "", "light")
-    kpis, sched_fig, _costs, rows, _notes = page.schedule(*ORDER, strategy, risk, 0.1, "", "light")
+    fig, alert = page.frontier(ORDER, strategy, risk, 0.1, "", "light")
+    kpis, sched_fig, _costs, rows, _notes = page.schedule(ORDER, strategy, risk, 0.1, "", "light")
     star = next(t for t in fig.data if t.name.startswith("Chosen"))
     # The schedule in the chart, recomputed by hand from its child orders with the order's cost model
     # (spread c n + temporary b n^2 + a n^3, permanent gamma/2 (X^2 - sum n^2), variance sigma^2 sum x^2).
@@ -265,7 +251,7 @@ def test_frontier_star_is_the_schedule_shown(model, strategy, risk):
 
 
 def test_comparison_lists_every_strategy_with_savings_against_twap(model):
-    rows, _alert = page.comparison(*ORDER, -7, 0.1, "")
+    rows, _alert = page.comparison(ORDER, -7, 0.1, "")
     by = {r["strategy"]: r for r in rows}
     assert set(by) == {"TWAP", "VWAP", "POV", "Almgren-Chriss", "Impact-optimal"}
     assert by["TWAP"]["saving_vs_twap"] == 0
@@ -276,15 +262,15 @@ def test_comparison_lists_every_strategy_with_savings_against_twap(model):
 
 
 def test_urgency_sets_the_risk_aversion_and_back(call_with_trigger, model):
-    _u, risk, note = call_with_trigger("exec-urgency.value", page.urgency, 3.0, -7, *ORDER)
+    _u, risk, note = call_with_trigger("exec-urgency.value", page.urgency, 3.0, -7, ORDER)
     lam = 10**risk
     assert model.urgency(lam) == pytest.approx(3.0, rel=0.03)  # the slider rounds log10(lambda) to 0.01
-    urgency, risk2, _ = call_with_trigger("exec-risk.value", page.urgency, 3.0, -6, *ORDER)
+    urgency, risk2, _ = call_with_trigger("exec-risk.value", page.urgency, 3.0, -6, ORDER)
     assert risk2 is no_update and urgency == round(model.urgency(1e-6), 1)
 
 
 def test_export_writes_child_orders_that_add_up(call_with_trigger):
-    download, status = page.export_child_orders(1, *ORDER, "vwap", -7, 0.1, "")
+    download, status = page.export_child_orders(1, ORDER, "vwap", -7, 0.1, "")
     frame = pd.read_csv(pd.io.common.StringIO(download["content"]))
     assert download["filename"] == "child-orders-AAPL-buy-vwap.csv"
     assert frame["shares"].sum() == 200_000 and (frame["ticker"] == "AAPL").all()
@@ -298,7 +284,7 @@ def test_uploaded_book_is_used_and_bad_books_name_the_snapshot_and_level():
     csv = book.to_frame().to_csv(index=False, date_format="%Y-%m-%d %H:%M")
     store, source, status, contents = page.upload_book(_upload(csv), "book.csv")
     assert source == "upload" and contents is None and "60 snapshots, 8 levels" in str(status)
-    kpis, _fig, text, *_rest, alert = page.market(*_order(source="upload", book=store, horizon=60), "light")
+    kpis, _fig, text, *_rest, alert = page.market(_order(source="upload", book_ref=store, horizon=60), "light")
     assert alert is None and "uploaded book book.csv" in str(text)
     lines = csv.splitlines()
     bad = [lines[0]] + [
@@ -331,21 +317,21 @@ def test_uploaded_volumes_set_the_daily_volume_and_the_profile():
     frame = pd.read_csv(pd.io.common.StringIO(csv), parse_dates=["time"])
     expected = frame.groupby(frame["time"].dt.date)["volume"].sum().mean()
     assert contents is None and volume == round(expected) and "2 days" in str(status)
-    kpis, *_ = page.market(*_order(vols=store, volume=volume), "light")
+    kpis, *_ = page.market(_order(vol_ref=store, volume=volume), "light")
     assert f"{expected:,.0f}" in str(kpis)  # the whole-session window trades the whole day's volume
     bad = page.upload_volumes(_upload("time,volume\n2024-01-02 09:30,100\n2024-01-02 09:35,-5\n"), "neg.csv")
     assert bad[0] is no_update and bad[1] is no_update and "row 3" in str(bad[2]) and "'-5'" in str(bad[2])
 
 
 def test_basket_uses_the_workspace_trade_list_or_says_it_is_empty():
-    status, kpis, fig, rows, _notes = page.basket(WS, "vwap", False, -7, 0.1, *_market(), "light")
+    status, kpis, fig, rows, _notes = page.basket(WS, "vwap", False, -7, 0.1, _market(), "light")
     assert "no trade list yet" in str(status) and rows == []
     trades = [
         {"ticker": "KO", "side": "buy", "shares": 10_000, "price": 60.0},
         {"ticker": "XOM", "side": "sell", "shares": 5_000, "price": 110.0},
     ]
     ws = workspace.with_target(WS, pd.Series({"KO": 0.5, "XOM": 0.5}), "manual", trades)
-    status, kpis, fig, rows, _notes = page.basket(ws, "twap", True, -7, 0.1, *_market(), "light")
+    status, kpis, fig, rows, _notes = page.basket(ws, "twap", True, -7, 0.1, _market(), "light")
     assert "2 orders" in str(status) and {r["ticker"] for r in rows} == {"KO", "XOM"}
     buys, sells, imbalance = fig.data[0].y, fig.data[1].customdata, fig.data[2].y
     assert sum(buys) == pytest.approx(600_000) and sum(sells) == pytest.approx(550_000)
@@ -355,13 +341,13 @@ def test_basket_uses_the_workspace_trade_list_or_says_it_is_empty():
 
 
 def test_sample_basket_when_the_workspace_has_none():
-    status, kpis, _fig, rows, _ = page.basket(WS, "optimal", True, -7, 0.1, *_market(), "light")
+    status, kpis, _fig, rows, _ = page.basket(WS, "optimal", True, -7, 0.1, _market(), "light")
     assert "sample basket" in str(status) and len(rows) == 6
     assert {r["side"] for r in rows} == {"buy", "sell"}
 
 
 def test_solver_cross_check_agrees():
-    rows, status = page.solvers(lambda _progress: None, 1, *ORDER, 0.1, "")
+    rows, status = page.solvers(lambda _progress: None, 1, ORDER, 0.1, "")
     assert {r["solver"] for r in rows} == {"analytical", "cvxpy", "scipy"}
     assert max(r["relative_gap"] for r in rows) < 1e-6 and "All three solvers answered" in str(status)
 
@@ -384,7 +370,7 @@ def test_basket_summary_goes_to_the_presentation_only_for_a_real_trade_list():
     import workspace
     from pages import present
 
-    out = page.save_basket_summary(1, workspace.DEFAULT, "optimal", -6.0, 0.1, *_market())
+    out = page.save_basket_summary(1, workspace.DEFAULT, "optimal", -6.0, 0.1, _market())
     assert out[0] is no_update and "no trade list" in str(out[1])
     wd = workspace.resolve(workspace.DEFAULT)
     trades = [
@@ -392,7 +378,7 @@ def test_basket_summary_goes_to_the_presentation_only_for_a_real_trade_list():
         {"ticker": "KO", "side": "sell", "shares": 10_000, "price": float(wd.prices["KO"].iloc[-1])},
     ]
     ws = workspace.with_target(workspace.DEFAULT, wd.prices.iloc[-1] * 0 + 0.05, "manual", trades)
-    new_ws, alert = page.save_basket_summary(1, ws, "optimal", -6.0, 0.1, *_market())
+    new_ws, alert = page.save_basket_summary(1, ws, "optimal", -6.0, 0.1, _market())
     summary = new_ws["execution_summary"]
     assert summary["saving"] >= -1e-6  # the impact-optimal schedule never costs more than TWAP
     assert "less than TWAP" in summary["text"]
@@ -410,7 +396,7 @@ def test_any_whole_number_of_shares_and_any_daily_volume_schedule():
         assert f"id='{box}'" in form
     assert "step=100" not in form and "step=100000" not in form and "step='any'" in form
     order = _order(shares=547, volume=2_345_678)
-    kpis, _fig, _costs, rows, alert = page.schedule(*order, "twap", -7, 0.1, "", "light")
+    kpis, _fig, _costs, rows, alert = page.schedule(order, "twap", -7, 0.1, "", "light")
     assert "Schedule not computed" not in str(alert)
     # Hand-worked: 547 = 5 round lots + an odd lot of 47. TWAP wants 547 / 13 = 42.08 a interval, so
     # five intervals get a lot of 100 (equal remainders 0.42: the first five) and the odd lot joins the last
@@ -420,7 +406,7 @@ def test_any_whole_number_of_shares_and_any_daily_volume_schedule():
     profile = execution.session_window("09:30", 390, 13).profile.to_numpy()
     assert [r["expected_volume"] for r in rows] == pytest.approx(2_345_678 * profile)
     for strategy in ("vwap", "pov", "almgren_chriss", "optimal"):
-        *_, rows, alert = page.schedule(*order, strategy, -7, 0.1, "", "light")
+        *_, rows, alert = page.schedule(order, strategy, -7, 0.1, "", "light")
         shares = _child_shares(rows)
         assert sum(shares) == 547, strategy
         assert sorted(s % 100 for s in shares if s % 100) == [47], strategy  # one odd lot, the rest round
@@ -443,16 +429,16 @@ BAD_FIELDS = [
 @pytest.mark.parametrize(("changes", "words"), BAD_FIELDS)
 def test_empty_or_bad_order_fields_never_raise(changes, words, caplog, call_with_trigger):
     order = _order(**changes)
-    out = page.schedule(*order, "vwap", -7, 0.1, "", "light")
+    out = page.schedule(order, "vwap", -7, 0.1, "", "light")
     assert out[0] is no_update and words in str(out[4])
     assert "is not a number" not in str(out[4])
-    page.market(*order, "light")
-    page.frontier(*order, "vwap", -7, 0.1, "", "light")
-    page.comparison(*order, -7, 0.1, "")
-    page.export_child_orders(1, *order, "vwap", -7, 0.1, "")
-    call_with_trigger("exec-urgency.value", page.urgency, 2.0, -7, *order)
-    page.basket(WS, "vwap", True, -7, 0.1, *_market(**changes), "light")
-    page.solvers(lambda _progress: None, 1, *order, 0.1, "")
+    page.market(order, "light")
+    page.frontier(order, "vwap", -7, 0.1, "", "light")
+    page.comparison(order, -7, 0.1, "")
+    page.export_child_orders(1, order, "vwap", -7, 0.1, "")
+    call_with_trigger("exec-urgency.value", page.urgency, 2.0, -7, order)
+    page.basket(WS, "vwap", True, -7, 0.1, _market(**changes), "light")
+    page.solvers(lambda _progress: None, 1, order, 0.1, "")
     # No callback raised: nothing was logged as a failure (a traceback in the server log).
     assert [r.getMessage() for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")] == []
 
@@ -465,8 +451,8 @@ def _target(trades):
 
 def _single_cost(strategy, risk=-7, cap=0.1, **changes) -> float:
     """The single-order panel's expected cost (its KPI shows it in dollars), to the cent."""
-    kpis, *_rest, alert = page.schedule(*_order(**changes), strategy, risk, cap, "", "light")
-    cost = page._order(*_order(**changes)).schedule(strategy, risk_aversion=page._lam(risk), participation=cap)
+    kpis, *_rest, alert = page.schedule(_order(**changes), strategy, risk, cap, "", "light")
+    cost = page._order(**_order(**changes)).schedule(strategy, risk_aversion=page._lam(risk), participation=cap)
     assert alert is None or "not computed" not in str(alert)
     assert f"${cost.expected_cost:,.0f}" in str(kpis)
     return cost.expected_cost
@@ -479,7 +465,7 @@ def _single_cost(strategy, risk=-7, cap=0.1, **changes) -> float:
 def test_the_basket_prices_an_order_as_the_single_order_panel_does(strategy, risk, cap):
     # The issue's case: 8,000 AAPL by VWAP was $715.80 in the basket and $266.74 in the panel above.
     ws = _target([{"ticker": "AAPL", "side": "buy", "shares": 8_000}, {"ticker": "KO", "side": "sell", "shares": 5_000}])
-    _status, kpis, _fig, rows, notes = page.basket(ws, strategy, False, risk, cap, *_market(), "light")
+    _status, kpis, _fig, rows, notes = page.basket(ws, strategy, False, risk, cap, _market(), "light")
     by = {r["ticker"]: r for r in rows}
     aapl = _single_cost(strategy, risk, cap, shares=8_000)
     ko = _single_cost(strategy, risk, cap, ticker="KO", side="sell", shares=5_000)
@@ -496,9 +482,9 @@ def test_the_basket_uses_the_uploaded_book_for_the_form_ticker():
     )
     csv = book.to_frame().to_csv(index=False, date_format="%Y-%m-%d %H:%M")
     store, *_ = page.upload_book(_upload(csv), "book.csv")
-    changes = dict(source="upload", book=store, horizon=60, shares=3_000)
+    changes = dict(source="upload", book_ref=store, horizon=60, shares=3_000)
     ws = _target([{"ticker": "AAPL", "side": "buy", "shares": 3_000}, {"ticker": "KO", "side": "buy", "shares": 900}])
-    _status, _kpis, _fig, rows, notes = page.basket(ws, "vwap", False, -7, 0.1, *_market(**changes), "light")
+    _status, _kpis, _fig, rows, notes = page.basket(ws, "vwap", False, -7, 0.1, _market(**changes), "light")
     by = {r["ticker"]: r for r in rows}
     assert round(by["AAPL"]["expected_cost"], 2) == round(_single_cost("vwap", **changes), 2)
     assert "uploaded for AAPL" in str(notes)
@@ -513,10 +499,10 @@ def test_add_to_presentation_runs_only_on_a_click_and_says_more_or_less():
     # Opening the page (or restoring it from a link) renders the button with n_clicks 0 or None: no update.
     for clicks in (0, None):
         with pytest.raises(PreventUpdate):
-            page.save_basket_summary(clicks, ws, "vwap", -7.0, 0.1, *_market(volume=2_345_678))
+            page.save_basket_summary(clicks, ws, "vwap", -7.0, 0.1, _market(volume=2_345_678))
     # Almgren-Chriss at lambda 1e-5 front-loads the order: it costs more than TWAP. Expected: the two orders
     # priced one by one in the single-order panel (the basket prices each name as the panel does).
-    new_ws, _alert = page.save_basket_summary(1, ws, "almgren_chriss", -5.0, 0.1, *_market(volume=2_345_678))
+    new_ws, _alert = page.save_basket_summary(1, ws, "almgren_chriss", -5.0, 0.1, _market(volume=2_345_678))
     summary = new_ws["execution_summary"]
     orders = [dict(shares=20_000, volume=2_345_678), dict(ticker="KO", side="sell", shares=10_000, volume=2_345_678)]
     extra = sum(_single_cost("almgren_chriss", -5.0, **o) - _single_cost("twap", -5.0, **o) for o in orders)
@@ -531,7 +517,7 @@ def test_add_to_presentation_runs_only_on_a_click_and_says_more_or_less():
     shown = str(present._desks(dict(newer, execution_summary=summary)))
     assert summary["text"] not in shown and "earlier trade list" in shown
     # The impact-optimal schedule never costs more than TWAP, so it says "less".
-    opt_ws, _ = page.save_basket_summary(1, ws, "optimal", -7.0, 0.1, *_market(volume=2_345_678))
+    opt_ws, _ = page.save_basket_summary(1, ws, "optimal", -7.0, 0.1, _market(volume=2_345_678))
     assert "less than TWAP" in opt_ws["execution_summary"]["text"]
 
 
@@ -549,7 +535,7 @@ def _find(component, id_):
 
 
 def test_held_out_rmse_is_shown_in_bps_with_two_significant_digits(model):
-    _kpis, _fig, text, quality, _notes, _alert = page.market(*ORDER, "light")
+    _kpis, _fig, text, quality, _notes, _alert = page.market(ORDER, "light")
     # Independent: the pooled held-out RMSE ($ per share) over the book's mean mid, in basis points.
     mid = float(((model.book.bid_price[:, 0] + model.book.ask_price[:, 0]) / 2).mean())
     bps = model.impact.rmse_test / mid * 1e4
@@ -573,31 +559,34 @@ def test_two_significant_digits_never_use_an_exponent(x, text):
     assert page._sig2(x) == text
 
 
-def test_frontier_ticks_show_cents_when_the_costs_span_a_few_dollars():
+def test_frontier_ticks_show_cents_when_the_costs_span_a_few_dollars(tick_labels):
     # 547 shares: the frontier's costs span a few dollars, so whole-dollar ticks would repeat ($17, $18, $18).
     order = _order(shares=547, volume=2_345_678)
-    fig, _alert = page.frontier(*order, "almgren_chriss", -6, 0.1, "", "light")
-    costs = fig.data[0].y
-    assert max(costs) - min(costs) < 20 and fig.layout.yaxis.tickformat == "$,.2f"
-    big, _alert = page.frontier(*ORDER, "almgren_chriss", -6, 0.1, "", "light")
-    assert max(big.data[0].y) - min(big.data[0].y) >= 20 and big.layout.yaxis.tickformat == "$,.0f"
+    fig, _alert = page.frontier(order, "almgren_chriss", -6, 0.1, "", "light")
+    costs, labels = fig.data[0].y, tick_labels(fig, "y")
+    assert max(costs) - min(costs) < 20 and len(set(labels)) == len(labels) >= 3
+    assert any("." in label for label in labels), labels  # ticks between whole dollars
+    big, _alert = page.frontier(ORDER, "almgren_chriss", -6, 0.1, "", "light")
+    labels = tick_labels(big, "y")
+    assert max(big.data[0].y) - min(big.data[0].y) >= 20 and len(set(labels)) == len(labels) >= 3
+    assert not any("." in label for label in labels), labels  # whole dollars
 
 
 def test_urgency_note_waits_for_the_ticker_then_follows_it(call_with_trigger, model):
     # The page mounts before its ticker list is filled in from the workspace: the note said "Urgency not linked:
     # None is not in the workspace universe" while the dropdown showed AAPL. It now waits, then follows the ticker.
-    mounting = list(ORDER)
-    mounting[page.ORDER.index(page.TICKER)] = None
-    assert call_with_trigger(".", page.urgency, 1.0, -7, *mounting) == (no_update, no_update, None)
-    urgency, risk, note = call_with_trigger("exec-ticker.value", page.urgency, 1.0, -7, *ORDER)
+    mounting = _order(ticker=None)
+    assert call_with_trigger(".", page.urgency, 1.0, -7, mounting) == (no_update, no_update, None)
+    urgency, risk, note = call_with_trigger("exec-ticker.value", page.urgency, 1.0, -7, ORDER)
     assert risk is no_update and urgency == round(min(model.urgency(1e-7), 10.0), 1)
     assert "Urgency = horizon / half-life" in str(note)
 
 
-def test_cumulative_axis_reads_in_quarters_of_the_order(model):
+def test_cumulative_axis_reads_in_quarters_of_the_order(model, tick_labels):
     # The right-hand axis (share of the order executed) showed 97.92%, 78.336%, 58.751%: ticks at odd fractions
     # with three decimals. It reads 0%, 25%, 50%, 75%, 100%.
     from components.execution_figures import schedule_figure
 
-    axis = schedule_figure(model.schedule("twap"), "light").layout.yaxis2
-    assert list(axis.tickvals) == [0, 0.25, 0.5, 0.75, 1.0] and axis.tickformat == ".0%"
+    fig = schedule_figure(model.schedule("twap"), "light")
+    assert list(fig.layout.yaxis2.tickvals) == [0, 0.25, 0.5, 0.75, 1.0]
+    assert tick_labels(fig, "y2") == ["0%", "25%", "50%", "75%", "100%"]

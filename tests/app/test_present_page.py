@@ -181,9 +181,10 @@ def test_share_link_carries_only_the_settings_of_the_chosen_method():
 
     # The Construct page as a new user leaves it: max Sharpe, max weight 10%, and the untouched
     # controls of other methods (Black-Litterman's sample views, the 15% target, Kelly 1/2, tau).
-    controls = ["max_sharpe", "mean", "sample", 0, 2, 0.15, 0.5, "single", 0, 10, None, 0, [],
-                construct.DEFAULT_VIEWS, 0.05, "equal", None, []]
-    stored = construct.allocation(*controls, WS, "light")[5]
+    controls = dict(method="max_sharpe", mu="mean", cov="sample", rf=0, ra=2, target=0.15, kelly=0.5, linkage="single",
+                    lower=0, upper=10, turnover=None, cost=0, sectors=[], views=construct.DEFAULT_VIEWS, tau=0.05,
+                    prior="equal", delta=None, budgets=[])
+    stored = construct.allocation(controls, WS, "light")[5]
     ws = workspace.with_target(WS, pd.Series(stored["weights"]), stored["method"], recipe=stored["recipe"])
     query, problems = workspace.to_query(ws)
     recipe_keys = set(query) - {"source", "universe", "start", "end", "benchmark"}

@@ -108,10 +108,20 @@ def _median_final(summary) -> float:
     return float(str(summary).split("Median final wealth $")[1].split(";")[0].replace(",", ""))
 
 
+# The projection form as a person fills it in: 20 years from $1 million, no contributions, no goal.
+MC_FORM = dict(years=20, contribution=0, goal=None, paths=10_000, method="normal", exp_return=7, vol=15, value=1e6,
+               ws=WS, theme="light")
+
+
+def _project(progress, **changes):
+    """The Monte Carlo callback run on MC_FORM with ``changes`` (by the callback's names)."""
+    assert set(changes) <= set(MC_FORM), changes
+    return page.monte_carlo(progress, 1, **{**MC_FORM, **changes})
+
+
 def test_monte_carlo_uses_the_entered_assumptions_and_says_which(wd):
     progress = []
-    fig, summary, status = page.monte_carlo(progress.append, 1, 20, 0, None, 10_000, "normal", 7, 15, 1e6, WS,
-                                            "light")
+    fig, summary, status = _project(progress.append)
     assert "Projected 10,000 paths" in str(status)
     assert "Assumptions: 7.0% return, 15.0% volatility a year (your input)." in str(summary)
     # No contributions: terminal wealth of geometric Brownian motion with E[G] = 1 + m is lognormal, median
@@ -120,7 +130,7 @@ def test_monte_carlo_uses_the_entered_assumptions_and_says_which(wd):
     expected = 1e6 * np.exp((np.log(1.07) - 0.15**2 / 2) * 20)
     assert _median_final(summary) == pytest.approx(expected, rel=0.03)  # 10,000 paths: s.e. about 0.8%
     # A blank volatility is estimated from the history, and the note says so for that number only.
-    _fig, summary, _ = page.monte_carlo(progress.append, 1, 20, 0, None, 2_000, "normal", 7, None, 1e6, WS, "light")
+    _fig, summary, _ = _project(progress.append, paths=2_000, vol=None)
     port = wd.returns.mean(axis=1)  # the equal-weight portfolio
     vol = port.std(ddof=1) * np.sqrt(252)
     assert (f"Assumptions: 7.0% return (your input), {vol:.1%} volatility (estimated from 2013-01-02 to "
@@ -133,7 +143,7 @@ def test_default_projection_grows_at_the_historical_cagr_and_placeholders_show_t
     ret_box, vol_box, hint = page.monte_carlo_estimate(WS)
     assert (ret_box, vol_box) == (f"{m:.1%} (estimate)", f"{s:.1%} (estimate)")
     assert "estimated from 2013-01-02 to 2022-12-28" in hint
-    _fig, summary, _ = page.monte_carlo([].append, 1, 20, 0, None, 10_000, "normal", None, None, 1e6, WS, "light")
+    _fig, summary, _ = _project([].append, exp_return=None, vol=None)
     assert f"Assumptions: {m:.1%} return, {s:.1%} volatility a year (estimated from 2013-01-02" in str(summary)
     # The median path compounds at the sample's CAGR (empyrical), not sigma^2/2 (about 1.5% a year) below it.
     growth = (_median_final(summary) / 1e6) ** (1 / 20) - 1
@@ -141,15 +151,15 @@ def test_default_projection_grows_at_the_historical_cagr_and_placeholders_show_t
 
 
 def test_monte_carlo_bad_assumption_is_named_and_nothing_changes():
-    out = page.monte_carlo([].append, 1, 20, 0, None, 1_000, "normal", 7, -5, 1e6, WS, "light")
+    out = _project([].append, paths=1_000, vol=-5)
     assert out[:2] == (no_update, no_update)
     assert "The volatility must be zero or more; got -5.0% a year." in str(out[2])
-    out = page.monte_carlo([].append, 1, 20, 0, None, 1_000, "normal", -150, 10, 1e6, WS, "light")
+    out = _project([].append, paths=1_000, exp_return=-150, vol=10)
     assert "The expected return must be above -100% a year; got -150.0%." in str(out[2])
     # an emptied box (the browser empties one outside its min/max) is named, not replaced by a default
-    out = page.monte_carlo([].append, 1, None, 0, None, 1_000, "normal", 7, 10, 1e6, WS, "light")
+    out = _project([].append, years=None, paths=1_000, vol=10)
     assert out[:2] == (no_update, no_update) and "Type the number of years (1 to 60)" in str(out[2])
-    out = page.monte_carlo([].append, 1, 20, 0, None, None, "normal", 7, 10, 1e6, WS, "light")
+    out = _project([].append, paths=None, vol=10)
     assert "Type the number of paths (100 to 200,000)" in str(out[2])
 
 
@@ -189,8 +199,9 @@ def test_max_drawdown_is_a_negative_fraction_on_every_page(wd, call_with_trigger
     assert f"Max drawdown</div><div class='value'>{mdd:.1%}" in base64.b64decode(download["content"]).decode()
     # Construct page: walk-forward backtest metrics grid
     tree = construct.layout()
-    recipe = [_layout_value(tree, s.component_id, s.component_property) for s in construct.RECIPE_STATES]
-    *_figs, bt_rows, _cols, status = construct.run_backtest([].append, 1, ["equal_weight"], "M", 252, 10, *recipe,
+    recipe = {name: _layout_value(tree, s.component_id, s.component_property)
+              for name, s in construct.RECIPE_STATES.items()}
+    *_figs, bt_rows, _cols, status = construct.run_backtest([].append, 1, ["equal_weight"], "M", 252, 10, recipe,
                                                             WS, "light")
     assert "Backtested" in str(status)
     shown = next(r for r in bt_rows if r["metric"] == "Max drawdown")

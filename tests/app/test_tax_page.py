@@ -444,9 +444,10 @@ def test_target_trades_follow_the_method_and_refuse_an_oversell(accounts, rates)
 def test_the_construct_desks_target_is_taxed_here(accounts, rates):
     from pages import construct
 
-    base = ["equal_weight", "mean", "sample", 0, 2, 0.15, 0.5, "single", 0, 100, None, 0, [], [], 0.05, "equal",
-            None, []]
-    built = construct.allocation(*base, WS, "light")
+    base = dict(method="equal_weight", mu="mean", cov="sample", rf=0, ra=2, target=0.15, kelly=0.5, linkage="single",
+                lower=0, upper=100, turnover=None, cost=0, sectors=[], views=[], tau=0.05, prior="equal", delta=None,
+                budgets=[])
+    built = construct.allocation(base, WS, "light")
     _shares, _trades, _left, stored = construct.trades(built[5], 100_000, "greedy", 1, WS)
     ws, _msg = construct.use_as_target(1, built[5], stored, WS)
     status, kpis, rows, alert = page.target_tax(accounts, "fifo", [], rates, LAST, ws)
@@ -476,10 +477,10 @@ def _data_page_upload(call_with_trigger, ws, kind, raw, name):
     from pages import data as data_page
 
     kinds = workspace.UPLOAD_KINDS
-    contents = ["data:text/csv;base64," + base64.b64encode(raw).decode() if k == kind else None for k in kinds]
-    names = [name if k == kind else None for k in kinds]
-    out = call_with_trigger(f"upload-{kind}.contents", data_page.sync_workspace, None, None, None, None, None,
-                            *contents, *names, ws)
+    contents = {k: "data:text/csv;base64," + base64.b64encode(raw).decode() if k == kind else None for k in kinds}
+    names = {k: name if k == kind else None for k in kinds}
+    out = call_with_trigger(f"upload-{kind}.contents", data_page.sync_workspace, dict.fromkeys(data_page.FORM),
+                            contents, names, ws)
     return out
 
 
@@ -525,8 +526,8 @@ def test_an_upload_on_the_tax_page_shows_on_the_data_page(call_with_trigger):
                                    "tax-lots.csv", WS)
     assert ws["uploads"]["lots"]["name"] == "tax-lots.csv"
     kinds = workspace.UPLOAD_KINDS
-    out = call_with_trigger(".", data_page.sync_workspace, None, None, None, None, None, *[None] * (2 * len(kinds)),
-                            ws)  # the Data page opened afterwards
+    out = call_with_trigger(".", data_page.sync_workspace, dict.fromkeys(data_page.FORM), dict.fromkeys(kinds),
+                            dict.fromkeys(kinds), ws)  # the Data page opened afterwards
     assert "Loaded tax-lots.csv (2 rows)" in str(out[11 + kinds.index("lots")])
     assert out[11 + kinds.index("trades")] is None
 
