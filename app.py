@@ -27,6 +27,7 @@ from components.figure_registry import install as install_figure_registry
 from components.figures import EXPORT_BROWSER, EXPORT_SERVER
 from components.theme import templates_json
 from components.urlstate import UrlState
+from finance_core.data import MAX_UPLOAD_BYTES
 
 logging.basicConfig(level=os.environ.get("PORTFOLIO_DESK_LOG_LEVEL", "INFO"))
 for _noisy in ("kaleido", "choreographer", "logistro"):  # the export browser's chatter
@@ -63,6 +64,17 @@ app = Dash(
 server = app.server
 EXPORT_REQUEST = "export-request"
 install_figure_registry(server, workspace.cache_dir() / "figures")
+#: The largest request body: an upload of data.MAX_UPLOAD_BYTES travels base64-encoded (4/3 of
+#: its size) inside the callback's JSON, plus 1 MiB for the rest of the request: about 28.7 MB.
+MAX_REQUEST_BYTES = -(-MAX_UPLOAD_BYTES * 4 // 3) + 2**20
+server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+
+
+@server.errorhandler(413)
+def _too_large(_err):
+    """A readable answer to a body over the limit (Flask refuses it before reading it)."""
+    return (f"The request is larger than {MAX_REQUEST_BYTES / 1e6:.0f} MB: upload files of at most "
+            f"{MAX_UPLOAD_BYTES / 1e6:.0f} MB, one at a time.", 413, {"Content-Type": "text/plain; charset=utf-8"})
 
 
 def _desks() -> list[dict]:

@@ -158,3 +158,4 @@ def test_export_tries_again_when_the_export_page_is_not_ready(monkeypatch):
     with pytest.raises(RuntimeError, match="some other failure"):
         export.figure_bytes({"data": []}, "pdf")
     assert len(calls) == 1
+
