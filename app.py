@@ -8,6 +8,7 @@ Celery workers instead: ``celery -A app:celery_app worker``.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -16,6 +17,7 @@ import threading
 
 import dash
 import dash_bootstrap_components as dbc
+import flask
 from dash import ALL, Dash, Input, Output, State, callback, clientside_callback, dcc, html, no_update
 
 import workspace
@@ -247,6 +249,47 @@ def export_figure(request, theme):
         return no_update, error_alert(f"{fmt.upper()} export failed ({type(err).__name__}: {err}). "
                                       "Use the browser export (PNG/SVG) instead.", title="Export failed")
     return dcc.send_bytes(payload, f"portfolio-desk-{name}.{fmt}", type=MIME[fmt]), None
+
+
+@functools.cache
+def _content_security_policy() -> str:
+    """Scripts only from this server plus Dash's own inline scripts (by hash); no frames, no plugins."""
+    scripts = " ".join(app.csp_hashes())
+    return ("default-src 'self'; "
+            f"script-src 'self' {scripts}; "
+            "style-src 'self' 'unsafe-inline'; "  # plotly and AG Grid set inline styles
+            "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+@server.after_request
+def _security_headers(response):
+    """Every response: the headers above, the CSP, and no server software name or version."""
+    response.headers.update(SECURITY_HEADERS)
+    response.headers["Content-Security-Policy"] = _content_security_policy()
+    response.headers["Server"] = "Portfolio Desk"  # werkzeug's dev server sets its own afterwards (debug only)
+    return response
+
+
+@server.before_request
+def _no_dev_tools_routes():
+    """Dash always answers /_reload-hash (it lists installed packages): only debug runs need it."""
+    if flask.request.path.endswith("/_reload-hash") and os.environ.get("PORTFOLIO_DESK_DEBUG", "0") != "1":
+        flask.abort(404)
+
+
+@server.route("/healthz")
+def healthz():
+    """For a load balancer: 200 and a small JSON once the app has started."""
+    return {"status": "ok"}
 
 
 if os.environ.get("PORTFOLIO_DESK_EXPORT_WARM", "1") != "0":
