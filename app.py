@@ -8,6 +8,7 @@ Celery workers instead: ``celery -A app:celery_app worker``.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -16,15 +17,19 @@ import threading
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, Dash, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
+import flask
+from dash import ALL, Dash, Input, Output, State, callback, clientside_callback, dcc, html, no_update
 
 import workspace
 from components import ids
 from components.alerts import error_alert
 from components.export import MIME, figure_bytes, warm_up
+from components.figure_registry import current_figure
+from components.figure_registry import install as install_figure_registry
 from components.figures import EXPORT_BROWSER, EXPORT_SERVER
 from components.theme import templates_json
 from components.urlstate import UrlState
+from finance_core.data import MAX_UPLOAD_BYTES
 
 logging.basicConfig(level=os.environ.get("PORTFOLIO_DESK_LOG_LEVEL", "INFO"))
 for _noisy in ("kaleido", "choreographer", "logistro"):  # the export browser's chatter
@@ -59,6 +64,19 @@ app = Dash(
     meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
 )
 server = app.server
+EXPORT_REQUEST = "export-request"
+install_figure_registry(server, workspace.cache_dir() / "figures")
+#: The largest request body: an upload of data.MAX_UPLOAD_BYTES travels base64-encoded (4/3 of
+#: its size) inside the callback's JSON, plus 1 MiB for the rest of the request: about 28.7 MB.
+MAX_REQUEST_BYTES = -(-MAX_UPLOAD_BYTES * 4 // 3) + 2**20
+server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+
+
+@server.errorhandler(413)
+def _too_large(_err):
+    """A readable answer to a body over the limit (Flask refuses it before reading it)."""
+    return (f"The request is larger than {MAX_REQUEST_BYTES / 1e6:.0f} MB: upload files of at most "
+            f"{MAX_UPLOAD_BYTES / 1e6:.0f} MB, one at a time.", 413, {"Content-Type": "text/plain; charset=utf-8"})
 
 
 def _desks() -> list[dict]:
@@ -96,6 +114,7 @@ app.layout = html.Div(
         dcc.Store(id=ids.THEME, data="light"),
         dcc.Store(id=ids.FIGURE_TEMPLATES, data=templates_json()),
         dcc.Store(id="export-sink"),
+        dcc.Store(id=EXPORT_REQUEST),
         dcc.Download(id=ids.EXPORT_DOWNLOAD),
         html.Div(id=ids.EXPORT_ALERT, className="pd-export-alert no-print"),
         _navbar(),
@@ -189,34 +208,88 @@ clientside_callback(
 )
 
 
+# A server export starts only from a click on its menu item: this gate turns the click into
+# a small request (chart name and format), so page loads never call the server export and no
+# figure travels from the browser (the server renders the figure it drew: components.figure_registry).
+clientside_callback(
+    """
+    function(clicks) {
+        const trig = dash_clientside.callback_context.triggered_id;
+        if (!trig || !clicks.some(c => c)) { return dash_clientside.no_update; }
+        return {name: trig.name, format: trig.format, at: Date.now()};
+    }
+    """,
+    Output(EXPORT_REQUEST, "data"),
+    Input({"type": EXPORT_SERVER, "name": ALL, "format": ALL}, "n_clicks"),
+    prevent_initial_call=True,
+)
+
+
 @callback(
     Output(ids.EXPORT_DOWNLOAD, "data"),
     Output(ids.EXPORT_ALERT, "children"),
-    Input({"type": EXPORT_SERVER, "name": ALL, "format": ALL}, "n_clicks"),
-    State({"type": ids.GRAPH_TYPE, "name": ALL}, "figure"),
-    State({"type": ids.GRAPH_TYPE, "name": ALL}, "id"),
-    State({"type": ids.GRAPH_FIXED_TYPE, "name": ALL}, "figure"),
-    State({"type": ids.GRAPH_FIXED_TYPE, "name": ALL}, "id"),
+    Input(EXPORT_REQUEST, "data"),
+    State(ids.THEME, "data"),
     prevent_initial_call=True,
 )
-def export_figure(clicks, figures, graph_ids, fixed_figures=(), fixed_ids=()):
-    """Server-side export of one chart (kaleido for PNG/SVG/PDF, plotly for HTML)."""
-    trig = ctx.triggered_id
-    if not trig or not any(clicks):
+def export_figure(request, theme):
+    """Server-side export of one chart the server drew (kaleido for PNG/SVG/PDF, plotly for HTML)."""
+    if not isinstance(request, dict) or request.get("format") not in MIME or not isinstance(request.get("name"), str):
         return no_update, no_update
-    pairs = zip([*figures, *fixed_figures], [*graph_ids, *fixed_ids], strict=True)
-    figure = next((f for f, i in pairs if i["name"] == trig["name"]), None)
+    name, fmt = request["name"], request["format"]
+    figure = current_figure(name)
     if figure is None:
-        return no_update, error_alert(f"The chart {trig['name']!r} is not on this page any more.",
-                                      title="Export failed")
+        return no_update, error_alert(f"The chart {name!r} is not on this page any more: "
+                                      "reload the page and export again.", title="Export failed")
+    figure = {**figure, "layout": {**figure.get("layout", {}), "template": templates_json()["dark" if theme == "dark" else "light"]}}
     try:
-        payload = figure_bytes(figure, trig["format"])
+        payload = figure_bytes(figure, fmt)
     except Exception as err:  # noqa: BLE001 - say what failed, never a traceback
         logging.getLogger("portfolio_desk").exception("export failed")
-        return no_update, error_alert(f"{trig['format'].upper()} export failed ({type(err).__name__}: {err}). "
+        return no_update, error_alert(f"{fmt.upper()} export failed ({type(err).__name__}: {err}). "
                                       "Use the browser export (PNG/SVG) instead.", title="Export failed")
-    filename = f"portfolio-desk-{trig['name']}.{trig['format']}"
-    return dcc.send_bytes(payload, filename, type=MIME[trig["format"]]), None
+    return dcc.send_bytes(payload, f"portfolio-desk-{name}.{fmt}", type=MIME[fmt]), None
+
+
+@functools.cache
+def _content_security_policy() -> str:
+    """Scripts only from this server plus Dash's own inline scripts (by hash); no frames, no plugins."""
+    scripts = " ".join(app.csp_hashes())
+    return ("default-src 'self'; "
+            f"script-src 'self' {scripts}; "
+            "style-src 'self' 'unsafe-inline'; "  # plotly and AG Grid set inline styles
+            "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
+
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+@server.after_request
+def _security_headers(response):
+    """Every response: the headers above, the CSP, and no server software name or version."""
+    response.headers.update(SECURITY_HEADERS)
+    response.headers["Content-Security-Policy"] = _content_security_policy()
+    response.headers["Server"] = "Portfolio Desk"  # werkzeug's dev server sets its own afterwards (debug only)
+    return response
+
+
+@server.before_request
+def _no_dev_tools_routes():
+    """Dash always answers /_reload-hash (it lists installed packages): only debug runs need it."""
+    if flask.request.path.endswith("/_reload-hash") and os.environ.get("PORTFOLIO_DESK_DEBUG", "0") != "1":
+        flask.abort(404)
+
+
+@server.route("/healthz")
+def healthz():
+    """For a load balancer: 200 and a small JSON once the app has started."""
+    return {"status": "ok"}
 
 
 if os.environ.get("PORTFOLIO_DESK_EXPORT_WARM", "1") != "0":

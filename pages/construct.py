@@ -21,6 +21,7 @@ from components import ids
 from components.alerts import alert_area, error_alert, notes_alert, reports_errors
 from components.construct_figures import dendrogram_figure, frontier_figure, prior_posterior_figure
 from components.controls import choice, field, number, slider
+from components.csv_export import send_csv
 from components.figures import bar_figure, empty_figure, graph, graph_id, line_figure
 from components.jobs import JobIds, job_panel
 from components.layout import kpi_card, kpi_row, page_header
@@ -661,4 +662,4 @@ def use_as_target(_clicks, stored, trade_rows, ws):
 def download_trades(_clicks, rows):
     if not rows:
         return no_update
-    return dcc.send_data_frame(pd.DataFrame(rows).to_csv, "portfolio-desk-trades.csv", index=False)
+    return send_csv(pd.DataFrame(rows), "portfolio-desk-trades.csv", index=False)

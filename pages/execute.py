@@ -20,6 +20,7 @@ import workspace
 from components import ids
 from components.alerts import alert_area, error_alert, notes_alert, reports_errors
 from components.controls import choice, field, number, slider
+from components.csv_export import send_csv
 from components.execution_figures import (
     basket_figure,
     cost_breakdown_figure,
@@ -629,7 +630,7 @@ def export_child_orders(_clicks, order, strategy, risk, cap, no_trade):
         frame["no_trade"] = mask
     name = f"child-orders-{m.ticker}-{m.side}-{strategy}.csv"
     return (
-        dcc.send_data_frame(frame.to_csv, name, index=False, date_format="%Y-%m-%d %H:%M"),
+        send_csv(frame, name, index=False, date_format="%Y-%m-%d %H:%M"),
         html.Span(f"Saved {name} ({len(frame)} child orders).", className="text-success"),
     )
 

@@ -90,7 +90,7 @@ URL = UrlState(P, {
     "mc_paths": (MC_PATHS, "value", float, 10_000),
     "mc_method": (MC_METHOD, "value", str, "normal"),
 }, bounds={"level": (0.9, 0.995), "horizon": (1, 20), "value": (1, 1e13), "mc_return": (-99, 100),
-           "mc_volatility": (0, 200), "shock": (-0.4, 0.2), "mc_years": (1, 60), "mc_paths": (100, 200_000)})
+           "mc_volatility": (0, 200), "shock": (-0.4, 0.2), "mc_years": (1, 60), "mc_paths": (100, risk.MAX_PATHS)})
 URL.register()
 
 
@@ -218,7 +218,7 @@ def layout(**query) -> html.Div:
                 field("Yearly contribution (negative: withdrawal)",
                       number(MC_CONTRIB, values["mc_contribution"], step=1000, debounce=False), md=3),
                 field("Goal", number(MC_GOAL, values["mc_goal"], min=0, debounce=False), md=2),
-                field("Paths", number(MC_PATHS, values["mc_paths"], min=100, max=200_000, step=100,
+                field("Paths", number(MC_PATHS, values["mc_paths"], min=100, max=risk.MAX_PATHS, step=100,
                                       debounce=False), md=2),
                 field("Returns", choice(MC_METHOD, {"normal": "Normal", "bootstrap": "Bootstrap history"},
                                         values["mc_method"]),

@@ -22,6 +22,7 @@ import workspace
 from components import ids
 from components.alerts import alert_area, error_alert, notes_alert, reports_errors
 from components.controls import choice, field, number, slider
+from components.csv_export import send_csv
 from components.figures import bar_figure, graph, graph_id, line_figure
 from components.layout import kpi_card, kpi_row, money, page_header, section
 from components.tables import grid, records
@@ -745,7 +746,7 @@ def export_8949(_clicks, rows, method):
             "The Form 8949 report is empty: there are no sales in taxable accounts.", code="empty"
         )
     frame = pd.DataFrame(rows, columns=tax.FORM_8949_COLUMNS)
-    return dcc.send_data_frame(frame.to_csv, f"form-8949-{method}.csv", index=False), None
+    return send_csv(frame, f"form-8949-{method}.csv", index=False), None
 
 
 # --------------------------------------------------------------------------- lots and harvest

@@ -40,7 +40,13 @@ from .backtests import (
     var_backtest,
 )
 from .contributions import aggregate_by_sector, risk_contributions, tail_risk_contributions
-from .monte_carlo import MonteCarloResult, monte_carlo_paths, projection_assumptions
+from .monte_carlo import (
+    MAX_PATHS,
+    MAX_STEPS_PER_YEAR,
+    MonteCarloResult,
+    monte_carlo_paths,
+    projection_assumptions,
+)
 from .performance import (
     DrawdownResult,
     drawdowns,
@@ -101,5 +107,7 @@ __all__ = [
     "var_backtest",
     "detect_regimes",
     "monte_carlo_paths",
+    "MAX_PATHS",
+    "MAX_STEPS_PER_YEAR",
     "projection_assumptions",
 ]

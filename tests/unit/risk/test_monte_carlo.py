@@ -65,3 +65,14 @@ def test_monte_carlo_bootstrap_from_history(market):
     res = risk.monte_carlo_paths(1.0, 5, returns=market["port"], method="bootstrap", n_paths=2_000, goal=1.5)
     assert 0 <= res.goal_probability <= 1
     assert res.method == "bootstrap"
+
+
+def test_more_paths_than_the_server_simulates_are_refused_with_a_message():
+    from finance_core.errors import DataError
+
+    with pytest.raises(DataError, match="2,000,000 paths is more than this server simulates") as err:
+        risk.monte_carlo_paths(1e6, 10, expected_return=0.05, volatility=0.15, n_paths=2_000_000)
+    assert err.value.code == "too_large"
+    with pytest.raises(DataError, match="steps a year is more than daily"):
+        risk.monte_carlo_paths(1e6, 10, expected_return=0.05, volatility=0.15, n_paths=1000, steps_per_year=10_000)
+    assert risk.MAX_PATHS == 200_000
