@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -187,7 +188,7 @@ class Recipe:
     @classmethod
     def from_query(cls, query: Mapping[str, str]) -> Recipe:
         """A recipe from URL query parameters (unknown keys are ignored)."""
-        kwargs = {}
+        kwargs: dict[str, Any] = {}  # field name -> value of that field's type
         types = {f.name: f.type for f in fields(cls)}
         for name, raw in query.items():
             if name not in types or raw in (None, "", "None"):
@@ -240,7 +241,7 @@ def constraints_for(
     recipe: Recipe, sectors: pd.Series | None, current: pd.Series | None
 ) -> optimize.Constraints:
     """The recipe's bounds, sector limits, turnover cap and costs as ``optimize.Constraints``."""
-    sector_bounds = {k: tuple(v) for k, v in (recipe.sector_bounds or {}).items()} or None
+    sector_bounds = dict(recipe.sector_bounds or {}) or None  # Constraints reads and checks each pair
     return optimize.Constraints(
         bounds=(recipe.lower, recipe.upper),
         sector_map=sectors if sector_bounds else None,

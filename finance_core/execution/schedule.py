@@ -96,9 +96,10 @@ class Schedule:
                 "remaining": self.holdings.to_numpy()[1:],
             }
         )
-        if self.volumes is not None:
+        participation = self.participation  # None exactly when volumes are unknown
+        if self.volumes is not None and participation is not None:
             out["expected_volume"] = self.volumes.to_numpy()
-            out["participation"] = self.participation.to_numpy()
+            out["participation"] = participation.to_numpy()
         return out
 
 

@@ -6,7 +6,7 @@ import functools
 import math
 import time
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
@@ -16,11 +16,13 @@ from ..estimators import nearest_psd
 from .results import Allocation
 
 if TYPE_CHECKING:
+    from threadpoolctl import ThreadpoolController
+
     from .constraints import Resolved
 
 
 # =========================================================================== BLAS threads
-_CONTROLLER = None
+_CONTROLLER: ThreadpoolController | Literal[False] | None = None  # None: not looked up yet, False: absent
 
 
 def single_thread_blas(func):
@@ -54,9 +56,9 @@ def checked_number(value, what: str) -> float:
     try:
         out = float(value)
     except (TypeError, ValueError):
-        out = float("nan") if value is None else None
-        if out is None:
+        if value is not None:
             raise DataError(f"{what} must be a number, got {value!r}.", code="bad_constraint") from None
+        out = float("nan")  # None is told apart below: "must be a finite number"
     if not math.isfinite(out):
         raise DataError(
             f"{what} must be a finite number, got {value!r}: for a long-short book use bounds such as "

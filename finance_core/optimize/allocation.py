@@ -251,10 +251,12 @@ def _integer(w: np.ndarray, p: np.ndarray, capital: float, most: np.ndarray, lea
 
 
 def _book(w: np.ndarray, p: np.ndarray, capital: float, method: str, most: np.ndarray, least: np.ndarray,
-          groups: np.ndarray | None = None, group_cap: np.ndarray | None = None,
-          group_floor: np.ndarray | None = None):
-    if groups is None:
-        groups, group_cap, group_floor = np.full(w.size, -1), np.zeros(0), np.zeros(0)
+          sector_groups: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+          ) -> tuple[np.ndarray, float, str]:
+    """Whole lots for one book; ``sector_groups`` is (group per name, group caps, group floors) in money."""
+    if sector_groups is None:  # every name in group -1: no sector limit
+        sector_groups = np.full(w.size, -1), np.zeros(0), np.zeros(0)
+    groups, group_cap, group_floor = sector_groups
     if w.size == 0 or capital <= 0:
         return (
             np.zeros(w.size, dtype=np.int64),
@@ -411,8 +413,8 @@ def discrete_allocation(
     if shorts.any():  # a negative minimum caps the size of each short
         most[shorts], least[shorts] = _lot_limits(-lo * capital if lo < 0 else np.inf, 0.0, lot_p[shorts])
     sectors, groups, limits = _sector_groups(tickers, sector_map, sector_bounds)
-    x_l, cash_l, solver = _book(w[longs], lot_p[longs], capital, method, most[longs], least[longs],
-                                groups[longs], limits[:, 1] * capital, np.maximum(limits[:, 0], 0.0) * capital)
+    long_groups = groups[longs], limits[:, 1] * capital, np.maximum(limits[:, 0], 0.0) * capital
+    x_l, cash_l, solver = _book(w[longs], lot_p[longs], capital, method, most[longs], least[longs], long_groups)
     units[longs] = x_l
     leftover = cash_l
     if shorts.any():

@@ -21,7 +21,7 @@ from ._common import (
     single_thread_blas,
     use_fast_path,
 )
-from ._cvxpy import run_chain, solve_general
+from ._cvxpy import OneOff, run_chain, solve_general
 from .constraints import Constraints, diagnose, resolve_checked
 from .mean_variance import cost_notes, mean_variance_arrays
 from .results import Allocation
@@ -205,13 +205,7 @@ def min_cvar(
     cvar = zeta + cp.sum(u) / ((1 - a) * t_obs)
     objective = cvar + (res.tc * cp.norm1(w - res.w0) if res.tc > 0 else 0)
 
-    class _Wrap:  # give the chain the same interface as a cached model
-        pass
-
-    model = _Wrap()
-    model.problem = cp.Problem(cp.Minimize(objective), cons)
-    model.w = w
-    model.kappa = None
+    model = OneOff(cp.Problem(cp.Minimize(objective), cons), w)
     status, values, more = run_chain(model, None if solver in ("auto", "fast", "cvxpy") else solver)
     notes += more
     if status != "optimal":

@@ -146,6 +146,7 @@ def _constraint_sets(constraints: Constraints | tuple | list | None, tickers: li
     notes: list[str] = []
     if constraints is None:
         return None, None, notes
+    bounds: tuple | list | Mapping[str, tuple[float, float]] | pd.DataFrame
     if isinstance(constraints, tuple | list):
         bounds, sector_map, sector_bounds = constraints, None, None
     else:

@@ -181,7 +181,7 @@ def monte_carlo_paths(
         wealth = np.full(k, w0)
         dead = np.zeros(k, dtype=bool)
         for y in range(years):
-            if method == "normal":
+            if method == "normal" or hist is None:  # no history only with "normal" (checked above)
                 gross = np.exp(drift + diff * rng.standard_normal((k, steps)))
             else:
                 gross = hist[rng.integers(0, hist.shape[0], size=(k, steps))]

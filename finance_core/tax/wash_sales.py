@@ -123,8 +123,8 @@ def _replay(ev: pd.DataFrame, method: str, rates: TaxRates, groups: dict[str, st
                 code="duplicate_lot",
             )
         lot_by_id = {name: j for j, name in enumerate(lid)}
-    recent = [deque() for _ in range(ng)]
-    pending = [deque() for _ in range(ng)]
+    recent: list[deque[int]] = [deque() for _ in range(ng)]  # per group: lot numbers bought lately
+    pending: list[deque[list]] = [deque() for _ in range(ng)]  # per group: loss entries awaiting a buy
     recs: list = []  # flat: 9 fields per realised chunk
     recs_extend = recs.extend
     wash_amt: dict[int, float] = {}
