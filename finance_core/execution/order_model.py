@@ -77,7 +77,7 @@ def compare_strategies(
     common = setup.keywords()
     vol = None if volumes is None else check_vector(volumes, n, "Expected volumes")
     rows: dict[str, Schedule | str] = {}
-    rows["twap"] = twap(total, n, volumes=vol, **common)
+    rows["twap"] = twap_sched = twap(total, n, volumes=vol, **common)
     prof = profile if profile is not None else (vol if vol is not None and vol.sum() > 0 else None)
     v_sched = vwap(total, n, profile=prof, **common)
     if vol is not None:
@@ -117,8 +117,8 @@ def compare_strategies(
     except (DataError, InfeasibleError, SolverError) as err:
         rows["optimal"] = str(err)
     for k in IGNORES_NO_TRADE:
-        if isinstance(rows[k], Schedule):
-            rows[k] = note_ignored_no_trade(rows[k], mask)
+        if isinstance(sch := rows[k], Schedule):
+            rows[k] = note_ignored_no_trade(sch, mask)
     cols = COST_ROWS + [
         "risk_adjusted",
         "cost_bps",
@@ -128,7 +128,7 @@ def compare_strategies(
         "note",
     ]
     table = pd.DataFrame(index=pd.Index(list(rows), name="strategy"), columns=cols, dtype=object)
-    twap_cost = rows["twap"].expected_cost
+    twap_cost = twap_sched.expected_cost  # the no-trade note leaves the costs as they are
     for k, sch in rows.items():
         if isinstance(sch, str):
             table.loc[k, "note"] = sch
@@ -265,6 +265,12 @@ class OrderModel:
         book's mean mid price (the price the slippage is measured from).
         """
         q = self.impact.fit_quality
+        if q is None:
+            raise DataError(
+                "This order's impact model was not fitted to book slippage, so it has no fit quality: "
+                "build the order with order_model(...) to fit one.",
+                code="no_fit_quality",
+            )
         return q.assign(rmse_test_bps=q["rmse_test"] / self.book_mid * 1e4)
 
     @property
@@ -313,8 +319,8 @@ class OrderModel:
             sched = self._schedule(strategy, risk_aversion, participation, solver, mask)
             return sched if sched.strategy == "optimal" else note_ignored_no_trade(sched, mask)
         except InfeasibleError as err:
-            if err.code != "order_too_large" or not err.details:
-                raise
+            if err.code != "order_too_large" or not err.details or participation is None:
+                raise  # only a participation cap makes an order too large
             largest, need = err.details["largest_executable"], err.details["intervals_needed"]
             minutes = need * self.interval / pd.Timedelta(minutes=1)
             horizon = self.n_intervals * self.interval / pd.Timedelta(minutes=1)

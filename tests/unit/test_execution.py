@@ -8,6 +8,8 @@ profile. The Almgren-Chriss paper example lives in tests/reference/.
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -525,6 +527,15 @@ def test_order_model_passes_no_trade_windows_to_the_optimal_schedule(order):
         for k in ("twap", "vwap", "pov", "almgren_chriss")
     )
     assert order.compare_solvers(0.1, no_trade=lunch)["relative_gap"].max() < 1e-6
+
+
+def test_order_model_without_a_fitted_impact_says_so_instead_of_failing(order):
+    # an ImpactModel built by hand (not fitted to book slippage) has no fit quality to show
+    hand = dataclasses.replace(order, impact=dataclasses.replace(order.impact, fit_quality=None))
+    with pytest.raises(DataError, match="not fitted to book slippage") as err:
+        _ = hand.fit_quality
+    assert err.value.code == "no_fit_quality"
+    assert list(order.fit_quality.columns)[-1] == "rmse_test_bps"  # a fitted order keeps its table
 
 
 def test_order_model_no_trade_errors_name_the_windows(order):
