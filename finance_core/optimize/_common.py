@@ -99,7 +99,7 @@ def prepare_cov(cov, what: str = "cov") -> tuple[list[str], np.ndarray, list[str
             f"{what} has missing or infinite entries for {', '.join(bad)}: re-estimate it or drop these tickers.",
             code="bad_covariance",
         )
-    notes = list(cov.attrs.get("notes", ()))
+    notes: list[str] = []
     if np.any(np.diag(mat) < 0):
         bad = [tickers[i] for i in np.flatnonzero(np.diag(mat) < 0)]
         raise DataError(f"{what} has negative variances for {', '.join(bad)}.", code="bad_covariance")

@@ -32,10 +32,33 @@ import pandas as pd
 
 from ..errors import DataError, SolverError
 
-__all__ = ["DiscreteAllocation", "discrete_allocation", "rebalance_trades", "TRADE_COLUMNS"]
+__all__ = ["DiscreteAllocation", "RebalanceTrades", "discrete_allocation", "rebalance_trades", "TRADE_COLUMNS"]
 
-#: Columns of the frame :func:`rebalance_trades` returns.
+#: Columns of the trade table :func:`rebalance_trades` returns (``RebalanceTrades.trades``).
 TRADE_COLUMNS = ["ticker", "side", "shares", "price", "value", "current_weight", "target_weight"]
+
+
+@dataclass(frozen=True)
+class RebalanceTrades:
+    """The trades that move holdings to a whole-share target.
+
+    Attributes
+    ----------
+    trades : pandas.DataFrame
+        Columns :data:`TRADE_COLUMNS`; sells first, then buys, each by value.
+    portfolio_value : float
+        The value :math:`V` the target is for.
+    cash_after : float
+        :math:`V` minus the positions once the trades settle.
+    notes : tuple of str
+        Fractional or odd-lot holdings, skipped small trades, money added or taken out,
+        turnover above the cap.
+    """
+
+    trades: pd.DataFrame
+    portfolio_value: float
+    cash_after: float
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -462,7 +485,7 @@ def rebalance_trades(
     sector_map: Mapping | pd.Series | None = None,
     sector_bounds: Mapping[str, tuple[float | None, float | None]] | None = None,
     max_turnover: float | None = None,
-) -> pd.DataFrame:
+) -> RebalanceTrades:
     """Buys and sells that move current holdings to the whole-share target.
 
     The target is a :class:`DiscreteAllocation` (the whole-share table shown to the
@@ -502,11 +525,11 @@ def rebalance_trades(
 
     Returns
     -------
-    pandas.DataFrame
-        Columns ``ticker, side ("buy"/"sell"), shares (positive int), price, value,
-        current_weight, target_weight``; sells first, then buys, each by value.
-        ``frame.attrs`` holds ``cash_after`` (portfolio value minus the positions once
-        the trades settle), ``portfolio_value`` and ``notes``.
+    RebalanceTrades
+        ``trades``: columns ``ticker, side ("buy"/"sell"), shares (positive int), price, value,
+        current_weight, target_weight``; sells first, then buys, each by value. With
+        ``cash_after`` (portfolio value minus the positions once the trades settle),
+        ``portfolio_value`` and ``notes``.
     """
     holdings = (
         _as_series(holdings_shares, "holdings") if holdings_shares is not None else pd.Series(dtype=float)
@@ -597,8 +620,9 @@ def rebalance_trades(
     frame = frame.sort_values(["side", "value"], ascending=[False, False], kind="stable").reset_index(
         drop=True
     )
-    frame.attrs["portfolio_value"] = value
-    frame.attrs["cash_after"] = float(value - (cur + np.where(keep, trade, 0.0)) @ p)
-    if notes:
-        frame.attrs["notes"] = notes
-    return frame
+    return RebalanceTrades(
+        trades=frame,
+        portfolio_value=value,
+        cash_after=float(value - (cur + np.where(keep, trade, 0.0)) @ p),
+        notes=tuple(notes),
+    )
