@@ -34,6 +34,7 @@ redis:
 ## Lint, then every test: unit, app callbacks, reference examples, browser tests and the Celery/Redis run
 test: $(VENV)/.dev-installed browser redis
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 	$(PY) -m pytest
 
 ## Everything but the browser tests
@@ -42,6 +43,7 @@ test-fast: $(VENV)/.dev-installed
 
 lint: $(VENV)/.dev-installed
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 
 format: $(VENV)/.dev-installed
 	$(PY) -m ruff format .

@@ -499,9 +499,9 @@ def compare(
     rows = {}
     for col in equity.columns:
         m = _metrics(equity[col].dropna(), risk_free_rate)
-        res = results.get(col)
-        m["annual_turnover"] = res.annual_turnover if res is not None else np.nan
-        m["total_costs"] = float(res.costs.sum()) if res is not None else np.nan
+        strategy = results.get(col)  # None for the benchmark column
+        m["annual_turnover"] = strategy.annual_turnover if strategy is not None else np.nan
+        m["total_costs"] = float(strategy.costs.sum()) if strategy is not None else np.nan
         rows[col] = m
     metrics = pd.DataFrame.from_dict(rows, orient="index")
     metrics.index.name = "strategy"

@@ -4,21 +4,23 @@ Inputs are simple periodic returns (dates x tickers, see :func:`finance_core.dat
 outputs are pandas objects labelled by ticker and annualised with ``periods_per_year``
 (252 for daily data).
 
-:func:`covariance` returns a plain ``DataFrame`` (tickers x tickers) that every optimiser
-accepts as is. What the user should know about it travels in ``frame.attrs``:
+:func:`covariance_estimate` returns a :class:`CovarianceEstimate`: the matrix (a plain
+``DataFrame``, tickers x tickers, that every optimiser accepts as is) and what the user should
+know about it in typed fields:
 
-- ``attrs["notes"]``: a tuple of sentences, for example that the matrix was repaired to the
-  nearest positive semi-definite matrix, or that there were fewer observations than assets
-  and a shrinkage estimator is recommended;
-- ``attrs["method"]``, ``attrs["observations"]`` and, for shrinkage estimators,
-  ``attrs["shrinkage"]`` (the intensity chosen by the estimator).
+- ``notes``: a tuple of sentences, for example that the matrix was repaired to the nearest
+  positive semi-definite matrix, or that there were fewer observations than assets and a
+  shrinkage estimator is recommended;
+- ``method``, ``observations`` and, for shrinkage estimators, ``shrinkage`` (the intensity
+  chosen by the estimator; NaN otherwise).
 
-pandas keeps ``attrs`` through most operations but not all: read them straight away.
+:func:`covariance` is the same estimate's matrix alone, for a notebook.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -30,6 +32,8 @@ __all__ = [
     "COVARIANCE_METHODS",
     "expected_returns",
     "covariance",
+    "covariance_estimate",
+    "CovarianceEstimate",
     "nearest_psd",
     "clean_returns",
 ]
@@ -235,6 +239,22 @@ def nearest_psd(matrix: pd.DataFrame | np.ndarray, *, floor: float = 0.0) -> tup
     return 0.5 * (fixed + fixed.T), True
 
 
+@dataclass(frozen=True)
+class CovarianceEstimate:
+    """An annualised covariance matrix and how it was estimated.
+
+    ``cov``: tickers x tickers; ``method``: the estimator; ``observations``: the dates it used;
+    ``shrinkage``: the intensity of ``ledoit_wolf``/``oas`` (NaN for the others); ``notes``:
+    sentences for the user (repaired to PSD, fewer observations than assets, dropped dates).
+    """
+
+    cov: pd.DataFrame
+    method: str
+    observations: int
+    shrinkage: float = float("nan")
+    notes: tuple[str, ...] = ()
+
+
 def covariance(
     returns: pd.DataFrame,
     method: str = "sample",
@@ -243,6 +263,20 @@ def covariance(
     span: float | None = None,
     half_life: float | None = None,
 ) -> pd.DataFrame:
+    """The matrix of :func:`covariance_estimate` (same arguments), without its notes."""
+    return covariance_estimate(
+        returns, method, periods_per_year=periods_per_year, span=span, half_life=half_life
+    ).cov
+
+
+def covariance_estimate(
+    returns: pd.DataFrame,
+    method: str = "sample",
+    *,
+    periods_per_year: float = 252,
+    span: float | None = None,
+    half_life: float | None = None,
+) -> CovarianceEstimate:
     r"""Annualised covariance matrix, repaired to positive semi-definite when needed.
 
     Parameters
@@ -267,11 +301,11 @@ def covariance(
 
     Returns
     -------
-    DataFrame
-        Tickers x tickers. ``attrs["notes"]`` (tuple of str) says when the matrix was repaired
+    CovarianceEstimate
+        ``cov``: tickers x tickers. ``notes`` (tuple of str) says when the matrix was repaired
         to the nearest PSD matrix (Higham 1988) or when there are fewer observations than
-        assets (shrinkage recommended); ``attrs["method"]``, ``attrs["observations"]`` and
-        ``attrs["shrinkage"]`` describe the estimate.
+        assets (shrinkage recommended); ``method``, ``observations`` and ``shrinkage``
+        describe the estimate.
 
     References
     ----------
@@ -349,8 +383,4 @@ def covariance(
             "to the nearest PSD matrix (eigenvalues clipped at zero, Higham 1988)."
         )
     out = pd.DataFrame(matrix * ppy, index=frame.columns, columns=frame.columns)
-    out.attrs["notes"] = tuple(notes)
-    out.attrs["method"] = method
-    out.attrs["observations"] = observations
-    out.attrs["shrinkage"] = shrinkage
-    return out
+    return CovarianceEstimate(out, method, observations, shrinkage, tuple(notes))

@@ -134,7 +134,11 @@ _PLAIN = re.compile(
     r"|(?P<one_dot>[+-]?\d*\.\d+)|(?P<one_comma>[+-]?\d*,\d+)"
 )
 _MISSING, _INTEGER, _OTHER = "missing", "int", "other"
-_KIND = {"int": _INTEGER, "amb_dot": "amb.", "amb_comma": "amb,", "one_dot": "one.", "one_comma": "one,"}
+#: Keyed by ``Match.lastgroup``, typed ``str | None``; every alternative of _PLAIN is a named group,
+#: so a match always has one and ``None`` never arrives here.
+_KIND: dict[str | None, str] = {
+    "int": _INTEGER, "amb_dot": "amb.", "amb_comma": "amb,", "one_dot": "one.", "one_comma": "one,"
+}
 
 
 @dataclass

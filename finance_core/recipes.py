@@ -215,8 +215,8 @@ def estimate(returns: pd.DataFrame, recipe: Recipe, *, benchmark: pd.Series | No
     mu = estimators.expected_returns(
         returns, recipe.mu_method, benchmark=benchmark, risk_free_rate=recipe.risk_free_rate, **kw
     )
-    cov = estimators.covariance(returns, recipe.cov_method, **kw)
-    return Estimates(mu, cov, tuple(cov.attrs.get("notes", ())))
+    cov_est = estimators.covariance_estimate(returns, recipe.cov_method, **kw)
+    return Estimates(mu, cov_est.cov, cov_est.notes)
 
 
 def constraints_for(

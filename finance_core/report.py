@@ -95,7 +95,7 @@ def presentation(
         growth=growth,
         metrics=summary.reindex(_KEYS),
         benchmark_metrics=bench_summary.reindex(_KEYS),
-        contributions=risk.risk_contributions(weights, cov),
+        contributions=risk.risk_contributions(weights, cov).table,
         stress=stress,
         start=prices.index[0],
         end=prices.index[-1],

@@ -401,7 +401,7 @@ def allocation(form, ws, theme):
     wd, est = _estimates(ws, recipe)
     alloc = recipes.allocate(wd.returns, recipe, benchmark=wd.benchmark_returns, sectors=wd.sectors,
                              current_weights=_current_weights(ws, wd), estimates=est)
-    contrib = risk.risk_contributions(alloc.weights, est.cov)
+    contrib = risk.risk_contributions(alloc.weights, est.cov).table
     table = pd.DataFrame({"ticker": alloc.weights.index, "sector": wd.sectors.reindex(alloc.weights.index).values,
                           "weight": alloc.weights.values, "risk_share": contrib["percent"].values})
     kpis = kpi_row([
@@ -552,7 +552,8 @@ def trades(stored, capital, method, lot, ws):
                                          sector_bounds=recipe.sector_bounds)
     held = wd.holdings["shares"] if wd.holdings is not None and "shares" in wd.holdings else pd.Series(dtype=float)
     trade_list = optimize.rebalance_trades(held, whole, last, max_turnover=recipe.max_turnover)
-    return records(whole.table(last)), records(trade_list), _leftover(whole, trade_list, recipe), records(trade_list)
+    trades = records(trade_list.trades)
+    return records(whole.table(last)), trades, _leftover(whole, trade_list, recipe), trades
 
 
 def _limits(recipe: recipes.Recipe) -> dict[str, str]:
@@ -564,7 +565,8 @@ def _limits(recipe: recipes.Recipe) -> dict[str, str]:
     return limits | ({"max_turnover": str(recipe.max_turnover)} if recipe.max_turnover is not None else {})
 
 
-def _leftover(whole, trade_list, recipe: recipes.Recipe) -> html.Div:
+def _leftover(whole: optimize.DiscreteAllocation, trade_list: optimize.RebalanceTrades,
+              recipe: recipes.Recipe) -> html.Div:
     """The leftover cash, how it was rounded and within which bounds, and the notes of the rounding."""
     bounds = "" if (recipe.lower, recipe.upper) == (0.0, 1.0) else (
         f", within the {recipe.lower * 100:g}% to {recipe.upper * 100:g}% bounds")
@@ -572,7 +574,7 @@ def _leftover(whole, trade_list, recipe: recipes.Recipe) -> html.Div:
     return html.Div([
         html.Span(f"Leftover cash ${whole.leftover:,.2f} ({whole.label}); weights are of the capital{bounds}.",
                   id=LEFTOVER_TEXT),
-        notes_alert([*whole.notes, *trade_list.attrs.get("notes", [])], title="About the whole shares")])
+        notes_alert([*whole.notes, *trade_list.notes], title="About the whole shares")])
 
 
 def _trades_for(stored: dict, trade_rows: list[dict] | None) -> bool:

@@ -321,8 +321,8 @@ def value_at_risk(ws, level, horizon, method, value, theme):
     fig = distribution_figure(dist, theme, markers={f"VaR {level:.1%}": -row["var"], "CVaR": -row["cvar"]})
     parts = {name: risk.tail_risk_contributions(wd.returns, port.weights, level, name.lower())
              for name in ("VaR", "CVaR")}
-    tail = pd.DataFrame({name: c["component"] for name, c in parts.items()})
-    tail_sector = pd.DataFrame({name: risk.aggregate_by_sector(c, wd.sectors)["component"]
+    tail = pd.DataFrame({name: c.table["component"] for name, c in parts.items()})
+    tail_sector = pd.DataFrame({name: risk.aggregate_by_sector(c, wd.sectors).table["component"]
                                 for name, c in parts.items()})
     cards = kpi_row([
         kpi_card(f"VaR {level:.1%}, {horizon}d ({METHOD_LABELS[method]})", _pct(row["var"]), id_=f"{P}-kpi-var"),
@@ -364,8 +364,8 @@ def decomposition(ws, theme):
     contrib = risk.risk_contributions(port.weights, cov)
     by_sector = risk.aggregate_by_sector(contrib, wd.sectors)
     corr = universe.clustered_correlation(wd.returns)
-    return (bar_figure(contrib["component"], theme, yformat=".2%"),
-            bar_figure(by_sector["component"], theme, yformat=".2%"),
+    return (bar_figure(contrib.table["component"], theme, yformat=".2%"),
+            bar_figure(by_sector.table["component"], theme, yformat=".2%"),
             heatmap_figure(corr.matrix, theme), None)
 
 

@@ -322,6 +322,12 @@ class OrderModel:
         book's mean mid price (the price the slippage is measured from).
         """
         q = self.impact.fit_quality
+        if q is None:
+            raise DataError(
+                "This order's impact model was not fitted to book slippage, so it has no fit quality: "
+                "build the order with order_model(...) to fit one.",
+                code="no_fit_quality",
+            )
         return q.assign(rmse_test_bps=q["rmse_test"] / self.book_mid * 1e4)
 
     @property
@@ -369,8 +375,8 @@ class OrderModel:
             sched = self._schedule(strategy, risk_aversion, participation, solver, mask)
             return sched if sched.strategy == "optimal" else note_ignored_no_trade(sched, mask)
         except InfeasibleError as err:
-            if err.code != "order_too_large" or not err.details:
-                raise
+            if err.code != "order_too_large" or not err.details or participation is None:
+                raise  # only a participation cap makes an order too large
             largest, need = err.details["largest_executable"], err.details["intervals_needed"]
             minutes = need * self.interval / pd.Timedelta(minutes=1)
             horizon = self.n_intervals * self.interval / pd.Timedelta(minutes=1)

@@ -68,7 +68,13 @@ Modules:
 """
 
 from ._cvxpy import SOLVER_CHAIN
-from .allocation import TRADE_COLUMNS, DiscreteAllocation, discrete_allocation, rebalance_trades
+from .allocation import (
+    TRADE_COLUMNS,
+    DiscreteAllocation,
+    RebalanceTrades,
+    discrete_allocation,
+    rebalance_trades,
+)
 from .alternatives import kelly, max_diversification, min_cvar
 from .black_litterman import BlackLittermanResult, black_litterman, implied_risk_aversion
 from .constraints import Constraints
@@ -121,6 +127,7 @@ __all__ = [
     "BlackLittermanResult",
     "discrete_allocation",
     "DiscreteAllocation",
+    "RebalanceTrades",
     "rebalance_trades",
     "TRADE_COLUMNS",
 ]

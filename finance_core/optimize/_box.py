@@ -210,7 +210,7 @@ def active_set_qp(
         state[free0] = 0
     x = np.where(state == -1, lo, np.where(state == 1, hi, x))
     fs = FreeSet(q, e_mat)
-    for j in np.flatnonzero(state == 0):
+    for j in np.flatnonzero(state == 0).tolist():  # Python ints, as FreeSet keeps them
         fs.add(j)
     xb = np.where(state != 0, x, 0.0)
     qxb = q @ xb  # Q times the bounded part of x, updated one column at a time
@@ -316,7 +316,7 @@ def max_linear(a: np.ndarray, lo: np.ndarray, hi: np.ndarray, budget: float) -> 
 
 def is_long_only_unit(res: Resolved) -> bool:
     """Lower bounds zero and upper bounds never binding (each at least the budget)."""
-    return res.budget > 0 and np.all(res.lo == 0) and np.all(res.hi >= res.budget)
+    return res.budget > 0 and bool(np.all(res.lo == 0)) and bool(np.all(res.hi >= res.budget))
 
 
 def nnls_ratio(cov: np.ndarray, a: np.ndarray, budget: float) -> np.ndarray:

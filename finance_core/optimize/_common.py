@@ -16,6 +16,7 @@ import pandas as pd
 from .results import Allocation
 
 if TYPE_CHECKING:
+
     from .constraints import Resolved
 
 

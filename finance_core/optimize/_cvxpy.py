@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from ..errors import InfeasibleError, SolverError
 
 if TYPE_CHECKING:
+    import cvxpy as cp
+
     from .constraints import Resolved
 
 #: The general path tries these cvxpy solvers in order.
@@ -76,6 +79,7 @@ class Model:
             cons.append(cp.norm1(w) <= (p["L"] * scale))
         cost_expr = p["tc"] * cp.sum(z) if cost else 0.0
         risk = cp.sum_squares(p["F"] @ w)
+        objective: cp.Minimize | cp.Maximize
         if kind == "max_ratio":
             cons.append(p["mu"] @ w - cost_expr >= 1)
             objective = cp.Minimize(risk)
@@ -104,6 +108,15 @@ class Model:
         for name, value in values.items():
             if name in self.params:
                 self.params[name].value = value
+
+
+@dataclass(frozen=True)
+class OneOff:
+    """A problem built for one solve (min CVaR), with the fields of :class:`Model` the solver chain reads."""
+
+    problem: cp.Problem
+    w: cp.Variable
+    kappa: cp.Variable | None = None
 
 
 MODELS: OrderedDict = OrderedDict()
@@ -155,7 +168,19 @@ def solve_with(problem, solver: str) -> None:
     problem.solve(solver=solver, **_SOLVER_OPTIONS.get(solver, {}))
 
 
-def run_chain(model: Model, first: str | None = None) -> tuple[str, dict, list[str]]:
+def _solution(model: Model | OneOff, solver: str) -> dict | None:
+    """The solved weights (and the homogenising ``kappa``) as numbers; None when a value is missing."""
+    w = model.w.value
+    kappa = None if model.kappa is None else model.kappa.value
+    if w is None or (model.kappa is not None and kappa is None):
+        return None
+    values = {"w": np.array(w, dtype=float), "solver": solver}
+    if kappa is not None:
+        values["kappa"] = float(kappa)
+    return values
+
+
+def run_chain(model: Model | OneOff, first: str | None = None) -> tuple[str, dict, list[str]]:
     """Solve ``model`` with the solver chain; returns (status, values, notes)."""
     import cvxpy as cp
 
@@ -177,10 +202,8 @@ def run_chain(model: Model, first: str | None = None) -> tuple[str, dict, list[s
             failures.append(f"{solver} failed ({str(exc).splitlines()[0][:120]})")
             continue
         status = model.problem.status
-        if status == cp.OPTIMAL:
-            values = {"w": np.array(model.w.value, dtype=float), "solver": solver}
-            if model.kappa is not None:
-                values["kappa"] = float(model.kappa.value)
+        values = _solution(model, solver)
+        if status == cp.OPTIMAL and values is not None:
             if failures:
                 notes.append("; ".join(failures) + f"; answered by {solver}.")
             return "optimal", values, notes
@@ -188,10 +211,8 @@ def run_chain(model: Model, first: str | None = None) -> tuple[str, dict, list[s
             return "infeasible", {"solver": solver}, notes
         if status in (cp.UNBOUNDED, cp.UNBOUNDED_INACCURATE):
             return "unbounded", {"solver": solver}, notes
-        if status == cp.OPTIMAL_INACCURATE and model.w.value is not None and inaccurate is None:
-            inaccurate = {"w": np.array(model.w.value, dtype=float), "solver": solver}
-            if model.kappa is not None:
-                inaccurate["kappa"] = float(model.kappa.value)
+        if status == cp.OPTIMAL_INACCURATE and values is not None and inaccurate is None:
+            inaccurate = values
         failures.append(f"{solver} returned status {status}")
     if inaccurate is not None:
         notes.append("; ".join(failures) + f"; using the inaccurate answer of {inaccurate['solver']}.")
@@ -228,8 +249,18 @@ def solve_general(
     return w, values["solver"], notes
 
 
-def lp_extreme(res: Resolved, objective: np.ndarray | None, groups: set[str], sense: str = "max"):
-    """Solve a small LP over the selected constraint groups; None when infeasible."""
+def lp_extreme(
+    res: Resolved,
+    objective: np.ndarray | Literal["gross", "turnover"] | None,
+    groups: set[str],
+    sense: Literal["max", "min"] = "max",
+) -> float | None:
+    """Solve a small LP over the selected constraint groups; None when infeasible.
+
+    ``objective``: a vector ``c`` for ``c'w`` (less costs when ``"costs"`` is a group), ``"gross"``
+    for the gross exposure, ``"turnover"`` for the distance from the current weights, or None
+    for feasibility only (0.0 when feasible).
+    """
     import cvxpy as cp
 
     n = len(res.tickers)
@@ -241,6 +272,7 @@ def lp_extreme(res: Resolved, objective: np.ndarray | None, groups: set[str], se
         cons.append(cp.norm1(w) <= res.leverage)
     if "turnover" in groups and res.max_turnover is not None:
         cons.append(cp.norm1(w - res.w0) <= res.max_turnover)
+    expr: cp.Expression | int
     if objective is None:
         expr = 0
     elif isinstance(objective, str) and objective == "gross":

@@ -33,10 +33,33 @@ import pandas as pd
 from ..errors import DataError, SolverError
 from ._checks import positive_parameter
 
-__all__ = ["DiscreteAllocation", "discrete_allocation", "rebalance_trades", "TRADE_COLUMNS"]
+__all__ = ["DiscreteAllocation", "RebalanceTrades", "discrete_allocation", "rebalance_trades", "TRADE_COLUMNS"]
 
-#: Columns of the frame :func:`rebalance_trades` returns.
+#: Columns of the trade table :func:`rebalance_trades` returns (``RebalanceTrades.trades``).
 TRADE_COLUMNS = ["ticker", "side", "shares", "price", "value", "current_weight", "target_weight"]
+
+
+@dataclass(frozen=True)
+class RebalanceTrades:
+    """The trades that move holdings to a whole-share target.
+
+    Attributes
+    ----------
+    trades : pandas.DataFrame
+        Columns :data:`TRADE_COLUMNS`; sells first, then buys, each by value.
+    portfolio_value : float
+        The value :math:`V` the target is for.
+    cash_after : float
+        :math:`V` minus the positions once the trades settle.
+    notes : tuple of str
+        Fractional or odd-lot holdings, skipped small trades, money added or taken out,
+        turnover above the cap.
+    """
+
+    trades: pd.DataFrame
+    portfolio_value: float
+    cash_after: float
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -252,10 +275,12 @@ def _integer(w: np.ndarray, p: np.ndarray, capital: float, most: np.ndarray, lea
 
 
 def _book(w: np.ndarray, p: np.ndarray, capital: float, method: str, most: np.ndarray, least: np.ndarray,
-          groups: np.ndarray | None = None, group_cap: np.ndarray | None = None,
-          group_floor: np.ndarray | None = None):
-    if groups is None:
-        groups, group_cap, group_floor = np.full(w.size, -1), np.zeros(0), np.zeros(0)
+          sector_groups: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+          ) -> tuple[np.ndarray, float, str]:
+    """Whole lots for one book; ``sector_groups`` is (group per name, group caps, group floors) in money."""
+    if sector_groups is None:  # every name in group -1: no sector limit
+        sector_groups = np.full(w.size, -1), np.zeros(0), np.zeros(0)
+    groups, group_cap, group_floor = sector_groups
     if w.size == 0 or capital <= 0:
         return (
             np.zeros(w.size, dtype=np.int64),
@@ -407,8 +432,8 @@ def discrete_allocation(
     if shorts.any():  # a negative minimum caps the size of each short
         most[shorts], least[shorts] = _lot_limits(-lo * capital if lo < 0 else np.inf, 0.0, lot_p[shorts])
     sectors, groups, limits = _sector_groups(tickers, sector_map, sector_bounds)
-    x_l, cash_l, solver = _book(w[longs], lot_p[longs], capital, method, most[longs], least[longs],
-                                groups[longs], limits[:, 1] * capital, np.maximum(limits[:, 0], 0.0) * capital)
+    long_groups = groups[longs], limits[:, 1] * capital, np.maximum(limits[:, 0], 0.0) * capital
+    x_l, cash_l, solver = _book(w[longs], lot_p[longs], capital, method, most[longs], least[longs], long_groups)
     units[longs] = x_l
     leftover = cash_l
     if shorts.any():
@@ -456,7 +481,7 @@ def rebalance_trades(
     sector_map: Mapping | pd.Series | None = None,
     sector_bounds: Mapping[str, tuple[float | None, float | None]] | None = None,
     max_turnover: float | None = None,
-) -> pd.DataFrame:
+) -> RebalanceTrades:
     """Buys and sells that move current holdings to the whole-share target.
 
     The target is a :class:`DiscreteAllocation` (the whole-share table shown to the
@@ -496,11 +521,11 @@ def rebalance_trades(
 
     Returns
     -------
-    pandas.DataFrame
-        Columns ``ticker, side ("buy"/"sell"), shares (positive int), price, value,
-        current_weight, target_weight``; sells first, then buys, each by value.
-        ``frame.attrs`` holds ``cash_after`` (portfolio value minus the positions once
-        the trades settle), ``portfolio_value`` and ``notes``.
+    RebalanceTrades
+        ``trades``: columns ``ticker, side ("buy"/"sell"), shares (positive int), price, value,
+        current_weight, target_weight``; sells first, then buys, each by value. With
+        ``cash_after`` (portfolio value minus the positions once the trades settle),
+        ``portfolio_value`` and ``notes``.
     """
     holdings = (
         _as_series(holdings_shares, "holdings") if holdings_shares is not None else pd.Series(dtype=float)
@@ -591,8 +616,9 @@ def rebalance_trades(
     frame = frame.sort_values(["side", "value"], ascending=[False, False], kind="stable").reset_index(
         drop=True
     )
-    frame.attrs["portfolio_value"] = value
-    frame.attrs["cash_after"] = float(value - (cur + np.where(keep, trade, 0.0)) @ p)
-    if notes:
-        frame.attrs["notes"] = notes
-    return frame
+    return RebalanceTrades(
+        trades=frame,
+        portfolio_value=value,
+        cash_after=float(value - (cur + np.where(keep, trade, 0.0)) @ p),
+        notes=tuple(notes),
+    )

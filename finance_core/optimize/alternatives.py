@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import math
 import time
-from types import SimpleNamespace
-from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -16,7 +14,7 @@ from ._box import FastPathFailed, is_long_only_unit, nnls_ratio
 from ._checks import checked_inputs, checked_number, prepare_cov, prepare_mu
 from ._cla import cla_max_ratio, critical_line
 from ._common import make_allocation, single_thread_blas, use_fast_path
-from ._cvxpy import Model, run_chain, solve_general
+from ._cvxpy import OneOff, run_chain, solve_general
 from .constraints import Constraints, diagnose, resolve_checked
 from .defaults import DEFAULT_CVAR_ALPHA, DEFAULT_RISK_FREE_RATE
 from .mean_variance import cost_notes, mean_variance_arrays
@@ -203,8 +201,7 @@ def min_cvar(
     cvar = zeta + cp.sum(u) / ((1 - a) * t_obs)
     objective = cvar + (res.tc * cp.norm1(w - res.w0) if res.tc > 0 else 0)
 
-    # give the chain the interface of a cached model (problem, w, kappa)
-    model = cast(Model, SimpleNamespace(problem=cp.Problem(cp.Minimize(objective), cons), w=w, kappa=None))
+    model = OneOff(cp.Problem(cp.Minimize(objective), cons), w)
     status, values, more = run_chain(model, None if solver in ("auto", "fast", "cvxpy") else solver)
     notes += more
     if status != "optimal":

@@ -97,7 +97,7 @@ class Resolved:
     @property
     def box_only(self) -> bool:
         lev_free = self.leverage is None or (
-            np.all(self.lo >= 0) and self.leverage >= abs(self.budget) - 1e-12
+            bool(np.all(self.lo >= 0)) and self.leverage >= abs(self.budget) - 1e-12
         )
         return bool(len(self.sector_names) == 0 and self.max_turnover is None and self.tc == 0 and lev_free)
 

@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError, InfeasibleError
+from ..errors import DataError, InfeasibleError, SolverError
 from ._box import FastPathFailed
 from ._checks import checked_inputs
 from ._cla import cla_at_returns, cla_max_ratio, critical_line, quad_rows
@@ -70,6 +70,12 @@ def efficient_frontier(
             raise diagnose(res, mu_v, cov_m, "min_variance", None)
         r_lo = float(mu_v @ w_mv) - (res.tc * np.abs(w_mv - res.w0).sum() if res.tc else 0.0)
         r_hi = lp_extreme(res, mu_v, {"sectors", "leverage", "turnover", "costs"})
+        if r_hi is None:  # the min-variance portfolio is feasible, so only failing LP solvers get here
+            raise SolverError(
+                "No LP solver found the highest attainable return, where the frontier ends: "
+                "loosen the constraints or rescale the expected returns, then try again.",
+                code="all_solvers_failed",
+            )
         targets = np.linspace(r_lo, r_hi, n_points)
         model = cached_model("target_return", res)
         rows = []

@@ -104,12 +104,7 @@ def mean_variance(
     tickers, cov_m, notes, mu_v, rf = checked_inputs(mu, cov, risk_free_rate)
     res = resolve_checked(constraints, tickers, notes)
     if objective in ("target_return", "target_volatility"):
-        if target is None:
-            raise DataError(
-                f"objective={objective!r} needs target= (an annual {objective.split('_')[1]}, e.g. 0.10).",
-                code="missing_target",
-            )
-        target = checked_number(target, "target")
+        target = checked_number(_required_target(target, objective), "target")
         if objective == "target_volatility" and target <= 0:
             raise DataError(f"Target volatility must be positive, got {target}.", code="bad_target")
     delta = checked_number(risk_aversion, "risk_aversion")
@@ -155,8 +150,6 @@ def mean_variance_arrays(
 ) -> tuple[np.ndarray, tuple[str, list[str]]]:
     notes: list[str] = []
     excess = mu - rf
-    # only the target objectives read it, and mean_variance has checked it is given for them
-    goal = float("nan") if target is None else float(target)
     w: np.ndarray | None
     if use_fast_path(res, solver):
         try:
@@ -174,12 +167,14 @@ def mean_variance_arrays(
                 corners = critical_line(mu, cov, res.lo, res.hi, res.budget)
                 return cla_max_ratio(corners, cov, excess), ("cla", notes)
             if objective == "target_return":
+                goal = _required_target(target, objective)
                 best, _ = max_linear(mu, res.lo, res.hi, res.budget)
                 if goal > best + 1e-12:
                     raise target_return_error(goal, best, False)
                 w, name = target_return_box(mu, cov, res, goal)
                 return w, (name, notes)
             if objective == "target_volatility":
+                goal = _required_target(target, objective)
                 corners = critical_line(mu, cov, res.lo, res.hi, res.budget)
                 if goal**2 < corners.variances[-1] * (1 - 1e-12):
                     raise target_volatility_error(goal, math.sqrt(corners.variances[-1]))
@@ -195,15 +190,15 @@ def mean_variance_arrays(
         vec = mu / delta
         extra["tc"] = res.tc / delta
     if objective in ("target_return", "target_volatility"):
-        extra["target"] = target
+        extra["target"] = _required_target(target, objective)
     first = None if solver in ("auto", "fast", "cvxpy") else solver
     w, name, more = solve_general(kind, vec, cov, res, first=first, **extra)
     notes += more
     if w is None:
         if objective == "max_sharpe":
-            best = lp_extreme(res, excess, {"sectors", "leverage", "turnover", "costs"})
-            if best is not None and best <= 1e-12:
-                raise no_excess_error("max_sharpe", best, rf)
+            top = lp_extreme(res, excess, {"sectors", "leverage", "turnover", "costs"})
+            if top is not None and top <= 1e-12:
+                raise no_excess_error("max_sharpe", top, rf)
         if objective == "target_volatility":
             err = diagnose(res, mu, cov, "min_variance", None)
             if err.code != "infeasible":
@@ -212,6 +207,16 @@ def mean_variance_arrays(
             raise target_volatility_error(goal, floor)
         raise diagnose(res, mu, cov, objective, target)
     return w, (name, notes)
+
+
+def _required_target(target: float | None, objective: str) -> float:
+    """``target`` of a target objective; refused by name when missing."""
+    if target is None:
+        raise DataError(
+            f"objective={objective!r} needs target= (an annual {objective.split('_')[1]}, e.g. 0.10).",
+            code="missing_target",
+        )
+    return target
 
 
 def _min_vol_general(cov: np.ndarray, res: Resolved) -> float:

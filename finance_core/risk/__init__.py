@@ -39,7 +39,7 @@ from .backtests import (
     traffic_light,
     var_backtest,
 )
-from .contributions import aggregate_by_sector, risk_contributions, tail_risk_contributions
+from .contributions import RiskContributions, aggregate_by_sector, risk_contributions, tail_risk_contributions
 from .monte_carlo import (
     MAX_PATHS,
     MAX_STEPS_PER_YEAR,
@@ -94,6 +94,7 @@ __all__ = [
     "underwater_curve",
     "performance_summary",
     "rolling_statistics",
+    "RiskContributions",
     "risk_contributions",
     "tail_risk_contributions",
     "aggregate_by_sector",

@@ -214,7 +214,7 @@ def _rolling_forecasts(values: np.ndarray, window: int, level: float, method: st
     views = np.lib.stride_tricks.sliding_window_view(values[:-1], window)  # row j: days j .. j+window-1
     p = 1.0 - level
     if method == "historical":
-        return empirical_var(views.T, level)
+        return np.asarray(empirical_var(views.T, level))  # one VaR per window
     mu = views.mean(axis=1)
     sd = views.std(axis=1, ddof=1)
     z = float(stats.norm.ppf(p))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -23,10 +24,26 @@ from ..errors import DataError
 from ._checks import as_frame, as_weights, cov_frame
 
 __all__ = [
+    "RiskContributions",
     "risk_contributions",
     "tail_risk_contributions",
     "aggregate_by_sector",
 ]
+
+
+@dataclass(frozen=True)
+class RiskContributions:
+    """Euler contributions of each holding (or sector) to one risk measure.
+
+    ``table``: indexed by ticker (by sector after :func:`aggregate_by_sector`), columns
+    ``weight``, ``marginal``, ``component`` (summing to ``total``) and ``percent`` (summing
+    to 1); ``total``: the portfolio's measure in the units of the inputs; ``measure``:
+    ``"volatility"``, ``"var"`` or ``"cvar"``.
+    """
+
+    table: pd.DataFrame
+    total: float
+    measure: str
 
 
 def _tail_weights(values: np.ndarray, level: float) -> tuple[int, np.ndarray, np.ndarray]:
@@ -42,15 +59,16 @@ def _tail_weights(values: np.ndarray, level: float) -> tuple[int, np.ndarray, np
     return int(order[i_var]), probs, order
 
 
-def risk_contributions(weights, cov) -> pd.DataFrame:
+def risk_contributions(weights: pd.Series | Mapping | np.ndarray, cov: pd.DataFrame) -> RiskContributions:
     r"""Euler decomposition of portfolio volatility (Tasche 1999; Roncalli 2013, ch. 2).
 
     .. math:: \sigma_p = \sqrt{w'\Sigma w},\quad \mathrm{MRC}_i = \frac{(\Sigma w)_i}{\sigma_p},
               \quad \mathrm{RC}_i = w_i\,\mathrm{MRC}_i,\quad \sum_i \mathrm{RC}_i = \sigma_p
 
-    Returns a DataFrame indexed by ticker with ``weight``, ``marginal``, ``component``
-    (volatility units, summing to the portfolio volatility) and ``percent`` (sums to 1).
-    Volatility is in the units of ``cov`` (annualise the covariance for annual figures).
+    Returns :class:`RiskContributions`: ``table`` indexed by ticker with ``weight``, ``marginal``,
+    ``component`` (volatility units, summing to the portfolio volatility ``total``) and
+    ``percent`` (sums to 1). Volatility is in the units of ``cov`` (annualise the covariance
+    for annual figures).
     """
     cov = cov_frame(cov, list(weights.index) if isinstance(weights, pd.Series) else None)
     tickers = list(cov.columns)
@@ -69,17 +87,16 @@ def risk_contributions(weights, cov) -> pd.DataFrame:
         {"weight": w, "marginal": marginal, "component": component, "percent": component / vol},
         index=pd.Index(tickers, name="ticker"),
     )
-    frame.attrs["total"] = vol
-    return frame
+    return RiskContributions(frame, vol, "volatility")
 
 
 def tail_risk_contributions(
     returns: pd.DataFrame,
-    weights,
+    weights: pd.Series | Mapping | np.ndarray,
     level: float = 0.95,
     measure: str = "cvar",
     method: str = "gaussian",
-) -> pd.DataFrame:
+) -> RiskContributions:
     r"""Euler contributions of each asset to the portfolio VaR or CVaR.
 
     Components add up exactly to the portfolio measure of the same method
@@ -93,8 +110,8 @@ def tail_risk_contributions(
       ``-w_i \sum_t p_t r_{i,t}`` with the Acerbi-Tasche tail weights ``p_t``
       (Tasche 1999; McNeil et al. 2015, sec. 8.5).
 
-    Returns ``weight``, ``marginal``, ``component`` (sums to the measure) and
-    ``percent`` (sums to 1), indexed by ticker; ``attrs["total"]`` is the measure.
+    Returns :class:`RiskContributions`: ``table`` with ``weight``, ``marginal``, ``component``
+    (sums to the measure) and ``percent`` (sums to 1), indexed by ticker; ``total`` is the measure.
     """
     level = check_level(level)
     if measure not in ("var", "cvar"):
@@ -136,20 +153,22 @@ def tail_risk_contributions(
         },
         index=pd.Index(tickers, name="ticker"),
     )
-    out.attrs["total"] = total
-    return out
+    return RiskContributions(out, total, measure)
 
 
-def aggregate_by_sector(contributions: pd.DataFrame, sector_map: Mapping | pd.Series) -> pd.DataFrame:
+def aggregate_by_sector(contributions: RiskContributions, sector_map: Mapping | pd.Series) -> RiskContributions:
     """Sum ``weight``, ``component`` and ``percent`` by sector (Euler components add up).
+
+    The result has the same ``total`` and ``measure``; its table is indexed by sector.
 
     ``marginal`` of a sector is its component per unit of weight (``component / weight``).
     Tickers missing from ``sector_map`` go to ``"Unclassified"``.
     """
     sectors = pd.Series(sector_map, dtype=object) if not isinstance(sector_map, pd.Series) else sector_map
-    labels = sectors.reindex(contributions.index).fillna("Unclassified").astype(object).to_numpy()
-    cols = [c for c in ("weight", "component", "percent") if c in contributions.columns]
-    grouped = contributions[cols].groupby(labels).sum()
+    table = contributions.table
+    labels = sectors.reindex(table.index).fillna("Unclassified").astype(object).to_numpy()
+    cols = [c for c in ("weight", "component", "percent") if c in table.columns]
+    grouped = table[cols].groupby(labels).sum()
     grouped.index.name = "sector"
     if "weight" in grouped and "component" in grouped:
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -158,5 +177,6 @@ def aggregate_by_sector(contributions: pd.DataFrame, sector_map: Mapping | pd.Se
                 "marginal",
                 np.where(grouped["weight"] != 0, grouped["component"] / grouped["weight"], np.nan),
             )
-    grouped.attrs.update(contributions.attrs)
-    return grouped.sort_values("component", ascending=False)
+    return RiskContributions(
+        grouped.sort_values("component", ascending=False), contributions.total, contributions.measure
+    )

@@ -195,11 +195,11 @@ def _simulate(
         w = np.ones(1)
     else:
         frame = as_frame(returns)
-        w = as_weights(weights, list(frame.columns)) if weights is not None else None
-        if w is None:
+        if weights is None:
             raise DataError(
                 "Monte Carlo VaR of several assets needs portfolio weights.", code="missing_weights"
             )
+        w = as_weights(weights, list(frame.columns))
         held = w != 0
         data = frame.to_numpy(dtype=float)[:, held]
         data = data[~np.isnan(data).any(axis=1)]

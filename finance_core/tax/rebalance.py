@@ -221,7 +221,8 @@ class _RebalanceModel:
         vals, vecs = np.linalg.eigh((C + C.T) / 2)
         return vecs * np.sqrt(np.clip(vals, 0, None))  # C = L L'
 
-    def _solve_continuous(self) -> str:
+    def _solve_continuous(self) -> tuple[str, np.ndarray, np.ndarray]:
+        """The relaxed problem through the solver chain: (solver, fraction sold per lot, buy per pair)."""
         errors = []
         for solver in ("CLARABEL", "OSQP", "SCS"):
             try:
@@ -229,8 +230,9 @@ class _RebalanceModel:
             except (cp.error.SolverError, ValueError, ArithmeticError) as err:
                 errors.append(f"{solver}: {err}")
                 continue
-            if self.problem.status in ("optimal", "optimal_inaccurate") and self.x.value is not None:
-                return solver
+            x, b = self.x.value, self.b.value if len(self.pairs) else np.zeros(0)
+            if self.problem.status in ("optimal", "optimal_inaccurate") and x is not None and b is not None:
+                return solver, x, b
             if self.problem.status in ("infeasible", "infeasible_inaccurate"):
                 raise InfeasibleError(
                     "No rebalance satisfies the constraints (sells only of overweight tickers, buys of "
@@ -291,11 +293,11 @@ class _RebalanceModel:
             raise DataError(f"tax_weight={tax_weight} must be zero or more.", code="bad_tax_weight")
         self.lam.value = float(tax_weight)
         t0 = time.perf_counter()
-        used = self._solve_continuous()
-        x = np.clip(self.x.value, 0, 1)
+        used, x_relaxed, b_relaxed = self._solve_continuous()
+        x = np.clip(x_relaxed, 0, 1)
         x[x < 1e-6] = 0.0
         x[x > 1 - 1e-6] = 1.0
-        b = self._place_buys(np.clip(self.b.value, 0, None)) if len(self.pairs) else np.zeros(0)
+        b = self._place_buys(np.clip(b_relaxed, 0, None)) if len(self.pairs) else np.zeros(0)
         sold, bought = self._shares(x, b, whole_shares)
         if not whole_shares:  # a solver's sliver of a share (under half a cent) is no trade anyone would place
             sold, bought = np.where(sold < 0.005, 0.0, sold), np.where(bought < 0.005, 0.0, bought)

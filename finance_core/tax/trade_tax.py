@@ -32,6 +32,7 @@ netting of short and long terms within each calendar year of sale.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -374,8 +375,10 @@ def trade_list_tax(
     hist = hist.reset_index(drop=True)
     if "row" not in hist.columns:
         hist = hist.assign(row=np.arange(1, len(hist) + 1))
-    common = dict(rates=rates, substantially_identical=substantially_identical, lots=lots, accounts=accounts)
-    base = process_trades(hist, relief, today=today, **common)
+    replay = functools.partial(
+        process_trades, rates=rates, substantially_identical=substantially_identical, lots=lots, accounts=accounts
+    )
+    base = replay(hist, relief, today=today)
     _check_as_of(when, hist, lots)
     proposed, price_notes = _reprice(_trade_frame(trade_list), prices, when)
     notes += price_notes
@@ -387,7 +390,7 @@ def trade_list_tax(
     pieces = _place(proposed, held, default, when)
     combined = _combined(hist, pieces, when, types)
     today_ts = max(pd.Timestamp(today if today is not None else date.today()).normalize(), when)
-    after = process_trades(combined, relief, today=today_ts, **common)
+    after = replay(combined, relief, today=today_ts)
     notes.append(
         f"Sells come out of the account holding the most shares of the ticker (then the next); buys go to "
         f"{default} ({why})."

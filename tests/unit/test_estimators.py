@@ -11,7 +11,7 @@ from sklearn.covariance import OAS, LedoitWolf
 
 from finance_core.data import load_dataset, to_returns
 from finance_core.errors import DataError
-from finance_core.estimators import covariance, expected_returns, nearest_psd
+from finance_core.estimators import covariance, covariance_estimate, expected_returns, nearest_psd
 
 
 @pytest.fixture(scope="module")
@@ -78,18 +78,22 @@ def test_capm_without_benchmark_uses_equal_weight_market(returns):
 def test_sample_cov_matches_pypfopt(returns):
     # oracle: PyPortfolioOpt sample_cov (pandas cov x 252)
     expected = pf_risk.sample_cov(returns, returns_data=True)
-    got = covariance(returns, "sample")
-    np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), rtol=1e-12)
-    assert got.attrs["notes"] == ()
-    assert got.attrs["method"] == "sample"
+    est = covariance_estimate(returns, "sample")
+    np.testing.assert_allclose(est.cov.to_numpy(), expected.to_numpy(), rtol=1e-12)
+    assert est.notes == ()
+    assert est.method == "sample"
+    assert est.observations == len(returns.dropna(how="all"))
+    assert np.isnan(est.shrinkage)
+    assert covariance(returns, "sample").equals(est.cov)  # the notebook function is its matrix
 
 
 def test_ledoit_wolf_matches_sklearn_and_pypfopt(returns):
     # oracles: scikit-learn LedoitWolf, and PyPortfolioOpt CovarianceShrinkage.ledoit_wolf
     model = LedoitWolf().fit(returns.to_numpy())
-    got = covariance(returns, "ledoit_wolf")
+    est = covariance_estimate(returns, "ledoit_wolf")
+    got = est.cov
     np.testing.assert_allclose(got.to_numpy(), model.covariance_ * 252, rtol=1e-12)
-    assert got.attrs["shrinkage"] == pytest.approx(model.shrinkage_)
+    assert est.shrinkage == pytest.approx(model.shrinkage_)
     pf = pf_risk.CovarianceShrinkage(returns, returns_data=True).ledoit_wolf()
     np.testing.assert_allclose(got.to_numpy(), pf.to_numpy(), rtol=1e-10)
 
@@ -124,8 +128,9 @@ def test_non_psd_estimate_is_repaired_and_noted(returns):
     )
     raw = frame.cov().to_numpy()
     assert np.linalg.eigvalsh(raw).min() < 0  # the input really is not PSD
-    got = covariance(frame, "sample")
-    assert any("nearest PSD" in n for n in got.attrs["notes"])
+    est = covariance_estimate(frame, "sample")
+    got = est.cov
+    assert any("nearest PSD" in n for n in est.notes)
     assert np.linalg.eigvalsh(got.to_numpy()).min() > -1e-12
     # oracle: PyPortfolioOpt fix_nonpositive_semidefinite(spectral) clips eigenvalues at zero
     with pytest.warns(UserWarning):
@@ -142,8 +147,8 @@ def test_nearest_psd_leaves_psd_alone():
 
 def test_fewer_observations_than_assets_recommends_shrinkage(returns):
     short = returns.iloc[-15:]
-    got = covariance(short, "sample")
-    assert any("shrinkage" in n and "15 observations for 20 assets" in n for n in got.attrs["notes"])
+    got = covariance_estimate(short, "sample")
+    assert any("shrinkage" in n and "15 observations for 20 assets" in n for n in got.notes)
 
 
 # --------------------------------------------------------------------------- errors

@@ -5,6 +5,8 @@ Oracles: the schedules it is built from, called directly, and hand-worked interv
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -111,3 +113,12 @@ def test_clock_no_trade_windows_become_the_intervals_they_touch(order):
     assert order.no_trade_windows("  ") == (None, [])
     with pytest.raises(DataError, match="ends at 12:00, before it starts at 13:00"):
         order.no_trade_windows("13:00-12:00")
+
+
+def test_order_model_without_a_fitted_impact_says_so_instead_of_failing(order):
+    # an ImpactModel built by hand (not fitted to book slippage) has no fit quality to show
+    hand = dataclasses.replace(order, impact=dataclasses.replace(order.impact, fit_quality=None))
+    with pytest.raises(DataError, match="not fitted to book slippage") as err:
+        _ = hand.fit_quality
+    assert err.value.code == "no_fit_quality"
+    assert list(order.fit_quality.columns)[-1] == "rmse_test_bps"  # a fitted order keeps its table

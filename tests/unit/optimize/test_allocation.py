@@ -102,7 +102,8 @@ def test_rebalance_trades_by_hand():
     prices = pd.Series({"A": 10.0, "B": 20.0, "C": 50.0})
     holdings = pd.Series({"A": 100, "B": 50, "D": 7})  # value 1000 + 1000 + D
     prices["D"] = 5.0
-    trades = rebalance_trades(holdings, pd.Series({"A": 0.25, "B": 0.25, "C": 0.5}), prices, cash=65.0)
+    result = rebalance_trades(holdings, pd.Series({"A": 0.25, "B": 0.25, "C": 0.5}), prices, cash=65.0)
+    trades = result.trades
     # by hand: value = 1000 + 1000 + 35 + 65 = 2100; targets A 52.5 sh, B 26.25 sh, C 21 sh, D 0.
     # One rounding (greedy, as the whole-share table): floors C 21, A 52, B 26 cost 2090, cash 10;
     # weights of invested A 520/2090 = B < 25%, B (20) unaffordable, so one more A: A 53, cash 0.
@@ -115,7 +116,8 @@ def test_rebalance_trades_by_hand():
     assert got.loc["D", "side"] == "sell" and got.loc["D", "shares"] == 7  # closed in full
     assert got.loc["C", "value"] == pytest.approx(1050.0)
     assert got.loc["A", "current_weight"] == pytest.approx(1000 / 2100)
-    assert trades.attrs["cash_after"] == pytest.approx(65 + 470 + 480 + 35 - 1050)  # = 0
+    assert result.cash_after == pytest.approx(65 + 470 + 480 + 35 - 1050)  # = 0
+    assert result.portfolio_value == pytest.approx(2100.0)
 
 
 # ------------------------------------------------------------------ one rounding for table and trades
@@ -144,11 +146,12 @@ def test_trade_list_from_cash_is_the_whole_share_table(capped, method):
     weights, prices = capped
     whole = discrete_allocation(weights, prices, 1_000_000, method)
     for target in (weights, whole):  # from the weights (rounded inside) or from the table itself
-        trades = rebalance_trades(pd.Series(dtype=float), target, prices, capital=1_000_000, method=method)
+        result = rebalance_trades(pd.Series(dtype=float), target, prices, capital=1_000_000, method=method)
+        trades = result.trades
         assert (trades["side"] == "buy").all()
         assert trades.set_index("ticker")["shares"].sort_index().to_dict() == whole.shares.sort_index().to_dict()
         # cash: capital - sum of buys is the table's leftover, to the cent
-        assert trades.attrs["cash_after"] == pytest.approx(whole.leftover, abs=1e-6)
+        assert result.cash_after == pytest.approx(whole.leftover, abs=1e-6)
         assert 1_000_000 - trades["value"].sum() == pytest.approx(whole.leftover, abs=1e-6)
 
 
@@ -156,9 +159,9 @@ def test_trade_list_from_holdings_lands_on_the_whole_share_table(capped):
     weights, prices = capped
     held = pd.Series({"AAPL": 1000, "KO": 333, "XOM": 57, "LLY": 12})
     whole = discrete_allocation(weights, prices, 1_000_000)
-    trades = rebalance_trades(held, whole, prices)
-    assert _after_trades(held, trades).sort_index().to_dict() == whole.shares.sort_index().to_dict()
-    assert trades.attrs["cash_after"] == pytest.approx(whole.leftover, abs=1e-6)
+    result = rebalance_trades(held, whole, prices)
+    assert _after_trades(held, result.trades).sort_index().to_dict() == whole.shares.sort_index().to_dict()
+    assert result.cash_after == pytest.approx(whole.leftover, abs=1e-6)
     with pytest.raises(DataError, match="computed for \\$1,000,000.00, not \\$2,000.00"):
         rebalance_trades(held, whole, prices, capital=2000)
 
@@ -294,7 +297,7 @@ def test_property_no_weight_above_the_cap_after_rounding():
             value = float((ours.shares * prices[ours.shares.index]).sum())
             assert value + ours.leftover == pytest.approx(capital)
             assert (ours.shares % lots[ours.shares.index] == 0).all()
-            trades = rebalance_trades(None, ours, prices)
+            trades = rebalance_trades(None, ours, prices).trades
             assert trades.set_index("ticker")["shares"].to_dict() == ours.shares.to_dict()
 
 
@@ -307,7 +310,7 @@ def test_rebalance_trades_lots_and_minimum():
         capital=10_000,
         lot_size={"A": 100, "B": 1},
         min_trade_value=0.0,
-    )
+    ).trades
     got = trades.set_index("ticker")
     assert got.loc["A", "shares"] == 500 and got.loc["B", "shares"] == 250
     few = rebalance_trades(
@@ -316,7 +319,7 @@ def test_rebalance_trades_lots_and_minimum():
         prices,
         capital=10_000,
         min_trade_value=100.0,
-    )
+    ).trades
     assert few.empty  # the 5-share A trade is worth 50 < 100
 
 
@@ -376,7 +379,7 @@ def test_sector_cap_holds_on_the_bundled_case():
         ours = discrete_allocation(weights, prices, 1_000_000, method, sector_map=ds.sectors, sector_bounds=limits)
         assert ours.weights[health.reindex(ours.weights.index)].sum() <= 0.15 + 1e-12
         trades = rebalance_trades(None, weights, prices, capital=1_000_000, method=method, sector_map=ds.sectors,
-                                  sector_bounds=limits)
+                                  sector_bounds=limits).trades
         assert trades.set_index("ticker")["shares"].to_dict() == ours.shares.to_dict()
 
 
@@ -398,16 +401,16 @@ def test_odd_lots_and_skipped_trades_are_noted():
     # by hand: $10,000 half in A, half in B, 100-share lots: floors A 5 lots (500 sh, $5,000), B 2 lots (200 sh,
     # $4,000); $1,000 left: a B lot costs $2,000, and A (5,000 / 9,000 = 55.6% of invested value) is above its
     # 50%, so greedy stops. 37 B are held: the trade to 200 is 163 shares, an odd lot.
-    trades = rebalance_trades(pd.Series({"B": 37}), pd.Series({"A": 0.5, "B": 0.5}), prices, capital=10_000,
+    result = rebalance_trades(pd.Series({"B": 37}), pd.Series({"A": 0.5, "B": 0.5}), prices, capital=10_000,
                               lot_size=100)
-    got = trades.set_index("ticker")["shares"].to_dict()
+    got = result.trades.set_index("ticker")["shares"].to_dict()
     assert got == {"A": 500, "B": 163}
-    assert "Odd-lot trades, because the holdings are not whole lots: B 163 shares." in trades.attrs["notes"]
-    assert trades.attrs["cash_after"] == pytest.approx(10_000 - 5_000 - 4_000)
+    assert "Odd-lot trades, because the holdings are not whole lots: B 163 shares." in result.notes
+    assert result.cash_after == pytest.approx(10_000 - 5_000 - 4_000)
     few = rebalance_trades(pd.Series({"A": 495, "B": 250}), pd.Series({"A": 0.5, "B": 0.5}), prices,
                            capital=10_000, min_trade_value=100.0)
-    assert any(n.startswith("Skipped trades below $100.00: A (5 shares, $50.00)") for n in few.attrs["notes"])
-    assert few.attrs["cash_after"] == pytest.approx(10_000 - 4_950 - 5_000)  # A stays at 495 shares
+    assert any(n.startswith("Skipped trades below $100.00: A (5 shares, $50.00)") for n in few.notes)
+    assert few.cash_after == pytest.approx(10_000 - 4_950 - 5_000)  # A stays at 495 shares
 
 
 def test_turnover_above_the_cap_after_rounding_is_noted():
@@ -415,11 +418,11 @@ def test_turnover_above_the_cap_after_rounding_is_noted():
     # by hand: 100 A held ($1,000, weight 100%), target half A, half B of $1,000: A 50, B 25, weights 50% / 50%:
     # |50% - 100%| + |50% - 0%| = 100% two-way turnover, 10 points above a 90% maximum.
     trades = rebalance_trades(pd.Series({"A": 100}), pd.Series({"A": 0.5, "B": 0.5}), prices, max_turnover=0.9)
-    assert trades.attrs["notes"] == [
+    assert trades.notes == (
         "In whole shares the weights move by 100.00% in all (two-way turnover), 10.00% above the 90.00% maximum: "
-        "rounding to whole shares (and lots) moves every position a little."]
-    assert "notes" not in rebalance_trades(pd.Series({"A": 100}), pd.Series({"A": 0.5, "B": 0.5}), prices,
-                                           max_turnover=1.0).attrs
+        "rounding to whole shares (and lots) moves every position a little.",)
+    assert rebalance_trades(pd.Series({"A": 100}), pd.Series({"A": 0.5, "B": 0.5}), prices,
+                            max_turnover=1.0).notes == ()
 
 
 def test_a_capital_other_than_the_books_value_is_said_with_the_money_it_adds():
@@ -429,7 +432,7 @@ def test_a_capital_other_than_the_books_value_is_said_with_the_money_it_adds():
     prices = pd.Series({"A": 100.0, "B": 50.0})
     held = pd.Series({"A": 10.0, "B": 20.0})
     target = pd.Series({"A": 0.5, "B": 0.5})
-    frame = rebalance_trades(held, target, prices, capital=5_000)
-    note = next(n for n in frame.attrs["notes"] if "holdings are worth" in n)
+    result = rebalance_trades(held, target, prices, capital=5_000)
+    note = next(n for n in result.notes if "holdings are worth" in n)
     assert "$2,000.00" in note and "add $3,000.00 of new money" in note and "capital to $2,000.00" in note
-    assert not any("holdings are worth" in n for n in rebalance_trades(held, target, prices).attrs.get("notes", []))
+    assert not any("holdings are worth" in n for n in rebalance_trades(held, target, prices).notes)

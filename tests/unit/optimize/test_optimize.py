@@ -6,6 +6,7 @@ data; scipy (linprog / minimize) for infeasibility thresholds and the Kelly grow
 
 from __future__ import annotations
 
+import importlib
 import warnings
 
 import cvxpy as cp
@@ -358,6 +359,17 @@ def test_solver_fallback_is_reported(data, monkeypatch):
     monkeypatch.setattr(_cvxpy, "solve_with", broken)
     with pytest.raises(SolverError, match="Every solver failed: CLARABEL failed.*OSQP failed.*SCS failed"):
         opt.mean_variance(mu, cov, objective="min_variance", constraints=cons)
+
+
+def test_general_frontier_names_a_failed_top_return_lp(data, monkeypatch):
+    # the LP that finds where the frontier ends (its highest attainable return) fails in every solver
+    _, mu, cov, sectors = data
+    frontier_module = importlib.import_module("finance_core.optimize.frontier")
+    monkeypatch.setattr(frontier_module, "lp_extreme", lambda *args, **kwargs: None)
+    cons = Constraints(sector_map=sectors, sector_bounds={"Information Technology": (0.0, 0.2)})
+    with pytest.raises(SolverError, match="highest attainable return") as err:
+        opt.efficient_frontier(mu, cov, n_points=8, constraints=cons)
+    assert err.value.code == "all_solvers_failed"
 
 
 # --------------------------------------------------------------------------- other methods

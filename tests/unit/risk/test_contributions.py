@@ -15,8 +15,10 @@ from finance_core import risk
 def test_risk_contributions_match_riskfolio(market):
     rets, w = market["rets"], market["w"]
     cov = rets.cov()
-    table = risk.risk_contributions(w, cov)
+    result = risk.risk_contributions(w, cov)
+    table = result.table
     vol = float(np.sqrt(w @ cov @ w))
+    assert result.total == pytest.approx(vol, rel=1e-12) and result.measure == "volatility"
     assert table["component"].sum() == pytest.approx(vol, rel=1e-12)
     assert table["percent"].sum() == pytest.approx(1.0, rel=1e-12)
     rc = rp.Risk_Contribution(w.to_frame(), rets, cov, rm="MV")
@@ -27,7 +29,8 @@ def test_risk_contributions_match_riskfolio(market):
 @pytest.mark.parametrize("method", ["gaussian", "historical"])
 def test_tail_contributions_add_up_to_the_measure(market, measure, method):
     rets, w = market["rets"], market["w"]
-    table = risk.tail_risk_contributions(rets, w, 0.95, measure=measure, method=method)
+    result = risk.tail_risk_contributions(rets, w, 0.95, measure=measure, method=method)
+    table = result.table
     port = market["port"].to_numpy()
     if method == "historical":  # skfolio as the oracle of the total
         total = skm.value_at_risk(port, beta=0.95) if measure == "var" else skm.cvar(port, beta=0.95)
@@ -42,12 +45,16 @@ def test_tail_contributions_add_up_to_the_measure(market, measure, method):
         numeric = (fn(rets, 0.95, "gaussian", weights=bumped) - total) / eps
         assert table["marginal"].iloc[i] == pytest.approx(numeric, rel=1e-4)
     assert table["component"].sum() == pytest.approx(total, rel=1e-10)
+    assert result.total == pytest.approx(total, rel=1e-10) and result.measure == measure
     assert table["percent"].sum() == pytest.approx(1.0, rel=1e-10)
 
 
 def test_sector_aggregation_adds_up(market):
-    table = risk.risk_contributions(market["w"], market["rets"].cov())
-    sectors = risk.aggregate_by_sector(table, market["sectors"])
+    result = risk.risk_contributions(market["w"], market["rets"].cov())
+    table = result.table
+    by_sector = risk.aggregate_by_sector(result, market["sectors"])
+    assert by_sector.total == result.total
+    sectors = by_sector.table
     assert sectors["component"].sum() == pytest.approx(table["component"].sum(), rel=1e-12)
     assert sectors["weight"].sum() == pytest.approx(1.0)
     energy = market["sectors"][market["sectors"] == "Energy"].index
