@@ -204,7 +204,7 @@ def mean_variance_arrays(
             if err.code != "infeasible":
                 raise err
             floor = _min_vol_general(cov, res)
-            raise target_volatility_error(goal, floor)
+            raise target_volatility_error(_required_target(target, objective), floor)
         raise diagnose(res, mu, cov, objective, target)
     return w, (name, notes)
 
