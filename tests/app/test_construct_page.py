@@ -208,7 +208,11 @@ def test_no_target_message_only_while_no_portfolio_is_shown():
     # The portfolio arrives: the status callback, wired to the portfolio store, clears that message.
     from dash._callback import GLOBAL_CALLBACK_MAP
 
-    wired = [v for k, v in GLOBAL_CALLBACK_MAP.items() if f"{page.TARGET_STATUS}.children" in k
+    import app
+
+    # Dash moves the registered callbacks into app.callback_map at the server's first request (another test's).
+    wired = [v for k, v in {**GLOBAL_CALLBACK_MAP, **app.app.callback_map}.items()
+             if f"{page.TARGET_STATUS}.children" in k
              and {"id": page.ALLOCATION, "property": "data"} in v["inputs"]]
     assert len(wired) == 1
     out = page.allocation(_controls(method="equal_weight"), WS, "light")
