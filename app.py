@@ -27,6 +27,7 @@ from components.export import MIME, figure_bytes, warm_up
 from components.figure_registry import current_figure
 from components.figure_registry import install as install_figure_registry
 from components.figures import EXPORT_BROWSER, EXPORT_SERVER
+from components.jobs import CeleryJobs, DiskcacheJobs
 from components.theme import templates_json
 from components.urlstate import UrlState
 from finance_core.data import MAX_UPLOAD_BYTES
@@ -37,18 +38,18 @@ for _noisy in ("kaleido", "choreographer", "logistro"):  # the export browser's 
 
 
 def _background_manager():
-    """Celery on Redis when REDIS_URL is set, otherwise diskcache on one machine."""
+    """Celery on Redis when REDIS_URL is set, otherwise diskcache on one machine (one result key per job)."""
     redis_url = os.environ.get("REDIS_URL")
     if redis_url:
         from celery import Celery
 
         celery = Celery(__name__, broker=redis_url, backend=redis_url)
         celery.conf.broker_connection_retry_on_startup = True  # keep retrying if Redis starts after the worker
-        return dash.CeleryManager(celery), celery
+        return CeleryJobs(celery), celery
     import diskcache
 
     cache = diskcache.Cache(str(workspace.cache_dir() / "jobs"))
-    return dash.DiskcacheManager(cache), None
+    return DiskcacheJobs(cache), None
 
 
 background_callback_manager, celery_app = _background_manager()

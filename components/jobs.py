@@ -12,19 +12,24 @@ Usage in a page::
 
 While the job runs the run button is disabled, the cancel button enabled and the
 progress bar visible; cancel stops the job and leaves the previous result.
+
+``DiskcacheJobs`` and ``CeleryJobs`` are Dash's two managers with one result key per
+submitted job (app.py picks one).
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, html
 
-__all__ = ["JobIds", "job_panel"]
+__all__ = ["CeleryJobs", "DiskcacheJobs", "JobIds", "RequestKeys", "job_panel"]
 
 HIDDEN, SHOWN = {"display": "none"}, {"display": "block"}
 
@@ -38,6 +43,30 @@ def _throttle() -> float:
         return max(float(os.environ.get("PORTFOLIO_DESK_JOB_THROTTLE", "0")), 0.0)
     except ValueError:
         return 0.0
+
+
+class RequestKeys:
+    """For a Dash background-callback manager: every submitted job gets a result key of its own.
+
+    Dash derives the key from the callback's source and arguments, so two people who press
+    Run with the same inputs share one key: both jobs write it and the first poll takes (and
+    deletes) the only result, leaving the other page with nothing and no error. A random
+    key per request cannot collide. The browser gets the key signed for its page load, so
+    a key copied into another page reads nothing. Do not combine with ``cache_by``: its
+    results are kept for reuse, and unique keys would never reuse them.
+    """
+
+    def build_cache_key(self, fn, args, cache_args_to_ignore, triggered) -> str:
+        """A fresh 256-bit key (the shape of Dash's SHA-256 key), whatever the arguments."""
+        return secrets.token_hex(32)
+
+
+class DiskcacheJobs(RequestKeys, dash.DiskcacheManager):
+    """Jobs in local processes, results in a diskcache folder; one key per submitted job."""
+
+
+class CeleryJobs(RequestKeys, dash.CeleryManager):
+    """Jobs on Celery workers, results in the Celery backend (Redis); one key per submitted job."""
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,11 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PROBE = ("import app, workspace; print(type(app.background_callback_manager).__name__, "
-         "app.celery_app is not None, workspace.frame_store().redis_url)")
+# The Dash manager class the app's manager is built on, whether it mints one result key per job (issue 16),
+# whether a Celery app exists, and where uploads are cached.
+PROBE = ("import app, workspace; from components.jobs import RequestKeys; m = app.background_callback_manager; "
+         "print(next(c.__name__ for c in type(m).__mro__ if c.__module__.startswith('dash.')), "
+         "isinstance(m, RequestKeys), app.celery_app is not None, workspace.frame_store().redis_url)")
 
 
 def _probe(**env) -> str:
@@ -18,11 +21,11 @@ def _probe(**env) -> str:
 
 
 def test_diskcache_by_default(tmp_path):
-    assert _probe(PORTFOLIO_DESK_CACHE=str(tmp_path)) == "DiskcacheManager False None"
+    assert _probe(PORTFOLIO_DESK_CACHE=str(tmp_path)) == "DiskcacheManager True False None"
     assert (tmp_path / "jobs").exists()  # the job cache lives in PORTFOLIO_DESK_CACHE
 
 
 def test_celery_with_redis_url(tmp_path):
     # Constructing the Celery app and the Redis client connects lazily: no server is needed to check the choice.
     line = _probe(PORTFOLIO_DESK_CACHE=str(tmp_path), REDIS_URL="redis://127.0.0.1:6399/0")
-    assert line == "CeleryManager True redis://127.0.0.1:6399/0"
+    assert line == "CeleryManager True True redis://127.0.0.1:6399/0"
