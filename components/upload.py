@@ -43,6 +43,9 @@ def upload_box(ids: UploadIds, title: str, help_text: str, *, multiple: bool = F
                     children=html.Div(["Drop CSVs here or " if multiple else "Drop a CSV here or ",
                                        html.A("choose files" if multiple else "choose a file", className="link-primary")]),
                     className="pd-upload",
+                    # No browser-side limit on purpose: in Dash 4.4 a file over max_size is dropped without
+                    # a trace (react-dropzone's rejected files are ignored, no property or callback fires),
+                    # so the file goes to decode_upload, which names its size and the limit.
                     max_size=-1,
                     multiple=multiple,
                 ),

@@ -409,19 +409,10 @@ def shock(market, sector_values, sector_ids, ws, value, theme):
 
 
 def risk_shock(wd, weights, market: float, sector_shocks: dict, value: float):
-    """Shock the S&P 500 (as an extra asset in the covariance) and sectors, propagate to all assets."""
-    bench = wd.benchmark.name or "S&P 500"
-    frame = wd.returns.join(wd.benchmark_returns.rename(bench))
-    cov = estimators.covariance(frame)
-    sectors = pd.concat([wd.sectors, pd.Series({bench: "Index"})])
-    shocks = dict(sector_shocks)
-    if market:
-        shocks[bench] = market
-    result = risk.hypothetical_shock(weights.reindex(frame.columns).fillna(0.0), cov, shocks, sectors,
-                                     portfolio_value=value)
-    pnl = result.pnl.drop(index=bench, errors="ignore")
-    return type(result)(pnl=pnl, portfolio_return=result.portfolio_return, portfolio_pnl=result.portfolio_pnl,
-                        factor_shocks=result.factor_shocks, notes=result.notes)
+    """Shock the benchmark (as an extra asset in the covariance, or the asset it is) and sectors."""
+    bench = wd.benchmark_returns.rename(wd.benchmark.name or "S&P 500")
+    return risk.benchmark_shock(wd.returns, bench, weights, market=market,
+                                sector_shocks=sector_shocks, sector_map=wd.sectors, portfolio_value=value)
 
 
 @callback(

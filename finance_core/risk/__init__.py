@@ -56,7 +56,15 @@ from .performance import (
 )
 from .regimes import RegimeResult, detect_regimes
 from .returns import growth, horizon_returns, portfolio_returns
-from .stress import SCENARIOS, Scenario, ShockResult, hypothetical_shock, scenario_paths, stress_test
+from .stress import (
+    SCENARIOS,
+    Scenario,
+    ShockResult,
+    benchmark_shock,
+    hypothetical_shock,
+    scenario_paths,
+    stress_test,
+)
 from .tail import (
     METHODS,
     CornishFisherCheck,
@@ -101,6 +109,7 @@ __all__ = [
     "stress_test",
     "scenario_paths",
     "hypothetical_shock",
+    "benchmark_shock",
     "kupiec_test",
     "christoffersen_test",
     "traffic_light",

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .. import estimators
 from ..errors import DataError
 from ._checks import as_weights, cov_frame
 
@@ -21,6 +22,7 @@ __all__ = [
     "scenario_paths",
     "ShockResult",
     "hypothetical_shock",
+    "benchmark_shock",
 ]
 
 
@@ -351,3 +353,52 @@ def hypothetical_shock(
         factor_shocks=pd.Series(values, index=labels, dtype=float, name="shock"),
         notes=tuple(notes),
     )
+
+
+def benchmark_shock(
+    returns: pd.DataFrame,
+    benchmark: pd.Series,
+    weights: pd.Series,
+    *,
+    market: float = 0.0,
+    sector_shocks: Mapping[str, float] | None = None,
+    sector_map: pd.Series | None = None,
+    portfolio_value: float = 1.0,
+) -> ShockResult:
+    """Shock the benchmark by ``market`` and sectors by ``sector_shocks``, propagated to every asset.
+
+    The benchmark's periodic returns (``benchmark``, named) join the assets' ``returns`` as one
+    more column of the sample covariance, in sector ``"Index"``, and :func:`hypothetical_shock`
+    fixes its return; its row is left out of the result. A benchmark that is one of the assets
+    (a stock of the universe chosen as benchmark) is that asset itself: the market shock fixes
+    that stock's return, and the same series is not added twice.
+    """
+    name = str(benchmark.name or "Benchmark")
+    shocks = dict(sector_shocks or {})
+    if market:
+        shocks[name] = market
+    sectors = pd.Series(sector_map if sector_map is not None else {}, dtype=object)
+    if name in returns.columns:
+        _check_same_series(returns[name], benchmark)
+        frame = returns
+    else:
+        frame = returns.join(benchmark.rename(name))
+        sectors = pd.concat([sectors, pd.Series({name: "Index"}, dtype=object)])
+    cov = estimators.covariance(frame)
+    result = hypothetical_shock(weights.reindex(frame.columns).fillna(0.0), cov, shocks, sectors,
+                                portfolio_value=portfolio_value)
+    if name in returns.columns:
+        return result
+    return ShockResult(pnl=result.pnl.drop(index=name), portfolio_return=result.portfolio_return,
+                       portfolio_pnl=result.portfolio_pnl, factor_shocks=result.factor_shocks, notes=result.notes)
+
+
+def _check_same_series(asset: pd.Series, benchmark: pd.Series) -> None:
+    """A benchmark named like an asset must be that asset's returns; anything else is refused."""
+    both = pd.concat([asset, benchmark], axis=1, join="inner").dropna()
+    if both.empty or not np.allclose(both.iloc[:, 0], both.iloc[:, 1], rtol=1e-9, atol=1e-12):
+        raise DataError(
+            f"The benchmark is named {asset.name!r} like an asset of the portfolio but its returns differ "
+            "from that asset's: rename the benchmark series or pick another benchmark.",
+            code="benchmark_clash",
+        )

@@ -226,3 +226,26 @@ def test_stress_benchmark_column_is_the_chosen_benchmark():
     tr = data.load_dataset("sp500").total_return_benchmark
     covid = next(r for r in rows if "COVID" in r["scenario"])
     assert covid["benchmark_return"] == pytest.approx(tr["2020-03-23"] / tr["2020-02-19"] - 1, abs=1e-12)
+
+
+def test_a_stock_of_the_universe_as_benchmark_drives_every_risk_section(wd):
+    """Issue 16: AAPL as benchmark made the shock section fail (ValueError: the AAPL column twice)."""
+    ws = workspace.select(WS, benchmark="AAPL")
+    outputs = {"performance": page.performance(ws, "light"),
+               "var": page.value_at_risk(ws, 0.95, 1, "historical", 1e6, "light"),
+               "decomposition": page.decomposition(ws, "light"), "stress": page.stress(ws, 1e6, None, "light"),
+               "backtest": page.backtest(ws, 0.99, 250, "historical", "light")}
+    for name, out in outputs.items():
+        assert out[-1] is None, name  # no alert
+    fig, summary = page.shock(-0.2, [], [], ws, 1_000_000, "light")
+    assert "went wrong" not in str(summary)
+    pnl = pd.Series(fig.data[0].y, index=fig.data[0].x)
+    assert list(pnl.index) == list(wd.returns.columns)
+    # Shocking the market is shocking AAPL itself: AAPL moves -20%, every other stock by its regression beta on
+    # AAPL (the conditional mean of a bivariate normal), on numpy's sample covariance of the daily returns.
+    rets = wd.returns.to_numpy()
+    aapl = list(wd.returns.columns).index("AAPL")
+    c = np.cov(rets, rowvar=False)
+    moves = c[:, aapl] / c[aapl, aapl] * -0.2
+    np.testing.assert_allclose(pnl.to_numpy(), moves / 20 * 1_000_000, rtol=1e-9)
+    assert pnl["AAPL"] == pytest.approx(-0.2 / 20 * 1_000_000)

@@ -64,3 +64,26 @@ def test_hypothetical_shock_errors(market):
         risk.hypothetical_shock(market["w"], cov, {"NOPE": -0.1}, market["sectors"])
     with pytest.raises(DataError, match="contradict"):
         risk.hypothetical_shock(market["w"], cov, {"XOM": -0.1, "xom": -0.3})
+
+
+def test_benchmark_shock_moves_each_asset_by_its_beta_on_the_benchmark(market):
+    rets, bench, w = market["rets"], market["bench"].rename("S&P 500"), market["w"]
+    res = risk.benchmark_shock(rets, bench, w, market=-0.1, sector_map=market["sectors"], portfolio_value=1e6)
+    # E[r_j | b = s] = cov(r_j, b) / var(b) * s, the regression beta on the index (numpy's sample moments).
+    joint = np.cov(np.column_stack([rets.to_numpy(), bench.to_numpy()]), rowvar=False)
+    beta = joint[:-1, -1] / joint[-1, -1]
+    assert list(res.pnl.index) == list(rets.columns)  # the index's own row is left out
+    np.testing.assert_allclose(res.pnl["asset_return"].to_numpy(), beta * -0.1, rtol=1e-9)
+    assert res.portfolio_pnl == pytest.approx(float(w @ (beta * -0.1)) * 1e6, rel=1e-9)
+
+
+def test_benchmark_shock_on_a_stock_of_the_portfolio_shocks_that_stock(market):
+    rets, w = market["rets"], market["w"]
+    res = risk.benchmark_shock(rets, rets["AAPL"], w, market=-0.2, sector_shocks={"Energy": -0.1},
+                               sector_map=market["sectors"])
+    assert res.pnl.loc["AAPL", "asset_return"] == pytest.approx(-0.2, abs=1e-12) and res.pnl.loc["AAPL", "shocked"]
+    energy = market["sectors"][market["sectors"] == "Energy"].index
+    assert res.pnl.loc[energy, "asset_return"].mean() == pytest.approx(-0.1, abs=1e-10)
+    with pytest.raises(DataError, match="named 'AAPL' like an asset") as err:
+        risk.benchmark_shock(rets, rets["MSFT"].rename("AAPL"), w, market=-0.2)
+    assert err.value.code == "benchmark_clash"
