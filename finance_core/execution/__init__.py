@@ -40,7 +40,13 @@ from .costs import COST_ROWS, CostSetup
 from .impact import ImpactModel, fit_impact
 from .optimal import SOLVERS, optimal_schedule
 from .order_model import OrderModel, compare_strategies, order_model
-from .readers import daily_volume_estimate, read_order_book_csv, read_volume_csv, sample_volume_csv
+from .readers import (
+    daily_volume_estimate,
+    load_volume_csv,
+    read_order_book_csv,
+    read_volume_csv,
+    sample_volume_csv,
+)
 from .schedule import CHILD_ORDER_COLUMNS, Schedule, pov, twap, vwap
 
 __all__ = [
@@ -75,6 +81,7 @@ __all__ = [
     "OrderModel",
     "order_model",
     "read_volume_csv",
+    "load_volume_csv",
     "daily_volume_estimate",
     "sample_volume_csv",
     "annual_volatility",

@@ -15,6 +15,7 @@ from ..data.decoder import (  # the house decoder
     refuse_cells,
     required_cells,
 )
+from ..data.loaded import Loaded, frame_only
 from ..errors import DataError
 from .book import OrderBook
 from .clock import SESSION_MINUTES, intraday_volume_profile
@@ -171,10 +172,10 @@ def _check_uncrossed(label: str, times: pd.Index, bid: np.ndarray, ask: np.ndarr
         )
 
 
-def read_volume_csv(source, *, name: str | None = None) -> pd.Series:
+def load_volume_csv(source, *, name: str | None = None) -> Loaded[pd.Series]:
     """Intraday bar volumes from a CSV with columns time (date and time of the bar) and volume.
 
-    Returns a Series with a DatetimeIndex, the input of :func:`intraday_volume_profile`
+    Returns the volumes with the file's format notes (``Loaded``); the volumes are a Series with a DatetimeIndex, the input of :func:`intraday_volume_profile`
     (``volumes=``) and of :func:`daily_volume_estimate`. Refused with the row named:
     times that are not dates with a time, volumes that are not numbers or negative.
     """
@@ -199,9 +200,10 @@ def read_volume_csv(source, *, name: str | None = None) -> pd.Series:
     out = pd.Series(
         vol.to_numpy(dtype=float), index=pd.DatetimeIndex(times.to_numpy(), name="time"), name="volume"
     )
-    out = out.groupby(level=0).sum().sort_index()
-    out.attrs["notes"] = format_notes(doc)
-    return out
+    return Loaded(out.groupby(level=0).sum().sort_index(), tuple(format_notes(doc)))
+
+
+read_volume_csv = frame_only(load_volume_csv)
 
 
 def daily_volume_estimate(volumes: pd.Series) -> float:

@@ -94,12 +94,14 @@ def test_volume_file_with_thousands_separators_and_day_first_times():
     # 09:30 and 09:35 bars of 2 and 13 January 2024; 1.234.567 is 1,234,567 shares in a German export.
     text = ("time;volume\n02.01.2024 09:30;1.234.567\n02.01.2024 09:35;765.433\n"
             "13.01.2024 09:30;2.000.000\n")
-    vol = ex.read_volume_csv(text, name="bars.csv")
+    loaded = ex.load_volume_csv(text, name="bars.csv")
+    vol = loaded.frame
+    assert ex.read_volume_csv(text, name="bars.csv").equals(vol)  # the notebook form: the same volumes
     assert vol.tolist() == [1_234_567.0, 765_433.0, 2_000_000.0]
     assert vol.index[0] == pd.Timestamp("2024-01-02 09:30") and vol.index[2] == pd.Timestamp("2024-01-13 09:30")
     # by hand: day 1 = 1,234,567 + 765,433 = 2,000,000; day 2 = 2,000,000; mean 2,000,000
     assert ex.daily_volume_estimate(vol) == 2_000_000.0
-    assert "'.' separating thousands" in vol.attrs["notes"][0] and "day first" in vol.attrs["notes"][1]
+    assert "'.' separating thousands" in loaded.notes[0] and "day first" in loaded.notes[1]
 
 
 def test_book_csv_missing_column():
