@@ -7,6 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .figures import base_layout, tick_format
+from .safe_text import escaped
 
 __all__ = ["frontier_figure", "dendrogram_figure", "prior_posterior_figure", "declutter_labels", "label_box",
            "frontier_ranges", "LABEL_POSITIONS", "FRONTIER_PLOT_PX"]
@@ -109,6 +110,7 @@ def frontier_ranges(frontier, current: tuple[float, float] | None = None) -> tup
     return (0.0, top * 1.05), (lo - 0.05 * span, hi + 0.05 * span)
 
 
+@escaped
 def frontier_figure(frontier, theme: str | None, *, current: tuple[float, float] | None = None,
                     current_label: str = "current portfolio") -> go.Figure:
     """Frontier line, assets, capital market line, min-variance and max-Sharpe points, current portfolio.
@@ -153,6 +155,7 @@ def frontier_figure(frontier, theme: str | None, *, current: tuple[float, float]
     return fig
 
 
+@escaped
 def dendrogram_figure(tree, theme: str | None) -> go.Figure:
     """The HRP cluster tree: one line per merge, leaves labelled by ticker."""
     segments = tree.dendrogram()
@@ -167,6 +170,7 @@ def dendrogram_figure(tree, theme: str | None) -> go.Figure:
     return fig
 
 
+@escaped
 def prior_posterior_figure(prior: pd.Series, posterior: pd.Series, theme: str | None) -> go.Figure:
     """Black-Litterman equilibrium (prior) against posterior expected returns."""
     fig = go.Figure()

@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from .figures import base_layout, tick_format
+from .safe_text import escaped
 
 __all__ = [
     "schedule_figure",
@@ -55,6 +56,7 @@ def _runs(mask) -> list[tuple[int, int]]:
     return runs
 
 
+@escaped
 def schedule_figure(schedule, theme: str | None, *, cap: float | None = None, no_trade=None) -> go.Figure:
     """Child-order bars with cumulative execution over the cumulative market-volume curve.
 
@@ -148,6 +150,7 @@ def schedule_figure(schedule, theme: str | None, *, cap: float | None = None, no
     return fig
 
 
+@escaped
 def cost_breakdown_figure(costs: pd.DataFrame, theme: str | None) -> go.Figure:
     """Expected-cost components (spread, temporary, permanent, total) and timing risk, side by side.
 
@@ -211,6 +214,7 @@ def _span(*values: pd.Series) -> float:
     return float(np.nanmax(both) - np.nanmin(both))
 
 
+@escaped
 def frontier_figure(
     frontier: pd.DataFrame, chosen: pd.DataFrame, theme: str | None, *, label: str | None = None
 ) -> go.Figure:
@@ -260,6 +264,7 @@ def frontier_figure(
     return fig
 
 
+@escaped
 def impact_figure(
     slippage: pd.DataFrame, fitted: pd.DataFrame, theme: str | None, *, max_points: int = 3000
 ) -> go.Figure:
@@ -301,6 +306,7 @@ def impact_figure(
     return fig
 
 
+@escaped
 def basket_figure(buys: pd.Series, sells: pd.Series, imbalance: pd.Series, theme: str | None) -> go.Figure:
     """Buy and sell notional per interval (bars up and down) and the running cash imbalance (line)."""
     x = _hhmm(buys.index)

@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from . import ids
+from .safe_text import escape_text, escaped
 from .theme import template_name
 
 __all__ = [
@@ -145,6 +146,7 @@ def base_layout(fig: go.Figure, theme: str | None, *, title: str | None = None,
     return fig
 
 
+@escaped
 def empty_figure(message: str, theme: str | None = None) -> go.Figure:
     """A figure that says why there is nothing to plot (never a silent blank chart)."""
     fig = go.Figure()
@@ -156,6 +158,7 @@ def empty_figure(message: str, theme: str | None = None) -> go.Figure:
     return fig
 
 
+@escaped
 def line_figure(frame: pd.DataFrame, theme: str | None, *, yformat: str | None = None,
                 ytitle: str | None = None, title: str | None = None, log_y: bool = False,
                 highlight: str | None = None) -> go.Figure:
@@ -186,6 +189,7 @@ def _log_ticks(frame: pd.DataFrame) -> list[float]:
     return [t for t in ticks if lo / 2 <= t <= hi * 2]
 
 
+@escaped
 def heatmap_figure(matrix: pd.DataFrame, theme: str | None, *, zmin: float = -1, zmax: float = 1,
                    colorscale: str = "RdBu_r", fmt: str = ".2f", title: str | None = None) -> go.Figure:
     """A labelled square heatmap (for correlation matrices, already ordered by the caller)."""
@@ -207,6 +211,7 @@ def heatmap_figure(matrix: pd.DataFrame, theme: str | None, *, zmin: float = -1,
 COLOURS = {"pos": "#198754", "neg": "#dc3545", "accent": "#0d6efd", "muted": "#6c757d"}
 
 
+@escaped
 def bar_figure(data: pd.Series | pd.DataFrame, theme: str | None, *, yformat: str | None = None,
                ytitle: str | None = None, horizontal: bool = False, sign_colours: bool = False,
                barmode: str = "group", title: str | None = None) -> go.Figure:
@@ -223,7 +228,7 @@ def bar_figure(data: pd.Series | pd.DataFrame, theme: str | None, *, yformat: st
             x=vals if horizontal else cats, y=cats if horizontal else vals, name=str(col),
             orientation="h" if horizontal else "v", marker_color=colour,
             hovertemplate="%{" + ("y" if horizontal else "x") + "}: %{" + ("x" if horizontal else "y")
-            + ":" + fmt + "}<extra>" + str(col) + "</extra>",
+            + ":" + fmt + "}<extra>" + escape_text(str(col)) + "</extra>",
         ))
     base_layout(fig, theme, title=title, ytitle=None if horizontal else ytitle)
     fig.update_layout(barmode=barmode, hovermode="closest", showlegend=len(frame.columns) > 1)
@@ -234,6 +239,7 @@ def bar_figure(data: pd.Series | pd.DataFrame, theme: str | None, *, yformat: st
     return fig
 
 
+@escaped
 def distribution_figure(returns: pd.Series, theme: str | None, *, markers: dict[str, float] | None = None,
                         nbins: int = 80, xtitle: str = "Return") -> go.Figure:
     """Histogram of returns with vertical lines at ``markers`` (label -> return).
@@ -254,6 +260,7 @@ def distribution_figure(returns: pd.Series, theme: str | None, *, markers: dict[
     return fig
 
 
+@escaped
 def area_figure(series: pd.Series, theme: str | None, *, yformat: str = ".0%", ytitle: str | None = None,
                 colour: str = COLOURS["neg"]) -> go.Figure:
     """A filled line to zero (underwater charts)."""
@@ -265,6 +272,7 @@ def area_figure(series: pd.Series, theme: str | None, *, yformat: str = ".0%", y
     return fig
 
 
+@escaped
 def fan_figure(percentiles: pd.DataFrame, theme: str | None, *, goal: float | None = None,
                xtitle: str = "Years", ytitle: str = "Wealth") -> go.Figure:
     """Fan chart: shaded bands between symmetric percentile columns (p5..p95), median line."""
@@ -290,6 +298,7 @@ def fan_figure(percentiles: pd.DataFrame, theme: str | None, *, goal: float | No
     return fig
 
 
+@escaped
 def regime_figure(values: pd.Series, labels: pd.Series, theme: str | None, *, log_y: bool = True) -> go.Figure:
     """A line (e.g. growth of 1) with the background shaded by regime label."""
     palette = {"bull quiet": "rgba(25,135,84,0.18)", "bull volatile": "rgba(255,193,7,0.22)",

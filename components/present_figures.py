@@ -5,12 +5,14 @@ from __future__ import annotations
 import plotly.graph_objects as go
 
 from .figures import bar_figure, base_layout, line_figure
+from .safe_text import escaped
 
 __all__ = ["presentation_figures"]
 
 _FONT = {"size": 15}
 
 
+@escaped
 def _allocation(weights, theme) -> go.Figure:
     fig = go.Figure(go.Pie(labels=list(weights.index), values=weights.to_numpy(), hole=0.45, sort=False,
                            textinfo="label+percent", textposition="inside",

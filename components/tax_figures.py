@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .figures import COLOURS, base_layout, empty_figure, tick_format
+from .safe_text import escape_text, escaped
 
 __all__ = ["wash_timeline_figure", "tradeoff_figure"]
 
@@ -20,6 +21,7 @@ def _label(row) -> str:
     return f"{row['ticker']} {pd.Timestamp(row['sold']).date()} ({row['account']})"
 
 
+@escaped
 def wash_timeline_figure(
     loss_windows: pd.DataFrame, wash_sales: pd.DataFrame, theme: str | None
 ) -> go.Figure:
@@ -48,7 +50,7 @@ def wash_timeline_figure(
                 legendgroup=name,
                 showlegend=name not in shown,
                 hovertemplate=(
-                    f"{label}<br>window {pd.Timestamp(w['window_start']).date()} to "
+                    f"{escape_text(label)}<br>window {pd.Timestamp(w['window_start']).date()} to "
                     f"{pd.Timestamp(w['window_end']).date()}<br>loss ${w['loss']:,.2f}, disallowed "
                     f"${w['disallowed']:,.2f}<extra></extra>"
                 ),
@@ -98,6 +100,7 @@ def wash_timeline_figure(
     return fig
 
 
+@escaped
 def tradeoff_figure(curve: pd.DataFrame, chosen: dict | None, theme: str | None) -> go.Figure:
     """Tax paid against tracking error over tax weights, with the chosen rebalance starred."""
     if curve is None or not len(curve):

@@ -1,6 +1,7 @@
 """Data page callbacks called as plain functions."""
 
 import base64
+import html
 
 import pandas as pd
 import pytest
@@ -67,7 +68,7 @@ def test_empty_universe_is_refused_and_the_picker_reverts(call_with_trigger):
 
 def test_render_draws_every_asset_and_the_benchmark():
     fig, rows, summary, notes = page.render(workspace.DEFAULT, "dark")
-    assert len(fig.data) == 21 and fig.data[-1].name == "S&P 500 total return (dividends reinvested)"
+    assert len(fig.data) == 21 and fig.data[-1].name == html.escape("S&P 500 total return (dividends reinvested)")
     assert fig.layout.template.layout.paper_bgcolor is not None
     assert len(rows) == 20 and {"ticker", "annual_return", "volatility", "sharpe", "max_drawdown"} <= set(rows[0])
     assert "20 assets" in str(summary) and notes is None
@@ -169,7 +170,7 @@ def test_the_price_index_stays_selectable_with_a_note_on_dividends(call_with_tri
     ws = out[0]
     assert ws["benchmark"] == "SP500"
     fig, _rows, _summary, notes = page.render(ws, "light")
-    assert fig.data[-1].name == "S&P 500 (price index)"
+    assert fig.data[-1].name == html.escape("S&P 500 (price index)")  # drawn as S&P
     assert "leaves dividends out" in str(notes)
     # Over 2013-2022 the price index grew less than the total-return one: 2.0x against 2.5x
     # (S&P 500: 1,462.42 on 2013-01-02 and 3,783.22 on 2022-12-28, published closes).

@@ -1,6 +1,7 @@
 """Presentation page and report as plain functions."""
 
 import base64
+import html
 
 import pandas as pd
 import pytest
@@ -144,7 +145,7 @@ def test_a_blended_benchmark_travels_in_the_link_with_its_name():
     assert f"against the {name}" in here[1] and f"against the {name}" in link[1]
     assert str(here[2]) == str(link[2])
     growth = here[3 + page.FIGURES.index("present-growth")]
-    bench = next(t for t in growth.data if t.name == name)
+    bench = next(t for t in growth.data if t.name == html.escape(name))  # plotly draws "&amp;" as "&"
     wd = workspace.resolve(ws)
     # Growth of 10,000 in the blend: 10,000 x its level at the end over its level at the start.
     assert bench.y[-1] == pytest.approx(10_000 * wd.benchmark.iloc[-1] / wd.benchmark.iloc[0], rel=1e-9)

@@ -294,3 +294,22 @@ def test_benchmark_picker_blends_and_uploaded_series(desk, tmp_path):
     desk.wait_for_contains_text("#upload-status-benchmark", "Loaded house-bench.csv", timeout=30)
     desk.wait_for_contains_text("#data-notes", "Uploaded benchmark (house-bench.csv) has no closes", timeout=30)
     assert console_errors(desk) == []
+
+
+def test_a_ticker_written_as_markup_shows_as_text_in_the_legend(desk, tmp_path):
+    # Issue 16, point 6: plotly draws <b> in a legend as bold (a font-weight tspan); a name must stay text.
+    _open(desk)
+    rows = data.sample_csv("prices").splitlines()
+    rows[0] = rows[0].replace("AAPL", "<b>BOLD</b>")
+    hostile = tmp_path / "markup.csv"
+    hostile.write_text("\n".join(rows))
+    _upload(desk, "prices", hostile)
+    desk.wait_for_contains_text("#data-summary-text", "5 assets", timeout=30)
+    legend = "#data-prices-chart .legend .legendtext"
+    desk.wait_for_contains_text(legend, "<B>BOLD</B>", timeout=30)  # the reader upper-cases tickers
+    texts = [el.text for el in desk.driver.find_elements(By.CSS_SELECTOR, legend)]
+    assert "<B>BOLD</B>" in texts and "BOLD" not in texts
+    plot = desk.driver.find_element(By.CSS_SELECTOR, "#data-prices-chart .js-plotly-plot")
+    markup = plot.get_attribute("innerHTML")
+    assert "<b>" not in markup.lower() and "font-weight:bold" not in markup.replace(" ", "")
+    assert [e for e in console_errors(desk) if "favicon" not in e["message"]] == []
