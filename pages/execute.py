@@ -319,6 +319,12 @@ def _inputs(kind=Input, names=tuple(ORDER_FORM)) -> dict:
     return {name: kind(*ORDER_FORM[name]) for name in names}
 
 
+def _schedule_inputs() -> dict:
+    """The inputs of the schedule and its frontier: the order form, the strategy and its settings."""
+    return dict(order=_inputs(), strategy=Input(STRATEGY, "value"), risk=Input(RISK, "value"),
+                cap=Input(CAP, "value"), no_trade=Input(NO_TRADE, "value"))
+
+
 def _stored(ref: dict | None, what: str):
     if not ref:
         return None
@@ -476,13 +482,7 @@ def _market_kpis(m) -> dbc.Row:
     Output(graph_id(G["costs"]), "figure"),
     Output(CHILD_GRID, "rowData"),
     Output(SCHED_ALERT, "children"),
-    inputs=dict(
-        order=_inputs(),
-        strategy=Input(STRATEGY, "value"),
-        risk=Input(RISK, "value"),
-        cap=Input(CAP, "value"),
-        no_trade=Input(NO_TRADE, "value"),
-    ),
+    inputs=_schedule_inputs(),
     state=dict(theme=State(ids.THEME, "data")),
 )
 @reports_errors(5, title="Schedule not computed")
@@ -515,13 +515,7 @@ def schedule(order, strategy, risk, cap, no_trade, theme):
 @callback(
     Output(graph_id(G["frontier"]), "figure"),
     Output(FRONTIER_ALERT, "children"),
-    inputs=dict(
-        order=_inputs(),
-        strategy=Input(STRATEGY, "value"),
-        risk=Input(RISK, "value"),
-        cap=Input(CAP, "value"),
-        no_trade=Input(NO_TRADE, "value"),
-    ),
+    inputs=_schedule_inputs(),
     state=dict(theme=State(ids.THEME, "data")),
 )
 @reports_errors(2, title="Frontier not computed")
