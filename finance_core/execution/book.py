@@ -181,9 +181,7 @@ def estimate_slippage(book: OrderBook, sizes, *, side: str = "buy") -> pd.DataFr
     mid = (book.bid_price[:, 0] + book.ask_price[:, 0]) / 2
     slip = avg - mid[:, None] if s == "buy" else mid[:, None] - avg
     slip[q[None, :] > total[:, None]] = np.nan
-    out = pd.DataFrame(slip, index=book.times, columns=pd.Index(q, name="shares"))
-    out.attrs["side"] = s
-    return out
+    return pd.DataFrame(slip, index=book.times, columns=pd.Index(q, name="shares"))
 
 
 def slice_book(book: OrderBook, rows: np.ndarray) -> OrderBook:

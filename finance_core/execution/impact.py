@@ -10,7 +10,7 @@ from scipy import optimize as _sopt
 
 from .._checks import check_count
 from ..errors import DataError
-from ._checks import check_vector
+from ._checks import check_side, check_vector
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,7 @@ def fit_impact(
     slippage: pd.DataFrame,
     model: str = "linear",
     *,
+    side: str = "buy",
     n_intervals: int | None = 13,
     holdout: float = 0.25,
     seed: int | None = 0,
@@ -104,9 +105,12 @@ def fit_impact(
     coefficients are a non-negative least-squares fit (Lawson and Hanson (1974),
     "Solving Least Squares Problems", ch. 23) on the rest, so the cost ``n g_t(n)`` is
     convex. Out-of-sample quality is ``R^2 = 1 - SSE/SST`` and the RMSE on the held-out
-    snapshots only. Sizes the book could not fill (NaN) are skipped.
+    snapshots only. Sizes the book could not fill (NaN) are skipped. ``side`` is the side
+    the slippage was walked for (the ``side=`` given to ``estimate_slippage``); the model
+    records it.
     """
     kind = _check_fit_inputs(slippage, model, holdout)
+    book_side = check_side(side)
     q = np.asarray(slippage.columns, dtype=float)
     y_all = slippage.to_numpy(dtype=float)
     n_snap = y_all.shape[0]
@@ -144,7 +148,7 @@ def fit_impact(
         linear=pd.Series(coefs[:, 1], labels, name="linear"),
         quadratic=pd.Series(coefs[:, 2], labels, name="quadratic"),
         model=kind,
-        side=slippage.attrs.get("side", "buy"),
+        side=book_side,
         fit_quality=quality,
         r2_train=_pooled_r2(rtr, ytr),
         r2_test=_pooled_r2(res, yy),
@@ -153,7 +157,7 @@ def fit_impact(
     )
 
 
-def _check_fit_inputs(slippage, model: str, holdout: float) -> str:
+def _check_fit_inputs(slippage: pd.DataFrame, model: str, holdout: float) -> str:
     """The model name of :func:`fit_impact` (``linear`` or ``quadratic``) after checking its inputs."""
     if not isinstance(slippage, pd.DataFrame) or slippage.empty:
         raise DataError(

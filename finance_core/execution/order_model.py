@@ -688,4 +688,4 @@ def _fit_to_book(book: OrderBook, side: str, n: int, impact_model: str) -> tuple
     sizes = sizes[sizes > 0]
     slip = estimate_slippage(book, sizes, side=side)
     k = max(1, min(n, book.n_snapshots // 4))
-    return slip, fit_impact(slip, impact_model, n_intervals=k)
+    return slip, fit_impact(slip, impact_model, side=side, n_intervals=k)

@@ -54,6 +54,19 @@ def test_fit_reports_held_out_quality(book):
     np.testing.assert_allclose(curve.iloc[0].to_numpy(), quad.half_spread.to_numpy())
 
 
+def test_fit_records_the_side_it_is_given(book):
+    # The side is an explicit argument now (slippage frames carry no attrs); same coefficients.
+    sizes = np.linspace(100, 5_000, 25)
+    sell = ex.estimate_slippage(book, sizes, side="sell")
+    fit_sell = ex.fit_impact(sell, "linear", side="sell", n_intervals=6)
+    fit_default = ex.fit_impact(sell, "linear", n_intervals=6)
+    assert fit_sell.side == "sell" and fit_default.side == "buy"
+    np.testing.assert_array_equal(fit_sell.linear.to_numpy(), fit_default.linear.to_numpy())
+    assert not sell.attrs
+    with pytest.raises(DataError, match="buy' or 'sell"):
+        ex.fit_impact(sell, "linear", side="short", n_intervals=6)
+
+
 def test_fit_errors(book):
     slip = ex.estimate_slippage(book, [100, 200])
     with pytest.raises(DataError, match="linear' or 'quadratic"):
