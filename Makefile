@@ -31,15 +31,17 @@ browser:
 redis:
 	@bash scripts/ensure_packages.sh redis-server=redis-server
 
-## Lint, then every test: unit, app callbacks, reference examples, browser tests and the Celery/Redis run
+## Lint, then every test: unit, app callbacks and reference examples on two workers (pytest-xdist),
+## then the browser tests and the Celery/Redis run (marked e2e) one at a time
 test: $(VENV)/.dev-installed browser redis
 	$(PY) -m ruff check .
 	$(PY) -m mypy
-	$(PY) -m pytest
+	$(PY) -m pytest -m "not e2e" -n 2 tests
+	$(PY) -m pytest -m e2e tests
 
 ## Everything but the browser tests
 test-fast: $(VENV)/.dev-installed
-	$(PY) -m pytest -m "not e2e" tests
+	$(PY) -m pytest -m "not e2e" -n 2 tests
 
 lint: $(VENV)/.dev-installed
 	$(PY) -m ruff check .
