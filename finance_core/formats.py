@@ -122,7 +122,7 @@ class NumberFormat:
         return text
 
 
-def _where(cell) -> str:
+def _where(cell: tuple[str, int, str]) -> str:
     column, row, text = cell
     return f"row {row}, column {column!r}: {text!r}"
 
@@ -179,11 +179,11 @@ def detect_numbers(
     in the file decides which (a comma-separated file always uses decimal points: its
     commas separate columns).
     """
-    first: dict[str, tuple] = {}
+    first: dict[str, tuple[str, int, str]] = {}
     ambiguous = None
     sorted_cells = _sorted or {column: _Cells.of(texts) for column, texts in cells.items()}
 
-    def _keep(mark, column, row):
+    def _keep(mark: str, column: str, row: int) -> None:
         if mark not in first or row < first[mark][1]:
             first[mark] = (column, row, cells[column].loc[row])
 

@@ -188,7 +188,9 @@ def refuse_cells(doc: Text, cells: pd.Series, bad: pd.Series, column: str, probl
         raise DataError(f"{doc.name}, row {row}, column {column!r}: {cells[row]!r} {problem}", code=code)
 
 
-def refuse_repeats(doc: Text, keys, what: Callable[[int], str], advice: str, code: str) -> None:
+def refuse_repeats(
+    doc: Text, keys: pd.Series | pd.DataFrame, what: Callable[[int], str], advice: str, code: str
+) -> None:
     """Refuse a key given on several rows: ``<file>: <what(row)> (rows R1 and R2). <advice>``.
 
     ``keys`` (a Series, or a DataFrame for compound keys) is indexed by spreadsheet row; the

@@ -212,7 +212,9 @@ def combine_prices(base: pd.DataFrame, added: pd.DataFrame, *, min_rows: int = M
     return combined, notes
 
 
-def _long_to_wide(doc: Text, header, body, date_col):
+def _long_to_wide(
+    doc: Text, header: list[str], body: list[list[str]], date_col: str
+) -> tuple[pd.DataFrame, pd.Series]:
     cols = require_columns(doc, header, {"ticker": ("symbol",), "price": ("close", "adj_close", "value")})
     frame = cell_frame(doc, header, body)
     dates = parse_dates(doc, frame[date_col], date_col)
@@ -233,7 +235,9 @@ def _long_to_wide(doc: Text, header, body, date_col):
     return wide, pd.Series(rows_of.values, index=wide.index)
 
 
-def _fill_gaps(doc: Text, wide: pd.DataFrame, rows_of: pd.Series, max_gap: int):
+def _fill_gaps(
+    doc: Text, wide: pd.DataFrame, rows_of: pd.Series, max_gap: int
+) -> tuple[pd.DataFrame, list[str]]:
     notes: list[str] = []
     present = wide.notna()
     if not present.any().all():

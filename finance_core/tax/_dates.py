@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 __all__ = ["EPOCH", "anniversary_days", "anniversary_day", "to_days", "from_days"]
 
@@ -24,12 +25,12 @@ def anniversary_days(days: np.ndarray) -> np.ndarray:
     return (nxt.astype("datetime64[D]") + np.minimum(dom, month_len - 1)).astype("int64")
 
 
-def to_days(values) -> np.ndarray:
+def to_days(values: ArrayLike) -> np.ndarray:
     """Dates (anything ``pd.to_datetime`` reads) as int64 days since 1970-01-01."""
     return pd.to_datetime(pd.Series(values)).to_numpy("datetime64[D]").astype("int64")
 
 
-def from_days(days) -> pd.DatetimeIndex:
+def from_days(days: ArrayLike) -> pd.DatetimeIndex:
     """Epoch days back to a DatetimeIndex (nanosecond resolution)."""
     return pd.DatetimeIndex(np.asarray(days, dtype="int64").astype("datetime64[D]").astype("datetime64[ns]"))
 
