@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from .._checks import is_blank, to_number
 from ..errors import DataError
@@ -24,7 +25,7 @@ def check_side(side: str) -> str:
     return s
 
 
-def check_shares(value, what: str = "The order size") -> int:
+def check_shares(value: object, what: str = "The order size") -> int:
     """A positive whole number of shares (the side says buy or sell)."""
     if is_blank(value):
         raise DataError(
@@ -42,7 +43,7 @@ def check_shares(value, what: str = "The order size") -> int:
     return int(round(v))
 
 
-def check_vector(values, n: int, what: str, *, allow_zero: bool = True) -> np.ndarray:
+def check_vector(values: ArrayLike | pd.Series | pd.Index, n: int, what: str, *, allow_zero: bool = True) -> np.ndarray:
     """One finite value per interval (a scalar is repeated), zero or more (or greater than zero)."""
     arr = np.asarray(values.to_numpy() if isinstance(values, (pd.Series, pd.Index)) else values, dtype=float)
     if arr.ndim == 0:

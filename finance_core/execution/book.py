@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from .._checks import check_count, check_positive
 from ..errors import DataError
@@ -136,7 +137,7 @@ def synthetic_order_book(
     return OrderBook(times, bid_price, bid_size, ask_price, ask_size)
 
 
-def estimate_slippage(book: OrderBook, sizes, *, side: str = "buy") -> pd.DataFrame:
+def estimate_slippage(book: OrderBook, sizes: ArrayLike, *, side: str = "buy") -> pd.DataFrame:
     """Slippage per share from walking the book, for every snapshot and trade size.
 
     For a buy of ``q`` shares against ask levels ``(p_j, s_j)`` the fill is

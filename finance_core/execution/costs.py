@@ -63,7 +63,7 @@ def make_cost_model(n: int, impact: ImpactModel | None, permanent: float, sigma:
     return CostModel(c, b, a, float(permanent), float(sigma) ** 2 * tau)
 
 
-def checked_cost_model(n: int, impact: ImpactModel | None, permanent, sigma) -> CostModel:
+def checked_cost_model(n: int, impact: ImpactModel | None, permanent: object, sigma: object) -> CostModel:
     """:func:`make_cost_model` after checking the permanent impact and the volatility given by the user."""
     return make_cost_model(
         n,
@@ -117,7 +117,7 @@ class CostSetup:
         return checked_cost_model(n, self.impact, self.permanent, self.sigma)
 
     @property
-    def timed_interval(self):
+    def timed_interval(self) -> object:
         """The interval length when the clock has a start time (for horizons in messages), else None."""
         return self.interval if self.start is not None else None
 

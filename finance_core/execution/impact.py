@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy import optimize as _sopt
 
 from .._checks import check_count
@@ -41,7 +42,12 @@ class ImpactModel:
 
     @classmethod
     def from_coefficients(
-        cls, half_spread=0.0, linear=None, quadratic=0.0, *, n_intervals: int = 1
+        cls,
+        half_spread: ArrayLike = 0.0,
+        linear: ArrayLike | None = None,
+        quadratic: ArrayLike = 0.0,
+        *,
+        n_intervals: int = 1,
     ) -> ImpactModel:
         """An impact model from given coefficients (scalars are repeated over ``n_intervals``).
 
@@ -55,7 +61,7 @@ class ImpactModel:
         n = None
         for v in (half_spread, linear, quadratic):
             if np.ndim(v) == 1:
-                n = len(v)
+                n = int(np.shape(v)[0])
         n = n or check_count(n_intervals, "The number of intervals")
         c = check_vector(half_spread, n, "The half spread")
         b = check_vector(linear, n, "The linear impact coefficient", allow_zero=False)
@@ -79,7 +85,7 @@ class ImpactModel:
         )  # interval i -> model interval by time
         return c[pos], b[pos], a[pos]
 
-    def per_share(self, sizes) -> pd.DataFrame:
+    def per_share(self, sizes: ArrayLike) -> pd.DataFrame:
         """Fitted slippage per share: sizes x intervals (for the fitted-curve chart)."""
         q = np.asarray(sizes, dtype=float)
         c, b, a = (s.to_numpy(dtype=float) for s in (self.half_spread, self.linear, self.quadratic))
