@@ -6,8 +6,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -167,7 +167,8 @@ def pdas_qp(
     raise FastPathFailed("primal-dual active set did not converge")
 
 
-def _box_qp(q, c, lo, hi, e_mat, e_rhs, start) -> np.ndarray:
+def _box_qp(q: np.ndarray, c: np.ndarray, lo: np.ndarray, hi: np.ndarray, e_mat: np.ndarray,
+            e_rhs: np.ndarray, start: Callable[[], tuple[np.ndarray, np.ndarray | None]]) -> np.ndarray:
     """Box QP: primal-dual active set first, primal active set (from ``start()``) if it cycles."""
     try:
         x = pdas_qp(q, c, lo, hi, e_mat, e_rhs)
@@ -268,7 +269,7 @@ def active_set_qp(
     raise FastPathFailed("active-set iteration limit")
 
 
-def _equality_multipliers(q, c, x, e_mat, state) -> np.ndarray:
+def _equality_multipliers(q: np.ndarray, c: np.ndarray, x: np.ndarray, e_mat: np.ndarray, state: Any) -> np.ndarray:
     """Multipliers of ``Ex = e`` when every variable sits at a bound: least violation of the signs."""
     m = e_mat.shape[0]
     if m == 0:
@@ -336,8 +337,8 @@ def nnls_ratio(cov: np.ndarray, a: np.ndarray, budget: float) -> np.ndarray:
     return budget * y / total
 
 
-def _budget_start(order: np.ndarray, res: Resolved):
-    def start():
+def _budget_start(order: np.ndarray, res: Resolved) -> Callable[[], tuple[np.ndarray, np.ndarray | None]]:
+    def start() -> tuple[np.ndarray, np.ndarray | None]:
         x0, last = greedy_fill(order, res.lo, res.hi, res.budget)
         free0 = np.zeros(x0.size, dtype=bool)
         free0[last] = True

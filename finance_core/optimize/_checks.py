@@ -6,6 +6,8 @@ those of :mod:`finance_core._checks`.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -47,12 +49,12 @@ def covariance_values(cov: pd.DataFrame) -> tuple[list[str], np.ndarray]:
     return tickers, c
 
 
-def checked_number(value, what: str) -> float:
+def checked_number(value: Any, what: str) -> float:
     """A finite constraint or method parameter (code ``bad_constraint``)."""
     return check_finite(value, what, code="bad_constraint", hint=LONG_SHORT_HINT)
 
 
-def positive_parameter(value, name: str, hint: str = "", *, need: str = "positive", code: str | None = None) -> float:
+def positive_parameter(value: Any, name: str, hint: str = "", *, need: str = "positive", code: str | None = None) -> float:
     """A finite number greater than zero: ``"{name} must be a number; got ..."`` or
     ``"{name} must be {need}; got .... {hint}"`` (code ``bad_{name}`` unless given)."""
     return check_positive(
@@ -66,7 +68,7 @@ def positive_parameter(value, name: str, hint: str = "", *, need: str = "positiv
     )
 
 
-def prepare_cov(cov, what: str = "cov") -> tuple[list[str], np.ndarray, list[str]]:
+def prepare_cov(cov: Any, what: str = "cov") -> tuple[list[str], np.ndarray, list[str]]:
     if isinstance(cov, np.ndarray):
         raise DataError(
             f"{what} must be a DataFrame labelled by ticker (use estimators.covariance(returns)).",
@@ -110,7 +112,7 @@ def prepare_cov(cov, what: str = "cov") -> tuple[list[str], np.ndarray, list[str
     return tickers, mat, notes
 
 
-def prepare_mu(mu, tickers: list[str]) -> np.ndarray:
+def prepare_mu(mu: Any, tickers: list[str]) -> np.ndarray:
     if isinstance(mu, pd.DataFrame) and mu.shape[1] == 1:
         mu = mu.iloc[:, 0]
     if not isinstance(mu, pd.Series):
@@ -132,7 +134,7 @@ def prepare_mu(mu, tickers: list[str]) -> np.ndarray:
     return values
 
 
-def checked_inputs(mu, cov, risk_free_rate) -> tuple[list[str], np.ndarray, list[str], np.ndarray, float]:
+def checked_inputs(mu: Any, cov: Any, risk_free_rate: Any) -> tuple[list[str], np.ndarray, list[str], np.ndarray, float]:
     """Checked ``tickers, cov, notes, mu, rf`` of a method on expected returns and a covariance."""
     tickers, cov_m, notes = prepare_cov(cov)
     return tickers, cov_m, notes, prepare_mu(mu, tickers), checked_number(risk_free_rate, "risk_free_rate")

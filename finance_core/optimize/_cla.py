@@ -117,7 +117,9 @@ def quad_rows(a: np.ndarray, cov: np.ndarray, b: np.ndarray) -> np.ndarray:
     return ((a @ cov) * b).sum(axis=1)
 
 
-def _segments(c: Corners, cov: np.ndarray):
+def _segments(
+    c: Corners, cov: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per segment j (corner j -> j+1): start weights, direction, v0, cross term, dv."""
     w0 = c.weights[:-1]
     d = c.weights[1:] - w0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -104,7 +104,7 @@ class Model:
         self.kappa = kappa
         self.problem = cp.Problem(objective, cons)
 
-    def set(self, **values) -> None:
+    def set(self, **values: Any) -> None:
         for name, value in values.items():
             if name in self.params:
                 self.params[name].value = value
@@ -163,7 +163,7 @@ def fill_model(model: Model, res: Resolved, cov_f: np.ndarray, mu: np.ndarray) -
     model.set(w0=res.w0, T=res.max_turnover, L=res.leverage, tc=res.tc)
 
 
-def solve_with(problem, solver: str) -> None:
+def solve_with(problem: Any, solver: str) -> None:
     """One solve attempt (kept separate so tests can simulate a failing solver)."""
     problem.solve(solver=solver, **_SOLVER_OPTIONS.get(solver, {}))
 
@@ -226,7 +226,7 @@ def run_chain(model: Model | OneOff, first: str | None = None) -> tuple[str, dic
 
 
 def solve_general(
-    kind: str, mu: np.ndarray, cov: np.ndarray, res: Resolved, *, first: str | None = None, **extra
+    kind: str, mu: np.ndarray, cov: np.ndarray, res: Resolved, *, first: str | None = None, **extra: Any
 ) -> tuple[np.ndarray | None, str, list[str]]:
     """Solve on the general path. Returns (weights or None if infeasible, solver, notes)."""
     model = cached_model(kind, res)

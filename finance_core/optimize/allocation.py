@@ -26,6 +26,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -117,7 +118,7 @@ class DiscreteAllocation:
 
 
 # --------------------------------------------------------------------------- helpers
-def _as_series(obj, name: str) -> pd.Series:
+def _as_series(obj: Any, name: str) -> pd.Series:
     if isinstance(obj, Mapping):
         obj = pd.Series(obj, dtype=float)
     elif hasattr(obj, "weights") and isinstance(obj.weights, pd.Series):  # an Allocation
@@ -131,7 +132,7 @@ def _as_series(obj, name: str) -> pd.Series:
     return out
 
 
-def _prices_for(tickers: list[str], latest_prices) -> np.ndarray:
+def _prices_for(tickers: list[str], latest_prices: Any) -> np.ndarray:
     prices = _as_series(latest_prices, "latest_prices")
     missing = [t for t in tickers if t not in prices.index or not np.isfinite(prices.get(t, np.nan))]
     if missing:
@@ -146,7 +147,7 @@ def _prices_for(tickers: list[str], latest_prices) -> np.ndarray:
     return p
 
 
-def _lots_for(tickers: list[str], lot_size) -> np.ndarray:
+def _lots_for(tickers: list[str], lot_size: Any) -> np.ndarray:
     """Lot size per ticker (whole numbers of at least 1)."""
     if isinstance(lot_size, Mapping | pd.Series):
         lots = _as_series(lot_size, "lot_size").reindex(tickers).fillna(1.0).to_numpy(float)
@@ -160,7 +161,7 @@ def _lots_for(tickers: list[str], lot_size) -> np.ndarray:
     return lots.astype(np.int64)
 
 
-def _weight_bounds(bounds) -> tuple[float, float]:
+def _weight_bounds(bounds: Any) -> tuple[float, float]:
     """(min, max) weight of capital; None (or a None end) means unbounded."""
     if bounds is None:
         return -np.inf, np.inf
@@ -175,7 +176,7 @@ def _weight_bounds(bounds) -> tuple[float, float]:
 
 
 def _greedy(w: np.ndarray, p: np.ndarray, capital: float, most: np.ndarray, least: np.ndarray,
-            groups: np.ndarray, group_cap: np.ndarray):
+            groups: np.ndarray, group_cap: np.ndarray) -> tuple[np.ndarray, float]:
     """Round down (then up to each minimum), then buy one lot at a time of the most underweight name.
 
     ``p`` is the price of one lot; ``most`` / ``least`` are the most and least lots a name
@@ -230,7 +231,7 @@ _SHORTFALL_PENALTY = 100.0
 
 
 def _integer(w: np.ndarray, p: np.ndarray, capital: float, most: np.ndarray, least: np.ndarray,
-             groups: np.ndarray, group_cap: np.ndarray, group_floor: np.ndarray):
+             groups: np.ndarray, group_cap: np.ndarray, group_floor: np.ndarray) -> tuple[np.ndarray, float, str]:
     import cvxpy as cp
 
     n = len(w)
@@ -301,7 +302,7 @@ def _lot_limits(value_cap: float, value_floor: float, lot_price: np.ndarray) -> 
     return most, least
 
 
-def _sector_groups(tickers: list[str], sector_map, sector_bounds) -> tuple[list[str], np.ndarray, np.ndarray]:
+def _sector_groups(tickers: list[str], sector_map: Any, sector_bounds: Any) -> tuple[list[str], np.ndarray, np.ndarray]:
     """The bounded sectors, each ticker's sector number (-1: none) and the (min, max) rows."""
     if not sector_bounds:
         return [], np.full(len(tickers), -1), np.zeros((0, 2))
@@ -315,7 +316,8 @@ def _sector_groups(tickers: list[str], sector_map, sector_bounds) -> tuple[list[
     return names, groups, limits
 
 
-def _sector_notes(names, groups, w, realised, limits, capital) -> list[str]:
+def _sector_notes(names: list[str], groups: np.ndarray, w: np.ndarray, realised: np.ndarray,
+                  limits: np.ndarray, capital: float) -> list[str]:
     notes = []
     for g, name in enumerate(names):
         inside = groups == g
@@ -334,7 +336,8 @@ def _lot_text(lot: int) -> str:
     return "one share" if lot == 1 else f"one {lot:,}-share lot"
 
 
-def _bound_notes(tickers, w, p, lots, shares, capital, lo, hi, most, least) -> list[str]:
+def _bound_notes(tickers: list[str], w: np.ndarray, p: np.ndarray, lots: np.ndarray, shares: np.ndarray,
+                 capital: float, lo: float, hi: float, most: np.ndarray, least: np.ndarray) -> list[str]:
     """Say which bound could not be held after rounding, for which name, by how much and why."""
     notes = []
     realised = shares * p / capital
@@ -357,8 +360,8 @@ def _bound_notes(tickers, w, p, lots, shares, capital, lo, hi, most, least) -> l
 
 # --------------------------------------------------------------------------- public
 def discrete_allocation(
-    weights,
-    latest_prices,
+    weights: Any,
+    latest_prices: Any,
     capital: float,
     method: str = "greedy",
     *,
@@ -468,9 +471,9 @@ def discrete_allocation(
 
 
 def rebalance_trades(
-    holdings_shares,
-    target_weights,
-    latest_prices,
+    holdings_shares: Any,
+    target_weights: Any,
+    latest_prices: Any,
     *,
     capital: float | None = None,
     cash: float = 0.0,

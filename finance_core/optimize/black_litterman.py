@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -119,7 +120,7 @@ def _cov_frame(cov: pd.DataFrame) -> tuple[list[str], np.ndarray]:
     return tickers, 0.5 * (c + c.T)
 
 
-def _market_weights(market_weights, tickers: list[str]) -> np.ndarray:
+def _market_weights(market_weights: Any, tickers: list[str]) -> np.ndarray:
     if isinstance(market_weights, Mapping):
         market_weights = pd.Series(market_weights, dtype=float)
     if isinstance(market_weights, pd.Series):
@@ -144,7 +145,7 @@ def _market_weights(market_weights, tickers: list[str]) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- public
-def equilibrium_returns(cov: pd.DataFrame, market_weights, risk_aversion: float) -> pd.Series:
+def equilibrium_returns(cov: pd.DataFrame, market_weights: Any, risk_aversion: float) -> pd.Series:
     """Market-implied excess returns :math:`\\Pi = \\delta\\Sigma w_{mkt}` (Black and Litterman, 1992)."""
     tickers, c = _cov_frame(cov)
     w = _market_weights(market_weights, tickers)
@@ -308,7 +309,7 @@ def views_to_matrices(
     )
 
 
-def _isnan(x) -> bool:
+def _isnan(x: object) -> bool:
     return isinstance(x, float) and np.isnan(x)
 
 
@@ -325,7 +326,7 @@ def _unique(labels: list[str]) -> list[str]:
     return out
 
 
-def idzorek_omega(cov: pd.DataFrame, P, confidences, *, tau: float = DEFAULT_TAU) -> pd.DataFrame:
+def idzorek_omega(cov: pd.DataFrame, P: Any, confidences: Any, *, tau: float = DEFAULT_TAU) -> pd.DataFrame:
     """View uncertainty from Idzorek confidences: :math:`\\omega_k = \\frac{1-c_k}{c_k}\\tau p_k\\Sigma p_k'`.
 
     This is the exact solution of Idzorek's (2005) step 6 (the :math:`\\omega_k` whose
@@ -348,7 +349,7 @@ def idzorek_omega(cov: pd.DataFrame, P, confidences, *, tau: float = DEFAULT_TAU
     return pd.DataFrame(np.diag(omega), index=labels, columns=labels)
 
 
-def _p_matrix(P, tickers: list[str]) -> np.ndarray:
+def _p_matrix(P: Any, tickers: list[str]) -> np.ndarray:
     if isinstance(P, pd.DataFrame):
         cols = [str(c) for c in P.columns]
         extra = [c for c in cols if c not in tickers]
@@ -378,14 +379,14 @@ def _p_matrix(P, tickers: list[str]) -> np.ndarray:
 
 def black_litterman(
     cov: pd.DataFrame,
-    market_weights,
+    market_weights: Any,
     *,
     risk_aversion: float,
     tau: float = DEFAULT_TAU,
-    P=None,
-    Q=None,
-    omega=None,
-    view_confidences=None,
+    P: Any = None,
+    Q: Any = None,
+    omega: Any = None,
+    view_confidences: Any = None,
     weights_cov: str = "prior",
 ) -> BlackLittermanResult:
     """Black-Litterman posterior returns, covariance and unconstrained weights.

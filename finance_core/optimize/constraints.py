@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -106,7 +107,7 @@ class Resolved:
         return self.max_turnover is not None or self.tc > 0
 
 
-def _pair(value, what: str) -> tuple[float, float]:
+def _pair(value: Any, what: str) -> tuple[float, float]:
     if isinstance(value, Mapping):
         value = (value.get("lower", value.get("lo")), value.get("upper", value.get("hi")))
     try:
@@ -342,7 +343,7 @@ def resolve_checked(constraints: Constraints | None, tickers: list[str], notes: 
 
 
 def diagnose(
-    res: Resolved, mu: np.ndarray | None, cov: np.ndarray, objective: str, target
+    res: Resolved, mu: np.ndarray | None, cov: np.ndarray, objective: str, target: Any
 ) -> InfeasibleError:
     """Name the conflict after a solver reported infeasibility."""
     _check_static(res)

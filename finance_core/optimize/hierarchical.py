@@ -223,7 +223,7 @@ def _weight_bounds(
     return (lo, hi), notes
 
 
-def _bisection_weights(cov: np.ndarray, order: np.ndarray, bounds=None) -> np.ndarray:
+def _bisection_weights(cov: np.ndarray, order: np.ndarray, bounds: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Recursive bisection along ``order``; returns weights in input order.
 
     ``bounds``: (lower, upper) arrays in input order. Each split factor is then

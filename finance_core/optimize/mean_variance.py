@@ -22,6 +22,7 @@ from ._checks import checked_inputs, checked_number
 from ._cla import cla_at_volatility, cla_max_ratio, critical_line
 from ._common import make_allocation, single_thread_blas, use_fast_path
 from ._cvxpy import lp_extreme, solve_general
+from ._linear_qp import linear_applicable, solve_linear
 from .constraints import (
     Constraints,
     Resolved,
@@ -181,6 +182,10 @@ def mean_variance_arrays(
                 return cla_at_volatility(corners, cov, goal), ("cla", notes)
         except FastPathFailed as exc:
             notes.append(f"The exact fast path stopped ({exc}); the general solver answered.")
+    elif solver in ("auto", "fast") and linear_applicable(res, objective):
+        w = solve_linear(objective, excess, cov, res)
+        if w is not None:
+            return w, ("piqp", notes)
     kind = {"max_sharpe": "max_ratio"}.get(objective, objective)
     extra: dict = {}
     vec = mu

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -70,7 +71,7 @@ def _check_cov(cov: pd.DataFrame) -> tuple[list[str], np.ndarray]:
     return tickers, c
 
 
-def _check_budgets(budgets, tickers: list[str]) -> np.ndarray:
+def _check_budgets(budgets: Any, tickers: list[str]) -> np.ndarray:
     n = len(tickers)
     if budgets is None:
         return np.full(n, 1.0 / n)
@@ -109,7 +110,9 @@ def _check_budgets(budgets, tickers: list[str]) -> np.ndarray:
     return b / b.sum()
 
 
-def _constraint_sets(constraints: Constraints | None, tickers: list[str]):
+def _constraint_sets(
+    constraints: Constraints | None, tickers: list[str]
+) -> tuple[tuple[np.ndarray, np.ndarray] | None, Any, list[str]]:
     """Read bounds and sector bounds off a :class:`Constraints`."""
     if constraints is None:
         return None, None, []
@@ -231,7 +234,7 @@ def _newton(c: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, int]:
     )
 
 
-def _cvxpy_budgeting(c, b, bounds, sectors) -> tuple[np.ndarray, str]:
+def _cvxpy_budgeting(c: np.ndarray, b: np.ndarray, bounds: Any, sectors: Any) -> tuple[np.ndarray, str]:
     import cvxpy as cp
 
     n = len(b)
