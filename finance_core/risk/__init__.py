@@ -41,7 +41,13 @@ from .backtests import (
     var_backtest,
 )
 from .contributions import RiskContributions, aggregate_by_sector, risk_contributions, tail_risk_contributions
-from .factor_risk import FACTOR_RISK_COLUMNS, FactorRiskDecomposition, factor_risk_decomposition
+from .factor_risk import (
+    FACTOR_RISK_COLUMNS,
+    FACTOR_RISK_MODELS,
+    FactorRiskDecomposition,
+    factor_risk_decomposition,
+    portfolio_factor_risk,
+)
 from .monte_carlo import (
     MAX_PATHS,
     MAX_STEPS_PER_YEAR,
@@ -125,4 +131,6 @@ __all__ = [
     "FactorRiskDecomposition",
     "factor_risk_decomposition",
     "FACTOR_RISK_COLUMNS",
+    "FACTOR_RISK_MODELS",
+    "portfolio_factor_risk",
 ]

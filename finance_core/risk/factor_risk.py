@@ -17,7 +17,19 @@ import pandas as pd
 from ..factor_model import FactorModel
 from ._checks import as_weights
 
-__all__ = ["FactorRiskDecomposition", "factor_risk_decomposition", "FACTOR_RISK_COLUMNS"]
+__all__ = [
+    "FactorRiskDecomposition",
+    "factor_risk_decomposition",
+    "portfolio_factor_risk",
+    "FACTOR_RISK_MODELS",
+    "FACTOR_RISK_COLUMNS",
+]
+
+#: The factor models :func:`portfolio_factor_risk` builds, with their labels.
+FACTOR_RISK_MODELS = {
+    "factor_pca": "Statistical (PCA)",
+    "factor_etf": "Factor ETFs (MTUM QUAL SIZE USMV VLUE)",
+}
 
 #: Columns of :attr:`FactorRiskDecomposition.table`.
 FACTOR_RISK_COLUMNS = ("component", "exposure", "variance", "share")
@@ -51,6 +63,11 @@ class FactorRiskDecomposition:
     @property
     def volatility(self) -> float:
         return float(np.sqrt(max(self.total_variance, 0.0)))
+
+    def shares(self) -> pd.Series:
+        """Each factor's contribution and the specific part as fractions of the total variance."""
+        parts = pd.concat([self.contributions, pd.Series({"Specific": self.specific_variance})])
+        return (parts / self.total_variance).rename("share")
 
     def table(self) -> pd.DataFrame:
         """One row per factor, then ``Specific`` and ``Total``: exposure, variance, share of total."""
@@ -88,3 +105,24 @@ def factor_risk_decomposition(weights: pd.Series | np.ndarray, model: FactorMode
         method=model.method,
         notes=model.notes,
     )
+
+
+def portfolio_factor_risk(
+    returns: pd.DataFrame, weights: pd.Series, model: str = "factor_pca", *, periods_per_year: float = 252
+) -> FactorRiskDecomposition:
+    """Fit ``model`` (a key of :data:`FACTOR_RISK_MODELS`) on ``returns`` and decompose ``weights``.
+
+    ``"factor_pca"``: the statistical model (k by the eigenvalue ratio); ``"factor_etf"``: the
+    regression on the bundled factor ETFs' returns.
+    """
+    from ..errors import DataError
+    from ..estimators import covariance_estimate
+
+    if model not in FACTOR_RISK_MODELS:
+        raise DataError(
+            f"Unknown factor model {model!r}: choose one of {', '.join(FACTOR_RISK_MODELS)}.",
+            code="unknown_method",
+        )
+    fitted = covariance_estimate(returns, model, periods_per_year=periods_per_year).factor_model
+    assert fitted is not None  # the factor methods always carry their model
+    return factor_risk_decomposition(weights, fitted)
