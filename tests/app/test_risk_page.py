@@ -45,7 +45,8 @@ def test_portfolio_outside_the_universe_is_named_and_nothing_changes():
     assert "KO, which are not in the chosen universe" in str(top[6])
     # Each section keeps its result and points to the message at the top instead of repeating it.
     for out in (page.value_at_risk(ws, 0.95, 1, "historical", 1e6, "light"), page.decomposition(ws, "light"),
-                page.stress(ws, 1e6, None, "light"), page.backtest(ws, 0.99, 250, "historical", "light")):
+                page.stress(ws, 1e6, None, "light"), page.backtest(ws, 0.99, 250, "historical", "light"),
+                page.factor_risk(ws, "factor_pca", "light")):
         assert set(out[:-1]) == {no_update}
         assert "Not computed" in str(out[-1]) and "top of the page" in str(out[-1])
 
