@@ -26,6 +26,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError
+from .factor_estimation import factor_model
+from .factor_model import FactorModel
 
 __all__ = [
     "RETURN_METHODS",
@@ -36,12 +38,17 @@ __all__ = [
     "CovarianceEstimate",
     "nearest_psd",
     "clean_returns",
+    "check_periods_per_year",
+    "factor_model",
+    "bundled_factor_returns",
 ]
 
 #: Methods accepted by :func:`expected_returns`.
 RETURN_METHODS = ("mean", "cagr", "ewma", "capm")
 #: Methods accepted by :func:`covariance`.
-COVARIANCE_METHODS = ("sample", "ledoit_wolf", "oas", "ewma")
+COVARIANCE_METHODS = ("sample", "ledoit_wolf", "oas", "ewma", "factor_pca", "factor_etf")
+#: The covariance methods built from a :class:`FactorModel`.
+FACTOR_METHODS = ("factor_pca", "factor_etf")
 
 
 # --------------------------------------------------------------------------- validation
@@ -87,7 +94,8 @@ def clean_returns(returns: pd.DataFrame, *, what: str = "returns") -> pd.DataFra
     return frame
 
 
-def _check_ppy(periods_per_year: float) -> float:
+def check_periods_per_year(periods_per_year: float) -> float:
+    """``periods_per_year`` checked as a positive finite number (252 for daily data)."""
     if not (
         isinstance(periods_per_year, int | float) and periods_per_year > 0 and math.isfinite(periods_per_year)
     ):
@@ -96,6 +104,9 @@ def _check_ppy(periods_per_year: float) -> float:
             code="bad_periods_per_year",
         )
     return float(periods_per_year)
+
+
+_check_ppy = check_periods_per_year
 
 
 def _ewm_alpha(span: float | None, half_life: float | None, default_span: float) -> float:
@@ -253,6 +264,30 @@ class CovarianceEstimate:
     observations: int
     shrinkage: float = float("nan")
     notes: tuple[str, ...] = ()
+    factor_model: FactorModel | None = None
+
+
+def bundled_factor_returns() -> pd.DataFrame:
+    """Daily simple returns of the bundled factor ETFs (MTUM, QUAL, SIZE, USMV, VLUE)."""
+    from .data.bundled import load_dataset, to_returns
+
+    returns = to_returns(load_dataset("factors").prices)
+    assert isinstance(returns, pd.DataFrame)
+    return returns
+
+
+def _factor_estimate(
+    frame: pd.DataFrame, method: str, ppy: float, factors: pd.DataFrame | None
+) -> CovarianceEstimate:
+    if method == "factor_etf":
+        model = factor_model(
+            frame, factors=bundled_factor_returns() if factors is None else factors, periods_per_year=ppy
+        )
+    else:
+        model = factor_model(frame, periods_per_year=ppy)
+    return CovarianceEstimate(
+        model.covariance(), method, model.observations, float("nan"), model.notes, model
+    )
 
 
 def covariance(
@@ -276,6 +311,7 @@ def covariance_estimate(
     periods_per_year: float = 252,
     span: float | None = None,
     half_life: float | None = None,
+    factors: pd.DataFrame | None = None,
 ) -> CovarianceEstimate:
     r"""Annualised covariance matrix, repaired to positive semi-definite when needed.
 
@@ -295,7 +331,11 @@ def covariance_estimate(
         - ``"ewma"``: :math:`P \sum_t w_t (r_t - \bar r)(r_t - \bar r)' / \sum_t w_t` with
           :math:`w_t = (1 - \alpha)^{T - t}` (RiskMetrics 1996; PyPortfolioOpt's ``exp_cov``).
           ``span`` (default 180) or ``half_life`` set :math:`\alpha`.
-        Shrinkage estimators need complete rows: rows with a missing value are dropped.
+        - ``"factor_pca"``: the dense ``B F B' + D`` of a statistical factor model
+          (:func:`factor_model`, k by Ahn and Horenstein's eigenvalue ratio); ``"factor_etf"``: of a regression
+          on ``factors`` (default: the bundled factor ETFs' returns). The estimate's
+          ``factor_model`` field holds the model itself.
+        Shrinkage and factor estimators need complete rows: rows with a missing value are dropped.
     periods_per_year : float
         :math:`P`, 252 for daily data.
 
@@ -319,6 +359,8 @@ def covariance_estimate(
     notes: list[str] = []
     n_assets = frame.shape[1]
     shrinkage = float("nan")
+    if method in FACTOR_METHODS:
+        return _factor_estimate(frame, method, ppy, factors)
     if method == "sample":
         observations = int(frame.dropna(how="all").shape[0])
         raw = frame.cov().to_numpy()

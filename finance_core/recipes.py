@@ -27,6 +27,7 @@ import pandas as pd
 
 from . import estimators, optimize
 from .errors import DataError, FinanceError
+from .factor_model import FactorModel
 from .optimize.black_litterman import black_litterman, implied_risk_aversion, views_to_matrices
 from .optimize.results import Allocation
 
@@ -56,7 +57,14 @@ __all__ = [
 ]
 
 MU_METHODS = {"mean": "Historical mean", "cagr": "CAGR", "ewma": "EWMA", "capm": "CAPM (equilibrium)"}
-COV_METHODS = {"sample": "Sample", "ledoit_wolf": "Ledoit-Wolf", "oas": "OAS", "ewma": "EWMA"}
+COV_METHODS = {
+    "sample": "Sample",
+    "ledoit_wolf": "Ledoit-Wolf",
+    "oas": "OAS",
+    "ewma": "EWMA",
+    "factor_pca": "Factor model: statistical (PCA)",
+    "factor_etf": "Factor model: factor ETFs (MTUM QUAL SIZE USMV VLUE)",
+}
 BL_MARKETS = {"equal": "Equal weight", "holdings": "Current holdings"}
 
 #: The construction methods a Recipe names (the keys of :data:`REGISTRY`, in the same order).
@@ -207,6 +215,7 @@ class Estimates:
     mu: pd.Series
     cov: pd.DataFrame
     notes: tuple[str, ...] = ()
+    factor_model: FactorModel | None = None
 
 
 def estimate(returns: pd.DataFrame, recipe: Recipe, *, benchmark: pd.Series | None = None) -> Estimates:
@@ -216,7 +225,7 @@ def estimate(returns: pd.DataFrame, recipe: Recipe, *, benchmark: pd.Series | No
         returns, recipe.mu_method, benchmark=benchmark, risk_free_rate=recipe.risk_free_rate, **kw
     )
     cov_est = estimators.covariance_estimate(returns, recipe.cov_method, **kw)
-    return Estimates(mu, cov_est.cov, cov_est.notes)
+    return Estimates(mu, cov_est.cov, cov_est.notes, cov_est.factor_model)
 
 
 def constraints_for(

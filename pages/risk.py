@@ -39,7 +39,8 @@ P = "risk"
 LEVEL, HORIZON, METHOD, VALUE = f"{P}-level", f"{P}-horizon", f"{P}-method", f"{P}-value"
 ALERTS, PORTFOLIO = f"{P}-alerts", f"{P}-portfolio"
 # Each section reports its own errors, so a success in one never clears another's message.
-SA = {k: f"{P}-alerts-{k}" for k in ("var", "decomposition", "stress", "backtest")}
+SA = {k: f"{P}-alerts-{k}" for k in ("var", "decomposition", "factor", "stress", "backtest")}
+FR_MODEL, FR_SUMMARY, FR_GRID = f"{P}-factor-model", f"{P}-factor-summary", f"{P}-factor-grid"
 KPIS, VAR_KPIS, CF_NOTE = f"{P}-kpis", f"{P}-var-kpis", f"{P}-cf-note"
 VAR_GRID, PERF_GRID, DD_GRID, STRESS_GRID, REGIME_GRID = (
     f"{P}-var-grid", f"{P}-perf-grid", f"{P}-dd-grid", f"{P}-stress-grid", f"{P}-regime-grid")
@@ -68,7 +69,7 @@ MC_YEARS, MC_CONTRIB, MC_GOAL, MC_PATHS, MC_METHOD, MC_SUMMARY = (
 MC_RETURN, MC_VOL, MC_ESTIMATE = f"{P}-mc-return", f"{P}-mc-volatility", f"{P}-mc-estimate"
 MC_JOB = JobIds(f"{P}-mc")
 G = {k: f"{P}-{k}" for k in ("distribution", "underwater", "rolling", "contrib", "sector", "tail", "corr",
-                             "tail_sector", "stress", "shock", "backtest", "regimes", "fan")}
+                             "tail_sector", "stress", "shock", "backtest", "regimes", "fan", "factor")}
 METHOD_LABELS = {"historical": "Historical", "gaussian": "Gaussian", "cornish_fisher": "Cornish-Fisher",
                  "monte_carlo": "Monte Carlo (normal)", "monte_carlo_bootstrap": "Monte Carlo (bootstrap)"}
 PCT_FORMAT = {"var": "pct2", "cvar": "pct2", "var_amount": "money", "cvar_amount": "money"}
@@ -77,6 +78,7 @@ URL = UrlState(P, {
     "level": (LEVEL, "value", float, 0.95),
     "horizon": (HORIZON, "value", int, 1),
     "method": (METHOD, "value", str, "historical"),
+    "factor_model": (FR_MODEL, "value", str, "factor_pca"),
     "value": (VALUE, "value", float, 1_000_000),
     "mc_return": (MC_RETURN, "value", float, None),
     "mc_volatility": (MC_VOL, "value", float, None),
@@ -155,6 +157,20 @@ def layout(**query) -> html.Div:
                 dbc.Col(graph(G["sector"], title="Contribution to volatility by sector"), lg=6),
             ]),
             graph(G["corr"], title="Correlation (hierarchically clustered)", height=520),
+        ),
+        section(
+            "Factor risk",
+            alert_area(SA["factor"]),
+            dbc.Row([field("Factor model", choice(FR_MODEL, risk.FACTOR_RISK_MODELS, values["factor_model"]), md=4)]),
+            html.Div(id=FR_SUMMARY, className="fs-5 my-2"),
+            dbc.Row([
+                dbc.Col(graph(G["factor"], title="Share of variance by factor and specific risk"), lg=7),
+                dbc.Col(grid(FR_GRID, pd.DataFrame(columns=list(risk.FACTOR_RISK_COLUMNS)),
+                             formats={"exposure": "ratio", "variance": "pct2", "share": "pct"}, height=300,
+                             csv_name="factor-risk"), lg=5),
+            ]),
+            note="Variance of the current portfolio split as x'Fx (factors, Euler contributions) plus w'Dw "
+                 "(specific), annualised.",
         ),
         section(
             "Stress tests",
@@ -350,6 +366,21 @@ def _cf_note(check) -> str:
         text += ("The large K pulls the VaR in at confidence levels below about 96% and inflates the far tail the "
                  "CVaR averages. ")
     return text + "Unreliable here: read the historical or bootstrap rows instead."
+
+
+@callback(
+    Output(FR_SUMMARY, "children"), Output(graph_id(G["factor"]), "figure"), Output(FR_GRID, "rowData"),
+    Output(SA["factor"], "children"),
+    Input(ids.WORKSPACE, "data"), Input(FR_MODEL, "value"), State(ids.THEME, "data"),
+)
+@reports_errors(4)
+def factor_risk(ws, model, theme):
+    wd, port = _section_context(ws)
+    split = risk.portfolio_factor_risk(wd.returns, port.weights, model or "factor_pca")
+    summary = (f"Factor {split.factor_share:.1%} / specific {split.specific_share:.1%} of variance "
+               f"(volatility {split.volatility:.2%}). {' '.join(split.notes)}")
+    return (summary, bar_figure(split.shares(), theme, yformat=".1%", sign_colours=True),
+            records(split.table()), None)
 
 
 @callback(

@@ -19,6 +19,7 @@ Modules:
 - ``backtests``: Kupiec and Christoffersen tests, Basel traffic light, VaR backtest.
 - ``regimes``: walk-forward market regimes.
 - ``monte_carlo``: Monte Carlo wealth projection.
+- ``factor_risk``: variance split into factor and specific parts under a ``FactorModel``.
 - ``_checks``: VaR methods, weights, return and covariance frames (private); confidence levels
   and whole numbers are checked by ``finance_core._checks``.
 
@@ -40,6 +41,13 @@ from .backtests import (
     var_backtest,
 )
 from .contributions import RiskContributions, aggregate_by_sector, risk_contributions, tail_risk_contributions
+from .factor_risk import (
+    FACTOR_RISK_COLUMNS,
+    FACTOR_RISK_MODELS,
+    FactorRiskDecomposition,
+    factor_risk_decomposition,
+    portfolio_factor_risk,
+)
 from .monte_carlo import (
     MAX_PATHS,
     MAX_STEPS_PER_YEAR,
@@ -120,4 +128,9 @@ __all__ = [
     "MAX_PATHS",
     "MAX_STEPS_PER_YEAR",
     "projection_assumptions",
+    "FactorRiskDecomposition",
+    "factor_risk_decomposition",
+    "FACTOR_RISK_COLUMNS",
+    "FACTOR_RISK_MODELS",
+    "portfolio_factor_risk",
 ]

@@ -315,3 +315,16 @@ def test_opening_the_page_sets_no_target():
     for clicks in (None, 0):
         with pytest.raises(PreventUpdate):
             page.use_as_target(clicks, None, None, WS)
+
+
+@pytest.mark.parametrize("cov", ["factor_pca", "factor_etf"])
+def test_factor_model_covariance_gives_pypfopt_min_variance(wd, cov):
+    out = page.allocation(_controls(method="min_variance", cov=cov), WS, "light")
+    grid_rows = {r["ticker"]: r["weight"] for r in out[2]}
+    est = estimators.covariance_estimate(wd.returns, cov)
+    assert est.factor_model is not None
+    # Oracle: PyPortfolioOpt's min_volatility on the dense B F B' + D the factor model implies.
+    ef = EfficientFrontier(None, est.cov, weight_bounds=(0, 1), solver="CLARABEL")
+    for t, w in ef.min_volatility().items():
+        assert grid_rows[t] == pytest.approx(w, abs=1e-4)
+    assert cov in recipes.COV_METHODS and "Factor model" in recipes.COV_METHODS[cov]

@@ -10,7 +10,7 @@ from dash import no_update
 from scipy import stats
 
 import workspace
-from finance_core import data, risk
+from finance_core import data, estimators, risk
 from pages import risk as page
 
 WS = workspace.DEFAULT
@@ -45,7 +45,8 @@ def test_portfolio_outside_the_universe_is_named_and_nothing_changes():
     assert "KO, which are not in the chosen universe" in str(top[6])
     # Each section keeps its result and points to the message at the top instead of repeating it.
     for out in (page.value_at_risk(ws, 0.95, 1, "historical", 1e6, "light"), page.decomposition(ws, "light"),
-                page.stress(ws, 1e6, None, "light"), page.backtest(ws, 0.99, 250, "historical", "light")):
+                page.stress(ws, 1e6, None, "light"), page.backtest(ws, 0.99, 250, "historical", "light"),
+                page.factor_risk(ws, "factor_pca", "light")):
         assert set(out[:-1]) == {no_update}
         assert "Not computed" in str(out[-1]) and "top of the page" in str(out[-1])
 
@@ -249,3 +250,22 @@ def test_a_stock_of_the_universe_as_benchmark_drives_every_risk_section(wd):
     moves = c[:, aapl] / c[aapl, aapl] * -0.2
     np.testing.assert_allclose(pnl.to_numpy(), moves / 20 * 1_000_000, rtol=1e-9)
     assert pnl["AAPL"] == pytest.approx(-0.2 / 20 * 1_000_000)
+
+
+@pytest.mark.parametrize("model", ["factor_pca", "factor_etf"])
+def test_factor_risk_section_splits_the_target_variance(wd, model):
+    ws = workspace.with_target(WS, pd.Series({"KO": 0.5, "PG": 0.3, "AAPL": 0.2}), "manual")
+    summary, fig, rows, alert = page.factor_risk(ws, model, "light")
+    w = pd.Series({"KO": 0.5, "PG": 0.3, "AAPL": 0.2}).reindex(wd.returns.columns).fillna(0.0)
+    cov = estimators.covariance_estimate(wd.returns, model).cov
+    total = float(w @ cov @ w)  # the dense B F B' + D the model implies
+    assert rows[-1]["component"] == "Total" and rows[-1]["variance"] == pytest.approx(total, rel=1e-10)
+    specific = rows[-2]
+    assert specific["component"] == "Specific"
+    assert f"specific {specific['share']:.1%}" in summary and alert is None
+    assert sum(fig.data[0].y) == pytest.approx(1.0)
+
+
+def test_factor_risk_refuses_an_unknown_model():
+    *_, alert = page.factor_risk(WS, "nope", "light")
+    assert "Unknown factor model 'nope'" in str(alert)

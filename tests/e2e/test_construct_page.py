@@ -127,3 +127,15 @@ def test_frontier_asset_labels_do_not_overlap_on_screen(desk):
                if a[1] < b[2] and b[1] < a[2] and a[3] < b[4] and b[3] < a[4]]
     assert clashes == []  # as drawn by the browser, no two labels overlap
     assert console_errors(desk) == []
+
+
+def test_factor_model_covariance_from_the_dropdown(desk):
+    desk.driver.get(desk.server_url + "/construct?method=min_variance&cov=sample")
+    vol = text_of(desk, "#construct-kpi-vol")
+    desk.select_dcc_dropdown("#construct-cov", "Factor model: statistical (PCA)")
+    new = wait_for_change(desk, "#construct-kpi-vol", vol, timeout=60)
+    assert new.endswith("%") and float(new.rstrip("%")) > 0
+    assert "cov=factor_pca" in desk.driver.current_url
+    show(desk, "#construct-weights-grid")
+    desk.wait_for_contains_text("#construct-weights-grid", "%", timeout=30)
+    assert console_errors(desk) == []

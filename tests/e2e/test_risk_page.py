@@ -158,3 +158,16 @@ def test_settings_travel_in_the_url(desk):
     desk.wait_for_contains_text("#risk-url-problems", "level=1.7 is outside the accepted range 0.9 to 0.995",
                                 timeout=40)
     assert [e for e in console_errors(desk) if "favicon" not in e["message"]] == []
+
+
+def test_factor_risk_section_reads_the_split(desk):
+    _open(desk)
+    show(desk, "#risk-factor-summary")
+    desk.wait_for_contains_text("#risk-factor-summary", "Factor ", timeout=60)
+    pca = text_of(desk, "#risk-factor-summary")
+    assert "specific" in pca and "eigenvalue ratio" in pca
+    desk.select_dcc_dropdown("#risk-factor-model", "Factor ETFs (MTUM QUAL SIZE USMV VLUE)")
+    etf = wait_for_change(desk, "#risk-factor-summary", pca, timeout=60)
+    assert "MTUM, QUAL, SIZE, USMV, VLUE" in etf
+    desk.wait_for_contains_text("#risk-factor-grid", "Specific", timeout=30)
+    assert console_errors(desk) == []

@@ -134,3 +134,11 @@ def test_bad_risk_budgets_are_named(returns):
         recipes.Recipe(method="risk_parity", risk_budgets={"AAPL": -1.0})
     with pytest.raises(DataError, match="ZZZ, not in the universe"):
         recipes.allocate(returns, recipes.Recipe(method="risk_parity", risk_budgets={"ZZZ": 2.0}))
+
+
+@pytest.mark.parametrize("cov", ["factor_pca", "factor_etf"])
+def test_factor_covariance_recipe_carries_the_model(returns, cov):
+    est = recipes.estimate(returns, recipes.Recipe(method="min_variance", cov_method=cov))
+    assert est.factor_model is not None
+    np.testing.assert_allclose(est.cov.to_numpy(), est.factor_model.covariance().to_numpy(), rtol=1e-12)
+    assert any("factor" in note for note in est.notes)
