@@ -1,0 +1,85 @@
+"""The JSON API through Flask's test client on the app's own server, on a fresh SQLite file."""
+
+from __future__ import annotations
+
+import pytest
+
+import app
+
+
+@pytest.fixture
+def client(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'desk.sqlite'}")
+    app.saved_store.cache_clear()
+    yield app.server.test_client()
+    app.saved_store().engine.dispose()
+    app.saved_store.cache_clear()
+
+
+CORE = {"name": "Core", "weights": {"AAPL": 0.6, "MSFT": 0.4}, "recipe": {"method": "max_sharpe"}}
+
+
+def test_post_then_get_list_and_item(client):
+    made = client.post("/api/v1/portfolios", json=CORE)
+    assert made.status_code == 201
+    item = made.get_json()
+    assert (item["name"], item["weights"], item["recipe"], item["version"]) == (
+        "Core", {"AAPL": 0.6, "MSFT": 0.4}, {"method": "max_sharpe"}, 1)
+    assert client.get(f"/api/v1/portfolios/{item['id']}").get_json() == item
+    assert [i["id"] for i in client.get("/api/v1/portfolios?search=co").get_json()] == [item["id"]]
+    assert client.get("/api/v1/portfolios?search=zzz").get_json() == []
+    assert made.headers["X-Content-Type-Options"] == "nosniff"  # the app's headers apply
+
+
+def test_put_needs_the_loaded_version_and_a_stale_one_is_409(client):
+    item = client.post("/api/v1/portfolios", json=CORE).get_json()
+    url = f"/api/v1/portfolios/{item['id']}"
+    first = client.put(url, json={**CORE, "weights": {"AAPL": 1.0}, "version": 1})
+    assert first.status_code == 200 and first.get_json()["version"] == 2
+    stale = client.put(url, json={**CORE, "weights": {"MSFT": 1.0}, "version": 1})
+    assert stale.status_code == 409 and "you loaded version 1" in stale.get_json()["error"]
+    assert client.get(url).get_json()["weights"] == {"AAPL": 1.0}
+    missing = client.put(url, json=CORE)
+    assert missing.status_code == 400 and '"version"' in missing.get_json()["error"]
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"weights": {"A": 1.0}}, '"name"'),
+    ({"name": "X"}, '"weights"'),
+    ({"name": "X", "weights": {"A": "lots"}}, '"weights.A"'),
+    ({"name": "X", "weights": {"A": 1.0}, "notes": 3}, '"notes"'),
+])
+def test_bad_bodies_are_400_naming_the_field(client, body, field):
+    reply = client.post("/api/v1/portfolios", json=body)
+    assert reply.status_code == 400 and field in reply.get_json()["error"]
+    assert client.get("/api/v1/portfolios").get_json() == []  # nothing half-written
+
+
+def test_not_json_is_400(client):
+    reply = client.post("/api/v1/workspaces", data="name=x")
+    assert reply.status_code == 400 and "JSON object" in reply.get_json()["error"]
+
+
+def test_unknown_id_is_404_and_delete_then_restore(client):
+    assert client.get("/api/v1/scenarios/999").status_code == 404
+    made = client.post("/api/v1/scenarios", json={"name": "Crash", "shocks": {"SPY": -0.2}})
+    item = made.get_json()
+    assert item["shocks"] == {"SPY": -0.2}
+    assert client.delete(f"/api/v1/scenarios/{item['id']}").get_json()["deleted"] is True
+    assert client.get(f"/api/v1/scenarios/{item['id']}").status_code == 404
+    back = client.post(f"/api/v1/scenarios/{item['id']}/restore")
+    assert back.status_code == 200 and back.get_json()["name"] == "Crash"
+
+
+def test_same_name_is_409_unless_overwrite(client):
+    client.post("/api/v1/workspaces", json={"name": "Desk", "benchmark": "SPY"})
+    again = client.post("/api/v1/workspaces", json={"name": "Desk", "benchmark": "QQQ"})
+    assert again.status_code == 409 and "already called 'Desk'" in again.get_json()["error"]
+    over = client.post("/api/v1/workspaces",
+                       json={"name": "Desk", "benchmark": "QQQ", "overwrite": True})
+    assert over.status_code == 201 and over.get_json()["benchmark"] == "QQQ"
+    assert over.get_json()["version"] == 2
+
+
+def test_healthz_still_answers(client):
+    assert client.get("/healthz").status_code == 200
