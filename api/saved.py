@@ -15,7 +15,7 @@ import flask
 
 from store import ConflictError, NameTakenError, NotFoundError, Store, StoreError, current_owner
 
-__all__ = ["API_PREFIX", "make_blueprint", "BadRequest"]
+__all__ = ["API_PREFIX", "make_blueprint", "BadRequest", "weights_of"]
 
 API_PREFIX = "/api/v1"
 COLLECTIONS = {"portfolios": "portfolio", "workspaces": "workspace", "scenarios": "scenario"}
@@ -34,7 +34,7 @@ def _object_body() -> dict[str, Any]:
     return body
 
 
-def _weights(value: object) -> dict[str, float]:
+def weights_of(value: object) -> dict[str, float]:
     if not isinstance(value, dict) or not value:
         raise BadRequest('"weights" must be a non-empty object {ticker: weight}.')
     out: dict[str, float] = {}
@@ -55,7 +55,7 @@ def _fields(kind: str, body: dict[str, Any], *, need_version: bool) -> dict[str,
         raise BadRequest('"notes" must be a string.')
     content = {key: value for key, value in body.items() if key not in RESERVED}
     if kind == "portfolio":
-        content["weights"] = _weights(body.get("weights"))
+        content["weights"] = weights_of(body.get("weights"))
     fields: dict[str, Any] = {"name": name, "notes": notes, "body": content}
     if need_version:
         version = body.get("version")
@@ -98,10 +98,13 @@ def _routes(blueprint: flask.Blueprint, store_of: Callable[[], Store]) -> None:
         repo = store_of().repository(COLLECTIONS[plural])
         return flask.jsonify(_flat(repo.restore(item_id, owner=current_owner())))
 
+    from api.analytics import risk_reply  # analytics imports this module's checks
+
     kinds = "<any(portfolios, workspaces, scenarios):plural>"
     blueprint.add_url_rule(f"/{kinds}", "collection", collection, methods=["GET", "POST"])
     blueprint.add_url_rule(f"/{kinds}/<int:item_id>", "member", member,
                            methods=["GET", "PUT", "DELETE"])
+    blueprint.add_url_rule("/risk", "risk", lambda: risk_reply(store_of()), methods=["POST"])
     blueprint.add_url_rule(f"/{kinds}/<int:item_id>/restore", "restore", restore,
                            methods=["POST"])
 

@@ -83,3 +83,47 @@ def test_same_name_is_409_unless_overwrite(client):
 
 def test_healthz_still_answers(client):
     assert client.get("/healthz").status_code == 200
+
+
+def _oracle_returns(start: str, end: str):
+    """The 50/50 AAPL/MSFT daily returns straight from the bundled prices with numpy/pandas."""
+    import numpy as np
+
+    from finance_core.data import load_dataset
+
+    prices = load_dataset("sp500").prices.loc[start:end][["AAPL", "MSFT"]]
+    return np.sort((prices.pct_change().dropna() * [0.5, 0.5]).sum(axis=1).to_numpy())
+
+
+def test_risk_of_posted_and_saved_weights_matches_numpy(client):
+    import numpy as np
+
+    weights = {"AAPL": 0.5, "MSFT": 0.5}
+    body = {"weights": weights, "start": "2020-01-01", "end": "2020-12-31", "level": 0.95}
+    got = client.post("/api/v1/risk", json=body).get_json()
+    r = _oracle_returns("2020-01-01", "2020-12-31")
+    # historical VaR = -inf{x : F(x) >= 5%} (numpy's inverted_cdf); CVaR = mean of the worst 5%
+    # of days, the boundary day counted by its fraction (Acerbi & Tasche 2002, eq. 2.7)
+    k = 0.05 * len(r)
+    cvar = -(r[: int(k)].sum() + (k - int(k)) * r[int(k)]) / k
+    assert got["var"] == pytest.approx(-np.quantile(r, 0.05, method="inverted_cdf"), rel=1e-12)
+    assert got["cvar"] == pytest.approx(cvar, rel=1e-12)
+    assert got["performance"]["volatility"] == pytest.approx(r.std(ddof=1) * np.sqrt(252))
+    saved = client.post("/api/v1/portfolios", json={"name": "Half", "weights": weights}).get_json()
+    by_id = client.post("/api/v1/risk", json={**body, "weights": None, "portfolio_id": saved["id"]})
+    assert by_id.get_json()["var"] == got["var"]
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"weights": {"AAPL": 1.0}, "level": 1.5}, '"level"'),
+    ({"weights": {"AAPL": 1.0}, "start": "last year"}, '"start"'),
+    ({"weights": {"AAPL": 1.0}, "dataset": "nasdaq"}, '"dataset"'),
+    ({"portfolio_id": "one"}, '"portfolio_id"'),
+])
+def test_risk_bad_bodies_are_400_naming_the_field(client, body, field):
+    reply = client.post("/api/v1/risk", json=body)
+    assert reply.status_code == 400 and field in reply.get_json()["error"]
+
+
+def test_risk_of_unknown_saved_portfolio_is_404(client):
+    assert client.post("/api/v1/risk", json={"portfolio_id": 404}).status_code == 404
