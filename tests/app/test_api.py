@@ -127,3 +127,32 @@ def test_risk_bad_bodies_are_400_naming_the_field(client, body, field):
 
 def test_risk_of_unknown_saved_portfolio_is_404(client):
     assert client.post("/api/v1/risk", json={"portfolio_id": 404}).status_code == 404
+
+
+def test_optimize_min_variance_matches_the_closed_form(client):
+    """Long-only minimum variance with the sample covariance: here every weight is positive,
+    so it is the unconstrained solution w = S^-1 1 / (1' S^-1 1) (Merton 1972)."""
+    import numpy as np
+
+    from finance_core.data import load_dataset
+
+    tickers = ["AAPL", "MSFT", "XOM"]
+    body = {"tickers": tickers, "start": "2018-01-01", "end": "2020-12-31",
+            "recipe": {"method": "min_variance", "cov_method": "sample"}}
+    got = client.post("/api/v1/optimize", json=body).get_json()
+    prices = load_dataset("sp500").prices.loc["2018-01-01":"2020-12-31"][tickers]
+    cov = np.cov(prices.pct_change().dropna().to_numpy(), rowvar=False) * 252
+    w = np.linalg.solve(cov, np.ones(3))
+    w /= w.sum()
+    assert [got["weights"][t] for t in tickers] == pytest.approx(w, abs=1e-5)
+    assert got["volatility"] == pytest.approx(np.sqrt(w @ cov @ w), rel=1e-5)
+
+
+@pytest.mark.parametrize("body, field", [
+    ({"recipe": {"methd": "min_variance"}}, '"recipe.methd"'),
+    ({"recipe": {"method": "best"}}, '"recipe"'),
+    ({"tickers": ["NOPE"]}, '"tickers"'),
+])
+def test_optimize_bad_bodies_are_400_naming_the_field(client, body, field):
+    reply = client.post("/api/v1/optimize", json=body)
+    assert reply.status_code == 400 and field in reply.get_json()["error"]
