@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/python -m pip
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test test-fast bench lint format browser redis screenshots clean
+.PHONY: run test test-fast bench lint format browser redis postgres screenshots clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -31,9 +31,13 @@ browser:
 redis:
 	@bash scripts/ensure_packages.sh redis-server=redis-server
 
+## PostgreSQL server binaries for the store tests (tests/unit/store start a private server)
+postgres:
+	@bash scripts/ensure_packages.sh pg_ctlcluster=postgresql
+
 ## Lint, then every test: unit, app callbacks and reference examples on two workers (pytest-xdist),
 ## then the browser tests and the Celery/Redis run (marked e2e) one at a time
-test: $(VENV)/.dev-installed browser redis
+test: $(VENV)/.dev-installed browser redis postgres
 	$(PY) -m ruff check .
 	$(PY) -m mypy
 	$(PY) -m pytest -m "not e2e" -n 2 tests

@@ -20,6 +20,8 @@ import dash_bootstrap_components as dbc
 import flask
 from dash import ALL, Dash, Input, Output, State, callback, clientside_callback, dcc, html, no_update
 
+import api
+import store
 import workspace
 from components import ids
 from components.alerts import error_alert
@@ -71,6 +73,20 @@ install_figure_registry(server, workspace.cache_dir() / "figures")
 #: its size) inside the callback's JSON, plus 1 MiB for the rest of the request: about 28.7 MB.
 MAX_REQUEST_BYTES = -(-MAX_UPLOAD_BYTES * 4 // 3) + 2**20
 server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+
+
+@functools.cache
+def saved_store() -> store.Store:
+    """The saved-work database (DATABASE_URL, else $PORTFOLIO_DESK_DATA/desk.sqlite), migrated
+    on first use; a failure is not cached, so the next request tries again."""
+    return store.open_store()
+
+
+server.register_blueprint(api.make_blueprint(saved_store))
+try:  # run the migrations at start-up; the API says 503 with the reason until it works
+    saved_store()
+except store.StoreError as err:
+    logging.getLogger(__name__).warning("%s", err)
 
 
 @server.errorhandler(413)
