@@ -99,7 +99,7 @@ def limit_from_dict(row: Mapping) -> Limit:
         raise DataError(f"The {label} limit must be zero or more; got {threshold:g}. Enter a positive decimal.", code="bad_limit")
     if kind == "number_of_names":
         threshold = float(check_positive_int(threshold, "number of names limit"))
-    level = check_level(row.get("level", 0.95) if row.get("level") is not None else 0.95, f"{label} level")
+    level = check_level(0.95 if row.get("level") is None else row["level"], f"{label} level")
     horizon = check_positive_int(row.get("horizon") or 1, f"{label} horizon")
     band = row.get("band") or "absolute"
     if band not in ("absolute", "relative"):
