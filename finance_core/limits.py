@@ -1,0 +1,210 @@
+"""Limits on a portfolio and the breaches they raise, now and over past dates.
+
+A :class:`Limit` is one rule: a kind from :data:`LIMIT_KINDS`, a threshold (decimals: 0.02 is
+2%; VaR and CVaR are positive loss fractions, drawdown a positive fraction of the peak, volatility
+and tracking error annualised with 252 periods a year; a count for ``number_of_names``), and
+for VaR/CVaR a confidence level and horizon in days, for drift an ``absolute`` or ``relative``
+band. ``max`` limits are breached above the threshold, ``min`` limits (``min_cash``,
+``number_of_names``) below it. :func:`check` returns the current breaches as :class:`Breach`
+(what, limit, value, excess, since); :func:`history` evaluates the return-based limits on a
+trailing window ending at each date, so ``since`` is the first date of the current run of
+breaches.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal, get_args
+
+import numpy as np
+import pandas as pd
+
+from ._checks import check_finite, check_level, check_positive_int
+from .errors import DataError
+from .risk import conditional_value_at_risk, value_at_risk
+from .risk.performance import underwater_curve
+
+__all__ = ["LIMIT_KINDS", "Breach", "Limit", "LimitKind", "Monitored", "check", "history", "limit_from_dict"]
+
+LimitKind = Literal[
+    "var", "cvar", "max_drawdown", "volatility", "tracking_error",
+    "single_name_weight", "sector_weight", "number_of_names", "drift", "min_cash",
+]
+LIMIT_KINDS: tuple[str, ...] = get_args(LimitKind)
+RETURN_KINDS = ("var", "cvar", "max_drawdown", "volatility", "tracking_error")
+MIN_KINDS = ("number_of_names", "min_cash")
+PERIODS_PER_YEAR = 252
+_LABELS = {
+    "var": "VaR", "cvar": "CVaR", "max_drawdown": "Max drawdown", "volatility": "Volatility",
+    "tracking_error": "Tracking error", "single_name_weight": "Single-name weight",
+    "sector_weight": "Sector weight", "number_of_names": "Number of names",
+    "drift": "Drift from target", "min_cash": "Cash",
+}
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One limit; build it with :func:`limit_from_dict` from a form or stored workspace row."""
+
+    kind: LimitKind
+    threshold: float
+    level: float = 0.95
+    horizon: int = 1
+    band: Literal["absolute", "relative"] = "absolute"
+
+    @property
+    def bound(self) -> str:
+        return "min" if self.kind in MIN_KINDS else "max"
+
+    @property
+    def label(self) -> str:
+        base = _LABELS[self.kind]
+        if self.kind in ("var", "cvar"):
+            return f"{base} {self.level:.0%} {self.horizon}d"
+        return f"{base} ({self.band})" if self.kind == "drift" else base
+
+
+@dataclass(frozen=True)
+class Monitored:
+    """What the limits look at: current weights (cash under ``cash``), asset returns and the optional extras."""
+
+    weights: pd.Series
+    returns: pd.DataFrame
+    benchmark_returns: pd.Series | None = None
+    sectors: Mapping | None = None
+    target: pd.Series | None = None
+    cash: str = "CASH"
+    window: int = 252
+
+
+@dataclass(frozen=True)
+class Breach:
+    what: str
+    limit: float
+    value: float
+    excess: float
+    since: object = field(default=None)
+
+
+def limit_from_dict(row: Mapping) -> Limit:
+    """A :class:`Limit` from a mapping (``kind``, ``threshold`` and the optional fields), checked."""
+    kind = row.get("kind")
+    if kind not in LIMIT_KINDS:
+        raise DataError(f"Unknown limit {kind!r}. Choose one of {', '.join(LIMIT_KINDS)}.", code="bad_limit")
+    label = _LABELS[str(kind)]
+    threshold = check_finite(row.get("threshold"), f"The {label} limit", code="bad_limit")
+    if threshold < 0:
+        raise DataError(f"The {label} limit must be zero or more; got {threshold:g}. Enter a positive decimal.", code="bad_limit")
+    if kind == "number_of_names":
+        threshold = float(check_positive_int(threshold, "number of names limit"))
+    level = check_level(0.95 if row.get("level") is None else row["level"], f"{label} level")
+    horizon = check_positive_int(row.get("horizon") or 1, f"{label} horizon")
+    band = row.get("band") or "absolute"
+    if band not in ("absolute", "relative"):
+        raise DataError(f"The drift band must be 'absolute' or 'relative'; got {band!r}.", code="bad_limit")
+    return Limit(kind, threshold, level, horizon, band)  # type: ignore[arg-type]
+
+
+def _portfolio_series(monitored: Monitored) -> pd.Series:
+    risky = monitored.weights.drop(monitored.cash, errors="ignore")
+    missing = risky.index[risky != 0].difference(monitored.returns.columns)
+    if len(missing):
+        raise DataError(
+            f"No returns for {', '.join(map(str, missing[:5]))}; the risk limits need prices for every holding.",
+            code="missing_returns",
+        )
+    return (monitored.returns[risky.index].fillna(0.0) * risky).sum(axis=1)
+
+
+def _return_value(limit: Limit, series: pd.Series, benchmark: pd.Series | None) -> float:
+    if limit.kind == "var":
+        return float(value_at_risk(series, limit.level, horizon=limit.horizon))
+    if limit.kind == "cvar":
+        return float(conditional_value_at_risk(series, limit.level, horizon=limit.horizon))
+    if limit.kind == "max_drawdown":
+        return float(-underwater_curve(series.to_numpy()).min())
+    if limit.kind == "volatility":
+        return float(series.std(ddof=1) * math.sqrt(PERIODS_PER_YEAR))
+    if benchmark is None:
+        raise DataError("A tracking-error limit needs a benchmark. Choose one on the Data page.", code="missing_benchmark")
+    active = (series - benchmark.reindex(series.index)).dropna()
+    return float(active.std(ddof=1) * math.sqrt(PERIODS_PER_YEAR))
+
+
+def _weight_value(limit: Limit, monitored: Monitored) -> float:
+    weights = monitored.weights
+    risky = weights.drop(monitored.cash, errors="ignore")
+    if limit.kind == "single_name_weight":
+        return float(risky.abs().max())
+    if limit.kind == "number_of_names":
+        return float((risky.abs() > 1e-9).sum())
+    if limit.kind == "min_cash":
+        return float(weights.get(monitored.cash, 0.0))
+    if limit.kind == "sector_weight":
+        if not monitored.sectors:
+            raise DataError("A sector-weight limit needs sectors for the holdings. Upload a sector file.", code="missing_sector")
+        groups = [monitored.sectors.get(name, "Unclassified") for name in risky.index]
+        return float(risky.groupby(groups).sum().abs().max())
+    if monitored.target is None:
+        raise DataError("A drift limit needs target weights. Save a construction as the target first.", code="missing_target")
+    target = monitored.target.reindex(weights.index.union(monitored.target.index)).fillna(0.0)
+    drift = (weights.reindex(target.index).fillna(0.0) - target).abs()
+    if limit.band == "relative":
+        drift = drift[target != 0] / target[target != 0].abs()
+    return float(drift.max())
+
+
+def _value(limit: Limit, monitored: Monitored, series: pd.Series) -> float:
+    if limit.kind in RETURN_KINDS:
+        return _return_value(limit, series.iloc[-monitored.window:], monitored.benchmark_returns)
+    return _weight_value(limit, monitored)
+
+
+def _excess(limit: Limit, value: float) -> float:
+    return value - limit.threshold if limit.bound == "max" else limit.threshold - value
+
+
+def history(monitored: Monitored, limits: list[Limit], *, step: int = 5) -> pd.DataFrame:
+    """Each return-based limit's value on the trailing window ending every ``step`` dates (columns by label).
+
+    Weight-based limits use today's weights, so they have no history here.
+    """
+    step = check_positive_int(step, "history step")
+    series = _portfolio_series(monitored)
+    window = check_positive_int(monitored.window, "limit window", minimum=20)
+    ends = list(range(len(series), window - 1, -step))[::-1]
+    if not ends:
+        raise DataError(f"The {len(series)} dates are fewer than the {window}-date limit window. Choose a shorter window.", code="window_too_short")
+    rows = {}
+    for end in ends:
+        past = series.iloc[end - window:end]
+        rows[series.index[end - 1]] = {
+            lim.label: _return_value(lim, past, monitored.benchmark_returns) for lim in limits if lim.kind in RETURN_KINDS
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def _since(limit: Limit, past: pd.DataFrame | None) -> object:
+    if past is None or limit.label not in past:
+        return None
+    breached = np.array([_excess(limit, v) > 0 for v in past[limit.label]])
+    if not breached[-1]:
+        return None
+    start = len(breached) - int(np.argmin(breached[::-1])) if not breached.all() else 0
+    return past.index[start]
+
+
+def check(monitored: Monitored, limits: list[Limit], *, past: pd.DataFrame | None = None) -> list[Breach]:
+    """The limits breached now; ``past`` (from :func:`history`) fills in ``since``."""
+    series = _portfolio_series(monitored)
+    if len(series) < 20 and any(lim.kind in RETURN_KINDS for lim in limits):
+        raise DataError(f"Only {len(series)} dates of returns; the risk limits need at least 20.", code="window_too_short")
+    breaches = []
+    for lim in limits:
+        value = _value(lim, monitored, series)
+        excess = _excess(lim, value)
+        if excess > 1e-12:
+            breaches.append(Breach(lim.label, lim.threshold, value, excess, _since(lim, past)))
+    return breaches
