@@ -5,11 +5,27 @@
 series is indexed by the date it is made on and reads only returns up to that date.
 """
 
-from .evaluation import mse_loss, qlike_loss, realised_variance
+from .evaluation import (
+    DieboldMariano,
+    MincerZarnowitz,
+    diebold_mariano,
+    mincer_zarnowitz,
+    mse_loss,
+    newey_west_variance,
+    qlike_loss,
+    qlike_losses,
+    realised_variance,
+)
 from .ewma import RISKMETRICS_LAMBDA, ewma_forecast, ewma_variance
 from .garch import GarchKind, fit_garch, garch_forecast
 
 __all__ = [
+    "DieboldMariano",
+    "MincerZarnowitz",
+    "diebold_mariano",
+    "mincer_zarnowitz",
+    "newey_west_variance",
+    "qlike_losses",
     "RISKMETRICS_LAMBDA",
     "GarchKind",
     "ewma_forecast",
