@@ -101,7 +101,9 @@ def _check_matrix(returns, blocks: int) -> tuple[np.ndarray, int]:
     matrix = np.asarray(returns, dtype=float)
     s = check_positive_int(blocks, "number of CSCV blocks", minimum=2)
     if matrix.ndim != 2 or matrix.shape[1] < 2:
-        raise DataError("PBO needs a table of returns with one column per variant (2 or more).", code="bad_returns")
+        raise DataError(
+            "PBO needs a table of returns with one column per variant (2 or more).", code="bad_returns"
+        )
     if s % 2:
         raise DataError(f"The number of CSCV blocks must be even; got {s}.", code="bad_parameter")
     if matrix.shape[0] < 2 * s or not np.isfinite(matrix).all():

@@ -5,6 +5,7 @@
 series is indexed by the date it is made on and reads only returns up to that date.
 """
 
+from .comparison import COMPARISON_COLUMNS, MODELS, ForecastComparison, compare_forecasts
 from .evaluation import (
     DieboldMariano,
     MincerZarnowitz,
@@ -18,8 +19,16 @@ from .evaluation import (
 )
 from .ewma import RISKMETRICS_LAMBDA, ewma_forecast, ewma_variance
 from .garch import GarchKind, fit_garch, garch_forecast
+from .har import HAR_WINDOWS, har_features, har_forecast
 
 __all__ = [
+    "COMPARISON_COLUMNS",
+    "HAR_WINDOWS",
+    "MODELS",
+    "ForecastComparison",
+    "compare_forecasts",
+    "har_features",
+    "har_forecast",
     "DieboldMariano",
     "MincerZarnowitz",
     "diebold_mariano",

@@ -47,7 +47,9 @@ def _aligned(forecast: pd.Series, realised: pd.Series) -> tuple[np.ndarray, np.n
             code="no_overlap",
         )
     if (both["f"] <= 0).any():
-        raise DataError("A variance forecast is zero or negative; QLIKE needs positive forecasts.", code="bad_forecast")
+        raise DataError(
+            "A variance forecast is zero or negative; QLIKE needs positive forecasts.", code="bad_forecast"
+        )
     return both["f"].to_numpy(), both["rv"].to_numpy()
 
 
@@ -77,7 +79,9 @@ def mincer_zarnowitz(forecast: pd.Series, realised: pd.Series) -> MincerZarnowit
     """Ordinary least squares of the realised variance on the forecast, on their common dates."""
     f, rv = _aligned(forecast, realised)
     if len(f) < 3 or np.ptp(f) == 0:
-        raise DataError("The Mincer-Zarnowitz regression needs 3 or more dates with varying forecasts.", code="too_few")
+        raise DataError(
+            "The Mincer-Zarnowitz regression needs 3 or more dates with varying forecasts.", code="too_few"
+        )
     design = np.column_stack([np.ones_like(f), f])
     coef, *_ = np.linalg.lstsq(design, rv, rcond=None)
     residual = rv - design @ coef
@@ -117,7 +121,9 @@ def diebold_mariano(model_loss: pd.Series, benchmark_loss: pd.Series, horizon: i
     lags = days - 1
     variance = newey_west_variance(difference, lags) / len(difference)
     if variance <= 0:
-        raise DataError("The two loss series are identical; the Diebold-Mariano test is undefined.", code="bad_forecast")
+        raise DataError(
+            "The two loss series are identical; the Diebold-Mariano test is undefined.", code="bad_forecast"
+        )
     statistic = float(difference.mean() / np.sqrt(variance))
     return DieboldMariano(float(difference.mean()), statistic, float(2 * norm.sf(abs(statistic))), lags)
 

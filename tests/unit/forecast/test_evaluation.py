@@ -44,7 +44,9 @@ def test_no_overlap_refused():
 def forecasts():
     from finance_core.forecast import ewma_forecast
 
-    r = pd.Series(np.random.default_rng(5).standard_t(5, 900) * 0.01, index=pd.bdate_range("2021-01-01", periods=900))
+    r = pd.Series(
+        np.random.default_rng(5).standard_t(5, 900) * 0.01, index=pd.bdate_range("2021-01-01", periods=900)
+    )
     rv = realised_variance(r, horizon=5)
     return ewma_forecast(r, 5), ewma_forecast(r, 5, lam=0.8), rv
 
@@ -55,7 +57,9 @@ def test_mincer_zarnowitz_equals_statsmodels(forecasts):
     both = pd.concat([f, rv], axis=1).dropna()
     oracle = sm.OLS(both.iloc[:, 1], sm.add_constant(both.iloc[:, 0])).fit()
     mz = mincer_zarnowitz(f, rv)
-    np.testing.assert_allclose([mz.intercept, mz.slope, mz.r_squared], [*oracle.params, oracle.rsquared], rtol=1e-9)
+    np.testing.assert_allclose(
+        [mz.intercept, mz.slope, mz.r_squared], [*oracle.params, oracle.rsquared], rtol=1e-9
+    )
     assert mz.observations == int(oracle.nobs)
 
 
