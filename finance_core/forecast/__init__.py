@@ -1,6 +1,7 @@
 """Volatility forecasts and their out-of-sample evaluation.
 
-``ewma`` (RiskMetrics), ``garch`` (GARCH and GJR-GARCH with Student-t via ``arch``) and
+``ewma`` (RiskMetrics), ``garch`` (GARCH and GJR-GARCH with Student-t via ``arch``), ``har``
+(Corsi 2009), ``ml`` (gradient boosting), ``comparison`` (the rolling-origin table) and
 ``evaluation`` (realised variance over the horizon, QLIKE and MSE losses). Every forecast
 series is indexed by the date it is made on and reads only returns up to that date.
 """
@@ -20,8 +21,12 @@ from .evaluation import (
 from .ewma import RISKMETRICS_LAMBDA, ewma_forecast, ewma_variance
 from .garch import GarchKind, fit_garch, garch_forecast
 from .har import HAR_WINDOWS, har_features, har_forecast
+from .ml import ML_SETTINGS, ml_features, ml_forecast
 
 __all__ = [
+    "ML_SETTINGS",
+    "ml_features",
+    "ml_forecast",
     "COMPARISON_COLUMNS",
     "HAR_WINDOWS",
     "MODELS",

@@ -27,6 +27,7 @@ from .evaluation import (
 from .ewma import ewma_forecast
 from .garch import garch_forecast
 from .har import har_forecast
+from .ml import ml_forecast
 
 __all__ = ["COMPARISON_COLUMNS", "MODELS", "ForecastComparison", "compare_forecasts"]
 
@@ -36,6 +37,7 @@ MODELS: dict[str, tuple[str, Callable[..., pd.Series]]] = {
     "garch": ("GARCH(1,1)-t", lambda r, h, m, k: garch_forecast(r, h, "garch", min_train=m, refit_every=k)),
     "gjr": ("GJR-GARCH-t", lambda r, h, m, k: garch_forecast(r, h, "gjr", min_train=m, refit_every=k)),
     "har": ("HAR (Corsi 2009)", lambda r, h, m, k: har_forecast(r, h, min_train=m, refit_every=k)),
+    "ml": ("Gradient boosting (ML)", lambda r, h, m, k: ml_forecast(r, h, min_train=m, refit_every=k)),
 }
 COMPARISON_COLUMNS = ["label", "qlike", "mse", "mz_intercept", "mz_slope", "mz_r2", "dm_stat", "dm_p", "best"]
 
@@ -116,4 +118,11 @@ def _verdicts(table: pd.DataFrame) -> tuple[str, ...]:
         else:
             verdict = "beats" if difference < 0 else "is significantly worse than"
         notes.append(f"{table.loc[name, 'label']} {verdict} EWMA (Diebold-Mariano p = {p:.3f}).")
+    if {"ml", "garch"} <= set(table.index):
+        ml_wins = float(table.loc["ml", "qlike"]) < float(table.loc["garch", "qlike"])
+        notes.append(
+            "The ML model beats GARCH(1,1)-t out of sample (lower QLIKE)."
+            if ml_wins
+            else "The ML model does NOT beat GARCH(1,1)-t out of sample (its QLIKE is not lower)."
+        )
     return tuple(notes)

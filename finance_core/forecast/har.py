@@ -15,6 +15,7 @@ import pandas as pd
 
 from .._checks import check_positive_int
 from ._checks import check_horizon, check_return_series
+from ._rolling import rolling_origin
 
 __all__ = ["HAR_WINDOWS", "har_features", "har_forecast"]
 
@@ -36,12 +37,10 @@ def har_forecast(returns, horizon: int = 1, *, min_train: int = 500, refit_every
     series = check_return_series(returns, minimum=train + 1)
     design = np.column_stack([np.ones(len(series)), har_features(series).to_numpy()])
     target = ((series**2).rolling(days).sum().shift(-days) / days).to_numpy()
-    forecast = np.full(len(series), np.nan)
-    for origin in range(train, len(series) + 1, step):
-        usable = slice(HAR_WINDOWS[-1] - 1, origin - days)  # targets known by date origin - 1
-        x, y = design[usable], target[usable]
-        coef, *_ = np.linalg.lstsq(x, y, rcond=None)
-        block = slice(origin - 1, min(origin - 1 + step, len(series)))
-        floor = 1e-3 * float(np.mean(y))
-        forecast[block] = days * np.maximum(design[block] @ coef, floor)
+    forecast = rolling_origin(design, target, days, train, step, _least_squares)
     return pd.Series(forecast, index=series.index, name="har").dropna()
+
+
+def _least_squares(x: np.ndarray, y: np.ndarray, new: np.ndarray) -> np.ndarray:
+    coef, *_ = np.linalg.lstsq(x, y, rcond=None)
+    return new @ coef
