@@ -36,10 +36,12 @@ from .backtests import (
     basel_zones,
     christoffersen_test,
     kupiec_test,
+    score_var_forecasts,
     traffic_light,
     var_backtest,
 )
 from .contributions import RiskContributions, aggregate_by_sector, risk_contributions, tail_risk_contributions
+from .fhs import FHSComparison, compare_fhs_with_historical, fhs_var_backtest
 from .monte_carlo import (
     MAX_PATHS,
     MAX_STEPS_PER_YEAR,
@@ -78,6 +80,10 @@ from .tail import (
 )
 
 __all__ = [
+    "FHSComparison",
+    "compare_fhs_with_historical",
+    "fhs_var_backtest",
+    "score_var_forecasts",
     "METHODS",
     "SCENARIOS",
     "Scenario",
