@@ -7,6 +7,12 @@ series is indexed by the date it is made on and reads only returns up to that da
 """
 
 from .comparison import COMPARISON_COLUMNS, MODELS, ForecastComparison, compare_forecasts
+from .covariance import (
+    COVARIANCE_FORECASTS,
+    compare_covariance_forecasts,
+    min_variance_weights,
+    riskmetrics_covariance,
+)
 from .evaluation import (
     DieboldMariano,
     MincerZarnowitz,
@@ -24,6 +30,10 @@ from .har import HAR_WINDOWS, har_features, har_forecast
 from .ml import ML_SETTINGS, ml_features, ml_forecast
 
 __all__ = [
+    "COVARIANCE_FORECASTS",
+    "compare_covariance_forecasts",
+    "min_variance_weights",
+    "riskmetrics_covariance",
     "ML_SETTINGS",
     "ml_features",
     "ml_forecast",
