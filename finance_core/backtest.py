@@ -37,8 +37,18 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError, FinanceError
+from .overfitting import deflated_sharpe_ratio, probability_of_backtest_overfitting
 
-__all__ = ["REBALANCE_FREQUENCIES", "BacktestResult", "Comparison", "rebalance_dates", "run", "compare"]
+__all__ = [
+    "REBALANCE_FREQUENCIES",
+    "BacktestResult",
+    "Comparison",
+    "compare",
+    "deflated_sharpe_ratio",
+    "probability_of_backtest_overfitting",
+    "rebalance_dates",
+    "run",
+]
 
 #: Rebalance codes accepted by :func:`run`.
 REBALANCE_FREQUENCIES = {

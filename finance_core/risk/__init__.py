@@ -37,6 +37,7 @@ from .backtests import (
     basel_zones,
     christoffersen_test,
     kupiec_test,
+    score_var_forecasts,
     traffic_light,
     var_backtest,
 )
@@ -48,6 +49,8 @@ from .factor_risk import (
     factor_risk_decomposition,
     portfolio_factor_risk,
 )
+
+from .fhs import FHSComparison, compare_fhs_with_historical, fhs_var_backtest
 from .monte_carlo import (
     MAX_PATHS,
     MAX_STEPS_PER_YEAR,
@@ -86,6 +89,10 @@ from .tail import (
 )
 
 __all__ = [
+    "FHSComparison",
+    "compare_fhs_with_historical",
+    "fhs_var_backtest",
+    "score_var_forecasts",
     "METHODS",
     "SCENARIOS",
     "Scenario",

@@ -28,6 +28,7 @@ from .returns import portfolio_returns
 from .tail import empirical_var
 
 __all__ = [
+    "score_var_forecasts",
     "TestResult",
     "kupiec_test",
     "christoffersen_test",
@@ -266,9 +267,24 @@ def var_backtest(
         )
     values = series.to_numpy()
     var = np.asarray(_rolling_forecasts(values, window, level, method), dtype=float)
-    realised = values[window:]
-    hits = realised < -var
-    frame = pd.DataFrame({"return": realised, "var": var, "exception": hits}, index=series.index[window:])
+    realised = pd.Series(values[window:], index=series.index[window:])
+    return score_var_forecasts(realised, var, level, method=method, window=window, significance=significance)
+
+
+def score_var_forecasts(
+    realised: pd.Series,
+    var,
+    level: float = 0.99,
+    *,
+    method: str,
+    window: int,
+    significance: float = 0.05,
+) -> VaRBacktest:
+    """Kupiec, Christoffersen and the Basel zone for VaR forecasts (positive losses) made before each day."""
+    values = realised.to_numpy(dtype=float)
+    var = np.asarray(var, dtype=float)
+    hits = values < -var
+    frame = pd.DataFrame({"return": values, "var": var, "exception": hits}, index=realised.index)
     x, t = int(hits.sum()), int(hits.size)
     last = hits[-250:]
     return VaRBacktest(
