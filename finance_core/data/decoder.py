@@ -102,7 +102,10 @@ def _refuse_absurd_shape(doc: Text, dialect: csv.Dialect | type[csv.Dialect]) ->
     before the rows are split: a 7 MB file of 100,000 columns took minutes and a gigabyte to parse."""
     text = doc.text
     end = text.find("\n")
-    columns = len(next(csv.reader([text[: end if end >= 0 else len(text)]], dialect), []))
+    try:
+        columns = len(next(csv.reader([text[: end if end >= 0 else len(text)]], dialect), []))
+    except csv.Error as err:  # e.g. a lone carriage return in the header line
+        raise DataError(f"{doc.name} is not a readable CSV file: {err}.", code="not_csv") from None
     if columns > MAX_COLUMNS:
         raise DataError(
             f"{doc.name} has {columns:,} columns; the desk reads at most {MAX_COLUMNS:,}. Upload fewer tickers per "
