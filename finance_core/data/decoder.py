@@ -38,6 +38,7 @@ __all__ = [
     "MAX_UPLOAD_BYTES",
     "MAX_COLUMNS",
     "MAX_CELLS",
+    "MAX_ROWS",
     "Source",
     "Text",
     "file_label",
@@ -62,6 +63,8 @@ __all__ = [
 MAX_COLUMNS = 5_000
 #: Files with more cells (rows x columns, counted from the line breaks) are refused before parsing.
 MAX_CELLS = 5_000_000
+#: Files with more lines than this are refused before parsing (a million rows of 3 columns took 36 s and 360 MB).
+MAX_ROWS = 250_000
 #: What an infinite cell (``inf``, or ``1e309``, beyond the largest float) is told.
 _NOT_FINITE = "is not a finite number (it reads as infinity). Write the value, or leave the cell empty if it is missing."
 
@@ -118,6 +121,12 @@ def _refuse_absurd_shape(doc: Text, dialect: csv.Dialect | type[csv.Dialect]) ->
             f"{doc.name} has about {rows * columns:,} cells ({rows:,} rows of {columns:,} columns); the desk reads at "
             f"most {MAX_CELLS:,}. Upload fewer dates or tickers per file.",
             code="too_many_cells",
+        )
+    if rows > MAX_ROWS:
+        raise DataError(
+            f"{doc.name} has {rows:,} lines; the desk reads at most {MAX_ROWS:,}. Upload a shorter history "
+            "(fewer dates or trades per file).",
+            code="too_many_rows",
         )
 
 

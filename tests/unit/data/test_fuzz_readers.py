@@ -8,6 +8,8 @@ strings, HTML and JavaScript in names, blanks, separators and quotes.
 
 from __future__ import annotations
 
+import tracemalloc
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -100,3 +102,29 @@ def test_an_order_book_level_of_ten_billion_is_refused_before_allocating():
         execution.read_order_book_csv(deep, name="fuzz.csv")
     assert err.value.code == "bad_level"
     assert len(execution.read_order_book_csv(ORDER_BOOK.encode(), name="fuzz.csv").times) == 1
+
+
+def _refused_peak(raw: bytes, code: str) -> int:
+    """The reader refuses the file with ``code``; returns the peak of Python allocations while it did."""
+    tracemalloc.start()
+    try:
+        with pytest.raises(FinanceError) as err:
+            data.read_prices_csv(raw, name="big.csv")
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert err.value.code == code, str(err.value)
+    return peak
+
+
+def test_a_million_rows_is_refused_from_the_line_count():
+    raw = ("date,A,B\n" + "2024-01-02,1,2\n" * 1_000_000).encode()  # 15 MB, 3 million cells: under MAX_CELLS
+    peak = _refused_peak(raw, "too_many_rows")
+    assert peak < 2 * len(raw)  # the decoded text and little else (parsing it took 360 MB)
+
+
+def test_a_million_columns_is_refused_from_the_header_line():
+    header = "date," + ",".join(f"T{i}" for i in range(1_000_000))
+    raw = (header + "\n2024-01-02," + ",".join("1" for _ in range(1_000_000)) + "\n").encode()  # 9.9 MB
+    peak = _refused_peak(raw, "too_many_columns")
+    assert peak < 10 * len(raw)  # the text and the header's names; the body is never split
