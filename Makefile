@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/python -m pip
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test test-fast bench lint format browser redis postgres screenshots clean
+.PHONY: run serve test test-fast bench lint format browser redis postgres screenshots clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(PY)
 ## Set up (first time) and serve the app with the bundled data on http://127.0.0.1:8050
 run: $(VENV)/.runtime-installed
 	$(PY) app.py
+
+## Production serving: gunicorn (gunicorn.conf.py; PORTFOLIO_DESK_WORKERS / PORTFOLIO_DESK_THREADS, HOST, PORT)
+serve: $(VENV)/.runtime-installed
+	$(VENV)/bin/gunicorn -c gunicorn.conf.py app:server
 
 ## Chromium and chromedriver for browser tests and server-side image export
 browser:

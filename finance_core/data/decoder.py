@@ -38,6 +38,7 @@ __all__ = [
     "MAX_UPLOAD_BYTES",
     "MAX_COLUMNS",
     "MAX_CELLS",
+    "MAX_ROWS",
     "Source",
     "Text",
     "file_label",
@@ -62,6 +63,8 @@ __all__ = [
 MAX_COLUMNS = 5_000
 #: Files with more cells (rows x columns, counted from the line breaks) are refused before parsing.
 MAX_CELLS = 5_000_000
+#: Files with more lines than this are refused before parsing (a million rows of 3 columns took 36 s and 360 MB).
+MAX_ROWS = 250_000
 #: What an infinite cell (``inf``, or ``1e309``, beyond the largest float) is told.
 _NOT_FINITE = "is not a finite number (it reads as infinity). Write the value, or leave the cell empty if it is missing."
 
@@ -102,7 +105,10 @@ def _refuse_absurd_shape(doc: Text, dialect: csv.Dialect | type[csv.Dialect]) ->
     before the rows are split: a 7 MB file of 100,000 columns took minutes and a gigabyte to parse."""
     text = doc.text
     end = text.find("\n")
-    columns = len(next(csv.reader([text[: end if end >= 0 else len(text)]], dialect), []))
+    try:
+        columns = len(next(csv.reader([text[: end if end >= 0 else len(text)]], dialect), []))
+    except csv.Error as err:  # e.g. a lone carriage return in the header line
+        raise DataError(f"{doc.name} is not a readable CSV file: {err}.", code="not_csv") from None
     if columns > MAX_COLUMNS:
         raise DataError(
             f"{doc.name} has {columns:,} columns; the desk reads at most {MAX_COLUMNS:,}. Upload fewer tickers per "
@@ -115,6 +121,12 @@ def _refuse_absurd_shape(doc: Text, dialect: csv.Dialect | type[csv.Dialect]) ->
             f"{doc.name} has about {rows * columns:,} cells ({rows:,} rows of {columns:,} columns); the desk reads at "
             f"most {MAX_CELLS:,}. Upload fewer dates or tickers per file.",
             code="too_many_cells",
+        )
+    if rows > MAX_ROWS:
+        raise DataError(
+            f"{doc.name} has {rows:,} lines; the desk reads at most {MAX_ROWS:,}. Upload a shorter history "
+            "(fewer dates or trades per file).",
+            code="too_many_rows",
         )
 
 

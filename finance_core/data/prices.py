@@ -72,7 +72,7 @@ def load_prices_csv(
     header, body = read_rows(doc)
     date_col = find_column(header, "date", "dates", "day", "timestamp", "time")
     if date_col is None:
-        first = cell_frame(doc, header, body)[header[0]]
+        first = cell_frame(doc, header, body).iloc[:, 0]  # by position: a repeated name would give a frame
         if pd.to_datetime(first, errors="coerce", format="mixed").notna().mean() > 0.9:
             date_col = header[0]
         else:

@@ -20,6 +20,10 @@ from ..errors import DataError
 from .book import OrderBook
 from .clock import SESSION_MINUTES, intraday_volume_profile
 
+#: The deepest order-book level read: the book is a snapshots x levels array, so a level of 1e10 would
+#: ask for tens of gigabytes.
+MAX_BOOK_LEVELS = 1_000
+
 
 def read_order_book_csv(source, *, name: str | None = None) -> OrderBook:
     """Read order-book snapshots from a CSV with columns time, side, level, price, size.
@@ -81,6 +85,13 @@ def _check_values(label: str, nums: dict[str, pd.Series]) -> None:
         row = badl.idxmax()
         raise DataError(
             f"{label}, row {row}: level {lvl[row]:g} must be a whole number of 1 or more (1 = best).",
+            code="bad_level",
+        )
+    if (lvl > MAX_BOOK_LEVELS).any():
+        row = (lvl > MAX_BOOK_LEVELS).idxmax()
+        raise DataError(
+            f"{label}, row {row}: level {lvl[row]:g} is deeper than the {MAX_BOOK_LEVELS:,} levels the desk reads. "
+            "Number the levels from 1 (best) and keep the first few.",
             code="bad_level",
         )
     if (nums["price"] <= 0).any():

@@ -8,84 +8,30 @@ free port, ``celery -A app:celery_app worker`` and the app server (subprocesses,
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import shutil
-import signal
-import socket
-import subprocess
 import sys
-import time
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 from finance_core import data
-from tests.e2e.conftest import click, console_errors
+from tests.e2e.conftest import console_errors
+from tests.integration import services
+from tests.integration.services import Service as _Service
+from tests.integration.services import check_summary as _check_summary
+from tests.integration.services import free_port as _free_port
+from tests.integration.services import run_projection as _run_projection
+from tests.integration.services import tail as _tail
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = services.ROOT
 
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(shutil.which("redis-server") is None,
                        reason="redis-server is not installed (`make redis` installs it)"),
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _tail(path: Path, lines: int = 40) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
-class _Service:
-    """A subprocess in its own process group, logging to a file, stopped with its children."""
-
-    def __init__(self, name: str, argv: list[str], log: Path, env: dict | None = None, cwd: Path = ROOT):
-        self.name, self.log = name, log
-        self._log_file = log.open("wb")
-        self.proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=self._log_file,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
-
-    def text(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def wait_until(self, ready, what: str, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"{self.name} exited with {self.proc.returncode} before {what}:\n"
-                                     f"{_tail(self.log)}")
-            try:
-                if ready():
-                    return
-            except OSError:
-                pass
-            time.sleep(0.2)
-        raise AssertionError(f"{self.name} not {what} after {timeout:.0f} s:\n{_tail(self.log)}")
-
-    def stop(self) -> None:
-        """SIGTERM the process group, SIGKILL what is left after a grace period."""
-        if self.proc.poll() is None:
-            try:
-                os.killpg(self.proc.pid, signal.SIGTERM)
-                self.proc.wait(timeout=10)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                pass
-        with contextlib.suppress(ProcessLookupError, PermissionError):  # children may outlive the leader
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        if self.proc.poll() is None:
-            self.proc.wait(timeout=10)
-        self._log_file.close()
 
 
 @pytest.fixture(scope="module")
@@ -145,29 +91,6 @@ def stack(tmp_path_factory):
     finally:
         for service in reversed(services):
             service.stop()
-
-
-def _run_projection(br, server_url: str, portfolio: str, worker: _Service) -> str:
-    """Open /risk, run the Monte Carlo projection and return its summary."""
-    from selenium.common.exceptions import TimeoutException
-
-    br.driver.get(server_url + "/risk")
-    br.wait_for_contains_text("#risk-portfolio-label", portfolio, timeout=60)
-    click(br, "#risk-mc-run")
-    try:
-        br.wait_for_contains_text("#risk-mc-status", "Projected 10,000 paths", timeout=120)
-    except TimeoutException:
-        status = br.driver.find_element("css selector", "#risk-mc-status").text
-        raise AssertionError(f"no projection; status {status!r}; worker log:\n{_tail(worker.log)}") from None
-    return br.wait_for_element("#risk-mc-result", timeout=10).text
-
-
-def _check_summary(summary: str) -> None:
-    goal = re.search(r"Probability of reaching the goal: (\d+\.\d)%", summary)
-    median = re.search(r"Median final wealth \$([\d,]+);", summary)
-    assert goal and median, summary
-    assert 0 <= float(goal.group(1)) <= 100
-    assert int(median.group(1).replace(",", "")) > 0
 
 
 def test_jobs_run_on_the_celery_worker_and_uploads_live_in_redis(stack, dash_br, tmp_path):
