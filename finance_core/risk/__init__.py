@@ -49,7 +49,6 @@ from .factor_risk import (
     factor_risk_decomposition,
     portfolio_factor_risk,
 )
-
 from .fhs import FHSComparison, compare_fhs_with_historical, fhs_var_backtest
 from .monte_carlo import (
     MAX_PATHS,
