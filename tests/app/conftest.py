@@ -6,6 +6,7 @@ import re
 import pytest
 
 import app  # noqa: F401  (registers the pages)
+from components.export import figure_bytes
 
 
 @pytest.fixture
@@ -30,7 +31,8 @@ def tick_labels():
     renders (plotly's own tick rules and d3 formats, not a re-implementation of them)."""
 
     def labels(fig, axis: str) -> list[str]:
-        svg = fig.to_image(format="svg", width=700, height=430).decode()
+        # through the desk's export path, which retries kaleido's start-up race under load
+        svg = figure_bytes(fig, "svg", width=700, height=430).decode()
         return re.findall(rf'<g class="{axis}tick"><text[^>]*>([^<]*)</text>', svg)
 
     return labels
