@@ -42,7 +42,7 @@ _WORD = {".": "a decimal point", ",": "a decimal comma"}
 _PLURAL = {".": "decimal points", ",": "decimal commas"}
 _SEPARATOR_NAME = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 _THOUSANDS_NAME = {",": "','", ".": "'.'", " ": "spaces", "'": "apostrophes"}
-_EXPONENT = re.compile(r"[eE][+-]?\d+$")
+_EXPONENT = re.compile(r"[eE][+-]?[0-9]+$")
 _SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " "})
 
 
@@ -51,13 +51,18 @@ def _core(cell: str) -> str:
     return cell.translate(_SPACES).strip().strip("$€£¥").strip()
 
 
+def _digits(text: str) -> bool:
+    """``text`` is ASCII digits only (``str.isdigit`` also accepts ``²`` and other digits ``float`` refuses)."""
+    return text.isascii() and text.isdigit()
+
+
 def _group_ok(part: str, sep: str) -> bool:
     """``part`` (digits with ``sep`` between groups) is a valid thousands grouping: 1-3 digits, then 3s."""
     groups = part.split(sep)
     head, rest = groups[0], groups[1:]
     return (
-        head.isdigit() and len(head) <= 3 and not (head.startswith("0") and rest)
-        and all(len(g) == 3 and g.isdigit() for g in rest)
+        _digits(head) and len(head) <= 3 and not (head.startswith("0") and rest)
+        and all(len(g) == 3 and _digits(g) for g in rest)
     )
 
 
@@ -72,16 +77,16 @@ def _read_as(core: str, decimal: str) -> float | None:
     if not body or body.count(decimal) > 1:
         return None
     whole, _, frac = body.partition(decimal)
-    if (frac and not frac.isdigit()) or not (whole or frac):
+    if (frac and not _digits(frac)) or not (whole or frac):
         return None
-    seps = {c for c in whole if not c.isdigit()}
+    seps = {c for c in whole if not _digits(c)}
     if len(seps) > 1:
         return None
     if seps:
         sep = seps.pop()
         if sep == decimal or sep not in "., '" or not _group_ok(whole, sep):
             return None
-    digits = "".join(c for c in whole if c.isdigit())
+    digits = "".join(c for c in whole if _digits(c))
     if whole and not digits:
         return None
     return float(f"{sign}{digits or '0'}.{frac or '0'}{exponent}")
@@ -292,6 +297,11 @@ class DateFormat:
         return f"Dates read {order}: {self.evidence} decides."
 
 
+#: The earliest date a file can hold: anything before is a misread fragment, not a market date
+#: (dates in the future are refused by the readers with their own message).
+_EARLIEST = pd.Timestamp("1800-01-01")
+
+
 def _year(text: str) -> int:
     y = int(text)
     return y if len(text) == 4 else (2000 + y if y < 69 else 1900 + y)
@@ -340,4 +350,6 @@ def parse_dates(texts: pd.Series, *, label: str, column: str) -> tuple[pd.Series
         )
         texts = iso
     parsed = pd.to_datetime(texts, errors="coerce", format="mixed")
-    return parsed, fmt
+    # dateutil reads fragments such as "/1" as 1 January of year 1: no market date, and out of range
+    # for the date arithmetic downstream. Such cells are not dates.
+    return parsed.where(parsed >= _EARLIEST), fmt

@@ -106,6 +106,22 @@ def test_an_order_book_level_of_ten_billion_is_refused_before_allocating():
     assert len(execution.read_order_book_csv(ORDER_BOOK.encode(), name="fuzz.csv").times) == 1
 
 
+def test_a_superscript_digit_is_not_a_number():
+    # str.isdigit() accepts "²", float() does not: the number reader took it for a digit
+    lots = "account,ticker,acquired,shares,cost_basis,account_type\nb,AAPL,2019-03-15,²,2340,taxable\n"
+    with pytest.raises(FinanceError, match=r"lots.csv, row 2, column 'shares': '²' is not a number") as err:
+        data.read_lots_csv(lots.encode(), name="lots.csv")
+    assert err.value.code == "not_numeric"
+
+
+def test_a_date_fragment_is_not_a_date():
+    # dateutil reads "/1" as 1 January of year 1, which later date arithmetic cannot hold
+    long = "date,ticker,price\n/1,AAPL,10\n" + "".join(f"2020-01-{d:02d},AAPL,{d}\n" for d in range(2, 31))
+    with pytest.raises(FinanceError, match=r"f.csv, row 2, column 'date': '/1' is not a date") as err:
+        data.read_prices_csv(long.encode(), name="f.csv")
+    assert err.value.code == "bad_date"
+
+
 def _refused_peak(raw: bytes, code: str) -> int:
     """The reader refuses the file with ``code``; returns the peak of Python allocations while it did."""
     tracemalloc.start()
