@@ -14,11 +14,19 @@ Packages (each re-exports its public names from ``__init__`` and lists its modul
 - ``data/``: the house CSV decoder, one reader per upload kind (prices, holdings, lots, trades,
   sectors, benchmark) returning ``Loaded`` (frame and notes), samples, the bundled datasets and
   their files, returns.
+- ``forecast/``: volatility forecasts (EWMA, GARCH-t and GJR-GARCH-t via ``arch``, HAR, a
+  scikit-learn model), their rolling-origin evaluation (QLIKE, MSE, Mincer-Zarnowitz,
+  Diebold-Mariano) and covariance forecasts judged by out-of-sample minimum variance.
+- ``attribution/``: Brinson attribution (BHB, Brinson-Fachler, geometric), Carino and Menchero
+  linking over periods, contribution to return by asset and sector.
 
 Modules: ``formats`` (the number and date
 formats of uploaded files), ``benchmark`` (total-return index, blends), ``universe``,
-``estimators`` (expected returns, covariance), ``recipes`` (a construction as settings:
-estimate and allocate), ``backtest``, ``report`` and ``errors``; ``_checks`` (private): the generic
+``estimators`` (expected returns, covariance), ``factor_model`` (the ``FactorModel`` type) and
+``factor_estimation`` (PCA and factor-ETF models), ``recipes`` (a construction as settings:
+estimate and allocate), ``backtest``, ``overfitting`` (deflated Sharpe ratio, PBO), ``exposures``
+(factor betas with Newey-West errors), ``limits`` (limit checks and breaches), ``rebalancing``
+(calendar and band policies compared), ``report`` and ``errors``; ``_checks`` (private): the generic
 input checks every package uses. See ARCHITECTURE.md.
 """
 
