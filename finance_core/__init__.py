@@ -6,7 +6,7 @@ Packages (each re-exports its public names from ``__init__`` and lists its modul
   Kelly, max diversification, min CVaR, naive methods, risk parity, HRP, Black-Litterman,
   whole shares and rebalance trades; the solvers are private modules (``_box``, ``_cla``, ``_cvxpy``).
 - ``risk/``: VaR and CVaR, performance and drawdowns, contributions, stress tests, VaR
-  backtests, regimes, Monte Carlo.
+  backtests, regimes, Monte Carlo, factor risk decomposition, filtered historical simulation VaR.
 - ``execution/``: order books, impact model and fit, session clock, schedules and costs,
   impact-optimal solvers, Almgren-Chriss, baskets, the order model, its CSV readers.
 - ``tax/``: rates, lots, the wash-sale engine, Form 8949, harvesting, trade-list tax,
