@@ -271,6 +271,17 @@ class _ShockUniverse:
     sector_names: dict[str, str]
     market_weights: object
 
+    def factors(self, shocks: Mapping[str, float]) -> tuple[list[np.ndarray], list[float], list[str]]:
+        """The factor loading, checked shock and label of every shock, in the order given."""
+        loadings, shock_values, labels = [], [], []
+        for key, value in shocks.items():
+            shock = _shock_value(key, value)
+            loading, label = self.loading(key)
+            loadings.append(loading)
+            shock_values.append(shock)
+            labels.append(label)
+        return loadings, shock_values, labels
+
     def loading(self, key: object) -> tuple[np.ndarray, str]:
         """The factor ``a_k`` that ``key`` names (ticker, then sector, then market) and its label."""
         label = str(key).strip()
@@ -375,13 +386,7 @@ def hypothetical_shock(
         sector_names={s.upper(): s for s in sectors.unique()} if sectors is not None else {},
         market_weights=market_weights,
     )
-    loadings, shock_values, labels = [], [], []
-    for key, value in shocks.items():
-        shock = _shock_value(key, value)
-        loading, label = universe.loading(key)
-        loadings.append(loading)
-        shock_values.append(shock)
-        labels.append(label)
+    loadings, shock_values, labels = universe.factors(shocks)
     expected, shocked, notes = _conditional_moves(
         cov.to_numpy(dtype=float), loadings, shock_values, labels, universe.by_ticker
     )
