@@ -30,6 +30,8 @@ Inefficient is the 1/N Portfolio Strategy?". Review of Financial Studies, 22(5),
 
 from __future__ import annotations
 
+import datetime
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -437,8 +439,8 @@ def compare(
     rebalance: str = "M",
     lookback: int = 252,
     cost_bps: float = 10.0,
-    start=None,
-    end=None,
+    start: datetime.date | str | None = None,
+    end: datetime.date | str | None = None,
     benchmark: pd.Series | None = None,
     initial_capital: float = 1.0,
     risk_free_rate: float = 0.0,
@@ -459,53 +461,84 @@ def compare(
     """
     if not isinstance(strategies, Mapping) or not strategies:
         raise DataError("Pick at least one strategy to compare.", code="no_strategies")
-    names = list(strategies)
-    results: dict[str, BacktestResult] = {}
-    completed = True
-    n = len(names)
-    for j, nm in enumerate(names):
-        if should_stop is not None and should_stop():
-            completed = False
-            break
-
-        def _sub(frac: float, _j: int = j) -> None:
-            if progress is not None:
-                progress((_j + frac) / n)
-
-        res = run(
-            prices,
-            strategies[nm],
-            rebalance=rebalance,
-            lookback=lookback,
-            cost_bps=cost_bps,
-            start=start,
-            end=end,
-            initial_capital=initial_capital,
-            name=str(nm),
-            progress=_sub,
-            should_stop=should_stop,
-        )
-        results[str(nm)] = res
-        if not res.completed:
-            completed = False
-            break
+    run_one = functools.partial(
+        run,
+        prices,
+        rebalance=rebalance,
+        lookback=lookback,
+        cost_bps=cost_bps,
+        start=start,
+        end=end,
+        initial_capital=initial_capital,
+        should_stop=should_stop,
+    )
+    results, completed = _run_strategies(run_one, strategies, progress, should_stop)
     if not results:
         empty = pd.DataFrame()
         return Comparison(empty, empty, empty, empty, {}, completed=False)
     equity = pd.concat([r.equity for r in results.values()], axis=1)
     if benchmark is not None:
-        if isinstance(benchmark, pd.DataFrame):
-            benchmark = benchmark.iloc[:, 0]
-        bench = pd.Series(benchmark, dtype=float).copy()
-        bench.index = pd.DatetimeIndex(bench.index)
-        bench = bench.reindex(equity.index).ffill()
-        if bench.notna().any() and np.isfinite(bench.iloc[0]) and bench.iloc[0] > 0:
-            equity["benchmark"] = bench / bench.iloc[0] * float(initial_capital)
-        else:
-            raise DataError(
-                "The benchmark has no price on the first backtest date: align its dates with the prices.",
-                code="bad_benchmark",
-            )
+        equity["benchmark"] = _rebased_benchmark(benchmark, equity.index, initial_capital)
+    turnover = pd.concat({k: r.turnover for k, r in results.items()}, axis=1)
+    return Comparison(
+        equity=equity,
+        drawdowns=_drawdowns(equity),
+        turnover=turnover,
+        metrics=_metrics_table(equity, results, risk_free_rate),
+        results=results,
+        completed=completed,
+    )
+
+
+def _run_strategies(
+    run_one: Callable[..., BacktestResult],
+    strategies: Mapping[str, Strategy],
+    progress: Callable[[float], None] | None,
+    should_stop: Callable[[], bool] | None,
+) -> tuple[dict[str, BacktestResult], bool]:
+    """Run each strategy in turn, reporting overall progress; stop at the first that is cancelled.
+
+    Returns the finished results by name and whether every strategy ran to the end.
+    """
+    names = list(strategies)
+    n_strategies = len(names)
+    results: dict[str, BacktestResult] = {}
+    for j, nm in enumerate(names):
+        if should_stop is not None and should_stop():
+            return results, False
+
+        def _sub(frac: float, _j: int = j) -> None:
+            if progress is not None:
+                progress((_j + frac) / n_strategies)
+
+        res = run_one(strategies[nm], name=str(nm), progress=_sub)
+        results[str(nm)] = res
+        if not res.completed:
+            return results, False
+    return results, True
+
+
+def _rebased_benchmark(
+    benchmark: pd.Series | pd.DataFrame, dates: pd.DatetimeIndex, initial_capital: float
+) -> pd.Series:
+    """Benchmark closes on the backtest ``dates``, rebased to ``initial_capital`` on the first date."""
+    if isinstance(benchmark, pd.DataFrame):
+        benchmark = benchmark.iloc[:, 0]
+    bench = pd.Series(benchmark, dtype=float).copy()
+    bench.index = pd.DatetimeIndex(bench.index)
+    bench = bench.reindex(dates).ffill()
+    if bench.notna().any() and np.isfinite(bench.iloc[0]) and bench.iloc[0] > 0:
+        return bench / bench.iloc[0] * float(initial_capital)
+    raise DataError(
+        "The benchmark has no price on the first backtest date: align its dates with the prices.",
+        code="bad_benchmark",
+    )
+
+
+def _metrics_table(
+    equity: pd.DataFrame, results: Mapping[str, BacktestResult], risk_free_rate: float
+) -> pd.DataFrame:
+    """One row of metrics per equity curve; turnover and costs are NaN for the benchmark."""
     rows = {}
     for col in equity.columns:
         m = _metrics(equity[col].dropna(), risk_free_rate)
@@ -515,12 +548,4 @@ def compare(
         rows[col] = m
     metrics = pd.DataFrame.from_dict(rows, orient="index")
     metrics.index.name = "strategy"
-    turnover = pd.concat({k: r.turnover for k, r in results.items()}, axis=1)
-    return Comparison(
-        equity=equity,
-        drawdowns=_drawdowns(equity),
-        turnover=turnover,
-        metrics=metrics,
-        results=results,
-        completed=completed,
-    )
+    return metrics

@@ -9,6 +9,7 @@ empyrical and QuantStats.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -113,7 +114,7 @@ def performance_summary(
     risk_free_rate: float | pd.Series = 0.0,
     periods_per_year: int = 252,
     *,
-    weights=None,
+    weights: pd.Series | Mapping[str, float] | np.ndarray | None = None,
 ) -> pd.Series:
     r"""Performance and risk statistics of a return series, following empyrical.
 
@@ -150,49 +151,77 @@ def performance_summary(
     )
     series = series.astype(float)
     ppy = check_positive_int(periods_per_year, "periods per year")
-    raw = series.to_numpy()
-    mask = ~np.isnan(raw)
-    r = raw[mask]
-    n_all, n = raw.shape[0], r.shape[0]
-    nan = float("nan")
-    out: dict[str, float] = {}
+    all_periods = series.to_numpy()
+    observed = ~np.isnan(all_periods)
+    r = all_periods[observed]
     rf = _per_period_rate(risk_free_rate, ppy, series.index)
-    rf_v = rf[mask] if isinstance(rf, np.ndarray) else rf
-    x = r - rf_v
+    excess = r - (rf[observed] if isinstance(rf, np.ndarray) else rf)
+    out = _growth_stats(r, all_periods.shape[0], ppy)
+    out.update(_excess_stats(excess, ppy))
+    out.update(_drawdown_stats(r, excess, out["cagr"]))
+    out.update(_distribution_stats(r))
+    if benchmark is not None:
+        out.update(_relative_stats(series, benchmark, rf, ppy))
+    out["observations"] = float(r.shape[0])
+    return pd.Series(out, name=series.name if series.name is not None else "portfolio", dtype=float)
+
+
+def _growth_stats(r: np.ndarray, n_all: int, ppy: int) -> dict[str, float]:
+    """Total return, CAGR over all ``n_all`` periods (missing ones included) and annualised volatility."""
+    n, nan = r.shape[0], float("nan")
     total = float(np.prod(1.0 + r)) - 1.0 if n else nan
-    out["total_return"] = total
-    out["cagr"] = (1.0 + total) ** (ppy / n_all) - 1.0 if n and total > -1 else (-1.0 if n else nan)
+    cagr = (1.0 + total) ** (ppy / n_all) - 1.0 if n and total > -1 else (-1.0 if n else nan)
     sd = float(np.std(r, ddof=1)) if n > 1 else nan
-    out["volatility"] = sd * math.sqrt(ppy)
-    sdx = float(np.std(x, ddof=1)) if n > 1 else nan
-    mx = float(x.mean()) if n else nan
-    out["sharpe"] = (
-        (mx / sdx * math.sqrt(ppy) if sdx > 0 else (math.copysign(np.inf, mx) if mx else nan))
+    return {"total_return": total, "cagr": cagr, "volatility": sd * math.sqrt(ppy)}
+
+
+def _excess_stats(excess: np.ndarray, ppy: int) -> dict[str, float]:
+    """Sharpe, Sortino and downside deviation of the excess returns, annualised."""
+    n, nan = excess.shape[0], float("nan")
+    sd_excess = float(np.std(excess, ddof=1)) if n > 1 else nan
+    mean_excess = float(excess.mean()) if n else nan
+    sharpe = (
+        (
+            mean_excess / sd_excess * math.sqrt(ppy)
+            if sd_excess > 0
+            else (math.copysign(np.inf, mean_excess) if mean_excess else nan)
+        )
         if n > 1
         else nan
     )
-    down = math.sqrt(float(np.mean(np.minimum(x, 0.0) ** 2))) * math.sqrt(ppy) if n else nan
-    out["sortino"] = (mx * ppy / down if down > 0 else (np.inf if mx > 0 else nan)) if n > 1 else nan
-    out["downside_deviation"] = down
+    down = math.sqrt(float(np.mean(np.minimum(excess, 0.0) ** 2))) * math.sqrt(ppy) if n else nan
+    sortino = (mean_excess * ppy / down if down > 0 else (np.inf if mean_excess > 0 else nan)) if n > 1 else nan
+    return {"sharpe": sharpe, "sortino": sortino, "downside_deviation": down}
+
+
+def _drawdown_stats(r: np.ndarray, excess: np.ndarray, cagr: float) -> dict[str, float]:
+    """Maximum drawdown, Calmar, Omega (of the excess returns) and the ulcer index."""
+    n, nan = r.shape[0], float("nan")
     uw = underwater_curve(r) if n else np.array([nan])
     mdd = min(float(uw.min()), 0.0) if n else nan
-    out["max_drawdown"] = mdd
-    out["calmar"] = out["cagr"] / abs(mdd) if n > 1 and mdd < 0 else nan
-    gains, losses = float(x[x > 0].sum()), float(-x[x < 0].sum())
-    out["omega"] = gains / losses if n > 1 and losses > 0 else nan
-    out["ulcer_index"] = math.sqrt(float(np.mean(uw**2))) if n else nan
+    gains, losses = float(excess[excess > 0].sum()), float(-excess[excess < 0].sum())
+    return {
+        "max_drawdown": mdd,
+        "calmar": cagr / abs(mdd) if n > 1 and mdd < 0 else nan,
+        "omega": gains / losses if n > 1 and losses > 0 else nan,
+        "ulcer_index": math.sqrt(float(np.mean(uw**2))) if n else nan,
+    }
+
+
+def _distribution_stats(r: np.ndarray) -> dict[str, float]:
+    """Skew, excess kurtosis, historical 95% VaR/CVaR, hit rate and the best and worst period."""
+    n, nan = r.shape[0], float("nan")
     _, _, skew, kurt = sample_moments(r) if n > 3 else (nan, nan, nan, nan)
-    out["skew"], out["kurtosis"] = skew, kurt
-    out["var_95"] = float(empirical_var(r, 0.95)) if n else nan
-    out["cvar_95"] = float(empirical_cvar(r, 0.95)) if n else nan
     nonzero = int(np.count_nonzero(r))
-    out["hit_rate"] = float((r > 0).sum()) / nonzero if nonzero else nan
-    out["best_day"] = float(r.max()) if n else nan
-    out["worst_day"] = float(r.min()) if n else nan
-    if benchmark is not None:
-        out.update(_relative_stats(series, benchmark, rf, ppy))
-    out["observations"] = float(n)
-    return pd.Series(out, name=series.name if series.name is not None else "portfolio", dtype=float)
+    return {
+        "skew": skew,
+        "kurtosis": kurt,
+        "var_95": float(empirical_var(r, 0.95)) if n else nan,
+        "cvar_95": float(empirical_cvar(r, 0.95)) if n else nan,
+        "hit_rate": float((r > 0).sum()) / nonzero if nonzero else nan,
+        "best_day": float(r.max()) if n else nan,
+        "worst_day": float(r.min()) if n else nan,
+    }
 
 
 def _relative_stats(series: pd.Series, benchmark, rf, ppy: int) -> dict[str, float]:

@@ -5,7 +5,9 @@ features) with the statistics of each regime.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -14,6 +16,9 @@ from .._checks import check_positive_int
 from ..errors import DataError
 from .performance import underwater_curve
 from .returns import portfolio_returns
+
+if TYPE_CHECKING:
+    from sklearn.mixture import GaussianMixture
 
 __all__ = [
     "RegimeResult",
@@ -96,7 +101,7 @@ def detect_regimes(
     min_train: int = 504,
     refit_every: int = 252,
     periods_per_year: int = 252,
-    weights=None,
+    weights: pd.Series | Mapping[str, float] | np.ndarray | None = None,
     seed: int = 0,
 ) -> RegimeResult:
     """Bull/bear and quiet/volatile regimes from a Gaussian mixture, without look-ahead.
@@ -120,9 +125,6 @@ def detect_regimes(
     names describe the analysed period as a whole, and ``feature_return`` /
     ``feature_volatility`` show the trailing features that defined the states.
     """
-    from sklearn.mixture import GaussianMixture
-    from threadpoolctl import threadpool_limits
-
     series = portfolio_returns(returns, weights)
     window = check_positive_int(window, "feature window", 2)
     n_regimes = check_positive_int(n_regimes, "number of regimes", 2)
@@ -139,45 +141,72 @@ def detect_regimes(
         )
     roll = series.rolling(window)
     feats = pd.DataFrame({"return": roll.mean() * ppy, "volatility": roll.std() * math.sqrt(ppy)}).dropna()
-    X = feats.to_numpy()
-    n = X.shape[0]
-    states = np.full(n, -1, dtype=int)
-    probs = np.full(n, np.nan)
-    fit_dates = []
+    states, probs, fit_positions = _walk_forward_states(feats.to_numpy(), n_regimes, min_train, refit_every, seed)
+    state = pd.Series(states, index=feats.index, name="state").reindex(series.index).fillna(-1).astype(int)
+    prob = pd.Series(probs, index=feats.index, name="probability").reindex(series.index)
+    lab, table = _named_regimes(series, state, feats, ppy)
+    fit_dates = tuple(feats.index[i] for i in fit_positions)
+    return RegimeResult(
+        labels=lab, probabilities=prob, features=feats, stats=table, fit_dates=fit_dates, states=state
+    )
+
+
+def _walk_forward_states(
+    features: np.ndarray, n_regimes: int, min_train: int, refit_every: int, seed: int
+) -> tuple[np.ndarray, np.ndarray, list[int]]:
+    """State (-1 before the first fit) and its probability per feature row, refitting on the
+    expanding history every ``refit_every`` rows; also the position of each fit's last training row."""
+    from threadpoolctl import threadpool_limits
+
+    n_rows = features.shape[0]
+    states = np.full(n_rows, -1, dtype=int)
+    probs = np.full(n_rows, np.nan)
+    fit_positions = []
     start = min_train
     first = True
     with threadpool_limits(limits=1):  # 2 x 2 matrices: BLAS threads only add overhead
-        while start < n:
-            train = X[:start]
+        while start < n_rows:
+            train = features[:start]
             mu, sd = train.mean(axis=0), train.std(axis=0)
             sd = np.where(sd > 0, sd, 1.0)
-            gm = GaussianMixture(
-                n_components=n_regimes, covariance_type="full", random_state=seed, reg_covar=1e-6
-            )
-            gm.fit((train - mu) / sd)
-            rank = np.empty(n_regimes, dtype=int)
-            rank[np.argsort(gm.means_[:, 1], kind="stable")] = np.arange(n_regimes)
-            stop = min(n, start + refit_every)
+            model, rank = _fit_mixture((train - mu) / sd, n_regimes, seed)
+            stop = min(n_rows, start + refit_every)
             # the first model also labels the last training date (its features use no later data)
             lo = start - 1 if first else start
-            post = gm.predict_proba((X[lo:stop] - mu) / sd)
+            post = model.predict_proba((features[lo:stop] - mu) / sd)
             states[lo:stop] = rank[post.argmax(axis=1)]
             probs[lo:stop] = post.max(axis=1)
-            fit_dates.append(feats.index[start - 1])
+            fit_positions.append(start - 1)
             first = False
             start = stop
-    state = pd.Series(states, index=feats.index, name="state").reindex(series.index).fillna(-1).astype(int)
-    prob = pd.Series(probs, index=feats.index, name="probability").reindex(series.index)
-    r = series.to_numpy()
-    sv = state.to_numpy()
-    fx = feats.reindex(series.index).to_numpy()
-    present = sorted(set(sv) - {-1})
-    warm = int((sv != -1).sum())
-    rows = [_regime_stats(r, fx, sv == k, warm, ppy) for k in present]
-    names = _regime_names(np.array([q["annual_return"] for q in rows]), np.array([q["volatility"] for q in rows]))
-    label_of = dict(zip(present, names, strict=True)) | {-1: "warm-up"}
-    lab = state.map(label_of).rename("regime")
-    table = pd.DataFrame(rows, index=pd.Index(names, name="regime")).sort_index()
-    return RegimeResult(
-        labels=lab, probabilities=prob, features=feats, stats=table, fit_dates=tuple(fit_dates), states=state
+    return states, probs, fit_positions
+
+
+def _fit_mixture(standardised: np.ndarray, n_regimes: int, seed: int) -> tuple[GaussianMixture, np.ndarray]:
+    """A fitted Gaussian mixture and the state of each component, numbered by mean volatility feature."""
+    from sklearn.mixture import GaussianMixture
+
+    model = GaussianMixture(n_components=n_regimes, covariance_type="full", random_state=seed, reg_covar=1e-6)
+    model.fit(standardised)
+    rank = np.empty(n_regimes, dtype=int)
+    rank[np.argsort(model.means_[:, 1], kind="stable")] = np.arange(n_regimes)
+    return model, rank
+
+
+def _named_regimes(
+    series: pd.Series, state: pd.Series, feats: pd.DataFrame, ppy: int
+) -> tuple[pd.Series, pd.DataFrame]:
+    """Name each state from the realised statistics of its days; the label per date and the stats table."""
+    day_returns = series.to_numpy()
+    day_states = state.to_numpy()
+    day_features = feats.reindex(series.index).to_numpy()
+    present = sorted(set(day_states) - {-1})
+    n_assigned = int((day_states != -1).sum())
+    rows = [_regime_stats(day_returns, day_features, day_states == k, n_assigned, ppy) for k in present]
+    names = _regime_names(
+        np.array([q["annual_return"] for q in rows]), np.array([q["volatility"] for q in rows])
     )
+    label_of = dict(zip(present, names, strict=True)) | {-1: "warm-up"}
+    labels = state.map(label_of).rename("regime")
+    table = pd.DataFrame(rows, index=pd.Index(names, name="regime")).sort_index()
+    return labels, table

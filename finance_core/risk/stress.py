@@ -240,13 +240,123 @@ class ShockResult:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
 
+def _shock_sectors(sector_map: Mapping | pd.Series | None, columns: pd.Index) -> pd.Series | None:
+    """The sector of each covariance column as text, ``"Unclassified"`` where unmapped."""
+    if sector_map is None:
+        return None
+    sectors = pd.Series(sector_map, dtype=object) if not isinstance(sector_map, pd.Series) else sector_map
+    return sectors.reindex(columns).fillna("Unclassified").astype(str)
+
+
+def _shock_value(key: object, value: object) -> float:
+    """The shock for ``key`` as a finite return above -100%, or :class:`DataError`."""
+    try:
+        shock = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise DataError(f"The shock for {key!r} is not a number: {value!r}.", code="bad_shock") from None
+    if not math.isfinite(shock) or shock <= -1.0:
+        raise DataError(
+            f"The shock for {key!r} ({shock:g}) must be a finite return above -100%.", code="bad_shock"
+        )
+    return shock
+
+
+@dataclass(frozen=True)
+class _ShockUniverse:
+    """What a shock key can name: the tickers (upper-cased to position), the sectors and the market."""
+
+    columns: pd.Index
+    by_ticker: dict[str, int]
+    sectors: pd.Series | None
+    sector_names: dict[str, str]
+    market_weights: object
+
+    def factors(self, shocks: Mapping[str, float]) -> tuple[list[np.ndarray], list[float], list[str]]:
+        """The factor loading, checked shock and label of every shock, in the order given."""
+        loadings, shock_values, labels = [], [], []
+        for key, value in shocks.items():
+            shock = _shock_value(key, value)
+            loading, label = self.loading(key)
+            loadings.append(loading)
+            shock_values.append(shock)
+            labels.append(label)
+        return loadings, shock_values, labels
+
+    def loading(self, key: object) -> tuple[np.ndarray, str]:
+        """The factor ``a_k`` that ``key`` names (ticker, then sector, then market) and its label."""
+        label = str(key).strip()
+        loading = np.zeros(len(self.columns))
+        if label.upper() in self.by_ticker:
+            loading[self.by_ticker[label.upper()]] = 1.0
+        elif label.upper() in self.sector_names and self.sectors is not None:
+            members = (self.sectors == self.sector_names[label.upper()]).to_numpy()
+            loading[members] = 1.0 / members.sum()
+            label = self.sector_names[label.upper()]
+        elif label.lower() == "market":
+            if self.market_weights is None:
+                loading[:] = 1.0 / len(self.columns)
+            else:
+                market = as_weights(self.market_weights, list(self.columns))
+                loading = market / market.sum()
+            label = "market"
+        else:
+            raise self._unknown(key)
+        return loading, label
+
+    def _unknown(self, key: object) -> DataError:
+        """The error for a key that is neither a ticker, a sector nor the market."""
+        sectors = self.sectors
+        known = "tickers" + (", sectors" if sectors is not None else "") + " or 'market'"
+        return DataError(
+            f"Unknown shock {key!r}: it is neither a ticker nor a sector of this portfolio. Use {known}"
+            + (f" (sectors: {', '.join(sorted(sectors.unique()))})." if sectors is not None else "."),
+            code="unknown_shock",
+        )
+
+
+def _conditional_moves(
+    sigma: np.ndarray,
+    loadings: list[np.ndarray],
+    shock_values: list[float],
+    labels: list[str],
+    by_ticker: Mapping[str, int],
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Conditional expected return of every asset given the shocks, which assets were shocked
+    directly, and notes; contradictory shocks raise :class:`DataError`."""
+    n_assets = sigma.shape[0]
+    if not loadings:
+        return np.zeros(n_assets), np.zeros(n_assets, dtype=bool), []
+    factor_matrix = np.vstack(loadings)
+    shock_vector = np.asarray(shock_values)
+    factor_cov = factor_matrix @ sigma @ factor_matrix.T
+    multipliers, *_ = np.linalg.lstsq(factor_cov, shock_vector, rcond=None)
+    residual = factor_cov @ multipliers - shock_vector
+    if np.max(np.abs(residual)) > 1e-9 * max(1.0, np.max(np.abs(shock_vector))):
+        raise DataError(
+            "These shocks contradict each other: "
+            + ", ".join(f"{lab} {val:+.1%}" for lab, val in zip(labels, shock_values, strict=True))
+            + " cannot all hold (for example the market is the average of its sectors, or an asset is "
+            "shocked alone and through its sector). Remove one of them.",
+            code="conflicting_shocks",
+        )
+    expected = sigma @ factor_matrix.T @ multipliers
+    shocked = np.zeros(n_assets, dtype=bool)
+    for loading, lab in zip(loadings, labels, strict=True):
+        if lab.upper() in by_ticker and np.count_nonzero(loading) == 1:
+            shocked |= loading != 0
+    notes = []
+    if np.linalg.matrix_rank(factor_cov) < factor_cov.shape[0]:
+        notes.append("Some shocks were implied by others; they were kept consistent.")
+    return expected, shocked, notes
+
+
 def hypothetical_shock(
-    weights,
-    cov,
+    weights: pd.Series | Mapping[str, float] | np.ndarray,
+    cov: pd.DataFrame | np.ndarray,
     shocks: Mapping[str, float],
     sector_map: Mapping | pd.Series | None = None,
     *,
-    market_weights=None,
+    market_weights: pd.Series | Mapping[str, float] | np.ndarray | None = None,
     portfolio_value: float = 1.0,
 ) -> ShockResult:
     r"""Propagate shocks on assets, sectors or the market to every asset.
@@ -268,73 +378,18 @@ def hypothetical_shock(
     cov = cov_frame(cov, list(weights.index) if isinstance(weights, pd.Series) else None)
     tickers = [str(t) for t in cov.columns]
     w = as_weights(weights, list(cov.columns))
-    sigma = cov.to_numpy(dtype=float)
-    sectors = None
-    if sector_map is not None:
-        sectors = pd.Series(sector_map, dtype=object) if not isinstance(sector_map, pd.Series) else sector_map
-        sectors = sectors.reindex(cov.columns).fillna("Unclassified").astype(str)
-    by_ticker = {t.upper(): i for i, t in enumerate(tickers)}
-    sector_names = {s.upper(): s for s in sectors.unique()} if sectors is not None else {}
-    rows, values, labels = [], [], []
-    for key, value in shocks.items():
-        try:
-            v = float(value)
-        except (TypeError, ValueError):
-            raise DataError(f"The shock for {key!r} is not a number: {value!r}.", code="bad_shock") from None
-        if not math.isfinite(v) or v <= -1.0:
-            raise DataError(
-                f"The shock for {key!r} ({v:g}) must be a finite return above -100%.", code="bad_shock"
-            )
-        k = str(key).strip()
-        a = np.zeros(len(tickers))
-        if k.upper() in by_ticker:
-            a[by_ticker[k.upper()]] = 1.0
-        elif k.upper() in sector_names:
-            members = (sectors == sector_names[k.upper()]).to_numpy()
-            a[members] = 1.0 / members.sum()
-            k = sector_names[k.upper()]
-        elif k.lower() == "market":
-            if market_weights is None:
-                a[:] = 1.0 / len(tickers)
-            else:
-                mw = as_weights(market_weights, list(cov.columns))
-                a = mw / mw.sum()
-            k = "market"
-        else:
-            known = "tickers" + (", sectors" if sectors is not None else "") + " or 'market'"
-            raise DataError(
-                f"Unknown shock {key!r}: it is neither a ticker nor a sector of this portfolio. Use {known}"
-                + (f" (sectors: {', '.join(sorted(sectors.unique()))})." if sectors is not None else "."),
-                code="unknown_shock",
-            )
-        rows.append(a)
-        values.append(v)
-        labels.append(k)
-    notes: list[str] = []
-    if not rows:
-        expected = np.zeros(len(tickers))
-        shocked = np.zeros(len(tickers), dtype=bool)
-    else:
-        A = np.vstack(rows)
-        s = np.asarray(values)
-        S = A @ sigma @ A.T
-        lam, *_ = np.linalg.lstsq(S, s, rcond=None)
-        resid = S @ lam - s
-        if np.max(np.abs(resid)) > 1e-9 * max(1.0, np.max(np.abs(s))):
-            raise DataError(
-                "These shocks contradict each other: "
-                + ", ".join(f"{lab} {val:+.1%}" for lab, val in zip(labels, values, strict=True))
-                + " cannot all hold (for example the market is the average of its sectors, or an asset is "
-                "shocked alone and through its sector). Remove one of them.",
-                code="conflicting_shocks",
-            )
-        expected = sigma @ A.T @ lam
-        shocked = np.zeros(len(tickers), dtype=bool)
-        for a, lab in zip(rows, labels, strict=True):
-            if lab.upper() in by_ticker and np.count_nonzero(a) == 1:
-                shocked |= a != 0
-        if np.linalg.matrix_rank(S) < S.shape[0]:
-            notes.append("Some shocks were implied by others; they were kept consistent.")
+    sectors = _shock_sectors(sector_map, cov.columns)
+    universe = _ShockUniverse(
+        columns=cov.columns,
+        by_ticker={t.upper(): i for i, t in enumerate(tickers)},
+        sectors=sectors,
+        sector_names={s.upper(): s for s in sectors.unique()} if sectors is not None else {},
+        market_weights=market_weights,
+    )
+    loadings, shock_values, labels = universe.factors(shocks)
+    expected, shocked, notes = _conditional_moves(
+        cov.to_numpy(dtype=float), loadings, shock_values, labels, universe.by_ticker
+    )
     pnl = w * expected * portfolio_value
     frame = pd.DataFrame(
         {
@@ -350,7 +405,7 @@ def hypothetical_shock(
         pnl=frame,
         portfolio_return=float(w @ expected),
         portfolio_pnl=float(pnl.sum()),
-        factor_shocks=pd.Series(values, index=labels, dtype=float, name="shock"),
+        factor_shocks=pd.Series(shock_values, index=labels, dtype=float, name="shock"),
         notes=tuple(notes),
     )
 

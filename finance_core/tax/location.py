@@ -13,6 +13,8 @@ from .rates import TaxRates
 
 __all__ = ["AssetLocation", "asset_location", "asset_location_of_lots"]
 
+_ACCOUNT_KINDS = ("taxable", "tax_deferred", "tax_exempt")
+
 
 @dataclass(frozen=True)
 class AssetLocation:
@@ -68,60 +70,17 @@ def asset_location(
         raise DataError(f"No expected return for {', '.join(mu[mu.isna()].index[:5])}.", code="missing_value")
     if (vals < 0).any():
         raise DataError("Holding values must be zero or more.", code="not_positive")
-    kinds = ("taxable", "tax_deferred", "tax_exempt")
-    bad = [k for k in accounts if k not in kinds]
-    if bad:
-        raise DataError(
-            f"Unknown account kind(s) {', '.join(bad)}: use {', '.join(kinds)}.", code="bad_account_type"
-        )
-    cap = np.array([float(accounts.get(k, 0.0)) for k in kinds])
-    if (cap < 0).any():
-        raise DataError("Account sizes must be zero or more.", code="not_positive")
-    if abs(cap.sum() - vals.sum()) > 1e-6 * max(vals.sum(), 1.0):
-        raise InfeasibleError(
-            f"The accounts hold {cap.sum():,.2f} in total but the holdings are worth {vals.sum():,.2f}: "
-            "make the account sizes add up to the portfolio value.",
-            code="infeasible",
-        )
-    y = pd.Series(yields, dtype=float).reindex(vals.index).fillna(0.0) if yields is not None else vals * 0.0
-    q = (
-        pd.Series(qualified).reindex(vals.index).fillna(False).astype(bool)
-        if qualified is not None
-        else pd.Series(False, index=vals.index)
-    )
-    to = (
-        pd.Series(turnover, index=vals.index, dtype=float)
-        if np.isscalar(turnover)
-        else pd.Series(turnover).reindex(vals.index).fillna(0.0)
-    )
-    tau_y = np.where(q, rates.long_term_total, rates.short_term_total)
-    drag = (
-        y.to_numpy() * tau_y
-        + np.maximum(mu.to_numpy() - y.to_numpy(), 0.0) * to.to_numpy() * rates.long_term_total
-    )
-    n = len(vals)
-    g = np.column_stack([mu.to_numpy() - drag, mu.to_numpy(), mu.to_numpy() * (1 + 1e-6)])
-    c = -g.ravel()  # x[a, k] flattened row-major
-    A_eq, b_eq = [], []
-    for a in range(n):
-        row = np.zeros(n * 3)
-        row[a * 3 : a * 3 + 3] = 1
-        A_eq.append(row)
-        b_eq.append(vals.iloc[a])
-    for k in range(3):
-        row = np.zeros(n * 3)
-        row[k::3] = 1
-        A_eq.append(row)
-        b_eq.append(cap[k])
-    res = linprog(c, A_eq=np.array(A_eq), b_eq=np.array(b_eq), bounds=(0, None), method="highs")
-    if res.status != 0:
-        raise SolverError(f"The asset location programme failed: {res.message}", code="solver_error")
-    x = res.x.reshape(n, 3)
-    x[np.abs(x) < 1e-9] = 0.0
-    alloc = pd.DataFrame(x, index=vals.index, columns=list(kinds))
-    gain = float((x * g[:, [0, 1, 1]]).sum())
-    share = cap / cap.sum() if cap.sum() > 0 else np.zeros(3)
-    base = float((np.outer(vals.to_numpy(), share) * g[:, [0, 1, 1]]).sum())
+    account_sizes = _account_sizes(accounts, float(vals.sum()))
+    drag = _taxable_drag(vals, mu, yields, qualified, turnover, rates)
+    # yearly gain per dollar of each asset (rows) in each account kind (columns); the
+    # tax-exempt column is nudged up so ties between sheltered accounts go to the Roth
+    gain_per_dollar = np.column_stack([mu.to_numpy() - drag, mu.to_numpy(), mu.to_numpy() * (1 + 1e-6)])
+    money = _solve_location(vals.to_numpy(), account_sizes, gain_per_dollar)
+    alloc = pd.DataFrame(money, index=vals.index, columns=list(_ACCOUNT_KINDS))
+    unnudged_gain = gain_per_dollar[:, [0, 1, 1]]
+    gain = float((money * unnudged_gain).sum())
+    share = account_sizes / account_sizes.sum() if account_sizes.sum() > 0 else np.zeros(3)
+    base = float((np.outer(vals.to_numpy(), share) * unnudged_gain).sum())
     return AssetLocation(
         allocation=alloc,
         after_tax_gain=gain,
@@ -129,6 +88,74 @@ def asset_location(
         improvement=gain - base,
         drag=pd.Series(drag, index=vals.index, name="drag"),
     )
+
+
+def _account_sizes(accounts: dict[str, float], portfolio_value: float) -> np.ndarray:
+    """Money in each account kind, in ``_ACCOUNT_KINDS`` order; they must add up to the portfolio."""
+    bad = [k for k in accounts if k not in _ACCOUNT_KINDS]
+    if bad:
+        raise DataError(
+            f"Unknown account kind(s) {', '.join(bad)}: use {', '.join(_ACCOUNT_KINDS)}.",
+            code="bad_account_type",
+        )
+    sizes = np.array([float(accounts.get(k, 0.0)) for k in _ACCOUNT_KINDS])
+    if (sizes < 0).any():
+        raise DataError("Account sizes must be zero or more.", code="not_positive")
+    if abs(sizes.sum() - portfolio_value) > 1e-6 * max(portfolio_value, 1.0):
+        raise InfeasibleError(
+            f"The accounts hold {sizes.sum():,.2f} in total but the holdings are worth {portfolio_value:,.2f}: "
+            "make the account sizes add up to the portfolio value.",
+            code="infeasible",
+        )
+    return sizes
+
+
+def _taxable_drag(
+    vals: pd.Series,
+    mu: pd.Series,
+    yields: pd.Series | None,
+    qualified: pd.Series | None,
+    turnover: pd.Series | float,
+    rates: TaxRates,
+) -> np.ndarray:
+    """Yearly tax per dollar held in the taxable account: income yield at its rate plus realised growth."""
+    assets = vals.index
+    income_yield = (
+        pd.Series(yields, dtype=float).reindex(assets).fillna(0.0) if yields is not None else vals * 0.0
+    )
+    is_qualified = (
+        pd.Series(qualified).reindex(assets).fillna(False).astype(bool)
+        if qualified is not None
+        else pd.Series(False, index=assets)
+    )
+    asset_turnover = (
+        pd.Series(turnover, index=assets, dtype=float)
+        if np.isscalar(turnover)
+        else pd.Series(turnover).reindex(assets).fillna(0.0)
+    )
+    income_rate = np.where(is_qualified, rates.long_term_total, rates.short_term_total)
+    growth = np.maximum(mu.to_numpy() - income_yield.to_numpy(), 0.0)
+    return np.asarray(
+        income_yield.to_numpy() * income_rate + growth * asset_turnover.to_numpy() * rates.long_term_total
+    )
+
+
+def _solve_location(
+    holding_values: np.ndarray, account_sizes: np.ndarray, gain_per_dollar: np.ndarray
+) -> np.ndarray:
+    """Money per asset and account maximising the yearly gain, each asset's total and account's size fixed."""
+    n_assets, n_kinds = gain_per_dollar.shape
+    objective = -gain_per_dollar.ravel()  # x[a, k] flattened row-major
+    asset_rows = np.kron(np.eye(n_assets), np.ones(n_kinds))
+    account_rows = np.tile(np.eye(n_kinds), n_assets)
+    equalities = np.vstack([asset_rows, account_rows])
+    targets = np.concatenate([holding_values, account_sizes])
+    res = linprog(objective, A_eq=equalities, b_eq=targets, bounds=(0, None), method="highs")
+    if res.status != 0:
+        raise SolverError(f"The asset location programme failed: {res.message}", code="solver_error")
+    money = res.x.reshape(n_assets, n_kinds)
+    money[np.abs(money) < 1e-9] = 0.0
+    return np.asarray(money)
 
 
 _LOCATION_KIND = {"taxable": "taxable", "ira": "tax_deferred", "roth": "tax_exempt"}

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -307,8 +308,8 @@ def _yearly_tax(result, rates: TaxRates) -> dict[int, float]:
 
 # --------------------------------------------------------------------------- the function
 def trade_list_tax(
-    trade_list,
-    as_of,
+    trade_list: list[dict] | pd.DataFrame,
+    as_of: date | str,
     *,
     history: pd.DataFrame | None = None,
     lots: pd.DataFrame | None = None,
@@ -316,9 +317,9 @@ def trade_list_tax(
     rates: TaxRates | None = None,
     substantially_identical: dict[str, str] | None = None,
     accounts: dict[str, str] | None = None,
-    prices=None,
+    prices: pd.Series | pd.DataFrame | None = None,
     buy_account: str | None = None,
-    today=None,
+    today: date | str | None = None,
 ) -> TradeListTax:
     """Tax of a proposed trade list traded at ``as_of``, with its wash-sale exposure.
 
@@ -358,23 +359,10 @@ def trade_list_tax(
     the trades, so it agrees with the desk's realised report and wash-sale matches.
     See the module docstring for how trades are placed in accounts.
     """
-    method = str(method).lower()
-    if method not in LOT_METHODS:
-        raise DataError(
-            f"Unknown lot method {method!r}: choose one of {', '.join(LOT_METHODS)}.", code="bad_method"
-        )
-    notes: list[str] = [SPECIFIC_NOTE] if method == "specific" else []
-    relief = "fifo" if method == "specific" else method
+    method, relief, notes = _lot_relief(method)
     rates = rates or TaxRates()
     when = pd.Timestamp(as_of).normalize()
-    hist = (
-        history
-        if history is not None
-        else pd.DataFrame(columns=["date", "account", "ticker", "side", "shares", "price"])
-    )
-    hist = hist.reset_index(drop=True)
-    if "row" not in hist.columns:
-        hist = hist.assign(row=np.arange(1, len(hist) + 1))
+    hist = _history_frame(history)
     replay = functools.partial(
         process_trades, rates=rates, substantially_identical=substantially_identical, lots=lots, accounts=accounts
     )
@@ -391,15 +379,45 @@ def trade_list_tax(
     combined = _combined(hist, pieces, when, types)
     today_ts = max(pd.Timestamp(today if today is not None else date.today()).normalize(), when)
     after = replay(combined, relief, today=today_ts)
-    notes.append(
+    notes += _placement_notes(pieces, types, default, why)
+    return _result(proposed, pieces, base, after, rates, when, method, notes)
+
+
+def _lot_relief(method: str) -> tuple[str, str, list[str]]:
+    """The lot method (lower case), the one the replay uses (FIFO for ``specific``) and its note."""
+    method = str(method).lower()
+    if method not in LOT_METHODS:
+        raise DataError(
+            f"Unknown lot method {method!r}: choose one of {', '.join(LOT_METHODS)}.", code="bad_method"
+        )
+    if method == "specific":
+        return method, "fifo", [SPECIFIC_NOTE]
+    return method, method, []
+
+
+def _history_frame(history: pd.DataFrame | None) -> pd.DataFrame:
+    """The trade history with a fresh index and a 1-based ``row`` number (empty when none is given)."""
+    hist = (
+        history
+        if history is not None
+        else pd.DataFrame(columns=["date", "account", "ticker", "side", "shares", "price"])
+    )
+    hist = hist.reset_index(drop=True)
+    if "row" not in hist.columns:
+        hist = hist.assign(row=np.arange(1, len(hist) + 1))
+    return hist
+
+
+def _placement_notes(pieces: pd.DataFrame, types: Mapping[str, str], default: str, why: str) -> list[str]:
+    """Where the trades were placed, and a warning when sells fall in sheltered accounts."""
+    notes = [
         f"Sells come out of the account holding the most shares of the ticker (then the next); buys go to "
         f"{default} ({why})."
-    )
-    if (pieces["side"] == "sell").any() and (
-        pieces.loc[pieces["side"] == "sell", "account"].map(types).fillna("taxable") != "taxable"
-    ).any():
+    ]
+    sells = pieces["side"] == "sell"
+    if sells.any() and (pieces.loc[sells, "account"].map(types).fillna("taxable") != "taxable").any():
         notes.append("Sells in IRA and Roth accounts realise no taxable gain.")
-    return _result(proposed, pieces, base, after, rates, when, method, notes)
+    return notes
 
 
 def _check_as_of(when: pd.Timestamp, hist: pd.DataFrame, lots: pd.DataFrame | None) -> None:
