@@ -125,3 +125,24 @@ def test_negative_specific_variance_is_refused() -> None:
     bad = FactorModel(model.loadings, model.factor_covariance, spec)
     with pytest.raises(DataError, match="negative specific variances for A0003"):
         opt.efficient_frontier(mu, bad)
+
+
+def test_recipe_hands_the_factor_model_to_mean_variance() -> None:
+    from finance_core import recipes
+
+    rng = np.random.default_rng(7)
+    n, t = 320, 900
+    tickers = [f"A{i:04d}" for i in range(n)]
+    factors = rng.normal(0.0004, 0.01, size=(t, 3))
+    returns = pd.DataFrame(
+        factors @ rng.normal(1.0, 0.5, size=(3, n)) + rng.normal(0.0003, 0.015, size=(t, n)), columns=tickers
+    )
+    recipe = recipes.Recipe(method="min_variance", cov_method="factor_pca", upper=0.05)
+    est = recipes.estimate(returns, recipe)
+    assert est.factor_model is not None
+    structured = recipes.allocate(returns, recipe, estimates=est)
+    assert structured.solver == "CLARABEL"
+    assert any("never formed" in note for note in structured.notes)
+    dense = recipes.allocate(returns, recipe, estimates=recipes.Estimates(est.mu, est.cov, est.notes))
+    assert np.abs(structured.weights - dense.weights).max() < 1e-6
+    assert structured.volatility == pytest.approx(dense.volatility, rel=1e-6)
