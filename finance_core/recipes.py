@@ -217,6 +217,11 @@ class Estimates:
     notes: tuple[str, ...] = ()
     factor_model: FactorModel | None = None
 
+    @property
+    def risk(self) -> pd.DataFrame | FactorModel:
+        """What mean-variance and the frontier take as the covariance: the factor model when there is one."""
+        return self.cov if self.factor_model is None else self.factor_model
+
 
 def estimate(returns: pd.DataFrame, recipe: Recipe, *, benchmark: pd.Series | None = None) -> Estimates:
     """Annualised expected returns and covariance by the recipe's estimators."""

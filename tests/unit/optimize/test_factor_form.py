@@ -146,3 +146,12 @@ def test_recipe_hands_the_factor_model_to_mean_variance() -> None:
     dense = recipes.allocate(returns, recipe, estimates=recipes.Estimates(est.mu, est.cov, est.notes))
     assert np.abs(structured.weights - dense.weights).max() < 1e-6
     assert structured.volatility == pytest.approx(dense.volatility, rel=1e-6)
+
+
+def test_estimates_offer_the_factor_model_as_the_risk_input() -> None:
+    from finance_core import recipes
+
+    mu, model, _ = random_model(50)
+    assert recipes.Estimates(mu, model.covariance(), (), model).risk is model
+    dense = model.covariance()
+    assert recipes.Estimates(mu, dense).risk is dense
