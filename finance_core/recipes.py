@@ -217,6 +217,11 @@ class Estimates:
     notes: tuple[str, ...] = ()
     factor_model: FactorModel | None = None
 
+    @property
+    def risk(self) -> pd.DataFrame | FactorModel:
+        """What mean-variance and the frontier take as the covariance: the factor model when there is one."""
+        return self.cov if self.factor_model is None else self.factor_model
+
 
 def estimate(returns: pd.DataFrame, recipe: Recipe, *, benchmark: pd.Series | None = None) -> Estimates:
     """Annualised expected returns and covariance by the recipe's estimators."""
@@ -257,6 +262,13 @@ class MethodInputs:
     constraints: optimize.Constraints
     benchmark: pd.Series | None
     current_weights: pd.Series | None
+    #: The factor model behind ``cov`` (factor_pca / factor_etf), so mean-variance can use its structure.
+    factor_model: FactorModel | None = None
+
+    @property
+    def risk(self) -> pd.DataFrame | FactorModel:
+        """What mean-variance takes as the covariance: the factor model when there is one."""
+        return self.cov if self.factor_model is None else self.factor_model
 
 
 @dataclass(frozen=True)
@@ -280,7 +292,7 @@ def _mean_variance(objective: optimize.Objective) -> Callable[[MethodInputs], Al
             )
         return optimize.mean_variance(
             x.mu,
-            x.cov,
+            x.risk,
             objective=objective,
             risk_free_rate=x.recipe.risk_free_rate,
             target=x.recipe.target,
@@ -423,7 +435,7 @@ def allocate(
     mu, cov = est.mu, est.cov
     cons = constraints_for(recipe, sectors, current_weights)
     alloc = method_spec(recipe.method).build(
-        MethodInputs(returns, recipe, mu, cov, cons, benchmark, current_weights)
+        MethodInputs(returns, recipe, mu, cov, cons, benchmark, current_weights, est.factor_model)
     )
     # Report every method's statistics under the same estimates, for comparability.
     return Allocation.from_weights(

@@ -363,7 +363,7 @@ def frontier(ws, form, theme):
     wd, est = _estimates(ws, recipe)
     current = _current_weights(ws, wd)
     cons = recipes.constraints_for(recipe, wd.sectors, current)  # same constraints as allocate()
-    front = optimize.efficient_frontier(est.mu, est.cov, n_points=50, risk_free_rate=recipe.risk_free_rate,
+    front = optimize.efficient_frontier(est.mu, est.risk, n_points=50, risk_free_rate=recipe.risk_free_rate,
                                         constraints=cons)
     point = None
     if current is not None:

@@ -5,7 +5,9 @@ The input checks are in :mod:`._checks`.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import math
 import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -13,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from ._factor import FactorRisk
 from .results import Allocation
 
 if TYPE_CHECKING:
@@ -60,7 +63,7 @@ def make_allocation(
     w: np.ndarray,
     tickers: list[str],
     mu: np.ndarray | None,
-    cov: np.ndarray,
+    cov: np.ndarray | FactorRisk,
     *,
     rf: float,
     method: str,
@@ -68,8 +71,17 @@ def make_allocation(
     started: float,
     notes: Iterable[str],
 ) -> Allocation:
+    """The Allocation of ``w``; with a factor form the volatility is computed from it (no N x N)."""
     s = weights_series(w, tickers)
     mu_s = pd.Series(mu, index=s.index) if mu is not None else None
+    if isinstance(cov, FactorRisk):
+        alloc = Allocation.from_weights(
+            s, mu=mu_s, risk_free_rate=rf, method=method, solver=solver,
+            solve_seconds=time.perf_counter() - started, notes=tuple(dict.fromkeys(notes)),
+        )
+        vol = math.sqrt(max(cov.variance(s.to_numpy()), 0.0))
+        sharpe = (alloc.expected_return - rf) / vol if vol > 0 else float("nan")
+        return dataclasses.replace(alloc, volatility=vol, sharpe=sharpe)
     cov_df = pd.DataFrame(cov, index=s.index, columns=s.index)
     return Allocation.from_weights(
         s,
@@ -83,7 +95,13 @@ def make_allocation(
     )
 
 
-def use_fast_path(res: Resolved, solver: str) -> bool:
-    if solver not in ("auto", "fast"):
+def variance_of(w: np.ndarray, cov: np.ndarray | FactorRisk) -> float:
+    """``w'Σw`` for a dense covariance or a factor form."""
+    return cov.variance(w) if isinstance(cov, FactorRisk) else float(w @ cov @ w)
+
+
+def use_fast_path(res: Resolved, solver: str, cov: np.ndarray | FactorRisk | None = None) -> bool:
+    """True when the exact bounds-only fast paths apply (never to a factor form: they need Σ dense)."""
+    if solver not in ("auto", "fast") or isinstance(cov, FactorRisk):
         return False
     return res.box_only

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from ..errors import InfeasibleError, SolverError
+from ._factor import FactorRisk
 
 if TYPE_CHECKING:
     import cvxpy as cp
@@ -30,13 +31,15 @@ _SOLVER_OPTIONS = {
 class Model:
     """A cvxpy problem compiled once for a structure; parameters are set before each solve."""
 
-    def __init__(self, kind: str, n: int, k: int, has_w0: bool, turnover: bool, leverage: bool, cost: bool):
+    def __init__(
+        self, kind: str, n: int, k: int, has_w0: bool, turnover: bool, leverage: bool, cost: bool,
+        factors: int = 0,
+    ):
         import cvxpy as cp
 
         self.kind = kind
         self.lock = threading.Lock()
         p = {
-            "F": cp.Parameter((n, n), name="F"),
             "mu": cp.Parameter(n, name="mu"),
             "lo": cp.Parameter(n, name="lo"),
             "hi": cp.Parameter(n, name="hi"),
@@ -78,7 +81,7 @@ class Model:
         if leverage:
             cons.append(cp.norm1(w) <= (p["L"] * scale))
         cost_expr = p["tc"] * cp.sum(z) if cost else 0.0
-        risk = cp.sum_squares(p["F"] @ w)
+        risk, risk_parts = _risk_terms(p, w, cons, n, factors)
         objective: cp.Minimize | cp.Maximize
         if kind == "max_ratio":
             cons.append(p["mu"] @ w - cost_expr >= 1)
@@ -93,7 +96,7 @@ class Model:
             objective = cp.Minimize(risk)
         elif kind == "target_volatility":
             p["target"] = cp.Parameter(nonneg=True, name="target")
-            cons.append(cp.norm(p["F"] @ w, 2) <= p["target"])
+            cons.append(cp.norm(risk_parts, 2) <= p["target"])
             objective = cp.Maximize(p["mu"] @ w - cost_expr)
         elif kind == "max_return":
             objective = cp.Maximize(p["mu"] @ w - cost_expr)
@@ -110,6 +113,28 @@ class Model:
                 self.params[name].value = value
 
 
+def _risk_terms(p: dict, w: Any, cons: list, n: int, factors: int) -> tuple[Any, Any]:
+    """``w'Σw`` and a vector whose norm is the volatility; adds the risk parameters to ``p``.
+
+    Dense: ``||F w||^2`` with ``F'F = Σ`` (N x N). Factor form (``factors`` = k > 0): the extra
+    variable ``y = B'w`` (k) and ``||U y||^2 + ||s * w||^2`` with ``U'U`` the factor covariance and
+    ``s`` the specific volatilities, so the solve never holds an N x N matrix.
+    """
+    import cvxpy as cp
+
+    if not factors:
+        p["F"] = cp.Parameter((n, n), name="F")
+        part = p["F"] @ w
+        return cp.sum_squares(part), part
+    p["B"] = cp.Parameter((n, factors), name="B")
+    p["U"] = cp.Parameter((factors, factors), name="U")
+    p["sd"] = cp.Parameter(n, nonneg=True, name="sd")
+    y = cp.Variable(factors, name="exposure")
+    cons.append(y == p["B"].T @ w)
+    systematic, specific = p["U"] @ y, cp.multiply(p["sd"], w)
+    return cp.sum_squares(systematic) + cp.sum_squares(specific), cp.hstack([systematic, specific])
+
+
 @dataclass(frozen=True)
 class OneOff:
     """A problem built for one solve (min CVaR), with the fields of :class:`Model` the solver chain reads."""
@@ -124,7 +149,8 @@ _MODELS_LOCK = threading.Lock()
 _MAX_MODELS = 24
 
 
-def cached_model(kind: str, res: Resolved) -> Model:
+def cached_model(kind: str, res: Resolved, factors: int = 0) -> Model:
+    """The compiled model for this structure; ``factors`` > 0 for the factor form with k factors."""
     key = (
         kind,
         len(res.tickers),
@@ -133,13 +159,14 @@ def cached_model(kind: str, res: Resolved) -> Model:
         res.max_turnover is not None,
         res.leverage is not None,
         res.tc > 0,
+        factors,
     )
     with _MODELS_LOCK:
         model = MODELS.get(key)
         if model is not None:
             MODELS.move_to_end(key)
             return model
-    model = Model(kind, key[1], key[2], key[3], key[4], key[5], key[6])
+    model = Model(kind, key[1], key[2], key[3], key[4], key[5], key[6], factors)
     with _MODELS_LOCK:
         MODELS[key] = model
         while len(MODELS) > _MAX_MODELS:
@@ -156,8 +183,21 @@ def cov_factor(cov: np.ndarray) -> np.ndarray:
         return (vecs * np.sqrt(np.maximum(vals, 0))).T
 
 
-def fill_model(model: Model, res: Resolved, cov_f: np.ndarray, mu: np.ndarray) -> None:
-    model.set(F=cov_f, mu=mu, lo=res.lo, hi=res.hi, budget=res.budget)
+def risk_values(cov: np.ndarray | FactorRisk) -> dict[str, np.ndarray]:
+    """The risk parameters of a model: ``F`` for a dense covariance, ``B, U, sd`` for a factor form."""
+    if isinstance(cov, FactorRisk):
+        return cov.cvxpy_values()
+    return {"F": cov_factor(cov)}
+
+
+def model_for(kind: str, res: Resolved, cov: np.ndarray | FactorRisk) -> Model:
+    """The cached model matching ``cov``'s form (dense or factor)."""
+    factors = cov.loadings.shape[1] if isinstance(cov, FactorRisk) else 0
+    return cached_model(kind, res, factors)
+
+
+def fill_model(model: Model, res: Resolved, risk: dict[str, np.ndarray], mu: np.ndarray) -> None:
+    model.set(mu=mu, lo=res.lo, hi=res.hi, budget=res.budget, **risk)
     if len(res.sector_names):
         model.set(A=res.sector_matrix, slo=res.sector_lo, shi=res.sector_hi)
     model.set(w0=res.w0, T=res.max_turnover, L=res.leverage, tc=res.tc)
@@ -226,12 +266,18 @@ def run_chain(model: Model | OneOff, first: str | None = None) -> tuple[str, dic
 
 
 def solve_general(
-    kind: str, mu: np.ndarray, cov: np.ndarray, res: Resolved, *, first: str | None = None, **extra: Any
+    kind: str,
+    mu: np.ndarray,
+    cov: np.ndarray | FactorRisk,
+    res: Resolved,
+    *,
+    first: str | None = None,
+    **extra: Any,
 ) -> tuple[np.ndarray | None, str, list[str]]:
-    """Solve on the general path. Returns (weights or None if infeasible, solver, notes)."""
-    model = cached_model(kind, res)
+    """Solve on the general path (dense or factor form). Returns (weights or None if infeasible, solver, notes)."""
+    model = model_for(kind, res, cov)
     with model.lock:
-        fill_model(model, res, cov_factor(cov), mu)
+        fill_model(model, res, risk_values(cov), mu)
         model.set(**extra)
         status, values, notes = run_chain(model, first)
     if status == "infeasible":

@@ -343,7 +343,7 @@ def resolve_checked(constraints: Constraints | None, tickers: list[str], notes: 
 
 
 def diagnose(
-    res: Resolved, mu: np.ndarray | None, cov: np.ndarray, objective: str, target: Any
+    res: Resolved, mu: np.ndarray | None, cov: Any, objective: str, target: Any
 ) -> InfeasibleError:
     """Name the conflict after a solver reported infeasibility."""
     _check_static(res)

@@ -8,14 +8,15 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, InfeasibleError, SolverError
+from ..factor_model import FactorModel
 from ._box import FastPathFailed
-from ._checks import checked_inputs
 from ._cla import cla_at_returns, cla_max_ratio, critical_line, quad_rows
 from ._common import make_allocation, single_thread_blas, use_fast_path
-from ._cvxpy import cached_model, cov_factor, fill_model, lp_extreme, run_chain, solve_general
+from ._cvxpy import fill_model, lp_extreme, model_for, risk_values, run_chain, solve_general
+from ._factor import FactorRisk
 from .constraints import Constraints, diagnose, resolve_checked
 from .defaults import DEFAULT_RISK_FREE_RATE
-from .mean_variance import mean_variance_arrays
+from .mean_variance import mean_variance_arrays, risk_inputs
 from .results import Frontier
 
 __all__ = ["efficient_frontier"]
@@ -24,7 +25,7 @@ __all__ = ["efficient_frontier"]
 @single_thread_blas
 def efficient_frontier(
     mu: pd.Series,
-    cov: pd.DataFrame,
+    cov: pd.DataFrame | FactorModel,
     *,
     n_points: int = 50,
     risk_free_rate: float = DEFAULT_RISK_FREE_RATE,
@@ -38,17 +39,20 @@ def efficient_frontier(
     the critical line algorithm (Markowitz 1956; Niedermayer and Niedermayer 2007) gives the
     corner portfolios and every point is an exact interpolation between two corners (weights
     are piecewise linear in the target return). Otherwise one parametrised cvxpy problem is
-    compiled once and re-solved for each target (DPP).
+    compiled once and re-solved for each target (DPP). A large
+    :class:`~finance_core.FactorModel` (over 300 assets, or ``solver="cvxpy"``) is traced in factor
+    form on that path, statistics included, without forming the N x N covariance.
     """
     started = time.perf_counter()
     if not isinstance(n_points, int | np.integer) or n_points < 2:
         raise DataError(f"n_points must be an integer of at least 2, got {n_points!r}.", code="bad_n_points")
-    tickers, cov_m, notes, mu_v, rf = checked_inputs(mu, cov, risk_free_rate)
+    tickers, cov_m, notes, mu_v, rf = risk_inputs(mu, cov, risk_free_rate, solver)
     res = resolve_checked(constraints, tickers, notes)
     n_points = int(n_points)
     weights = None
     used = ""
-    if use_fast_path(res, solver):
+    if use_fast_path(res, solver, cov_m):
+        assert isinstance(cov_m, np.ndarray)
         try:
             corners = critical_line(mu_v, cov_m, res.lo, res.hi, res.budget)
             r_lo, r_hi = corners.returns[-1], corners.returns[0]
@@ -77,10 +81,10 @@ def efficient_frontier(
                 code="all_solvers_failed",
             )
         targets = np.linspace(r_lo, r_hi, n_points)
-        model = cached_model("target_return", res)
+        model = model_for("target_return", res, cov_m)
         rows = []
         with model.lock:
-            fill_model(model, res, cov_factor(cov_m), mu_v)
+            fill_model(model, res, risk_values(cov_m), mu_v)
             for k, tr in enumerate(targets):
                 # the last point sits on the boundary: back off a hair so the solver keeps it feasible
                 model.set(target=tr - (1e-9 * max(1.0, abs(tr)) if k == n_points - 1 else 0.0))
@@ -102,7 +106,12 @@ def efficient_frontier(
         except InfeasibleError:
             w_ms = None
     rets = weights @ mu_v
-    vols = np.sqrt(np.maximum(quad_rows(weights, cov_m, weights), 0.0))
+    if isinstance(cov_m, FactorRisk):
+        vols = np.sqrt(np.maximum(cov_m.row_variances(weights), 0.0))
+        asset_vol = np.sqrt(cov_m.asset_variances())
+    else:
+        vols = np.sqrt(np.maximum(quad_rows(weights, cov_m, weights), 0.0))
+        asset_vol = np.sqrt(np.diag(cov_m))
     with np.errstate(divide="ignore", invalid="ignore"):
         sharpes = (rets - rf) / vols
     idx = pd.RangeIndex(n_points, name="point")
@@ -118,7 +127,6 @@ def efficient_frontier(
         max_sh = make_allocation(
             w_ms, tickers, mu_v, cov_m, rf=rf, method="max_sharpe", solver=used, started=started, notes=()
         )
-    asset_vol = np.sqrt(np.diag(cov_m))
     return Frontier(
         returns=pd.Series(rets, index=idx, name="return"),
         volatilities=pd.Series(vols, index=idx, name="volatility"),

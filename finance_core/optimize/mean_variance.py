@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from ..factor_model import FactorModel
 from ._box import (
     FastPathFailed,
     is_long_only_unit,
@@ -20,8 +21,9 @@ from ._box import (
 )
 from ._checks import checked_inputs, checked_number
 from ._cla import cla_at_volatility, cla_max_ratio, critical_line
-from ._common import make_allocation, single_thread_blas, use_fast_path
+from ._common import make_allocation, single_thread_blas, use_fast_path, variance_of
 from ._cvxpy import lp_extreme, solve_general
+from ._factor import FactorRisk, checked_factor_inputs, dense_or_factor, is_factor_model
 from ._linear_qp import linear_applicable, solve_linear
 from .constraints import (
     Constraints,
@@ -35,13 +37,13 @@ from .constraints import (
 from .defaults import DEFAULT_RISK_AVERSION, DEFAULT_RISK_FREE_RATE, OBJECTIVES, Objective
 from .results import Allocation
 
-__all__ = ["OBJECTIVES", "Objective", "mean_variance", "mean_variance_arrays", "cost_notes"]
+__all__ = ["OBJECTIVES", "Objective", "mean_variance", "mean_variance_arrays", "cost_notes", "risk_inputs"]
 
 
 @single_thread_blas
 def mean_variance(
     mu: pd.Series,
-    cov: pd.DataFrame,
+    cov: pd.DataFrame | FactorModel,
     *,
     objective: Objective = "max_sharpe",
     risk_free_rate: float = DEFAULT_RISK_FREE_RATE,
@@ -56,9 +58,12 @@ def mean_variance(
     ----------
     mu : Series
         Annualised expected returns by ticker.
-    cov : DataFrame
+    cov : DataFrame or FactorModel
         Annualised covariance, tickers x tickers (``estimators.covariance``). A matrix that is not
-        PSD is repaired to the nearest PSD one (noted).
+        PSD is repaired to the nearest PSD one (noted). A :class:`~finance_core.FactorModel`
+        (``estimators.factor_model``) is solved in factor form on the cvxpy path (never forming
+        N x N) above ``DENSE_MAX_N`` = 300 assets or with ``solver="cvxpy"``; at or below it the
+        dense fast paths on the covariance it implies are faster (see ``_factor``).
     objective : {"max_sharpe", "min_variance", "target_return", "target_volatility", "max_utility"}
         - ``"max_sharpe"``: :math:`\max (\mu - r_f)'w / \sqrt{w'\Sigma w}` through the convex
           reformulation :math:`\min y'\Sigma y` s.t. :math:`(\mu - r_f)'y = 1`, constraints scaled
@@ -102,7 +107,7 @@ def mean_variance(
             f"Unknown objective {objective!r}: choose one of {', '.join(OBJECTIVES)}.",
             code="unknown_objective",
         )
-    tickers, cov_m, notes, mu_v, rf = checked_inputs(mu, cov, risk_free_rate)
+    tickers, cov_m, notes, mu_v, rf = risk_inputs(mu, cov, risk_free_rate, solver)
     res = resolve_checked(constraints, tickers, notes)
     if objective in ("target_return", "target_volatility"):
         target = checked_number(_required_target(target, objective), "target")
@@ -128,6 +133,22 @@ def mean_variance(
     )
 
 
+def risk_inputs(
+    mu: pd.Series, cov: pd.DataFrame | FactorModel, risk_free_rate: float, solver: str
+) -> tuple[list[str], np.ndarray | FactorRisk, list[str], np.ndarray, float]:
+    """Checked ``tickers, cov, notes, mu, rf``; ``cov`` is a FactorRisk for a large FactorModel."""
+    if not is_factor_model(cov):
+        return checked_inputs(mu, cov, risk_free_rate)
+    tickers, risk, notes, mu_v, rf = checked_factor_inputs(cov, mu, risk_free_rate)
+    form = dense_or_factor(risk, solver)
+    if isinstance(form, FactorRisk):
+        notes.append(
+            f"Risk in factor form ({risk.loadings.shape[1]} factors plus specific risk); "
+            "the N x N covariance was never formed."
+        )
+    return tickers, form, notes, mu_v, rf
+
+
 def cost_notes(w: np.ndarray, res: Resolved) -> list[str]:
     if not res.has_w0:
         return []
@@ -140,7 +161,7 @@ def cost_notes(w: np.ndarray, res: Resolved) -> list[str]:
 
 def mean_variance_arrays(
     mu: np.ndarray,
-    cov: np.ndarray,
+    cov: np.ndarray | FactorRisk,
     res: Resolved,
     objective: Objective,
     *,
@@ -152,7 +173,8 @@ def mean_variance_arrays(
     notes: list[str] = []
     excess = mu - rf
     w: np.ndarray | None
-    if use_fast_path(res, solver):
+    if use_fast_path(res, solver, cov):
+        assert isinstance(cov, np.ndarray)
         try:
             if objective == "min_variance":
                 w, name = min_variance_box(cov, res)
@@ -182,7 +204,7 @@ def mean_variance_arrays(
                 return cla_at_volatility(corners, cov, goal), ("cla", notes)
         except FastPathFailed as exc:
             notes.append(f"The exact fast path stopped ({exc}); the general solver answered.")
-    elif solver in ("auto", "fast") and linear_applicable(res, objective):
+    elif isinstance(cov, np.ndarray) and solver in ("auto", "fast") and linear_applicable(res, objective):
         w = solve_linear(objective, excess, cov, res)
         if w is not None:
             return w, ("piqp", notes)
@@ -224,6 +246,6 @@ def _required_target(target: float | None, objective: str) -> float:
     return target
 
 
-def _min_vol_general(cov: np.ndarray, res: Resolved) -> float:
+def _min_vol_general(cov: np.ndarray | FactorRisk, res: Resolved) -> float:
     w, _, _ = solve_general("min_variance", np.zeros(len(res.tickers)), cov, res)
-    return float(math.sqrt(max(w @ cov @ w, 0.0))) if w is not None else float("nan")
+    return float(math.sqrt(max(variance_of(w, cov), 0.0))) if w is not None else float("nan")
