@@ -94,3 +94,21 @@ def test_no_breach_and_a_negative_limit_keeps_the_previous_result(call_with_trig
         limits.limit_from_dict({"kind": "var", "threshold": -0.02})
     assert raised.value.message in str(bad[-1])
     assert "The VaR limit must be zero or more; got -0.02" in str(bad[-1])
+
+
+def test_dates_before_the_factor_etfs_explain_the_short_window_and_keep_the_chart():
+    ws = workspace.select(WS, start="2013-01-02", end="2013-12-31")  # the factor ETFs start in 2014
+    out = page.factor_exposures(ws, "light")
+    assert set(out[:-1]) == {no_update}
+    assert "The window has 0 dates" in str(out[-1]) and "Choose a longer window" in str(out[-1])
+    # the other sections still compute on those dates
+    assert page.contribution(ws, "light")[-1] is None
+
+
+def test_a_portfolio_outside_the_universe_is_named_in_every_section(call_with_trigger):
+    ws = workspace.with_target(dict(WS, universe=["AAPL", "MSFT"]), pd.Series({"KO": 1.0}), "manual")
+    outs = [page.factor_exposures(ws, "light"), page.rolling(ws, 126, "light"), page.contribution(ws, "light"),
+            call_with_trigger(f"{ids.WORKSPACE}.data", page.check_limits, 0, ws, BLANK_FORM, None)]
+    for out in outs:
+        assert set(out[:-1]) == {no_update}
+        assert "KO, which are not in the chosen universe" in str(out[-1])
