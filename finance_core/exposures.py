@@ -30,6 +30,7 @@ __all__ = [
     "exposures_by_holding",
     "factor_attribution",
     "factor_exposures",
+    "p_values",
     "rolling_betas",
 ]
 
@@ -113,6 +114,11 @@ def factor_exposures(returns: pd.Series, factors: pd.DataFrame, *, lags: int | N
     centred = y.to_numpy() - y.mean()
     r_squared = 1 - float(resid @ resid) / float(centred @ centred)
     return FactorExposure(table, r_squared, n, lags, level, pd.Series(resid, index=y.index, name="residual"))
+
+
+def p_values(table: pd.DataFrame) -> pd.Series:
+    """Two-sided normal p-values of a :class:`FactorExposure` table's ``t_stat`` (as statsmodels' HAC ``pvalues``)."""
+    return pd.Series(2 * stats.norm.sf(np.abs(table["t_stat"].to_numpy())), index=table.index, name="p_value")
 
 
 def exposures_by_holding(returns: pd.DataFrame, factors: pd.DataFrame, *, lags: int | None = None) -> pd.DataFrame:

@@ -15,6 +15,7 @@ from finance_core.exposures import (
     exposures_by_holding,
     factor_attribution,
     factor_exposures,
+    p_values,
     rolling_betas,
 )
 
@@ -92,3 +93,12 @@ def test_bad_input_is_refused(data):
         rolling_betas(portfolio, factors, window=3)
     with pytest.raises(DataError, match="return series and a table"):
         factor_exposures(portfolio, pd.DataFrame(index=portfolio.index))
+
+
+def test_p_values_match_statsmodels_hac(data):
+    portfolio, _, factors = data
+    fit = factor_exposures(portfolio, factors)
+    oracle = sm.OLS(portfolio.to_numpy(), sm.add_constant(factors.to_numpy())).fit(
+        cov_type="HAC", cov_kwds={"maxlags": fit.lags}
+    )
+    np.testing.assert_allclose(p_values(fit.table), oracle.pvalues, rtol=1e-7, atol=1e-300)
