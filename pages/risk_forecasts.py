@@ -35,7 +35,7 @@ HEADERS = {"model": "Model", "label": "Model", "qlike": "QLIKE", "mse": "MSE", "
 FORMATS = {"qlike": "dec4", "mse": "sci", "mz_intercept": "sci", "mz_slope": "ratio", "mz_r2": "ratio",
            "dm_stat": "ratio", "dm_p": "dec4"}
 NOTE = (f"Rolling origin on the current portfolio's daily returns: the first 500 days train, every model is "
-        f"refitted every {risk.DESK_REFIT_EVERY} trading days (a quarter, which keeps the run under about 30 s on "
+        f"refitted every {risk.DESK_REFIT_EVERY} trading days (a quarter, which keeps the run to about 10-30 s on "
         "the bundled data) on past data only, and each forecast made at date t is scored against the realised "
         "variance over the next h days. QLIKE (lower is better) picks the best row; the Diebold-Mariano p-value "
         "tests each model's QLIKE losses against EWMA's. The picked model's one-day forecast drives a "
