@@ -15,10 +15,12 @@ FORMATS = {
     "int": {"function": "params.value == null ? '' : d3.format(',.0f')(params.value)"},
     "money": {"function": "params.value == null ? '' : d3.format('$,.2f')(params.value)"},
     "ratio": {"function": "params.value == null ? '' : d3.format('.2f')(params.value)"},
+    "dec4": {"function": "params.value == null ? '' : d3.format('.4f')(params.value)"},
+    "sci": {"function": "params.value == null ? '' : d3.format('.3e')(params.value)"},
 }
 #: Narrowest width (px) that shows a whole value of each format ($12,345,678.90 for money);
 #: a grid wider than its frame scrolls sideways instead of cutting values with an ellipsis.
-MIN_WIDTHS = {"pct": 90, "pct2": 95, "num": 120, "int": 105, "money": 140, "ratio": 85}
+MIN_WIDTHS = {"pct": 90, "pct2": 95, "num": 120, "int": 105, "money": 140, "ratio": 85, "dec4": 95, "sci": 105}
 
 
 #: Pixels a header needs besides its text (padding, sort arrow and filter menu), and per character of

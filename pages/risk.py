@@ -32,6 +32,7 @@ from components.tables import grid, metric_rows, records
 from components.urlstate import UrlState
 from finance_core import estimators, risk, universe
 from finance_core.errors import DataError, FinanceError
+from pages import risk_forecasts
 
 dash.register_page(__name__, path="/risk", name="Risk", title="Risk - Portfolio Desk", order=3)
 
@@ -91,6 +92,8 @@ URL = UrlState(P, {
     "mc_goal": (MC_GOAL, "value", float, 2_000_000),
     "mc_paths": (MC_PATHS, "value", float, 10_000),
     "mc_method": (MC_METHOD, "value", str, "normal"),
+    "fc_horizon": (risk_forecasts.HORIZON, "value", int, 1),
+    "fc_model": (risk_forecasts.MODEL, "value", str, risk_forecasts.DEFAULT_MODEL),
 }, bounds={"level": (0.9, 0.995), "horizon": (1, 20), "value": (1, 1e13), "mc_return": (-99, 100),
            "mc_volatility": (0, 200), "shock": (-0.4, 0.2), "mc_years": (1, 60), "mc_paths": (100, risk.MAX_PATHS)})
 URL.register()
@@ -111,7 +114,7 @@ def layout(**query) -> html.Div:
     return html.Div([
         URL.sink(),
         page_header("Risk", "VaR and CVaR, performance, risk decomposition, stress tests, VaR backtests, "
-                            "regimes and Monte Carlo projection."),
+                            "volatility forecasts, regimes and Monte Carlo projection."),
         html.Div(id=PORTFOLIO, className="mb-2"),
         _controls(values),
         alert_area(ALERTS),
@@ -218,6 +221,7 @@ def layout(**query) -> html.Div:
             html.Div(id=BT_CARDS),
             graph(G["backtest"], title="Daily return against the one-day VaR forecast (exceptions marked)"),
         ),
+        risk_forecasts.forecasts_section(values),
         section(
             "Regimes",
             dbc.Button("Detect regimes", id=REGIME_RUN, n_clicks=0, className="mb-2 no-print"),

@@ -50,6 +50,7 @@ from .factor_risk import (
     portfolio_factor_risk,
 )
 from .fhs import FHSComparison, compare_fhs_with_historical, fhs_var_backtest
+from .forecast_review import DESK_REFIT_EVERY, ForecastReview, review_forecasts
 from .monte_carlo import (
     MAX_PATHS,
     MAX_STEPS_PER_YEAR,
@@ -88,6 +89,9 @@ from .tail import (
 )
 
 __all__ = [
+    "DESK_REFIT_EVERY",
+    "ForecastReview",
+    "review_forecasts",
     "FHSComparison",
     "compare_fhs_with_historical",
     "fhs_var_backtest",
