@@ -3,27 +3,24 @@
 The workspace itself is a small JSON dict kept in the browser's session storage
 (``dcc.Store(storage_type="session")`` in app.py), so each browser tab session has
 its own and nobody sees another's. Uploaded files are parsed once and the parsed
-frame is cached server side under the SHA-256 of the file's bytes; only that key
-travels in the workspace. The cache is a diskcache folder (``PORTFOLIO_DESK_CACHE``)
-or, when ``REDIS_URL`` is set, Redis, so Celery workers on other machines see it.
+frame is cached server side (:mod:`session_frames`) under a key bound to the session's
+secret, which the workspace carries; only that key travels in the workspace. The cache
+is a diskcache folder (``PORTFOLIO_DESK_CACHE``) or, when ``REDIS_URL`` is set, Redis.
 
 This module knows no Dash: pages call :func:`resolve` to turn the JSON into frames.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
-import pickle
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
-from pathlib import Path
+from functools import lru_cache
 
 import pandas as pd
 
 from finance_core import data, tax
 from finance_core.benchmark import BlendSpec, blend
 from finance_core.errors import DataError, FinanceError
+from session_frames import SESSION, FrameStore, cache_dir, frame_store, session_secret, with_session
 
 __all__ = [
     "DEFAULT",
@@ -31,6 +28,9 @@ __all__ = [
     "Controls",
     "FrameStore",
     "frame_store",
+    "SESSION",
+    "with_session",
+    "session_secret",
     "cache_dir",
     "resolve",
     "controls",
@@ -71,61 +71,6 @@ DEFAULT: dict = {
 UPLOAD_KINDS = ("prices", "holdings", "lots", "trades", "sectors", "benchmark")
 #: The sector of a ticker that neither the dataset nor an uploaded sector map classifies.
 UNCLASSIFIED = "Unclassified"
-
-
-def cache_dir() -> Path:
-    """Folder for server-side caches (``PORTFOLIO_DESK_CACHE``, default ``./.cache``)."""
-    return Path(os.environ.get("PORTFOLIO_DESK_CACHE", ".cache")).resolve()
-
-
-# --------------------------------------------------------------------------- frame store
-class FrameStore:
-    """Parsed uploads keyed by ``<kind>:<sha256 of the file bytes>``."""
-
-    ttl_seconds = 7 * 24 * 3600
-
-    def __init__(self, directory: Path | None = None, redis_url: str | None = None):
-        self.redis_url = redis_url
-        if redis_url:
-            import redis
-
-            self._redis = redis.Redis.from_url(redis_url)
-            self._disk = None
-        else:
-            import diskcache
-
-            self._redis = None
-            self._disk = diskcache.Cache(str((directory or cache_dir()) / "frames"), size_limit=2**30)
-
-    @staticmethod
-    def key_for(kind: str, raw: bytes) -> str:
-        return f"{kind}:{hashlib.sha256(raw).hexdigest()}"
-
-    def put(self, kind: str, raw: bytes, frame: pd.DataFrame) -> str:
-        key = self.key_for(kind, raw)
-        blob = pickle.dumps(frame, protocol=pickle.HIGHEST_PROTOCOL)
-        if self._redis is not None:
-            self._redis.set(f"portfolio-desk:{key}", blob, ex=self.ttl_seconds)
-        else:
-            self._disk.set(key, blob, expire=self.ttl_seconds)
-        return key
-
-    def put_result(self, kind: str, frame: pd.DataFrame) -> str:
-        """Cache a computed frame under the SHA-256 of its pickle, so only the key goes to the browser."""
-        blob = pickle.dumps(frame, protocol=pickle.HIGHEST_PROTOCOL)
-        return self.put(kind, blob, frame)
-
-    def get(self, key: str) -> pd.DataFrame | None:
-        if self._redis is not None:
-            blob = self._redis.get(f"portfolio-desk:{key}")
-        else:
-            blob = self._disk.get(key)
-        return None if blob is None else pickle.loads(blob)
-
-
-@cache
-def frame_store() -> FrameStore:
-    return FrameStore(redis_url=os.environ.get("REDIS_URL") or None)
 
 
 # --------------------------------------------------------------------------- resolution
@@ -172,11 +117,13 @@ def _uploaded(ws: dict, kind: str) -> pd.DataFrame | None:
     entry = ws["uploads"].get(kind)
     if not entry:
         return None
-    frame = frame_store().get(entry["key"])
-    if frame is None:
+    secret = session_secret(ws)
+    frame = None if secret is None else frame_store().get(str(entry.get("key", "")), secret=secret)
+    if frame is None:  # one message whether it expired, never existed or belongs to another session
         raise DataError(
-            f"The uploaded {kind} file {entry.get('name', '')!r} is no longer on the server (the cache "
-            "was cleared or expired). Upload it again.",
+            f"The uploaded {kind} file {entry.get('name', '')!r} is not available in this browser session "
+            "(uploads stay with the session that loaded them, for 7 days). Load the file again on the "
+            "Data page.",
             code="upload_expired",
         )
     return frame
@@ -409,9 +356,11 @@ def open_lot_shares(lots: pd.DataFrame | None, trades: pd.DataFrame | None = Non
 
 
 @lru_cache(maxsize=16)
-def _replayed(trades_entry: tuple | None, lots_entry: tuple | None) -> pd.Series:
-    """:func:`open_lot_shares` of the uploads, once per pair of files (entries as sorted item tuples)."""
-    ws = {"uploads": {k: dict(e) for k, e in (("trades", trades_entry), ("lots", lots_entry)) if e}}
+def _replayed(session: str | None, trades_entry: tuple | None, lots_entry: tuple | None) -> pd.Series:
+    """:func:`open_lot_shares` of the uploads, once per session and pair of files (entries as sorted item
+    tuples; the session secret is part of the cache key, so a copied key never reads another's result)."""
+    ws = {SESSION: session,
+          "uploads": {k: dict(e) for k, e in (("trades", trades_entry), ("lots", lots_entry)) if e}}
     return open_lot_shares(_uploaded(ws, "lots"), _uploaded(ws, "trades"))
 
 
@@ -469,7 +418,7 @@ def book(ws: dict | None, tickers: list[str] | None = None) -> Book:
     derived = None
     if lot_kinds:
         try:
-            derived = _replayed(_entry(ws, "trades"), _entry(ws, "lots")).copy()
+            derived = _replayed((session_secret(ws) or b"").hex() or None, _entry(ws, "trades"), _entry(ws, "lots")).copy()
         except FinanceError as err:
             if getattr(err, "code", "") == "upload_expired":
                 raise
@@ -610,7 +559,7 @@ def with_upload(ws: dict | None, kind: str, raw: bytes, filename: str) -> tuple[
     A one-ticker price export (``Loaded.ticker``, e.g. AAPL.csv from Yahoo Finance) adds its
     ticker to the uploaded prices (replacing it if already there); any other prices file replaces them.
     """
-    ws = _ws(ws)
+    ws = with_session(_ws(ws))
     if kind not in UPLOAD_KINDS:
         raise DataError(f"Unknown upload kind {kind!r}.", code="unknown_upload")
     if kind == "prices":
@@ -642,7 +591,7 @@ def with_upload(ws: dict | None, kind: str, raw: bytes, filename: str) -> tuple[
         loaded = data.load_trades_csv(raw, name=filename)
     frame = loaded.frame
     notes = list(loaded.notes)
-    key = frame_store().put(kind, raw, frame)
+    key = frame_store().put(kind, raw, frame, secret=session_secret(ws))
     entry = {"key": key, "name": filename, "rows": int(len(frame))}
     if kind == "prices" and loaded.ticker:
         entry, added = _add_ticker(ws, entry, frame, loaded.ticker, filename)
@@ -664,14 +613,14 @@ def _add_ticker(ws: dict, entry: dict, frame: pd.DataFrame, ticker: str, filenam
     try:
         base = _uploaded(ws, "prices")
     except DataError:
-        return entry, [f"The earlier uploaded prices ({old.get('name', '')}) are no longer on the server: "
+        return entry, [f"The earlier uploaded prices ({old.get('name', '')}) are not available in this session: "
                        f"starting again from {filename}."]
     if base is None:
         return entry, []
     combined, notes = data.combine_prices(base, frame, name=filename)
     files = {t: f for t, f in (old.get("files") or dict.fromkeys(base.columns, old["name"])).items() if t != ticker}
     files[ticker] = filename  # ticker -> the file its prices came from
-    key = frame_store().put_result("prices", combined)
+    key = frame_store().put_result("prices", combined, secret=session_secret(ws))
     name = " + ".join(dict.fromkeys(files.values()))
     return {"key": key, "name": name, "files": files, "rows": int(len(combined))}, notes
 

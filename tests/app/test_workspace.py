@@ -18,12 +18,16 @@ def test_default_workspace_resolves_to_the_bundled_data():
     assert not wd.uses_upload
 
 
-def test_upload_is_cached_under_the_sha256_of_its_bytes():
+def test_upload_is_cached_under_a_session_bound_key():
     import hashlib
 
     ws, notes = workspace.with_upload(workspace.DEFAULT, "prices", PRICES, "mine.csv")
     key = ws["uploads"]["prices"]["key"]
-    assert key == "prices:" + hashlib.sha256(PRICES).hexdigest()
+    # Not the bare SHA-256 of the file (anyone with the file could compute that) ...
+    assert key != "prices:" + hashlib.sha256(PRICES).hexdigest() and len(key) == len("prices:") + 64
+    # ... but still content-addressed within the session: the same file again reuses its entry.
+    again, _ = workspace.with_upload(ws, "prices", PRICES, "mine.csv")
+    assert again["uploads"]["prices"]["key"] == key and again[workspace.SESSION] == ws[workspace.SESSION]
     # Only the key travels: the workspace JSON holds no prices.
     assert len(str(ws)) < 1000
     wd = workspace.resolve(ws)
@@ -40,7 +44,7 @@ def test_another_session_does_not_see_an_upload():
 
 def test_expired_upload_says_upload_again():
     ws = dict(workspace.DEFAULT, source="upload", uploads={"prices": {"key": "prices:deadbeef", "name": "old.csv"}})
-    with pytest.raises(DataError, match="no longer on the server.*Upload it again"):
+    with pytest.raises(DataError, match="not available in this browser session.*Load the file again"):
         workspace.resolve(ws)
 
 
@@ -89,7 +93,9 @@ def test_uploaded_sector_map_classifies_an_own_universe():
     ws, notes = workspace.with_upload(ws, "sectors", raw, "map.csv")
     import hashlib
 
-    assert ws["uploads"]["sectors"]["key"] == "sectors:" + hashlib.sha256(raw).hexdigest() and notes == []
+    key = ws["uploads"]["sectors"]["key"]
+    assert key == workspace.FrameStore.key_for("sectors", raw, workspace.session_secret(ws)) and notes == []
+    assert key != "sectors:" + hashlib.sha256(raw).hexdigest()  # bound to the session, not the bare hash
     after = workspace.resolve(ws)
     # The map extends (NVDA) and overrides (AAPL) the bundled sectors; ZZZ stays unclassified, with a note.
     assert after.sectors.to_dict() == {"AAPL": "Hardware", "NVDA": "Semiconductors", "ZZZ": "Unclassified"}

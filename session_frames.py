@@ -1,0 +1,119 @@
+"""The server-side cache of parsed uploads, with keys bound to the browser session.
+
+Each workspace (app.py's session ``dcc.Store``) carries a random session secret, made server
+side with :mod:`secrets` at its first upload. A frame is stored under
+``<kind>:HMAC-SHA256(secret, sha256 of the bytes)`` together with that SHA-256, and is read
+back only with the secret that made its key: the same file loaded by two sessions gets two
+keys, re-loading it in one session reuses its entry, and a key copied into another session
+reads as missing. The cache is a diskcache folder (``PORTFOLIO_DESK_CACHE``, shared by path
+between gunicorn workers and diskcache job processes) or Redis when ``REDIS_URL`` is set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import pickle
+import secrets
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = ["FrameStore", "frame_store", "cache_dir", "SESSION", "with_session", "session_secret"]
+
+
+def cache_dir() -> Path:
+    """Folder for server-side caches (``PORTFOLIO_DESK_CACHE``, default ``./.cache``)."""
+    return Path(os.environ.get("PORTFOLIO_DESK_CACHE", ".cache")).resolve()
+
+
+class FrameStore:
+    """Parsed uploads keyed by ``<kind>:<digest>``, each stored with the SHA-256 of its bytes.
+
+    Without a ``secret`` the digest is that SHA-256 (content-addressed results such as the tax
+    replay's lots). With a session secret it is ``HMAC-SHA256(secret, sha256)``: the same file
+    loaded in two sessions has two keys, and :meth:`get` answers a key only to the session whose
+    secret made it (a key copied into another session reads as missing).
+    """
+
+    ttl_seconds = 7 * 24 * 3600
+
+    def __init__(self, directory: Path | None = None, redis_url: str | None = None):
+        self.redis_url = redis_url
+        if redis_url:
+            import redis
+
+            self._redis = redis.Redis.from_url(redis_url)
+            self._disk = None
+        else:
+            import diskcache
+
+            self._redis = None
+            self._disk = diskcache.Cache(str((directory or cache_dir()) / "frames"), size_limit=2**30)
+
+    @staticmethod
+    def key_for(kind: str, raw: bytes, secret: bytes | None = None) -> str:
+        return FrameStore._key(kind, hashlib.sha256(raw).hexdigest(), secret)
+
+    @staticmethod
+    def _key(kind: str, digest: str, secret: bytes | None) -> str:
+        if secret is None:
+            return f"{kind}:{digest}"
+        return f"{kind}:{hmac.new(secret, digest.encode(), hashlib.sha256).hexdigest()}"
+
+    def put(self, kind: str, raw: bytes, frame: pd.DataFrame, *, secret: bytes | None = None) -> str:
+        digest = hashlib.sha256(raw).hexdigest()
+        key = self._key(kind, digest, secret)
+        blob = pickle.dumps((digest, frame), protocol=pickle.HIGHEST_PROTOCOL)
+        if self._redis is not None:
+            self._redis.set(f"portfolio-desk:{key}", blob, ex=self.ttl_seconds)
+        else:
+            self._disk.set(key, blob, expire=self.ttl_seconds)
+        return key
+
+    def put_result(self, kind: str, frame: pd.DataFrame, *, secret: bytes | None = None) -> str:
+        """Cache a computed frame under the SHA-256 of its pickle, so only the key goes to the browser."""
+        blob = pickle.dumps(frame, protocol=pickle.HIGHEST_PROTOCOL)
+        return self.put(kind, blob, frame, secret=secret)
+
+    def get(self, key: str, *, secret: bytes | None = None) -> pd.DataFrame | None:
+        """The frame under ``key`` if ``secret`` (None: no session) made that key, else None."""
+        if self._redis is not None:
+            blob = self._redis.get(f"portfolio-desk:{key}")
+        else:
+            blob = self._disk.get(key)
+        record = None if blob is None else pickle.loads(blob)
+        if not (isinstance(record, tuple) and len(record) == 2):  # missing, or stored before keys were bound
+            return None
+        digest, frame = record
+        expected = self._key(key.partition(":")[0], digest, secret)
+        return frame if hmac.compare_digest(expected, key) else None
+
+
+#: The workspace field holding its session secret (hex), made server side by :func:`with_session`.
+SESSION = "session"
+
+
+def with_session(ws: dict) -> dict:
+    """The workspace with a session secret (``secrets.token_hex``), made on its first upload."""
+    if session_secret(ws) is not None:
+        return ws
+    return dict(ws, **{SESSION: secrets.token_hex(32)})
+
+
+def session_secret(ws: dict | None) -> bytes | None:
+    """The workspace's session secret as bytes, None when it has none (or not a valid one)."""
+    value = (ws or {}).get(SESSION)
+    if not isinstance(value, str) or len(value) != 64:
+        return None
+    try:
+        return bytes.fromhex(value)
+    except ValueError:
+        return None
+
+
+@cache
+def frame_store() -> FrameStore:
+    return FrameStore(redis_url=os.environ.get("REDIS_URL") or None)
