@@ -12,6 +12,7 @@ This module knows no Dash: pages call :func:`resolve` to turn the JSON into fram
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -29,6 +30,8 @@ __all__ = [
     "FrameStore",
     "frame_store",
     "SESSION",
+    "DATA_FIELDS",
+    "data_key",
     "with_session",
     "session_secret",
     "cache_dir",
@@ -111,6 +114,17 @@ def _ws(ws: dict | None) -> dict:
     out.update(ws or {})
     out["uploads"] = dict(out.get("uploads") or {})
     return out
+
+
+#: The workspace fields that decide its frames (:func:`resolve`): a cache of resolved data keys on these. The
+#: session secret is one of them, so a memo never serves one session's uploads to another (nor fails to find
+#: a session's own uploads because the key was made without its secret).
+DATA_FIELDS = ("source", "universe", "start", "end", "benchmark", "uploads", SESSION)
+
+
+def data_key(ws: dict | None) -> str:
+    """The workspace's :data:`DATA_FIELDS` as canonical JSON, the key of a cache of its resolved frames."""
+    return json.dumps({k: (ws or {}).get(k) for k in DATA_FIELDS}, sort_keys=True, default=str)
 
 
 def _uploaded(ws: dict, kind: str) -> pd.DataFrame | None:

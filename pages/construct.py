@@ -298,9 +298,8 @@ def _cached(ws_json: str, recipe_json: str):
 
 
 def _estimates(ws, recipe: recipes.Recipe):
-    key = {k: ws.get(k) for k in ("source", "universe", "start", "end", "benchmark", "uploads")} if ws else {}
     est_key = {"mu_method": recipe.mu_method, "cov_method": recipe.cov_method, "risk_free_rate": recipe.risk_free_rate}
-    return _cached(json.dumps(key, sort_keys=True, default=str), json.dumps(est_key, sort_keys=True))
+    return _cached(workspace.data_key(ws), json.dumps(est_key, sort_keys=True))
 
 
 # The recipe's controls by the names _recipe takes them by; callbacks receive them as one dict (``form``).

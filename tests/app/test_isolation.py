@@ -76,3 +76,23 @@ def test_replayed_lots_are_not_served_to_another_session_from_the_memo():
     other = workspace.with_session(dict(workspace.DEFAULT))
     with pytest.raises(DataError, match="Load the file again"):
         workspace.book(dict(other, uploads=a["uploads"]))
+
+
+def test_construct_memo_reads_the_owners_uploads_and_no_one_elses():
+    """The Construct page memoises resolved frames by the workspace's data fields, the session secret among them.
+
+    A memo keyed without the secret failed the owner ("not available in this browser session": the memo
+    resolved a workspace stripped of its secret) and would have served a copied key from the memo.
+    """
+    from finance_core import recipes
+    from pages import construct
+
+    lots = data.sample_csv("lots").encode()
+    a, _ = workspace.with_upload(workspace.DEFAULT, "lots", lots, "lots.csv")
+    recipe = recipes.Recipe(method="equal_weight")
+    wd, _ = construct._estimates(a, recipe)
+    assert wd.lots is not None and len(wd.lots) == len(data.load_lots_csv(lots).frame)
+    other = workspace.with_session(dict(workspace.DEFAULT))
+    with pytest.raises(DataError, match="Load the file again"):
+        construct._estimates(dict(other, uploads=a["uploads"]), recipe)
+    assert workspace.SESSION in workspace.DATA_FIELDS
