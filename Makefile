@@ -40,12 +40,13 @@ postgres:
 	@bash scripts/ensure_packages.sh pg_ctlcluster=postgresql
 
 ## Lint, then every test: unit, app callbacks and reference examples on two workers (pytest-xdist),
-## then the browser tests and the Celery/Redis run (marked e2e) one at a time
+## then the browser tests and the Celery/Redis run (marked e2e) one at a time. Each run has a
+## watchdog (coreutils timeout), so a hung process fails the run in minutes instead of holding it.
 test: $(VENV)/.dev-installed browser redis postgres
 	$(PY) -m ruff check .
 	$(PY) -m mypy
-	$(PY) -m pytest -m "not e2e" -n 2 tests
-	$(PY) -m pytest -m e2e tests
+	timeout -k 30 15m $(PY) -m pytest -m "not e2e" -n 2 tests
+	timeout -k 30 40m $(PY) -m pytest -m e2e tests
 
 ## Everything but the browser tests
 test-fast: $(VENV)/.dev-installed

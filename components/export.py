@@ -3,11 +3,15 @@
 kaleido drives the Chromium that ``make test`` installs (Debian's ``chromium``; set
 ``BROWSER_PATH`` to use another). One export server is kept warm (started in the
 background when the app starts), so an image takes a fraction of a second instead of
-a cold browser start. Calls are serialised: kaleido's sync server answers in order.
+a cold browser start. Calls are serialised, and every wait on the browser is bounded
+(:class:`_ExportBrowser`): a browser that stops answering is replaced, never waited on for good.
 """
 
 from __future__ import annotations
 
+import asyncio
+import atexit
+import concurrent.futures
 import logging
 import os
 import re
@@ -16,7 +20,6 @@ import threading
 import time
 
 import plotly.graph_objects as go
-import plotly.io as pio
 
 __all__ = ["FORMATS", "MIME", "figure_bytes", "strip_external", "warm_up", "export_available"]
 
@@ -24,7 +27,6 @@ log = logging.getLogger("portfolio_desk.export")
 FORMATS = ("png", "svg", "pdf", "html")
 MIME = {"png": "image/png", "svg": "image/svg+xml", "pdf": "application/pdf", "html": "text/html"}
 _lock = threading.Lock()
-_started = threading.Event()
 
 
 def export_available() -> bool:
@@ -34,19 +36,14 @@ def export_available() -> bool:
 
 
 def warm_up() -> None:
-    """Start kaleido's sync server once (idempotent); failures are logged, not raised."""
-    if _started.is_set() or not export_available():
+    """Open the export browser once (idempotent); failures are logged, not raised."""
+    if not export_available():
         return
     with _lock:
-        if _started.is_set():
-            return
         try:
-            import kaleido
-
-            kaleido.start_sync_server(silence_warnings=True, **_BROWSER_LOCKDOWN)
-            _started.set()
-        except Exception:  # noqa: BLE001 - export then falls back to a cold start per image
-            log.exception("could not start the kaleido export server")
+            _BROWSER.ensure_open()
+        except Exception:  # noqa: BLE001 - the next export tries again and reports its own error
+            log.exception("could not start the export browser")
 
 
 def figure_bytes(fig: go.Figure | dict, fmt: str, *, width: int = 1100, height: int = 600, scale: float = 2) -> bytes:
@@ -56,11 +53,11 @@ def figure_bytes(fig: go.Figure | dict, fmt: str, *, width: int = 1100, height: 
         return fig.to_html(include_plotlyjs=True, full_html=True, config={"displaylogo": False}).encode("utf-8")
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    warm_up()  # the locked-down export browser (a cold kaleido call would start an unrestricted one)
+    opts = {"format": fmt, "width": width, "height": height, "scale": scale if fmt == "png" else 1}
     with _lock:
         for attempt in range(_RACE_RETRIES + 1):
             try:
-                return pio.to_image(fig, format=fmt, width=width, height=height, scale=scale if fmt == "png" else 1)
+                return _render(fig.to_dict(), opts)
             except Exception as err:
                 if _RACE not in str(err) or attempt == _RACE_RETRIES:
                     raise
@@ -69,10 +66,90 @@ def figure_bytes(fig: go.Figure | dict, fmt: str, *, width: int = 1100, height: 
     raise AssertionError("unreachable")  # pragma: no cover
 
 
+def _render(fig: dict, opts: dict) -> bytes:
+    """One image from the export browser (callers hold ``_lock``)."""
+    return _BROWSER.render(fig, opts)
+
+
 #: On a loaded machine kaleido can run a render before its page has defined its scopes
 #: ("ReferenceError: kaleido_scopes is not defined"); the same render a moment later succeeds.
 _RACE = "kaleido_scopes is not defined"
 _RACE_RETRIES = 2
+
+
+class ExportTimeout(RuntimeError):
+    """The export browser did not answer in time; it has been closed and the next export opens a new one."""
+
+
+class _ExportBrowser:
+    """One locked-down kaleido browser driven from its own event-loop thread, with every wait bounded.
+
+    kaleido's own sync server waits without a time limit and joins its thread at interpreter exit, so
+    a browser that stops answering hangs the request and then the process (a test run, a gunicorn
+    worker's shutdown). Here the loop thread is a daemon, each open and render waits at most a fixed
+    time, and a browser that timed out or failed is closed (killed if need be) and opened afresh on
+    the next export.
+    """
+
+    open_timeout = 60.0
+    render_timeout = 45.0
+    close_timeout = 10.0
+    grace = 5.0  # beyond kaleido's own per-render timeout, which answers with its error first
+
+    def __init__(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._kaleido = None
+
+    def _run(self, coro, timeout: float):
+        if self._loop is None or not self._loop.is_running():
+            loop = asyncio.new_event_loop()
+            threading.Thread(target=loop.run_forever, name="export-browser", daemon=True).start()
+            self._loop = loop
+        future = asyncio.run_coroutine_threadsafe(coro, self._loop)
+        try:
+            return future.result(timeout)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise ExportTimeout(f"the export browser did not answer within {timeout:.0f} s") from None
+
+    def ensure_open(self) -> None:
+        if self._kaleido is not None:
+            return
+        import kaleido
+
+        browser = kaleido.Kaleido(timeout=self.render_timeout, **_BROWSER_LOCKDOWN)
+        try:
+            self._run(browser.open(), self.open_timeout)
+        except BaseException:
+            self._discard(browser)
+            raise
+        self._kaleido = browser
+
+    def render(self, fig: dict, opts: dict) -> bytes:
+        self.ensure_open()
+        try:
+            return self._run(self._kaleido.calc_fig(fig, opts=opts), self.render_timeout + self.grace)
+        except Exception as err:
+            if _RACE not in str(err):  # a wedged or dead browser: start clean next time
+                self.close()
+            raise
+
+    def close(self) -> None:
+        browser, self._kaleido = self._kaleido, None
+        if browser is not None:
+            self._discard(browser)
+
+    def _discard(self, browser) -> None:
+        try:
+            self._run(browser.close(), self.close_timeout)
+        except BaseException:  # noqa: BLE001 - a browser that will not close is killed
+            process = getattr(browser, "subprocess", None)
+            if process is not None and process.poll() is None:
+                process.kill()
+
+
+_BROWSER = _ExportBrowser()
+atexit.register(_BROWSER.close)  # bounded: closes the browser or kills it, never waits for good
 
 
 #: The export browser's options: no MathJax (it would come from a CDN), and every

@@ -7,9 +7,11 @@ headless Chromium (``--print-to-pdf``), one section per page.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from pathlib import Path
@@ -87,13 +89,38 @@ def _chromium() -> str:
 
 
 def html_to_pdf(document: str, *, timeout: float = 90) -> bytes:
-    """Print an HTML document to PDF with headless Chromium."""
+    """Print an HTML document to PDF with headless Chromium.
+
+    Chromium runs in its own process group with its output in a file (no pipes its helper
+    processes could hold open), and the whole group is killed if it is not done in ``timeout``
+    seconds, so a wedged print never holds the request (or the server's exit) for good.
+    """
     with tempfile.TemporaryDirectory(prefix="pd-report-") as tmp:
-        src, out = Path(tmp) / "report.html", Path(tmp) / "report.pdf"
+        src, out, log = Path(tmp) / "report.html", Path(tmp) / "report.pdf", Path(tmp) / "chromium.log"
         src.write_text(document, encoding="utf-8")
         cmd = [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                "--disable-background-networking", "--disable-component-update", "--no-first-run",
                f"--user-data-dir={tmp}/profile", "--no-pdf-header-footer", f"--print-to-pdf={out}",
                src.as_uri()]
-        subprocess.run(cmd, check=True, capture_output=True, timeout=timeout)
+        with log.open("wb") as sink:
+            process = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=sink, stderr=sink,
+                                       start_new_session=True)
+            try:
+                code = process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                code = None
+            finally:
+                _kill_group(process)
+        if code is None:
+            raise TimeoutError(f"Chromium did not print the report within {timeout:.0f} s")
+        if code != 0 or not out.exists():
+            tail = log.read_text(errors="replace")[-400:]
+            raise RuntimeError(f"Chromium could not print the report (exit {code}): {tail}")
         return out.read_bytes()
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    """Kill what is left of a process group started with ``start_new_session`` (Chromium's helpers)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()

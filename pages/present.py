@@ -242,12 +242,16 @@ def download_report(_html, _pdf, query, firm, as_of, ws):
         "Portfolio": pres.stress["portfolio_return"].map("{:.1%}".format),
         pres.benchmark_name: pres.stress["benchmark_return"].map("{:.1%}".format),
     })
-    document = report_html(title, subtitle, kpis, presentation_figures(pres, "light"),
-                           [("Historical stress tests", stress)], problems, static=fmt == "pdf",
-                           texts=[("Execution and tax", desk_lines(ws))])
-    if fmt == "pdf":
-        payload, mime = html_to_pdf(document), "application/pdf"
-    else:
+    try:
+        document = report_html(title, subtitle, kpis, presentation_figures(pres, "light"),
+                               [("Historical stress tests", stress)], problems, static=fmt == "pdf",
+                               texts=[("Execution and tax", desk_lines(ws))])
+        if fmt == "pdf":
+            payload, mime = html_to_pdf(document), "application/pdf"
+    except (OSError, RuntimeError) as err:  # the export browser or the PDF printer failed or timed out
+        raise DataError(f"The PDF report could not be made ({err}). Try again in a moment; the HTML report "
+                        "does not need the export browser.", code="export_failed") from err
+    if fmt != "pdf":
         payload, mime = document.encode("utf-8"), "text/html"
     if not payload:
         raise DataError("The report came out empty; try again.", code="empty_report")

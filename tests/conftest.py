@@ -1,5 +1,6 @@
 """Shared test set-up: a private cache folder so tests never touch a user's .cache."""
 
+import contextlib
 import os
 import sys
 import tempfile
@@ -15,18 +16,28 @@ os.environ.setdefault("PORTFOLIO_DESK_EXPORT_WARM", "0")  # tests start the expo
 
 
 def pytest_sessionfinish(session, exitstatus):
-    """Stop kaleido's export browser before pytest closes its log capture."""
-    try:
-        import logging
+    """End the run cleanly: close the export browser, then stop every process the tests left behind.
 
-        import kaleido
+    The export browser's close is bounded (components.export). Background jobs run in non-daemon
+    processes that Python joins at exit, so one left hanging would hold the whole run after its
+    summary; they, and any browser helper, are terminated here. The xdist controller is skipped (its
+    children are the workers, which clean up after themselves).
+    """
+    import logging
 
-        logging.getLogger("choreographer").setLevel(logging.CRITICAL)
-        logging.getLogger("kaleido").setLevel(logging.CRITICAL)
-        import threading
+    for name in ("choreographer", "kaleido", "logistro"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    if "components.export" in sys.modules:
+        sys.modules["components.export"]._BROWSER.close()
+    if getattr(session.config.option, "numprocesses", None) and not hasattr(session.config, "workerinput"):
+        return
+    import psutil
 
-        stopper = threading.Thread(target=kaleido.stop_sync_server, kwargs={"silence_warnings": True}, daemon=True)
-        stopper.start()
-        stopper.join(timeout=5)  # never let a stuck browser hold the test run
-    except Exception:  # noqa: BLE001
-        pass
+    left = psutil.Process().children(recursive=True)
+    for process in left:
+        with contextlib.suppress(psutil.Error):
+            process.terminate()
+    _gone, alive = psutil.wait_procs(left, timeout=5)
+    for process in alive:
+        with contextlib.suppress(psutil.Error):
+            process.kill()

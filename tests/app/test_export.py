@@ -144,9 +144,8 @@ def test_export_tries_again_when_the_export_page_is_not_ready(monkeypatch):
             raise RuntimeError("JavascriptError: ReferenceError: kaleido_scopes is not defined")
         return b"%PDF-1.7 ok"
 
-    monkeypatch.setattr(export.pio, "to_image", flaky)
+    monkeypatch.setattr(export, "_render", flaky)
     monkeypatch.setattr(export.time, "sleep", lambda _s: None)
-    monkeypatch.setattr(export, "warm_up", lambda: None)
     assert export.figure_bytes({"data": []}, "pdf") == b"%PDF-1.7 ok" and len(calls) == 2
 
     def broken(*_args, **_kwargs):
@@ -154,8 +153,42 @@ def test_export_tries_again_when_the_export_page_is_not_ready(monkeypatch):
         raise RuntimeError("some other failure")
 
     calls.clear()
-    monkeypatch.setattr(export.pio, "to_image", broken)
+    monkeypatch.setattr(export, "_render", broken)
     with pytest.raises(RuntimeError, match="some other failure"):
         export.figure_bytes({"data": []}, "pdf")
     assert len(calls) == 1
 
+
+
+class _StuckBrowser:
+    """A kaleido stand-in whose render never answers (a wedged export tab)."""
+
+    subprocess = None
+
+    def __init__(self):
+        self.closed = False
+
+    async def calc_fig(self, *_args, **_kwargs):
+        import asyncio
+
+        await asyncio.sleep(3600)
+
+    async def close(self):
+        self.closed = True
+
+
+def test_a_browser_that_stops_answering_times_out_and_is_replaced():
+    # kaleido's sync server waits for good; a wedged render hung the request and then the process at
+    # exit (it joins its thread). The desk's export browser bounds the wait, closes the stuck browser
+    # and opens a new one for the next export.
+    import time
+
+    browser = export._ExportBrowser()
+    browser.render_timeout, browser.grace = 0.2, 0.0
+    stuck = _StuckBrowser()
+    browser._kaleido = stuck
+    began = time.monotonic()
+    with pytest.raises(export.ExportTimeout, match="did not answer"):
+        browser.render({"data": []}, {"format": "svg"})
+    assert time.monotonic() - began < 5
+    assert stuck.closed and browser._kaleido is None  # the next render opens a fresh browser
