@@ -75,11 +75,9 @@ MAX_REQUEST_BYTES = -(-MAX_UPLOAD_BYTES * 4 // 3) + 2**20
 server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
 
 
-@functools.cache
-def saved_store() -> store.Store:
-    """The saved-work database (DATABASE_URL, else $PORTFOLIO_DESK_DATA/desk.sqlite), migrated
-    on first use; a failure is not cached, so the next request tries again."""
-    return store.open_store()
+#: The saved-work database (DATABASE_URL, else $PORTFOLIO_DESK_DATA/desk.sqlite), migrated on first
+#: use; a failure is not cached, so the next request tries again.
+saved_store = store.shared_store
 
 
 server.register_blueprint(api.make_blueprint(saved_store))

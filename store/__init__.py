@@ -5,7 +5,7 @@ pure). ``open_store()`` picks the database (``DATABASE_URL``, else SQLite at
 ``$PORTFOLIO_DESK_DATA/desk.sqlite``), runs the Alembic migrations and returns a ``Store``.
 """
 
-from store.database import database_url, open_store, upgrade
+from store.database import database_url, open_store, shared_store, upgrade
 from store.errors import ConflictError, NameTakenError, NotFoundError, StoreError
 from store.identity import current_owner
 from store.repository import KINDS, Repository, Store
@@ -21,5 +21,6 @@ __all__ = [
     "current_owner",
     "database_url",
     "open_store",
+    "shared_store",
     "upgrade",
 ]

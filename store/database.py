@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -65,3 +66,13 @@ def open_store(url: str | None = None) -> Store:
     engine = make_engine(url or database_url())
     upgrade(engine)
     return Store(engine)
+
+
+@functools.cache
+def shared_store() -> Store:
+    """The process's store (:func:`open_store` of :func:`database_url`), opened and migrated on first use.
+
+    A failure is not cached (``functools.cache`` keeps only results), so the next call tries again;
+    tests that change ``DATABASE_URL`` call ``shared_store.cache_clear()``.
+    """
+    return open_store()

@@ -1,0 +1,186 @@
+"""Compare desk: saved portfolios (and the current one) side by side over the workspace's dates.
+
+The numbers come from :func:`finance_core.compare_portfolios.compare_portfolios`; this page picks the
+portfolios (the saved-work store and the workspace), lays out the tables and charts, and says why
+when a portfolio cannot be compared.
+"""
+
+from __future__ import annotations
+
+import dash
+import pandas as pd
+from dash import Input, Output, State, callback, dcc, html
+
+import store
+import workspace
+from components import ids
+from components.alerts import alert_area, error_alert, notes_alert, reports_errors
+from components.controls import field, number
+from components.figures import bar_figure, graph, graph_id, line_figure
+from components.layout import page_header, section
+from components.tables import column_defs, grid, metric_rows, records
+from finance_core.compare_portfolios import MAX_PORTFOLIOS, METRICS, compare_portfolios, trades_between
+from finance_core.errors import DataError
+
+dash.register_page(__name__, path="/compare", name="Compare", title="Compare - Portfolio Desk", order=7)
+
+P = "compare"
+PICK, REFRESH, CAPITAL, RESULT = f"{P}-pick", f"{P}-refresh", f"{P}-capital", f"{P}-result"
+METRICS_GRID, WEIGHTS_GRID, TRADES_GRID = f"{P}-metrics-grid", f"{P}-weights-grid", f"{P}-trades-grid"
+FROM, TO, NOTES, STATUS = f"{P}-from", f"{P}-to", f"{P}-notes", f"{P}-status"
+SA = {k: f"{P}-alerts-{k}" for k in ("pick", "compare", "trades")}
+G = {k: f"{P}-{k}" for k in ("growth", "sectors")}
+CURRENT = "current"
+TRADE_FORMATS = {"from_weight": "pct", "to_weight": "pct", "shares": "int", "value": "money"}
+
+
+def layout(**_query) -> html.Div:
+    return html.Div([
+        dcc.Store(id=RESULT),
+        page_header("Compare", "Saved portfolios and the current one side by side over the workspace's dates and "
+                               "benchmark."),
+        section(
+            "Portfolios",
+            alert_area(SA["pick"]),
+            html.Div([
+                field(f"Portfolios to compare (up to {MAX_PORTFOLIOS})",
+                      dcc.Dropdown(id=PICK, multi=True, value=[CURRENT], placeholder="Pick saved portfolios"),
+                      md=8),
+                field("Capital ($)", number(CAPITAL, 1_000_000, min=1), md=2),
+                html.Div(html.Button("Refresh list", id=REFRESH, n_clicks=0,
+                                     className="btn btn-outline-secondary btn-sm mt-4"), className="col-md-2"),
+            ], className="row g-3"),
+            html.Div(id=STATUS, className="my-2"),
+            note="Saved portfolios come from the saved-work database (Saved menu or /api/v1/portfolios); "
+                 "'Current portfolio' is the target from Construct, else the holdings, else equal weight.",
+        ),
+        section(
+            "Risk and return",
+            alert_area(SA["compare"]),
+            html.Div(id=NOTES),
+            grid(METRICS_GRID, pd.DataFrame(columns=["metric"]), height=480, csv_name="comparison"),
+            graph(G["growth"], title="Growth of 10,000 against the benchmark"),
+            graph(G["sectors"], title="Sector weights"),
+            grid(WEIGHTS_GRID, pd.DataFrame(columns=["ticker"]), height=320, csv_name="comparison-weights"),
+            note="Each portfolio held at its weights (rebalanced daily) over the workspace's dates; returns, "
+                 "volatility and Sharpe annualised over 252 days; VaR and CVaR one-day historical at 95%.",
+        ),
+        section(
+            "Trades between two",
+            alert_area(SA["trades"]),
+            html.Div([field("From", dcc.Dropdown(id=FROM, clearable=False), md=4),
+                      field("To", dcc.Dropdown(id=TO, clearable=False), md=4)], className="row g-3"),
+            grid(TRADES_GRID, pd.DataFrame(columns=["ticker", "side", *TRADE_FORMATS]), formats=TRADE_FORMATS,
+                 height=300, csv_name="comparison-trades"),
+            note="Whole shares at the last close that move the capital from one portfolio's weights to the "
+                 "other's.",
+        ),
+    ])
+
+
+def _saved() -> list[dict]:
+    return store.shared_store().portfolios.list(owner=store.current_owner())
+
+
+@callback(
+    Output(PICK, "options"), Output(SA["pick"], "children"),
+    Input(REFRESH, "n_clicks"), Input(ids.WORKSPACE, "data"),
+)
+@reports_errors(2, title="Saved portfolios not listed")
+def options(_clicks, ws):
+    current = [{"label": "Current portfolio", "value": CURRENT}]
+    try:
+        saved = _saved()
+    except store.StoreError as err:
+        return current, error_alert(DataError(
+            f"The saved-work database cannot be read ({err}); only the current portfolio can be compared until "
+            "it is back. Press 'Refresh list' to try again.", code="store_unavailable"), title="Saved portfolios not listed")
+    return current + [{"label": item["name"], "value": f"saved:{item['id']}"} for item in saved], None
+
+
+def _portfolios(picked: list[str], ws, wd) -> dict[str, pd.Series]:
+    out: dict[str, pd.Series] = {}
+    names = {}
+    if any(p != CURRENT for p in picked):
+        names = {f"saved:{i['id']}": i for i in _saved()}
+    for value in picked:
+        if value == CURRENT:
+            port = workspace.portfolio(ws, wd)
+            out["Current portfolio"] = port.weights
+            continue
+        item = names.get(value)
+        if item is None:
+            raise DataError("A picked portfolio is no longer saved (deleted or renamed elsewhere). Press "
+                            "'Refresh list' and pick again.", code="not_found")
+        out[item["name"]] = pd.Series(item["body"].get("weights") or {}, dtype=float)
+    return out
+
+
+@callback(
+    Output(METRICS_GRID, "rowData"), Output(METRICS_GRID, "columnDefs"), Output(graph_id(G["growth"]), "figure"),
+    Output(graph_id(G["sectors"]), "figure"), Output(WEIGHTS_GRID, "rowData"), Output(WEIGHTS_GRID, "columnDefs"),
+    Output(NOTES, "children"), Output(RESULT, "data"), Output(STATUS, "children"), Output(SA["compare"], "children"),
+    Input(PICK, "value"), Input(ids.WORKSPACE, "data"), State(ids.THEME, "data"),
+)
+@reports_errors(10, title="Not compared")
+def compare(picked, ws, theme):
+    picked = list(picked or [])
+    if not picked:
+        raise DataError(f"Pick 1 to {MAX_PORTFOLIOS} portfolios to compare.", code="bad_count")
+    if len(picked) > MAX_PORTFOLIOS:
+        raise DataError(f"Pick at most {MAX_PORTFOLIOS} portfolios (you picked {len(picked)}); remove one.",
+                        code="bad_count")
+    wd = workspace.resolve(ws)
+    try:
+        portfolios = _portfolios(picked, ws, wd)
+    except store.StoreError as err:
+        raise DataError(f"The saved-work database cannot be read ({err}).", code="store_unavailable") from err
+    result = compare_portfolios(wd.prices, portfolios, wd.benchmark, sectors=wd.sectors,
+                                benchmark_name=wd.benchmark_name)
+    columns = list(result.metrics.columns)
+    defs = [{"field": "metric", "headerName": "Metric", "pinned": "left"}] + [
+        {"field": c, "headerName": c, "type": "rightAligned"} for c in columns]  # names as saved, not recased
+    rows = metric_rows({c: result.metrics[c] for c in columns})
+    labels = dict(METRICS)
+    for row, key in zip(rows, result.metrics.index, strict=True):
+        row["metric"] = labels.get(key, row["metric"])
+    weights = result.weights.rename_axis("ticker").reset_index()
+    weight_defs = column_defs(weights, dict.fromkeys(result.weights.columns, "pct"),
+                              headers={"ticker": "Ticker"} | {c: c for c in result.weights.columns}, pinned="ticker")
+    status = html.Span(f"Compared {len(portfolios)} portfolio{'s' if len(portfolios) > 1 else ''} from "
+                       f"{wd.prices.index[0].date()} to {wd.prices.index[-1].date()} against {wd.benchmark_name}.",
+                       id=f"{P}-done", className="text-success")
+    stored = {"weights": {c: result.weights[c].to_dict() for c in result.weights.columns}}
+    return (rows, defs, line_figure(result.growth, theme, highlight=result.benchmark_name),
+            bar_figure(result.sector_weights, theme, yformat=".0%"), records(weights), weight_defs,
+            notes_alert(list(result.notes), title="About this comparison"), stored, status, None)
+
+
+@callback(
+    Output(FROM, "options"), Output(TO, "options"), Output(FROM, "value"), Output(TO, "value"),
+    Input(RESULT, "data"), State(FROM, "value"), State(TO, "value"),
+)
+def trade_choices(stored, chosen_from, chosen_to):
+    names = list((stored or {}).get("weights", {}))
+    keep_from = chosen_from if chosen_from in names else (names[0] if names else None)
+    others = [n for n in names if n != keep_from]  # two different portfolios whenever there are two
+    keep_to = chosen_to if chosen_to in others else (others[0] if others else keep_from)
+    return names, names, keep_from, keep_to
+
+
+@callback(
+    Output(TRADES_GRID, "rowData"), Output(SA["trades"], "children"),
+    Input(FROM, "value"), Input(TO, "value"), Input(CAPITAL, "value"), State(RESULT, "data"),
+    State(ids.WORKSPACE, "data"),
+)
+@reports_errors(2, title="Trades not computed")
+def trades(chosen_from, chosen_to, capital, stored, ws):
+    weights = (stored or {}).get("weights", {})
+    if chosen_from not in weights or chosen_to not in weights:
+        return [], None
+    try:
+        amount = float(capital)
+    except (TypeError, ValueError):
+        raise DataError("Capital must be a positive amount (for example 1000000).", code="bad_value") from None
+    last = workspace.resolve(ws).prices.iloc[-1]
+    return records(trades_between(weights[chosen_from], weights[chosen_to], last, amount)), None

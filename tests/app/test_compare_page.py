@@ -1,0 +1,86 @@
+"""Compare page callbacks as functions, on a fresh SQLite store: numbers equal finance_core's comparison."""
+
+import html
+
+import pytest
+from dash import no_update
+
+import store
+import workspace
+from finance_core.compare_portfolios import compare_portfolios, trades_between
+from pages import compare as page
+
+WS = workspace.DEFAULT
+CORE = {"AAPL": 0.5, "MSFT": 0.3, "KO": 0.2}
+VALUE = {"XOM": 0.6, "JPM": 0.4}
+
+
+@pytest.fixture
+def saved(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'desk.sqlite'}")
+    store.shared_store.cache_clear()
+    repo = store.shared_store().portfolios
+    ids = {name: repo.create(name, {"weights": w})["id"] for name, w in (("Core", CORE), ("Value", VALUE))}
+    yield ids
+    store.shared_store().engine.dispose()
+    store.shared_store.cache_clear()
+
+
+def test_options_list_the_current_portfolio_and_the_saved_ones(saved):
+    options, alert = page.options(0, WS)
+    assert alert is None
+    assert options[0] == {"label": "Current portfolio", "value": "current"}
+    # Saved items come most recently updated first.
+    assert options[1:] == [{"label": "Value", "value": f"saved:{saved['Value']}"},
+                           {"label": "Core", "value": f"saved:{saved['Core']}"}]
+
+
+def test_comparison_of_two_saved_and_the_current_portfolio(saved):
+    picked = ["current", f"saved:{saved['Core']}", f"saved:{saved['Value']}"]
+    rows, defs, growth, sectors, weight_rows, _wdefs, _notes, stored, status, alert = page.compare(picked, WS, "light")
+    assert alert is None and "Compared 3 portfolios" in str(status)
+    wd = workspace.resolve(WS)
+    expected = compare_portfolios(wd.prices, {"Current portfolio": workspace.portfolio(WS, wd).weights,
+                                              "Core": CORE, "Value": VALUE}, wd.benchmark,
+                                  sectors=wd.sectors, benchmark_name=wd.benchmark_name)
+    by_metric = {r["metric"]: r for r in rows}
+    assert by_metric["Volatility"]["Core"] == f"{expected.metrics.loc['volatility', 'Core']:.2%}"
+    assert by_metric["Sharpe ratio"]["Value"] == f"{expected.metrics.loc['sharpe', 'Value']:.2f}"
+    assert wd.benchmark_name in by_metric["Volatility"]
+    # Trace names are escaped against markup in names (issue 16), so "S&P" reads "S&amp;P" in the JSON.
+    assert [t.name for t in growth.data] == ["Current portfolio", "Core", "Value", html.escape(wd.benchmark_name)]
+    assert growth.data[1].y[-1] == pytest.approx(expected.growth["Core"].iloc[-1])
+    assert {r["ticker"] for r in weight_rows} >= {"AAPL", "XOM"}
+    assert stored["weights"]["Value"]["XOM"] == 0.6
+    # Trades from Core to Value at the last close, as finance_core computes them.
+    choices = page.trade_choices(stored, None, None)
+    assert choices[2:] == ("Current portfolio", "Core")
+    # A "To" equal to "From" (kept from a one-portfolio comparison) moves to another portfolio.
+    assert page.trade_choices(stored, "Core", "Core")[2:] == ("Core", "Current portfolio")
+    got, alert = page.trades("Core", "Value", 1_000_000, stored, WS)
+    want = trades_between(stored["weights"]["Core"], stored["weights"]["Value"], wd.prices.iloc[-1], 1_000_000)
+    assert alert is None and got == want.to_dict("records")
+
+
+def test_bad_picks_and_capital_say_what_to_change(saved):
+    out = page.compare([], WS, "light")
+    assert out[:-1] == (no_update,) * 9 and "Pick 1 to 5" in str(out[-1])
+    out = page.compare(["current"] + [f"saved:{saved['Core']}"] * 5, WS, "light")
+    assert "Pick at most 5" in str(out[-1])
+    out = page.compare(["saved:99999"], WS, "light")
+    assert "no longer saved" in str(out[-1])
+    stored = {"weights": {"Core": CORE, "Value": VALUE}}
+    rows, alert = page.trades("Core", "Value", "lots", stored, WS)
+    assert rows is no_update and "Capital must be a positive" in str(alert)
+
+
+def test_an_unreadable_store_still_offers_the_current_portfolio(monkeypatch):
+    def broken():
+        raise store.StoreError("database is locked")
+
+    monkeypatch.setattr(page.store, "shared_store", broken)
+    options, alert = page.options(0, WS)
+    assert options == [{"label": "Current portfolio", "value": "current"}]
+    assert "cannot be read (database is locked)" in str(alert)
+    out = page.compare(["current"], WS, "light")
+    assert out[-1] is None and "Compared 1 portfolio" in str(out[-2])

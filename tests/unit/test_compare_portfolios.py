@@ -1,0 +1,79 @@
+"""Portfolios side by side (issue 13, point 3), checked against numpy by hand and against empyrical."""
+
+import empyrical
+import numpy as np
+import pandas as pd
+import pytest
+
+from finance_core import data
+from finance_core.compare_portfolios import compare_portfolios, trades_between
+from finance_core.errors import DataError
+
+DS = data.load_dataset("sp500")
+PRICES = DS.prices.loc["2019-01-01":"2022-12-28", ["AAPL", "MSFT", "XOM", "KO", "JPM"]]
+BENCH = DS.benchmark.loc[PRICES.index]
+CORE = {"AAPL": 0.4, "MSFT": 0.4, "KO": 0.2}
+VALUE = {"XOM": 0.5, "JPM": 0.3, "KO": 0.2}
+
+
+@pytest.fixture(scope="module")
+def cmp():
+    return compare_portfolios(PRICES, {"Core": CORE, "Value": VALUE}, BENCH, sectors=DS.sectors,
+                              benchmark_name="S&P 500 TR")
+
+
+def _daily(weights):
+    """Fixed-weight (daily rebalanced) portfolio returns, by hand."""
+    r = PRICES.pct_change().iloc[1:]
+    return r[list(weights)] @ pd.Series(weights)
+
+
+@pytest.mark.parametrize("name,weights", [("Core", CORE), ("Value", VALUE)])
+def test_metrics_match_numpy_and_empyrical(cmp, name, weights):
+    r = _daily(weights)
+    m = cmp.metrics[name]
+    assert m["expected_return"] == pytest.approx(r.mean() * 252, rel=1e-10)
+    assert m["volatility"] == pytest.approx(r.std(ddof=1) * np.sqrt(252), rel=1e-10)
+    # empyrical (Quantopian's reference implementation) as the oracle for Sharpe, drawdown and CAGR.
+    assert m["sharpe"] == pytest.approx(empyrical.sharpe_ratio(r), rel=1e-8)
+    assert m["max_drawdown"] == pytest.approx(empyrical.max_drawdown(r), rel=1e-8)
+    assert m["cagr"] == pytest.approx(empyrical.annual_return(r), rel=1e-8)
+    # Historical 1-day VaR 95%: minus the floor(0.05 n) + 1-th smallest return (the desk's convention).
+    assert m["var_95"] == pytest.approx(-np.sort(r.to_numpy())[int(np.floor(0.05 * len(r)))], rel=1e-10)
+    assert m["beta"] == pytest.approx(empyrical.beta(r, BENCH.pct_change().iloc[1:]), rel=1e-8)
+
+
+def test_growth_weights_and_sectors(cmp):
+    r = _daily(CORE)
+    assert cmp.growth["Core"].iloc[0] == 10_000 and cmp.growth.index[0] == PRICES.index[0]
+    assert cmp.growth["Core"].iloc[-1] == pytest.approx(10_000 * (1 + r).prod(), rel=1e-10)
+    bench_total = BENCH.iloc[-1] / BENCH.iloc[0]
+    assert cmp.growth["S&P 500 TR"].iloc[-1] == pytest.approx(10_000 * bench_total, rel=1e-10)
+    assert cmp.weights.loc["KO"].tolist() == [0.2, 0.2] and cmp.weights.loc["XOM", "Core"] == 0.0
+    sector = DS.sectors
+    energy = sector["XOM"]
+    assert cmp.sector_weights.loc[energy, "Value"] == pytest.approx(0.5)
+    assert cmp.sector_weights.sum().tolist() == pytest.approx([1.0, 1.0])
+
+
+def test_holdings_outside_the_prices_are_named_and_left_out():
+    out = compare_portfolios(PRICES, {"Wide": {"AAPL": 0.5, "NVDA": 0.5}}, BENCH)
+    assert "NVDA" in out.notes[0] and "50.0%" in out.notes[0]
+    with pytest.raises(DataError, match="None of portfolio 'Gone'"):
+        compare_portfolios(PRICES, {"Gone": {"NVDA": 1.0}}, BENCH)
+    with pytest.raises(DataError, match="Pick 1 to 5"):
+        compare_portfolios(PRICES, {f"P{i}": CORE for i in range(6)}, BENCH)
+
+
+def test_trades_between_two_portfolios():
+    last = PRICES.iloc[-1]
+    trades = trades_between(CORE, VALUE, last, 1_000_000).set_index("ticker")
+    # From Core to Value with $1,000,000: sell all AAPL and MSFT (40% each), buy XOM (50%) and JPM (30%);
+    # KO stays at 20%, so it has no trade.
+    assert "KO" not in trades.index
+    assert trades.loc["AAPL", "side"] == "sell" and trades.loc["AAPL", "shares"] == int(400_000 // last["AAPL"])
+    assert trades.loc["XOM", "side"] == "buy" and trades.loc["XOM", "shares"] == int(500_000 // last["XOM"])
+    assert trades.loc["XOM", "value"] == pytest.approx(int(500_000 // last["XOM"]) * last["XOM"])
+    assert trades.loc["MSFT", "value"] < 0
+    with pytest.raises(DataError, match="Capital must be a positive"):
+        trades_between(CORE, VALUE, last, -5)
