@@ -26,7 +26,8 @@ formats of uploaded files), ``benchmark`` (total-return index, blends), ``univer
 ``factor_estimation`` (PCA and factor-ETF models), ``recipes`` (a construction as settings:
 estimate and allocate), ``backtest``, ``overfitting`` (deflated Sharpe ratio, PBO), ``exposures``
 (factor betas with Newey-West errors), ``limits`` (limit checks and breaches), ``rebalancing``
-(calendar and band policies compared), ``report`` and ``errors``; ``_checks`` (private): the generic
+(calendar and band policies compared), ``compare_portfolios`` (portfolios side by side, trades
+between two), ``report`` and ``errors``; ``_checks`` (private): the generic
 input checks every package uses. See ARCHITECTURE.md.
 """
 
