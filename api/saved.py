@@ -99,6 +99,7 @@ def _routes(blueprint: flask.Blueprint, store_of: Callable[[], Store]) -> None:
         return flask.jsonify(_flat(repo.restore(item_id, owner=current_owner())))
 
     from api.analytics import optimize_reply, risk_reply  # analytics imports this module's checks
+    from api.tax import trade_list_reply
 
     kinds = "<any(portfolios, workspaces, scenarios):plural>"
     blueprint.add_url_rule(f"/{kinds}", "collection", collection, methods=["GET", "POST"])
@@ -106,6 +107,7 @@ def _routes(blueprint: flask.Blueprint, store_of: Callable[[], Store]) -> None:
                            methods=["GET", "PUT", "DELETE"])
     blueprint.add_url_rule("/optimize", "optimize", optimize_reply, methods=["POST"])
     blueprint.add_url_rule("/risk", "risk", lambda: risk_reply(store_of()), methods=["POST"])
+    blueprint.add_url_rule("/tax/trade-list", "trade_list", trade_list_reply, methods=["POST"])
     blueprint.add_url_rule(f"/{kinds}/<int:item_id>/restore", "restore", restore,
                            methods=["POST"])
 
