@@ -13,11 +13,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import risk
+from . import optimize, risk, tax
 from .data import to_returns
 from .errors import DataError
 
-__all__ = ["PortfolioComparison", "compare_portfolios", "trades_between", "METRICS"]
+__all__ = ["PortfolioComparison", "compare_portfolios", "trades_between", "transition_tax", "METRICS",
+           "TRANSITION_ROWS"]
 
 #: The comparison's rows: (key, label). Returns, volatility and Sharpe are annualised (252 days);
 #: VaR and CVaR are one-day historical at 95%, as positive loss fractions; max drawdown is negative.
@@ -142,3 +143,45 @@ def trades_between(
                         "side": np.where(delta > 0, "buy", "sell"), "shares": shares.values.astype(int),
                         "value": (np.sign(delta) * shares * price.fillna(0.0)).values})
     return out[out["shares"] > 0].reset_index(drop=True)
+
+
+#: :func:`transition_tax` rows: (key, label).
+TRANSITION_ROWS = (
+    ("trades", "Trades"),
+    ("traded_value", "Value traded"),
+    ("short_term_gain", "Short-term gain (allowed)"),
+    ("long_term_gain", "Long-term gain (allowed)"),
+    ("loss_disallowed", "Loss disallowed (wash sales)"),
+    ("tax", "Tax"),
+)
+
+
+def transition_tax(
+    holdings_shares: pd.Series,
+    portfolios: Mapping[str, Mapping[str, float] | pd.Series],
+    prices: pd.DataFrame,
+    *,
+    lots: pd.DataFrame,
+    history: pd.DataFrame | None = None,
+    method: str = "fifo",
+    rates: tax.TaxRates | None = None,
+) -> pd.DataFrame:
+    """The tax of moving today's holdings to each portfolio: :data:`TRANSITION_ROWS` x portfolios.
+
+    For each portfolio the whole-share trades from ``holdings_shares`` (the book's open lots) to its
+    weights at the holdings' value are :func:`finance_core.optimize.rebalance_trades`, taxed by
+    :func:`finance_core.tax.trade_list_tax` at the last date of ``prices`` against ``lots`` and
+    ``history``: the same trades and tax the Construct and Tax pages show for a target.
+    """
+    last = prices.iloc[-1]
+    as_of = prices.index[-1]
+    out = {}
+    for name, raw in portfolios.items():
+        weights, _ = _weights(name, raw, prices.columns)
+        moves = optimize.rebalance_trades(holdings_shares, weights, last).trades
+        result = tax.trade_list_tax(moves[["ticker", "side", "shares", "price"]], as_of, history=history, lots=lots,
+                                    method=method, rates=rates, prices=prices)
+        out[name] = {"trades": float(len(moves)), "traded_value": float(moves["value"].abs().sum()),
+                     "short_term_gain": result.short_term_gain, "long_term_gain": result.long_term_gain,
+                     "loss_disallowed": result.loss_disallowed, "tax": result.tax}
+    return pd.DataFrame(out).reindex([k for k, _ in TRANSITION_ROWS])

@@ -17,9 +17,16 @@ from components import ids
 from components.alerts import alert_area, error_alert, notes_alert, reports_errors
 from components.controls import field, number
 from components.figures import bar_figure, graph, graph_id, line_figure
-from components.layout import page_header, section
+from components.layout import money, page_header, section
 from components.tables import column_defs, grid, metric_rows, records
-from finance_core.compare_portfolios import MAX_PORTFOLIOS, METRICS, compare_portfolios, trades_between
+from finance_core.compare_portfolios import (
+    MAX_PORTFOLIOS,
+    METRICS,
+    TRANSITION_ROWS,
+    compare_portfolios,
+    trades_between,
+    transition_tax,
+)
 from finance_core.errors import DataError
 
 dash.register_page(__name__, path="/compare", name="Compare", title="Compare - Portfolio Desk", order=7)
@@ -28,7 +35,8 @@ P = "compare"
 PICK, REFRESH, CAPITAL, RESULT = f"{P}-pick", f"{P}-refresh", f"{P}-capital", f"{P}-result"
 METRICS_GRID, WEIGHTS_GRID, TRADES_GRID = f"{P}-metrics-grid", f"{P}-weights-grid", f"{P}-trades-grid"
 FROM, TO, NOTES, STATUS = f"{P}-from", f"{P}-to", f"{P}-notes", f"{P}-status"
-SA = {k: f"{P}-alerts-{k}" for k in ("pick", "compare", "trades")}
+TAX_GRID, TAX_NOTE = f"{P}-tax-grid", f"{P}-tax-note"
+SA = {k: f"{P}-alerts-{k}" for k in ("pick", "compare", "trades", "tax")}
 G = {k: f"{P}-{k}" for k in ("growth", "sectors")}
 CURRENT = "current"
 TRADE_FORMATS = {"from_weight": "pct", "to_weight": "pct", "shares": "int", "value": "money"}
@@ -64,6 +72,14 @@ def layout(**_query) -> html.Div:
             grid(WEIGHTS_GRID, pd.DataFrame(columns=["ticker"]), height=320, csv_name="comparison-weights"),
             note="Each portfolio held at its weights (rebalanced daily) over the workspace's dates; returns, "
                  "volatility and Sharpe annualised over 252 days; VaR and CVaR one-day historical at 95%.",
+        ),
+        section(
+            "Tax of moving from the holdings",
+            alert_area(SA["tax"]),
+            html.Div(id=TAX_NOTE, className="my-2"),
+            grid(TAX_GRID, pd.DataFrame(columns=["row"]), height=300, csv_name="comparison-tax"),
+            note="The whole-share trades from the uploaded lots' holdings to each portfolio at their value, taxed "
+                 "at the last price date (FIFO, default rates), as the Tax page taxes a target's trades.",
         ),
         section(
             "Trades between two",
@@ -184,3 +200,28 @@ def trades(chosen_from, chosen_to, capital, stored, ws):
         raise DataError("Capital must be a positive amount (for example 1000000).", code="bad_value") from None
     last = workspace.resolve(ws).prices.iloc[-1]
     return records(trades_between(weights[chosen_from], weights[chosen_to], last, amount)), None
+
+
+@callback(
+    Output(TAX_GRID, "rowData"), Output(TAX_GRID, "columnDefs"), Output(TAX_NOTE, "children"),
+    Output(SA["tax"], "children"),
+    Input(RESULT, "data"), State(ids.WORKSPACE, "data"),
+)
+@reports_errors(4, title="Tax of moving not computed")
+def moving_tax(stored, ws):
+    weights = (stored or {}).get("weights", {})
+    wd = workspace.resolve(ws)
+    if not weights or wd.lots is None or wd.holdings is None or "shares" not in wd.holdings:
+        note = html.Span("Load tax lots on the Data page to see the tax of moving from the holdings to each "
+                         "portfolio.", id=f"{P}-tax-none", className="text-body-secondary")
+        return [], [{"field": "row", "headerName": ""}], note, None
+    table = transition_tax(wd.holdings["shares"], weights, wd.prices, lots=wd.lots, history=wd.trades)
+    labels = dict(TRANSITION_ROWS)
+    shown = {key: (lambda v: f"{v:,.0f}") if key == "trades" else money for key in table.index}
+    rows = [{"row": labels[key], **{c: shown[key](float(table.loc[key, c])) for c in table.columns}}
+            for key in table.index]
+    defs = [{"field": "row", "headerName": "", "pinned": "left"}] + [
+        {"field": c, "headerName": c, "type": "rightAligned"} for c in table.columns]
+    note = html.Span(f"From {wd.book.label if wd.book else 'the uploaded holdings'} at "
+                     f"{wd.prices.index[-1].date()}.", id=f"{P}-tax-done")
+    return rows, defs, note, None

@@ -84,3 +84,21 @@ def test_an_unreadable_store_still_offers_the_current_portfolio(monkeypatch):
     assert "cannot be read (database is locked)" in str(alert)
     out = page.compare(["current"], WS, "light")
     assert out[-1] is None and "Compared 1 portfolio" in str(out[-2])
+
+
+def test_tax_of_moving_needs_lots_then_matches_finance_core():
+    from finance_core import data
+    from finance_core.compare_portfolios import transition_tax
+
+    stored = {"weights": {"Core": CORE, "Value": VALUE}}
+    rows, _defs, note, alert = page.moving_tax(stored, WS)
+    assert rows == [] and "Load tax lots on the Data page" in str(note) and alert is None
+    ws, _ = workspace.with_upload(WS, "lots", data.sample_csv("lots").encode(), "lots.csv")
+    rows, defs, note, alert = page.moving_tax(stored, ws)
+    assert alert is None and [d["field"] for d in defs] == ["row", "Core", "Value"]
+    wd = workspace.resolve(ws)
+    want = transition_tax(wd.holdings["shares"], stored["weights"], wd.prices, lots=wd.lots, history=wd.trades)
+    by_row = {r["row"]: r for r in rows}
+    assert by_row["Tax"]["Value"] == page.money(want.loc["tax", "Value"])
+    assert by_row["Trades"]["Core"] == f"{want.loc['trades', 'Core']:,.0f}"
+    assert "lots.csv" in str(note)

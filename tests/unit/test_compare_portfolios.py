@@ -77,3 +77,22 @@ def test_trades_between_two_portfolios():
     assert trades.loc["MSFT", "value"] < 0
     with pytest.raises(DataError, match="Capital must be a positive"):
         trades_between(CORE, VALUE, last, -5)
+
+
+def test_transition_tax_hand_checked():
+    from finance_core import tax
+    from finance_core.compare_portfolios import transition_tax
+
+    dates = pd.bdate_range("2024-01-02", "2024-06-28")
+    prices = pd.DataFrame({"XYZ": 20.0, "ABC": 50.0}, index=dates)
+    lots = pd.DataFrame([("brokerage", "XYZ", "2020-01-02", 100, 1000.0)],
+                        columns=["account", "ticker", "acquired", "shares", "cost_basis"])
+    held = pd.Series({"XYZ": 100.0})
+    out = transition_tax(held, {"All ABC": {"ABC": 1.0}, "Stay": {"XYZ": 1.0}}, prices, lots=lots,
+                         rates=tax.TaxRates())
+    # All ABC: sell the 100 XYZ held since 2020 at $20 (basis $10): +1,000 long term, taxed at 15% = 150;
+    # buy floor(2,000 / 50) = 40 ABC. Two trades, 2,000 + 2,000 traded.
+    assert out["All ABC"].to_dict() == pytest.approx({"trades": 2, "traded_value": 4000.0, "short_term_gain": 0.0,
+                                                      "long_term_gain": 1000.0, "loss_disallowed": 0.0, "tax": 150.0})
+    # Stay: the holdings already are the portfolio; nothing to trade, no tax.
+    assert out.loc["tax", "Stay"] == 0 and out.loc["trades", "Stay"] == 0
