@@ -161,7 +161,7 @@ def signed_in_as(_id):
         return None
     return dbc.Nav([dbc.NavItem(html.Span(name, id="nav-user-name", className="navbar-text me-2")),
                     dbc.NavItem(dbc.NavLink("Log out", href="/logout", external_link=True, id="nav-logout"))],
-                   navbar=True)
+                   navbar=True, className="align-items-center")
 
 
 # The theme switch sets Bootstrap's and AG Grid's colour mode and remembers the choice.

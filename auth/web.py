@@ -26,13 +26,14 @@ __all__ = ["Settings", "settings_from_env", "install", "configure", "user_name",
 
 USERS_ENV = "PORTFOLIO_DESK_USERS"
 SECRET_ENV = "PORTFOLIO_DESK_SECRET_KEY"
+SECURE_COOKIE_ENV = "PORTFOLIO_DESK_SECURE_COOKIE"  # "1" behind HTTPS: the session cookie is Secure
 MIN_SECRET_LENGTH = 32
 _EXTENSION = "portfolio_desk_login"
 _FINGERPRINT = "desk_login"  # the session field holding the password hash's fingerprint
 #: Open with login on: the health check, the login form and the one stylesheet it uses.
 OPEN_PATHS = frozenset({"/healthz", "/login", "/logout", "/assets/00_bootstrap.min.css"})
 #: Requests under these prefixes are made by scripts, not people: 401 JSON instead of a redirect.
-JSON_PREFIXES = ("/api/", "/_dash-", "/_reload-hash", "/assets/", "/_favicon")
+JSON_PREFIXES = ("/api/", "/_dash-", "/_reload-hash", "/assets/", "/_favicon", "/favicon.ico")
 log = logging.getLogger(__name__)
 
 
@@ -120,7 +121,7 @@ def _local(target: str | None) -> str:
 
 _FORM = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Log in - Portfolio Desk</title><link rel="stylesheet" href="/assets/00_bootstrap.min.css"></head>
+<title>Log in - Portfolio Desk</title><link rel="icon" href="data:,"><link rel="stylesheet" href="/assets/00_bootstrap.min.css"></head>
 <body class="bg-body-tertiary"><main class="container" style="max-width: 24rem; margin-top: 12vh">
 <h1 class="h4 mb-3">Portfolio Desk</h1>
 {% if message %}<div class="alert alert-{{ level }}" role="alert" id="login-message">{{ message }}</div>{% endif %}
@@ -190,10 +191,10 @@ def install(server: flask.Flask, settings: Settings | None) -> None:
 
 def configure(server: flask.Flask, settings: Settings | None) -> None:
     """Turn login on (``settings``) or off on a server :func:`install` prepared (tests switch it)."""
+    server.config["SESSION_COOKIE_SECURE"] = os.environ.get(SECURE_COOKIE_ENV, "0") == "1"
     if settings is None:
         server.extensions.pop(_EXTENSION, None)
         server.secret_key = None
         return
     server.secret_key = settings.secret_key
     server.extensions[_EXTENSION] = UsersFile(settings.users_file, settings.secret_key)
-    server.config["SESSION_COOKIE_SECURE"] = os.environ.get("PORTFOLIO_DESK_SECURE_COOKIE", "0") == "1"

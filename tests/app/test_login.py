@@ -65,6 +65,10 @@ def _texts(node) -> set[str]:
     return {node} if isinstance(node, str) else set()
 
 
+def _session_cookie(reply) -> str:
+    return next(c for c in reply.headers.getlist("Set-Cookie") if c.startswith("session="))
+
+
 def _log_in(client, name: str, password: str, next_page: str = "/"):
     return client.post("/login", data={"username": name, "password": password, "next": next_page})
 
@@ -121,6 +125,8 @@ def test_a_wrong_name_or_password_is_refused(client, login_on, name, password):
 def test_log_in_through_the_form_then_log_out(client, login_on):
     reply = _log_in(client, "Aladdin", "open sesame", "/risk?level=0.99")
     assert reply.status_code == 302 and reply.headers["Location"] == "/risk?level=0.99"
+    cookie = _session_cookie(reply)
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
     assert client.get("/risk").status_code == 200 and client.get("/api/v1/portfolios").status_code == 200
     navbar = _texts(client.post(UPDATE, json=NAV_USER_CALL).get_json())
     assert {"Aladdin", "Log out", "/logout"} <= navbar
@@ -134,6 +140,17 @@ def test_log_in_through_the_form_then_log_out(client, login_on):
 @pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil.example", "risk"])
 def test_login_never_redirects_off_the_desk(client, login_on, target):
     assert _log_in(client, *BOB, target).headers["Location"] == "/"
+
+
+def test_the_session_cookie_is_secure_behind_https(client, users_file, monkeypatch):
+    monkeypatch.setenv("PORTFOLIO_DESK_SECURE_COOKIE", "1")
+    auth.configure(app.server, auth.Settings(users_file, SECRET))
+    try:
+        assert "; Secure" in _session_cookie(_log_in(client, *BOB))
+    finally:
+        monkeypatch.delenv("PORTFOLIO_DESK_SECURE_COOKIE")
+        auth.configure(app.server, None)
+    assert app.server.config["SESSION_COOKIE_SECURE"] is False
 
 
 def test_a_new_password_ends_the_sessions_made_with_the_old_one(client, login_on):
