@@ -43,3 +43,17 @@ def test_log_in_through_the_form_see_the_data_page_and_log_out(desk_with_login):
     duo.driver.get(duo.server_url + "/risk")
     duo.wait_for_element("#login-form", timeout=20)  # the session has ended
     assert duo.driver.execute_script("return window.sessionStorage.length") == 0  # the workspace went too
+
+
+@pytest.mark.e2e
+def test_a_page_whose_session_ended_opens_the_login_form(desk_with_login):
+    duo = desk_with_login
+    duo.driver.get(duo.server_url + "/login?next=/")
+    duo.find_element("#login-user").send_keys("ada")
+    duo.find_element("#login-password").send_keys("analytical engine")
+    duo.find_element("#login-submit").click()
+    duo.wait_for_contains_text("#data-summary-text", "20 assets", timeout=30)
+    duo.driver.delete_cookie("session")  # as if logged out in another tab
+    click(duo, "#nav-risk")  # the page's callback is refused (401): the tab goes to the form, not a spinner
+    duo.wait_for_element("#login-form", timeout=20)
+    assert duo.driver.current_url.endswith("/login?next=%2Frisk")
