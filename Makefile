@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/python -m pip
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run serve test test-fast bench lint format browser redis postgres screenshots clean
+.PHONY: run serve user test test-fast bench lint format browser redis postgres screenshots clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ run: $(VENV)/.runtime-installed
 ## Production serving: gunicorn (gunicorn.conf.py; PORTFOLIO_DESK_WORKERS / PORTFOLIO_DESK_THREADS, HOST, PORT)
 serve: $(VENV)/.runtime-installed
 	$(VENV)/bin/gunicorn -c gunicorn.conf.py app:server
+
+## Add a login user or change their password: make user NAME=alice (file: $$PORTFOLIO_DESK_USERS or USERS=path)
+user: $(VENV)/.runtime-installed
+	$(PY) -m scripts.add_user "$(NAME)" $(if $(USERS),--file "$(USERS)")
 
 ## Chromium and chromedriver for browser tests and server-side image export
 browser:

@@ -21,6 +21,7 @@ import flask
 from dash import ALL, Dash, Input, Output, State, callback, clientside_callback, dcc, html, no_update
 
 import api
+import auth
 import store
 import workspace
 from components import ids
@@ -80,6 +81,10 @@ server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
 saved_store = store.shared_store
 
 
+try:  # login is optional (PORTFOLIO_DESK_USERS); a half-configured one stops the start with the reason
+    auth.install(server, auth.settings_from_env(os.environ))
+except auth.LoginConfigError as err:
+    sys.exit(f"Portfolio Desk will not start: {err}")
 server.register_blueprint(api.make_blueprint(saved_store))
 try:  # run the migrations at start-up; the API says 503 with the reason until it works
     saved_store()
@@ -99,6 +104,9 @@ def _desks() -> list[dict]:
     return [page for page in dash.page_registry.values() if not page["module"].endswith("not_found_404")]
 
 
+NAV_USER = "nav-user"
+
+
 def _navbar() -> dbc.Navbar:
     links = [
         dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="exact",
@@ -112,6 +120,7 @@ def _navbar() -> dbc.Navbar:
                 dbc.Nav(links, className="me-auto", navbar=True),
                 dbc.Switch(id=ids.THEME_SWITCH, label="Dark", value=False, persistence=True,
                            persistence_type="local", className="mb-0 ms-3 pd-theme-switch"),
+                html.Div(id=NAV_USER, className="d-flex align-items-center ms-3"),
             ],
             fluid=True,
         ),
@@ -140,6 +149,18 @@ app.layout = html.Div(
         ),
     ]
 )
+
+
+@callback(Output(NAV_USER, "children"), Input(NAV_USER, "id"))
+def signed_in_as(_id):
+    """With login on: the user's name and a "Log out" link in the navbar (once per page load)."""
+    name = auth.user_name()
+    if name is None:
+        return None
+    return dbc.Nav([dbc.NavItem(html.Span(name, id="nav-user-name", className="navbar-text me-2")),
+                    dbc.NavItem(dbc.NavLink("Log out", href="/logout", external_link=True, id="nav-logout"))],
+                   navbar=True, className="align-items-center")
+
 
 # The theme switch sets Bootstrap's and AG Grid's colour mode and remembers the choice.
 clientside_callback(

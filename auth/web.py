@@ -1,0 +1,200 @@
+"""Optional login on the app's Flask server, with Flask-Login.
+
+Off unless ``PORTFOLIO_DESK_USERS`` names a users file (:mod:`auth.users`). On, every request but
+``/healthz``, ``/login`` and the login page's stylesheet needs a signed-in user: pages redirect to
+``/login``, Dash callbacks, assets and the API answer 401 JSON. The API also takes the same
+credentials as HTTP Basic. The session is Flask's signed cookie, keyed by
+``PORTFOLIO_DESK_SECRET_KEY``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import flask
+import flask_login
+
+from auth.users import LoginConfigError, User, UsersFile
+
+__all__ = ["Settings", "settings_from_env", "install", "configure", "user_name", "USERS_ENV", "SECRET_ENV"]
+
+USERS_ENV = "PORTFOLIO_DESK_USERS"
+SECRET_ENV = "PORTFOLIO_DESK_SECRET_KEY"
+SECURE_COOKIE_ENV = "PORTFOLIO_DESK_SECURE_COOKIE"  # "1" behind HTTPS: the session cookie is Secure
+MIN_SECRET_LENGTH = 32
+_EXTENSION = "portfolio_desk_login"
+_FINGERPRINT = "desk_login"  # the session field holding the password hash's fingerprint
+#: Open with login on: the health check, the login form and the one stylesheet it uses.
+OPEN_PATHS = frozenset({"/healthz", "/login", "/logout", "/assets/00_bootstrap.min.css"})
+#: Requests under these prefixes are made by scripts, not people: 401 JSON instead of a redirect.
+JSON_PREFIXES = ("/api/", "/_dash-", "/_reload-hash", "/assets/", "/_favicon", "/favicon.ico")
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Login on: the users file and the key that signs session cookies."""
+
+    users_file: Path
+    secret_key: str
+
+
+def settings_from_env(environ: Mapping[str, str]) -> Settings | None:
+    """None (login off) without ``PORTFOLIO_DESK_USERS``; otherwise the settings, once the users
+    file reads and the secret key is long enough (LoginConfigError says what to set)."""
+    users = environ.get(USERS_ENV, "").strip()
+    if not users:
+        return None
+    secret = environ.get(SECRET_ENV, "")
+    if len(secret) < MIN_SECRET_LENGTH:
+        state = "is not set" if not secret else f"has {len(secret)} characters"
+        raise LoginConfigError(
+            f"Login is on ({USERS_ENV}={users}) but {SECRET_ENV} {state}: set it to a random string of at "
+            f"least {MIN_SECRET_LENGTH} characters, the same for every worker, e.g. "
+            "python -c 'import secrets; print(secrets.token_hex(32))'.", code="no_secret_key")
+    settings = Settings(Path(users).expanduser().resolve(), secret)
+    UsersFile(settings.users_file, secret).hashes()  # a missing or bad file stops the start here
+    return settings
+
+
+def _users() -> UsersFile | None:
+    return flask.current_app.extensions.get(_EXTENSION)
+
+
+def user_name() -> str | None:
+    """The signed-in user's name, None when login is off or outside a request."""
+    if not flask.has_request_context() or _users() is None:
+        return None
+    user = flask_login.current_user
+    return user.get_id() if user.is_authenticated else None
+
+
+def _load_session_user(name: str) -> User | None:
+    users = _users()
+    if users is None:
+        return None
+    try:
+        user = users.user(name)
+    except LoginConfigError as err:
+        log.error("%s", err)
+        return None
+    return user if user is not None and flask.session.get(_FINGERPRINT) == user.fingerprint else None
+
+
+def _load_basic_user(request: flask.Request) -> User | None:
+    users, auth = _users(), request.authorization
+    if users is None or auth is None or auth.type != "basic" or not auth.username:
+        return None
+    try:
+        return users.verify(auth.username, auth.password or "")
+    except LoginConfigError as err:
+        log.error("%s", err)
+        return None
+
+
+def _gate() -> Any:
+    if _users() is None or flask.request.path in OPEN_PATHS or flask_login.current_user.is_authenticated:
+        return None
+    path = flask.request.path
+    if path.startswith(JSON_PREFIXES):
+        reply = flask.jsonify({"error": "Log in first: open /login in the browser, or send the desk's user "
+                                        "name and password as HTTP Basic credentials."})
+        headers = {"WWW-Authenticate": 'Basic realm="Portfolio Desk"'} if path.startswith("/api/") else {}
+        return reply, 401, headers
+    return flask.redirect(flask.url_for("desk_login.login", next=flask.request.full_path.rstrip("?")))
+
+
+def _local(target: str | None) -> str:
+    """``target`` when it is a path on this server (never another host), else the Data page."""
+    parts = urlsplit(target or "")
+    if not target or parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
+            or "\\" in target:
+        return "/"
+    return target
+
+
+_FORM = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Log in - Portfolio Desk</title><link rel="icon" href="data:,"><link rel="stylesheet" href="/assets/00_bootstrap.min.css"></head>
+<body class="bg-body-tertiary"><main class="container" style="max-width: 24rem; margin-top: 12vh">
+<h1 class="h4 mb-3">Portfolio Desk</h1>
+{% if message %}<div class="alert alert-{{ level }}" role="alert" id="login-message">{{ message }}</div>{% endif %}
+<form method="post" action="/login" id="login-form">
+<input type="hidden" name="next" value="{{ next }}">
+<div class="mb-3"><label class="form-label" for="login-user">User name</label>
+<input class="form-control" id="login-user" name="username" autocomplete="username" required autofocus
+ value="{{ username }}"></div>
+<div class="mb-3"><label class="form-label" for="login-password">Password</label>
+<input class="form-control" id="login-password" name="password" type="password"
+ autocomplete="current-password" required></div>
+<button class="btn btn-primary w-100" type="submit" id="login-submit">Log in</button>
+</form></main></body></html>"""
+
+
+def _form(status: int = 200, **values: str) -> tuple[str, int]:
+    fields = {"message": "", "level": "danger", "next": "/", "username": "", **values}
+    return flask.render_template_string(_FORM, **fields), status
+
+
+def _login() -> Any:
+    users = _users()
+    if users is None:
+        return flask.redirect("/")  # login is off: nothing to sign in to
+    target = _local(flask.request.values.get("next"))
+    if flask.request.method == "GET":
+        return _form(next=target)
+    name = flask.request.form.get("username", "").strip()
+    try:
+        user = users.verify(name, flask.request.form.get("password", ""))
+    except LoginConfigError as err:
+        log.error("%s", err)
+        return _form(503, message=f"Login is unavailable: {err} Ask the desk's administrator.",
+                     next=target, username=name)
+    if user is None:
+        return _form(401, message="Wrong user name or password.", next=target, username=name)
+    flask.session.clear()
+    flask_login.login_user(user)
+    flask.session[_FINGERPRINT] = user.fingerprint
+    return flask.redirect(target)
+
+
+def _logout() -> Any:
+    flask_login.logout_user()
+    flask.session.clear()
+    reply = flask.redirect("/login" if _users() is not None else "/")
+    # the tab's workspace (session storage, with its upload secret) goes too: the next person starts clean
+    reply.headers["Clear-Site-Data"] = '"storage"'
+    return reply
+
+
+def install(server: flask.Flask, settings: Settings | None) -> None:
+    """Add the login routes, Flask-Login and the request gate to ``server`` (at start-up, before any
+    request), with login on when ``settings`` is given."""
+    manager = flask_login.LoginManager()
+    manager.init_app(server, add_context_processor=False)
+    manager.user_loader(_load_session_user)
+    manager.request_loader(_load_basic_user)
+    blueprint = flask.Blueprint("desk_login", __name__)
+    blueprint.add_url_rule("/login", "login", _login, methods=["GET", "POST"])
+    blueprint.add_url_rule("/logout", "logout", _logout, methods=["GET", "POST"])
+    server.register_blueprint(blueprint)
+    server.before_request(_gate)
+    server.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
+    configure(server, settings)
+
+
+def configure(server: flask.Flask, settings: Settings | None) -> None:
+    """Turn login on (``settings``) or off on a server :func:`install` prepared (tests switch it)."""
+    server.config["SESSION_COOKIE_SECURE"] = os.environ.get(SECURE_COOKIE_ENV, "0") == "1"
+    if settings is None:
+        server.extensions.pop(_EXTENSION, None)
+        server.secret_key = None
+        return
+    server.secret_key = settings.secret_key
+    server.extensions[_EXTENSION] = UsersFile(settings.users_file, settings.secret_key)
