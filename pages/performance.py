@@ -65,7 +65,7 @@ def layout(**query) -> html.Div:
             "Factor exposures",
             alert_area(SA["exposure"]),
             html.Div(id=EXP_KPIS),
-            graph(G["betas"], title="Betas on the market and the factor ETFs (95% confidence intervals)"),
+            graph(G["betas"], title="Market beta and factor tilts (ETF minus market, 95% confidence intervals)"),
             grid(EXP_GRID, pd.DataFrame(columns=list(EXPOSURE_HEADERS)), formats=EXPOSURE_FORMATS,
                  headers=EXPOSURE_HEADERS, height=260, csv_name="factor-exposures"),
             html.H6("Rolling betas", className="mt-3"),
@@ -73,9 +73,10 @@ def layout(**query) -> html.Div:
             field("Window (days)", slider(WINDOW, 21, 756, 21, values["window"],
                                           {21: "21", 126: "126", 252: "252", 504: "504", 756: "756"})),
             graph(G["rolling"], title="Betas over a trailing window"),
-            note="Daily portfolio returns regressed on the benchmark (Market) and the bundled factor ETFs "
-                 "(MTUM, QUAL, SIZE, USMV, VLUE) over their common dates; Newey-West standard errors, "
-                 "alpha per day.",
+            note="Daily portfolio returns regressed on the benchmark (Market) and the bundled factor ETFs' "
+                 "spreads over it (MTUM-Market, QUAL-Market, SIZE-Market, USMV-Market, VLUE-Market) over "
+                 "their common dates: the market beta is the portfolio's beta, each spread beta a tilt. "
+                 "Newey-West standard errors, alpha per day.",
         ),
         section(
             "Contribution to return",
@@ -115,8 +116,8 @@ def _context(ws):
 
 
 def _factors(wd) -> pd.DataFrame:
-    """The benchmark as the market factor beside the bundled factor ETFs."""
-    return pd.concat([wd.benchmark_returns.rename(MARKET), estimators.bundled_factor_returns()], axis=1)
+    """The benchmark as the market factor beside the bundled factor ETFs as long-short spreads over it."""
+    return exposures.spread_factors(wd.benchmark_returns, estimators.bundled_factor_returns(), market_name=MARKET)
 
 
 def _constant_weights(weights: pd.Series, dates: pd.Index) -> pd.DataFrame:

@@ -17,10 +17,11 @@ BLANK_FORM = {k: None for k in page.LIMIT_FORM}
 
 @pytest.fixture(scope="module")
 def data():
-    """The default workspace's equal-weight daily returns and the market + factor ETF returns, aligned."""
+    """The default workspace's equal-weight daily returns, the market and the factor ETFs minus the market, aligned."""
     wd = workspace.resolve(WS)
     y = wd.returns.mean(axis=1).rename("portfolio")  # equal weight, daily rebalanced
-    factors = pd.concat([wd.benchmark_returns.rename("Market"), estimators.bundled_factor_returns()], axis=1)
+    market, etfs = wd.benchmark_returns, estimators.bundled_factor_returns()
+    factors = pd.concat([market.rename("Market"), etfs.sub(market, axis=0).add_suffix("-Market")], axis=1)
     joined = pd.concat([y, factors], axis=1, join="inner").dropna()
     return wd, joined["portfolio"], joined[factors.columns]
 
@@ -32,11 +33,14 @@ def test_beta_table_matches_statsmodels_hac(data):
     lags = exposures.default_lags(len(y))
     oracle = sm.OLS(y, sm.add_constant(x)).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
     table = pd.DataFrame(rows).set_index("term")
-    assert list(table.index) == ["alpha", "Market", "MTUM", "QUAL", "SIZE", "USMV", "VLUE"]
+    assert list(table.index) == ["alpha", "Market", "MTUM-Market", "QUAL-Market", "SIZE-Market", "USMV-Market",
+                                 "VLUE-Market"]
     np.testing.assert_allclose(table["coef"], oracle.params.to_numpy(), rtol=1e-8)
     np.testing.assert_allclose(table["std_error"], oracle.bse.to_numpy(), rtol=1e-6)
     np.testing.assert_allclose(table["p_value"], oracle.pvalues.to_numpy(), rtol=1e-5, atol=1e-300)
     assert f"{oracle.rsquared:.3f}" in str(kpis) and f"{oracle.params['Market']:.3f}" in str(kpis)
+    capm = sm.OLS(y, sm.add_constant(x["Market"])).fit().params["Market"]  # the plain CAPM beta
+    assert oracle.params["Market"] == pytest.approx(capm, abs=0.1)  # no longer split with collinear ETF betas
     bars = fig.data[0]
     assert list(bars.x) == list(x.columns)
     np.testing.assert_allclose(np.asarray(bars.y) + np.asarray(bars.error_y.array), table["ci_high"].iloc[1:])
