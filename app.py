@@ -21,6 +21,7 @@ import flask
 from dash import ALL, Dash, Input, Output, State, callback, clientside_callback, dcc, html, no_update
 
 import api
+import monitor
 import store
 import workspace
 from components import ids
@@ -112,6 +113,7 @@ def _navbar() -> dbc.Navbar:
             [
                 dbc.NavbarBrand("Portfolio Desk", href="/", className="fw-bold"),
                 dbc.Nav(links, className="me-auto", navbar=True),
+                html.Span(id=ids.BREACH_BADGE, className="ms-2"),
                 dbc.Switch(id=ids.THEME_SWITCH, label="Dark", value=False, persistence=True,
                            persistence_type="local", className="mb-0 ms-3 pd-theme-switch"),
             ],
@@ -142,6 +144,21 @@ app.layout = html.Div(
         ),
     ]
 )
+
+@callback(Output(ids.BREACH_BADGE, "children"), Input(ids.WORKSPACE, "data"))
+def breach_badge(ws):
+    """The count of the workspace's breached limits (monitor.current_breaches, cached); nothing on any problem."""
+    try:
+        breaches = monitor.current_breaches(ws)
+    except Exception:  # noqa: BLE001 - the badge never errors: a problem shows no badge (the pages say why)
+        logging.getLogger("portfolio_desk").debug("breach badge not shown", exc_info=True)
+        return None
+    if not breaches:
+        return None
+    count = len(breaches)
+    return dbc.Badge(f"{count} limit breach{'es' if count > 1 else ''}", id=ids.BREACH_COUNT, color="danger",
+                     href="/performance", title="; ".join(b.text for b in breaches), className="text-decoration-none")
+
 
 # The theme switch sets Bootstrap's and AG Grid's colour mode and remembers the choice.
 clientside_callback(

@@ -29,7 +29,8 @@ from .risk import conditional_value_at_risk, value_at_risk
 from .risk.performance import underwater_curve
 
 __all__ = [
-    "LIMIT_KINDS", "Breach", "Limit", "LimitKind", "Monitored", "breach_history", "check", "history", "limit_from_dict",
+    "BREACH_COLUMNS", "LIMIT_KINDS", "Breach", "Limit", "LimitKind", "Monitored", "breach_history", "check", "check_labels", "history",
+    "limit_from_dict",
 ]
 
 LimitKind = Literal[
@@ -41,6 +42,8 @@ RETURN_KINDS = ("var", "cvar", "max_drawdown", "volatility", "tracking_error")
 MIN_KINDS = ("number_of_names", "min_cash")
 WEIGHT_CAPS = ("single_name_weight", "sector_weight", "min_cash", "max_drawdown")
 PERIODS_PER_YEAR = 252
+#: The columns of :meth:`Breach.row`.
+BREACH_COLUMNS = ("what", "limit", "value", "excess", "since")
 _LABELS = {
     "var": "VaR", "cvar": "CVaR", "max_drawdown": "Max drawdown", "volatility": "Volatility",
     "tracking_error": "Tracking error", "single_name_weight": "Single-name weight",
@@ -100,13 +103,25 @@ class Breach:
     since: object = field(default=None)
     kind: str = ""
 
+    def shown(self, value: float) -> str:
+        """A value of this limit as people read it: a count for the number of names, else a percentage."""
+        return f"{value:g}" if self.kind == "number_of_names" else f"{value:.2%}"
+
+    @property
+    def since_date(self) -> str:
+        return "" if self.since is None else str(pd.Timestamp(self.since).date())
+
     @property
     def text(self) -> str:
         """One sentence, e.g. ``"Single-name weight 5.00% above the 4.00% limit by 1.00% (since 2022-03-01)"``."""
-        shown = (lambda v: f"{v:g}") if self.kind == "number_of_names" else (lambda v: f"{v:.2%}")
         side = "below" if self.kind in MIN_KINDS else "above"
-        since = f" (since {pd.Timestamp(self.since).date()})" if self.since is not None else ""
-        return f"{self.what} {shown(self.value)} {side} the {shown(self.limit)} limit by {shown(self.excess)}{since}"
+        since = f" (since {self.since_date})" if self.since is not None else ""
+        return f"{self.what} {self.shown(self.value)} {side} the {self.shown(self.limit)} limit by {self.shown(self.excess)}{since}"
+
+    def row(self) -> dict[str, str]:
+        """The breach as :data:`BREACH_COLUMNS` of text, for a table."""
+        return {"what": self.what, "limit": self.shown(self.limit), "value": self.shown(self.value),
+                "excess": self.shown(self.excess), "since": self.since_date}
 
 
 def limit_from_dict(row: Mapping) -> Limit:
@@ -190,7 +205,8 @@ def _excess(limit: Limit, value: float) -> float:
     return value - limit.threshold if limit.bound == "max" else limit.threshold - value
 
 
-def _unique_labels(limits: list[Limit]) -> None:
+def check_labels(limits: list[Limit]) -> None:
+    """Refuse two limits with one label (they would share a column of :func:`history`)."""
     labels = [lim.label for lim in limits]
     twice = sorted({label for label in labels if labels.count(label) > 1})
     if twice:
@@ -214,7 +230,7 @@ def history(monitored: Monitored, limits: list[Limit], *, step: int = 5) -> pd.D
     the weights held then (``Monitored.weights_history``, else today's weights for every date).
     """
     step = check_positive_int(step, "history step")
-    _unique_labels(limits)
+    check_labels(limits)
     series = _portfolio_series(monitored)
     window = check_positive_int(monitored.window, "limit window", minimum=20)
     ends = list(range(len(series), window - 1, -step))[::-1]
@@ -251,7 +267,7 @@ def _since(limit: Limit, past: pd.DataFrame | None) -> object:
 
 def check(monitored: Monitored, limits: list[Limit], *, past: pd.DataFrame | None = None) -> list[Breach]:
     """The limits breached now; ``past`` (from :func:`history`) fills in ``since``."""
-    _unique_labels(limits)
+    check_labels(limits)
     series = _portfolio_series(monitored)
     if len(series) < 20 and any(lim.kind in RETURN_KINDS for lim in limits):
         raise DataError(f"Only {len(series)} dates of returns; the risk limits need at least 20.", code="window_too_short")
