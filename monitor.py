@@ -21,7 +21,7 @@ import workspace
 from finance_core import limits
 from finance_core.errors import FinanceError
 
-__all__ = ["CASH", "breach_history", "current_breaches", "monitored"]
+__all__ = ["CASH", "breach_history", "breach_lines", "current_breaches", "monitored"]
 
 CASH = "CASH"
 #: History is evaluated every HISTORY_STEP dates (about weekly), so ``since`` is dated to within a week.
@@ -81,3 +81,17 @@ def breach_history(ws: dict | None) -> pd.DataFrame:
     """Dates x the workspace's limits: True where the limit would have been breached on that date."""
     rules = workspace.limit_rules(ws)
     return limits.breach_history(monitored(ws), rules, step=HISTORY_STEP)
+
+
+def breach_lines(ws: dict | None) -> list[str]:
+    """The workspace's limits in plain sentences for the presentation view and its reports (never raises)."""
+    rules = (ws or {}).get("limits") or []
+    if not rules:
+        return ["No limits set: set them on the Performance page."]
+    try:
+        breaches = current_breaches(ws)
+    except FinanceError as err:
+        return [f"Limits not checked: {err.message}"]
+    if not breaches:
+        return [f"All {len(rules)} limits are within bounds."]
+    return [f"{len(breaches)} of {len(rules)} limits breached:", *(f"{b.text}." for b in breaches)]
