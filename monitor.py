@@ -56,31 +56,38 @@ def _workspace_of(key: str) -> dict:
 
 
 @lru_cache(maxsize=64)
-def _breaches(key: str) -> tuple[limits.Breach, ...] | FinanceError:
-    """The current breaches (with ``since``) of the workspace behind ``key``, or the error that stopped them."""
+def _checked(key: str) -> tuple[tuple[limits.Breach, ...], pd.DataFrame] | FinanceError:
+    """The current breaches (with ``since``) and the breach history of the workspace behind ``key``, or the error."""
     ws = _workspace_of(key)
     try:
         rules = workspace.limit_rules(ws)
         if not rules:
-            return ()
+            return (), pd.DataFrame()
         book = monitored(ws)
-        return tuple(limits.check(book, rules, past=limits.history(book, rules, step=HISTORY_STEP)))
+        past = limits.history(book, rules, step=HISTORY_STEP)
+        return tuple(limits.check(book, rules, past=past)), limits.breach_history(book, rules, past=past)
     except FinanceError as err:
         return err
 
 
-def current_breaches(ws: dict | None) -> list[limits.Breach]:
-    """The workspace's breached limits now; raises the FinanceError that stopped the check (cached either way)."""
-    found = _breaches(_key(ws))
+def _result(ws: dict | None) -> tuple[tuple[limits.Breach, ...], pd.DataFrame]:
+    found = _checked(_key(ws))
     if isinstance(found, FinanceError):  # a fresh copy, so the cached one gathers no tracebacks
         raise type(found)(found.message, code=found.code, details=found.details)
-    return list(found)
+    return found
+
+
+def current_breaches(ws: dict | None) -> list[limits.Breach]:
+    """The workspace's breached limits now; raises the FinanceError that stopped the check (cached either way)."""
+    return list(_result(ws)[0])
 
 
 def breach_history(ws: dict | None) -> pd.DataFrame:
-    """Dates x the workspace's limits: True where the limit would have been breached on that date."""
-    rules = workspace.limit_rules(ws)
-    return limits.breach_history(monitored(ws), rules, step=HISTORY_STEP)
+    """Dates x the workspace's limits: True where the limit would have been breached on that date (cached).
+
+    The cached frame is shared: copy it before changing it.
+    """
+    return _result(ws)[1]
 
 
 def breach_lines(ws: dict | None) -> list[str]:

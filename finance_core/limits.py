@@ -236,11 +236,14 @@ def history(monitored: Monitored, limits: list[Limit], *, step: int = 5) -> pd.D
     ends = list(range(len(series), window - 1, -step))[::-1]
     if not ends:
         raise DataError(f"The {len(series)} dates are fewer than the {window}-date limit window. Choose a shorter window.", code="window_too_short")
+    held_fixed = monitored.weights_history is None  # today's weights on every date: weight limits are constant
+    fixed = {lim.label: _weight_value(lim, monitored) for lim in limits if held_fixed and lim.kind not in RETURN_KINDS}
     rows = {}
     for end in ends:
         date, past = series.index[end - 1], series.iloc[end - window:end]
         rows[date] = {
             lim.label: (_return_value(lim, past, monitored.benchmark_returns) if lim.kind in RETURN_KINDS
+                        else fixed[lim.label] if held_fixed
                         else _weight_value(lim, monitored, _weights_on(monitored, date)))
             for lim in limits
         }

@@ -45,9 +45,9 @@ def test_the_weight_a_target_leaves_uninvested_counts_as_cash():
 def test_breaches_are_cached_per_data_key_limits_and_target():
     ws = workspace.with_limits(WS, [{"kind": "single_name_weight", "threshold": 0.04}])
     monitor.current_breaches(ws)
-    hits = monitor._breaches.cache_info().hits
+    hits = monitor._checked.cache_info().hits
     again = monitor.current_breaches(dict(ws, firm_name="Other"))  # a field that decides nothing here
-    assert monitor._breaches.cache_info().hits == hits + 1 and len(again) == 1
+    assert monitor._checked.cache_info().hits == hits + 1 and len(again) == 1
     assert monitor.current_breaches(workspace.with_limits(ws, [])) == []
 
 

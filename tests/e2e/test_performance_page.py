@@ -25,3 +25,17 @@ def test_performance_page_betas_contributions_and_a_breach(desk):
     show(desk, "#perf-breach-grid")
     desk.wait_for_contains_text("#perf-breach-grid", "Single-name weight", timeout=30)
     assert console_errors(desk) == []
+
+
+def test_a_breached_limit_shows_in_the_navbar_of_another_page(desk):
+    desk.driver.get(desk.server_url + "/performance")
+    box = show(desk, "#perf-limit-single_name_weight", timeout=60)
+    box.send_keys("0.01")  # twenty names at 5% each: all over a 1% cap
+    click(desk, "#perf-limits-apply")
+    desk.wait_for_contains_text("#perf-breach-count", "1 of 1 limits breached", timeout=30)
+    click(desk, "#nav-data")  # the Data page, through the navbar as a person would
+    desk.wait_for_element("#breach-count", timeout=30)
+    count = int(text_of(desk, "#breach-count").split()[0])
+    assert count > 0
+    assert desk.driver.current_url.rstrip("/") == desk.server_url.rstrip("/")
+    assert console_errors(desk) == []
