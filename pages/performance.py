@@ -58,11 +58,12 @@ def _setting(name: str):
     label, default = LIMIT_SETTINGS[name]
     if name == "drift_band":
         return field(label, choice(LIMIT_IDS[name], {"absolute": "Absolute", "relative": "Relative"}, default), md=2)
-    return field(label, number(LIMIT_IDS[name], default, step=0.01 if "level" in name else 1, debounce=False), md=2)
+    return field(label, number(LIMIT_IDS[name], default, step="any" if "level" in name else 1, debounce=False), md=2)
 
 
 def _limit_form() -> html.Div:
-    boxes = [field(label, number(LIMIT_IDS[kind], None, step=1 if kind == "number_of_names" else 0.01,
+    # step "any": a browser holds back a number off the step (0.015 on a 0.01 step) as invalid
+    boxes = [field(label, number(LIMIT_IDS[kind], None, step=1 if kind == "number_of_names" else "any",
                                  debounce=False), md=2)
              for kind, label in LIMIT_FORM.items()]
     return html.Div([
