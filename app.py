@@ -22,6 +22,7 @@ from dash import ALL, Dash, Input, Output, State, callback, clientside_callback,
 
 import api
 import auth
+import monitor
 import store
 import workspace
 from components import ids
@@ -118,6 +119,7 @@ def _navbar() -> dbc.Navbar:
             [
                 dbc.NavbarBrand("Portfolio Desk", href="/", className="fw-bold"),
                 dbc.Nav(links, className="me-auto", navbar=True),
+                html.Span(id=ids.BREACH_BADGE, className="ms-2"),
                 dbc.Switch(id=ids.THEME_SWITCH, label="Dark", value=False, persistence=True,
                            persistence_type="local", className="mb-0 ms-3 pd-theme-switch"),
                 html.Div(id=NAV_USER, className="d-flex align-items-center ms-3"),
@@ -160,6 +162,21 @@ def signed_in_as(_id):
     return dbc.Nav([dbc.NavItem(html.Span(name, id="nav-user-name", className="navbar-text me-2")),
                     dbc.NavItem(dbc.NavLink("Log out", href="/logout", external_link=True, id="nav-logout"))],
                    navbar=True, className="align-items-center")
+
+
+@callback(Output(ids.BREACH_BADGE, "children"), Input(ids.WORKSPACE, "data"))
+def breach_badge(ws):
+    """The count of the workspace's breached limits (monitor.current_breaches, cached); nothing on any problem."""
+    try:
+        breaches = monitor.current_breaches(ws)
+    except Exception:  # noqa: BLE001 - the badge never errors: a problem shows no badge (the pages say why)
+        logging.getLogger("portfolio_desk").debug("breach badge not shown", exc_info=True)
+        return None
+    if not breaches:
+        return None
+    count = len(breaches)
+    return dbc.Badge(f"{count} limit breach{'es' if count > 1 else ''}", id=ids.BREACH_COUNT, color="danger",
+                     href="/performance", title="; ".join(b.text for b in breaches), className="text-decoration-none")
 
 
 # The theme switch sets Bootstrap's and AG Grid's colour mode and remembers the choice.

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import pandas as pd
 
-from finance_core import data, tax
+from finance_core import data, limits, tax
 from finance_core.benchmark import BlendSpec, blend
 from finance_core.errors import DataError, FinanceError
 from session_frames import SESSION, FrameStore, cache_dir, frame_store, session_secret, with_session
@@ -48,6 +48,8 @@ __all__ = [
     "book",
     "open_lot_shares",
     "with_target",
+    "with_limits",
+    "limit_rules",
     "to_query",
     "from_query",
     "SHARE_KEYS",
@@ -70,6 +72,7 @@ DEFAULT: dict = {
     "uploads": {},  # kind -> {"key": ..., "name": ...}
     "target": None,  # {ticker: weight}, set by the construction desk
     "firm_name": "Portfolio Desk",
+    "limits": [],  # rows of finance_core.limits.limit_from_dict, set on the Performance page (with_limits)
 }
 UPLOAD_KINDS = ("prices", "holdings", "lots", "trades", "sectors", "benchmark")
 #: The sector of a ticker that neither the dataset nor an uploaded sector map classifies.
@@ -713,6 +716,24 @@ def with_target(ws: dict | None, weights: pd.Series, method: str, trades: list[d
         "stored_at": pd.Timestamp.now(tz="UTC").strftime("%Y-%m-%d %H:%M UTC"),
     }
     return new
+
+
+def with_limits(ws: dict | None, rows: list[dict]) -> dict:
+    """The workspace with these limits (``kind``, ``threshold`` and the optional ``level``/``horizon``/``band``).
+
+    Each row is checked by :func:`finance_core.limits.limit_from_dict`; a bad one raises its DataError and
+    changes nothing. Rows are stored in full, so the workspace (and saved work) holds what was checked.
+    """
+    rules = [limits.limit_from_dict(row) for row in rows]
+    limits.check_labels(rules)
+    stored = [{"kind": r.kind, "threshold": r.threshold, "level": r.level, "horizon": r.horizon, "band": r.band}
+              for r in rules]
+    return dict(_ws(ws), limits=stored)
+
+
+def limit_rules(ws: dict | None) -> list[limits.Limit]:
+    """The workspace's limits as :class:`finance_core.limits.Limit` (none when it has none)."""
+    return [limits.limit_from_dict(row) for row in (ws or {}).get("limits") or []]
 
 
 # --------------------------------------------------------------------------- sharing

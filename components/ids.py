@@ -19,3 +19,6 @@ EXPORT_ALERT = "export-alert"
 #: The last settings query of each page, {path: "a=1&b=2"}: dcc.Store(storage_type="session") in app.py,
 #: written by components.urlstate; the navbar links reopen each page with it.
 PAGE_SETTINGS = "page-settings-store"
+#: The navbar's breach badge (app.py): its holder, and the badge itself when limits are breached.
+BREACH_BADGE = "breach-badge"
+BREACH_COUNT = "breach-count"

@@ -1,4 +1,4 @@
-"""Figures of the Performance page: factor betas with confidence intervals, contribution to return.
+"""Figures of the Performance page: factor betas with confidence intervals, contribution to return, breach history.
 
 Builders take finance_core results (``exposures.FactorExposure.table``, ``attribution.contribution``)
 and a theme, and only draw them.
@@ -6,13 +6,14 @@ and a theme, and only draw them.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
 from .figures import COLOURS, base_layout, empty_figure, tick_format
 from .safe_text import escaped
 
-__all__ = ["beta_figure", "contribution_figure"]
+__all__ = ["beta_figure", "breach_history_figure", "contribution_figure"]
 
 
 @escaped
@@ -47,6 +48,23 @@ def contribution_figure(table: pd.DataFrame, theme: str | None) -> go.Figure:
     ))
     base_layout(fig, theme)
     fig.update_xaxes(tickformat=tick_format(".1%"))
+    fig.update_yaxes(autorange="reversed")
+    fig.update_layout(hovermode="closest", showlegend=False)
+    return fig
+
+
+@escaped
+def breach_history_figure(breached: pd.DataFrame, theme: str | None) -> go.Figure:
+    """One strip per limit (``limits.breach_history``: dates x limits of booleans), red where it was breached."""
+    if breached.empty:
+        return empty_figure("No limit set: enter one above and press Check limits.", theme)
+    fig = go.Figure(go.Heatmap(
+        z=breached.T.astype(int).to_numpy(), x=breached.index, y=list(map(str, breached.columns)),
+        zmin=0, zmax=1, colorscale=[[0, COLOURS["pos"]], [1, COLOURS["neg"]]], showscale=False, xgap=0, ygap=2,
+        customdata=np.where(breached.T.to_numpy(dtype=bool), "breached", "within"),
+        hovertemplate="%{y} on %{x|%Y-%m-%d}: %{customdata}<extra></extra>",
+    ))
+    base_layout(fig, theme)
     fig.update_yaxes(autorange="reversed")
     fig.update_layout(hovermode="closest", showlegend=False)
     return fig

@@ -5,6 +5,9 @@ holding) on a constant and the factor returns (the market and the bundled factor
 QUAL, SIZE, USMV, VLUE, or any columns), and reports the coefficients (``alpha`` per period
 and the betas), Newey-West standard errors with Bartlett weights (no small-sample correction,
 as statsmodels' ``cov_type="HAC"``), z-statistics, normal confidence intervals and R².
+The bundled ETFs are long-only equity funds, so their returns are nearly collinear with the
+market: :func:`spread_factors` turns them into long-short spreads (ETF minus market) beside the
+market, so the market beta is the portfolio's beta and each spread's beta a tilt.
 ``rolling_betas`` refits over a moving window; ``factor_attribution`` splits the window's
 summed return into exposure x factor return, alpha and residual. Returns are decimals per
 period (daily: 252 periods a year).
@@ -32,6 +35,7 @@ __all__ = [
     "factor_exposures",
     "p_values",
     "rolling_betas",
+    "spread_factors",
 ]
 
 ALPHA = "alpha"
@@ -56,6 +60,18 @@ class FactorExposure:
     @property
     def alpha(self) -> float:
         return float(self.table.loc[ALPHA, "coef"])
+
+
+def spread_factors(market: pd.Series, etfs: pd.DataFrame, *, market_name: str = "Market") -> pd.DataFrame:
+    """The market (named ``market_name``) and each ETF's return minus the market's (``"MTUM-Market"``...).
+
+    Regressing on these rather than on the raw ETF returns leaves the fitted values unchanged, but the
+    market coefficient becomes the whole equity beta and each spread coefficient a tilt off the market.
+    """
+    if not isinstance(market, pd.Series) or not isinstance(etfs, pd.DataFrame) or etfs.shape[1] == 0:
+        raise DataError("Spread factors need a market return series and a table of ETF returns.", code="bad_input")
+    spreads = etfs.sub(market, axis=0).add_suffix(f"-{market_name}")
+    return pd.concat([market.rename(market_name), spreads], axis=1)
 
 
 def default_lags(observations: int) -> int:

@@ -1,22 +1,24 @@
 """Performance desk: factor exposures, contribution to return and limit breaches of the workspace portfolio.
 
 Each section has its own callback and alert area, so bad input in one keeps the others (and its
-own previous result) on screen.
+own previous result) on screen. Limits are kept in the workspace (``workspace.with_limits``) and
+checked by :mod:`monitor`, which the navbar badge reads too.
 """
 
 from __future__ import annotations
 
 import dash
 import pandas as pd
-from dash import Input, Output, State, callback, ctx, dcc, html
+from dash import Input, Output, State, callback, html
 
+import monitor
 import workspace
 from components import ids
 from components.alerts import alert_area, reports_errors
-from components.controls import field, number, slider
+from components.controls import choice, field, number, slider
 from components.figures import graph, graph_id, line_figure
 from components.layout import kpi_card, kpi_row, page_header, section
-from components.performance_figures import beta_figure, contribution_figure
+from components.performance_figures import beta_figure, breach_history_figure, contribution_figure
 from components.tables import grid, records
 from components.urlstate import UrlState
 from finance_core import attribution, estimators, exposures, limits, risk
@@ -25,33 +27,50 @@ from finance_core.errors import DataError, FinanceError
 dash.register_page(__name__, path="/performance", name="Performance", title="Performance - Portfolio Desk", order=6)
 
 P = "perf"
-SA = {k: f"{P}-alerts-{k}" for k in ("exposure", "rolling", "contribution", "limits")}
+SA = {k: f"{P}-alerts-{k}" for k in ("exposure", "rolling", "contribution", "limits", "limit-form")}
 EXP_KPIS, EXP_GRID, WINDOW = f"{P}-exposure-kpis", f"{P}-exposure-grid", f"{P}-window"
 CONTRIB_KPIS, ASSET_GRID, SECTOR_GRID = f"{P}-contrib-kpis", f"{P}-asset-grid", f"{P}-sector-grid"
-LIMIT_STORE, LIMIT_APPLY, BREACH_GRID, BREACH_NOTE = (f"{P}-limits-store", f"{P}-limits-apply", f"{P}-breach-grid",
-                                                     f"{P}-breach-note")
-G = {k: f"{P}-{k}" for k in ("betas", "rolling", "contrib-asset", "contrib-sector")}
+LIMIT_APPLY, BREACH_GRID, BREACH_NOTE = f"{P}-limits-apply", f"{P}-breach-grid", f"{P}-breach-note"
+G = {k: f"{P}-{k}" for k in ("betas", "rolling", "contrib-asset", "contrib-sector", "breach-history")}
 MARKET = "Market"
-#: The limit form: limit kind -> label. VaR is the 95% one-day VaR (a positive loss fraction).
+#: The limit form: limit kind -> label of its threshold box (decimals; VaR and CVaR are positive loss fractions).
 LIMIT_FORM = {"single_name_weight": "Max single-name weight", "sector_weight": "Max sector weight",
-              "volatility": "Volatility (annual)", "var": "VaR 95% 1-day", "max_drawdown": "Max drawdown"}
-LIMIT_IDS = {kind: f"{P}-limit-{kind}" for kind in LIMIT_FORM}
+              "number_of_names": "Min number of names", "min_cash": "Min cash",
+              "drift": "Max drift from target", "volatility": "Volatility (annual)",
+              "tracking_error": "Tracking error (annual)", "max_drawdown": "Max drawdown",
+              "var": "VaR", "cvar": "CVaR"}
+#: The limits' settings: form name -> (label, default); ``<kind>_level`` / ``<kind>_horizon`` and ``drift_band``.
+LIMIT_SETTINGS = {"var_level": ("VaR level", 0.95), "var_horizon": ("VaR horizon (days)", 1),
+                  "cvar_level": ("CVaR level", 0.95), "cvar_horizon": ("CVaR horizon (days)", 1),
+                  "drift_band": ("Drift band", "absolute")}
+LIMIT_IDS = {name: f"{P}-limit-{name}" for name in [*LIMIT_FORM, *LIMIT_SETTINGS]}
+LIMIT_STATE = {name: State(i, "value") for name, i in LIMIT_IDS.items()}
 EXPOSURE_HEADERS = {"term": "Term", "coef": "Coefficient", "std_error": "Std error (NW)", "t_stat": "t",
                     "p_value": "p", "ci_low": "95% low", "ci_high": "95% high"}
 EXPOSURE_FORMATS = {c: "ratio" for c in ("coef", "std_error", "t_stat", "ci_low", "ci_high")} | {"p_value": "ratio"}
 CONTRIB_FORMATS = {"weight": "pct", "return": "pct", "contribution": "pct2"}
-BREACH_HEADERS = {"what": "Limit", "limit": "Threshold", "value": "Current", "excess": "Excess"}
+BREACH_HEADERS = dict(zip(limits.BREACH_COLUMNS, ["Limit", "Threshold", "Current", "Excess", "Since"], strict=True))
 URL = UrlState(P, {"window": (WINDOW, "value", int, 126)}, bounds={"window": (21, 756)})
 URL.register()
 
 
+def _setting(name: str):
+    label, default = LIMIT_SETTINGS[name]
+    if name == "drift_band":
+        return field(label, choice(LIMIT_IDS[name], {"absolute": "Absolute", "relative": "Relative"}, default), md=2)
+    return field(label, number(LIMIT_IDS[name], default, step="any" if "level" in name else 1, debounce=False), md=2)
+
+
 def _limit_form() -> html.Div:
-    boxes = [field(label, number(LIMIT_IDS[kind], None, step=0.01, debounce=False), md=2)
+    # step "any": a browser holds back a number off the step (0.015 on a 0.01 step) as invalid
+    boxes = [field(label, number(LIMIT_IDS[kind], None, step=1 if kind == "number_of_names" else "any",
+                                 debounce=False), md=2)
              for kind, label in LIMIT_FORM.items()]
     return html.Div([
-        dcc.Store(id=LIMIT_STORE, storage_type="session"),
         html.Div(boxes, className="row g-3 mb-2 no-print"),
+        html.Div([_setting(name) for name in LIMIT_SETTINGS], className="row g-3 mb-2 no-print"),
         html.Button("Check limits", id=LIMIT_APPLY, n_clicks=0, className="btn btn-primary btn-sm mb-2 no-print"),
+        alert_area(SA["limit-form"]),
     ])
 
 
@@ -65,7 +84,7 @@ def layout(**query) -> html.Div:
             "Factor exposures",
             alert_area(SA["exposure"]),
             html.Div(id=EXP_KPIS),
-            graph(G["betas"], title="Betas on the market and the factor ETFs (95% confidence intervals)"),
+            graph(G["betas"], title="Market beta and factor tilts (ETF minus market, 95% confidence intervals)"),
             grid(EXP_GRID, pd.DataFrame(columns=list(EXPOSURE_HEADERS)), formats=EXPOSURE_FORMATS,
                  headers=EXPOSURE_HEADERS, height=260, csv_name="factor-exposures"),
             html.H6("Rolling betas", className="mt-3"),
@@ -73,9 +92,10 @@ def layout(**query) -> html.Div:
             field("Window (days)", slider(WINDOW, 21, 756, 21, values["window"],
                                           {21: "21", 126: "126", 252: "252", 504: "504", 756: "756"})),
             graph(G["rolling"], title="Betas over a trailing window"),
-            note="Daily portfolio returns regressed on the benchmark (Market) and the bundled factor ETFs "
-                 "(MTUM, QUAL, SIZE, USMV, VLUE) over their common dates; Newey-West standard errors, "
-                 "alpha per day.",
+            note="Daily portfolio returns regressed on the benchmark (Market) and the bundled factor ETFs' "
+                 "spreads over it (MTUM-Market, QUAL-Market, SIZE-Market, USMV-Market, VLUE-Market) over "
+                 "their common dates: the market beta is the portfolio's beta, each spread beta a tilt. "
+                 "Newey-West standard errors, alpha per day.",
         ),
         section(
             "Contribution to return",
@@ -98,9 +118,14 @@ def layout(**query) -> html.Div:
             alert_area(SA["limits"]),
             _limit_form(),
             html.Div(id=BREACH_NOTE, className="fs-5 my-2"),
-            grid(BREACH_GRID, pd.DataFrame(columns=list(BREACH_HEADERS)), headers=BREACH_HEADERS,
-                 formats={"limit": "pct2", "value": "pct2", "excess": "pct2"}, height=240, csv_name="breaches"),
-            note="Decimals (0.10 is 10%); a blank box sets no limit. Risk limits use the last 252 days.",
+            grid(BREACH_GRID, pd.DataFrame(columns=list(BREACH_HEADERS)), headers=BREACH_HEADERS, height=240,
+                 csv_name="breaches"),
+            graph(G["breach-history"], title="Breach history: when each limit would have been breached (red)",
+                  height=260),
+            note="Decimals (0.10 is 10%); a blank box sets no limit. The limits are kept in the workspace and "
+                 "every page's navbar counts their breaches. They watch the uploaded holdings, else the "
+                 "portfolio; drift compares them with the target. Risk limits use the 252 days to each date "
+                 "with today's weights; the history is evaluated every 5 dates.",
         ),
     ])
 
@@ -115,8 +140,8 @@ def _context(ws):
 
 
 def _factors(wd) -> pd.DataFrame:
-    """The benchmark as the market factor beside the bundled factor ETFs."""
-    return pd.concat([wd.benchmark_returns.rename(MARKET), estimators.bundled_factor_returns()], axis=1)
+    """The benchmark as the market factor beside the bundled factor ETFs as long-short spreads over it."""
+    return exposures.spread_factors(wd.benchmark_returns, estimators.bundled_factor_returns(), market_name=MARKET)
 
 
 def _constant_weights(weights: pd.Series, dates: pd.Index) -> pd.DataFrame:
@@ -180,28 +205,66 @@ def contribution(ws, theme):
 
 
 def _rows(form: dict) -> list[dict]:
-    """The form's filled boxes as limit rows, each checked by limits.limit_from_dict."""
-    rows = [{"kind": kind, "threshold": value} for kind, value in form.items() if value not in (None, "")]
-    for row in rows:
-        limits.limit_from_dict(row)
+    """The form's filled threshold boxes as limit rows, with their level, horizon or band."""
+    rows = []
+    for kind in LIMIT_FORM:
+        if form.get(kind) in (None, ""):
+            continue
+        row = {"kind": kind, "threshold": form[kind]}
+        if kind in ("var", "cvar"):
+            row |= {"level": form.get(f"{kind}_level"), "horizon": form.get(f"{kind}_horizon")}
+        if kind == "drift":
+            row["band"] = form.get("drift_band")
+        rows.append(row)
     return rows
 
 
+def _form(rows: list[dict]) -> dict:
+    """The form's values for stored limit rows (the inverse of :func:`_rows`; blanks and defaults elsewhere)."""
+    values: dict = {kind: None for kind in LIMIT_FORM} | {name: d for name, (_label, d) in LIMIT_SETTINGS.items()}
+    for row in rows:
+        values[row["kind"]] = row["threshold"]
+        if row["kind"] in ("var", "cvar"):
+            values[f"{row['kind']}_level"], values[f"{row['kind']}_horizon"] = row["level"], row["horizon"]
+        if row["kind"] == "drift":
+            values["drift_band"] = row["band"]
+    return values
+
+
 @callback(
-    Output(LIMIT_STORE, "data"), Output(BREACH_NOTE, "children"), Output(BREACH_GRID, "rowData"),
-    *(Output(LIMIT_IDS[k], "value") for k in LIMIT_FORM), Output(SA["limits"], "children"),
-    inputs=dict(_clicks=Input(LIMIT_APPLY, "n_clicks"), ws=Input(ids.WORKSPACE, "data")),
-    state=dict(form={k: State(i, "value") for k, i in LIMIT_IDS.items()}, stored=State(LIMIT_STORE, "data")),
+    Output(ids.WORKSPACE, "data", allow_duplicate=True), Output(SA["limit-form"], "children"),
+    inputs=dict(_clicks=Input(LIMIT_APPLY, "n_clicks")),
+    state=dict(form=LIMIT_STATE, ws=State(ids.WORKSPACE, "data")),
+    prevent_initial_call=True,
 )
-@reports_errors(4 + len(LIMIT_FORM))
-def check_limits(_clicks, ws, form, stored):
-    rows = _rows(form) if ctx.triggered_id == LIMIT_APPLY else (stored or [])
-    wd, port = _context(ws)
-    book = limits.Monitored(weights=port.weights, returns=wd.returns, sectors=wd.sectors.to_dict())
-    breaches = limits.check(book, [limits.limit_from_dict(r) for r in rows])
-    note = (html.Span("No limit set.", id=f"{P}-breach-count") if not rows else
-            html.Span(f"{len(breaches)} of {len(rows)} limits breached." if breaches else "No limit breached.",
-                      id=f"{P}-breach-count"))
-    table = [{"what": b.what, "limit": b.limit, "value": b.value, "excess": b.excess} for b in breaches]
-    values = {r["kind"]: r["threshold"] for r in rows}
-    return (rows, note, table, *(values.get(k) for k in LIMIT_FORM), None)
+@reports_errors(2, title="Limits not changed")
+def save_limits(_clicks, form, ws):
+    """Keep the form's limits in the workspace once they check out; a bad one keeps the previous limits."""
+    new = workspace.with_limits(ws, _rows(form))
+    monitor.current_breaches(new)  # refuses limits this book cannot be checked against (cached for what follows)
+    return new, None
+
+
+@callback(output={name: Output(i, "value") for name, i in LIMIT_IDS.items()}, inputs=dict(ws=Input(ids.WORKSPACE, "data")))
+def fill_limit_form(ws):
+    """The workspace's limits back in the form (on opening the page and after each change)."""
+    return _form((ws or {}).get("limits") or [])
+
+
+@callback(
+    Output(BREACH_NOTE, "children"), Output(BREACH_GRID, "rowData"), Output(graph_id(G["breach-history"]), "figure"),
+    Output(SA["limits"], "children"),
+    Input(ids.WORKSPACE, "data"), State(ids.THEME, "data"),
+)
+@reports_errors(4)
+def check_limits(ws, theme):
+    rows = (ws or {}).get("limits") or []
+    if not rows:
+        return html.Span("No limit set.", id=f"{P}-breach-count"), [], breach_history_figure(pd.DataFrame(), theme), None
+    try:
+        breaches, past = monitor.current_breaches(ws), monitor.breach_history(ws)
+    except FinanceError as err:
+        raise DataError(f"Limits not checked: {err.message}", code=err.code) from None
+    note = html.Span(f"{len(breaches)} of {len(rows)} limits breached." if breaches else "No limit breached.",
+                     id=f"{P}-breach-count")
+    return note, [b.row() for b in breaches], breach_history_figure(past, theme), None

@@ -13,6 +13,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, State, callback, clientside_callback, dcc, html, no_update
 
+import monitor
 import workspace
 from components import ids
 from components.alerts import alert_area, notes_alert, reports_errors
@@ -30,7 +31,7 @@ P = "present"
 QUERY, SHARE_QUERY, FIRM, AS_OF = f"{P}-query", f"{P}-share-query", f"{P}-firm", f"{P}-as-of"
 TITLE, SUBTITLE, KPIS, STRESS_GRID, SHARE_LINK = (f"{P}-title", f"{P}-subtitle", f"{P}-kpis", f"{P}-stress-grid",
                                                    f"{P}-share-link")
-ALERTS, NOTES, DESKS = f"{P}-alerts", f"{P}-notes", f"{P}-desks"
+ALERTS, NOTES, DESKS, BREACHES = f"{P}-alerts", f"{P}-notes", f"{P}-desks", f"{P}-breaches"
 REPORT_HTML, REPORT_PDF, REPORT_DOWNLOAD, REPORT_STATUS = (f"{P}-report-html", f"{P}-report-pdf",
                                                            f"{P}-report-download", f"{P}-report-status")
 FIGURES = ["present-growth", "present-allocation", "present-sectors", "present-contributions", "present-stress"]
@@ -77,6 +78,7 @@ def layout(**query) -> html.Div:
                           formats={"portfolio_return": "pct", "benchmark_return": "pct"}, height=300,
                           csv_name="stress-tests")),
             _section(html.H4("Execution and tax"), html.Div(id=DESKS), alert_area(NOTES)),
+            _section(html.H4("Limits"), html.Div(id=BREACHES)),
         ], className="pd-present", **{"data-bs-theme": "light"}),
     ])
 
@@ -194,6 +196,20 @@ def render(query, firm, as_of, ws):
             _desks(ws), notes_alert(problems, title="About this link"), None)
 
 
+def limit_lines(query: dict | None, ws: dict | None) -> list[str]:
+    """The workspace's current breaches (monitor.breach_lines); a shared link carries no limits."""
+    if query and query.get("source"):
+        return ["Limits are kept in the workspace that set them and do not travel in a link."]
+    return monitor.breach_lines(ws)
+
+
+@callback(Output(BREACHES, "children"), Input(QUERY, "data"), Input(ids.WORKSPACE, "data"))
+def breaches(query, ws):
+    """A small list of the current breaches (it never raises: problems are sentences)."""
+    head, *items = limit_lines(query, ws)
+    return [html.P(head, id=f"{P}-breach-head"), html.Ul([html.Li(item) for item in items]) if items else None]
+
+
 @callback(
     Output(ids.WORKSPACE, "data", allow_duplicate=True),
     Input(FIRM, "value"), Input(AS_OF, "value"), State(ids.WORKSPACE, "data"), State(QUERY, "data"),
@@ -245,7 +261,7 @@ def download_report(_html, _pdf, query, firm, as_of, ws):
     try:
         document = report_html(title, subtitle, kpis, presentation_figures(pres, "light"),
                                [("Historical stress tests", stress)], problems, static=fmt == "pdf",
-                               texts=[("Execution and tax", desk_lines(ws))])
+                               texts=[("Execution and tax", desk_lines(ws)), ("Limits", limit_lines(query, ws))])
         if fmt == "pdf":
             payload, mime = html_to_pdf(document), "application/pdf"
     except (OSError, RuntimeError) as err:  # the export browser or the PDF printer failed or timed out

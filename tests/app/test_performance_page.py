@@ -7,8 +7,7 @@ import statsmodels.api as sm
 from dash import no_update
 
 import workspace
-from components import ids
-from finance_core import estimators, exposures, limits
+from finance_core import estimators, exposures
 from pages import performance as page
 
 WS = workspace.DEFAULT
@@ -17,10 +16,11 @@ BLANK_FORM = {k: None for k in page.LIMIT_FORM}
 
 @pytest.fixture(scope="module")
 def data():
-    """The default workspace's equal-weight daily returns and the market + factor ETF returns, aligned."""
+    """The default workspace's equal-weight daily returns, the market and the factor ETFs minus the market, aligned."""
     wd = workspace.resolve(WS)
     y = wd.returns.mean(axis=1).rename("portfolio")  # equal weight, daily rebalanced
-    factors = pd.concat([wd.benchmark_returns.rename("Market"), estimators.bundled_factor_returns()], axis=1)
+    market, etfs = wd.benchmark_returns, estimators.bundled_factor_returns()
+    factors = pd.concat([market.rename("Market"), etfs.sub(market, axis=0).add_suffix("-Market")], axis=1)
     joined = pd.concat([y, factors], axis=1, join="inner").dropna()
     return wd, joined["portfolio"], joined[factors.columns]
 
@@ -32,11 +32,14 @@ def test_beta_table_matches_statsmodels_hac(data):
     lags = exposures.default_lags(len(y))
     oracle = sm.OLS(y, sm.add_constant(x)).fit(cov_type="HAC", cov_kwds={"maxlags": lags})
     table = pd.DataFrame(rows).set_index("term")
-    assert list(table.index) == ["alpha", "Market", "MTUM", "QUAL", "SIZE", "USMV", "VLUE"]
+    assert list(table.index) == ["alpha", "Market", "MTUM-Market", "QUAL-Market", "SIZE-Market", "USMV-Market",
+                                 "VLUE-Market"]
     np.testing.assert_allclose(table["coef"], oracle.params.to_numpy(), rtol=1e-8)
     np.testing.assert_allclose(table["std_error"], oracle.bse.to_numpy(), rtol=1e-6)
     np.testing.assert_allclose(table["p_value"], oracle.pvalues.to_numpy(), rtol=1e-5, atol=1e-300)
     assert f"{oracle.rsquared:.3f}" in str(kpis) and f"{oracle.params['Market']:.3f}" in str(kpis)
+    capm = sm.OLS(y, sm.add_constant(x["Market"])).fit().params["Market"]  # the plain CAPM beta
+    assert oracle.params["Market"] == pytest.approx(capm, abs=0.1)  # no longer split with collinear ETF betas
     bars = fig.data[0]
     assert list(bars.x) == list(x.columns)
     np.testing.assert_allclose(np.asarray(bars.y) + np.asarray(bars.error_y.array), table["ci_high"].iloc[1:])
@@ -67,33 +70,61 @@ def test_contributions_add_up_to_the_compounded_portfolio_return(data):
     assert str(kpis).count(f"{compounded:.2%}") == 3
 
 
-def test_limits_store_the_form_and_list_breaches(call_with_trigger):
-    form = dict(BLANK_FORM, single_name_weight=0.04, volatility=0.5)
-    out = call_with_trigger(f"{page.LIMIT_APPLY}.n_clicks", page.check_limits, 1, WS, form, None)
-    stored, note, rows, *values, alert = out
+def _form(**values):
+    return {name: default for name, (_label, default) in page.LIMIT_SETTINGS.items()} | BLANK_FORM | values
+
+
+def test_limits_are_kept_in_the_workspace_and_list_breaches():
+    ws, alert = page.save_limits(1, _form(single_name_weight=0.04, volatility=0.5), WS)
     assert alert is None
-    assert stored == [{"kind": "single_name_weight", "threshold": 0.04}, {"kind": "volatility", "threshold": 0.5}]
-    assert values == [0.04, None, 0.5, None, None]
-    # equal weight over 20 names: 5% per name breaches a 4% limit by 1 point; the volatility stays under 50%
-    assert rows == [{"what": "Single-name weight", "limit": 0.04, "value": pytest.approx(0.05),
-                     "excess": pytest.approx(0.01)}]
+    assert [(r["kind"], r["threshold"]) for r in ws["limits"]] == [("single_name_weight", 0.04), ("volatility", 0.5)]
+    note, rows, fig, alert = page.check_limits(ws, "light")
+    assert alert is None
+    # equal weight over 20 names: 5% per name breaches a 4% limit by 1 point, since the first history date;
+    # the volatility stays under 50%
+    assert rows == [{"what": "Single-name weight", "limit": "4.00%", "value": "5.00%", "excess": "1.00%",
+                     "since": "2014-01-07"}]  # 2013-01-02 + 252 dates: the first full window
     assert "1 of 2 limits breached" in str(note)
-    # on reload the stored limits are applied and put back in the form
-    again = call_with_trigger(f"{ids.WORKSPACE}.data", page.check_limits, 0, WS, BLANK_FORM, stored)
-    assert again[2] == rows and again[3] == 0.04
+    assert [t.y for t in fig.data][0] == ("Single-name weight", "Volatility")
+    # the form shows the kept limits again (on reload and on other pages' return)
+    form = page.fill_limit_form(ws)
+    assert form["single_name_weight"] == 0.04 and form["volatility"] == 0.5 and form["var"] is None
 
 
-def test_no_breach_and_a_negative_limit_keeps_the_previous_result(call_with_trigger):
-    ok = call_with_trigger(f"{page.LIMIT_APPLY}.n_clicks", page.check_limits, 1, WS,
-                           dict(BLANK_FORM, sector_weight=0.9), None)
-    assert ok[2] == [] and "No limit breached" in str(ok[1])
-    bad = call_with_trigger(f"{page.LIMIT_APPLY}.n_clicks", page.check_limits, 2, WS,
-                            dict(BLANK_FORM, var=-0.02), ok[0])
-    assert set(bad[:-1]) == {no_update}
-    with pytest.raises(limits.DataError) as raised:  # the alert carries finance_core's own message
-        limits.limit_from_dict({"kind": "var", "threshold": -0.02})
-    assert raised.value.message in str(bad[-1])
-    assert "The VaR limit must be zero or more; got -0.02" in str(bad[-1])
+def test_var_cvar_and_drift_settings_travel_with_their_limits():
+    form = _form(var=0.01, var_level=0.99, var_horizon=5, drift=0.3, drift_band="relative")
+    target = workspace.with_target(WS, pd.Series({"AAPL": 0.5, "MSFT": 0.5}), "manual")
+    ws, alert = page.save_limits(1, form, target)
+    assert alert is None
+    assert ws["limits"] == [
+        {"kind": "drift", "threshold": 0.3, "level": 0.95, "horizon": 1, "band": "relative"},
+        {"kind": "var", "threshold": 0.01, "level": 0.99, "horizon": 5, "band": "absolute"},
+    ]
+    assert page.fill_limit_form(ws) == form
+    _note, rows, _fig, alert = page.check_limits(ws, "light")
+    assert alert is None and [r["what"] for r in rows] == ["VaR 99% 5d"]  # the book is the target: no drift
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    ({"var": -0.02}, "The VaR limit must be zero or more; got -0.02"),
+    ({"var": 0.02, "var_level": -0.95}, "The VaR level -0.95 is outside the sensible range"),
+    ({"cvar": 0.02, "cvar_level": 1.2}, "The CVaR level 1.2 is outside the sensible range"),
+    ({"single_name_weight": -0.1}, "The Single-name weight limit must be zero or more"),
+    ({"drift": 0.05}, "A drift limit needs target weights"),
+])
+def test_a_senseless_limit_names_the_field_and_keeps_the_previous_limits(values, message):
+    kept, _ = page.save_limits(1, _form(sector_weight=0.9), WS)
+    ok = page.check_limits(kept, "light")
+    assert ok[1] == [] and "No limit breached" in str(ok[0])
+    bad = page.save_limits(2, _form(**values), kept)
+    assert bad[0] is no_update  # the workspace keeps its limits, so every result on screen stays
+    assert message in str(bad[1])
+
+
+def test_no_limit_says_so():
+    note, rows, fig, alert = page.check_limits(WS, "light")
+    assert "No limit set" in str(note) and rows == [] and alert is None
+    assert "No limit set" in str(fig.layout.annotations[0].text)
 
 
 def test_dates_before_the_factor_etfs_explain_the_short_window_and_keep_the_chart():
@@ -105,10 +136,11 @@ def test_dates_before_the_factor_etfs_explain_the_short_window_and_keep_the_char
     assert page.contribution(ws, "light")[-1] is None
 
 
-def test_a_portfolio_outside_the_universe_is_named_in_every_section(call_with_trigger):
+def test_a_portfolio_outside_the_universe_is_named_in_every_section():
     ws = workspace.with_target(dict(WS, universe=["AAPL", "MSFT"]), pd.Series({"KO": 1.0}), "manual")
+    limited = workspace.with_limits(ws, [{"kind": "volatility", "threshold": 0.2}])
     outs = [page.factor_exposures(ws, "light"), page.rolling(ws, 126, "light"), page.contribution(ws, "light"),
-            call_with_trigger(f"{ids.WORKSPACE}.data", page.check_limits, 0, ws, BLANK_FORM, None)]
+            page.check_limits(limited, "light")]
     for out in outs:
         assert set(out[:-1]) == {no_update}
         assert "KO, which are not in the chosen universe" in str(out[-1])

@@ -79,6 +79,23 @@ def test_report_carries_the_execution_and_tax_results(call_with_trigger):
     assert "Schedule the target&#x27;s trade list on the Execute page" in base64.b64decode(download["content"]).decode()
 
 
+def test_current_breaches_are_listed_on_the_page_and_in_the_report(call_with_trigger):
+    ws = workspace.with_limits(WS, [{"kind": "single_name_weight", "threshold": 0.04},
+                                    {"kind": "volatility", "threshold": 0.5}])
+    head, items = page.breaches({}, ws)
+    # equal weight over 20 names: 5% each, 1 point over a 4% cap; the volatility is well under 50%
+    assert head.children == "1 of 2 limits breached:"
+    assert [li.children for li in items.children] == [
+        "Single-name weight 5.00% above the 4.00% limit by 1.00% (since 2014-01-07)."]
+    download, _ = call_with_trigger("present-report-html.n_clicks", page.download_report, 1, 0, {}, "Acme", None, ws)
+    payload = base64.b64decode(download["content"]).decode("utf-8")
+    assert "<h2>Limits</h2>" in payload and "Single-name weight 5.00% above the 4.00% limit" in payload
+    assert page.breaches({}, WS)[0].children == "No limits set: set them on the Performance page."
+    assert "do not travel in a link" in page.breaches({"source": "sp500"}, ws)[0].children
+    drift = workspace.with_limits(WS, [{"kind": "drift", "threshold": 0.1}])  # no target to drift from
+    assert page.breaches({}, drift)[0].children.startswith("Limits not checked: A drift limit needs target weights")
+
+
 # ----------------------------------------------------------------------------- the as-of date
 def _min_variance_target(ws):
     recipe = recipes.Recipe(method="min_variance")

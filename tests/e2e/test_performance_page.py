@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.e2e.conftest import click, console_errors, show, text_of
+from tests.e2e.conftest import click, console_errors, show, text_of, wait_for_change
 
 pytestmark = pytest.mark.e2e
 
@@ -24,4 +24,18 @@ def test_performance_page_betas_contributions_and_a_breach(desk):
     desk.wait_for_contains_text("#perf-breach-count", "1 of 1 limits breached", timeout=30)
     show(desk, "#perf-breach-grid")
     desk.wait_for_contains_text("#perf-breach-grid", "Single-name weight", timeout=30)
+    assert console_errors(desk) == []
+
+
+def test_a_breached_limit_shows_in_the_navbar_of_another_page(desk):
+    desk.driver.get(desk.server_url + "/performance")
+    box = show(desk, "#perf-limit-single_name_weight", timeout=60)
+    box.send_keys("0.01")  # twenty names at 5% each: all over a 1% cap
+    click(desk, "#perf-limits-apply")
+    desk.wait_for_contains_text("#perf-breach-count", "1 of 1 limits breached", timeout=30)
+    click(desk, "#nav-data")  # the Data page, through the navbar as a person would
+    badge = wait_for_change(desk, "#breach-count", "", timeout=30)  # re-read if the badge is redrawn meanwhile
+    count = int(badge.split()[0])
+    assert count > 0
+    assert desk.driver.current_url.rstrip("/") == desk.server_url.rstrip("/")
     assert console_errors(desk) == []

@@ -17,6 +17,7 @@ from finance_core.exposures import (
     factor_exposures,
     p_values,
     rolling_betas,
+    spread_factors,
 )
 
 
@@ -102,3 +103,45 @@ def test_p_values_match_statsmodels_hac(data):
         cov_type="HAC", cov_kwds={"maxlags": fit.lags}
     )
     np.testing.assert_allclose(p_values(fit.table), oracle.pvalues, rtol=1e-7, atol=1e-300)
+
+
+@pytest.fixture(scope="module")
+def sp500_on_spreads():
+    """The equal-weight bundled S&P 500 stocks, the market and the factor ETFs' spreads over it, aligned."""
+    factors_set = load_dataset("factors")
+    market = to_returns(factors_set.benchmark)
+    spreads = spread_factors(market, to_returns(factors_set.prices))
+    portfolio = to_returns(load_dataset("sp500").prices).mean(axis=1).rename("portfolio")
+    joined = pd.concat([portfolio, spreads], axis=1, join="inner").dropna()
+    return joined["portfolio"], joined[spreads.columns], market.reindex(joined.index)
+
+
+def test_spread_design_matches_statsmodels_hac(sp500_on_spreads):
+    portfolio, spreads, _ = sp500_on_spreads
+    assert list(spreads.columns) == ["Market", "MTUM-Market", "QUAL-Market", "SIZE-Market", "USMV-Market",
+                                     "VLUE-Market"]
+    fit = factor_exposures(portfolio, spreads)
+    # statsmodels OLS with HAC errors (Bartlett, maxlags as ours) on the same spread design: test-only oracle
+    oracle = sm.OLS(portfolio.to_numpy(), sm.add_constant(spreads.to_numpy())).fit(
+        cov_type="HAC", cov_kwds={"maxlags": fit.lags}
+    )
+    np.testing.assert_allclose(fit.table["coef"], oracle.params, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(fit.table["std_error"], oracle.bse, rtol=1e-9)
+    assert fit.r_squared == pytest.approx(oracle.rsquared, rel=1e-12)
+
+
+def test_market_beta_on_spreads_is_near_the_capm_beta(sp500_on_spreads):
+    portfolio, spreads, market = sp500_on_spreads
+    capm = sm.OLS(portfolio.to_numpy(), sm.add_constant(market.to_numpy())).fit().params[1]  # plain CAPM beta
+    on_spreads = factor_exposures(portfolio, spreads).betas["Market"]
+    raw = factor_exposures(portfolio, spreads[["Market"]].join(spreads.drop(columns="Market").add(market, axis=0)))
+    assert 0.8 < capm < 1.1
+    assert on_spreads == pytest.approx(capm, abs=0.1)
+    # on the raw ETF returns the market coefficient is only part of the equity beta: it and the ETF
+    # coefficients add up to the spread design's market beta (same fitted values, re-parameterised)
+    assert raw.betas.sum() == pytest.approx(on_spreads, rel=1e-9)
+
+
+def test_spread_factors_refuse_a_non_table():
+    with pytest.raises(DataError, match="market return series and a table"):
+        spread_factors(pd.Series([0.01]), pd.DataFrame())
