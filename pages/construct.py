@@ -458,8 +458,8 @@ def target_note(stored, ws):
 @callback(Output(TARGET_LABEL, "children"), Input(METHOD, "value"))
 def target_label(method):
     """The target slider reads as a return or a volatility depending on the method."""
-    return {"target_return": "Target return (annual)", "target_volatility": "Target volatility (annual)"}.get(
-        method, "Target (for target return / volatility)")
+    return {"target_return": "Target return (annual)", "target_volatility": "Target volatility (annual)",
+            "vol_target": "Target volatility (annual)"}.get(method, "Target (for target return / volatility)")
 
 
 @callback(

@@ -328,3 +328,31 @@ def test_factor_model_covariance_gives_pypfopt_min_variance(wd, cov):
     for t, w in ef.min_volatility().items():
         assert grid_rows[t] == pytest.approx(w, abs=1e-4)
     assert cov in recipes.COV_METHODS and "Factor model" in recipes.COV_METHODS[cov]
+
+
+DYNAMIC_NOTE = {"vol_target": "Volatility target 10.0%", "ts_momentum": "Time-series momentum holds",
+                "xs_momentum": "Cross-sectional momentum holds", "regime_switching": "Regime on the last day",
+                "ensemble": "Ensemble shares", "ml_allocation": "ML predicted returns"}
+
+
+@pytest.mark.parametrize("method", recipes.DYNAMIC_METHODS)
+def test_dynamic_methods_build_on_the_page(method):
+    assert {"label": recipes.METHODS[method], "value": method} in page.METHOD_OPTIONS
+    out = page.allocation(_controls(method=method, target=0.10), WS, "light")
+    assert out[0] is not no_update and "About this portfolio" in str(out[6]), out[6]
+    # the method's decision is explained: the scale and cash, the assets held, the regime, the shares
+    assert DYNAMIC_NOTE[method] in str(out[6])
+    weights = sum(r["weight"] for r in out[2])
+    assert 0 < weights <= 1 + 1e-9  # volatility targeting may leave cash
+
+
+def test_backtest_compares_dynamic_and_static_methods_with_the_deflated_sharpe():
+    *_figs, rows, cols, status = page.run_backtest([].append, 1, ["vol_target", "ts_momentum", "equal_weight"], "A",
+                                                   252, 10, _controls(target=0.10), WS, "light")
+    assert "Backtested 3 methods" in str(status)
+    assert [c["field"] for c in cols][1:4] == [recipes.METHODS[m] for m in ("vol_target", "ts_momentum",
+                                                                              "equal_weight")]
+    labels = [r["metric"] for r in rows]
+    deflated = rows[labels.index("Sharpe ratio") + 1]
+    assert deflated["metric"].startswith("Deflated Sharpe")
+    assert all(deflated[recipes.METHODS[m]].endswith("%") for m in ("vol_target", "ts_momentum", "equal_weight"))
