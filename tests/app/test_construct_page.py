@@ -356,3 +356,10 @@ def test_backtest_compares_dynamic_and_static_methods_with_the_deflated_sharpe()
     deflated = rows[labels.index("Sharpe ratio") + 1]
     assert deflated["metric"].startswith("Deflated Sharpe")
     assert all(deflated[recipes.METHODS[m]].endswith("%") for m in ("vol_target", "ts_momentum", "equal_weight"))
+
+
+def test_momentum_backtest_with_a_short_lookback_asks_for_a_longer_one():
+    *outputs, status = page.run_backtest([].append, 1, ["ts_momentum"], "A", 60, 10, _controls(), WS, "light")
+    assert outputs == [no_update] * 4  # the previous results stay
+    assert "Momentum needs at least 252 days of returns, got 60" in str(status)
+    assert "set the backtest lookback to 252 days or more" in str(status)
