@@ -34,6 +34,7 @@ from .optimize.results import Allocation
 __all__ = [
     "Method",
     "METHODS",
+    "MOMENTUM_WEIGHTINGS",
     "DYNAMIC_METHODS",
     "STATIC_METHODS",
     "MU_METHODS",

@@ -363,3 +363,23 @@ def test_momentum_backtest_with_a_short_lookback_asks_for_a_longer_one():
     assert outputs == [no_update] * 4  # the previous results stay
     assert "Momentum needs at least 252 days of returns, got 60" in str(status)
     assert "set the backtest lookback to 252 days or more" in str(status)
+
+
+def test_dynamic_settings_reach_the_recipe_and_come_back_from_a_link(wd):
+    import json
+
+    controls = _controls(method="ensemble", members=["hrp", "equal_weight"])
+    out = page.allocation(controls, WS, "light")
+    assert "Ensemble shares (trailing Sharpe): Hierarchical risk parity" in str(out[6])
+    # the page's ensemble is the recipe's, built from the same two members
+    expected = recipes.allocate(wd.returns, recipes.Recipe(method="ensemble", cov_method="sample",
+                                                           ensemble_methods=("hrp", "equal_weight")),
+                                benchmark=wd.benchmark_returns, sectors=wd.sectors)
+    shown = {r["ticker"]: r["weight"] for r in out[2]}
+    assert all(shown[t] == pytest.approx(w, abs=1e-9) for t, w in expected.weights.items())
+    values, problems = page.URL.read({"method": "regime_switching", "calm": "hrp", "turbulent": "min_cvar",
+                                      "members": json.dumps(["kelly", "hrp"]), "leverage": "1.5"})
+    assert (values["calm"], values["turbulent"], values["members"], values["leverage"]) == (
+        "hrp", "min_cvar", ["kelly", "hrp"], 1.5) and not problems
+    one = page.allocation(_controls(method="ensemble", members=["hrp"]), WS, "light")
+    assert one[0] is no_update and "at least two member methods" in str(one[6])
