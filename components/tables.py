@@ -91,8 +91,9 @@ def grid(id_: str, frame: pd.DataFrame | None = None, *, formats: dict[str, str]
 
 #: Display label and format of the performance metrics finance_core reports.
 METRICS = {
-    "expected_return": ("Expected return", ".2%"), "total_return": ("Total return", ".1%"), "cagr": ("Annual return (CAGR)", ".2%"),
-    "volatility": ("Volatility", ".2%"), "sharpe": ("Sharpe ratio", ".2f"), "sortino": ("Sortino ratio", ".2f"),
+    "expected_return": ("Expected return", ".2%"), "total_return": ("Total return", ".1%"),
+    "cagr": ("Annual return (CAGR)", ".2%"), "volatility": ("Volatility", ".2%"), "sharpe": ("Sharpe ratio", ".2f"),
+    "deflated_sharpe": ("Deflated Sharpe ratio (probability of skill)", ".1%"), "sortino": ("Sortino ratio", ".2f"),
     "downside_deviation": ("Downside deviation", ".2%"), "max_drawdown": ("Max drawdown", ".1%"),
     "calmar": ("Calmar ratio", ".2f"), "omega": ("Omega ratio", ".2f"), "ulcer_index": ("Ulcer index", ".3f"),
     "skew": ("Skew", ".2f"), "kurtosis": ("Excess kurtosis", ".2f"), "var_95": ("VaR 95% (1 day)", ".2%"),

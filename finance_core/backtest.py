@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from .errors import DataError, FinanceError
 from .overfitting import deflated_sharpe_ratio, probability_of_backtest_overfitting
@@ -47,6 +48,7 @@ __all__ = [
     "Comparison",
     "compare",
     "deflated_sharpe_ratio",
+    "deflated_sharpes",
     "probability_of_backtest_overfitting",
     "rebalance_dates",
     "run",
@@ -122,7 +124,9 @@ class Comparison:
     metrics : pandas.DataFrame
         One row per column of ``equity``: ``total_return``, ``cagr``,
         ``volatility``, ``sharpe``, ``sortino``, ``max_drawdown`` (negative),
-        ``calmar``, ``annual_turnover``, ``total_costs``.
+        ``calmar``, ``annual_turnover``, ``total_costs``; with two or more strategies also
+        ``deflated_sharpe`` right after ``sharpe`` (see :func:`deflated_sharpes`; NaN for the
+        benchmark).
     results : dict of str to BacktestResult
     completed : bool
     """
@@ -548,4 +552,38 @@ def _metrics_table(
         rows[col] = m
     metrics = pd.DataFrame.from_dict(rows, orient="index")
     metrics.index.name = "strategy"
+    if len(results) >= 2:
+        deflated = deflated_sharpes(equity[list(results)], risk_free_rate).reindex(metrics.index)
+        metrics.insert(int(metrics.columns.get_loc("sharpe")) + 1, "deflated_sharpe", deflated)
     return metrics
+
+
+def deflated_sharpes(equity: pd.DataFrame, risk_free_rate: float = 0.0, periods_per_year: int = 252) -> pd.Series:
+    """The deflated Sharpe ratio of each equity curve, the curves counted as the trials.
+
+    Per curve: the daily excess returns' per-period Sharpe ratio (``mean / std``, ddof 1), their
+    count, skewness and Pearson kurtosis (sample moments); the trials are the curves compared and
+    their Sharpe variance is the variance (ddof 1) of the curves' per-period Sharpe ratios
+    (Bailey and Lopez de Prado 2014, :func:`deflated_sharpe_ratio`). The value is the probability
+    that the curve's true Sharpe ratio beats the best that as many skill-less trials would show;
+    NaN when it cannot be computed (fewer than two curves, equal Sharpe ratios, flat returns).
+    """
+    rf = (1.0 + risk_free_rate) ** (1.0 / periods_per_year) - 1.0
+    excess = {col: equity[col].dropna().pct_change().dropna() - rf for col in equity.columns}
+    sharpe = pd.Series({c: float(x.mean() / x.std(ddof=1)) if x.std(ddof=1) > 0 else np.nan
+                        for c, x in excess.items()})
+    out = pd.Series(np.nan, index=equity.columns, name="deflated_sharpe")
+    variance = float(sharpe.var(ddof=1)) if sharpe.notna().sum() >= 2 else np.nan
+    if not (np.isfinite(variance) and variance > 0):
+        return out
+    for col, x in excess.items():
+        if not np.isfinite(sharpe[col]):
+            continue
+        try:
+            out[col] = deflated_sharpe_ratio(
+                float(sharpe[col]), len(x), float(stats.skew(x)), float(stats.kurtosis(x, fisher=False)),
+                trials=len(equity.columns), trials_sharpe_variance=variance,
+            )
+        except FinanceError:  # moments that give no Sharpe-ratio variance: leave the cell blank
+            continue
+    return out

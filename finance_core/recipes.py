@@ -25,7 +25,7 @@ from typing import Any, Literal, cast
 import numpy as np
 import pandas as pd
 
-from . import estimators, optimize
+from . import dynamic, estimators, optimize
 from .errors import DataError, FinanceError
 from .factor_model import FactorModel
 from .optimize.black_litterman import black_litterman, implied_risk_aversion, views_to_matrices
@@ -34,6 +34,9 @@ from .optimize.results import Allocation
 __all__ = [
     "Method",
     "METHODS",
+    "MOMENTUM_WEIGHTINGS",
+    "DYNAMIC_METHODS",
+    "STATIC_METHODS",
     "MU_METHODS",
     "COV_METHODS",
     "METHOD_FIELDS",
@@ -82,7 +85,14 @@ Method = Literal[
     "black_litterman",
     "equal_weight",
     "inverse_volatility",
+    "vol_target",
+    "ts_momentum",
+    "xs_momentum",
+    "regime_switching",
+    "ensemble",
+    "ml_allocation",
 ]
+MOMENTUM_WEIGHTINGS = {"equal": "Equal weight", "inverse_vol": "Inverse volatility"}
 
 
 @dataclass(frozen=True)
@@ -98,6 +108,12 @@ class Recipe:
     ``risk_budgets`` maps tickers to relative risk budgets for ``risk_parity``
     (tickers not listed get 1; normalised to sum to 1).
     HRP takes ``lower``/``upper`` but not sector limits, turnover or costs.
+
+    The dynamic methods (:mod:`finance_core.dynamic`) read: ``base_method``, the static
+    method ``vol_target`` scales to the annual volatility ``target`` (10% when None) with
+    exposure capped at ``max_leverage``; ``momentum_weighting`` (``"equal"`` or
+    ``"inverse_vol"``) for ``ts_momentum``; ``regime_methods``, the static methods held in the
+    calm and the turbulent regime; ``ensemble_methods``, the static members of ``ensemble``.
     """
 
     method: Method = "max_sharpe"
@@ -120,9 +136,15 @@ class Recipe:
     bl_market: str = "equal"
     bl_risk_aversion: float | None = None
     risk_budgets: Mapping[str, float] | None = None
+    base_method: str = "min_variance"
+    max_leverage: float = 1.0
+    momentum_weighting: str = "equal"
+    regime_methods: tuple[str, str] = ("max_sharpe", "min_variance")
+    ensemble_methods: tuple[str, ...] = ("min_variance", "risk_parity", "equal_weight")
 
     def __post_init__(self):
         method_spec(self.method)
+        self._check_dynamic()
         if self.mu_method not in MU_METHODS:
             raise DataError(f"Unknown expected-return estimator {self.mu_method!r}.", code="bad_method")
         if self.cov_method not in COV_METHODS:
@@ -149,6 +171,34 @@ class Recipe:
             raise DataError(
                 f"The minimum weight {self.lower:.0%} is above the maximum {self.upper:.0%}.",
                 code="bad_bounds",
+            )
+
+    def _check_dynamic(self) -> None:
+        """The dynamic methods' settings: static methods to build on, a known weighting, a positive cap."""
+        named = [("base method", (self.base_method,)), ("regime methods", self.regime_methods),
+                 ("ensemble methods", self.ensemble_methods)]
+        for what, methods in named:
+            bad = [m for m in methods if m not in STATIC_METHODS]
+            if bad:
+                raise DataError(
+                    f"The {what} must be static construction methods ({', '.join(STATIC_METHODS)}); "
+                    f"got {', '.join(map(repr, bad))}.",
+                    code="bad_method",
+                )
+        if len(self.regime_methods) != 2:
+            raise DataError("Regime switching needs two methods: calm, then turbulent.", code="bad_method")
+        if len(self.ensemble_methods) < 2:
+            raise DataError("The ensemble needs at least two member methods.", code="bad_method")
+        if self.momentum_weighting not in MOMENTUM_WEIGHTINGS:
+            raise DataError(
+                f"Unknown momentum weighting {self.momentum_weighting!r}: choose one of "
+                f"{', '.join(MOMENTUM_WEIGHTINGS)}.",
+                code="bad_method",
+            )
+        if not (np.isfinite(self.max_leverage) and 0 < self.max_leverage <= 10):
+            raise DataError(
+                f"The leverage cap must be above 0 and at most 10 (1: never borrow), got {self.max_leverage}.",
+                code="bad_leverage",
             )
 
     @property
@@ -184,15 +234,18 @@ class Recipe:
             if name not in types or raw in (None, "", "None"):
                 continue
             try:
-                if name in ("sector_bounds", "views", "risk_budgets"):
+                if name in ("sector_bounds", "views", "risk_budgets", "regime_methods", "ensemble_methods"):
                     value = json.loads(raw) if isinstance(raw, str) else raw
-                    if name == "views":
+                    if name in ("regime_methods", "ensemble_methods"):
+                        kwargs[name] = tuple(str(v) for v in value)
+                    elif name == "views":
                         kwargs[name] = tuple(value)
                     elif name == "risk_budgets":
                         kwargs[name] = {str(k): float(v) for k, v in value.items()}
                     else:
                         kwargs[name] = {k: tuple(v) for k, v in value.items()}
-                elif name in ("method", "mu_method", "cov_method", "linkage", "bl_market"):
+                elif name in ("method", "mu_method", "cov_method", "linkage", "bl_market", "base_method",
+                              "momentum_weighting"):
                     kwargs[name] = str(raw)
                 else:
                     kwargs[name] = float(raw)
@@ -377,8 +430,59 @@ def _inverse_volatility(x: MethodInputs) -> Allocation:
     return optimize.inverse_volatility(x.cov, mu=x.mu, risk_free_rate=x.recipe.risk_free_rate)
 
 
+def _member(x: MethodInputs, method: str) -> Callable[[pd.DataFrame], pd.Series]:
+    """A static method of the same recipe as a function of a returns window (for the dynamic methods)."""
+    recipe = x.recipe.with_(method=method)
+
+    def weights(window: pd.DataFrame) -> pd.Series:
+        return allocate(window, recipe, benchmark=x.benchmark, sectors=x.constraints.sector_map,
+                        current_weights=x.current_weights).weights
+
+    return weights
+
+
+def _dynamic(x: MethodInputs, chosen: dynamic.DynamicWeights) -> Allocation:
+    """A dynamic method's weights and notes (the cash remainder is in the notes) as an Allocation."""
+    return Allocation(chosen.weights, method=x.recipe.method, solver="dynamic", notes=chosen.notes)
+
+
+def _vol_target(x: MethodInputs) -> Allocation:
+    target = x.recipe.target if x.recipe.target is not None else dynamic.DEFAULT_TARGET_VOLATILITY
+    return _dynamic(x, dynamic.volatility_target(x.returns, _member(x, x.recipe.base_method), target=target,
+                                                 max_leverage=x.recipe.max_leverage))
+
+
+def _ts_momentum(x: MethodInputs) -> Allocation:
+    weighting = cast("dynamic.MomentumWeighting", x.recipe.momentum_weighting)
+    return _dynamic(x, dynamic.time_series_momentum(x.returns, weighting=weighting))
+
+
+def _xs_momentum(x: MethodInputs) -> Allocation:
+    return _dynamic(x, dynamic.cross_sectional_momentum(x.returns))
+
+
+def _regime_switching(x: MethodInputs) -> Allocation:
+    calm, turbulent = x.recipe.regime_methods
+    names = (METHODS[calm], METHODS[turbulent])
+    return _dynamic(x, dynamic.regime_switching(x.returns, _member(x, calm), _member(x, turbulent), names=names))
+
+
+def _ensemble(x: MethodInputs) -> Allocation:
+    members = {METHODS[m]: _member(x, m) for m in x.recipe.ensemble_methods}
+    return _dynamic(x, dynamic.ensemble(x.returns, members))
+
+
+def _ml_allocation(x: MethodInputs) -> Allocation:
+    return dynamic.ml_allocation(x.returns.iloc[-ML_TRAINING_DAYS:], x.risk, risk_aversion=x.recipe.risk_aversion,
+                                 risk_free_rate=x.recipe.risk_free_rate, constraints=x.constraints)
+
+
+#: The ML allocation trains on at most the last three years of the window (a backtest's lookback is shorter).
+ML_TRAINING_DAYS = 756
 _CONSTRAINTS = ("lower", "upper", "max_turnover", "transaction_cost", "sector_bounds")
 _BL = ("risk_aversion", "tau", "views", "bl_market", "bl_risk_aversion")
+#: What the members of a dynamic method may read: the static methods' own settings.
+_MEMBER_READS = ("risk_aversion", "linkage", "kelly_fraction", "cvar_alpha", "risk_budgets", *_BL)
 
 #: Every construction method, by name: a new method is one entry here (and its name in :data:`Method`).
 #: HRP holds the weight bounds only; equal weight and inverse volatility take no constraint; the
@@ -401,13 +505,29 @@ REGISTRY: dict[str, MethodSpec] = {
     "black_litterman": MethodSpec("Black-Litterman", _black_litterman, (*_CONSTRAINTS, *_BL)),
     "equal_weight": MethodSpec("Equal weight", _equal_weight),
     "inverse_volatility": MethodSpec("Inverse volatility", _inverse_volatility),
+    # Dynamic methods (finance_core.dynamic): their weights move with the data up to the rebalance date.
+    "vol_target": MethodSpec(
+        "Dynamic: volatility target", _vol_target,
+        (*_CONSTRAINTS, "target", "base_method", "max_leverage", *_MEMBER_READS),
+    ),
+    "ts_momentum": MethodSpec("Dynamic: time-series momentum", _ts_momentum, ("momentum_weighting",)),
+    "xs_momentum": MethodSpec("Dynamic: cross-sectional momentum", _xs_momentum),
+    "regime_switching": MethodSpec(
+        "Dynamic: regime switching", _regime_switching, (*_CONSTRAINTS, "regime_methods", *_MEMBER_READS)
+    ),
+    "ensemble": MethodSpec("Dynamic: ensemble", _ensemble, (*_CONSTRAINTS, "ensemble_methods", *_MEMBER_READS)),
+    "ml_allocation": MethodSpec("Dynamic: ML allocation", _ml_allocation, (*_CONSTRAINTS, "risk_aversion")),
 }
 #: Method name -> label, in the registry's order.
 METHODS = {name: spec.label for name, spec in REGISTRY.items()}
+#: The dynamic methods (finance_core.dynamic) and the static ones they build on.
+DYNAMIC_METHODS = ("vol_target", "ts_momentum", "xs_momentum", "regime_switching", "ensemble", "ml_allocation")
+STATIC_METHODS = tuple(m for m in REGISTRY if m not in DYNAMIC_METHODS)
 #: Recipe settings that only some methods read (every other setting is read by all).
 OPTIONAL_FIELDS = (
     "risk_aversion", "target", "lower", "upper", "max_turnover", "transaction_cost", "sector_bounds", "linkage",
     "kelly_fraction", "cvar_alpha", "tau", "views", "bl_market", "bl_risk_aversion", "risk_budgets",
+    "base_method", "max_leverage", "momentum_weighting", "regime_methods", "ensemble_methods",
 )
 #: Each optional setting with the methods that read it (from the registry's ``reads``).
 METHOD_FIELDS = {f: tuple(name for name, spec in REGISTRY.items() if f in spec.reads) for f in OPTIONAL_FIELDS}

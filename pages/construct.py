@@ -40,6 +40,8 @@ LOWER, UPPER, TURNOVER, COST = f"{P}-lower", f"{P}-upper", f"{P}-turnover", f"{P
 SECTORS, VIEWS, VIEW_ADD, VIEW_DEL, TAU = f"{P}-sectors", f"{P}-views", f"{P}-view-add", f"{P}-view-remove", f"{P}-tau"
 BL_MARKET, BL_DELTA = f"{P}-bl-market", f"{P}-bl-risk-aversion"
 BUDGETS = f"{P}-risk-budgets"
+BASE_METHOD, WEIGHTING, LEVERAGE = f"{P}-base-method", f"{P}-momentum-weighting", f"{P}-leverage"
+REGIME_CALM, REGIME_TURBULENT, MEMBERS = f"{P}-regime-calm", f"{P}-regime-turbulent", f"{P}-ensemble-members"
 ALERTS, NOTES, KPIS, WEIGHTS_GRID = f"{P}-alerts", f"{P}-notes", f"{P}-kpis", f"{P}-weights-grid"
 FRONTIER_BASE, CHOSEN, ALLOCATION = f"{P}-frontier-base", f"{P}-chosen", f"{P}-allocation"
 TARGET_LABEL, DETAIL_TITLE, TARGET_NOTE = f"{P}-target-label", f"{P}-detail-title", f"{P}-target-note"
@@ -57,6 +59,8 @@ LEFTOVER_TEXT = f"{P}-leftover-text"
 G = {k: f"{P}-{k}" for k in ("weights", "frontier", "contrib", "detail", "compare", "equity", "drawdown")}
 DEFAULT_COMPARE = ["max_sharpe", "min_variance", "risk_parity", "hrp", "equal_weight"]
 METHOD_OPTIONS = [{"label": v, "value": k} for k, v in recipes.METHODS.items()]
+STATIC = {m: recipes.METHODS[m] for m in recipes.STATIC_METHODS}  # what the dynamic methods build on
+DYNAMIC_DEFAULT = recipes.Recipe()
 
 DEFAULT_VIEWS = [{"asset": "AAPL", "versus": "", "value": 0.10, "confidence": 0.5},
                  {"asset": "XOM", "versus": "CVX", "value": 0.02, "confidence": 0.3}]
@@ -83,7 +87,9 @@ DEFAULT_BT_METHODS = ["max_sharpe", "min_variance", "hrp", "equal_weight"]
 # constraints always travel, because the efficient frontier drawn for every method uses them.
 _METHOD_ONLY = {"ra": "risk_aversion", "target": "target", "kelly": "kelly_fraction", "linkage": "linkage",
                 "views": "views", "prior": "bl_market", "delta": "bl_risk_aversion", "tau": "tau",
-                "budgets": "risk_budgets"}
+                "budgets": "risk_budgets", "base": "base_method", "weighting": "momentum_weighting",
+                "leverage": "max_leverage", "calm": "regime_methods", "turbulent": "regime_methods",
+                "members": "ensemble_methods"}
 URL = UrlState(P, {
     "method": (METHOD, "value", str, "max_sharpe"),
     "mu": (MU, "value", str, "mean"),
@@ -103,6 +109,12 @@ URL = UrlState(P, {
     "delta": (BL_DELTA, "value", float, None),
     "tau": (TAU, "value", float, optimize.DEFAULT_TAU),
     "budgets": (BUDGETS, "rowData", _json_rows, None),
+    "base": (BASE_METHOD, "value", str, DYNAMIC_DEFAULT.base_method),
+    "weighting": (WEIGHTING, "value", str, DYNAMIC_DEFAULT.momentum_weighting),
+    "leverage": (LEVERAGE, "value", float, DYNAMIC_DEFAULT.max_leverage),
+    "calm": (REGIME_CALM, "value", str, DYNAMIC_DEFAULT.regime_methods[0]),
+    "turbulent": (REGIME_TURBULENT, "value", str, DYNAMIC_DEFAULT.regime_methods[1]),
+    "members": (MEMBERS, "value", _json_list, list(DYNAMIC_DEFAULT.ensemble_methods)),
     "compare": (COMPARE_METHODS, "value", _json_list, DEFAULT_COMPARE),
     "bt_methods": (BT_METHODS, "value", _json_list, DEFAULT_BT_METHODS),
     "rebalance": (BT_REBALANCE, "value", str, "M"),
@@ -113,7 +125,7 @@ URL = UrlState(P, {
     "lot": (LOT, "value", int, 1),
 }, bounds={"ra": (0.1, 20), "target": (0.0, 1.0), "kelly": (0.05, 1.0), "lower": (-100, 100), "upper": (0, 200),
            "tau": (0.001, 1), "lookback": (20, 10_000), "bt_cost": (0, 10_000), "capital": (1, 1e13),
-           "lot": (1, 1e9)},
+           "lot": (1, 1e9), "leverage": (0.1, 10)},
    selector="method", uses={k: recipes.METHOD_FIELDS[f] for k, f in _METHOD_ONLY.items()})
 URL.register()
 
@@ -135,6 +147,7 @@ def _controls(v: dict) -> dbc.Card:
         _field("Kelly fraction", slider(KELLY, 0.1, 1.0, 0.05, v["kelly"], {0.25: "¼", 0.5: "½", 1: "full"})),
         _field("HRP linkage", choice(LINKAGE, {k: k for k in ("single", "average", "complete", "ward")},
                                         v["linkage"])),
+        _dynamic_controls(v),
         html.Hr(),
         dbc.Row([dbc.Col(_field("Min weight %", number(LOWER, v["lower"], size="sm"))),
                  dbc.Col(_field("Max weight %", number(UPPER, v["upper"], size="sm")))]),
@@ -161,6 +174,24 @@ def _controls(v: dict) -> dbc.Card:
         _field("Market portfolio", choice(BL_MARKET, recipes.BL_MARKETS, v["prior"]),
                hint="Risk aversion blank: implied by the benchmark"),
     ]), className="no-print pd-controls")
+
+
+def _dynamic_controls(v: dict) -> html.Div:
+    """The settings of the dynamic methods: what volatility targeting scales, the momentum weights, the
+    regime pair and the ensemble's members (static methods)."""
+    return html.Div([
+        html.Hr(),
+        html.Small("Dynamic methods", className="fw-semibold d-block mb-1"),
+        dbc.Row([dbc.Col(_field("Vol target scales", choice(BASE_METHOD, STATIC, v["base"]))),
+                 dbc.Col(_field("Leverage cap", number(LEVERAGE, v["leverage"], min=0.1, max=10, step=0.1,
+                                                       size="sm")))]),
+        _field("Time-series momentum weights", choice(WEIGHTING, recipes.MOMENTUM_WEIGHTINGS, v["weighting"])),
+        dbc.Row([dbc.Col(_field("Calm regime", choice(REGIME_CALM, STATIC, v["calm"]))),
+                 dbc.Col(_field("Turbulent regime", choice(REGIME_TURBULENT, STATIC, v["turbulent"])))]),
+        _field("Ensemble members", dcc.Dropdown(id=MEMBERS, options=[{"label": lab, "value": m}
+                                                                     for m, lab in STATIC.items()],
+                                                value=v["members"], multi=True)),
+    ])
 
 
 def layout(**query) -> html.Div:
@@ -262,7 +293,7 @@ def _risk_budgets(rows) -> dict | None:
 
 def _recipe(*, method="max_sharpe", mu, cov, rf, ra=None, target=None, kelly=None, linkage=None, lower=None,
             upper=None, turnover=None, cost=None, sectors=None, views=None, tau=None, prior=None, delta=None,
-            budgets=None):
+            budgets=None, base=None, weighting=None, leverage=None, calm=None, turbulent=None, members=None):
     """The Recipe the controls describe, by their names in RECIPE_CONTROLS (percent inputs converted to
     fractions); a control a callback does not read takes the Recipe's default."""
     view_rows = tuple(v for v in views or [] if v.get("asset"))
@@ -277,7 +308,11 @@ def _recipe(*, method="max_sharpe", mu, cov, rf, ra=None, target=None, kelly=Non
             cost, "Cost", default=0.0, scale=1e-4),
         sector_bounds=_sector_bounds(sectors), views=view_rows, tau=_number(tau, "tau", default=optimize.DEFAULT_TAU),
         bl_market=prior or "equal", bl_risk_aversion=_number(delta, "Black-Litterman risk aversion"),
-        risk_budgets=_risk_budgets(budgets))
+        risk_budgets=_risk_budgets(budgets), base_method=base or DYNAMIC_DEFAULT.base_method,
+        momentum_weighting=weighting or DYNAMIC_DEFAULT.momentum_weighting,
+        max_leverage=_number(leverage, "Leverage cap", default=DYNAMIC_DEFAULT.max_leverage),
+        regime_methods=(calm or DYNAMIC_DEFAULT.regime_methods[0], turbulent or DYNAMIC_DEFAULT.regime_methods[1]),
+        ensemble_methods=tuple(DYNAMIC_DEFAULT.ensemble_methods if members is None else members))
 
 
 def _current_weights(ws, wd) -> pd.Series | None:
@@ -310,6 +345,8 @@ RECIPE_CONTROLS = {
     "turnover": (TURNOVER, "value"), "cost": (COST, "value"), "sectors": (SECTORS, "rowData"),
     "views": (VIEWS, "rowData"), "tau": (TAU, "value"), "prior": (BL_MARKET, "value"),
     "delta": (BL_DELTA, "value"), "budgets": (BUDGETS, "rowData"),
+    "base": (BASE_METHOD, "value"), "weighting": (WEIGHTING, "value"), "leverage": (LEVERAGE, "value"),
+    "calm": (REGIME_CALM, "value"), "turbulent": (REGIME_TURBULENT, "value"), "members": (MEMBERS, "value"),
 }
 
 
@@ -458,8 +495,8 @@ def target_note(stored, ws):
 @callback(Output(TARGET_LABEL, "children"), Input(METHOD, "value"))
 def target_label(method):
     """The target slider reads as a return or a volatility depending on the method."""
-    return {"target_return": "Target return (annual)", "target_volatility": "Target volatility (annual)"}.get(
-        method, "Target (for target return / volatility)")
+    return {"target_return": "Target return (annual)", "target_volatility": "Target volatility (annual)",
+            "vol_target": "Target volatility (annual)"}.get(method, "Target (for target return / volatility)")
 
 
 @callback(

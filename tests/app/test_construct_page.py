@@ -328,3 +328,58 @@ def test_factor_model_covariance_gives_pypfopt_min_variance(wd, cov):
     for t, w in ef.min_volatility().items():
         assert grid_rows[t] == pytest.approx(w, abs=1e-4)
     assert cov in recipes.COV_METHODS and "Factor model" in recipes.COV_METHODS[cov]
+
+
+DYNAMIC_NOTE = {"vol_target": "Volatility target 10.0%", "ts_momentum": "Time-series momentum holds",
+                "xs_momentum": "Cross-sectional momentum holds", "regime_switching": "Regime on the last day",
+                "ensemble": "Ensemble shares", "ml_allocation": "ML predicted returns"}
+
+
+@pytest.mark.parametrize("method", recipes.DYNAMIC_METHODS)
+def test_dynamic_methods_build_on_the_page(method):
+    assert {"label": recipes.METHODS[method], "value": method} in page.METHOD_OPTIONS
+    out = page.allocation(_controls(method=method, target=0.10), WS, "light")
+    assert out[0] is not no_update and "About this portfolio" in str(out[6]), out[6]
+    # the method's decision is explained: the scale and cash, the assets held, the regime, the shares
+    assert DYNAMIC_NOTE[method] in str(out[6])
+    weights = sum(r["weight"] for r in out[2])
+    assert 0 < weights <= 1 + 1e-9  # volatility targeting may leave cash
+
+
+def test_backtest_compares_dynamic_and_static_methods_with_the_deflated_sharpe():
+    *_figs, rows, cols, status = page.run_backtest([].append, 1, ["vol_target", "ts_momentum", "equal_weight"], "A",
+                                                   252, 10, _controls(target=0.10), WS, "light")
+    assert "Backtested 3 methods" in str(status)
+    assert [c["field"] for c in cols][1:4] == [recipes.METHODS[m] for m in ("vol_target", "ts_momentum",
+                                                                              "equal_weight")]
+    labels = [r["metric"] for r in rows]
+    deflated = rows[labels.index("Sharpe ratio") + 1]
+    assert deflated["metric"].startswith("Deflated Sharpe")
+    assert all(deflated[recipes.METHODS[m]].endswith("%") for m in ("vol_target", "ts_momentum", "equal_weight"))
+
+
+def test_momentum_backtest_with_a_short_lookback_asks_for_a_longer_one():
+    *outputs, status = page.run_backtest([].append, 1, ["ts_momentum"], "A", 60, 10, _controls(), WS, "light")
+    assert outputs == [no_update] * 4  # the previous results stay
+    assert "Momentum needs at least 252 days of returns, got 60" in str(status)
+    assert "set the backtest lookback to 252 days or more" in str(status)
+
+
+def test_dynamic_settings_reach_the_recipe_and_come_back_from_a_link(wd):
+    import json
+
+    controls = _controls(method="ensemble", members=["hrp", "equal_weight"])
+    out = page.allocation(controls, WS, "light")
+    assert "Ensemble shares (trailing Sharpe): Hierarchical risk parity" in str(out[6])
+    # the page's ensemble is the recipe's, built from the same two members
+    expected = recipes.allocate(wd.returns, recipes.Recipe(method="ensemble", cov_method="sample",
+                                                           ensemble_methods=("hrp", "equal_weight")),
+                                benchmark=wd.benchmark_returns, sectors=wd.sectors)
+    shown = {r["ticker"]: r["weight"] for r in out[2]}
+    assert all(shown[t] == pytest.approx(w, abs=1e-9) for t, w in expected.weights.items())
+    values, problems = page.URL.read({"method": "regime_switching", "calm": "hrp", "turbulent": "min_cvar",
+                                      "members": json.dumps(["kelly", "hrp"]), "leverage": "1.5"})
+    assert (values["calm"], values["turbulent"], values["members"], values["leverage"]) == (
+        "hrp", "min_cvar", ["kelly", "hrp"], 1.5) and not problems
+    one = page.allocation(_controls(method="ensemble", members=["hrp"]), WS, "light")
+    assert one[0] is no_update and "at least two member methods" in str(one[6])

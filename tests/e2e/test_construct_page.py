@@ -139,3 +139,24 @@ def test_factor_model_covariance_from_the_dropdown(desk):
     show(desk, "#construct-weights-grid")
     desk.wait_for_contains_text("#construct-weights-grid", "%", timeout=30)
     assert console_errors(desk) == []
+
+
+def test_dynamic_method_is_backtested_with_its_deflated_sharpe(desk):
+    query = "method=vol_target&target=0.1&rebalance=A&bt_methods=%5B%22vol_target%22%2C%22equal_weight%22%5D"
+    desk.driver.get(desk.server_url + "/construct?" + query)
+    desk.wait_for_contains_text("#construct-notes", "Volatility target 10.0%", timeout=40)
+    click(desk, "#construct-backtest-run")
+    desk.wait_for_contains_text("#construct-backtest-status", "Backtested 2 methods", timeout=60)
+    desk.wait_for_contains_text("#construct-bt-grid", "Deflated Sharpe", timeout=10)
+    rows = desk.driver.execute_script(
+        "const rows = {};"
+        "document.querySelectorAll('#construct-bt-grid .ag-row').forEach(r => {"
+        "  const i = r.getAttribute('row-index'); rows[i] = rows[i] || {};"
+        "  r.querySelectorAll('.ag-cell').forEach(c => { rows[i][c.getAttribute('col-id')] = c.textContent.trim(); });"
+        "});"
+        "const out = {}; Object.values(rows).forEach(o => { if (o.metric) { out[o.metric] = o; } }); return out;")
+    dynamic = "Dynamic: volatility target"
+    assert rows["Sharpe ratio"][dynamic] and rows["Annual turnover"][dynamic].endswith("%")
+    deflated = next(v for k, v in rows.items() if k.startswith("Deflated Sharpe"))
+    assert 0 <= _number(deflated[dynamic]) <= 100
+    assert console_errors(desk) == []

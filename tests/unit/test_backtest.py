@@ -150,3 +150,35 @@ def test_rebalance_dates_are_period_ends():
     q = rebalance_dates(idx, "Q")
     assert list(q.strftime("%m-%d")) == ["03-31", "06-30", "09-30", "12-31"]
     assert len(rebalance_dates(idx, "M")) == 12
+
+
+def test_metrics_show_the_deflated_sharpe_when_several_strategies_compete():
+    from scipy.stats import kurtosis, norm, skew
+
+    prices = load_dataset("sp500").prices.iloc[-800:, :6]
+
+    def first(window):
+        return pd.Series(1.0, index=window.columns[:1])
+
+    def minimum_vol(window):
+        inv = 1 / window.std()
+        return inv / inv.sum()
+
+    comp = compare(prices, {"ew": equal_weight, "first": first, "inv_vol": minimum_vol}, lookback=60,
+                   benchmark=prices.iloc[:, 0])
+    cols = list(comp.metrics.columns)
+    assert cols[cols.index("sharpe") + 1] == "deflated_sharpe"
+    assert np.isnan(comp.metrics.loc["benchmark", "deflated_sharpe"])
+    # Bailey and Lopez de Prado (2014), eqs. 2 and 9, written out again: per-period Sharpe ratios,
+    # the expected best of N = 3 skill-less trials, then the probabilistic Sharpe ratio against it
+    r = {k: comp.equity[k].pct_change().dropna() for k in ("ew", "first", "inv_vol")}
+    sr = {k: x.mean() / x.std(ddof=1) for k, x in r.items()}
+    var = np.var(list(sr.values()), ddof=1)
+    g = 0.5772156649015329
+    sr0 = np.sqrt(var) * ((1 - g) * norm.ppf(1 - 1 / 3) + g * norm.ppf(1 - 1 / (3 * np.e)))
+    for k, x in r.items():
+        z = (sr[k] - sr0) * np.sqrt(len(x) - 1) / np.sqrt(
+            1 - skew(x) * sr[k] + (kurtosis(x, fisher=False) - 1) / 4 * sr[k] ** 2)
+        assert comp.metrics.loc[k, "deflated_sharpe"] == pytest.approx(norm.cdf(z), rel=1e-9)
+    single = compare(prices, {"ew": equal_weight}, lookback=60)
+    assert "deflated_sharpe" not in single.metrics.columns

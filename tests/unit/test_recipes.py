@@ -142,3 +142,54 @@ def test_factor_covariance_recipe_carries_the_model(returns, cov):
     assert est.factor_model is not None
     np.testing.assert_allclose(est.cov.to_numpy(), est.factor_model.covariance().to_numpy(), rtol=1e-12)
     assert any("factor" in note for note in est.notes)
+
+
+# --------------------------------------------------------------------------- dynamic methods
+@pytest.mark.parametrize("method", recipes.DYNAMIC_METHODS)
+def test_dynamic_methods_never_look_ahead(method):
+    """Altering every price after t leaves the weights chosen at t (and before) unchanged."""
+    from finance_core.backtest import run
+
+    prices = load_dataset("sp500").prices.iloc[-620:, :5]
+    cut = prices.index[500]
+    rng = np.random.default_rng(11)
+    shock = np.cumprod(1 + rng.normal(0, 0.03, prices.shape), axis=0)
+    after = prices.index > cut
+    altered = prices.copy()
+    altered.loc[after] = prices.loc[after].to_numpy() * shock[after]
+    strategy = recipes.strategy(recipes.Recipe(method=method))
+    kw = dict(rebalance="M", lookback=252, cost_bps=10)
+    full, changed = run(prices, strategy, **kw), run(altered, strategy, **kw)
+    upto = full.weights.index[full.weights.index <= cut]
+    assert len(upto) >= 8
+    pd.testing.assert_frame_equal(full.weights.loc[upto], changed.weights.loc[upto], atol=1e-12)
+    later = full.weights.index[full.weights.index > cut]
+    assert not np.allclose(full.weights.loc[later], changed.weights.loc[later]) or method == "xs_momentum"
+
+
+def test_dynamic_methods_are_in_the_registry_after_the_static_ones():
+    assert list(recipes.METHODS)[-6:] == list(recipes.DYNAMIC_METHODS)
+    assert all(recipes.METHODS[m].startswith("Dynamic: ") for m in recipes.DYNAMIC_METHODS)
+    assert recipes.METHOD_FIELDS["base_method"] == ("vol_target",)
+    assert "target" in recipes.REGISTRY["vol_target"].reads
+
+
+def test_vol_target_recipe_reports_cash(returns):
+    alloc = recipes.allocate(returns, recipes.Recipe(method="vol_target", target=0.05, base_method="equal_weight"))
+    invested = float(alloc.weights.sum())
+    assert 0 < invested < 1 and f"cash {1 - invested:.1%}" in " ".join(alloc.notes)
+    # the same scale by hand: 5% over the EWMA forecast of the equal-weight portfolio
+    from finance_core.dynamic import volatility_forecast
+
+    ew = pd.Series(1 / returns.shape[1], index=returns.columns)
+    assert invested == pytest.approx(min(1.0, 0.05 / volatility_forecast(returns, ew)))
+
+
+def test_dynamic_settings_round_trip_and_are_checked():
+    recipe = recipes.Recipe(method="ensemble", ensemble_methods=("hrp", "equal_weight"))
+    assert recipes.Recipe.from_query(recipe.to_query()) == recipe
+    with pytest.raises(DataError, match="static construction methods") as err:
+        recipes.Recipe(method="ensemble", ensemble_methods=("ensemble", "equal_weight"))
+    assert err.value.code == "bad_method"
+    with pytest.raises(DataError, match="leverage cap"):
+        recipes.Recipe(method="vol_target", max_leverage=0)
