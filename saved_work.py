@@ -80,8 +80,9 @@ def _parts(doc: dict, what: str) -> tuple[dict, dict]:
     return doc["workspace"], doc["datasets"]
 
 
-def restore_workspace(body: dict, page_settings: dict | None, saved: Store) -> tuple[dict, dict]:
-    """A saved workspace body as this session's workspace (its files cached again) and page settings."""
+def restore_workspace(body: dict, ws: dict | None, page_settings: dict | None, saved: Store) -> tuple[dict, dict]:
+    """A saved workspace body as the workspace of ``ws``'s session (its files cached again under that session's
+    keys) and page settings."""
     what = "This saved workspace"
     _check_version(body.get("format_version"), what)
     settings, datasets = _parts(body, what)
@@ -90,7 +91,11 @@ def restore_workspace(body: dict, page_settings: dict | None, saved: Store) -> t
         _, _, raw = saved.get_dataset(str(entry.get("sha256", "")))
         sources[kind] = (str(entry.get("name") or kind), raw)
     kept = body.get("page_settings")
-    return workspace.with_sources(settings, sources), dict(kept) if isinstance(kept, dict) else dict(page_settings or {})
+    return workspace.with_sources(settings, sources, ws), _page_settings(kept, page_settings)
+
+
+def _page_settings(kept: object, current: dict | None) -> dict:
+    return dict(kept) if isinstance(kept, dict) else dict(current or {})
 
 
 def restore_portfolio(body: dict, ws: dict | None) -> dict:
@@ -146,8 +151,8 @@ def _decoded(kind: str, entry: Any, what: str) -> tuple[str, bytes]:
     return name, raw
 
 
-def import_file(raw: bytes, filename: str, page_settings: dict | None) -> tuple[dict, dict]:
-    """A workspace file (:func:`export_file`) as this session's workspace and page settings.
+def import_file(raw: bytes, filename: str, ws: dict | None, page_settings: dict | None) -> tuple[dict, dict]:
+    """A workspace file (:func:`export_file`) as the workspace of ``ws``'s session, and page settings.
 
     A file of another format, of a newer or unreadable version, or missing a part raises DataError
     saying which; nothing is loaded then.
@@ -166,4 +171,4 @@ def import_file(raw: bytes, filename: str, page_settings: dict | None) -> tuple[
     settings, datasets = _parts(doc, what)
     sources = {kind: _decoded(kind, entry, what) for kind, entry in datasets.items()}
     kept = doc.get("page_settings")
-    return workspace.with_sources(settings, sources), dict(kept) if isinstance(kept, dict) else dict(page_settings or {})
+    return workspace.with_sources(settings, sources, ws), _page_settings(kept, page_settings)

@@ -675,13 +675,15 @@ def upload_sources(ws: dict | None) -> dict[str, tuple[str, bytes]]:
     return out
 
 
-def with_sources(settings: dict, sources: dict[str, tuple[str, bytes]]) -> dict:
-    """A workspace for this session from saved ``settings`` (no session secret, upload entries without keys)
-    and the files of its uploads: each is read again by its reader and cached under a new session key.
+def with_sources(settings: dict, sources: dict[str, tuple[str, bytes]], session: dict | None = None) -> dict:
+    """The ``session`` workspace's browser session with saved ``settings`` (no session secret, upload entries
+    without keys) and the files of its uploads: each is read again by its reader and cached under a key of
+    that session (a new session secret when it has none).
 
     The saved universe, dates and benchmark are kept (an upload here does not reset them as on the Data page).
     """
-    ws = with_session(dict(_ws({k: v for k, v in settings.items() if k != SESSION}), uploads={}))
+    secret = {SESSION: session[SESSION]} if session_secret(session) is not None and session else {}
+    ws = with_session(dict(_ws({k: v for k, v in settings.items() if k != SESSION}), uploads={}, **secret))
     entries = _ws(settings)["uploads"]
     for kind in (k for k in UPLOAD_KINDS if k in sources):
         name, raw = sources[kind]
