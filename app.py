@@ -21,6 +21,7 @@ import flask
 from dash import ALL, Dash, Input, Output, State, callback, clientside_callback, dcc, html, no_update
 
 import api
+import saved_callbacks
 import store
 import workspace
 from components import ids
@@ -30,6 +31,7 @@ from components.figure_registry import current_figure
 from components.figure_registry import install as install_figure_registry
 from components.figures import EXPORT_BROWSER, EXPORT_SERVER
 from components.jobs import CeleryJobs, DiskcacheJobs
+from components.saved_menu import saved_menu
 from components.theme import templates_json
 from components.urlstate import UrlState
 from finance_core.data import MAX_UPLOAD_BYTES
@@ -83,6 +85,7 @@ def saved_store() -> store.Store:
 
 
 server.register_blueprint(api.make_blueprint(saved_store))
+saved_callbacks.use_store(saved_store)  # the navbar's Saved menu
 try:  # run the migrations at start-up; the API says 503 with the reason until it works
     saved_store()
 except store.StoreError as err:
@@ -112,6 +115,7 @@ def _navbar() -> dbc.Navbar:
             [
                 dbc.NavbarBrand("Portfolio Desk", href="/", className="fw-bold"),
                 dbc.Nav(links, className="me-auto", navbar=True),
+                saved_menu(),
                 dbc.Switch(id=ids.THEME_SWITCH, label="Dark", value=False, persistence=True,
                            persistence_type="local", className="mb-0 ms-3 pd-theme-switch"),
             ],
