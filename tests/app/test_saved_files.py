@@ -17,6 +17,7 @@ import saved_work
 import workspace
 from finance_core import data
 from finance_core.errors import DataError
+from tests.app.test_saved_menu import expire_uploads
 
 PRICES = data.sample_csv("prices").encode()
 SECTORS = data.sample_csv("sectors").encode()
@@ -34,7 +35,7 @@ def test_round_trip_on_another_desk_after_the_uploads_are_gone():
     assert (doc["format"], doc["format_version"]) == ("portfolio-desk-workspace", 1)
     assert doc["datasets"]["prices"]["encoding"] == "csv" and doc["datasets"]["prices"]["content"] == PRICES.decode()
     assert workspace.SESSION not in doc["workspace"] and "key" not in doc["workspace"]["uploads"]["prices"]
-    workspace.frame_store()._disk.clear()  # another desk: none of the first session's uploads
+    expire_uploads(ws)  # another desk: none of the first session's uploads
     other = workspace.with_session(dict(workspace.DEFAULT))
     loaded, page_settings = saved_work.import_file(json.dumps(doc).encode(), "ws.json", other, {})
     assert page_settings == {"/tax": "rate=0.2"} and loaded[workspace.SESSION] == other[workspace.SESSION]

@@ -74,6 +74,13 @@ def text(component) -> str:
     return text(getattr(component, "children", None))
 
 
+def expire_uploads(ws: dict) -> None:
+    """Drop this session's uploads (frames and files) from the cache, as their 7 days running out does."""
+    for entry in ws["uploads"].values():
+        for key in (entry["key"], f"source:{entry['key']}"):
+            workspace.frame_store()._disk.delete(key)
+
+
 def uploaded_session() -> dict:
     ws, _ = workspace.with_upload(workspace.DEFAULT, "prices", PRICES, "mine.csv")
     ws, _ = workspace.with_upload(ws, "holdings", HOLDINGS, "book.csv")
@@ -89,7 +96,7 @@ def test_save_then_load_in_a_new_session_restores_the_uploads_after_the_cache_is
     # The database holds the files themselves, not the session's keys nor its secret.
     assert workspace.SESSION not in item["body"]["workspace"]
     assert saved.get_dataset(item["body"]["datasets"]["prices"]["sha256"])[2] == PRICES
-    workspace.frame_store()._disk.clear()  # every upload of the first session has expired
+    expire_uploads(ws)  # every upload of the first session has expired from the cache
 
     fresh = workspace.with_session(dict(workspace.DEFAULT))  # another browser
     loaded, page_settings, mine, *_, alert = action(item, "load", ws=fresh)
@@ -206,7 +213,8 @@ def test_a_save_that_fails_says_so_and_keeps_the_page_state(tmp_path, monkeypatc
 
 def test_saving_an_expired_upload_says_to_load_it_again(saved):
     ws = uploaded_session()
-    workspace.frame_store()._disk.clear()
+    expire_uploads(ws)
     *_, alert = press(ws)
     assert "cannot be saved" in text(alert) and "Load the file again" in text(alert)
     assert saved.workspaces.find("Core") is None
+
