@@ -77,11 +77,16 @@ MAX_REQUEST_BYTES = -(-MAX_UPLOAD_BYTES * 4 // 3) + 2**20
 server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
 
 
+_STORE_LOCK = threading.Lock()
+
+
 @functools.cache
 def saved_store() -> store.Store:
     """The saved-work database (DATABASE_URL, else $PORTFOLIO_DESK_DATA/desk.sqlite), migrated
-    on first use; a failure is not cached, so the next request tries again."""
-    return store.open_store()
+    on first use; a failure is not cached, so the next request tries again. The lock keeps two
+    first requests from running Alembic at once (its context is process-global)."""
+    with _STORE_LOCK:
+        return store.open_store()
 
 
 server.register_blueprint(api.make_blueprint(saved_store))
