@@ -23,6 +23,7 @@ from dash import ALL, Dash, Input, Output, State, callback, clientside_callback,
 import api
 import auth
 import monitor
+import saved_callbacks
 import store
 import workspace
 from components import ids
@@ -32,6 +33,7 @@ from components.figure_registry import current_figure
 from components.figure_registry import install as install_figure_registry
 from components.figures import EXPORT_BROWSER, EXPORT_SERVER
 from components.jobs import CeleryJobs, DiskcacheJobs
+from components.saved_menu import saved_menu
 from components.theme import templates_json
 from components.urlstate import UrlState
 from finance_core.data import MAX_UPLOAD_BYTES
@@ -87,6 +89,7 @@ try:  # login is optional (PORTFOLIO_DESK_USERS); a half-configured one stops th
 except auth.LoginConfigError as err:
     sys.exit(f"Portfolio Desk will not start: {err}")
 server.register_blueprint(api.make_blueprint(saved_store))
+saved_callbacks.use_store(saved_store)  # the navbar's Saved menu
 try:  # run the migrations at start-up; the API says 503 with the reason until it works
     saved_store()
 except store.StoreError as err:
@@ -119,6 +122,7 @@ def _navbar() -> dbc.Navbar:
             [
                 dbc.NavbarBrand("Portfolio Desk", href="/", className="fw-bold"),
                 dbc.Nav(links, className="me-auto", navbar=True),
+                saved_menu(),
                 html.Span(id=ids.BREACH_BADGE, className="ms-2"),
                 dbc.Switch(id=ids.THEME_SWITCH, label="Dark", value=False, persistence=True,
                            persistence_type="local", className="mb-0 ms-3 pd-theme-switch"),

@@ -73,6 +73,22 @@ class FrameStore:
             self._disk.set(key, blob, expire=self.ttl_seconds)
         return key
 
+    def put_source(self, key: str, raw: bytes) -> None:
+        """Keep the bytes a frame was read from beside it, so saved work can store the file itself."""
+        if self._redis is not None:
+            self._redis.set(f"portfolio-desk:source:{key}", raw, ex=self.ttl_seconds)
+        else:
+            self._disk.set(f"source:{key}", raw, expire=self.ttl_seconds)
+
+    def get_source(self, key: str, *, secret: bytes | None = None) -> bytes | None:
+        """The bytes behind ``key`` if ``secret`` made that key from them (as :meth:`get`), else None."""
+        raw = (self._redis.get(f"portfolio-desk:source:{key}") if self._redis is not None
+               else self._disk.get(f"source:{key}"))
+        if not isinstance(raw, bytes):
+            return None
+        expected = self.key_for(key.partition(":")[0], raw, secret)
+        return raw if hmac.compare_digest(expected, key) else None
+
     def put_result(self, kind: str, frame: pd.DataFrame, *, secret: bytes | None = None) -> str:
         """Cache a computed frame under the SHA-256 of its pickle, so only the key goes to the browser."""
         blob = pickle.dumps(frame, protocol=pickle.HIGHEST_PROTOCOL)

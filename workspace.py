@@ -40,6 +40,9 @@ __all__ = [
     "select",
     "with_blend",
     "with_upload",
+    "with_sources",
+    "upload_sources",
+    "prices_csv",
     "source_prices",
     "benchmark_history",
     "Portfolio",
@@ -570,13 +573,21 @@ def with_blend(ws: dict | None, text: str | None, rebalance: str = "M") -> dict:
     return select(ws, benchmark=spec.to_value())
 
 
-def with_upload(ws: dict | None, kind: str, raw: bytes, filename: str) -> tuple[dict, list[str]]:
-    """Parse an uploaded file of ``kind``, cache it, and return the new workspace and notes.
+def _keep(ws: dict, kind: str, raw: bytes, frame: pd.DataFrame) -> str:
+    """Cache a parsed upload and the bytes it came from under the session's key; returns the key."""
+    store, secret = frame_store(), session_secret(ws)
+    key = store.put(kind, raw, frame, secret=secret)
+    store.put_source(key, raw)
+    return key
 
-    A one-ticker price export (``Loaded.ticker``, e.g. AAPL.csv from Yahoo Finance) adds its
-    ticker to the uploaded prices (replacing it if already there); any other prices file replaces them.
-    """
-    ws = with_session(_ws(ws))
+
+def prices_csv(prices: pd.DataFrame) -> bytes:
+    """Prices as the wide CSV (``date,AAPL,...``) :func:`finance_core.data.load_prices_csv` reads back."""
+    return prices.to_csv(index_label="date", date_format="%Y-%m-%d").encode()
+
+
+def _read(ws: dict, kind: str, raw: bytes, filename: str) -> data.Loaded:
+    """Parse an uploaded file of ``kind`` with its reader, checked against the workspace's prices."""
     if kind not in UPLOAD_KINDS:
         raise DataError(f"Unknown upload kind {kind!r}.", code="unknown_upload")
     if kind == "prices":
@@ -606,9 +617,20 @@ def with_upload(ws: dict | None, kind: str, raw: bytes, filename: str) -> tuple[
                 code="too_short")
     else:
         loaded = data.load_trades_csv(raw, name=filename)
+    return loaded
+
+
+def with_upload(ws: dict | None, kind: str, raw: bytes, filename: str) -> tuple[dict, list[str]]:
+    """Parse an uploaded file of ``kind``, cache it, and return the new workspace and notes.
+
+    A one-ticker price export (``Loaded.ticker``, e.g. AAPL.csv from Yahoo Finance) adds its
+    ticker to the uploaded prices (replacing it if already there); any other prices file replaces them.
+    """
+    ws = with_session(_ws(ws))
+    loaded = _read(ws, kind, raw, filename)
     frame = loaded.frame
     notes = list(loaded.notes)
-    key = frame_store().put(kind, raw, frame, secret=session_secret(ws))
+    key = _keep(ws, kind, raw, frame)
     entry = {"key": key, "name": filename, "rows": int(len(frame))}
     if kind == "prices" and loaded.ticker:
         entry, added = _add_ticker(ws, entry, frame, loaded.ticker, filename)
@@ -637,9 +659,47 @@ def _add_ticker(ws: dict, entry: dict, frame: pd.DataFrame, ticker: str, filenam
     combined, notes = data.combine_prices(base, frame, name=filename)
     files = {t: f for t, f in (old.get("files") or dict.fromkeys(base.columns, old["name"])).items() if t != ticker}
     files[ticker] = filename  # ticker -> the file its prices came from
-    key = frame_store().put_result("prices", combined, secret=session_secret(ws))
+    key = _keep(ws, "prices", prices_csv(combined), combined)
     name = " + ".join(dict.fromkeys(files.values()))
     return {"key": key, "name": name, "files": files, "rows": int(len(combined))}, notes
+
+
+def upload_sources(ws: dict | None) -> dict[str, tuple[str, bytes]]:
+    """kind -> (file name, the bytes it was read from) of each upload, to save them with the workspace."""
+    ws = _ws(ws)
+    secret, out = session_secret(ws), {}
+    for kind, entry in ws["uploads"].items():
+        raw = None if secret is None else frame_store().get_source(str(entry.get("key", "")), secret=secret)
+        if raw is None:
+            raise DataError(f"The uploaded {kind} file {entry.get('name', '')!r} cannot be saved: its contents are not "
+                            "available in this browser session (it expired, or was loaded before saving existed). "
+                            "Load the file again on the Data page, then save.", code="upload_expired")
+        out[kind] = (str(entry.get("name", kind)), raw)
+    return out
+
+
+def with_sources(settings: dict, sources: dict[str, tuple[str, bytes]], session: dict | None = None) -> dict:
+    """The ``session`` workspace's browser session with saved ``settings`` (no session secret, upload entries
+    without keys) and the files of its uploads: each is read again by its reader and cached under a key of
+    that session (a new session secret when it has none).
+
+    The saved universe, dates and benchmark are kept (an upload here does not reset them as on the Data page).
+    """
+    secret = {SESSION: session[SESSION]} if session_secret(session) is not None and session else {}
+    ws = with_session(dict(_ws({k: v for k, v in settings.items() if k != SESSION}), uploads={}, **secret))
+    entries = _ws(settings)["uploads"]
+    for kind in (k for k in UPLOAD_KINDS if k in sources):
+        name, raw = sources[kind]
+        loaded = _read(ws, kind, raw, name)
+        entry = {**entries.get(kind, {}), "name": name, "rows": int(len(loaded.frame)),
+                 "key": _keep(ws, kind, raw, loaded.frame)}
+        ws = dict(ws, uploads={**ws["uploads"], kind: entry})
+    missing = sorted(set(entries) - set(sources))
+    if missing:
+        raise DataError(f"The saved workspace lists uploads ({', '.join(missing)}) whose files it does not hold.",
+                        code="missing_upload")
+    controls(ws)  # the saved choices must still fit its data
+    return ws
 
 
 # --------------------------------------------------------------------------- the portfolio

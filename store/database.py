@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -68,11 +69,16 @@ def open_store(url: str | None = None) -> Store:
     return Store(engine)
 
 
+_SHARED_LOCK = threading.Lock()
+
+
 @functools.cache
 def shared_store() -> Store:
     """The process's store (:func:`open_store` of :func:`database_url`), opened and migrated on first use.
 
     A failure is not cached (``functools.cache`` keeps only results), so the next call tries again;
-    tests that change ``DATABASE_URL`` call ``shared_store.cache_clear()``.
+    tests that change ``DATABASE_URL`` call ``shared_store.cache_clear()``. The lock keeps two first
+    requests from running Alembic at once (its context is process-global).
     """
-    return open_store()
+    with _SHARED_LOCK:
+        return open_store()
