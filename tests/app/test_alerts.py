@@ -17,6 +17,8 @@ SHARED_ON_PURPOSE = {
     "tax-alerts-data": "an upload error, cleared when the workspace (re)loads",
     "tax-alerts-replay": "a Form 8949 export error, cleared by the next replay",
     "tax-alerts-harvest": "a harvest action error, cleared when the candidates are recomputed",
+    "saved-alert": "the Saved menu's one message line: each action (save, load, rename, delete, import) "
+                   "the user presses reports there, replacing the last one",
 }
 
 

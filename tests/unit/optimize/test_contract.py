@@ -49,6 +49,7 @@ def test_the_registry_lists_every_method_of_the_literal():
     assert tuple(recipes.REGISTRY) == get_args(recipes.Method)
     # the settings each method reads come from its registry entry: HRP keeps the bounds only,
     # the naive methods read no constraint
-    assert recipes.METHOD_FIELDS["linkage"] == ("hrp",)
+    # (the dynamic methods that wrap other recipes read their members' settings too)
+    assert recipes.METHOD_FIELDS["linkage"] == ("hrp", "vol_target", "regime_switching", "ensemble")
     assert "hrp" in recipes.METHOD_FIELDS["upper"] and "hrp" not in recipes.METHOD_FIELDS["max_turnover"]
     assert not {"equal_weight", "inverse_volatility"} & {m for ms in recipes.METHOD_FIELDS.values() for m in ms}
