@@ -5,10 +5,12 @@ regular file (no one can create it), and the failing database is a monkeypatched
 """
 
 import base64
+import json
 import shutil
 import sqlite3
 
 import diskcache
+import psutil
 import pytest
 
 import workspace
@@ -79,3 +81,30 @@ def test_a_frames_folder_deleted_while_running_is_made_again(tmp_path):
     assert (tmp_path / "frames").is_dir()
     other_worker = FrameStore(directory=tmp_path)  # another process opens the folder by path and reads it
     assert other_worker.get(key, secret=b"s" * 32).equals(frame)
+
+
+def test_a_job_whose_process_died_is_reported_lost_and_ends(monkeypatch):
+    """The diskcache job process killed mid-job (as a server restart does): the next poll says so, once.
+
+    Before, the poll answered 204 with nothing (or, on Celery, "running" for good): the status line stayed
+    empty. Now it is a 200 whose side update puts the "Job lost" alert in the status line, and its ``response``
+    ends the job in the renderer, which turns the running state off (Run enabled again).
+    """
+    import app
+    from components.jobs import JOB_LOST
+    from pages import risk
+    from tests.app.test_background_jobs import _end_id, _monte_carlo_body, _poll, _unsigned
+
+    monkeypatch.setenv("PORTFOLIO_DESK_JOB_THROTTLE", "2")  # read by the job process: slow enough to kill mid-job
+    body, client = _monte_carlo_body(), app.server.test_client()
+    end_id = _end_id(client)
+    handles = client.post("/_dash-update-component", json=body, query_string={"endId": end_id}).get_json()
+    job = psutil.Process(int(_unsigned(handles["job"])))
+    job.kill()
+    job.wait(timeout=30)
+    polled = _poll(client, end_id, handles, body)
+    assert polled.status_code == 200, polled.get_data(as_text=True)
+    answer = polled.get_json()
+    assert "response" in answer  # the renderer completes the job: running outputs off, Run enabled
+    status = json.dumps(answer["sideUpdate"][risk.MC_JOB.status]["children"])
+    assert "Job lost" in status and JOB_LOST in status
