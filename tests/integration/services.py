@@ -95,10 +95,13 @@ def start_redis(tmp: Path, port: int) -> Service:
     return store
 
 
-def app_env(redis_url: str, cache: Path, **extra: str) -> dict:
-    """The environment of the app and its Celery workers: this machine's, with the desk's settings replaced."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTFOLIO_DESK_")}
-    return env | {"REDIS_URL": redis_url, "PORTFOLIO_DESK_CACHE": str(cache), "PORTFOLIO_DESK_EXPORT_WARM": "0",
+def app_env(redis_url: str | None, cache: Path, **extra: str) -> dict:
+    """The environment of the app and its Celery workers: this machine's, with the desk's settings replaced
+    (no ``redis_url``: diskcache jobs and uploads in ``cache``)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTFOLIO_DESK_") and k != "REDIS_URL"}
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    return env | {"PORTFOLIO_DESK_CACHE": str(cache), "PORTFOLIO_DESK_EXPORT_WARM": "0",
                   "PORTFOLIO_DESK_JOB_THROTTLE": "0", "PORTFOLIO_DESK_DEBUG": "0", "PYTHONUNBUFFERED": "1", **extra}
 
 
@@ -120,12 +123,13 @@ def worker_ready(worker: Service, name: str) -> None:
                       timeout=60)
 
 
-def start_app(tmp: Path, env: dict, *, wait: bool = True) -> tuple[Service, str]:
+def start_app(tmp: Path, env: dict, *, wait: bool = True, port: int | None = None) -> tuple[Service, str]:
     """The app's own server (``app.main()``) on a free loopback port, once it serves (``wait=False``: at once;
     :func:`app_ready` waits); returns it and its URL."""
-    port = free_port()
+    port = port or free_port()
     url = f"http://127.0.0.1:{port}"
-    server = Service("app server", [sys.executable, "-c", "import app; app.main()"], tmp / "server.log",
+    server = Service("app server", [sys.executable, "-c", "import app; app.main()"],
+                     tmp / f"server-{time.monotonic_ns()}.log",
                      env=env | {"HOST": "127.0.0.1", "PORT": str(port)})
     if wait:
         app_ready(server, url)
