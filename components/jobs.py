@@ -110,6 +110,13 @@ class RequestKeys:
         except cache_errors():
             return None
 
+    def get_updated_props(self, key):
+        """Dash's ``set_props`` updates of the job, or none while the job cache fails."""
+        try:
+            return super().get_updated_props(key)  # type: ignore[misc]
+        except cache_errors():
+            return {}
+
 
 class DiskcacheJobs(RequestKeys, dash.DiskcacheManager):
     """Jobs in local processes, results in a diskcache folder; one key per submitted job."""

@@ -126,3 +126,22 @@ def test_every_upload_box_declares_the_limit_the_browser_refuses_over(tmp_path):
     script = (Path(__file__).parents[2] / "assets" / "upload-limit.js").read_text()
     for words in (" MB; the limit is ", " MB.", "Split the file or upload fewer dates or tickers."):
         assert words in err.value.message and words in script
+
+
+def test_a_job_cache_that_fails_while_a_page_polls_gives_a_message_not_a_500(monkeypatch):
+    """The jobs folder unreadable mid-job (deleted under another worker, disk failing): the poll says so."""
+    import app
+    from tests.app.test_background_jobs import _end_id, _monte_carlo_body, _poll
+
+    body, client = _monte_carlo_body(), app.server.test_client()
+    end_id = _end_id(client)
+    handles = client.post("/_dash-update-component", json=body, query_string={"endId": end_id}).get_json()
+
+    def fail(*_args, **_kwargs):
+        raise sqlite3.OperationalError("unable to open database file")
+
+    monkeypatch.setattr(diskcache.Cache, "get", fail)
+    polled = _poll(client, end_id, handles, body)
+    assert polled.status_code == 200, polled.get_data(as_text=True)
+    status = json.dumps(polled.get_json()["sideUpdate"]["risk-mc-status"]["children"])
+    assert "could not be read from the job cache (OperationalError: unable to open database file)" in status
