@@ -83,16 +83,47 @@ class RequestKeys:
         return secrets.token_hex(32)
 
 
+    #: How long a job stopped on purpose (cancelled, or replaced by a new run) is remembered as such.
+    stopped_ttl = 3600
+
     def job_lost(self, job) -> bool:
         """True when the job can no longer write a result (here: its process is gone)."""
         return not self.job_running(job)  # type: ignore[attr-defined]
 
+    def _mark_stopped(self, job) -> None:
+        """Remember that ``job`` was stopped on purpose, in the cache every worker shares."""
+        self.handle.set(f"portfolio-desk:job-stopped:{job}", 1, expire=self.stopped_ttl)  # type: ignore[attr-defined]
+
+    def _was_stopped(self, job) -> bool:
+        return self.handle.get(f"portfolio-desk:job-stopped:{job}") is not None  # type: ignore[attr-defined]
+
+    def terminate_job(self, job):
+        """Dash stops a job on Cancel and when a new run replaces it: that job is not "lost", it ends quietly.
+
+        (Dash also calls this after reading a result; that job is never polled again, so it is not marked.)
+        """
+        if job is not None and not getattr(self._reading, "now", False):
+            try:
+                self._mark_stopped(job)
+            except cache_errors() as err:
+                log.warning("job cache failed: %s", err)
+        return super().terminate_job(job)  # type: ignore[misc]
+
+    _reading = threading.local()
+
     def get_result(self, key, job):
         """Dash's result, or a "lost" error for a job that stopped without one, or a cache error as a message."""
-        read = super().get_result  # type: ignore[misc]
+        def read(key, job):
+            self._reading.now = True
+            try:
+                return super(RequestKeys, self).get_result(key, job)  # type: ignore[misc]
+            finally:
+                self._reading.now = False
+
         try:
             result = read(key, job)
-            if result is self.UNDEFINED and job is not None and self.job_lost(job):  # type: ignore[attr-defined]
+            if (result is self.UNDEFINED and job is not None  # type: ignore[attr-defined]
+                    and self.job_lost(job) and not self._was_stopped(job)):
                 result = read(key, job)  # it may have written its result between the two looks
                 if result is self.UNDEFINED:  # type: ignore[attr-defined]
                     log.warning("background job %s stopped without a result", job)
@@ -170,6 +201,12 @@ class CeleryJobs(RequestKeys, dash.CeleryManager):
                 stop.set()
 
         return run
+
+    def _mark_stopped(self, job) -> None:
+        self.handle.backend.client.set(f"portfolio-desk:job-stopped:{job}", b"1", ex=self.stopped_ttl)
+
+    def _was_stopped(self, job) -> bool:
+        return bool(self.handle.backend.client.exists(f"portfolio-desk:job-stopped:{job}"))
 
     def job_lost(self, job) -> bool:
         if self.get_task(job).state in ("SUCCESS", "FAILURE", "REVOKED"):

@@ -145,3 +145,18 @@ def test_a_job_cache_that_fails_while_a_page_polls_gives_a_message_not_a_500(mon
     assert polled.status_code == 200, polled.get_data(as_text=True)
     status = json.dumps(polled.get_json()["sideUpdate"]["risk-mc-status"]["children"])
     assert "could not be read from the job cache (OperationalError: unable to open database file)" in status
+
+
+def test_a_cancelled_job_ends_quietly_not_as_lost(monkeypatch):
+    """Cancel (Dash's terminate_job) kills the job on purpose: its last poll is the usual 204, no "Job lost"."""
+    import app
+    from tests.app.test_background_jobs import _end_id, _monte_carlo_body, _poll, _unsigned
+
+    monkeypatch.setenv("PORTFOLIO_DESK_JOB_THROTTLE", "2")
+    body, client = _monte_carlo_body(), app.server.test_client()
+    end_id = _end_id(client)
+    handles = client.post("/_dash-update-component", json=body, query_string={"endId": end_id}).get_json()
+    job = psutil.Process(int(_unsigned(handles["job"])))
+    app.background_callback_manager.terminate_job(_unsigned(handles["job"]))
+    job.wait(timeout=30)
+    assert _poll(client, end_id, handles, body).status_code == 204
