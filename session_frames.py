@@ -7,6 +7,11 @@ back only with the secret that made its key: the same file loaded by two session
 keys, re-loading it in one session reuses its entry, and a key copied into another session
 reads as missing. The cache is a diskcache folder (``PORTFOLIO_DESK_CACHE``, shared by path
 between gunicorn workers and diskcache job processes) or Redis when ``REDIS_URL`` is set.
+
+A cache that fails (its folder unwritable, deleted or full; Redis down) raises
+:class:`~finance_core.errors.DataError` with code ``cache_unavailable`` and a message saying
+what to do, never an ``OSError`` or a database error: pages show it as any other refused input.
+A deleted folder is made again at the next write, and Redis clients reconnect by themselves.
 """
 
 from __future__ import annotations
@@ -16,17 +21,38 @@ import hmac
 import os
 import pickle
 import secrets
+import sqlite3
 from functools import cache
 from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["FrameStore", "frame_store", "cache_dir", "SESSION", "with_session", "session_secret"]
+from finance_core.errors import DataError
+
+__all__ = ["FrameStore", "frame_store", "cache_dir", "cache_errors", "SESSION", "with_session", "session_secret"]
 
 
 def cache_dir() -> Path:
     """Folder for server-side caches (``PORTFOLIO_DESK_CACHE``, default ``./.cache``)."""
     return Path(os.environ.get("PORTFOLIO_DESK_CACHE", ".cache")).resolve()
+
+
+def cache_errors() -> tuple[type[BaseException], ...]:
+    """What a failing cache raises: file-system and SQLite errors (diskcache), and Redis's own errors."""
+    try:
+        from redis import RedisError
+    except ImportError:  # pragma: no cover - redis is a requirement
+        return OSError, sqlite3.Error
+    return OSError, sqlite3.Error, RedisError
+
+
+def _unavailable(where: str, action: str, err: BaseException) -> DataError:
+    return DataError(
+        f"The server could not {action} ({where}: {type(err).__name__}: {err}). Nothing was changed. "
+        "Try again in a minute; if it keeps failing, ask whoever runs the desk to check that the cache "
+        "(PORTFOLIO_DESK_CACHE, or REDIS_URL) is reachable, writable and not full.",
+        code="cache_unavailable",
+    )
 
 
 class FrameStore:
@@ -42,16 +68,29 @@ class FrameStore:
 
     def __init__(self, directory: Path | None = None, redis_url: str | None = None):
         self.redis_url = redis_url
+        self.directory = (directory or cache_dir()) / "frames"
+        self._disk = None
+        self._redis = None
         if redis_url:
             import redis
 
-            self._redis = redis.Redis.from_url(redis_url)
-            self._disk = None
-        else:
-            import diskcache
+            self._redis = redis.Redis.from_url(redis_url, socket_timeout=10, socket_connect_timeout=5,
+                                               health_check_interval=30)
 
-            self._redis = None
-            self._disk = diskcache.Cache(str((directory or cache_dir()) / "frames"), size_limit=2**30)
+    @property
+    def where(self) -> str:
+        return "Redis" if self._redis is not None else f"cache folder {self.directory}"
+
+    def _cache(self):
+        """The diskcache, opened on first use and opened again (the folder made again) if it was deleted."""
+        import diskcache
+
+        if self._disk is not None and not self.directory.is_dir():
+            self._disk.close()
+            self._disk = None
+        if self._disk is None:
+            self._disk = diskcache.Cache(str(self.directory), size_limit=2**30)
+        return self._disk
 
     @staticmethod
     def key_for(kind: str, raw: bytes, secret: bytes | None = None) -> str:
@@ -67,10 +106,13 @@ class FrameStore:
         digest = hashlib.sha256(raw).hexdigest()
         key = self._key(kind, digest, secret)
         blob = pickle.dumps((digest, frame), protocol=pickle.HIGHEST_PROTOCOL)
-        if self._redis is not None:
-            self._redis.set(f"portfolio-desk:{key}", blob, ex=self.ttl_seconds)
-        else:
-            self._disk.set(key, blob, expire=self.ttl_seconds)
+        try:
+            if self._redis is not None:
+                self._redis.set(f"portfolio-desk:{key}", blob, ex=self.ttl_seconds)
+            else:
+                self._cache().set(key, blob, expire=self.ttl_seconds)
+        except cache_errors() as err:
+            raise _unavailable(self.where, f"store the {kind} file", err) from None
         return key
 
     def put_source(self, key: str, raw: bytes) -> None:
@@ -96,10 +138,13 @@ class FrameStore:
 
     def get(self, key: str, *, secret: bytes | None = None) -> pd.DataFrame | None:
         """The frame under ``key`` if ``secret`` (None: no session) made that key, else None."""
-        if self._redis is not None:
-            blob = self._redis.get(f"portfolio-desk:{key}")
-        else:
-            blob = self._disk.get(key)
+        try:
+            if self._redis is not None:
+                blob = self._redis.get(f"portfolio-desk:{key}")
+            else:
+                blob = self._cache().get(key)
+        except cache_errors() as err:
+            raise _unavailable(self.where, f"read the uploaded {key.partition(':')[0]} file", err) from None
         record = None if blob is None else pickle.loads(blob)
         if not (isinstance(record, tuple) and len(record) == 2):  # missing, or stored before keys were bound
             return None

@@ -14,24 +14,46 @@ While the job runs the run button is disabled, the cancel button enabled and the
 progress bar visible; cancel stops the job and leaves the previous result.
 
 ``DiskcacheJobs`` and ``CeleryJobs`` are Dash's two managers with one result key per
-submitted job (app.py picks one).
+submitted job (app.py picks one). A job that stopped without a result (its process or Celery
+worker killed, the server restarted, the job cache unwritable) is reported as lost: the status
+line says so and to run it again, and the run button works again, instead of a page that polls
+"running" for good.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
 import os
 import secrets
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, html
 
-__all__ = ["CeleryJobs", "DiskcacheJobs", "JobIds", "RequestKeys", "job_panel"]
+from components.alerts import error_alert
+from session_frames import cache_errors
+
+__all__ = ["CeleryJobs", "DiskcacheJobs", "JOB_LOST", "JobIds", "RequestKeys", "job_panel"]
 
 HIDDEN, SHOWN = {"display": "none"}, {"display": "block"}
+
+#: What the status line says when a job stopped without a result.
+JOB_LOST = ("The job stopped before it finished and its result is lost (the server or its worker was restarted "
+            "or stopped, or the job cache is unavailable). Run it again.")
+#: How Dash wraps an error that a background job reports (dash._callback, BackgroundCallbackError).
+_DASH_PREFIX = "An error occurred inside a background callback: "
+log = logging.getLogger("portfolio_desk")
+
+
+def _failed(message: str) -> dict:
+    """A job result in the form Dash's managers store a job's exception: the callback's ``on_error`` shows it."""
+    return {"background_callback_error": {"msg": message, "tb": ""}}
 
 
 def _throttle() -> float:
@@ -61,12 +83,137 @@ class RequestKeys:
         return secrets.token_hex(32)
 
 
+    #: How long a job stopped on purpose (cancelled, or replaced by a new run) is remembered as such.
+    stopped_ttl = 3600
+
+    def job_lost(self, job) -> bool:
+        """True when the job can no longer write a result (here: its process is gone)."""
+        return not self.job_running(job)  # type: ignore[attr-defined]
+
+    def _mark_stopped(self, job) -> None:
+        """Remember that ``job`` was stopped on purpose, in the cache every worker shares."""
+        self.handle.set(f"portfolio-desk:job-stopped:{job}", 1, expire=self.stopped_ttl)  # type: ignore[attr-defined]
+
+    def _was_stopped(self, job) -> bool:
+        return self.handle.get(f"portfolio-desk:job-stopped:{job}") is not None  # type: ignore[attr-defined]
+
+    def terminate_job(self, job):
+        """Dash stops a job on Cancel and when a new run replaces it: that job is not "lost", it ends quietly.
+
+        (Dash also calls this after reading a result; that job is never polled again, so it is not marked.)
+        """
+        if job is not None and not getattr(self._reading, "now", False):
+            try:
+                self._mark_stopped(job)
+            except cache_errors() as err:
+                log.warning("job cache failed: %s", err)
+        return super().terminate_job(job)  # type: ignore[misc]
+
+    _reading = threading.local()
+
+    def get_result(self, key, job):
+        """Dash's result, or a "lost" error for a job that stopped without one, or a cache error as a message."""
+        def read(key, job):
+            self._reading.now = True
+            try:
+                return super(RequestKeys, self).get_result(key, job)  # type: ignore[misc]
+            finally:
+                self._reading.now = False
+
+        try:
+            result = read(key, job)
+            if (result is self.UNDEFINED and job is not None  # type: ignore[attr-defined]
+                    and self.job_lost(job) and not self._was_stopped(job)):
+                result = read(key, job)  # it may have written its result between the two looks
+                if result is self.UNDEFINED:  # type: ignore[attr-defined]
+                    log.warning("background job %s stopped without a result", job)
+                    return _failed(JOB_LOST)
+        except cache_errors() as err:
+            log.warning("job cache failed: %s", err)
+            return _failed(f"The job's result could not be read from the job cache ({type(err).__name__}: {err}). "
+                           "Run it again; if it keeps failing, ask whoever runs the desk to check the cache.")
+        return result
+
+    def get_progress(self, key):
+        """Dash's progress, or none while the job cache fails (the next poll reports the result or the loss)."""
+        try:
+            return super().get_progress(key)  # type: ignore[misc]
+        except cache_errors():
+            return None
+
+    def get_updated_props(self, key):
+        """Dash's ``set_props`` updates of the job, or none while the job cache fails."""
+        try:
+            return super().get_updated_props(key)  # type: ignore[misc]
+        except cache_errors():
+            return {}
+
+
 class DiskcacheJobs(RequestKeys, dash.DiskcacheManager):
     """Jobs in local processes, results in a diskcache folder; one key per submitted job."""
 
 
+#: Seconds between a Celery job's heartbeats, and how long one is believed.
+HEARTBEAT_SECONDS, HEARTBEAT_TTL = 1.0, 8
+
+
 class CeleryJobs(RequestKeys, dash.CeleryManager):
-    """Jobs on Celery workers, results in the Celery backend (Redis); one key per submitted job."""
+    """Jobs on Celery workers, results in the Celery backend (Redis); one key per submitted job.
+
+    A worker killed mid-job leaves its task "PENDING" in Celery for good (the task was acknowledged when it
+    started). So each job, from its first step, refreshes a heartbeat key in Redis every
+    :data:`HEARTBEAT_SECONDS` (expiring after :data:`HEARTBEAT_TTL`) beside a "started" mark: a job that started
+    and has no heartbeat is lost, seen within about :data:`HEARTBEAT_TTL` seconds of the kill.
+    """
+
+    @staticmethod
+    def _keys(task_id: str) -> tuple[str, str]:
+        return f"portfolio-desk:job-started:{task_id}", f"portfolio-desk:job-alive:{task_id}"
+
+    def make_job_fn(self, fn, progress, key=None):
+        return super().make_job_fn(self._with_heartbeat(fn), progress, key)
+
+    def _with_heartbeat(self, fn: Callable) -> Callable:
+        client = self.handle.backend.client
+
+        @functools.wraps(fn)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            from celery import current_task
+
+            started, alive = self._keys(current_task.request.id)
+            stop = threading.Event()
+
+            def beat() -> None:
+                while True:
+                    try:
+                        client.set(alive, b"1", ex=HEARTBEAT_TTL)
+                    except cache_errors():
+                        pass  # Redis restarting: the next beat writes it again
+                    if stop.wait(HEARTBEAT_SECONDS):
+                        return
+
+            client.set(started, b"1", ex=24 * 3600)
+            thread = threading.Thread(target=beat, name="job-heartbeat", daemon=True)
+            thread.start()
+            try:
+                return fn(*args, **kwargs)
+            finally:  # the heartbeat expires by itself, after the result is written: never a false "lost"
+                stop.set()
+
+        return run
+
+    def _mark_stopped(self, job) -> None:
+        self.handle.backend.client.set(f"portfolio-desk:job-stopped:{job}", b"1", ex=self.stopped_ttl)
+
+    def _was_stopped(self, job) -> bool:
+        return bool(self.handle.backend.client.exists(f"portfolio-desk:job-stopped:{job}"))
+
+    def job_lost(self, job) -> bool:
+        if self.get_task(job).state in ("SUCCESS", "FAILURE", "REVOKED"):
+            return True  # finished, yet no result under its key
+        started, alive = self._keys(job)
+        client = self.handle.backend.client
+        return bool(client.exists(started)) and not client.exists(alive)
 
 
 @dataclass(frozen=True)
@@ -105,8 +252,21 @@ class JobIds:
             "cancel": [Input(self.cancel, "n_clicks")],
             "progress": [Output(self.progress, "value"), Output(self.progress, "label")],
             "prevent_initial_call": True,
+            "on_error": self.report_failure,
             **extra,
         }
+
+    def report_failure(self, err: Exception) -> None:
+        """``on_error`` of the job: the status line says what happened (a lost job, or what failed); the
+        other outputs keep the previous result, and Dash turns the running state off as the call ends."""
+        text = str(err).removeprefix(_DASH_PREFIX).split("\n", 1)[0]
+        if text == JOB_LOST or text.startswith("The job's result could not be read"):
+            message, title = text, "Job lost"
+        else:
+            log.error("background job %s failed: %s", self.prefix, err)
+            message, title = f"The job failed ({text}). Run it again; if it fails again, report the inputs used.", \
+                "Job failed"
+        dash.set_props(self.status, {"children": error_alert(message, title=title)})
 
     @staticmethod
     def reporter(set_progress: Callable) -> Callable[[float, str], None]:

@@ -38,16 +38,20 @@ def upload_box(ids: UploadIds, title: str, help_text: str, *, multiple: bool = F
                     className="d-flex justify-content-between align-items-start",
                 ),
                 html.Small(help_text, className="text-body-secondary d-block mb-2"),
-                dcc.Upload(
-                    id=ids.upload,
-                    children=html.Div(["Drop CSVs here or " if multiple else "Drop a CSV here or ",
-                                       html.A("choose files" if multiple else "choose a file", className="link-primary")]),
-                    className="pd-upload",
-                    # No browser-side limit on purpose: in Dash 4.4 a file over max_size is dropped without
-                    # a trace (react-dropzone's rejected files are ignored, no property or callback fires),
-                    # so the file goes to decode_upload, which names its size and the limit.
-                    max_size=-1,
-                    multiple=multiple,
+                html.Div(
+                    dcc.Upload(
+                        id=ids.upload,
+                        children=html.Div(["Drop CSVs here or " if multiple else "Drop a CSV here or ",
+                                           html.A("choose files" if multiple else "choose a file",
+                                                  className="link-primary")]),
+                        className="pd-upload",
+                        # No dcc.Upload limit: in Dash 4.4 a file over max_size is dropped without a trace. The
+                        # browser refuses a file over the limit before reading it (assets/upload-limit.js reads
+                        # these data attributes and writes decode_upload's message into the status line).
+                        max_size=-1,
+                        multiple=multiple,
+                    ),
+                    **{"data-max-bytes": str(MAX_UPLOAD_BYTES), "data-status-id": ids.status},
                 ),
                 html.Small(id=ids.status, className="d-block mt-1"),
                 dcc.Download(id=ids.download),

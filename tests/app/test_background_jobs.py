@@ -29,9 +29,10 @@ def _end_id(client) -> str:
     return json.loads(config.group(1))["end_id"]
 
 
-def _monte_carlo_body() -> dict:
-    """The request the Run click sends, built from the app's own callback list (ids and order stay true)."""
-    deps = app.server.test_client().get("/_dash-dependencies").get_json()
+def _monte_carlo_body(deps: list | None = None) -> dict:
+    """The request the Run click sends, built from the app's own callback list (``deps``, the JSON of
+    /_dash-dependencies: this app's unless given), so ids and order stay true."""
+    deps = deps or app.server.test_client().get("/_dash-dependencies").get_json()
     spec = next(d for d in deps if f"{risk.MC_SUMMARY}.children" in d["output"])
     outputs = []
     for part in spec["output"].strip(".").split("..."):

@@ -131,6 +131,7 @@ def test_monte_carlo_job_can_be_cancelled_then_reports_goal_probability(desk):
     desk.wait_for_element("#risk-mc-progress-wrap[style*='none']", timeout=30)
     time.sleep(1.0)
     assert "Projected" not in text_of(desk, "#risk-mc-status")  # cancelled: no result
+    assert "Job lost" not in text_of(desk, "#risk-mc-status")  # a cancel is not reported as a lost job
     assert desk.find_element("#risk-mc-run").get_attribute("disabled") is None
     _set_paths(desk, 10_000)
     click(desk, "#risk-mc-run")

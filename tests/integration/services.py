@@ -8,12 +8,15 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-__all__ = ["ROOT", "Service", "check_summary", "free_port", "run_projection", "tail"]
+__all__ = ["ROOT", "Service", "app_env", "app_ready", "check_summary", "free_port", "run_projection", "start_app", "start_redis",
+           "start_worker", "tail", "worker_ready"]
 
 
 def free_port() -> int:
@@ -68,6 +71,77 @@ class Service:
         if self.proc.poll() is None:
             self.proc.wait(timeout=10)
         self._log_file.close()
+
+
+def start_redis(tmp: Path, port: int) -> Service:
+    """redis-server on 127.0.0.1:``port`` without persistence (a restart loses every key), answering PING."""
+    import redis
+
+    folder = tmp / f"redis-{port}"
+    folder.mkdir(exist_ok=True)
+    store = Service("redis-server",
+                    ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                     "--dir", str(folder)],
+                    tmp / f"redis-{port}-{time.monotonic_ns()}.log", cwd=folder)
+    client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=5)
+
+    def pings() -> bool:
+        try:
+            return bool(client.ping())
+        except redis.ConnectionError:
+            return False
+
+    store.wait_until(pings, "answering PING", timeout=20)
+    return store
+
+
+def app_env(redis_url: str | None, cache: Path, **extra: str) -> dict:
+    """The environment of the app and its Celery workers: this machine's, with the desk's settings replaced
+    (no ``redis_url``: diskcache jobs and uploads in ``cache``)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTFOLIO_DESK_") and k != "REDIS_URL"}
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    return env | {"PORTFOLIO_DESK_CACHE": str(cache), "PORTFOLIO_DESK_EXPORT_WARM": "0",
+                  "PORTFOLIO_DESK_JOB_THROTTLE": "0", "PORTFOLIO_DESK_DEBUG": "0", "PYTHONUNBUFFERED": "1", **extra}
+
+
+def start_worker(tmp: Path, env: dict, name: str, *, wait: bool = True) -> Service:
+    """``celery -A app:celery_app worker`` (solo pool, one job at a time) named ``name``, once it is ready
+    (``wait=False``: at once; :func:`worker_ready` waits)."""
+    worker = Service("celery worker",
+                     [sys.executable, "-m", "celery", "-A", "app:celery_app", "worker", "--pool=solo",
+                      "--concurrency=1", "--loglevel=INFO", "--without-gossip", "--without-mingle",
+                      "--hostname", f"{name}@%h"],
+                     tmp / f"{name}.log", env=env)
+    if wait:
+        worker_ready(worker, name)
+    return worker
+
+
+def worker_ready(worker: Service, name: str) -> None:
+    worker.wait_until(lambda: re.search(rf"{re.escape(name)}@\S+ ready\.", worker.text()) is not None, "ready",
+                      timeout=60)
+
+
+def start_app(tmp: Path, env: dict, *, wait: bool = True, port: int | None = None) -> tuple[Service, str]:
+    """The app's own server (``app.main()``) on a free loopback port, once it serves (``wait=False``: at once;
+    :func:`app_ready` waits); returns it and its URL."""
+    port = port or free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = Service("app server", [sys.executable, "-c", "import app; app.main()"],
+                     tmp / f"server-{time.monotonic_ns()}.log",
+                     env=env | {"HOST": "127.0.0.1", "PORT": str(port)})
+    if wait:
+        app_ready(server, url)
+    return server, url
+
+
+def app_ready(server: Service, url: str) -> None:
+    def answers() -> bool:
+        with urllib.request.urlopen(url + "/healthz", timeout=5) as resp:
+            return resp.status == 200
+
+    server.wait_until(answers, "serving", timeout=60)
 
 
 def run_projection(br, server_url: str, portfolio: str, worker: Service) -> str:

@@ -8,11 +8,8 @@ free port, ``celery -A app:celery_app worker`` and the app server (subprocesses,
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import sys
-import urllib.request
 
 import pytest
 
@@ -40,56 +37,19 @@ def stack(tmp_path_factory):
     import redis
 
     tmp = tmp_path_factory.mktemp("celery-redis")
-    services: list[_Service] = []
+    started: list[_Service] = []
     try:
         redis_port = _free_port()
         redis_url = f"redis://127.0.0.1:{redis_port}/0"
-        (tmp / "redis").mkdir()
-        services.append(store := _Service(
-            "redis-server",
-            ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(tmp / "redis")],
-            tmp / "redis.log", cwd=tmp / "redis"))
+        started.append(services.start_redis(tmp, redis_port))
         client = redis.Redis.from_url(redis_url, socket_timeout=5)
-
-        def pings() -> bool:
-            try:
-                return client.ping()
-            except redis.ConnectionError:
-                return False
-
-        store.wait_until(pings, "answering PING", timeout=20)
-
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PORTFOLIO_DESK_")}
-        env |= {
-            "REDIS_URL": redis_url,
-            "PORTFOLIO_DESK_CACHE": str(tmp / "cache"),
-            "PORTFOLIO_DESK_EXPORT_WARM": "0",
-            "PORTFOLIO_DESK_JOB_THROTTLE": "0",
-            "PORTFOLIO_DESK_DEBUG": "0",
-            "PYTHONUNBUFFERED": "1",
-        }
-        services.append(worker := _Service(
-            "celery worker",
-            [sys.executable, "-m", "celery", "-A", "app:celery_app", "worker", "--pool=solo", "--concurrency=1",
-             "--loglevel=INFO", "--without-gossip", "--without-mingle", "--hostname", f"pd-test-{redis_port}@%h"],
-            tmp / "worker.log", env=env))
-        port = _free_port()
-        server_url = f"http://127.0.0.1:{port}"
-        services.append(server := _Service(
-            "app server", [sys.executable, "-c", "import app; app.main()"], tmp / "server.log",
-            env=env | {"HOST": "127.0.0.1", "PORT": str(port)}))
-
-        def answers() -> bool:
-            with urllib.request.urlopen(server_url + "/", timeout=5) as resp:
-                return resp.status == 200
-
-        server.wait_until(answers, "serving", timeout=60)
-        worker.wait_until(lambda: re.search(r"pd-test-\S+ ready\.", worker.text()) is not None, "ready",
-                          timeout=60)
+        env = services.app_env(redis_url, tmp / "cache")
+        started.append(worker := services.start_worker(tmp, env, f"pd-test-{redis_port}"))
+        server, server_url = services.start_app(tmp, env)
+        started.append(server)
         yield server_url, redis_url, worker, client
     finally:
-        for service in reversed(services):
+        for service in reversed(started):
             service.stop()
 
 
