@@ -42,3 +42,17 @@ accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("PORTFOLIO_DESK_LOG_LEVEL", "info").lower()
 raw_env = ["PORTFOLIO_DESK_DEBUG=0"]
+
+
+def post_worker_init(worker) -> None:
+    """Finish Dash's one-time server set-up in each worker before it takes a request.
+
+    Dash fills its registry of script packages and its callback map on a worker's first request, and
+    sets its done-flag before the work (plotly/dash#3971): under threaded workers a second request in
+    that gap (the page's scripts, a callback) is validated against an empty registry and answers 500
+    "dash is not a registered library". Doing the set-up here, before the worker serves, closes the gap.
+    """
+    from app import app
+
+    with app.server.test_request_context("/"):
+        app._setup_server()
