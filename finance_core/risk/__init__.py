@@ -49,7 +49,17 @@ from .factor_risk import (
     factor_risk_decomposition,
     portfolio_factor_risk,
 )
-from .fhs import FHSComparison, compare_fhs_with_historical, fhs_var_backtest
+from .fhs import (
+    FHS_BACKTEST_COLUMNS,
+    FHSComparison,
+    FHSRisk,
+    compare_fhs_with_historical,
+    desk_variance_forecast,
+    fhs_value_at_risk,
+    fhs_var_backtest,
+    portfolio_fhs_comparison,
+    portfolio_fhs_risk,
+)
 from .forecast_review import DESK_REFIT_EVERY, ForecastReview, review_forecasts
 from .monte_carlo import (
     MAX_PATHS,
@@ -93,8 +103,14 @@ __all__ = [
     "ForecastReview",
     "review_forecasts",
     "FHSComparison",
+    "FHSRisk",
+    "FHS_BACKTEST_COLUMNS",
     "compare_fhs_with_historical",
+    "desk_variance_forecast",
+    "fhs_value_at_risk",
     "fhs_var_backtest",
+    "portfolio_fhs_comparison",
+    "portfolio_fhs_risk",
     "score_var_forecasts",
     "METHODS",
     "SCENARIOS",

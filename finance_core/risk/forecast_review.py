@@ -16,14 +16,11 @@ import pandas as pd
 
 from ..errors import DataError
 from ..forecast import MODELS, ForecastComparison, compare_forecasts
-from .fhs import FHSComparison, compare_fhs_with_historical
+from .fhs import DESK_REFIT_EVERY, FHSComparison, compare_fhs_with_historical, desk_variance_forecast
 from .returns import portfolio_returns
 
 __all__ = ["DESK_REFIT_EVERY", "ForecastReview", "review_forecasts"]
 
-#: The refit interval the desk uses (trading days): a quarter keeps the whole review of the
-#: bundled ten years (five models, rolling origin) to well under 30 seconds on one core.
-DESK_REFIT_EVERY = 63
 PERIODS_PER_YEAR = 252
 
 
@@ -51,20 +48,11 @@ class ForecastReview:
     def fhs_line(self) -> str:
         """One sentence: exceptions and Kupiec p-values of FHS and historical VaR on the same days."""
         fhs, hist = self.fhs.fhs, self.fhs.historical
-        verdict = _fhs_verdict(fhs.exceptions, hist.exceptions, fhs.expected_exceptions)
+        verdict = self.fhs.verdict()
         return (f"FHS VaR {self.level:.0%} driven by {self.label}: {fhs.exceptions} exceptions in "
                 f"{fhs.observations} days (expected {fhs.expected_exceptions:.1f}, Kupiec p = "
                 f"{fhs.kupiec.pvalue:.3f}, {fhs.zone_last_250} zone); plain historical VaR on the same days: "
                 f"{hist.exceptions} (Kupiec p = {hist.kupiec.pvalue:.3f}, {hist.zone_last_250} zone). {verdict}")
-
-
-def _fhs_verdict(fhs: int, historical: int, expected: float) -> str:
-    gap_fhs, gap_hist = abs(fhs - expected), abs(historical - expected)
-    if gap_fhs < gap_hist:
-        return "FHS is closer to the expected count."
-    if gap_fhs > gap_hist:
-        return "Plain historical VaR is closer to the expected count; FHS does not help here."
-    return "Both are equally far from the expected count."
 
 
 def review_forecasts(
@@ -95,7 +83,7 @@ def review_forecasts(
     if comparison.horizon == 1:
         one_day = comparison.forecasts[model]
     else:
-        one_day = MODELS[model][1](series, 1, min_train, refit_every).iloc[min_train - 1 :].dropna()
+        one_day = desk_variance_forecast(series, model, min_train=min_train, refit_every=refit_every)
         step(steps, steps)
     fhs = compare_fhs_with_historical(series, one_day, window=window, level=level)
     return ForecastReview(comparison, model, fhs, level)
