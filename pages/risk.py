@@ -72,7 +72,11 @@ MC_JOB = JobIds(f"{P}-mc")
 G = {k: f"{P}-{k}" for k in ("distribution", "underwater", "rolling", "contrib", "sector", "tail", "corr",
                              "tail_sector", "stress", "shock", "backtest", "regimes", "fan", "factor")}
 METHOD_LABELS = {"historical": "Historical", "gaussian": "Gaussian", "cornish_fisher": "Cornish-Fisher",
-                 "monte_carlo": "Monte Carlo (normal)", "monte_carlo_bootstrap": "Monte Carlo (bootstrap)"}
+                 "monte_carlo": "Monte Carlo (normal)", "monte_carlo_bootstrap": "Monte Carlo (bootstrap)",
+                 "fhs": "Filtered historical (forecast)"}
+BT_METHODS = ("historical", "gaussian", "cornish_fisher", "fhs")
+FHS_HEADERS = {"method": "Method", "exceptions": "Exceptions", "observations": "Days", "expected": "Expected",
+               "kupiec_p": "Kupiec p", "christoffersen_p": "Christoffersen p", "zone_last_250": "Zone (last 250)"}
 PCT_FORMAT = {"var": "pct2", "cvar": "pct2", "var_amount": "money", "cvar_amount": "money"}
 _NOT_RUN = empty_figure("Press the button above to compute this chart.")
 URL = UrlState(P, {
@@ -214,9 +218,8 @@ def layout(**query) -> html.Div:
                 field("Confidence", choice(BT_LEVEL, {x: f"{x:.1%}" for x in (0.95, 0.975, 0.99)},
                                            values["bt_level"]), md=3),
                 field("Estimation window (days)", choice(BT_WINDOW, [125, 250, 500], values["bt_window"]), md=3),
-                field("Method", choice(BT_METHOD, {m: METHOD_LABELS[m] for m in ("historical", "gaussian",
-                                                                                  "cornish_fisher")},
-                                       values["bt_method"]), md=3),
+                field("Method", choice(BT_METHOD, {m: METHOD_LABELS[m] for m in BT_METHODS}, values["bt_method"]),
+                      md=3),
             ], className="g-3 mb-2 no-print"),
             html.Div(id=BT_CARDS),
             graph(G["backtest"], title="Daily return against the one-day VaR forecast (exceptions marked)"),
@@ -272,12 +275,21 @@ def _section_context(ws):
                         "says why and what to do).", code="workspace") from None
 
 
-def _var_table(returns, level, horizon, weights, value) -> pd.DataFrame:
-    """VaR/CVaR by every method, with Monte Carlo both from a normal and a bootstrap."""
+def _var_table(returns, level, horizon, weights, value, fhs=None) -> pd.DataFrame:
+    """VaR/CVaR by every method, with Monte Carlo both from a normal and a bootstrap (and FHS when given)."""
     table = risk.var_table(returns, level, horizon, weights=weights, portfolio_value=value)
     boot = risk.var_table(returns, level, horizon, weights=weights, portfolio_value=value,
                           methods=["monte_carlo"], simulation="bootstrap")
-    return pd.concat([table, boot.rename(index={"monte_carlo": "monte_carlo_bootstrap"})])
+    extra = [] if fhs is None else [fhs.table_row(value)]
+    return pd.concat([table, boot.rename(index={"monte_carlo": "monte_carlo_bootstrap"}), *extra])
+
+
+def _fhs_note(fhs, model: str) -> str:
+    """What the FHS row reads: the picked model's forecast and the residuals it scales."""
+    scaled = "" if fhs.horizon == 1 else f", times sqrt({fhs.horizon}) for the horizon"
+    return (f" Filtered historical: {fhs.residuals:,} returns standardised by {risk_forecasts.MODEL_LABELS[model]}'s "
+            f"past-only one-day volatility forecasts (the model picked in the Forecasts section), their empirical "
+            f"VaR and CVaR scaled by tomorrow's forecast volatility {fhs.sigma:.2%}{scaled}.")
 
 
 def _money(value) -> float:
@@ -326,16 +338,19 @@ def performance(ws, theme):
     Output(graph_id(G["tail"]), "figure"), Output(graph_id(G["tail_sector"]), "figure"), Output(CF_NOTE, "children"),
     Output(SA["var"], "children"),
     Input(ids.WORKSPACE, "data"), Input(LEVEL, "value"), Input(HORIZON, "value"), Input(METHOD, "value"),
-    Input(VALUE, "value"), State(ids.THEME, "data"),
+    Input(VALUE, "value"), State(ids.THEME, "data"), Input(risk_forecasts.MODEL, "value"),
 )
 @reports_errors(7)
-def value_at_risk(ws, level, horizon, method, value, theme):
+def value_at_risk(ws, level, horizon, method, value, theme, fc_model=risk_forecasts.DEFAULT_MODEL):
     wd, port = _section_context(ws)
     value = _money(value)
+    model = fc_model or risk_forecasts.DEFAULT_MODEL
     if method not in METHOD_LABELS:
         raise DataError(f"Unknown VaR method {method!r}: choose one of {', '.join(METHOD_LABELS)}.",
                         code="bad_method")
-    table = _var_table(wd.returns, level, int(horizon or 1), port.weights, value)
+    fhs = (risk.portfolio_fhs_risk(wd.returns, port.weights, model, level, int(horizon or 1))
+           if method == "fhs" else None)
+    table = _var_table(wd.returns, level, int(horizon or 1), port.weights, value, fhs)
     row = table.loc[method]
     dist = risk.horizon_returns(wd.returns, int(horizon or 1), port.weights)
     fig = distribution_figure(dist, theme, markers={f"VaR {level:.1%}": -row["var"], "CVaR": -row["cvar"]})
@@ -353,7 +368,8 @@ def value_at_risk(ws, level, horizon, method, value, theme):
     grid_rows = table.reset_index().assign(method=lambda f: f["method"].map(METHOD_LABELS))
     return (cards, fig, records(grid_rows), bar_figure(tail, theme, yformat=".2%"),
             bar_figure(tail_sector, theme, yformat=".2%"),
-            _cf_note(risk.cornish_fisher_check(wd.returns, port.weights, int(horizon or 1))), None)
+            _cf_note(risk.cornish_fisher_check(wd.returns, port.weights, int(horizon or 1)))
+            + ("" if fhs is None else _fhs_note(fhs, model)), None)
 
 
 def _cf_note(check) -> str:
@@ -454,12 +470,17 @@ def risk_shock(wd, weights, market: float, sector_shocks: dict, value: float):
     Output(BT_CARDS, "children"), Output(graph_id(G["backtest"]), "figure"),
     Output(SA["backtest"], "children"),
     Input(ids.WORKSPACE, "data"), Input(BT_LEVEL, "value"), Input(BT_WINDOW, "value"), Input(BT_METHOD, "value"),
-    State(ids.THEME, "data"),
+    State(ids.THEME, "data"), Input(risk_forecasts.MODEL, "value"),
 )
 @reports_errors(3)
-def backtest(ws, level, window, method, theme):
+def backtest(ws, level, window, method, theme, fc_model=risk_forecasts.DEFAULT_MODEL):
     wd, port = _section_context(ws)
-    bt = risk.var_backtest(wd.returns, int(window), float(level), method, weights=port.weights)
+    if method == "fhs":
+        comparison = risk.portfolio_fhs_comparison(wd.returns, port.weights, fc_model or risk_forecasts.DEFAULT_MODEL,
+                                                   int(window), float(level))
+        bt = comparison.fhs
+    else:
+        comparison, bt = None, risk.var_backtest(wd.returns, int(window), float(level), method, weights=port.weights)
     frame = bt.frame
     fig = line_figure(pd.DataFrame({"return": frame["return"], "-VaR": -frame["var"]}), theme, yformat=".1%")
     exc = frame[frame["exception"]]
@@ -478,7 +499,21 @@ def backtest(ws, level, window, method, theme):
                                         id=f"{P}-bt-zone")]),
                  color=colour.get(bt.zone_last_250, "secondary"), inverse=True, className="h-100"),
     ])
-    return cards, fig, None
+    return ([cards, _fhs_against_historical(comparison, fc_model)] if comparison else cards), fig, None
+
+
+def _fhs_against_historical(comparison, model) -> html.Div:
+    """FHS and plain historical VaR backtested on the same days, side by side, with the verdict."""
+    table = comparison.table().assign(method=lambda f: f["method"].map(
+        {"fhs": f"FHS ({risk_forecasts.MODEL_LABELS[model or risk_forecasts.DEFAULT_MODEL]})",
+         "historical": "Plain historical"}))
+    return html.Div([
+        html.H6("Filtered historical against plain historical VaR, same days", className="mt-3"),
+        grid(f"{P}-bt-fhs-grid", table, headers=FHS_HEADERS, height=130, csv_name="fhs-vs-historical",
+             formats={"exceptions": "int", "observations": "int", "expected": "ratio", "kupiec_p": "dec4",
+                      "christoffersen_p": "dec4"}),
+        html.P(comparison.verdict(), id=f"{P}-bt-fhs-verdict", className="fw-semibold mt-2"),
+    ])
 
 
 @callback(

@@ -174,6 +174,12 @@ class FHSRisk:
     level: float
     horizon: int
 
+    def table_row(self, portfolio_value: float = 1.0) -> pd.DataFrame:
+        """The row ``var_table`` would give (index ``fhs``): fractions and money."""
+        row = {"var": self.var, "cvar": self.cvar, "var_amount": self.var * portfolio_value,
+               "cvar_amount": self.cvar * portfolio_value}
+        return pd.DataFrame([row], index=pd.Index(["fhs"], name="method"))
+
 
 def fhs_value_at_risk(
     returns: pd.Series, variance_forecast: pd.Series, level: float = 0.99, horizon: int = 1
