@@ -32,6 +32,7 @@ from .factor_model import FactorModel
 __all__ = [
     "RETURN_METHODS",
     "COVARIANCE_METHODS",
+    "FORECAST_COVARIANCE_METHODS",
     "expected_returns",
     "covariance",
     "covariance_estimate",
@@ -46,7 +47,10 @@ __all__ = [
 #: Methods accepted by :func:`expected_returns`.
 RETURN_METHODS = ("mean", "cagr", "ewma", "capm")
 #: Methods accepted by :func:`covariance`.
-COVARIANCE_METHODS = ("sample", "ledoit_wolf", "oas", "ewma", "factor_pca", "factor_etf")
+#: The covariance forecasts of ``finance_core.forecast.covariance`` offered as estimators.
+FORECAST_COVARIANCE_METHODS = ("riskmetrics", "ccc_garch")
+COVARIANCE_METHODS = ("sample", "ledoit_wolf", "oas", "ewma", "factor_pca", "factor_etf",
+                      *FORECAST_COVARIANCE_METHODS)
 #: The covariance methods built from a :class:`FactorModel`.
 FACTOR_METHODS = ("factor_pca", "factor_etf")
 
@@ -290,6 +294,26 @@ def _factor_estimate(
     )
 
 
+def _forecast_covariance(frame: pd.DataFrame, method: str, notes: list[str]) -> tuple[np.ndarray, int]:
+    """The daily covariance forecast for the next day (``forecast.covariance``), on complete rows."""
+    from .forecast.covariance import ccc_garch_covariance, riskmetrics_covariance
+
+    complete = frame.dropna(how="any")
+    minimum = 100 if method == "ccc_garch" else 2
+    if complete.shape[0] < minimum:
+        raise DataError(
+            f"The {method} covariance forecast needs at least {minimum} dates with a return for every ticker; "
+            f"got {complete.shape[0]}. Lengthen the date range or drop the tickers with short histories.",
+            code="too_few_observations",
+        )
+    dropped = frame.shape[0] - complete.shape[0]
+    if dropped:
+        notes.append(f"{dropped} dates with a missing return were dropped for the {method} forecast.")
+    notes.append("A one-day-ahead covariance forecast (for the day after the last date), annualised.")
+    raw = riskmetrics_covariance(complete) if method == "riskmetrics" else ccc_garch_covariance(complete)
+    return raw, int(complete.shape[0])
+
+
 def covariance(
     returns: pd.DataFrame,
     method: str = "sample",
@@ -331,6 +355,12 @@ def covariance_estimate(
         - ``"ewma"``: :math:`P \sum_t w_t (r_t - \bar r)(r_t - \bar r)' / \sum_t w_t` with
           :math:`w_t = (1 - \alpha)^{T - t}` (RiskMetrics 1996; PyPortfolioOpt's ``exp_cov``).
           ``span`` (default 180) or ``half_life`` set :math:`\alpha`.
+        - ``"riskmetrics"``: the RiskMetrics (1996) EWMA covariance forecast for the next day,
+          :math:`P \sum_j (1 - \lambda) \lambda^j r_{T-j} r_{T-j}' / \sum_j (1 - \lambda) \lambda^j`,
+          uncentred, :math:`\lambda = 0.94` (``forecast.riskmetrics_covariance``).
+        - ``"ccc_garch"``: constant-correlation GARCH (Bollerslev 1990): each asset's
+          GARCH(1,1)-t one-day variance forecast (``arch``, fitted on all rows) with the
+          sample correlation of the last 250 rows (``forecast.ccc_garch_covariance``).
         - ``"factor_pca"``: the dense ``B F B' + D`` of a statistical factor model
           (:func:`factor_model`, k by Ahn and Horenstein's eigenvalue ratio); ``"factor_etf"``: of a regression
           on ``factors`` (default: the bundled factor ETFs' returns). The estimate's
@@ -387,6 +417,8 @@ def covariance_estimate(
         model = (LedoitWolf() if method == "ledoit_wolf" else OAS()).fit(complete.to_numpy())
         raw = model.covariance_
         shrinkage = float(model.shrinkage_)
+    elif method in FORECAST_COVARIANCE_METHODS:
+        raw, observations = _forecast_covariance(frame, method, notes)
     elif method == "ewma":
         alpha = _ewm_alpha(span, half_life, default_span=180)
         values = frame.to_numpy()

@@ -67,6 +67,8 @@ COV_METHODS = {
     "ewma": "EWMA",
     "factor_pca": "Factor model: statistical (PCA)",
     "factor_etf": "Factor model: factor ETFs (MTUM QUAL SIZE USMV VLUE)",
+    "riskmetrics": "Forecast: EWMA covariance (RiskMetrics 0.94)",
+    "ccc_garch": "Forecast: constant-correlation GARCH",
 }
 BL_MARKETS = {"equal": "Equal weight", "holdings": "Current holdings"}
 

@@ -9,7 +9,9 @@ series is indexed by the date it is made on and reads only returns up to that da
 from .comparison import COMPARISON_COLUMNS, MODELS, ForecastComparison, compare_forecasts
 from .covariance import (
     COVARIANCE_FORECASTS,
+    ccc_garch_covariance,
     compare_covariance_forecasts,
+    constant_correlation_covariance,
     min_variance_weights,
     riskmetrics_covariance,
 )
@@ -25,12 +27,14 @@ from .evaluation import (
     realised_variance,
 )
 from .ewma import RISKMETRICS_LAMBDA, ewma_forecast, ewma_variance
-from .garch import GarchKind, fit_garch, garch_forecast
+from .garch import GarchKind, fit_garch, garch_forecast, next_day_variance
 from .har import HAR_WINDOWS, har_features, har_forecast
 from .ml import ML_SETTINGS, ml_features, ml_forecast
 
 __all__ = [
     "COVARIANCE_FORECASTS",
+    "ccc_garch_covariance",
+    "constant_correlation_covariance",
     "compare_covariance_forecasts",
     "min_variance_weights",
     "riskmetrics_covariance",
@@ -56,6 +60,7 @@ __all__ = [
     "ewma_variance",
     "fit_garch",
     "garch_forecast",
+    "next_day_variance",
     "mse_loss",
     "qlike_loss",
     "realised_variance",

@@ -8,6 +8,10 @@ lower realised variance of those held portfolios. Methods: the construction desk
 estimators on the last ``window`` days (``sample``, ``ledoit_wolf``, ``oas``, ``ewma``), the
 RiskMetrics EWMA covariance (lambda 0.94) and constant-correlation GARCH (``ccc_garch``:
 each asset's GARCH(1,1)-t one-day forecast with the window's correlation).
+
+The last two are also construction-desk estimators (``estimators.covariance_estimate(returns,
+"riskmetrics" | "ccc_garch")``), built by :func:`riskmetrics_covariance` and
+:func:`ccc_garch_covariance` on the whole sample the desk passes.
 """
 
 from __future__ import annotations
@@ -19,16 +23,20 @@ from .._checks import check_positive_int
 from ..errors import DataError
 from ..estimators import COVARIANCE_METHODS, covariance
 from .ewma import RISKMETRICS_LAMBDA
-from .garch import garch_forecast
+from .garch import garch_forecast, next_day_variance
 
 __all__ = [
     "COVARIANCE_FORECASTS",
+    "ccc_garch_covariance",
+    "constant_correlation_covariance",
     "compare_covariance_forecasts",
     "min_variance_weights",
     "riskmetrics_covariance",
 ]
 
-COVARIANCE_FORECASTS = (*COVARIANCE_METHODS, "riskmetrics", "ccc_garch")
+COVARIANCE_FORECASTS = COVARIANCE_METHODS
+#: How many recent days the constant-correlation GARCH covariance reads its correlation from.
+CCC_WINDOW = 250
 
 
 def min_variance_weights(cov: np.ndarray) -> np.ndarray:
@@ -44,15 +52,30 @@ def riskmetrics_covariance(past: pd.DataFrame, lam: float = RISKMETRICS_LAMBDA) 
     return (values * weights[:, None]).T @ values / weights.sum()
 
 
+def constant_correlation_covariance(recent: pd.DataFrame, variances: np.ndarray) -> np.ndarray:
+    """``R * outer(s, s)``: the sample correlation of ``recent`` with the forecast volatilities ``s``."""
+    vols = np.sqrt(np.asarray(variances, dtype=float))
+    return recent.corr().to_numpy() * np.outer(vols, vols)
+
+
+def ccc_garch_covariance(returns: pd.DataFrame, window: int = CCC_WINDOW) -> np.ndarray:
+    """Daily constant-correlation GARCH covariance for the day after the last row (Bollerslev 1990).
+
+    Each asset's GARCH(1,1)-t (``arch``) is fitted on all rows and forecasts one day ahead;
+    the correlation is the sample correlation of the last ``window`` rows.
+    """
+    variances = np.array([next_day_variance(returns[c]) for c in returns])
+    return constant_correlation_covariance(returns.iloc[-window:], variances)
+
+
 def _estimate(method: str, past: pd.DataFrame, window: int, garch: pd.DataFrame | None) -> np.ndarray:
     recent = past.iloc[-window:]
-    if method in COVARIANCE_METHODS:
-        return covariance(recent, method).to_numpy()
     if method == "riskmetrics":
         return riskmetrics_covariance(recent)
-    assert garch is not None
-    vols = np.sqrt(garch.loc[past.index[-1]].to_numpy())
-    return recent.corr().to_numpy() * np.outer(vols, vols)
+    if method == "ccc_garch":
+        assert garch is not None
+        return constant_correlation_covariance(recent, garch.loc[past.index[-1]].to_numpy())
+    return covariance(recent, method).to_numpy()
 
 
 def compare_covariance_forecasts(

@@ -19,7 +19,7 @@ from .._checks import check_positive_int
 from ..errors import DataError
 from ._checks import check_horizon, check_return_series
 
-__all__ = ["GarchKind", "fit_garch", "garch_forecast"]
+__all__ = ["GarchKind", "fit_garch", "garch_forecast", "next_day_variance"]
 
 GarchKind = Literal["garch", "gjr"]
 _SCALE = 100.0
@@ -36,6 +36,12 @@ def fit_garch(returns, kind: GarchKind = "garch", *, last_obs: int | None = None
     """The ``arch`` fit (an ``ARCHModelResult``) on the returns before position ``last_obs``."""
     series = check_return_series(returns, minimum=100)
     return _model(series, kind).fit(last_obs=last_obs, disp="off")
+
+
+def next_day_variance(returns, kind: GarchKind = "garch") -> float:
+    """The variance forecast for the day after the last return, the model fitted on all of them."""
+    result = fit_garch(returns, kind)
+    return float(result.forecast(horizon=1, reindex=False).variance.iloc[-1, 0]) / _SCALE**2
 
 
 def garch_forecast(
