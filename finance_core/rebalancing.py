@@ -262,6 +262,7 @@ def compare_policies(
     money with a ``tax_book``, else NaN)."""
     if not policies:
         raise DataError("Choose at least one rebalancing policy to compare.", code="bad_policy")
+    check_positive(cost_bps, "The cost in basis points", allow_zero=True)
     frame, w_star = _inputs(returns, target)
     ideal = pd.Series(frame.to_numpy() @ w_star, index=frame.index)
     years = len(frame) / PERIODS_PER_YEAR
@@ -285,8 +286,12 @@ def compare_policies(
 
 
 def _widths(widths) -> list[float]:
-    """Band widths as decimals: each a number greater than zero (the message names the field)."""
-    out = [check_positive(w, "Each band width", blank=False, code="bad_policy") for w in widths]
+    """Band widths as decimals, from numbers or a text of comma-separated decimals (``"0.01, 0.05"``):
+    each a number greater than zero (the message names the field)."""
+    if isinstance(widths, str):
+        widths = [w for w in widths.replace(";", ",").split(",") if w.strip()]
+    out = [check_positive(w.strip() if isinstance(w, str) else w, "Each band width", blank=False, code="bad_policy")
+           for w in widths or []]
     if not out:
         raise DataError("Band widths: enter at least one width (for example 0.01, 0.025, 0.05, 0.10).",
                         code="bad_policy")
@@ -296,7 +301,8 @@ def _widths(widths) -> list[float]:
 def policy_set(kinds, widths=BAND_WIDTHS, band_type: Literal["absolute", "relative"] = "absolute"
                ) -> dict[str, RebalancePolicy]:
     """The policies of the chosen :data:`POLICY_KINDS`, one per band width for those with a band
-    (``"Band 2.5%"``, ``"Quarterly + band 2.5%"``), in the order of the kinds."""
+    (``"Band 2.5%"``, ``"Quarterly + band 2.5%"``), in the order of the kinds. ``widths``: decimals, or
+    a text of comma-separated decimals as a form gives them."""
     kinds = list(kinds or [])
     if not kinds:
         raise DataError("Policies: choose at least one rebalancing policy to compare.", code="bad_policy")
