@@ -334,6 +334,8 @@ def check_limits(ws, theme):
 # --------------------------------------------------------------------------- rebalancing policies
 def _tax_book(kind: str | None, wd) -> rebalancing.TaxBook | None:
     """The account the policies' tax is counted in: a new one funded with cash, the uploaded lots, or none."""
+    if kind not in TAX_CHOICES:
+        raise DataError(f"Tax: choose one of {', '.join(TAX_CHOICES.values())}.", code="bad_value")
     if kind == "none":
         return None
     if kind == "lots":

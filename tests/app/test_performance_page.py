@@ -209,6 +209,8 @@ def test_policy_tax_from_a_new_account_and_from_uploaded_lots():
     ({"cost": None}, "The cost in basis points is empty"),
     ({"cost": -5}, "The cost in basis points must be zero or more"),
     ({"tax": "lots"}, "Tax: no tax lots are uploaded"),
+    ({"tax": "estate"}, "Tax: choose one of A new taxable account"),
+    ({"band_type": "log"}, "The band type must be 'absolute' or 'relative'"),
 ])
 def test_bad_policy_input_names_the_field_and_keeps_the_previous_result(change, message):
     out = page.rebalancing_policies(2, TWO_YEARS, dict(POLICY_FORM, **change), "light")
