@@ -207,3 +207,22 @@ def test_tax_book_bad_input():
         policy_tax(run, TARGET, TaxBook(HAND_PRICES, lots=LOTS.assign(ticker="C")))
     with pytest.raises(DataError, match="capital of the tax book must be greater than zero"):
         policy_tax(run, TARGET, TaxBook(HAND_PRICES, capital=0))
+
+
+def test_three_rebalances_equal_trade_list_tax_chained_with_a_wash_sale():
+    # Band 2.5% trades on 29 Jan, 27 Feb and 28 Feb. 27 Feb buys B at $100; 28 Feb sells B at $100, FIFO
+    # from the 2021 lot (basis $120): a loss washed by the B bought the day before. Each trade list is
+    # taxed by trade_list_tax on the book as the earlier ones left it; the policy's tax is their sum
+    # (all in 2024, one year netted).
+    book = TaxBook(HAND_PRICES, lots=LOTS)
+    run = simulate_policy(HAND, TARGET, RebalancePolicy(band=0.025), cost_bps=0)
+    trades, _lots, account = policy_trades(run, TARGET, book)
+    assert account == "brokerage" and list(trades["date"].unique()) == list(run.turnover.index)
+    history, total, washed = None, 0.0, 0.0
+    for date, day in trades.groupby("date"):
+        oracle = tax.trade_list_tax(day[["ticker", "side", "shares", "price"]], date, history=history, lots=LOTS,
+                                    today="2024-02-29")
+        total, washed = total + oracle.tax, washed + oracle.loss_disallowed
+        history = trades[trades["date"] <= date].drop(columns="initial")
+    assert washed > 0
+    assert policy_tax(run, TARGET, book) == pytest.approx(total, rel=1e-9)
