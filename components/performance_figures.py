@@ -1,6 +1,8 @@
-"""Figures of the Performance page: factor betas with confidence intervals, contribution to return, breach history.
+"""Figures of the Performance page: factor betas with confidence intervals, contribution to return, breach history,
+rebalancing policies (turnover against tracking error).
 
-Builders take finance_core results (``exposures.FactorExposure.table``, ``attribution.contribution``)
+Builders take finance_core results (``exposures.FactorExposure.table``, ``attribution.contribution``,
+``rebalancing.compare_policies``)
 and a theme, and only draw them.
 """
 
@@ -13,7 +15,7 @@ import plotly.graph_objects as go
 from .figures import COLOURS, base_layout, empty_figure, tick_format
 from .safe_text import escaped
 
-__all__ = ["beta_figure", "breach_history_figure", "contribution_figure"]
+__all__ = ["beta_figure", "breach_history_figure", "contribution_figure", "policy_figure"]
 
 
 @escaped
@@ -66,5 +68,26 @@ def breach_history_figure(breached: pd.DataFrame, theme: str | None) -> go.Figur
     ))
     base_layout(fig, theme)
     fig.update_yaxes(autorange="reversed")
+    fig.update_layout(hovermode="closest", showlegend=False)
+    return fig
+
+
+@escaped
+def policy_figure(table: pd.DataFrame, theme: str | None) -> go.Figure:
+    """One labelled point per policy (``rebalancing.compare_policies`` rows): annual turnover across,
+    tracking error up; the realised tax, when computed, in the hover box."""
+    if not len(table):
+        return empty_figure("No policy compared.", theme)
+    taxed = table["realised_tax"].notna().to_numpy()
+    fig = go.Figure(go.Scatter(
+        x=table["annual_turnover"].to_numpy(), y=table["tracking_error"].to_numpy(), mode="markers+text",
+        text=list(map(str, table.index)), textposition="top center", marker={"size": 10, "color": COLOURS["pos"]},
+        customdata=np.stack([table["annual_return"].to_numpy(),
+                             np.where(taxed, table["realised_tax"].fillna(0.0).to_numpy(), np.nan)], axis=1),
+        hovertemplate="%{text}<br>turnover %{x:.1%} a year<br>tracking error %{y:.2%}<br>"
+                      "annual return %{customdata[0]:.2%}<br>realised tax %{customdata[1]:$,.0f}<extra></extra>",
+    ))
+    base_layout(fig, theme, yformat=".1%", xtitle="turnover (annual)", ytitle="tracking error (annual)")
+    fig.update_xaxes(tickformat=tick_format(".0%"))
     fig.update_layout(hovermode="closest", showlegend=False)
     return fig

@@ -30,7 +30,7 @@ from dash import Input, Output, State, clientside_callback, dcc
 
 from components import ids
 
-__all__ = ["UrlState", "flag"]
+__all__ = ["UrlState", "flag", "json_list"]
 
 
 def flag(raw: str) -> bool:
@@ -39,6 +39,14 @@ def flag(raw: str) -> bool:
     if text not in ("true", "false"):
         raise ValueError("expected true or false")
     return text == "true"
+
+
+def json_list(raw: str) -> list[str]:
+    """A multi-choice from a link: a JSON list of values."""
+    values = json.loads(raw)
+    if not isinstance(values, list):
+        raise ValueError("expected a JSON list")
+    return [str(v) for v in values]
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from components.figures import bar_figure, empty_figure, graph, graph_id, line_f
 from components.jobs import JobIds, job_panel
 from components.layout import kpi_card, kpi_row, page_header
 from components.tables import grid, metric_rows, records
-from components.urlstate import UrlState
+from components.urlstate import UrlState, json_list
 from finance_core import backtest, optimize, recipes, risk
 from finance_core.errors import DataError, FinanceError
 from finance_core.optimize.hierarchical import hrp_tree
@@ -74,14 +74,6 @@ def _json_rows(raw: str) -> list[dict]:
     return rows
 
 
-def _json_list(raw: str) -> list[str]:
-    """A multi-choice from a link: a JSON list of values."""
-    values = json.loads(raw)
-    if not isinstance(values, list):
-        raise ValueError("expected a JSON list")
-    return [str(v) for v in values]
-
-
 DEFAULT_BT_METHODS = ["max_sharpe", "min_variance", "hrp", "equal_weight"]
 # Link names of the recipe settings only some methods read (see recipes.METHOD_FIELDS); the
 # constraints always travel, because the efficient frontier drawn for every method uses them.
@@ -114,9 +106,9 @@ URL = UrlState(P, {
     "leverage": (LEVERAGE, "value", float, DYNAMIC_DEFAULT.max_leverage),
     "calm": (REGIME_CALM, "value", str, DYNAMIC_DEFAULT.regime_methods[0]),
     "turbulent": (REGIME_TURBULENT, "value", str, DYNAMIC_DEFAULT.regime_methods[1]),
-    "members": (MEMBERS, "value", _json_list, list(DYNAMIC_DEFAULT.ensemble_methods)),
-    "compare": (COMPARE_METHODS, "value", _json_list, DEFAULT_COMPARE),
-    "bt_methods": (BT_METHODS, "value", _json_list, DEFAULT_BT_METHODS),
+    "members": (MEMBERS, "value", json_list, list(DYNAMIC_DEFAULT.ensemble_methods)),
+    "compare": (COMPARE_METHODS, "value", json_list, DEFAULT_COMPARE),
+    "bt_methods": (BT_METHODS, "value", json_list, DEFAULT_BT_METHODS),
     "rebalance": (BT_REBALANCE, "value", str, "M"),
     "lookback": (BT_LOOKBACK, "value", int, 252),
     "bt_cost": (BT_COST, "value", float, 10.0),

@@ -1,4 +1,5 @@
-"""Performance desk: factor exposures, contribution to return and limit breaches of the workspace portfolio.
+"""Performance desk: factor exposures, contribution to return, limit breaches and rebalancing policies of the
+workspace portfolio.
 
 Each section has its own callback and alert area, so bad input in one keeps the others (and its
 own previous result) on screen. Limits are kept in the workspace (``workspace.with_limits``) and
@@ -8,8 +9,9 @@ checked by :mod:`monitor`, which the navbar badge reads too.
 from __future__ import annotations
 
 import dash
+import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, State, callback, html
+from dash import Input, Output, State, callback, dcc, html
 
 import monitor
 import workspace
@@ -18,20 +20,25 @@ from components.alerts import alert_area, reports_errors
 from components.controls import choice, field, number, slider
 from components.figures import graph, graph_id, line_figure
 from components.layout import kpi_card, kpi_row, page_header, section
-from components.performance_figures import beta_figure, breach_history_figure, contribution_figure
+from components.performance_figures import (
+    beta_figure,
+    breach_history_figure,
+    contribution_figure,
+    policy_figure,
+)
 from components.tables import grid, records
-from components.urlstate import UrlState
-from finance_core import attribution, estimators, exposures, limits, risk
+from components.urlstate import UrlState, json_list
+from finance_core import attribution, estimators, exposures, limits, rebalancing, risk
 from finance_core.errors import DataError, FinanceError
 
 dash.register_page(__name__, path="/performance", name="Performance", title="Performance - Portfolio Desk", order=6)
 
 P = "perf"
-SA = {k: f"{P}-alerts-{k}" for k in ("exposure", "rolling", "contribution", "limits", "limit-form")}
+SA = {k: f"{P}-alerts-{k}" for k in ("exposure", "rolling", "contribution", "limits", "limit-form", "policies")}
 EXP_KPIS, EXP_GRID, WINDOW = f"{P}-exposure-kpis", f"{P}-exposure-grid", f"{P}-window"
 CONTRIB_KPIS, ASSET_GRID, SECTOR_GRID = f"{P}-contrib-kpis", f"{P}-asset-grid", f"{P}-sector-grid"
 LIMIT_APPLY, BREACH_GRID, BREACH_NOTE = f"{P}-limits-apply", f"{P}-breach-grid", f"{P}-breach-note"
-G = {k: f"{P}-{k}" for k in ("betas", "rolling", "contrib-asset", "contrib-sector", "breach-history")}
+G = {k: f"{P}-{k}" for k in ("betas", "rolling", "contrib-asset", "contrib-sector", "breach-history", "policies")}
 MARKET = "Market"
 #: The limit form: limit kind -> label of its threshold box (decimals; VaR and CVaR are positive loss fractions).
 LIMIT_FORM = {"single_name_weight": "Max single-name weight", "sector_weight": "Max sector weight",
@@ -50,7 +57,28 @@ EXPOSURE_HEADERS = {"term": "Term", "coef": "Coefficient", "std_error": "Std err
 EXPOSURE_FORMATS = {c: "ratio" for c in ("coef", "std_error", "t_stat", "ci_low", "ci_high")} | {"p_value": "ratio"}
 CONTRIB_FORMATS = {"weight": "pct", "return": "pct", "contribution": "pct2"}
 BREACH_HEADERS = dict(zip(limits.BREACH_COLUMNS, ["Limit", "Threshold", "Current", "Excess", "Since"], strict=True))
-URL = UrlState(P, {"window": (WINDOW, "value", int, 126)}, bounds={"window": (21, 756)})
+#: The policy form: name -> id (policy kinds, band widths as comma-separated decimals, band type, cost, tax book).
+POLICY_IDS = {name: f"{P}-policy-{name}" for name in ("kinds", "widths", "band_type", "cost", "tax")}
+POLICY_FORM = {name: State(i, "value") for name, i in POLICY_IDS.items()}
+POLICY_RUN, POLICY_GRID = f"{P}-policy-run", f"{P}-policy-grid"
+POLICY_DEFAULTS = {"kinds": ["monthly", "quarterly", "band"],
+                   "widths": ", ".join(f"{w:g}" for w in rebalancing.BAND_WIDTHS), "band_type": "absolute",
+                   "cost": 10.0, "tax": "cash"}
+TAX_CAPITAL = 1_000_000.0
+TAX_CHOICES = {"cash": f"A new taxable account (${TAX_CAPITAL:,.0f} cash)", "lots": "The uploaded tax lots",
+               "none": "No tax"}
+POLICY_HEADERS = {"policy": "Policy", "annual_return": "Annual return", "tracking_error": "Tracking error",
+                  "annual_turnover": "Turnover a year", "total_cost": "Costs (of start value)",
+                  "rebalances": "Rebalances", "realised_tax": "Realised tax"}
+POLICY_FORMATS = {"annual_return": "pct2", "tracking_error": "pct2", "annual_turnover": "pct", "total_cost": "pct2",
+                  "rebalances": "int", "realised_tax": "money"}
+URL = UrlState(P, {"window": (WINDOW, "value", int, 126),
+                   "policies": (POLICY_IDS["kinds"], "value", json_list, POLICY_DEFAULTS["kinds"]),
+                   "widths": (POLICY_IDS["widths"], "value", str, POLICY_DEFAULTS["widths"]),
+                   "band": (POLICY_IDS["band_type"], "value", str, POLICY_DEFAULTS["band_type"]),
+                   "cost": (POLICY_IDS["cost"], "value", float, POLICY_DEFAULTS["cost"]),
+                   "tax": (POLICY_IDS["tax"], "value", str, POLICY_DEFAULTS["tax"])},
+               bounds={"window": (21, 756)})
 URL.register()
 
 
@@ -71,6 +99,24 @@ def _limit_form() -> html.Div:
         html.Div([_setting(name) for name in LIMIT_SETTINGS], className="row g-3 mb-2 no-print"),
         html.Button("Check limits", id=LIMIT_APPLY, n_clicks=0, className="btn btn-primary btn-sm mb-2 no-print"),
         alert_area(SA["limit-form"]),
+    ])
+
+
+def _policy_form(values: dict) -> html.Div:
+    kinds = {kind: label for kind, (label, _calendar, _band) in rebalancing.POLICY_KINDS.items()}
+    return html.Div([
+        html.Div([
+            field("Policies", dcc.Dropdown(id=POLICY_IDS["kinds"], options=[{"label": v, "value": k}
+                                                                          for k, v in kinds.items()],
+                                           value=values["policies"], multi=True), md=4),
+            field("Band widths", dbc.Input(id=POLICY_IDS["widths"], type="text", value=values["widths"],
+                                           debounce=False), md=2, hint="decimals, comma-separated"),
+            field("Band", choice(POLICY_IDS["band_type"], {"absolute": "Absolute drift", "relative": "Relative drift"},
+                                 values["band"]), md=2),
+            field("Cost (bps)", number(POLICY_IDS["cost"], values["cost"], step="any", debounce=False), md=1),
+            field("Tax", choice(POLICY_IDS["tax"], TAX_CHOICES, values["tax"]), md=3),
+        ], className="row g-3 mb-2 no-print"),
+        html.Button("Compare policies", id=POLICY_RUN, n_clicks=0, className="btn btn-primary btn-sm mb-2 no-print"),
     ])
 
 
@@ -126,6 +172,21 @@ def layout(**query) -> html.Div:
                  "every page's navbar counts their breaches. They watch the uploaded holdings, else the "
                  "portfolio; drift compares them with the target. Risk limits use the 252 days to each date "
                  "with today's weights; the history is evaluated every 5 dates.",
+        ),
+        section(
+            "Rebalancing policies",
+            alert_area(SA["policies"]),
+            _policy_form(values),
+            grid(POLICY_GRID, pd.DataFrame(columns=list(POLICY_HEADERS)), formats=POLICY_FORMATS,
+                 headers=POLICY_HEADERS, height=300, csv_name="rebalancing-policies"),
+            graph(G["policies"], title="Turnover against tracking error, one point per policy"),
+            note="The portfolio's weights as the target over the workspace dates: a calendar policy trades back to "
+                 "it on the last trading day of each month or quarter, a band policy on any day a weight drifts "
+                 "further than the band (absolute |w - target|, or relative to the target), a calendar + band "
+                 "policy only on calendar dates outside the band. Tracking error is against the target held every "
+                 "day at no cost; costs are the bps on the traded value; realised tax is the federal tax the "
+                 "policy's sales realise in one taxable account (lot relief FIFO, wash sales applied), after the "
+                 "first purchase of the target, which every policy shares.",
         ),
     ])
 
@@ -268,3 +329,33 @@ def check_limits(ws, theme):
     note = html.Span(f"{len(breaches)} of {len(rows)} limits breached." if breaches else "No limit breached.",
                      id=f"{P}-breach-count")
     return note, [b.row() for b in breaches], breach_history_figure(past, theme), None
+
+
+# --------------------------------------------------------------------------- rebalancing policies
+def _tax_book(kind: str | None, wd) -> rebalancing.TaxBook | None:
+    """The account the policies' tax is counted in: a new one funded with cash, the uploaded lots, or none."""
+    if kind not in TAX_CHOICES:
+        raise DataError(f"Tax: choose one of {', '.join(TAX_CHOICES.values())}.", code="bad_value")
+    if kind == "none":
+        return None
+    if kind == "lots":
+        if wd.lots is None or not len(wd.lots):
+            raise DataError("Tax: no tax lots are uploaded. Upload them on the Data page, or choose a new taxable "
+                            "account.", code="missing_lots")
+        return rebalancing.TaxBook(wd.prices, lots=wd.lots)
+    return rebalancing.TaxBook(wd.prices, capital=TAX_CAPITAL)
+
+
+@callback(
+    Output(POLICY_GRID, "rowData"), Output(graph_id(G["policies"]), "figure"), Output(SA["policies"], "children"),
+    inputs=dict(_clicks=Input(POLICY_RUN, "n_clicks"), ws=Input(ids.WORKSPACE, "data")),
+    state=dict(form=POLICY_FORM, theme=State(ids.THEME, "data")),
+)
+@reports_errors(3, title="Policies not compared")
+def rebalancing_policies(_clicks, ws, form, theme):
+    """Compare the chosen policies on the workspace's prices; bad input keeps the previous table and chart."""
+    wd, port = _context(ws)
+    policies = rebalancing.policy_set(form["kinds"], form["widths"], form["band_type"])
+    table = rebalancing.compare_policies(wd.returns, port.weights, policies, cost_bps=form["cost"],
+                                         tax_book=_tax_book(form["tax"], wd))
+    return records(table.rename_axis("policy").reset_index()), policy_figure(table, theme), None

@@ -42,7 +42,7 @@ from .rates import (
 )
 from .rebalance import REBALANCE_ACCOUNT_COLUMNS, RebalanceResult, tax_aware_rebalance, tax_tradeoff_curve
 from .result import TaxResult
-from .trade_tax import TRADE_TAX_COLUMNS, TradeListTax, trade_list_tax
+from .trade_tax import TRADE_TAX_COLUMNS, TradeListTax, trade_list_tax, yearly_tax
 from .wash_sales import WASH_WINDOW_DAYS, identical_map, process_trades
 
 __all__ = [
@@ -75,6 +75,7 @@ __all__ = [
     # the tax cost of a proposed trade list (the construction desk's target trades)
     "TradeListTax",
     "trade_list_tax",
+    "yearly_tax",
     "TRADE_TAX_COLUMNS",
     # rebalancing
     "RebalanceResult",

@@ -45,9 +45,10 @@ from ..errors import DataError
 from ._text import usd
 from .lots import LOT_METHODS, price_at
 from .rates import TaxRates
+from .result import TaxResult
 from .wash_sales import WASH_WINDOW_DAYS, process_trades
 
-__all__ = ["TradeListTax", "trade_list_tax", "TRADE_TAX_COLUMNS"]
+__all__ = ["TradeListTax", "trade_list_tax", "TRADE_TAX_COLUMNS", "yearly_tax"]
 
 #: Columns of :attr:`TradeListTax.trades`, one row per proposed trade.
 TRADE_TAX_COLUMNS = [
@@ -292,7 +293,7 @@ def _account_types(base, history: pd.DataFrame, accounts: dict | None) -> dict[s
     return types
 
 
-def _yearly_tax(result, rates: TaxRates) -> dict[int, float]:
+def yearly_tax(result: TaxResult, rates: TaxRates) -> dict[int, float]:
     """Tax per calendar year of sale on the taxable allowed gains, each year netted on its own."""
     r = result.taxable_realized
     if not len(r):
@@ -509,7 +510,7 @@ def _result(proposed, pieces, base, after, rates, when, method, notes) -> TradeL
             }
         )
     table = pd.DataFrame(rows, columns=TRADE_TAX_COLUMNS)
-    yb, ya = _yearly_tax(base, rates), _yearly_tax(after, rates)
+    yb, ya = yearly_tax(base, rates), yearly_tax(after, rates)
     tax = float(sum(ya.get(y, 0.0) - yb.get(y, 0.0) for y in set(ya) | set(yb)))
     before_netting = float(table["tax"].sum())
     if abs(tax - before_netting) > 0.5:

@@ -7,7 +7,7 @@ import statsmodels.api as sm
 from dash import no_update
 
 import workspace
-from finance_core import estimators, exposures
+from finance_core import estimators, exposures, rebalancing
 from pages import performance as page
 
 WS = workspace.DEFAULT
@@ -144,3 +144,82 @@ def test_a_portfolio_outside_the_universe_is_named_in_every_section():
     for out in outs:
         assert set(out[:-1]) == {no_update}
         assert "KO, which are not in the chosen universe" in str(out[-1])
+
+
+# --------------------------------------------------------------------------- rebalancing policies
+TWO_YEARS = workspace.select(WS, start="2021-01-04", end="2022-12-28")
+POLICY_FORM = dict(page.POLICY_DEFAULTS, tax="none")
+
+
+def test_policy_table_and_chart_match_finance_core_and_count_month_ends():
+    rows, fig, alert = page.rebalancing_policies(1, TWO_YEARS, POLICY_FORM, "light")
+    assert alert is None
+    table = pd.DataFrame(rows).set_index("policy")
+    assert list(table.index) == ["Monthly", "Quarterly", "Band 1%", "Band 2.5%", "Band 5%", "Band 10%"]
+    wd = workspace.resolve(TWO_YEARS)
+    port = workspace.portfolio(TWO_YEARS, wd)
+    expected = rebalancing.compare_policies(wd.returns, port.weights, rebalancing.policy_set(
+        POLICY_FORM["kinds"], rebalancing.BAND_WIDTHS), cost_bps=10)
+    np.testing.assert_allclose(table[list(expected.columns[:-1])], expected[expected.columns[:-1]], rtol=1e-12)
+    assert table["realised_tax"].isna().all()  # tax "none"
+    # independent counts: one trade at every month end (quarter end) but the last date, which never trades
+    months = wd.returns.index.to_period("M")
+    assert table.loc["Monthly", "rebalances"] == months.nunique() - 1
+    assert table.loc["Quarterly", "rebalances"] == wd.returns.index.to_period("Q").nunique() - 1
+    # a 20% band never trades over these two years: buy and hold, each name compounding on its own
+    hold = pd.DataFrame(page.rebalancing_policies(1, TWO_YEARS, dict(POLICY_FORM, kinds=["band"], widths="0.2"),
+                                                  "light")[0]).iloc[0]
+    grown = (port.weights * (1 + wd.returns).prod()).sum()
+    assert (hold["rebalances"], hold["annual_turnover"]) == (0, 0)
+    assert hold["annual_return"] == pytest.approx(grown ** (252 / len(wd.returns)) - 1, rel=1e-12)
+    assert list(fig.data[0].x) == pytest.approx(table["annual_turnover"].tolist())
+    assert list(fig.data[0].y) == pytest.approx(table["tracking_error"].tolist())
+    assert list(fig.data[0].text) == list(table.index)
+
+
+def test_policy_tax_from_a_new_account_and_from_uploaded_lots():
+    form = dict(POLICY_FORM, kinds=["monthly"], tax="cash")
+    rows, _fig, alert = page.rebalancing_policies(1, TWO_YEARS, form, "light")
+    assert alert is None
+    wd = workspace.resolve(TWO_YEARS)
+    port = workspace.portfolio(TWO_YEARS, wd)
+    book = rebalancing.TaxBook(wd.prices, capital=page.TAX_CAPITAL)
+    run = rebalancing.simulate_policy(wd.returns, port.weights, rebalancing.RebalancePolicy(calendar="M"))
+    assert rows[0]["realised_tax"] == pytest.approx(rebalancing.policy_tax(run, port.weights, book))
+    assert rows[0]["realised_tax"] > 0  # monthly trades sell winners bought at the start
+    lots_csv = "account,ticker,acquired,shares,cost_basis\n" + "".join(
+        f"brokerage,{t},2019-06-03,100,{100 * 10.0:.2f}\n" for t in wd.prices.columns)
+    ws, _notes = workspace.with_upload(TWO_YEARS, "lots", lots_csv.encode(), "lots.csv")
+    rows_lots, _fig, alert = page.rebalancing_policies(1, ws, dict(form, tax="lots"), "light")
+    assert alert is None
+    wd_lots = workspace.resolve(ws)
+    book_lots = rebalancing.TaxBook(wd_lots.prices, lots=wd_lots.lots)
+    port_lots = workspace.portfolio(ws, wd_lots)
+    run_lots = rebalancing.simulate_policy(wd_lots.returns, port_lots.weights, rebalancing.RebalancePolicy(calendar="M"))
+    assert rows_lots[0]["realised_tax"] == pytest.approx(rebalancing.policy_tax(run_lots, port_lots.weights, book_lots))
+    assert rows_lots[0]["realised_tax"] != pytest.approx(rows[0]["realised_tax"])  # $10 bases, older lots
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"widths": "0.01, -0.025"}, "Each band width must be greater than zero; got '-0.025'"),
+    ({"widths": "0.01, wide"}, "Each band width"),
+    ({"widths": ""}, "Band widths: enter at least one width"),
+    ({"kinds": []}, "Policies: choose at least one rebalancing policy"),
+    ({"kinds": None}, "Policies: choose at least one rebalancing policy"),
+    ({"cost": None}, "The cost in basis points is empty"),
+    ({"cost": -5}, "The cost in basis points must be zero or more"),
+    ({"tax": "lots"}, "Tax: no tax lots are uploaded"),
+    ({"tax": "estate"}, "Tax: choose one of A new taxable account"),
+    ({"band_type": "log"}, "The band type must be 'absolute' or 'relative'"),
+])
+def test_bad_policy_input_names_the_field_and_keeps_the_previous_result(change, message):
+    out = page.rebalancing_policies(2, TWO_YEARS, dict(POLICY_FORM, **change), "light")
+    assert out[:2] == (no_update, no_update)  # the previous table and chart stay on screen
+    assert message in str(out[2]) and "Policies not compared" in str(out[2])
+
+
+def test_policy_section_is_on_the_page_with_its_export_and_link_settings():
+    text = str(page.layout())
+    assert "Rebalancing policies" in text and "rebalancing-policies.csv" in text
+    values = page.URL.initial({"policies": '["band"]', "widths": "0.05", "cost": "2"})
+    assert (values["policies"], values["widths"], values["cost"], values["tax"]) == (["band"], "0.05", 2.0, "cash")
