@@ -8,7 +8,8 @@ infinite bounds, a non-converged solve) returns ``None`` and the caller takes th
 path, which also names the conflicting constraints of an infeasible problem.
 
 - min variance: minimise w'Σw subject to 1'w = b, lo <= w <= hi, slo <= Gw <= shi;
-- max Sharpe: the homogenised program of Cornuejols and Tutuncu (2007, Optimization Methods in
+- max Sharpe: first the tangency active set (``_box.pdas_sharpe``: the sector rows join the
+  working set), then, if its sets cycle, the homogenised program of Cornuejols and Tutuncu (2007, Optimization Methods in
   Finance, section 8.2): minimise y'Σy subject to (μ - r)'y = 1, 1'y = bκ, lo κ <= y <= hi κ,
   slo κ <= Gy <= shi κ, κ >= 0; then w = y / κ;
 - turnover: w = h + u - v with u, v >= 0 and 1'(u + v) <= T (min variance; written, not yet routed:
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._box import FastPathFailed, pdas_sharpe
 from .constraints import Resolved
 
 __all__ = ["linear_applicable", "solve_linear"]
@@ -112,8 +114,17 @@ def _max_sharpe(excess: np.ndarray, cov: np.ndarray, res: Resolved) -> np.ndarra
     return np.clip(x[:n] / x[n], res.lo, res.hi)
 
 
-def solve_linear(objective: str, excess: np.ndarray, cov: np.ndarray, res: Resolved) -> np.ndarray | None:
-    """Weights of ``objective`` under ``res`` from the dense QP, or None to take the general path."""
+def solve_linear(
+    objective: str, excess: np.ndarray, cov: np.ndarray, res: Resolved
+) -> tuple[np.ndarray | None, str]:
+    """Weights of ``objective`` under ``res`` and the solver that answered; None to take the general path.
+
+    Max Sharpe tries the tangency active set first (``_box.pdas_sharpe``: 21 ms against PIQP's
+    167 ms at N = 500 with a 5% cap and 11 sector caps, benchmarks/RESULTS.md), then PIQP.
+    """
     if objective == "min_variance":
-        return _min_variance(cov, res)
-    return _max_sharpe(excess, cov, res)
+        return _min_variance(cov, res), "piqp"
+    try:
+        return pdas_sharpe(cov, excess, res), "active_set"
+    except FastPathFailed:
+        return _max_sharpe(excess, cov, res), "piqp"
