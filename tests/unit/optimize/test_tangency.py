@@ -145,3 +145,76 @@ def test_infeasible_problems_name_the_conflict(cap: float, sector_bounds: dict[s
     with pytest.raises(InfeasibleError, match=named) as err:
         opt.mean_variance(mu, cov, objective="max_sharpe", constraints=cons)
     assert err.value.code == code
+
+
+def _clarabel_min_variance_turnover(cov: pd.DataFrame, lower: float, cap: float, h: np.ndarray, budget: float,
+                                    sectors: pd.Series | None, sector_cap: float) -> np.ndarray:
+    """min w'Sw under the bounds, sector caps and sum |w - h| <= budget, in plain cvxpy (Clarabel, 1e-11)."""
+    w = cp.Variable(len(h))
+    cons = [cp.sum(w) == 1, w >= lower, w <= cap, cp.norm1(w - h) <= budget]
+    if sectors is not None:
+        cons += [(sectors == s).to_numpy().astype(float) @ w <= sector_cap for s in sorted(set(sectors))]
+    prob = cp.Problem(cp.Minimize(cp.quad_form(w, cp.psd_wrap(cov.to_numpy()))), cons)
+    prob.solve(solver="CLARABEL", tol_gap_abs=1e-11, tol_gap_rel=1e-11, tol_feas=1e-11)
+    assert prob.status == "optimal"
+    return np.asarray(w.value)
+
+
+# (n, cap, holdings, turnover budget, sector cap or None, answered by the kink active set)
+TURNOVER_CASES = [
+    (30, 0.08, "equal", 0.2, None, True),
+    # tight caps, sectors and a 10% budget: the primal-dual sets can cycle here (seeds 31, 32),
+    # and the general path then answers the same optimum
+    (60, 0.04, "equal", 0.1, 0.3, False),
+    (40, 0.10, "sparse", 0.5, None, True),  # half the names held at 0: kinks at the lower bound
+    (40, 0.10, "sparse", 0.8, 0.35, True),
+    (25, 0.15, "equal", 5.0, None, True),  # a budget that never binds
+]
+
+
+@pytest.mark.parametrize("seed", [31, 32, 33])
+@pytest.mark.parametrize(("n", "cap", "held", "budget", "sector_cap", "fast"), TURNOVER_CASES)
+def test_min_variance_turnover_matches_clarabel(seed: int, n: int, cap: float, held: str, budget: float,
+                                                sector_cap: float | None, fast: bool) -> None:
+    mu, cov, sectors = _problem(n, seed)
+    h = np.full(n, 1.0 / n)
+    if held == "sparse":
+        h = np.where(np.arange(n) % 2 == 0, 2.0 / n, 0.0)
+    bounds = {s: (0.0, sector_cap) for s in sorted(set(sectors))} if sector_cap else None
+    cons = opt.Constraints(bounds=(0.0, cap), current_weights=pd.Series(h, index=mu.index), max_turnover=budget,
+                           sector_map=sectors if bounds else None, sector_bounds=bounds)
+    got = opt.mean_variance(mu, cov, objective="min_variance", constraints=cons)
+    assert got.solver == "active_set" if fast else got.solver in ("active_set", "CLARABEL")
+    oracle = _clarabel_min_variance_turnover(cov, 0.0, cap, h, budget, sectors if bounds else None,
+                                             sector_cap or 1.0)
+    w = got.weights.to_numpy()
+    np.testing.assert_allclose(w, oracle, atol=1e-6 if got.solver == "active_set" else 1e-5)
+    c = cov.to_numpy()
+    assert w @ c @ w <= oracle @ c @ oracle + (1e-12 if got.solver == "active_set" else 1e-9)  # never a worse variance
+    assert np.abs(w - h).sum() <= budget + 1e-10 and w.max() <= cap + 1e-12 and w.min() >= -1e-12
+
+
+def test_turnover_falls_back_to_the_general_path_when_the_sets_cycle(monkeypatch: pytest.MonkeyPatch) -> None:
+    from finance_core.optimize import _linear_qp
+
+    def cycled(*_args: object, **_kw: object) -> np.ndarray:
+        raise _box.FastPathFailed("primal-dual active set cycled")
+
+    monkeypatch.setattr(_linear_qp, "min_variance_turnover", cycled)
+    mu, cov, _ = _problem(30, 8)
+    h = np.full(30, 1 / 30)
+    cons = opt.Constraints(bounds=(0.0, 0.08), current_weights=pd.Series(h, index=mu.index), max_turnover=0.2)
+    got = opt.mean_variance(mu, cov, objective="min_variance", constraints=cons)
+    assert got.solver == "CLARABEL"
+    np.testing.assert_allclose(got.weights.to_numpy(), _clarabel_min_variance_turnover(cov, 0.0, 0.08, h, 0.2, None, 1.0),
+                               atol=1e-5)
+
+
+def test_turnover_too_small_to_reach_the_caps_names_the_budget() -> None:
+    """Holdings of 20% in each of five names cannot move under a 10% cap with 10% turnover."""
+    mu, cov, _ = _problem(20, 10)
+    h = np.where(np.arange(20) < 5, 0.2, 0.0)
+    cons = opt.Constraints(bounds=(0.0, 0.1), current_weights=pd.Series(h, index=mu.index), max_turnover=0.1)
+    with pytest.raises(InfeasibleError, match="(?i)turnover") as err:
+        opt.mean_variance(mu, cov, objective="min_variance", constraints=cons)
+    assert err.value.code == "turnover_too_tight"
