@@ -218,3 +218,12 @@ def test_turnover_too_small_to_reach_the_caps_names_the_budget() -> None:
     with pytest.raises(InfeasibleError, match="(?i)turnover") as err:
         opt.mean_variance(mu, cov, objective="min_variance", constraints=cons)
     assert err.value.code == "turnover_too_tight"
+
+
+def test_a_single_feasible_corner() -> None:
+    """20 assets capped at 5% leave one portfolio (equal weights): one asset stays free at its cap
+    (the budget row needs one), or, with none free, the critical line answers."""
+    mu, cov, _ = _problem(20, 14)
+    got = opt.mean_variance(mu, cov, objective="max_sharpe", constraints=opt.Constraints(bounds=(0.0, 0.05)))
+    assert got.solver in ("active_set", "cla")
+    np.testing.assert_allclose(got.weights.to_numpy(), np.full(20, 0.05), atol=1e-12)
