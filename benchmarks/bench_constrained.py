@@ -173,9 +173,9 @@ def _verdict(cset: str, n: int, ratio: float, fastest: str) -> str | None:
     return f"{'met' if ratio >= target else 'NOT met'} (>= {target:.0f}x vs {fastest})"
 
 
-def _rows_for(p: Problem, n: int) -> list[str]:
+def _rows_for(p: Problem, n: int, cases: tuple[tuple[str, str], ...] = CASES) -> list[str]:
     rows = []
-    for cset, objective in CASES:
+    for cset, objective in cases:
         desk, solvers = _desk(p, cset, objective)
         desk()  # warm imports and any compiled problem
         mine = _time(desk, 5)
@@ -271,9 +271,21 @@ def run() -> str:
     return "\n".join(out)
 
 
+def _only(picks: list[str]) -> tuple[tuple[str, str], ...]:
+    """The CASES named ``constraints/objective`` (e.g. ``"5% cap/max_sharpe"``), to re-measure a few rows."""
+    chosen = tuple(c for c in CASES if "/".join(c) in picks)
+    if len(chosen) != len(picks):
+        raise SystemExit(f"--only takes some of: {', '.join('/'.join(c) for c in CASES)}")
+    return chosen
+
+
 if __name__ == "__main__":
     if "--factor" in sys.argv:  # only the factor-model row
         warnings.filterwarnings("ignore")
         print(factor_row())
+    elif "--only" in sys.argv:  # e.g. --only "5% cap/max_sharpe" "5% cap + sectors/max_sharpe"
+        warnings.filterwarnings("ignore")
+        for size in SIZES:
+            _rows_for(Problem(size), size, _only(sys.argv[sys.argv.index("--only") + 1:]))
     else:
         print(run())

@@ -11,7 +11,10 @@ Two paths answer every problem, and :attr:`Allocation.solver` says which one did
     ``w = y / 1'y`` (Lawson and Hanson 1974, ch. 23; the KKT conditions of this problem and of
     ``min y'Σy s.t. a'y = 1, y >= 0`` coincide up to that scaling);
   * ``"active_set"``: min variance, max utility and target return under general box bounds,
-    a primal active-set method for box-constrained QPs (Nocedal and Wright 2006, §16.5);
+    a primal active-set method for box-constrained QPs (Nocedal and Wright 2006, §16.5); and
+    max Sharpe under caps (and sector limits), a primal-dual active set on the tangency
+    conditions: the working set's frontier line ``a + t d`` and its tangency ``t = a'Σa / e'a``;
+    the critical line answers (``"cla"``) if its sets ever cycle;
   * ``"cla"``: the critical line algorithm (Markowitz 1956; Niedermayer and Niedermayer 2007),
     which traces the whole efficient frontier under box bounds as a sequence of corner
     portfolios; frontier points, max Sharpe (closed form on each segment) and target

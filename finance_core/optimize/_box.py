@@ -108,6 +108,7 @@ def pdas_qp(
     e_mat: np.ndarray,
     e_rhs: np.ndarray,
     max_iter: int = 40,
+    state0: np.ndarray | None = None,
 ) -> np.ndarray:
     r"""Primal-dual active-set (semismooth Newton) method for the same box QP as :func:`active_set_qp`.
 
@@ -116,11 +117,12 @@ def pdas_qp(
     has the wrong sign, changing many indices at once (Hintermueller, Ito and Kunisch 2002,
     "The primal-dual active set strategy as a semismooth Newton method", SIAM J. Optim. 13(3)).
     It stops when the sets repeat, which is exactly the KKT conditions; it can cycle on some
-    problems, in which case it gives up and the primal active-set method takes over.
+    problems, in which case it gives up and the primal active-set method takes over. ``state0``
+    (-1 lower, +1 upper, 0 free) warm-starts it from a neighbouring problem's working set.
     """
     n = c.size
     m = e_mat.shape[0]
-    state = np.zeros(n, dtype=np.int8)
+    state = np.zeros(n, dtype=np.int8) if state0 is None else state0.astype(np.int8).copy()
     scale = max(1.0, float(np.max(np.abs(c))) if c.size else 1.0, float(np.max(np.abs(np.diag(q)))))
     tol_g = 1e-11 * scale
     seen: set[bytes] = set()
@@ -168,10 +170,11 @@ def pdas_qp(
 
 
 def _box_qp(q: np.ndarray, c: np.ndarray, lo: np.ndarray, hi: np.ndarray, e_mat: np.ndarray,
-            e_rhs: np.ndarray, start: Callable[[], tuple[np.ndarray, np.ndarray | None]]) -> np.ndarray:
+            e_rhs: np.ndarray, start: Callable[[], tuple[np.ndarray, np.ndarray | None]],
+            state0: np.ndarray | None = None) -> np.ndarray:
     """Box QP: primal-dual active set first, primal active set (from ``start()``) if it cycles."""
     try:
-        x = pdas_qp(q, c, lo, hi, e_mat, e_rhs)
+        x = pdas_qp(q, c, lo, hi, e_mat, e_rhs, state0=state0)
         if e_mat.shape[0] == 0 or np.max(np.abs(e_mat @ x - e_rhs)) <= 1e-9 * (1.0 + np.max(np.abs(e_rhs))):
             return x
     except FastPathFailed:
@@ -383,3 +386,164 @@ def target_return_box(
     e = np.vstack([np.ones(mu.size), mu])
     x = _box_qp(cov, np.zeros(mu.size), res.lo, res.hi, e, np.array([res.budget, target]), start)
     return x, "active_set"
+
+
+def _box_state(x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """-1 at the lower bound, +1 at the upper, 0 free (within a relative 1e-10)."""
+    span = 1e-10 * (1.0 + np.abs(x))
+    return np.where(x <= lo + span, -1, np.where(x >= hi - span, 1, 0)).astype(np.int8)
+
+
+class _Segment:
+    r"""One piece of the constrained frontier: a fixed working set and its line.
+
+    ``state`` holds each weight's place (-1 lower bound, +1 upper, 0 free) and ``row_state`` each
+    linear row's (``res.sector_matrix``: -1 at its minimum, +1 at its maximum, 0 inactive). On the
+    piece the optimum of :math:`\min \tfrac12 w'\Sigma w - t\,e'w` is :math:`w(t) = a + t d` (two
+    KKT solves with one factor), valid while the free weights and inactive rows stay feasible and
+    the bounded ones keep their multiplier signs (Markowitz 1956; the critical line).
+    """
+
+    def __init__(self, cov: np.ndarray, excess: np.ndarray, res: Resolved, state: np.ndarray,
+                 row_state: np.ndarray):
+        n = excess.size
+        fi = np.flatnonzero(state == 0)
+        act = np.flatnonzero(row_state != 0)
+        if fi.size <= act.size:
+            raise FastPathFailed("fewer free assets than active constraints")
+        self.state, self.row_state, self.fi = state, row_state, fi
+        fixed = np.where(state == -1, res.lo, np.where(state == 1, res.hi, 0.0))
+        e_mat = np.vstack([np.ones((1, n)), res.sector_matrix[act]])
+        e_rhs = np.r_[res.budget, np.where(row_state == 1, res.sector_hi, res.sector_lo)[act]]
+        fs = FreeSet(cov, e_mat, fi)
+        rhs_x = np.column_stack([-(cov[fi] @ fixed), excess[fi]])
+        rhs_e = np.column_stack([e_rhs - e_mat @ fixed, np.zeros(act.size + 1)])
+        x_f, nu = fs.solve(rhs_x, rhs_e)
+        self.a, self.d = fixed.copy(), np.zeros(n)
+        self.a[fi], self.d[fi] = x_f[:, 0], x_f[:, 1]
+        # gradients g(t) = g_a + t g_d (Σw - t e - E'ν) and row multipliers m(t) = m_a + t m_d
+        self.g_a = cov @ self.a - e_mat.T @ nu[:, 0]
+        self.g_d = cov @ self.d - excess - e_mat.T @ nu[:, 1]
+        self.m_a = np.zeros(row_state.size)
+        self.m_d = np.zeros(row_state.size)
+        self.m_a[act], self.m_d[act] = nu[1:, 0], nu[1:, 1]
+
+    def tangent_t(self, cov: np.ndarray, excess: np.ndarray) -> float:
+        """The t maximising the Sharpe ratio on the line: a'Σa / e'a (a'Σd = 0, d'Σd = e'd), or inf."""
+        alpha = float(excess @ self.a)
+        return float(self.a @ cov @ self.a) / alpha if alpha > 0 else math.inf
+
+    def valid_range(self, res: Resolved) -> tuple[float, float]:
+        """The interval of t on which this working set (weights only, no active rows) is the frontier's."""
+        lo_t, hi_t = 0.0, math.inf
+        rows = [(self.a[self.fi] - res.lo[self.fi], self.d[self.fi]),  # w - lo >= 0
+                (res.hi[self.fi] - self.a[self.fi], -self.d[self.fi])]  # hi - w >= 0
+        low, up = self.state == -1, self.state == 1
+        rows += [(self.g_a[low], self.g_d[low]), (-self.g_a[up], -self.g_d[up])]  # multiplier signs
+        for const, slope in rows:  # const + t slope >= 0
+            tol = 1e-9 * (1.0 + np.abs(const))
+            with np.errstate(divide="ignore", invalid="ignore"):
+                bound = -const / slope
+            pos, neg = slope > 0, slope < 0
+            if np.any(pos):
+                lo_t = max(lo_t, float(np.max(np.where(pos, bound - tol / np.where(pos, slope, 1), -np.inf))))
+            if np.any(neg):
+                hi_t = min(hi_t, float(np.min(np.where(neg, bound + tol / np.where(neg, -slope, 1), np.inf))))
+            if np.any((slope == 0) & (const < -tol)):
+                return math.inf, -math.inf
+        return lo_t, hi_t
+
+
+def _resorted(seg: _Segment, t: float, res: Resolved) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The tangency point of ``seg`` at ``t`` and the working sets the pdas rules give it."""
+    x = seg.a + t * seg.d
+    g = seg.g_a + t * seg.g_d
+    mult = seg.m_a + t * seg.m_d
+    state, rows = seg.state, seg.row_state
+    span = 1e-12 * (1.0 + np.abs(x))
+    tol_g = 1e-11 * max(1.0, float(np.max(np.abs(g))))
+    new = state.copy()
+    new[(state == 0) & (x < res.lo - span)] = -1
+    new[(state == 0) & (x > res.hi + span)] = 1
+    new[((state == -1) & (g < -tol_g)) | ((state == 1) & (g > tol_g))] = 0
+    gx = res.sector_matrix @ x
+    row_span = 1e-12 * (1.0 + np.abs(gx))
+    new_rows = rows.copy()
+    new_rows[(rows == 0) & (gx > res.sector_hi + row_span)] = 1
+    new_rows[(rows == 0) & (gx < res.sector_lo - row_span)] = -1
+    # at a maximum the multiplier of Gw <= hi is -ν >= 0; at a minimum ν >= 0
+    new_rows[((rows == 1) & (mult > tol_g)) | ((rows == -1) & (mult < -tol_g))] = 0
+    return x, new, new_rows
+
+
+def pdas_sharpe(cov: np.ndarray, excess: np.ndarray, res: Resolved, max_iter: int = 30) -> np.ndarray:
+    r"""Exact max Sharpe under bounds, the budget and sector rows by a primal-dual active set.
+
+    The tangency portfolio is the frontier point :math:`w(t)` of :math:`\min \tfrac12 w'\Sigma w
+    - t\,e'w` (:math:`e = \mu - r_f`) with :math:`t = w'\Sigma w / e'w`: its first-order
+    conditions are then the max-Sharpe ones, and the ratio is pseudo-concave, so the point is the
+    global optimum. Each step takes the working set's frontier line :math:`a + t d`, its own
+    tangency :math:`t^* = a'\Sigma a / e'a`, and re-sorts every weight and sector row by the rules
+    of :func:`pdas_qp` (Hintermueller, Ito and Kunisch 2002); when nothing moves the KKT
+    conditions hold exactly. It raises :class:`FastPathFailed` if the sets cycle.
+    """
+    if not res.budget > 0:
+        raise FastPathFailed("the tangency search needs a positive budget")
+    state = np.zeros(excess.size, dtype=np.int8)
+    row_state = np.zeros(res.sector_matrix.shape[0], dtype=np.int8)
+    seen: set[bytes] = set()
+    for _ in range(max_iter):
+        seg = _Segment(cov, excess, res, state, row_state)
+        t = seg.tangent_t(cov, excess)
+        if not math.isfinite(t):
+            raise FastPathFailed("no tangency on this working set")
+        x, new, new_rows = _resorted(seg, t, res)
+        if np.array_equal(new, state) and np.array_equal(new_rows, row_state):
+            return np.clip(x, res.lo, res.hi)
+        key = new.tobytes() + new_rows.tobytes()
+        if key in seen:
+            raise FastPathFailed("primal-dual active set cycled")
+        seen.add(key)
+        state, row_state = new, new_rows
+    raise FastPathFailed("primal-dual active set did not converge")
+
+
+def max_sharpe_box(cov: np.ndarray, excess: np.ndarray, res: Resolved, max_iter: int = 40) -> np.ndarray:
+    r"""Exact max Sharpe under box bounds and the budget: :func:`pdas_sharpe`, then a safeguarded search.
+
+    If the primal-dual sets cycle, each step solves the box QP at ``t`` (active set), takes that
+    working set's line and jumps to its tangency :math:`t^*`; it stops when :math:`t^*` lies in
+    the range where the working set holds (then :math:`w(t^*)` is exact), keeping a bracket on
+    ``t`` so it always closes in. Same optimum as the critical line algorithm without its corners.
+    """
+    try:
+        return pdas_sharpe(cov, excess, res)
+    except FastPathFailed:
+        pass
+    n = excess.size
+    w0 = np.clip(np.full(n, res.budget / n), res.lo, res.hi)
+    t = float(w0 @ cov @ w0) / max(float(excess @ w0), 1e-12)
+    bracket = [0.0, math.inf]
+    ones = np.ones((1, n))
+    no_rows = np.zeros(0, dtype=np.int8)
+    start = _budget_start(np.argsort(-excess, kind="stable"), res)
+    state: np.ndarray | None = None
+    for _ in range(max_iter):
+        x = _box_qp(cov / t, -excess, res.lo, res.hi, ones, np.array([res.budget]), start, state)
+        state = _box_state(x, res.lo, res.hi)
+        seg = _Segment(cov, excess, res, state, no_rows)
+        t_star = seg.tangent_t(cov, excess)
+        lo_t, hi_t = seg.valid_range(res)
+        if lo_t <= t_star <= hi_t:
+            return np.clip(seg.a + t_star * seg.d, res.lo, res.hi)
+        if t_star > hi_t:
+            bracket[0] = max(bracket[0], hi_t)
+        else:
+            bracket[1] = min(bracket[1], lo_t)
+        if bracket[0] < t_star < bracket[1]:
+            t = t_star
+        elif math.isfinite(bracket[1]):
+            t = math.sqrt(max(bracket[0], 1e-300) * bracket[1]) if bracket[0] > 0 else bracket[1] / 2
+        else:
+            t = 2.0 * max(bracket[0], t)
+    raise FastPathFailed("max Sharpe search did not close in")

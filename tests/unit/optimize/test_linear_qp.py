@@ -45,7 +45,8 @@ def test_fast_path_matches_clarabel_and_pypfopt(seed: int, objective: str) -> No
     fast = opt.mean_variance(mu, cov, objective=objective, constraints=cons)
     general = opt.mean_variance(mu, cov, objective=objective, constraints=cons, solver="CLARABEL")
     peer = _pypfopt(mu, cov, sectors, 0.08, 0.30, objective)
-    assert fast.solver == "piqp"
+    # max Sharpe answers from the tangency active set, min variance from PIQP
+    assert fast.solver == ("active_set" if objective == "max_sharpe" else "piqp")
     assert general.solver == "CLARABEL"
     np.testing.assert_allclose(fast.weights, general.weights, atol=1e-6)
     # PyPortfolioOpt's Clarabel call stops at its default tolerances (weights ~1e-4 apart on a flat
@@ -75,11 +76,14 @@ def test_fast_path_infeasible_sectors_name_the_conflict() -> None:
             opt.mean_variance(mu, cov, objective=objective, constraints=cons)
 
 
-def test_turnover_and_costs_stay_on_the_general_path() -> None:
+def test_turnover_takes_the_kink_active_set_and_costs_the_general_path() -> None:
+    """Min variance with a turnover budget answers from ``_turnover`` (tests/unit/optimize/test_tangency.py
+    checks it against Clarabel); max Sharpe with turnover, and costs, keep the cvxpy path."""
     mu, cov, sectors = _problem(30, 6)
     cons = opt.Constraints(bounds=(0.0, 0.1), sector_map=sectors,
                            sector_bounds={s: (0.0, 0.4) for s in sorted(set(sectors))},
                            current_weights=pd.Series(1 / 30, index=mu.index), max_turnover=0.2)
     a = opt.mean_variance(mu, cov, objective="min_variance", constraints=cons)
-    assert a.solver != "piqp"
+    assert a.solver == "active_set"
     assert float((a.weights - 1 / 30).abs().sum()) <= 0.2 + 1e-7
+    assert opt.mean_variance(mu, cov, objective="max_sharpe", constraints=cons).solver == "CLARABEL"
