@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 
 from .._checks import check_positive, check_positive_int
+from .._types import WeightsLike
 from ..errors import DataError
-from ._checks import SIMULATIONS
+from ._checks import SIMULATIONS, Simulation
 from .returns import portfolio_returns
 
 __all__ = [
@@ -59,7 +60,7 @@ class MonteCarloResult:
 
 
 def projection_assumptions(
-    returns: pd.Series | pd.DataFrame, weights=None, *, periods_per_year: int = 252
+    returns: pd.Series | pd.DataFrame, weights: WeightsLike | None = None, *, periods_per_year: int = 252
 ) -> pd.Series:
     r"""Annual expected return and volatility of a portfolio estimated from its history.
 
@@ -86,8 +87,8 @@ def monte_carlo_paths(
     expected_return: float | None = None,
     volatility: float | None = None,
     returns: pd.Series | pd.DataFrame | None = None,
-    weights=None,
-    method: str = "normal",
+    weights: WeightsLike | None = None,
+    method: Simulation = "normal",
     contribution: float = 0.0,
     goal: float | None = None,
     n_paths: int = 10_000,
@@ -167,7 +168,13 @@ def monte_carlo_paths(
 
 
 def _assumptions(
-    expected_return, volatility, returns, weights, ppy: int, steps: int, method: str
+    expected_return: float | None,
+    volatility: float | None,
+    returns: pd.Series | pd.DataFrame | None,
+    weights: WeightsLike | None,
+    ppy: int,
+    steps: int,
+    method: str,
 ) -> tuple[float, float, list[str], np.ndarray | None]:
     """The annual ``m`` and ``sigma`` (given, or estimated from ``returns``), their sources, and the
     historical step-length gross returns the bootstrap draws from (None without ``returns``)."""
