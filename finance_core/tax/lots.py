@@ -7,12 +7,16 @@ event frame the wash-sale replay (:mod:`finance_core.tax.wash_sales`) walks thro
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
+from .._types import DateLike, PricesLike
 from ..errors import DataError
 from ._dates import anniversary_days, to_days
 
@@ -31,13 +35,14 @@ __all__ = [
 ]
 
 #: Lot relief methods understood by :func:`process_trades`.
-LOT_METHODS = ("fifo", "lifo", "hifo", "specific", "min_tax", "average")
+LotMethod = Literal["fifo", "lifo", "hifo", "specific", "min_tax", "average"]
+LOT_METHODS: tuple[LotMethod, ...] = ("fifo", "lifo", "hifo", "specific", "min_tax", "average")
 ACCOUNT_TYPES = ("taxable", "ira", "roth")
 
 _DATA = Path(__file__).resolve().parents[1] / "data"
 
 
-def is_long_term(holding_start, sold) -> np.ndarray:
+def is_long_term(holding_start: ArrayLike, sold: ArrayLike) -> np.ndarray:
     """True where a sale on ``sold`` of shares held from ``holding_start`` is long term.
 
     Held "more than 1 year", counting from the day after acquisition and including
@@ -50,7 +55,7 @@ def is_long_term(holding_start, sold) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- input checks
-def _norm_str(values, *, upper: bool = False) -> pd.Series:
+def _norm_str(values: ArrayLike | pd.Series, *, upper: bool = False) -> pd.Series:
     """Strip (and upper-case) strings, working on the distinct values only (fast for long columns)."""
     ser = pd.Series(values)
     codes, uniq = pd.factorize(ser, use_na_sentinel=False)
@@ -62,7 +67,7 @@ def _label(rows: list, i: int) -> str:
     return f"row {rows[i]}"
 
 
-def first_true(bad) -> int | None:
+def first_true(bad: ArrayLike | pd.Series) -> int | None:
     """Position of the first True in a boolean mask (array or Series), None when there is none."""
     bad = np.asarray(bad)
     return int(np.argmax(bad)) if bad.any() else None
@@ -77,7 +82,9 @@ def _require_columns(frame: pd.DataFrame, need: tuple[str, ...], what: str, expe
         )
 
 
-def _refuse_unknown_accounts(account: pd.Series, known: dict, where, advice: str = "") -> None:
+def _refuse_unknown_accounts(
+    account: pd.Series, known: dict, where: Callable[[int], str], advice: str = ""
+) -> None:
     """Refuse the first account not in ``known``; ``where(i)`` names the row (a trade or an opening lot)."""
     if (i := first_true(~account.isin(list(known)).to_numpy())) is not None:
         raise DataError(
@@ -235,7 +242,7 @@ def _refuse_type_clash(rows: list, acc_l: list, typ_l: list, known: dict[str, st
 _SIDES = {"b": "buy", "s": "sell", "bought": "buy", "sold": "sell", "buy": "buy", "sell": "sell"}
 
 
-def _map_unique(values: pd.Series, mapping: dict, default=None) -> pd.Series:
+def _map_unique(values: pd.Series, mapping: dict, default: str | None = None) -> pd.Series:
     """Lower-case and map each distinct value once (unmapped values stay, or become ``default``)."""
     codes, uniq = pd.factorize(values, use_na_sentinel=False)
     out = []
@@ -245,7 +252,7 @@ def _map_unique(values: pd.Series, mapping: dict, default=None) -> pd.Series:
     return pd.Series(np.array(out, dtype=object)[codes], index=values.index, dtype=object)
 
 
-def _norm_type(account: str, value) -> str:
+def _norm_type(account: str, value: object) -> str:
     ty = str(value).strip().lower()
     if ty not in ACCOUNT_TYPES:
         raise DataError(
@@ -322,7 +329,7 @@ def _lot_events(lots: pd.DataFrame, known: dict, today: pd.Timestamp) -> pd.Data
 
 
 # --------------------------------------------------------------------------- valuation
-def price_at(prices, as_of) -> pd.Series:
+def price_at(prices: PricesLike | Mapping[str, float], as_of: DateLike | None) -> pd.Series:
     if isinstance(prices, pd.DataFrame):
         if len(prices) == 0:
             raise DataError("The price table is empty.", code="empty")
@@ -342,7 +349,9 @@ def price_at(prices, as_of) -> pd.Series:
     return pd.Series(prices, dtype=float)
 
 
-def lots_at_prices(lots: pd.DataFrame, prices, as_of=None) -> pd.DataFrame:
+def lots_at_prices(
+    lots: pd.DataFrame, prices: PricesLike | Mapping[str, float], as_of: DateLike | None = None
+) -> pd.DataFrame:
     """Open lots valued at prices, with unrealised short- and long-term gains.
 
     ``prices`` is a Series (ticker -> price) or a dates x tickers frame (the last row

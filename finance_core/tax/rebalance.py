@@ -14,6 +14,7 @@ problem compiled once. Re-exported by :mod:`finance_core.tax`.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import cvxpy as cp
@@ -21,6 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linprog
 
+from .._types import DateLike, PricesLike
 from ..errors import DataError, InfeasibleError, SolverError
 from ._text import usd
 from .lots import lots_at_prices, price_at
@@ -84,7 +86,7 @@ class RebalanceResult:
     whole_shares: bool = True
 
 
-def _account_types(valued: pd.DataFrame, extra) -> dict[str, str]:
+def _account_types(valued: pd.DataFrame, extra: Iterable[str]) -> dict[str, str]:
     """Account -> type: the lots' ``account_type``, else ira/roth by name, any other taxable."""
     names = valued["account"].astype(str)
     if "account_type" in valued.columns:
@@ -98,7 +100,7 @@ def _account_types(valued: pd.DataFrame, extra) -> dict[str, str]:
     return out
 
 
-def _cash_by_account(cash, valued: pd.DataFrame) -> dict[str, float]:
+def _cash_by_account(cash: float | dict | pd.Series, valued: pd.DataFrame) -> dict[str, float]:
     """Starting cash per account; a single amount sits in the taxable account holding the most value."""
     if isinstance(cash, dict | pd.Series):
         out = {str(k): float(v) for k, v in dict(cash).items()}
@@ -127,7 +129,17 @@ class _RebalanceModel:
     its starting cash, so cash never moves between accounts.
     """
 
-    def __init__(self, lots, prices, target_weights, *, rates, cov, as_of, cash):
+    def __init__(
+        self,
+        lots: pd.DataFrame,
+        prices: PricesLike,
+        target_weights: pd.Series,
+        *,
+        rates: TaxRates | None,
+        cov: pd.DataFrame | None,
+        as_of: DateLike | None,
+        cash: float | dict,
+    ) -> None:
         self.rates = rates or TaxRates()
         valued = lots_at_prices(lots, prices, as_of).reset_index(drop=True)
         when = pd.Timestamp(as_of) if as_of is not None else (
@@ -207,7 +219,7 @@ class _RebalanceModel:
         self.A, self.B = A, B
 
     @staticmethod
-    def _risk_factor(cov, tickers) -> np.ndarray:
+    def _risk_factor(cov: pd.DataFrame | None, tickers: list[str]) -> np.ndarray:
         if cov is None:
             return np.eye(len(tickers))
         C = pd.DataFrame(cov).reindex(index=tickers, columns=tickers)
@@ -303,7 +315,9 @@ class _RebalanceModel:
             sold, bought = np.where(sold < 0.005, 0.0, sold), np.where(bought < 0.005, 0.0, bought)
         return self._result(sold, bought, tax_weight, used, time.perf_counter() - t0, whole_shares)
 
-    def _result(self, sold, bought, tax_weight, solver, secs, whole) -> RebalanceResult:
+    def _result(
+        self, sold: np.ndarray, bought: np.ndarray, tax_weight: float, solver: str, secs: float, whole: bool
+    ) -> RebalanceResult:
         v = self.valued
         lot_shares = v["shares"].to_numpy(float)
         frac = np.divide(sold, lot_shares, out=np.zeros_like(sold), where=lot_shares > 0)
@@ -342,7 +356,7 @@ class _RebalanceModel:
         sold_by = np.bincount(self.aix, weights=sell_value, minlength=na)
         bought_by = np.bincount(buy_acct, weights=buy_value, minlength=na)
 
-        def by_acct(per_lot):
+        def by_acct(per_lot: np.ndarray) -> np.ndarray:
             return np.bincount(self.aix, weights=per_lot, minlength=na)
 
         accounts = pd.DataFrame({
@@ -367,7 +381,7 @@ class _RebalanceModel:
             tax_before_netting=float(lot_tax.sum()), accounts=accounts, whole_shares=whole,
         )
 
-    def _wash_notes(self, sold, gain) -> list[str]:
+    def _wash_notes(self, sold: np.ndarray, gain: np.ndarray) -> list[str]:
         """Loss sells of a ticker bought in the last 30 days (another lot, still held after the rebalance)."""
         v, notes = self.valued, []
         lot_shares = v["shares"].to_numpy(float)
@@ -386,7 +400,9 @@ class _RebalanceModel:
                 )
         return notes
 
-    def _notes(self, st, lt, tax, before, sheltered, whole) -> list[str]:
+    def _notes(
+        self, st: float, lt: float, tax: float, before: float, sheltered: float, whole: bool
+    ) -> list[str]:
         r = self.rates
         notes = []
         if st * lt < 0:
@@ -420,13 +436,13 @@ class _RebalanceModel:
 
 def tax_aware_rebalance(
     lots: pd.DataFrame,
-    prices,
+    prices: PricesLike,
     target_weights: pd.Series,
     *,
     tax_weight: float = 1.0,
     rates: TaxRates | None = None,
     cov: pd.DataFrame | None = None,
-    as_of=None,
+    as_of: DateLike | None = None,
     cash: float | dict = 0.0,
     whole_shares: bool = True,
 ) -> RebalanceResult:
@@ -466,13 +482,13 @@ def tax_aware_rebalance(
 
 def tax_tradeoff_curve(
     lots: pd.DataFrame,
-    prices,
+    prices: PricesLike,
     target_weights: pd.Series,
     *,
-    tax_weights=None,
+    tax_weights: Iterable[float] | None = None,
     rates: TaxRates | None = None,
     cov: pd.DataFrame | None = None,
-    as_of=None,
+    as_of: DateLike | None = None,
     cash: float | dict = 0.0,
     whole_shares: bool = True,
 ) -> pd.DataFrame:

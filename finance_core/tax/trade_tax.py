@@ -34,17 +34,20 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .._types import PricesLike
 from ..errors import DataError
 from ._text import usd
-from .lots import LOT_METHODS, price_at
+from .lots import LOT_METHODS, LotMethod, price_at
 from .rates import TaxRates
+from .result import TaxResult
 from .wash_sales import WASH_WINDOW_DAYS, process_trades
 
 __all__ = ["TradeListTax", "trade_list_tax", "TRADE_TAX_COLUMNS"]
@@ -146,7 +149,7 @@ class TradeListTax:
 
 
 # --------------------------------------------------------------------------- inputs
-def _trade_frame(trade_list) -> pd.DataFrame:
+def _trade_frame(trade_list: Iterable[Mapping[str, object]] | pd.DataFrame) -> pd.DataFrame:
     """The proposed trades as ``trade, ticker, side, shares, price, account`` (checked, one row each)."""
     frame = pd.DataFrame(list(trade_list) if not isinstance(trade_list, pd.DataFrame) else trade_list)
     if not len(frame):
@@ -171,7 +174,7 @@ def _trade_frame(trade_list) -> pd.DataFrame:
         }
     )
 
-    def raw(col, i):
+    def raw(col: str, i: int) -> object:
         v = frame[col].iloc[i]
         return v.item() if hasattr(v, "item") else v
 
@@ -190,7 +193,7 @@ def _trade_frame(trade_list) -> pd.DataFrame:
     return out.assign(account=acct)
 
 
-def _reprice(trades: pd.DataFrame, prices, as_of: pd.Timestamp) -> tuple[pd.DataFrame, list[str]]:
+def _reprice(trades: pd.DataFrame, prices: PricesLike | None, as_of: pd.Timestamp) -> tuple[pd.DataFrame, list[str]]:
     """Prices at ``as_of`` from ``prices`` where it has them, else the trade list's own price."""
     notes: list[str] = []
     if prices is not None and len(trades):
@@ -282,7 +285,7 @@ def _place(trades: pd.DataFrame, held: pd.DataFrame, buy_account: str, as_of: pd
     return pd.DataFrame(pieces, columns=["trade", "account", "ticker", "side", "shares", "price"])
 
 
-def _account_types(base, history: pd.DataFrame, accounts: dict | None) -> dict[str, str]:
+def _account_types(base: TaxResult, history: pd.DataFrame, accounts: dict | None) -> dict[str, str]:
     types: dict[str, str] = {}
     for frame in (base.realized, base.open_lots):
         types.update(zip(frame["account"], frame["account_type"], strict=True))
@@ -292,7 +295,7 @@ def _account_types(base, history: pd.DataFrame, accounts: dict | None) -> dict[s
     return types
 
 
-def _yearly_tax(result, rates: TaxRates) -> dict[int, float]:
+def _yearly_tax(result: TaxResult, rates: TaxRates) -> dict[int, float]:
     """Tax per calendar year of sale on the taxable allowed gains, each year netted on its own."""
     r = result.taxable_realized
     if not len(r):
@@ -313,7 +316,7 @@ def trade_list_tax(
     *,
     history: pd.DataFrame | None = None,
     lots: pd.DataFrame | None = None,
-    method: str = "fifo",
+    method: LotMethod = "fifo",
     rates: TaxRates | None = None,
     substantially_identical: dict[str, str] | None = None,
     accounts: dict[str, str] | None = None,
@@ -383,16 +386,16 @@ def trade_list_tax(
     return _result(proposed, pieces, base, after, rates, when, method, notes)
 
 
-def _lot_relief(method: str) -> tuple[str, str, list[str]]:
+def _lot_relief(method: str) -> tuple[LotMethod, LotMethod, list[str]]:
     """The lot method (lower case), the one the replay uses (FIFO for ``specific``) and its note."""
-    method = str(method).lower()
-    if method not in LOT_METHODS:
+    name = str(method).lower()
+    if name not in LOT_METHODS:
         raise DataError(
-            f"Unknown lot method {method!r}: choose one of {', '.join(LOT_METHODS)}.", code="bad_method"
+            f"Unknown lot method {name!r}: choose one of {', '.join(LOT_METHODS)}.", code="bad_method"
         )
-    if method == "specific":
-        return method, "fifo", [SPECIFIC_NOTE]
-    return method, method, []
+    if name == "specific":
+        return name, "fifo", [SPECIFIC_NOTE]
+    return name, name, []
 
 
 def _history_frame(history: pd.DataFrame | None) -> pd.DataFrame:
@@ -458,7 +461,7 @@ def _combined(hist: pd.DataFrame, pieces: pd.DataFrame, when: pd.Timestamp, type
     return both
 
 
-def _trade_of(labels) -> np.ndarray:
+def _trade_of(labels: Iterable[object]) -> np.ndarray:
     """The trade number of replay rows / lot ids named "target <n>" (child lots "target <n>.<k>"), else 0."""
     out = []
     for v in labels:
@@ -467,7 +470,16 @@ def _trade_of(labels) -> np.ndarray:
     return np.asarray(out, dtype=int)
 
 
-def _result(proposed, pieces, base, after, rates, when, method, notes) -> TradeListTax:
+def _result(
+    proposed: pd.DataFrame,
+    pieces: pd.DataFrame,
+    base: TaxResult,
+    after: TaxResult,
+    rates: TaxRates,
+    when: pd.Timestamp,
+    method: str,
+    notes: list[str],
+) -> TradeListTax:
     n0 = len(base.realized)
     rz = after.realized
     new = rz.iloc[n0:].assign(trade=_trade_of(rz["row"].iloc[n0:]))
@@ -535,7 +547,9 @@ def _result(proposed, pieces, base, after, rates, when, method, notes) -> TradeL
     )
 
 
-def _wash_text(r, mine: pd.DataFrame, ws: pd.DataFrame, caused: pd.DataFrame, rz: pd.DataFrame, when) -> str:
+def _wash_text(
+    r: Any, mine: pd.DataFrame, ws: pd.DataFrame, caused: pd.DataFrame, rz: pd.DataFrame, when: pd.Timestamp
+) -> str:
     """The wash-sale exposure of one proposed trade, in words."""
     if r.side == "buy":
         if not len(caused):
@@ -568,7 +582,7 @@ def _wash_text(r, mine: pd.DataFrame, ws: pd.DataFrame, caused: pd.DataFrame, rz
     return ""
 
 
-def _empty_result(when: pd.Timestamp, method: str, notes) -> TradeListTax:
+def _empty_result(when: pd.Timestamp, method: str, notes: Iterable[str]) -> TradeListTax:
     return TradeListTax(
         trades=pd.DataFrame(columns=TRADE_TAX_COLUMNS),
         realized=pd.DataFrame(),
