@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ._types import DateLike
 from .errors import DataError, FinanceError
 from .overfitting import deflated_sharpe_ratio, probability_of_backtest_overfitting
 
@@ -178,7 +179,7 @@ def rebalance_dates(index: pd.DatetimeIndex, rebalance: str) -> pd.DatetimeIndex
     return dates
 
 
-def _to_weights(out, columns: list[str], date, name: str) -> np.ndarray:
+def _to_weights(out: object, columns: list[str], date: pd.Timestamp, name: str) -> np.ndarray:
     w = out.weights if hasattr(out, "weights") and isinstance(out.weights, pd.Series) else out
     if isinstance(w, Mapping):
         w = pd.Series(w, dtype=float)
@@ -204,7 +205,7 @@ def _to_weights(out, columns: list[str], date, name: str) -> np.ndarray:
     return w.reindex(columns).fillna(0.0).to_numpy(float)
 
 
-def _drawdowns(equity: pd.DataFrame | pd.Series):
+def _drawdowns(equity: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
     return equity / equity.cummax() - 1.0
 
 
@@ -249,8 +250,8 @@ def run(
     rebalance: str = "M",
     lookback: int = 252,
     cost_bps: float = 10.0,
-    start=None,
-    end=None,
+    start: DateLike | None = None,
+    end: DateLike | None = None,
     benchmark: pd.Series | None = None,
     initial_capital: float = 1.0,
     name: str = "strategy",
@@ -356,7 +357,7 @@ def run(
     )
 
 
-def _run_options(lookback, cost_bps, initial_capital) -> tuple[int, float, float]:
+def _run_options(lookback: int, cost_bps: float, initial_capital: float) -> tuple[int, float, float]:
     """The lookback in days, the cost as a fraction of traded value and the capital, checked."""
     try:
         lookback = int(lookback)
@@ -374,7 +375,7 @@ def _run_options(lookback, cost_bps, initial_capital) -> tuple[int, float, float
 
 
 def _schedule(
-    index: pd.DatetimeIndex, lookback: int, rebalance: str, start, end
+    index: pd.DatetimeIndex, lookback: int, rebalance: str, start: DateLike | None, end: DateLike | None
 ) -> tuple[pd.DatetimeIndex, np.ndarray, int]:
     """Rebalance dates (once the lookback is filled, before the last day), their positions in
     ``index`` and the position of the last evaluated day."""
@@ -403,7 +404,7 @@ def _schedule(
 
 
 def _target(
-    strategy: Strategy, window: pd.DataFrame, columns: list[str], date, name: str, drifted: np.ndarray,
+    strategy: Strategy, window: pd.DataFrame, columns: list[str], date: pd.Timestamp, name: str, drifted: np.ndarray,
     notes: list[str],
 ) -> np.ndarray:
     """The strategy's weights on the window's complete columns; the drifted weights (and a note) when it
