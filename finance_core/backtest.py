@@ -305,15 +305,9 @@ def run(
     r_all = returns.to_numpy(dtype=float)
     index = returns.index
     rebal, pos, end_pos = _schedule(index, lookback, rebalance, start, end)
-    n_assets = len(columns)
-    dates: list = [index[pos[0] - 1]]
-    equity_vals: list[float] = [capital]
-    w_hist: list[np.ndarray] = []
-    to_hist: list[float] = []
-    cost_hist: list[float] = []
+    walk = _Walk(dates=[index[pos[0] - 1]], equity=[capital])
     notes: list[str] = []
-    drifted = np.zeros(n_assets)
-    value = capital
+    drifted = np.zeros(len(columns))
     completed = True
     n_reb = len(pos)
     for k, p0 in enumerate(pos):
@@ -322,39 +316,64 @@ def run(
             break
         date = index[p0]
         target = _target(strategy, returns.iloc[p0 - lookback + 1 : p0 + 1], columns, date, name, drifted, notes)
-        # trade at the close of `date`: pay the cost out of the equity of that close
+        walk.trade(date, target, drifted, cost)
+        # hold (and drift) until the next rebalance or the end
+        nxt = int(pos[k + 1]) if k + 1 < n_reb else end_pos
+        drifted = walk.hold(target, r_all[p0 + 1 : nxt + 1], index[p0 + 1 : nxt + 1])
+        if progress is not None:
+            progress((k + 1) / n_reb)
+    return walk.result(rebal, columns, name, completed, notes)
+
+
+@dataclass
+class _Walk:
+    """The path :func:`run` builds: equity by date, and the weights, turnover and cost of each rebalance."""
+
+    dates: list
+    equity: list[float]
+    weights: list[np.ndarray] = field(default_factory=list)
+    turnover: list[float] = field(default_factory=list)
+    costs: list[float] = field(default_factory=list)
+
+    def trade(self, date: pd.Timestamp, target: np.ndarray, drifted: np.ndarray, cost: float) -> None:
+        """Trade to ``target`` at the close of ``date``, paying the cost out of the equity of that close."""
+        value = self.equity[-1]
         turnover = float(np.abs(target - drifted).sum())
         paid = cost * turnover * value
         value -= paid
-        if k == 0:
-            dates.append(date)
-            equity_vals.append(value)
+        if not self.weights:  # the first rebalance opens the path on its date
+            self.dates.append(date)
+            self.equity.append(value)
         else:
-            equity_vals[-1] = value
-        w_hist.append(target)
-        to_hist.append(turnover)
-        cost_hist.append(paid)
-        # hold (and drift) until the next rebalance or the end
-        nxt = int(pos[k + 1]) if k + 1 < n_reb else end_pos
-        path, drifted = _hold(value, target, r_all[p0 + 1 : nxt + 1])
+            self.equity[-1] = value
+        self.weights.append(target)
+        self.turnover.append(turnover)
+        self.costs.append(paid)
+
+    def hold(self, target: np.ndarray, returns: np.ndarray, dates: pd.Index) -> np.ndarray:
+        """Hold ``target`` through ``returns`` (the days ``dates``); the weights it has drifted to."""
+        path, drifted = _hold(self.equity[-1], target, returns)
         if len(path):
-            equity_vals.extend(path.tolist())
-            dates.extend(index[p0 + 1 : nxt + 1])
-            value = float(path[-1])
-        if progress is not None:
-            progress((k + 1) / n_reb)
-    equity = pd.Series(equity_vals, index=pd.DatetimeIndex(dates), name=name)
-    reb_index = rebal[: len(w_hist)]
-    return BacktestResult(
-        equity=equity,
-        returns=equity.pct_change().iloc[1:].rename(name),
-        weights=pd.DataFrame(w_hist, index=reb_index, columns=columns),
-        turnover=pd.Series(to_hist, index=reb_index, name="turnover"),
-        costs=pd.Series(cost_hist, index=reb_index, name="cost"),
-        name=name,
-        completed=completed,
-        notes=tuple(notes),
-    )
+            self.equity.extend(path.tolist())
+            self.dates.extend(dates)
+        return drifted
+
+    def result(
+        self, rebal: pd.DatetimeIndex, columns: list[str], name: str, completed: bool, notes: list[str]
+    ) -> BacktestResult:
+        """The :class:`BacktestResult` of the path so far (``rebal``: the scheduled rebalance dates)."""
+        equity = pd.Series(self.equity, index=pd.DatetimeIndex(self.dates), name=name)
+        reb_index = rebal[: len(self.weights)]
+        return BacktestResult(
+            equity=equity,
+            returns=equity.pct_change().iloc[1:].rename(name),
+            weights=pd.DataFrame(self.weights, index=reb_index, columns=columns),
+            turnover=pd.Series(self.turnover, index=reb_index, name="turnover"),
+            costs=pd.Series(self.costs, index=reb_index, name="cost"),
+            name=name,
+            completed=completed,
+            notes=tuple(notes),
+        )
 
 
 def _run_options(lookback: int, cost_bps: float, initial_capital: float) -> tuple[int, float, float]:
