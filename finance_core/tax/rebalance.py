@@ -121,6 +121,20 @@ def _cash_by_account(cash: float | dict | pd.Series, valued: pd.DataFrame) -> di
     return out
 
 
+def _checked_target(target_weights: pd.Series) -> pd.Series:
+    """The target weights as floats, refused unless every one is a number >= 0 and they sum to 1."""
+    target = pd.Series(target_weights, dtype=float)
+    if target.isna().any() or (target < -1e-12).any():
+        bad = target[target.isna() | (target < 0)].index[0]
+        raise DataError(f"Target weight of {bad} must be a number >= 0.", code="bad_weight")
+    if abs(target.sum() - 1.0) > 1e-6:
+        raise DataError(
+            f"Target weights sum to {target.sum():.4f}; they must sum to 1. Rescale them.",
+            code="bad_weight",
+        )
+    return target
+
+
 class _RebalanceModel:
     """The rebalancing problem compiled once with ``tax_weight`` as a cvxpy Parameter (DPP).
 
@@ -141,6 +155,14 @@ class _RebalanceModel:
         cash: float | dict,
     ) -> None:
         self.rates = rates or TaxRates()
+        self._value(lots, prices, target_weights, as_of=as_of, cash=cash)
+        self._compile(cov, self._buyable())
+
+    def _value(
+        self, lots: pd.DataFrame, prices: PricesLike, target_weights: pd.Series, *, as_of: DateLike | None,
+        cash: float | dict,
+    ) -> None:
+        """Value the lots, align the target to every ticker, and index value and tax by lot, ticker and account."""
         valued = lots_at_prices(lots, prices, as_of).reset_index(drop=True)
         when = pd.Timestamp(as_of) if as_of is not None else (
             prices.index[-1] if isinstance(prices, pd.DataFrame) else pd.Timestamp.today().normalize())
@@ -148,15 +170,7 @@ class _RebalanceModel:
         # purchases of the last 30 days: selling another lot of the ticker at a loss may be a wash sale
         self.recent = ((acquired > when - pd.Timedelta(days=WASH_WINDOW_DAYS)) & (acquired <= when)).to_numpy()
         self.prices_now = price_at(prices, as_of).dropna()
-        target = pd.Series(target_weights, dtype=float)
-        if target.isna().any() or (target < -1e-12).any():
-            bad = target[target.isna() | (target < 0)].index[0]
-            raise DataError(f"Target weight of {bad} must be a number >= 0.", code="bad_weight")
-        if abs(target.sum() - 1.0) > 1e-6:
-            raise DataError(
-                f"Target weights sum to {target.sum():.4f}; they must sum to 1. Rescale them.",
-                code="bad_weight",
-            )
+        target = _checked_target(target_weights)
         tickers = list(dict.fromkeys(list(target.index) + list(valued["ticker"])))
         target = target.reindex(tickers).fillna(0.0)
         self.tickers, self.valued, self.target = tickers, valued, target
@@ -167,20 +181,23 @@ class _RebalanceModel:
         mv = valued["market_value"].to_numpy(float)
         pos = {t: i for i, t in enumerate(tickers)}
         self.tix = tix = valued["ticker"].map(pos).to_numpy(int)
-        self.aix = aix = valued["account"].astype(str).map({a: i for i, a in enumerate(self.accounts)}).to_numpy(int)
+        self.aix = valued["account"].astype(str).map({a: i for i, a in enumerate(self.accounts)}).to_numpy(int)
         v0 = np.bincount(tix, weights=mv, minlength=len(tickers))
         total = float(v0.sum() + self.cash0.sum())
         if total <= 0:
             raise DataError("The portfolio has no value at these prices: nothing to rebalance.", code="empty")
         self.total, self.v0, self.mv = total, v0, mv
-        self.w0 = w0 = v0 / total
+        self.w0 = v0 / total
         self.taxable = np.array([self.types[a] == "taxable" for a in valued["account"].astype(str)], dtype=bool)
         self.short = valued["term"].to_numpy(object) == "short"
         rate = np.where(self.short, self.rates.short_term_total, self.rates.long_term_total)
         self.gain = valued["unrealized_gain"].to_numpy(float)
         self.lot_tax = np.where(self.taxable, self.gain * rate, 0.0)
-        over = w0 > target.to_numpy() + 1e-12
-        buyable = [i for i, t in enumerate(tickers) if target.iloc[i] > w0[i] + 1e-12]
+
+    def _buyable(self) -> list[int]:
+        """Positions of the tickers under target (a buy may raise them); refused when one of them has no price."""
+        tickers, w0 = self.tickers, self.w0
+        buyable = [i for i, t in enumerate(tickers) if self.target.iloc[i] > w0[i] + 1e-12]
         no_price = [tickers[i] for i in buyable if not self.prices_now.get(tickers[i], np.nan) > 0]
         if no_price:
             raise DataError(
@@ -189,9 +206,16 @@ class _RebalanceModel:
                 code="no_price",
             )
         self.price = np.array([float(self.prices_now.get(t, np.nan)) for t in tickers])
+        return buyable
+
+    def _compile(self, cov: pd.DataFrame | None, buyable: list[int]) -> None:
+        """The cvxpy problem in ``x`` (fraction of each lot sold) and ``b`` (weight bought per pair), DPP in lam."""
+        tickers, tix, aix, mv, total, w0 = self.tickers, self.tix, self.aix, self.mv, self.total, self.w0
+        target = self.target
+        over = w0 > target.to_numpy() + 1e-12
         # (account, ticker) pairs a buy can land in
         self.pairs = [(a, t) for a in range(len(self.accounts)) for t in buyable]
-        nl, nt, na, npair = len(valued), len(tickers), len(self.accounts), len(self.pairs)
+        nl, nt, na, npair = len(self.valued), len(tickers), len(self.accounts), len(self.pairs)
         S = np.zeros((nt, nl))
         S[tix, np.arange(nl)] = mv
         B = np.zeros((nt, npair))  # pair -> ticker
