@@ -480,19 +480,57 @@ def _result(
     method: str,
     notes: list[str],
 ) -> TradeListTax:
+    """The :class:`TradeListTax` of the proposed trades: the replay ``after`` them minus the ``base`` one."""
     n0 = len(base.realized)
-    rz = after.realized
+    rz, ws = after.realized, after.wash_sales
     new = rz.iloc[n0:].assign(trade=_trade_of(rz["row"].iloc[n0:]))
+    by_buy = _trade_of(ws["replacement_lot_id"]) if len(ws) else np.zeros(0, dtype=int)
+    on_new = ws["realized_index"].to_numpy(int) >= n0 if len(ws) else np.zeros(0, dtype=bool)
+    caused = _caused_by_buys(ws, rz, by_buy, on_new, rates)
+    table = _trade_rows(proposed, pieces, new, caused, after, rates, when)
+    tax, before_netting = _netted_tax(base, after, rates, table, notes)
+    involved = ws[on_new | (by_buy > 0)] if len(ws) else ws
+    perm = float(new["wash_permanent"].sum()) + float(caused.loc[caused["permanent"], "disallowed"].sum())
+    return TradeListTax(
+        trades=table,
+        realized=new.reset_index(drop=True),
+        wash_sales=involved.reset_index(drop=True),
+        short_term_gain=float(table["short_term_gain"].sum()),
+        long_term_gain=float(table["long_term_gain"].sum()),
+        loss_disallowed=float(table["disallowed"].sum()),
+        wash_permanent=perm,
+        tax=tax,
+        tax_before_netting=before_netting,
+        as_of=when,
+        method=method,
+        notes=tuple(dict.fromkeys([*notes, *after.notes])),
+    )
+
+
+def _caused_by_buys(
+    ws: pd.DataFrame, rz: pd.DataFrame, by_buy: np.ndarray, on_new: np.ndarray, rates: TaxRates
+) -> pd.DataFrame:
+    """Earlier (history) losses washed by a proposed buy, each with its tax: charged to that buy."""
+    st_rate, lt_rate = rates.short_term_total, rates.long_term_total
+    caused = ws[(by_buy > 0) & ~on_new].assign(trade=by_buy[(by_buy > 0) & ~on_new])
+    caused_term = rz["term"].to_numpy(object)[caused["realized_index"].to_numpy(int)]
+    return caused.assign(tax=caused["disallowed"] * np.where(caused_term == "long", lt_rate, st_rate))
+
+
+def _trade_rows(
+    proposed: pd.DataFrame,
+    pieces: pd.DataFrame,
+    new: pd.DataFrame,
+    caused: pd.DataFrame,
+    after: TaxResult,
+    rates: TaxRates,
+    when: pd.Timestamp,
+) -> pd.DataFrame:
+    """One :data:`TRADE_TAX_COLUMNS` row per proposed trade: gains by term, disallowed loss, tax, wash text."""
     st_rate, lt_rate = rates.short_term_total, rates.long_term_total
     taxable = new["account_type"] == "taxable"
     short = new["term"] == "short"
-    ws = after.wash_sales
-    by_buy = _trade_of(ws["replacement_lot_id"]) if len(ws) else np.zeros(0, dtype=int)
-    on_new = ws["realized_index"].to_numpy(int) >= n0 if len(ws) else np.zeros(0, dtype=bool)
-    # earlier (history) losses washed by a proposed buy: their tax is charged to that buy
-    caused = ws[(by_buy > 0) & ~on_new].assign(trade=by_buy[(by_buy > 0) & ~on_new])
-    caused_term = rz["term"].to_numpy(object)[caused["realized_index"].to_numpy(int)]
-    caused = caused.assign(tax=caused["disallowed"] * np.where(caused_term == "long", lt_rate, st_rate))
+    ws, rz = after.wash_sales, after.realized
     rows = []
     for r in proposed.itertuples(index=False):
         mine = new[new["trade"] == r.trade]
@@ -520,7 +558,16 @@ def _result(
                 "wash": _wash_text(r, mine, ws, c, rz, when),
             }
         )
-    table = pd.DataFrame(rows, columns=TRADE_TAX_COLUMNS)
+    return pd.DataFrame(rows, columns=TRADE_TAX_COLUMNS)
+
+
+def _netted_tax(
+    base: TaxResult, after: TaxResult, rates: TaxRates, table: pd.DataFrame, notes: list[str]
+) -> tuple[float, float]:
+    """The trades' tax netted within each year (with and without them) and the trade-by-trade sum.
+
+    A note joins ``notes`` when netting moves the tax by more than 50 cents.
+    """
     yb, ya = _yearly_tax(base, rates), _yearly_tax(after, rates)
     tax = float(sum(ya.get(y, 0.0) - yb.get(y, 0.0) for y in set(ya) | set(yb)))
     before_netting = float(table["tax"].sum())
@@ -529,22 +576,7 @@ def _result(
             f"Netting short- and long-term gains and losses within the year (with the other sales of the "
             f"year) makes the tax {usd(tax)} rather than {usd(before_netting)}, the trade-by-trade sum."
         )
-    involved = ws[on_new | (by_buy > 0)] if len(ws) else ws
-    perm = float(new["wash_permanent"].sum()) + float(caused.loc[caused["permanent"], "disallowed"].sum())
-    return TradeListTax(
-        trades=table,
-        realized=new.reset_index(drop=True),
-        wash_sales=involved.reset_index(drop=True),
-        short_term_gain=float(table["short_term_gain"].sum()),
-        long_term_gain=float(table["long_term_gain"].sum()),
-        loss_disallowed=float(table["disallowed"].sum()),
-        wash_permanent=perm,
-        tax=tax,
-        tax_before_netting=before_netting,
-        as_of=when,
-        method=method,
-        notes=tuple(dict.fromkeys([*notes, *after.notes])),
-    )
+    return tax, before_netting
 
 
 def _wash_text(
