@@ -342,6 +342,7 @@ class _RebalanceModel:
     def _result(
         self, sold: np.ndarray, bought: np.ndarray, tax_weight: float, solver: str, secs: float, whole: bool
     ) -> RebalanceResult:
+        """The :class:`RebalanceResult` of selling ``sold`` shares of each lot and buying ``bought`` per pair."""
         v = self.valued
         lot_shares = v["shares"].to_numpy(float)
         frac = np.divide(sold, lot_shares, out=np.zeros_like(sold), where=lot_shares > 0)
@@ -376,20 +377,7 @@ class _RebalanceModel:
         after_v += np.bincount(buy_tix, weights=buy_value, minlength=len(self.tickers))
         after = after_v / self.total
         te = float(np.linalg.norm(self.L.T @ (after - self.target.to_numpy())))
-        na = len(self.accounts)
-        sold_by = np.bincount(self.aix, weights=sell_value, minlength=na)
-        bought_by = np.bincount(buy_acct, weights=buy_value, minlength=na)
-
-        def by_acct(per_lot: np.ndarray) -> np.ndarray:
-            return np.bincount(self.aix, weights=per_lot, minlength=na)
-
-        accounts = pd.DataFrame({
-            "account": self.accounts, "account_type": [self.types[a] for a in self.accounts],
-            "cash_before": self.cash0, "sold": sold_by, "bought": bought_by,
-            "cash_after": self.cash0 + sold_by - bought_by, "realized_gain": by_acct(gain),
-            "short_term_gain": by_acct(np.where(self.taxable & self.short, gain, 0.0)),
-            "long_term_gain": by_acct(np.where(self.taxable & ~self.short, gain, 0.0)),
-        })
+        accounts = self._accounts(sell_value, buy_acct, buy_value, gain)
         sheltered = float(gain[~self.taxable].sum())
         return RebalanceResult(
             trades=trades,
@@ -404,6 +392,25 @@ class _RebalanceModel:
             short_term_gain=st, long_term_gain=lt, sheltered_gain=sheltered,
             tax_before_netting=float(lot_tax.sum()), accounts=accounts, whole_shares=whole,
         )
+
+    def _accounts(
+        self, sell_value: np.ndarray, buy_acct: np.ndarray, buy_value: np.ndarray, gain: np.ndarray
+    ) -> pd.DataFrame:
+        """One row per account: cash before and after, value sold and bought, realised gains by term."""
+        na = len(self.accounts)
+        sold_by = np.bincount(self.aix, weights=sell_value, minlength=na)
+        bought_by = np.bincount(buy_acct, weights=buy_value, minlength=na)
+
+        def by_acct(per_lot: np.ndarray) -> np.ndarray:
+            return np.bincount(self.aix, weights=per_lot, minlength=na)
+
+        return pd.DataFrame({
+            "account": self.accounts, "account_type": [self.types[a] for a in self.accounts],
+            "cash_before": self.cash0, "sold": sold_by, "bought": bought_by,
+            "cash_after": self.cash0 + sold_by - bought_by, "realized_gain": by_acct(gain),
+            "short_term_gain": by_acct(np.where(self.taxable & self.short, gain, 0.0)),
+            "long_term_gain": by_acct(np.where(self.taxable & ~self.short, gain, 0.0)),
+        })
 
     def _wash_notes(self, sold: np.ndarray, gain: np.ndarray) -> list[str]:
         """Loss sells of a ticker bought in the last 30 days (another lot, still held after the rebalance)."""
