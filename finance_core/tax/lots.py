@@ -263,6 +263,7 @@ def _norm_type(account: str, value: object) -> str:
 
 
 def _lot_events(lots: pd.DataFrame, known: dict, today: pd.Timestamp) -> pd.DataFrame:
+    """The opening lots as buy events of the replay (checked; basis, adjusted basis and holding start kept)."""
     need = ("account", "ticker", "acquired", "shares", "cost_basis")
     _require_columns(
         lots,
@@ -286,14 +287,7 @@ def _lot_events(lots: pd.DataFrame, known: dict, today: pd.Timestamp) -> pd.Data
             lab = f"Opening lot {i + 1} ({lt['ticker'].iloc[i]} in {lt['account'].iloc[i]})"
             raise DataError(f"{lab}: " + text.format(v=lt[col].iloc[i]) + ". Correct the lot.", code=code)
     account = _norm_str(lt["account"])
-    if "account_type" in lt.columns:
-        atype = _map_unique(_norm_str(lt["account_type"]), {})
-    elif known:
-        atype = account.map(known).fillna("taxable")
-    else:
-        atype = _map_unique(account, {"ira": "ira", "roth": "roth"}, default="taxable")
-    if known:
-        _refuse_unknown_accounts(account, known, lambda i: f"Opening lot {i + 1}")
+    atype = _lot_account_types(lt, account, known)
     adj = (
         pd.to_numeric(lt["adjusted_basis"], errors="coerce").to_numpy(float)
         if "adjusted_basis" in lt
@@ -301,14 +295,8 @@ def _lot_events(lots: pd.DataFrame, known: dict, today: pd.Timestamp) -> pd.Data
     )
     adj = np.where(np.isnan(adj), cost, adj)
     days = acq.dt.normalize().to_numpy("datetime64[D]").astype("int64")
-    hs = days.copy()
-    if "holding_start" in lt.columns:
-        h = pd.to_datetime(lt["holding_start"], errors="coerce")
-        ok = h.notna().to_numpy()
-        hs[ok] = h[ok].dt.normalize().to_numpy("datetime64[D]").astype("int64")
-    raw_ids = lt["lot_id"].tolist() if "lot_id" in lt.columns else list(range(1, n + 1))
-    # numeric lot ids (read_lots_csv numbers them 1, 2, ...) get an "L" so they never clash with trade rows
-    ids = [f"L{v}" if isinstance(v, (int, np.integer)) or str(v).isdigit() else str(v) for v in raw_ids]
+    hs = _holding_starts(lt, days)
+    ids = _lot_ids(lt)
     return pd.DataFrame(
         {
             "day": days,
@@ -326,6 +314,37 @@ def _lot_events(lots: pd.DataFrame, known: dict, today: pd.Timestamp) -> pd.Data
             "hs": hs,
         }
     )
+
+
+def _lot_account_types(lt: pd.DataFrame, account: pd.Series, known: dict) -> pd.Series:
+    """Each opening lot's account type: its ``account_type`` column, else the known accounts' types, else
+    ira/roth by name and taxable otherwise; an account outside ``known`` (when given) is refused."""
+    if "account_type" in lt.columns:
+        atype = _map_unique(_norm_str(lt["account_type"]), {})
+    elif known:
+        atype = account.map(known).fillna("taxable")
+    else:
+        atype = _map_unique(account, {"ira": "ira", "roth": "roth"}, default="taxable")
+    if known:
+        _refuse_unknown_accounts(account, known, lambda i: f"Opening lot {i + 1}")
+    return atype
+
+
+def _holding_starts(lt: pd.DataFrame, days: np.ndarray) -> np.ndarray:
+    """The holding start of each lot in days: its ``holding_start`` where given and a date, else acquisition."""
+    hs = days.copy()
+    if "holding_start" in lt.columns:
+        h = pd.to_datetime(lt["holding_start"], errors="coerce")
+        ok = h.notna().to_numpy()
+        hs[ok] = h[ok].dt.normalize().to_numpy("datetime64[D]").astype("int64")
+    return hs
+
+
+def _lot_ids(lt: pd.DataFrame) -> list[str]:
+    """The lots' ids (1, 2, ... without a ``lot_id`` column); numeric ids (read_lots_csv numbers them
+    1, 2, ...) get an "L" so they never clash with trade rows."""
+    raw_ids = lt["lot_id"].tolist() if "lot_id" in lt.columns else list(range(1, len(lt) + 1))
+    return [f"L{v}" if isinstance(v, (int, np.integer)) or str(v).isdigit() else str(v) for v in raw_ids]
 
 
 # --------------------------------------------------------------------------- valuation
