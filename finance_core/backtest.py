@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ._types import DateLike
 from .errors import DataError, FinanceError
 from .overfitting import deflated_sharpe_ratio, probability_of_backtest_overfitting
 
@@ -178,7 +179,7 @@ def rebalance_dates(index: pd.DatetimeIndex, rebalance: str) -> pd.DatetimeIndex
     return dates
 
 
-def _to_weights(out, columns: list[str], date, name: str) -> np.ndarray:
+def _to_weights(out: object, columns: list[str], date: pd.Timestamp, name: str) -> np.ndarray:
     w = out.weights if hasattr(out, "weights") and isinstance(out.weights, pd.Series) else out
     if isinstance(w, Mapping):
         w = pd.Series(w, dtype=float)
@@ -204,7 +205,7 @@ def _to_weights(out, columns: list[str], date, name: str) -> np.ndarray:
     return w.reindex(columns).fillna(0.0).to_numpy(float)
 
 
-def _drawdowns(equity: pd.DataFrame | pd.Series):
+def _drawdowns(equity: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
     return equity / equity.cummax() - 1.0
 
 
@@ -249,8 +250,8 @@ def run(
     rebalance: str = "M",
     lookback: int = 252,
     cost_bps: float = 10.0,
-    start=None,
-    end=None,
+    start: DateLike | None = None,
+    end: DateLike | None = None,
     benchmark: pd.Series | None = None,
     initial_capital: float = 1.0,
     name: str = "strategy",
@@ -304,15 +305,9 @@ def run(
     r_all = returns.to_numpy(dtype=float)
     index = returns.index
     rebal, pos, end_pos = _schedule(index, lookback, rebalance, start, end)
-    n_assets = len(columns)
-    dates: list = [index[pos[0] - 1]]
-    equity_vals: list[float] = [capital]
-    w_hist: list[np.ndarray] = []
-    to_hist: list[float] = []
-    cost_hist: list[float] = []
+    walk = _Walk(dates=[index[pos[0] - 1]], equity=[capital])
     notes: list[str] = []
-    drifted = np.zeros(n_assets)
-    value = capital
+    drifted = np.zeros(len(columns))
     completed = True
     n_reb = len(pos)
     for k, p0 in enumerate(pos):
@@ -321,42 +316,67 @@ def run(
             break
         date = index[p0]
         target = _target(strategy, returns.iloc[p0 - lookback + 1 : p0 + 1], columns, date, name, drifted, notes)
-        # trade at the close of `date`: pay the cost out of the equity of that close
+        walk.trade(date, target, drifted, cost)
+        # hold (and drift) until the next rebalance or the end
+        nxt = int(pos[k + 1]) if k + 1 < n_reb else end_pos
+        drifted = walk.hold(target, r_all[p0 + 1 : nxt + 1], index[p0 + 1 : nxt + 1])
+        if progress is not None:
+            progress((k + 1) / n_reb)
+    return walk.result(rebal, columns, name, completed, notes)
+
+
+@dataclass
+class _Walk:
+    """The path :func:`run` builds: equity by date, and the weights, turnover and cost of each rebalance."""
+
+    dates: list
+    equity: list[float]
+    weights: list[np.ndarray] = field(default_factory=list)
+    turnover: list[float] = field(default_factory=list)
+    costs: list[float] = field(default_factory=list)
+
+    def trade(self, date: pd.Timestamp, target: np.ndarray, drifted: np.ndarray, cost: float) -> None:
+        """Trade to ``target`` at the close of ``date``, paying the cost out of the equity of that close."""
+        value = self.equity[-1]
         turnover = float(np.abs(target - drifted).sum())
         paid = cost * turnover * value
         value -= paid
-        if k == 0:
-            dates.append(date)
-            equity_vals.append(value)
+        if not self.weights:  # the first rebalance opens the path on its date
+            self.dates.append(date)
+            self.equity.append(value)
         else:
-            equity_vals[-1] = value
-        w_hist.append(target)
-        to_hist.append(turnover)
-        cost_hist.append(paid)
-        # hold (and drift) until the next rebalance or the end
-        nxt = int(pos[k + 1]) if k + 1 < n_reb else end_pos
-        path, drifted = _hold(value, target, r_all[p0 + 1 : nxt + 1])
+            self.equity[-1] = value
+        self.weights.append(target)
+        self.turnover.append(turnover)
+        self.costs.append(paid)
+
+    def hold(self, target: np.ndarray, returns: np.ndarray, dates: pd.Index) -> np.ndarray:
+        """Hold ``target`` through ``returns`` (the days ``dates``); the weights it has drifted to."""
+        path, drifted = _hold(self.equity[-1], target, returns)
         if len(path):
-            equity_vals.extend(path.tolist())
-            dates.extend(index[p0 + 1 : nxt + 1])
-            value = float(path[-1])
-        if progress is not None:
-            progress((k + 1) / n_reb)
-    equity = pd.Series(equity_vals, index=pd.DatetimeIndex(dates), name=name)
-    reb_index = rebal[: len(w_hist)]
-    return BacktestResult(
-        equity=equity,
-        returns=equity.pct_change().iloc[1:].rename(name),
-        weights=pd.DataFrame(w_hist, index=reb_index, columns=columns),
-        turnover=pd.Series(to_hist, index=reb_index, name="turnover"),
-        costs=pd.Series(cost_hist, index=reb_index, name="cost"),
-        name=name,
-        completed=completed,
-        notes=tuple(notes),
-    )
+            self.equity.extend(path.tolist())
+            self.dates.extend(dates)
+        return drifted
+
+    def result(
+        self, rebal: pd.DatetimeIndex, columns: list[str], name: str, completed: bool, notes: list[str]
+    ) -> BacktestResult:
+        """The :class:`BacktestResult` of the path so far (``rebal``: the scheduled rebalance dates)."""
+        equity = pd.Series(self.equity, index=pd.DatetimeIndex(self.dates), name=name)
+        reb_index = rebal[: len(self.weights)]
+        return BacktestResult(
+            equity=equity,
+            returns=equity.pct_change().iloc[1:].rename(name),
+            weights=pd.DataFrame(self.weights, index=reb_index, columns=columns),
+            turnover=pd.Series(self.turnover, index=reb_index, name="turnover"),
+            costs=pd.Series(self.costs, index=reb_index, name="cost"),
+            name=name,
+            completed=completed,
+            notes=tuple(notes),
+        )
 
 
-def _run_options(lookback, cost_bps, initial_capital) -> tuple[int, float, float]:
+def _run_options(lookback: int, cost_bps: float, initial_capital: float) -> tuple[int, float, float]:
     """The lookback in days, the cost as a fraction of traded value and the capital, checked."""
     try:
         lookback = int(lookback)
@@ -374,7 +394,7 @@ def _run_options(lookback, cost_bps, initial_capital) -> tuple[int, float, float
 
 
 def _schedule(
-    index: pd.DatetimeIndex, lookback: int, rebalance: str, start, end
+    index: pd.DatetimeIndex, lookback: int, rebalance: str, start: DateLike | None, end: DateLike | None
 ) -> tuple[pd.DatetimeIndex, np.ndarray, int]:
     """Rebalance dates (once the lookback is filled, before the last day), their positions in
     ``index`` and the position of the last evaluated day."""
@@ -403,7 +423,7 @@ def _schedule(
 
 
 def _target(
-    strategy: Strategy, window: pd.DataFrame, columns: list[str], date, name: str, drifted: np.ndarray,
+    strategy: Strategy, window: pd.DataFrame, columns: list[str], date: pd.Timestamp, name: str, drifted: np.ndarray,
     notes: list[str],
 ) -> np.ndarray:
     """The strategy's weights on the window's complete columns; the drifted weights (and a note) when it

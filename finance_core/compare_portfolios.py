@@ -163,7 +163,7 @@ def transition_tax(
     *,
     lots: pd.DataFrame,
     history: pd.DataFrame | None = None,
-    method: str = "fifo",
+    method: tax.LotMethod = "fifo",
     rates: tax.TaxRates | None = None,
 ) -> pd.DataFrame:
     """The tax of moving today's holdings to each portfolio: :data:`TRANSITION_ROWS` x portfolios.

@@ -94,7 +94,7 @@ class TaxBook:
     prices: pd.DataFrame
     lots: pd.DataFrame | None = None
     capital: float = 1_000_000.0
-    method: str = "fifo"
+    method: tax.LotMethod = "fifo"
     rates: tax.TaxRates | None = None
     account: str | None = None
 

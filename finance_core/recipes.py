@@ -28,7 +28,12 @@ import pandas as pd
 from . import dynamic, estimators, optimize
 from .errors import DataError, FinanceError
 from .factor_model import FactorModel
-from .optimize.black_litterman import black_litterman, implied_risk_aversion, views_to_matrices
+from .optimize.black_litterman import (
+    BlackLittermanResult,
+    black_litterman,
+    implied_risk_aversion,
+    views_to_matrices,
+)
 from .optimize.results import Allocation
 
 __all__ = [
@@ -144,7 +149,7 @@ class Recipe:
     regime_methods: tuple[str, str] = ("max_sharpe", "min_variance")
     ensemble_methods: tuple[str, ...] = ("min_variance", "risk_parity", "equal_weight")
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         method_spec(self.method)
         self._check_dynamic()
         if self.mu_method not in MU_METHODS:
@@ -258,7 +263,7 @@ class Recipe:
                 ) from None
         return cls(**kwargs)
 
-    def with_(self, **changes) -> Recipe:
+    def with_(self, **changes: Any) -> Recipe:
         return replace(self, **changes)
 
     def as_dict(self) -> dict:
@@ -616,7 +621,7 @@ def black_litterman_posterior(
     cov: pd.DataFrame,
     benchmark: pd.Series | None,
     current_weights: pd.Series | None = None,
-):
+) -> BlackLittermanResult:
     """Prior and posterior returns of the recipe's views (see the module docstring)."""
     tickers = list(returns.columns)
     market = market_portfolio(recipe, tickers, current_weights)

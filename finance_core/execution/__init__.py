@@ -27,7 +27,7 @@ from .almgren_chriss import (
     almgren_chriss_parameters,
     annual_volatility,
 )
-from .basket import BasketSchedule, basket_schedule, order_basket, sample_basket
+from .basket import BasketSchedule, BasketStrategy, basket_schedule, order_basket, sample_basket
 from .book import OrderBook, estimate_slippage, synthetic_order_book
 from .clock import (
     CLOSE_AUCTION_SHARE,
@@ -37,9 +37,9 @@ from .clock import (
     session_window,
 )
 from .costs import COST_ROWS, CostSetup
-from .impact import ImpactModel, fit_impact
-from .optimal import SOLVERS, optimal_schedule
-from .order_model import OrderModel, compare_strategies, order_model
+from .impact import ImpactForm, ImpactModel, fit_impact
+from .optimal import SOLVERS, Solver, optimal_schedule
+from .order_model import OrderModel, Strategy, compare_strategies, order_model
 from .readers import (
     daily_volume_estimate,
     load_volume_csv,
@@ -51,6 +51,8 @@ from .schedule import CHILD_ORDER_COLUMNS, Schedule, pov, twap, vwap
 
 __all__ = [
     "OrderBook",
+    "BasketStrategy",
+    "ImpactForm",
     "ImpactModel",
     "Schedule",
     "CHILD_ORDER_COLUMNS",
@@ -75,6 +77,8 @@ __all__ = [
     "order_basket",
     "CLOSE_AUCTION_SHARE",
     "SOLVERS",
+    "Solver",
+    "Strategy",
     "SESSION_MINUTES",
     "SessionWindow",
     "session_window",

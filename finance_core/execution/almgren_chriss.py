@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .._checks import check_count, check_positive
+from .._types import DateLike, VectorLike
 from ..errors import DataError
 from ._checks import check_shares, check_side
 from .clock import interval_times
@@ -17,7 +18,9 @@ from .costs import CostModel, CostSetup
 from .schedule import Schedule, finish_schedule
 
 
-def recost_almgren_chriss(ac: Schedule, total: int, setup: CostSetup, *, volumes=None) -> Schedule:
+def recost_almgren_chriss(
+    ac: Schedule, total: int, setup: CostSetup, *, volumes: np.ndarray | None = None
+) -> Schedule:
     """The Almgren-Chriss trajectory ``ac`` costed under the fuller model and clock of ``setup`` (the fitted impact)."""
     n = len(ac.exact_trades)
     return finish_schedule(
@@ -99,7 +102,9 @@ def _ac_holdings(kappa: np.ndarray, t: np.ndarray, horizon: float) -> np.ndarray
     return np.where(k * horizon < 1e-8, np.broadcast_to(lin, ratio.shape), ratio)
 
 
-def _ac_check(shares, horizon, n_intervals, sigma, eta, gamma, epsilon):
+def _ac_check(
+    shares: float, horizon: float, n_intervals: int, sigma: float, eta: float, gamma: float, epsilon: float
+) -> tuple[int, float, int, float, float, float, float, float, float]:
     total = check_shares(shares)
     T = check_positive(horizon, "The horizon")
     n = check_count(n_intervals, "The number of intervals")
@@ -119,7 +124,7 @@ def _ac_check(shares, horizon, n_intervals, sigma, eta, gamma, epsilon):
 
 
 def almgren_chriss(
-    shares,
+    shares: float,
     horizon: float,
     n_intervals: int,
     sigma: float,
@@ -129,7 +134,7 @@ def almgren_chriss(
     risk_aversion: float,
     *,
     side: str = "buy",
-    start=None,
+    start: DateLike | None = None,
     lot_size: int = 100,
 ) -> Schedule:
     """Almgren-Chriss (2000) mean-variance optimal trajectory (discrete time, linear impact).
@@ -178,14 +183,14 @@ def almgren_chriss(
 
 
 def almgren_chriss_frontier(
-    shares,
+    shares: float,
     horizon: float,
     n_intervals: int,
     sigma: float,
     eta: float,
     gamma: float,
     epsilon: float,
-    risk_aversions=None,
+    risk_aversions: VectorLike | None = None,
     *,
     n_points: int = 200,
     holdings: bool = False,

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from .._checks import check_count, check_positive
+from .._types import DateLike, IntervalLike, VectorLike
 from ..errors import DataError, FinanceError, InfeasibleError
 from ._checks import check_vector
 from .almgren_chriss import (
@@ -25,6 +27,9 @@ from .impact import ImpactModel
 from .optimal import optimal_with
 from .order_model import order_model
 from .schedule import Schedule, twap_with, vwap_with, with_volumes
+
+#: The strategies :func:`basket_schedule` runs on every name.
+BasketStrategy = Literal["twap", "vwap", "almgren_chriss", "optimal"]
 
 
 @dataclass(frozen=True)
@@ -128,16 +133,16 @@ def basket_schedule(
     trades: pd.DataFrame,
     n_intervals: int,
     *,
-    daily_volume,
-    annual_volatility=0.25,
-    strategy: str = "vwap",
+    daily_volume: float | pd.Series,
+    annual_volatility: float | pd.Series = 0.25,
+    strategy: BasketStrategy = "vwap",
     risk_aversion: float = 0.0,
     max_participation: float | None = None,
     spread_bps: float = 10.0,
     horizon_days: float = 1.0,
-    profile=None,
-    start=None,
-    interval="1min",
+    profile: VectorLike | None = None,
+    start: DateLike | None = None,
+    interval: IntervalLike = "1min",
     lot_size: int = 100,
     periods_per_year: int = 252,
 ) -> BasketSchedule:
@@ -191,7 +196,7 @@ def basket_schedule(
     return _basket(orders, scheds, strat)
 
 
-def _per_ticker(v, what: str, tickers: pd.Index) -> pd.Series:
+def _per_ticker(v: float | pd.Series, what: str, tickers: pd.Index) -> pd.Series:
     """``v`` for every ticker: a scalar checked positive, or a Series by ticker with no name missing."""
     if isinstance(v, pd.Series):
         v = v.rename(index=lambda s: str(s).upper())
@@ -239,7 +244,9 @@ def _name_schedule(
     return recost_almgren_chriss(ac, shares, setup, volumes=vols)
 
 
-def _basket(orders: pd.DataFrame, scheds: Mapping[str, Schedule], strategy: str, notes=()) -> BasketSchedule:
+def _basket(
+    orders: pd.DataFrame, scheds: Mapping[str, Schedule], strategy: str, notes: Iterable[str] = ()
+) -> BasketSchedule:
     """The :class:`BasketSchedule` of per-name schedules on one clock (notional at the trade list's prices)."""
     rows = []
     for tkr, o in orders.iterrows():
@@ -286,12 +293,12 @@ def _basket(orders: pd.DataFrame, scheds: Mapping[str, Schedule], strategy: str,
 def order_basket(
     prices: pd.DataFrame,
     trades: pd.DataFrame,
-    strategy: str = "vwap",
+    strategy: BasketStrategy = "vwap",
     *,
     risk_aversion: float = 0.0,
     max_participation: float | None = None,
     books: Mapping[str, OrderBook] | None = None,
-    **market,
+    **market: Any,
 ) -> BasketSchedule:
     """A trade list scheduled with the single-order cost model: one :class:`OrderModel` per name.
 

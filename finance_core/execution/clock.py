@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .._checks import check_count, check_positive
+from .._types import DateLike, IntervalLike
 from ..errors import DataError
 
 #: Share of the day's volume printed in the US closing auction on a normal day. NYSE
@@ -37,7 +38,7 @@ def _rebin(shares: np.ndarray, n: int) -> np.ndarray:
     return np.diff(new)
 
 
-def _volume_table(volumes) -> pd.DataFrame:
+def _volume_table(volumes: pd.Series | pd.DataFrame) -> pd.DataFrame:
     """Intraday volumes as days x intraday buckets: a DataFrame as given, or a Series of bars pivoted by time of day."""
     if isinstance(volumes, pd.Series):
         if not isinstance(volumes.index, pd.DatetimeIndex):
@@ -112,7 +113,9 @@ def intraday_volume_profile(
     return pd.Series(w / w.sum(), index=pd.RangeIndex(1, n + 1, name="interval"), name="volume_share")
 
 
-def interval_times(n: int, start, interval, horizon: float | None = None) -> pd.Index:
+def interval_times(
+    n: int, start: DateLike | None, interval: IntervalLike, horizon: float | None = None
+) -> pd.Index:
     if start is None:
         if horizon is not None:
             return pd.Index(np.linspace(0.0, horizon, n + 1), name="t")
@@ -133,7 +136,7 @@ SESSION_MINUTES = 390
 SESSION_OPEN = "09:30"
 
 
-def _minute_of_session(start_time) -> int:
+def _minute_of_session(start_time: str | None) -> int:
     """Minutes after the 09:30 open of a ``HH:MM`` time; refused outside the session."""
     text = str(start_time or "").strip()
     try:
@@ -169,9 +172,9 @@ class SessionWindow:
 
 
 def session_window(
-    start_time=SESSION_OPEN,
-    horizon_minutes=SESSION_MINUTES,
-    n_intervals=13,
+    start_time: str = SESSION_OPEN,
+    horizon_minutes: float = SESSION_MINUTES,
+    n_intervals: int = 13,
     *,
     intraday_volumes: pd.Series | None = None,
     date: str = "2024-01-02",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -12,6 +13,9 @@ from scipy import optimize as _sopt
 from .._checks import check_count
 from ..errors import DataError
 from ._checks import check_side, check_vector
+
+#: The impact curves :func:`fit_impact` fits.
+ImpactForm = Literal["linear", "quadratic"]
 
 
 @dataclass(frozen=True)
@@ -95,7 +99,7 @@ class ImpactModel:
 
 def fit_impact(
     slippage: pd.DataFrame,
-    model: str = "linear",
+    model: ImpactForm = "linear",
     *,
     side: str = "buy",
     n_intervals: int | None = 13,

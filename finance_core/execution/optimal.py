@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import time
 import warnings
+from typing import Literal
 
 import numpy as np
 from scipy import optimize as _sopt
 
 from .._checks import check_count, check_positive
+from .._types import DateLike, IndexMask, IntervalLike, VectorLike
 from ..errors import DataError, SolverError
 from ._checks import check_shares, check_side, check_vector
 from .costs import CostModel, CostSetup
@@ -16,10 +18,14 @@ from .impact import ImpactModel
 from .schedule import Schedule, check_capacity, finish_schedule, no_trade_mask
 
 #: Solvers of :func:`optimal_schedule`.
-SOLVERS = ("analytical", "cvxpy", "scipy")
+#: The impact-optimal solvers by name.
+Solver = Literal["analytical", "cvxpy", "scipy"]
+SOLVERS: tuple[Solver, ...] = ("analytical", "cvxpy", "scipy")
 
 
-def _caps(n: int, max_participation, volumes, no_trade) -> tuple[np.ndarray | None, np.ndarray | None]:
+def _caps(
+    n: int, max_participation: float | None, volumes: VectorLike | None, no_trade: IndexMask | None
+) -> tuple[np.ndarray | None, np.ndarray | None]:
     vol = None if volumes is None else check_vector(volumes, n, "Expected volumes")
     caps = None
     if max_participation is not None:
@@ -43,11 +49,11 @@ def _caps(n: int, max_participation, volumes, no_trade) -> tuple[np.ndarray | No
 
 
 # ---------------------------------------------------------------- water-filling
-def _marginal_at(x, c, b, a):
+def _marginal_at(x: np.ndarray, c: np.ndarray, b: np.ndarray, a: np.ndarray) -> np.ndarray:
     return c + 2 * b * x + 3 * a * x**2
 
 
-def _fill(nu: float, c, b, a, caps) -> np.ndarray:
+def _fill(nu: float, c: np.ndarray, b: np.ndarray, a: np.ndarray, caps: np.ndarray) -> np.ndarray:
     d = np.maximum(nu - c, 0.0)
     r = 2 * d / (2 * b + np.sqrt(4 * b * b + 12 * a * d))
     return np.minimum(r, caps)
@@ -130,7 +136,9 @@ def _water_fill(total: float, c: np.ndarray, b: np.ndarray, a: np.ndarray, caps:
     return x
 
 
-def _solve_cvxpy(total, c, b, a, caps) -> tuple[np.ndarray, str, list[str]]:
+def _solve_cvxpy(
+    total: int, c: np.ndarray, b: np.ndarray, a: np.ndarray, caps: np.ndarray | None
+) -> tuple[np.ndarray, str, list[str]]:
     import cvxpy as cp
 
     n = len(c)
@@ -174,7 +182,9 @@ def _solve_cvxpy(total, c, b, a, caps) -> tuple[np.ndarray, str, list[str]]:
     )
 
 
-def _solve_scipy(total, c, b, a, caps) -> tuple[np.ndarray, str, list[str]]:
+def _solve_scipy(
+    total: int, c: np.ndarray, b: np.ndarray, a: np.ndarray, caps: np.ndarray | None
+) -> tuple[np.ndarray, str, list[str]]:
     """Augmented Lagrangian on ``sum y = 1`` with L-BFGS-B for the bounds, on fractions ``y = x / S``.
 
     Variables are rescaled to fractions of the order and the objective to TWAP = 1:
@@ -194,7 +204,7 @@ def _solve_scipy(total, c, b, a, caps) -> tuple[np.ndarray, str, list[str]]:
     mu, rho = 0.0, 10.0
     for outer in range(60):
 
-        def fun(y, mu=mu, rho=rho):
+        def fun(y: np.ndarray, mu: float = mu, rho: float = rho) -> tuple[float, np.ndarray]:
             h = y.sum() - 1.0
             val = cs @ y + bs @ (y * y) + as_ @ (y * y * y) + mu * h + 0.5 * rho * h * h
             grad = cs + 2 * bs * y + 3 * as_ * y * y + (mu + rho * h)
@@ -225,18 +235,18 @@ def _solve_scipy(total, c, b, a, caps) -> tuple[np.ndarray, str, list[str]]:
 
 def optimal_schedule(
     impact: ImpactModel,
-    total_shares,
+    total_shares: float,
     n_intervals: int | None = None,
     *,
-    solver: str = "analytical",
+    solver: Solver = "analytical",
     max_participation: float | None = None,
-    volumes=None,
-    no_trade=None,
+    volumes: VectorLike | None = None,
+    no_trade: IndexMask | None = None,
     side: str = "buy",
     permanent: float = 0.0,
     sigma: float = 0.0,
-    start=None,
-    interval="1min",
+    start: DateLike | None = None,
+    interval: IntervalLike = "1min",
     lot_size: int = 100,
 ) -> Schedule:
     """Impact-optimal schedule: minimise expected cost under participation caps.
@@ -269,13 +279,13 @@ def optimal_schedule(
 
 def optimal_with(
     setup: CostSetup,
-    total_shares,
+    total_shares: float,
     n_intervals: int | None = None,
     *,
-    solver: str = "analytical",
+    solver: Solver = "analytical",
     max_participation: float | None = None,
-    volumes=None,
-    no_trade=None,
+    volumes: VectorLike | None = None,
+    no_trade: IndexMask | None = None,
 ) -> Schedule:
     """:func:`optimal_schedule` under the cost model and clock of ``setup`` (``setup.impact`` required)."""
     impact = setup.impact
@@ -329,7 +339,9 @@ def _effective_linear(m: CostModel) -> np.ndarray:
     return b_eff
 
 
-def _solve(method: str, total: int, c, b_eff, a, caps) -> tuple[np.ndarray, str, list[str]]:
+def _solve(
+    method: str, total: int, c: np.ndarray, b_eff: np.ndarray, a: np.ndarray, caps: np.ndarray | None
+) -> tuple[np.ndarray, str, list[str]]:
     """The continuous optimum by ``method`` (one of :data:`SOLVERS`): trades, who answered, notes."""
     if method == "analytical":
         caps_arr = np.full(len(c), np.inf) if caps is None else caps

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from .._checks import check_count, check_positive
+from .._types import DateLike, IndexMask, IntervalLike, VectorLike
 from ..errors import DataError, InfeasibleError, SolverError
 from ._checks import check_shares, check_side, check_vector
 from .almgren_chriss import (
@@ -24,8 +27,8 @@ from .almgren_chriss import (
 from .book import OrderBook, estimate_slippage, slice_book, synthetic_order_book
 from .clock import SESSION_MINUTES, SESSION_OPEN, session_window
 from .costs import COST_ROWS, CostSetup, cost_breakdown
-from .impact import ImpactModel, fit_impact
-from .optimal import SOLVERS, optimal_with
+from .impact import ImpactForm, ImpactModel, fit_impact
+from .optimal import SOLVERS, Solver, optimal_with
 from .schedule import (
     IGNORES_NO_TRADE,
     Schedule,
@@ -37,13 +40,16 @@ from .schedule import (
     with_volumes,
 )
 
+#: The single-order strategies :meth:`OrderModel.schedule` runs.
+Strategy = Literal["twap", "vwap", "pov", "almgren_chriss", "optimal"]
+
 
 def compare_strategies(
-    total_shares,
+    total_shares: float,
     n_intervals: int,
     *,
     impact: ImpactModel,
-    volumes=None,
+    volumes: VectorLike | None = None,
     side: str = "buy",
     permanent: float = 0.0,
     sigma: float = 0.0,
@@ -51,11 +57,11 @@ def compare_strategies(
     participation: float = 0.1,
     max_participation: float | None = None,
     price: float | None = None,
-    profile=None,
-    start=None,
-    interval="1min",
+    profile: VectorLike | None = None,
+    start: DateLike | None = None,
+    interval: IntervalLike = "1min",
     lot_size: int = 100,
-    no_trade=None,
+    no_trade: IndexMask | None = None,
 ) -> pd.DataFrame:
     """All strategies for one order under one cost model: a table for the page.
 
@@ -87,16 +93,16 @@ def compare_strategies(
 
 def compare_with(
     setup: CostSetup,
-    total_shares,
+    total_shares: float,
     n_intervals: int,
     *,
-    volumes=None,
+    volumes: VectorLike | None = None,
     risk_aversion: float = 0.0,
     participation: float = 0.1,
     max_participation: float | None = None,
     price: float | None = None,
-    profile=None,
-    no_trade=None,
+    profile: VectorLike | None = None,
+    no_trade: IndexMask | None = None,
 ) -> pd.DataFrame:
     """:func:`compare_strategies` under the cost model and clock of ``setup`` (``setup.impact`` required)."""
     total = check_shares(total_shares)
@@ -113,7 +119,15 @@ def compare_with(
 
 
 def _strategy_rows(
-    setup: CostSetup, total: int, n: int, vol, lam: float, participation, max_participation, profile, mask
+    setup: CostSetup,
+    total: int,
+    n: int,
+    vol: np.ndarray | None,
+    lam: float,
+    participation: float,
+    max_participation: float | None,
+    profile: VectorLike | None,
+    mask: np.ndarray | None,
 ) -> dict[str, Schedule | str]:
     """Each strategy's schedule for :func:`compare_with`, or the reason it cannot run."""
     rows: dict[str, Schedule | str] = {}
@@ -143,7 +157,7 @@ def _strategy_rows(
     return rows
 
 
-def _comparison_table(rows: dict[str, Schedule | str], total: int, lam: float, price) -> pd.DataFrame:
+def _comparison_table(rows: dict[str, Schedule | str], total: int, lam: float, price: float | None) -> pd.DataFrame:
     """The comparison table of :func:`compare_strategies`: one row per strategy, NaN costs and a note when it failed."""
     cols = COST_ROWS + [
         "risk_adjusted",
@@ -181,7 +195,9 @@ def _linear_fit(impact: ImpactModel, n: int) -> tuple[float, float]:
     return float(np.mean(c)), float(np.mean(b))
 
 
-def _fitted_almgren_chriss(setup: CostSetup, total: int, n: int, risk_aversion, volumes=None) -> Schedule:
+def _fitted_almgren_chriss(
+    setup: CostSetup, total: int, n: int, risk_aversion: float, volumes: np.ndarray | None = None
+) -> Schedule:
     """Almgren-Chriss's trajectory on the linear model fitted to ``setup.impact`` (one interval per time unit).
 
     The trajectory uses :func:`_linear_fit`'s ``epsilon`` and ``eta``, ``setup.sigma`` and
@@ -199,7 +215,7 @@ def _fitted_almgren_chriss(setup: CostSetup, total: int, n: int, risk_aversion, 
 _CLOCK_WINDOW = re.compile(r"^(\d{1,2}):(\d{2})\s*[-\u2013\u2014]\s*(\d{1,2}):(\d{2})$")
 
 
-def _window_minutes(piece: str, clock) -> tuple[int, int]:
+def _window_minutes(piece: str, clock: Callable[[float], str]) -> tuple[int, int]:
     """The start and end (minutes after midnight) of a no-trade window typed as HH:MM-HH:MM; DataError says why not.
 
     ``clock(minutes)`` writes a time of day back as HH:MM for the messages.
@@ -265,7 +281,7 @@ class OrderModel:
     parameters: AlmgrenChrissParameters
     notes: tuple[str, ...] = field(default_factory=tuple)
 
-    def no_trade_windows(self, text) -> tuple[np.ndarray | None, list[str]]:
+    def no_trade_windows(self, text: str | None) -> tuple[np.ndarray | None, list[str]]:
         """The intervals of this order in the no-trade windows typed as ``"12:00-13:00, 15:50-16:00"``, and notes.
 
         An interval that overlaps a window is skipped whole (a child order covers its whole
@@ -283,7 +299,7 @@ class OrderModel:
         starts = t0 + step * np.arange(n)
         ends = starts + step
 
-        def clock(minutes) -> str:
+        def clock(minutes: float) -> str:
             return f"{midnight + pd.Timedelta(minutes=float(minutes)):%H:%M}"
 
         window = f"{clock(t0)}-{clock(ends[-1])}"
@@ -347,12 +363,12 @@ class OrderModel:
 
     def schedule(
         self,
-        strategy: str,
+        strategy: Strategy,
         *,
         risk_aversion: float = 0.0,
         participation: float | None = None,
-        solver: str = "analytical",
-        no_trade=None,
+        solver: Solver = "analytical",
+        no_trade: IndexMask | None = None,
     ) -> Schedule:
         """The child orders of ``strategy`` (twap, vwap, pov, almgren_chriss, optimal) under this model.
 
@@ -405,7 +421,12 @@ class OrderModel:
         return CostSetup(self.side, self.impact, self.permanent, self.sigma, self.start, self.interval)
 
     def _schedule(
-        self, strategy: str, risk_aversion: float, participation: float | None, solver: str, no_trade=None
+        self,
+        strategy: str,
+        risk_aversion: float,
+        participation: float | None,
+        solver: Solver,
+        no_trade: np.ndarray | None = None,
     ) -> Schedule:
         strat = str(strategy).lower()
         n, vol = self.n_intervals, self.volumes.to_numpy()
@@ -438,7 +459,7 @@ class OrderModel:
         )
 
     def compare(
-        self, *, risk_aversion: float = 0.0, participation: float = 0.1, no_trade=None
+        self, *, risk_aversion: float = 0.0, participation: float = 0.1, no_trade: IndexMask | None = None
     ) -> pd.DataFrame:
         """:func:`compare_strategies` for this order (POV at ``participation``, optimal capped by it).
 
@@ -505,7 +526,10 @@ class OrderModel:
         )
 
     def compare_solvers(
-        self, participation: float | None = None, progress=None, no_trade=None
+        self,
+        participation: float | None = None,
+        progress: Callable[[int, int, str], object] | None = None,
+        no_trade: IndexMask | None = None,
     ) -> pd.DataFrame:
         """The impact-optimal schedule by each of :data:`SOLVERS`: exact cost, gap to the analytical one, time.
 
@@ -552,17 +576,17 @@ class OrderModel:
 
 def order_model(
     prices: pd.Series,
-    shares,
+    shares: float,
     *,
     side: str = "buy",
-    horizon_minutes=SESSION_MINUTES,
-    n_intervals=13,
-    start_time=SESSION_OPEN,
-    daily_volume=5_000_000,
+    horizon_minutes: float = SESSION_MINUTES,
+    n_intervals: int = 13,
+    start_time: str = SESSION_OPEN,
+    daily_volume: float = 5_000_000,
     book: OrderBook | None = None,
     book_label: str | None = None,
     intraday_volumes: pd.Series | None = None,
-    impact_model: str = "linear",
+    impact_model: ImpactForm = "linear",
     spread_bps: float = 5.0,
     n_levels: int = 20,
     seed: int | None = 0,
@@ -636,7 +660,15 @@ def _close_and_volatility(prices: pd.Series) -> tuple[float, float]:
 
 
 def _synthetic_window_book(
-    price: float, vol: float, adv: float, spread_bps, n_levels, seed, date: str, m0: int, horizon: int
+    price: float,
+    vol: float,
+    adv: float,
+    spread_bps: float,
+    n_levels: int,
+    seed: int | None,
+    date: str,
+    m0: int,
+    horizon: int,
 ) -> tuple[OrderBook, str]:
     """The seeded synthetic book of the session around ``price``, cut to the order's minutes; its label."""
     spread = max(0.01, round(price * check_positive(spread_bps, "The spread (bps)") / 1e4, 2))
@@ -655,7 +687,7 @@ def _synthetic_window_book(
 
 
 def _uploaded_window_book(
-    book: OrderBook, label: str, start: pd.Timestamp, horizon: int, date: str, ticker, price: float
+    book: OrderBook, label: str, start: pd.Timestamp, horizon: int, date: str, ticker: object, price: float
 ) -> tuple[OrderBook, list[str]]:
     """An uploaded book cut to the snapshots in the order's window when there are enough; the notes."""
     notes = []
@@ -680,7 +712,7 @@ def _uploaded_window_book(
     return book, notes
 
 
-def _fit_to_book(book: OrderBook, side: str, n: int, impact_model: str) -> tuple[pd.DataFrame, ImpactModel]:
+def _fit_to_book(book: OrderBook, side: str, n: int, impact_model: ImpactForm) -> tuple[pd.DataFrame, ImpactModel]:
     """Slippage for 25 sizes up to 80% of the thinnest snapshot's depth and the impact model fitted to it."""
     side_size = book.ask_size if side == "buy" else book.bid_size
     depth = float(side_size.sum(axis=1).min())

@@ -16,6 +16,7 @@ from ..data.decoder import (  # the house decoder
     required_cells,
 )
 from ..data.loaded import Loaded, frame_only
+from ..data.text import Source
 from ..errors import DataError
 from .book import OrderBook
 from .clock import SESSION_MINUTES, intraday_volume_profile
@@ -25,7 +26,7 @@ from .clock import SESSION_MINUTES, intraday_volume_profile
 MAX_BOOK_LEVELS = 1_000
 
 
-def read_order_book_csv(source, *, name: str | None = None) -> OrderBook:
+def read_order_book_csv(source: Source, *, name: str | None = None) -> OrderBook:
     """Read order-book snapshots from a CSV with columns time, side, level, price, size.
 
     ``side`` is ``bid``/``ask`` (``b``/``a``, ``buy``/``sell`` accepted), ``level`` a
@@ -107,7 +108,9 @@ def _check_values(label: str, nums: dict[str, pd.Series]) -> None:
         )
 
 
-def _long_rows(label: str, keys: pd.Series, side: pd.Series, nums: dict[str, pd.Series], rows) -> pd.DataFrame:
+def _long_rows(
+    label: str, keys: pd.Series, side: pd.Series, nums: dict[str, pd.Series], rows: pd.Index
+) -> pd.DataFrame:
     """One row per (time, side, level) with price, size and the file's row; a level given twice is refused."""
     long = pd.DataFrame(
         {
@@ -183,7 +186,7 @@ def _check_uncrossed(label: str, times: pd.Index, bid: np.ndarray, ask: np.ndarr
         )
 
 
-def load_volume_csv(source, *, name: str | None = None) -> Loaded[pd.Series]:
+def load_volume_csv(source: Source, *, name: str | None = None) -> Loaded[pd.Series]:
     """Intraday bar volumes from a CSV with columns time (date and time of the bar) and volume.
 
     Returns the volumes with the file's format notes (``Loaded``); the volumes are a Series with a DatetimeIndex, the input of :func:`intraday_volume_profile`

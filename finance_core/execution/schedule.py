@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .._checks import check_count, check_positive
+from .._types import DateLike, IndexMask, IntervalLike, VectorLike
 from ..errors import DataError, InfeasibleError
 from ._checks import check_shares, check_side, check_vector
 from .clock import intraday_volume_profile
@@ -67,11 +68,11 @@ class Schedule:
         return int(self.trades.sum())
 
     @property
-    def start(self):
+    def start(self) -> pd.Timestamp | int | float:
         return self.holdings.index[0]
 
     @property
-    def end(self):
+    def end(self) -> pd.Timestamp | int | float:
         return self.holdings.index[-1]
 
     @property
@@ -245,7 +246,7 @@ def _closed_form(
     )
 
 
-def no_trade_mask(n: int, no_trade) -> np.ndarray | None:
+def no_trade_mask(n: int, no_trade: IndexMask | None) -> np.ndarray | None:
     """``no_trade`` (0-based interval indices or a boolean mask of ``n``) as a boolean mask; None for None."""
     if no_trade is None:
         return None
@@ -307,7 +308,7 @@ def note_ignored_no_trade(s: Schedule, mask: np.ndarray | None) -> Schedule:
 
 
 def check_capacity(
-    total: int, caps: np.ndarray | None, n: int, max_participation, lot: int, interval
+    total: int, caps: np.ndarray | None, n: int, max_participation: float | None, lot: int, interval: object
 ) -> None:
     if caps is None:
         return
@@ -342,16 +343,16 @@ def check_capacity(
 
 
 def twap(
-    total_shares,
+    total_shares: float,
     n_intervals: int,
     *,
     side: str = "buy",
     impact: ImpactModel | None = None,
     permanent: float = 0.0,
     sigma: float = 0.0,
-    volumes=None,
-    start=None,
-    interval="1min",
+    volumes: VectorLike | None = None,
+    start: DateLike | None = None,
+    interval: IntervalLike = "1min",
     lot_size: int = 100,
 ) -> Schedule:
     """Time-weighted average price: ``n_k = S / N`` in every interval (then round lots).
@@ -364,7 +365,7 @@ def twap(
     return twap_with(setup, total_shares, n_intervals, volumes=volumes)
 
 
-def twap_with(setup: CostSetup, total_shares, n_intervals: int, *, volumes=None) -> Schedule:
+def twap_with(setup: CostSetup, total_shares: float, n_intervals: int, *, volumes: VectorLike | None = None) -> Schedule:
     """:func:`twap` under the cost model and clock of ``setup``."""
     total = check_shares(total_shares)
     n = check_count(n_intervals, "The number of intervals")
@@ -374,17 +375,17 @@ def twap_with(setup: CostSetup, total_shares, n_intervals: int, *, volumes=None)
 
 
 def vwap(
-    total_shares,
+    total_shares: float,
     n_intervals: int,
     *,
-    profile=None,
+    profile: VectorLike | None = None,
     daily_volume: float | None = None,
     side: str = "buy",
     impact: ImpactModel | None = None,
     permanent: float = 0.0,
     sigma: float = 0.0,
-    start=None,
-    interval="1min",
+    start: DateLike | None = None,
+    interval: IntervalLike = "1min",
     lot_size: int = 100,
 ) -> Schedule:
     """Volume-weighted schedule: ``n_k = S * w_k`` for the volume profile ``w``.
@@ -399,7 +400,12 @@ def vwap(
 
 
 def vwap_with(
-    setup: CostSetup, total_shares, n_intervals: int, *, profile=None, daily_volume: float | None = None
+    setup: CostSetup,
+    total_shares: float,
+    n_intervals: int,
+    *,
+    profile: VectorLike | None = None,
+    daily_volume: float | None = None,
 ) -> Schedule:
     """:func:`vwap` under the cost model and clock of ``setup``."""
     total = check_shares(total_shares)
@@ -420,16 +426,16 @@ def vwap_with(
 
 
 def pov(
-    total_shares,
+    total_shares: float,
     participation: float,
-    volumes,
+    volumes: VectorLike,
     *,
     side: str = "buy",
     impact: ImpactModel | None = None,
     permanent: float = 0.0,
     sigma: float = 0.0,
-    start=None,
-    interval="1min",
+    start: DateLike | None = None,
+    interval: IntervalLike = "1min",
     lot_size: int = 100,
 ) -> Schedule:
     """Percentage of volume: trade ``rate * V_t`` each interval until the order is done.
@@ -442,7 +448,7 @@ def pov(
     return pov_with(setup, total_shares, participation, volumes)
 
 
-def pov_with(setup: CostSetup, total_shares, participation: float, volumes) -> Schedule:
+def pov_with(setup: CostSetup, total_shares: float, participation: float, volumes: VectorLike) -> Schedule:
     """:func:`pov` under the cost model and clock of ``setup``."""
     total = check_shares(total_shares)
     rate = check_positive(participation, "The participation rate")

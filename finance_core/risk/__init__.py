@@ -31,6 +31,7 @@ Tasche 1999 in ``contributions``; Kupiec 1995, Christoffersen 1998 and Basel 199
 
 from __future__ import annotations
 
+from ._checks import Simulation, VaRMethod
 from .backtests import (
     TestResult,
     VaRBacktest,
@@ -113,6 +114,8 @@ __all__ = [
     "portfolio_fhs_risk",
     "score_var_forecasts",
     "METHODS",
+    "Simulation",
+    "VaRMethod",
     "SCENARIOS",
     "Scenario",
     "DrawdownResult",

@@ -9,20 +9,25 @@ with a message the pages show as is.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from .._types import WeightsLike
 from ..errors import DataError
 
 #: VaR/CVaR methods understood by :func:`value_at_risk` and friends.
-METHODS = ("historical", "gaussian", "cornish_fisher", "monte_carlo")
+VaRMethod = Literal["historical", "gaussian", "cornish_fisher", "monte_carlo"]
+METHODS: tuple[VaRMethod, ...] = ("historical", "gaussian", "cornish_fisher", "monte_carlo")
 
 
-SIMULATIONS = ("normal", "bootstrap")
+#: How Monte Carlo VaR and the wealth projection draw returns.
+Simulation = Literal["normal", "bootstrap"]
+SIMULATIONS: tuple[Simulation, ...] = ("normal", "bootstrap")
 
 
-def check_method(method: str) -> str:
+def check_method(method: str) -> VaRMethod:
     """``method`` if it is one of :data:`METHODS`."""
     if method not in METHODS:
         raise DataError(
@@ -31,7 +36,7 @@ def check_method(method: str) -> str:
     return method
 
 
-def as_weights(weights, columns: Sequence[str]) -> np.ndarray:
+def as_weights(weights: WeightsLike, columns: Sequence[str]) -> np.ndarray:
     """Weights aligned to ``columns``; tickers outside the universe are refused by name."""
     if isinstance(weights, Mapping):
         weights = pd.Series(dict(weights), dtype=float)
@@ -80,7 +85,7 @@ def as_weights(weights, columns: Sequence[str]) -> np.ndarray:
     return out
 
 
-def as_frame(returns) -> pd.DataFrame:
+def as_frame(returns: pd.Series | pd.DataFrame) -> pd.DataFrame:
     """Returns as a DataFrame (a Series becomes one column)."""
     if isinstance(returns, pd.Series):
         return returns.to_frame(returns.name or "portfolio")
@@ -89,7 +94,7 @@ def as_frame(returns) -> pd.DataFrame:
     return returns
 
 
-def clean_series(returns, what: str = "returns", min_obs: int = 2) -> pd.Series:
+def clean_series(returns: pd.Series | pd.DataFrame, what: str = "returns", min_obs: int = 2) -> pd.Series:
     """One return series as floats without missing values, at least ``min_obs`` long."""
     if isinstance(returns, pd.DataFrame):
         if returns.shape[1] != 1:
@@ -118,7 +123,7 @@ def clean_series(returns, what: str = "returns", min_obs: int = 2) -> pd.Series:
     return series
 
 
-def cov_frame(cov, tickers: Sequence[str] | None = None) -> pd.DataFrame:
+def cov_frame(cov: pd.DataFrame | np.ndarray, tickers: Sequence[str] | None = None) -> pd.DataFrame:
     """A symmetric covariance DataFrame without missing values, rows in column order."""
     if not isinstance(cov, pd.DataFrame):
         arr = np.asarray(cov, dtype=float)

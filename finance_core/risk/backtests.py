@@ -16,14 +16,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 from scipy import stats
 
 from .._checks import check_level, check_positive_int
+from .._types import WeightsLike
 from ..errors import DataError
-from ._checks import check_method
+from ._checks import VaRMethod, check_method
 from .returns import portfolio_returns
 from .tail import empirical_var
 
@@ -64,7 +67,7 @@ def _lr_result(name: str, stat: float, dof: int, significance: float) -> TestRes
     return TestResult(name, stat, float(stats.chi2.sf(stat, dof)), dof, crit, bool(stat > crit), significance)
 
 
-def _check_counts(exceptions, observations) -> tuple[int, int]:
+def _check_counts(exceptions: int, observations: int) -> tuple[int, int]:
     x = check_positive_int(exceptions, "number of exceptions", 0)
     t = check_positive_int(observations, "number of observations", 1)
     if x > t:
@@ -91,7 +94,7 @@ def kupiec_test(
     return _lr_result("kupiec_pof", -2.0 * (ll0 - ll1), 1, significance)
 
 
-def _transitions(hits) -> tuple[int, int, int, int]:
+def _transitions(hits: ArrayLike) -> tuple[int, int, int, int]:
     h = np.asarray(hits, dtype=bool).ravel()
     prev, nxt = h[:-1], h[1:]
     n00 = int(np.sum(~prev & ~nxt))
@@ -102,10 +105,10 @@ def _transitions(hits) -> tuple[int, int, int, int]:
 
 
 def christoffersen_test(
-    hits,
+    hits: ArrayLike,
     level: float = 0.99,
     significance: float = 0.05,
-    kind: str = "independence",
+    kind: Literal["independence", "conditional_coverage"] = "independence",
 ) -> TestResult:
     r"""Christoffersen (1998) Markov test of independence (or conditional coverage).
 
@@ -243,9 +246,9 @@ def var_backtest(
     returns: pd.Series | pd.DataFrame,
     window: int = 250,
     level: float = 0.99,
-    method: str = "historical",
+    method: VaRMethod = "historical",
     *,
-    weights=None,
+    weights: WeightsLike | None = None,
     significance: float = 0.05,
 ) -> VaRBacktest:
     """Walk-forward one-day VaR backtest with Kupiec, Christoffersen and the Basel zone.
@@ -273,7 +276,7 @@ def var_backtest(
 
 def score_var_forecasts(
     realised: pd.Series,
-    var,
+    var: ArrayLike | pd.Series,
     level: float = 0.99,
     *,
     method: str,

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .._checks import check_level, check_positive_int
+from .._types import WeightsLike
 from ..errors import DataError
 from ..forecast import MODELS
 from .backtests import VaRBacktest, score_var_forecasts, var_backtest
@@ -204,7 +205,7 @@ def fhs_value_at_risk(
 
 
 def portfolio_fhs_risk(
-    returns: pd.DataFrame, weights, model: str, level: float = 0.99, horizon: int = 1
+    returns: pd.DataFrame, weights: WeightsLike, model: str, level: float = 0.99, horizon: int = 1
 ) -> FHSRisk:
     """:func:`fhs_value_at_risk` of the portfolio's daily returns, driven by ``model``'s forecast."""
     series = portfolio_returns(returns, weights)
@@ -212,7 +213,7 @@ def portfolio_fhs_risk(
 
 
 def portfolio_fhs_comparison(
-    returns: pd.DataFrame, weights, model: str, window: int = 250, level: float = 0.99
+    returns: pd.DataFrame, weights: WeightsLike, model: str, window: int = 250, level: float = 0.99
 ) -> FHSComparison:
     """:func:`compare_fhs_with_historical` on the portfolio, driven by ``model``'s past-only forecast."""
     series = portfolio_returns(returns, weights)

@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 
 from .._checks import check_positive, check_positive_int
+from .._types import WeightsLike
 from ..errors import DataError
-from ._checks import SIMULATIONS
+from ._checks import SIMULATIONS, Simulation
 from .returns import portfolio_returns
 
 __all__ = [
@@ -59,7 +60,7 @@ class MonteCarloResult:
 
 
 def projection_assumptions(
-    returns: pd.Series | pd.DataFrame, weights=None, *, periods_per_year: int = 252
+    returns: pd.Series | pd.DataFrame, weights: WeightsLike | None = None, *, periods_per_year: int = 252
 ) -> pd.Series:
     r"""Annual expected return and volatility of a portfolio estimated from its history.
 
@@ -86,8 +87,8 @@ def monte_carlo_paths(
     expected_return: float | None = None,
     volatility: float | None = None,
     returns: pd.Series | pd.DataFrame | None = None,
-    weights=None,
-    method: str = "normal",
+    weights: WeightsLike | None = None,
+    method: Simulation = "normal",
     contribution: float = 0.0,
     goal: float | None = None,
     n_paths: int = 10_000,
@@ -117,6 +118,45 @@ def monte_carlo_paths(
     ``n_paths x (years + 1)``; ``progress(done, total)`` is called after each chunk (a
     background job can update a progress bar, and cancel by raising from it).
     """
+    w0, years, n_paths, steps, chunk_size, ppy, pct = _checked_settings(
+        method, initial_value, years, n_paths, steps_per_year, chunk_size, periods_per_year, percentiles
+    )
+    m, s, sources, hist = _assumptions(expected_return, volatility, returns, weights, ppy, steps, method)
+    dt = 1.0 / steps
+    yearly, depleted = _simulate_years(
+        w0, years, n_paths, steps, chunk_size,
+        drift=(math.log1p(m) - 0.5 * s * s) * dt, diffusion=s * math.sqrt(dt), add=float(contribution) * dt,
+        hist=hist if method == "bootstrap" else None, seed=seed, progress=progress,
+    )
+    table, by_year, goal_p, summary = _summarise(yearly, pct, goal)
+    return MonteCarloResult(
+        percentiles=table,
+        goal_probability=goal_p,
+        goal_probability_by_year=by_year,
+        depletion_probability=float(depleted.mean()),
+        final_values=summary,
+        n_paths=n_paths,
+        expected_return=m,
+        volatility=s,
+        method=method,
+        return_source=sources[0],
+        volatility_source=sources[1],
+    )
+
+
+
+def _checked_settings(
+    method: str,
+    initial_value: float,
+    years: int,
+    n_paths: int,
+    steps_per_year: int,
+    chunk_size: int,
+    periods_per_year: int,
+    percentiles: Sequence[float],
+) -> tuple[float, int, int, int, int, int, list[float]]:
+    """The projection's settings checked, in the order they are refused: the initial value, years,
+    paths, steps a year, chunk size, periods a year and the percentiles as floats."""
     if method not in SIMULATIONS:
         raise DataError(f"Unknown method {method!r}: choose 'normal' or 'bootstrap'.", code="unknown_method")
     w0 = check_positive(initial_value, "The initial value", allow_zero=True, blank=False, code="bad_parameter")
@@ -142,32 +182,17 @@ def monte_carlo_paths(
     pct = [float(p) for p in percentiles]
     if any(not 0 <= p <= 100 for p in pct):
         raise DataError(f"Percentiles must lie between 0 and 100; got {percentiles!r}.", code="bad_parameter")
-    m, s, sources, hist = _assumptions(expected_return, volatility, returns, weights, ppy, steps, method)
-    dt = 1.0 / steps
-    yearly, depleted = _simulate_years(
-        w0, years, n_paths, steps, chunk_size,
-        drift=(math.log1p(m) - 0.5 * s * s) * dt, diffusion=s * math.sqrt(dt), add=float(contribution) * dt,
-        hist=hist if method == "bootstrap" else None, seed=seed, progress=progress,
-    )
-    table, by_year, goal_p, summary = _summarise(yearly, pct, goal)
-    return MonteCarloResult(
-        percentiles=table,
-        goal_probability=goal_p,
-        goal_probability_by_year=by_year,
-        depletion_probability=float(depleted.mean()),
-        final_values=summary,
-        n_paths=n_paths,
-        expected_return=m,
-        volatility=s,
-        method=method,
-        return_source=sources[0],
-        volatility_source=sources[1],
-    )
-
+    return w0, years, n_paths, steps, chunk_size, ppy, pct
 
 
 def _assumptions(
-    expected_return, volatility, returns, weights, ppy: int, steps: int, method: str
+    expected_return: float | None,
+    volatility: float | None,
+    returns: pd.Series | pd.DataFrame | None,
+    weights: WeightsLike | None,
+    ppy: int,
+    steps: int,
+    method: str,
 ) -> tuple[float, float, list[str], np.ndarray | None]:
     """The annual ``m`` and ``sigma`` (given, or estimated from ``returns``), their sources, and the
     historical step-length gross returns the bootstrap draws from (None without ``returns``)."""

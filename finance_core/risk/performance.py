@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .._checks import check_positive_int
+from .._types import WeightsLike
 from ..errors import DataError
 from .returns import portfolio_returns
 from .tail import empirical_cvar, empirical_var, sample_moments
@@ -55,7 +56,7 @@ def underwater_curve(values: np.ndarray) -> np.ndarray:
     return wealth / peak - 1.0
 
 
-def drawdowns(returns: pd.Series | pd.DataFrame, top: int = 5, *, weights=None) -> DrawdownResult:
+def drawdowns(returns: pd.Series | pd.DataFrame, top: int = 5, *, weights: WeightsLike | None = None) -> DrawdownResult:
     """Drawdown analysis (Magdon-Ismail & Atiya 2004; empyrical ``max_drawdown``).
 
     .. math:: D_t = \\frac{W_t}{\\max_{s \\le t} W_s} - 1, \\qquad W_t = \\prod_{s \\le t}(1 + r_s)
@@ -102,7 +103,7 @@ def drawdowns(returns: pd.Series | pd.DataFrame, top: int = 5, *, weights=None) 
     return DrawdownResult(underwater=underwater, table=table, max_drawdown=min(mdd, 0.0))
 
 
-def _per_period_rate(rate, periods_per_year: int, index) -> np.ndarray | float:
+def _per_period_rate(rate: float | pd.Series, periods_per_year: int, index: pd.Index) -> np.ndarray | float:
     if isinstance(rate, pd.Series):
         return rate.reindex(index).fillna(0.0).to_numpy(dtype=float)
     return (1.0 + float(rate)) ** (1.0 / periods_per_year) - 1.0
@@ -224,7 +225,9 @@ def _distribution_stats(r: np.ndarray) -> dict[str, float]:
     }
 
 
-def _relative_stats(series: pd.Series, benchmark, rf, ppy: int) -> dict[str, float]:
+def _relative_stats(
+    series: pd.Series, benchmark: pd.Series | pd.DataFrame, rf: np.ndarray | float, ppy: int
+) -> dict[str, float]:
     if isinstance(benchmark, pd.DataFrame):
         benchmark = benchmark.iloc[:, 0]
     bench = benchmark.astype(float)
@@ -261,7 +264,7 @@ def rolling_statistics(
     risk_free_rate: float = 0.0,
     periods_per_year: int = 252,
     *,
-    weights=None,
+    weights: WeightsLike | None = None,
 ) -> pd.DataFrame:
     r"""Rolling annualised volatility, Sharpe ratio and (with a benchmark) beta.
 

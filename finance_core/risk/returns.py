@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .._checks import check_positive_int
+from .._types import WeightsLike
 from ..errors import DataError
 from ._checks import as_frame, as_weights, clean_series
 
@@ -21,7 +22,7 @@ __all__ = [
 ]
 
 
-def portfolio_returns(returns: pd.DataFrame | pd.Series, weights=None) -> pd.Series:
+def portfolio_returns(returns: pd.DataFrame | pd.Series, weights: WeightsLike | None = None) -> pd.Series:
     """Portfolio returns ``r_p,t = sum_i w_i r_i,t`` for fixed (daily rebalanced) weights.
 
     A Series is returned as is (without missing values). Rows where a held asset has
@@ -56,7 +57,9 @@ def growth(returns: pd.Series | pd.DataFrame, initial: float = 1.0) -> pd.Series
     return initial * (1.0 + returns.fillna(0.0)).cumprod()
 
 
-def horizon_returns(returns: pd.Series | pd.DataFrame, horizon: int = 1, weights=None) -> pd.Series:
+def horizon_returns(
+    returns: pd.Series | pd.DataFrame, horizon: int = 1, weights: WeightsLike | None = None
+) -> pd.Series:
     """Overlapping ``horizon``-period compounded returns ``prod(1 + r) - 1``.
 
     These are the historical scenarios of a multi-day VaR (Jorion 2007, ch. 10); the

@@ -5,13 +5,14 @@ their paths, and hypothetical factor shocks propagated through the covariance.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from .. import estimators
+from .._types import WeightsLike
 from ..errors import DataError
 from ._checks import as_weights, cov_frame
 
@@ -52,7 +53,9 @@ SCENARIOS: tuple[Scenario, ...] = (
 )
 
 
-def _default_prices(prices, benchmark):
+def _default_prices(
+    prices: pd.DataFrame | None, benchmark: pd.Series | None
+) -> tuple[pd.DataFrame, pd.Series | None]:
     if prices is None:
         from ..data import load_dataset
 
@@ -61,7 +64,7 @@ def _default_prices(prices, benchmark):
     return prices, benchmark
 
 
-def _as_scenarios(scenarios) -> list[Scenario]:
+def _as_scenarios(scenarios: Iterable[Scenario | Mapping[str, str] | Sequence[str]] | None) -> list[Scenario]:
     if scenarios is None:
         return list(SCENARIOS)
     out = []
@@ -111,7 +114,7 @@ def _buy_and_hold(prices: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 
 def stress_test(
-    weights,
+    weights: WeightsLike,
     scenarios: Iterable[Scenario] | None = None,
     *,
     prices: pd.DataFrame | None = None,
@@ -183,7 +186,7 @@ def stress_test(
 
 
 def scenario_paths(
-    weights,
+    weights: WeightsLike,
     scenario: Scenario | str,
     *,
     prices: pd.DataFrame | None = None,

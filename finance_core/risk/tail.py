@@ -30,8 +30,18 @@ import pandas as pd
 from scipy import stats
 
 from .._checks import check_level, check_positive_int
+from .._types import WeightsLike
 from ..errors import DataError
-from ._checks import METHODS, SIMULATIONS, as_frame, as_weights, check_method, clean_series
+from ._checks import (
+    METHODS,
+    SIMULATIONS,
+    Simulation,
+    VaRMethod,
+    as_frame,
+    as_weights,
+    check_method,
+    clean_series,
+)
 from .returns import horizon_returns, portfolio_returns
 
 __all__ = [
@@ -69,7 +79,7 @@ def empirical_cvar(values: np.ndarray, level: float) -> np.ndarray | float:
     return -np.sum(part[:i], axis=0) / k + part[i] * (i / k - 1.0)
 
 
-def _empirical_pair(values: np.ndarray, level: float, axis: int = 0):
+def _empirical_pair(values: np.ndarray, level: float, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Empirical VaR and Acerbi-Tasche CVaR from a single partition (same conventions as above)."""
     n = values.shape[axis]
     k = (1.0 - level) * n
@@ -158,12 +168,12 @@ def _cornish_fisher_tail_mean(z: float, p: float, skew: float, kurt: float) -> f
 
 
 def _simulate(
-    returns,
-    weights,
+    returns: pd.DataFrame,
+    weights: WeightsLike | None,
     horizon: int,
     simulation: str,
     n_scenarios: int,
-    seed,
+    seed: int | None,
 ) -> np.ndarray:
     """Simulated ``horizon``-period portfolio returns.
 
@@ -224,14 +234,14 @@ def _simulate(
 
 
 def _tail_pair(
-    returns,
+    returns: pd.Series | pd.DataFrame,
     level: float,
     method: str,
     horizon: int,
-    weights,
+    weights: WeightsLike | None,
     simulation: str,
     n_scenarios: int,
-    seed,
+    seed: int | None,
 ) -> tuple[float, float] | tuple[pd.Series, pd.Series]:
     """(VaR, CVaR) by one method, sharing the portfolio returns, moments or scenarios."""
     level = check_level(level)
@@ -286,11 +296,11 @@ def _require_tail(n: int, level: float) -> None:
 def value_at_risk(
     returns: pd.Series | pd.DataFrame,
     level: float = 0.95,
-    method: str = "historical",
+    method: VaRMethod = "historical",
     horizon: int = 1,
     *,
-    weights=None,
-    simulation: str = "normal",
+    weights: WeightsLike | None = None,
+    simulation: Simulation = "normal",
     n_scenarios: int = 100_000,
     seed: int | None = 0,
 ) -> float | pd.Series:
@@ -323,11 +333,11 @@ def value_at_risk(
 def conditional_value_at_risk(
     returns: pd.Series | pd.DataFrame,
     level: float = 0.95,
-    method: str = "historical",
+    method: VaRMethod = "historical",
     horizon: int = 1,
     *,
-    weights=None,
-    simulation: str = "normal",
+    weights: WeightsLike | None = None,
+    simulation: Simulation = "normal",
     n_scenarios: int = 100_000,
     seed: int | None = 0,
 ) -> float | pd.Series:
@@ -371,7 +381,9 @@ class CornishFisherCheck:
     horizon: int
 
 
-def cornish_fisher_check(returns, weights=None, horizon: int = 1) -> CornishFisherCheck:
+def cornish_fisher_check(
+    returns: pd.Series | pd.DataFrame, weights: WeightsLike | None = None, horizon: int = 1
+) -> CornishFisherCheck:
     """Skewness, excess kurtosis and domain of validity of the Cornish-Fisher expansion.
 
     ``g(z) = z + (z^2-1)S/6 + (z^3-3z)K/24 - (2z^3-5z)S^2/36`` has
@@ -392,10 +404,10 @@ def var_table(
     level: float = 0.95,
     horizon: int = 1,
     *,
-    weights=None,
+    weights: WeightsLike | None = None,
     portfolio_value: float = 1.0,
     methods: Iterable[str] = METHODS,
-    simulation: str = "normal",
+    simulation: Simulation = "normal",
     n_scenarios: int = 100_000,
     seed: int | None = 0,
 ) -> pd.DataFrame:
@@ -412,8 +424,7 @@ def var_table(
         )
     rows = {}
     for m in methods:
-        kw = dict(weights=weights, simulation=simulation, n_scenarios=n_scenarios, seed=seed)
-        v, c = _tail_pair(returns, level, m, horizon, **kw)
+        v, c = _tail_pair(returns, level, m, horizon, weights, simulation, n_scenarios, seed)
         rows[m] = {"var": v, "cvar": c, "var_amount": v * portfolio_value, "cvar_amount": c * portfolio_value}
     frame = pd.DataFrame.from_dict(rows, orient="index")
     frame.index.name = "method"

@@ -25,6 +25,7 @@ from .harvest import HarvestPlan, harvest_candidates, harvest_trades, replacemen
 from .location import AssetLocation, asset_location, asset_location_of_lots
 from .lots import (
     LOT_METHODS,
+    LotMethod,
     is_long_term,
     known_accounts,
     lots_at_prices,
@@ -55,6 +56,7 @@ __all__ = [
     "NIIT_THRESHOLDS",
     # lots, the replay and its result
     "LOT_METHODS",
+    "LotMethod",
     "WASH_WINDOW_DAYS",
     "TaxResult",
     "process_trades",

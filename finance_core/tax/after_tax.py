@@ -119,7 +119,11 @@ def _year_ends(r: pd.Series) -> pd.Series:
 
 
 def _after_realised_tax(
-    r: pd.Series, pre: pd.Series, realized: TaxResult | pd.DataFrame, portfolio_value, rates: TaxRates
+    r: pd.Series,
+    pre: pd.Series,
+    realized: TaxResult | pd.DataFrame,
+    portfolio_value: float | pd.Series | None,
+    rates: TaxRates,
 ) -> tuple[np.ndarray, dict]:
     """After-tax wealth of 1 and the tax of each year, from the realised gains of the taxable accounts."""
     rz = realized.taxable_realized if isinstance(realized, TaxResult) else realized

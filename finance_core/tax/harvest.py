@@ -15,11 +15,13 @@ original may be bought back 31 days after the sale.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from .._types import DateLike, PricesLike
 from ..errors import DataError
 from ._dates import anniversary_days, to_days
 from .lots import price_at
@@ -52,7 +54,7 @@ CANDIDATE_COLUMNS = [
 ]
 
 
-def _prices_as_of(prices, as_of) -> tuple[pd.Timestamp, pd.Series]:
+def _prices_as_of(prices: PricesLike, as_of: DateLike | None) -> tuple[pd.Timestamp, pd.Series]:
     """The harvest date (default: the last price date, or today with a Series of prices) and prices on it."""
     if as_of is None:
         as_of = prices.index[-1] if isinstance(prices, pd.DataFrame) else pd.Timestamp.today().normalize()
@@ -60,22 +62,22 @@ def _prices_as_of(prices, as_of) -> tuple[pd.Timestamp, pd.Series]:
     return as_of, price_at(prices, as_of)
 
 
-def _groups_of(tickers, substantially_identical: dict | None) -> np.ndarray:
+def _groups_of(tickers: Iterable[str] | pd.Index, substantially_identical: dict | None) -> np.ndarray:
     m = {str(k).upper(): str(v).upper() for k, v in (substantially_identical or {}).items()}
     codes, uniq = pd.factorize(pd.Series(np.asarray(tickers, dtype=object)), use_na_sentinel=False)
     return np.array([m.get(t, t) for t in uniq], dtype=object)[codes]
 
 
 def replacement_for(
-    tickers,
+    tickers: Iterable[str] | pd.Index,
     universe_returns: pd.DataFrame,
-    as_of=None,
+    as_of: DateLike | None = None,
     *,
     sectors: pd.Series | None = None,
     substantially_identical: dict | None = None,
     lookback: int = 252,
     periods_per_year: int = 252,
-    exclude=(),
+    exclude: Iterable[str] = (),
 ) -> pd.DataFrame:
     """Best non-identical replacement for each ticker: same sector first, then highest correlation.
 
@@ -130,8 +132,8 @@ def replacement_for(
 
 def harvest_candidates(
     lots: pd.DataFrame,
-    prices,
-    as_of=None,
+    prices: PricesLike,
+    as_of: DateLike | None = None,
     *,
     min_loss_pct: float = 0.05,
     min_loss_amount: float = 100.0,
@@ -185,13 +187,13 @@ def harvest_candidates(
     """
     rates = rates or TaxRates()
     _check_harvest_inputs(lots, min_loss_pct, min_loss_amount)
-    as_of, px = _prices_as_of(prices, as_of)
-    v = _value_lots(lots, px, as_of)
+    when, px = _prices_as_of(prices, as_of)
+    v = _value_lots(lots, px, when)
     keep = (v.atype == "taxable") & (v.gain < 0) & (v.loss_pct >= min_loss_pct) & (-v.gain >= min_loss_amount)
     idx = np.flatnonzero(keep)
     sub = lots.iloc[idx]
     hs_src = sub["holding_start"] if "holding_start" in sub.columns else sub["acquired"]
-    asof_day = int(np.datetime64(as_of.date(), "D").astype("int64"))
+    asof_day = int(np.datetime64(when.date(), "D").astype("int64"))
     long = asof_day > anniversary_days(to_days(hs_src))
     rate = np.where(long, rates.long_term_total, rates.short_term_total)
 
@@ -217,8 +219,8 @@ def harvest_candidates(
             "blocked_reason": reason,
         }
     )
-    _add_replacements(out, universe_returns, as_of, sectors, substantially_identical)
-    out["buy_back_date"] = as_of + pd.Timedelta(days=WASH_WINDOW_DAYS + 1)
+    _add_replacements(out, universe_returns, when, sectors, substantially_identical)
+    out["buy_back_date"] = when + pd.Timedelta(days=WASH_WINDOW_DAYS + 1)
     if not include_blocked:
         out = out[~out["blocked"]]
     return out.sort_values("tax_saved", ascending=False, kind="stable").reset_index(drop=True)[
@@ -364,7 +366,9 @@ class HarvestPlan:
     loss: float
 
 
-def harvest_trades(candidates: pd.DataFrame, prices, as_of=None, *, whole_shares: bool = True) -> HarvestPlan:
+def harvest_trades(
+    candidates: pd.DataFrame, prices: PricesLike, as_of: DateLike | None = None, *, whole_shares: bool = True
+) -> HarvestPlan:
     """Sell and buy trades for harvest candidates (pass the rows you chose).
 
     Each candidate lot is sold in full at its price; the proceeds buy its
@@ -381,12 +385,12 @@ def harvest_trades(candidates: pd.DataFrame, prices, as_of=None, *, whole_shares
             "Selling it would be a wash sale; wait until 31 days after that purchase or cancel the order.",
             code="wash_sale_blocked",
         )
-    as_of, px = _prices_as_of(prices, as_of)
+    when, px = _prices_as_of(prices, as_of)
     rows = []
     for _, c in candidates.iterrows():
         rows.append(
             dict(
-                date=as_of,
+                date=when,
                 account=c["account"],
                 ticker=c["ticker"],
                 side="sell",
@@ -398,13 +402,13 @@ def harvest_trades(candidates: pd.DataFrame, prices, as_of=None, *, whole_shares
         rep = c.get("replacement")
         if rep is not None and isinstance(rep, str) and rep:
             if rep not in px.index or not np.isfinite(px[rep]):
-                raise DataError(f"No price for the replacement {rep} on {as_of.date()}.", code="no_price")
+                raise DataError(f"No price for the replacement {rep} on {when.date()}.", code="no_price")
             amount = float(c["shares"]) * float(c["price"])
             n = np.floor(amount / px[rep]) if whole_shares else amount / px[rep]
             if n > 0:
                 rows.append(
                     dict(
-                        date=as_of,
+                        date=when,
                         account=c["account"],
                         ticker=rep,
                         side="buy",
@@ -414,7 +418,7 @@ def harvest_trades(candidates: pd.DataFrame, prices, as_of=None, *, whole_shares
                     )
                 )
     trades = pd.DataFrame(rows)
-    back = as_of + pd.Timedelta(days=WASH_WINDOW_DAYS + 1)
+    back = when + pd.Timedelta(days=WASH_WINDOW_DAYS + 1)
     buy_back = pd.Series(
         back, index=pd.Index(sorted(set(candidates["ticker"])), name="ticker"), name="buy_back_date"
     )

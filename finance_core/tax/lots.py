@@ -7,12 +7,16 @@ event frame the wash-sale replay (:mod:`finance_core.tax.wash_sales`) walks thro
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
+from .._types import DateLike, PricesLike
 from ..errors import DataError
 from ._dates import anniversary_days, to_days
 
@@ -31,13 +35,14 @@ __all__ = [
 ]
 
 #: Lot relief methods understood by :func:`process_trades`.
-LOT_METHODS = ("fifo", "lifo", "hifo", "specific", "min_tax", "average")
+LotMethod = Literal["fifo", "lifo", "hifo", "specific", "min_tax", "average"]
+LOT_METHODS: tuple[LotMethod, ...] = ("fifo", "lifo", "hifo", "specific", "min_tax", "average")
 ACCOUNT_TYPES = ("taxable", "ira", "roth")
 
 _DATA = Path(__file__).resolve().parents[1] / "data"
 
 
-def is_long_term(holding_start, sold) -> np.ndarray:
+def is_long_term(holding_start: ArrayLike, sold: ArrayLike) -> np.ndarray:
     """True where a sale on ``sold`` of shares held from ``holding_start`` is long term.
 
     Held "more than 1 year", counting from the day after acquisition and including
@@ -50,7 +55,7 @@ def is_long_term(holding_start, sold) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- input checks
-def _norm_str(values, *, upper: bool = False) -> pd.Series:
+def _norm_str(values: ArrayLike | pd.Series, *, upper: bool = False) -> pd.Series:
     """Strip (and upper-case) strings, working on the distinct values only (fast for long columns)."""
     ser = pd.Series(values)
     codes, uniq = pd.factorize(ser, use_na_sentinel=False)
@@ -62,7 +67,7 @@ def _label(rows: list, i: int) -> str:
     return f"row {rows[i]}"
 
 
-def first_true(bad) -> int | None:
+def first_true(bad: ArrayLike | pd.Series) -> int | None:
     """Position of the first True in a boolean mask (array or Series), None when there is none."""
     bad = np.asarray(bad)
     return int(np.argmax(bad)) if bad.any() else None
@@ -77,7 +82,9 @@ def _require_columns(frame: pd.DataFrame, need: tuple[str, ...], what: str, expe
         )
 
 
-def _refuse_unknown_accounts(account: pd.Series, known: dict, where, advice: str = "") -> None:
+def _refuse_unknown_accounts(
+    account: pd.Series, known: dict, where: Callable[[int], str], advice: str = ""
+) -> None:
     """Refuse the first account not in ``known``; ``where(i)`` names the row (a trade or an opening lot)."""
     if (i := first_true(~account.isin(list(known)).to_numpy())) is not None:
         raise DataError(
@@ -235,7 +242,7 @@ def _refuse_type_clash(rows: list, acc_l: list, typ_l: list, known: dict[str, st
 _SIDES = {"b": "buy", "s": "sell", "bought": "buy", "sold": "sell", "buy": "buy", "sell": "sell"}
 
 
-def _map_unique(values: pd.Series, mapping: dict, default=None) -> pd.Series:
+def _map_unique(values: pd.Series, mapping: dict, default: str | None = None) -> pd.Series:
     """Lower-case and map each distinct value once (unmapped values stay, or become ``default``)."""
     codes, uniq = pd.factorize(values, use_na_sentinel=False)
     out = []
@@ -245,7 +252,7 @@ def _map_unique(values: pd.Series, mapping: dict, default=None) -> pd.Series:
     return pd.Series(np.array(out, dtype=object)[codes], index=values.index, dtype=object)
 
 
-def _norm_type(account: str, value) -> str:
+def _norm_type(account: str, value: object) -> str:
     ty = str(value).strip().lower()
     if ty not in ACCOUNT_TYPES:
         raise DataError(
@@ -256,6 +263,7 @@ def _norm_type(account: str, value) -> str:
 
 
 def _lot_events(lots: pd.DataFrame, known: dict, today: pd.Timestamp) -> pd.DataFrame:
+    """The opening lots as buy events of the replay (checked; basis, adjusted basis and holding start kept)."""
     need = ("account", "ticker", "acquired", "shares", "cost_basis")
     _require_columns(
         lots,
@@ -279,14 +287,7 @@ def _lot_events(lots: pd.DataFrame, known: dict, today: pd.Timestamp) -> pd.Data
             lab = f"Opening lot {i + 1} ({lt['ticker'].iloc[i]} in {lt['account'].iloc[i]})"
             raise DataError(f"{lab}: " + text.format(v=lt[col].iloc[i]) + ". Correct the lot.", code=code)
     account = _norm_str(lt["account"])
-    if "account_type" in lt.columns:
-        atype = _map_unique(_norm_str(lt["account_type"]), {})
-    elif known:
-        atype = account.map(known).fillna("taxable")
-    else:
-        atype = _map_unique(account, {"ira": "ira", "roth": "roth"}, default="taxable")
-    if known:
-        _refuse_unknown_accounts(account, known, lambda i: f"Opening lot {i + 1}")
+    atype = _lot_account_types(lt, account, known)
     adj = (
         pd.to_numeric(lt["adjusted_basis"], errors="coerce").to_numpy(float)
         if "adjusted_basis" in lt
@@ -294,14 +295,8 @@ def _lot_events(lots: pd.DataFrame, known: dict, today: pd.Timestamp) -> pd.Data
     )
     adj = np.where(np.isnan(adj), cost, adj)
     days = acq.dt.normalize().to_numpy("datetime64[D]").astype("int64")
-    hs = days.copy()
-    if "holding_start" in lt.columns:
-        h = pd.to_datetime(lt["holding_start"], errors="coerce")
-        ok = h.notna().to_numpy()
-        hs[ok] = h[ok].dt.normalize().to_numpy("datetime64[D]").astype("int64")
-    raw_ids = lt["lot_id"].tolist() if "lot_id" in lt.columns else list(range(1, n + 1))
-    # numeric lot ids (read_lots_csv numbers them 1, 2, ...) get an "L" so they never clash with trade rows
-    ids = [f"L{v}" if isinstance(v, (int, np.integer)) or str(v).isdigit() else str(v) for v in raw_ids]
+    hs = _holding_starts(lt, days)
+    ids = _lot_ids(lt)
     return pd.DataFrame(
         {
             "day": days,
@@ -321,8 +316,39 @@ def _lot_events(lots: pd.DataFrame, known: dict, today: pd.Timestamp) -> pd.Data
     )
 
 
+def _lot_account_types(lt: pd.DataFrame, account: pd.Series, known: dict) -> pd.Series:
+    """Each opening lot's account type: its ``account_type`` column, else the known accounts' types, else
+    ira/roth by name and taxable otherwise; an account outside ``known`` (when given) is refused."""
+    if "account_type" in lt.columns:
+        atype = _map_unique(_norm_str(lt["account_type"]), {})
+    elif known:
+        atype = account.map(known).fillna("taxable")
+    else:
+        atype = _map_unique(account, {"ira": "ira", "roth": "roth"}, default="taxable")
+    if known:
+        _refuse_unknown_accounts(account, known, lambda i: f"Opening lot {i + 1}")
+    return atype
+
+
+def _holding_starts(lt: pd.DataFrame, days: np.ndarray) -> np.ndarray:
+    """The holding start of each lot in days: its ``holding_start`` where given and a date, else acquisition."""
+    hs = days.copy()
+    if "holding_start" in lt.columns:
+        h = pd.to_datetime(lt["holding_start"], errors="coerce")
+        ok = h.notna().to_numpy()
+        hs[ok] = h[ok].dt.normalize().to_numpy("datetime64[D]").astype("int64")
+    return hs
+
+
+def _lot_ids(lt: pd.DataFrame) -> list[str]:
+    """The lots' ids (1, 2, ... without a ``lot_id`` column); numeric ids (read_lots_csv numbers them
+    1, 2, ...) get an "L" so they never clash with trade rows."""
+    raw_ids = lt["lot_id"].tolist() if "lot_id" in lt.columns else list(range(1, len(lt) + 1))
+    return [f"L{v}" if isinstance(v, (int, np.integer)) or str(v).isdigit() else str(v) for v in raw_ids]
+
+
 # --------------------------------------------------------------------------- valuation
-def price_at(prices, as_of) -> pd.Series:
+def price_at(prices: PricesLike | Mapping[str, float], as_of: DateLike | None) -> pd.Series:
     if isinstance(prices, pd.DataFrame):
         if len(prices) == 0:
             raise DataError("The price table is empty.", code="empty")
@@ -342,7 +368,9 @@ def price_at(prices, as_of) -> pd.Series:
     return pd.Series(prices, dtype=float)
 
 
-def lots_at_prices(lots: pd.DataFrame, prices, as_of=None) -> pd.DataFrame:
+def lots_at_prices(
+    lots: pd.DataFrame, prices: PricesLike | Mapping[str, float], as_of: DateLike | None = None
+) -> pd.DataFrame:
     """Open lots valued at prices, with unrealised short- and long-term gains.
 
     ``prices`` is a Series (ticker -> price) or a dates x tickers frame (the last row

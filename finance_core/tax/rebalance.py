@@ -14,6 +14,7 @@ problem compiled once. Re-exported by :mod:`finance_core.tax`.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import cvxpy as cp
@@ -21,6 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linprog
 
+from .._types import DateLike, PricesLike
 from ..errors import DataError, InfeasibleError, SolverError
 from ._text import usd
 from .lots import lots_at_prices, price_at
@@ -84,7 +86,7 @@ class RebalanceResult:
     whole_shares: bool = True
 
 
-def _account_types(valued: pd.DataFrame, extra) -> dict[str, str]:
+def _account_types(valued: pd.DataFrame, extra: Iterable[str]) -> dict[str, str]:
     """Account -> type: the lots' ``account_type``, else ira/roth by name, any other taxable."""
     names = valued["account"].astype(str)
     if "account_type" in valued.columns:
@@ -98,7 +100,7 @@ def _account_types(valued: pd.DataFrame, extra) -> dict[str, str]:
     return out
 
 
-def _cash_by_account(cash, valued: pd.DataFrame) -> dict[str, float]:
+def _cash_by_account(cash: float | dict | pd.Series, valued: pd.DataFrame) -> dict[str, float]:
     """Starting cash per account; a single amount sits in the taxable account holding the most value."""
     if isinstance(cash, dict | pd.Series):
         out = {str(k): float(v) for k, v in dict(cash).items()}
@@ -119,6 +121,20 @@ def _cash_by_account(cash, valued: pd.DataFrame) -> dict[str, float]:
     return out
 
 
+def _checked_target(target_weights: pd.Series) -> pd.Series:
+    """The target weights as floats, refused unless every one is a number >= 0 and they sum to 1."""
+    target = pd.Series(target_weights, dtype=float)
+    if target.isna().any() or (target < -1e-12).any():
+        bad = target[target.isna() | (target < 0)].index[0]
+        raise DataError(f"Target weight of {bad} must be a number >= 0.", code="bad_weight")
+    if abs(target.sum() - 1.0) > 1e-6:
+        raise DataError(
+            f"Target weights sum to {target.sum():.4f}; they must sum to 1. Rescale them.",
+            code="bad_weight",
+        )
+    return target
+
+
 class _RebalanceModel:
     """The rebalancing problem compiled once with ``tax_weight`` as a cvxpy Parameter (DPP).
 
@@ -127,8 +143,26 @@ class _RebalanceModel:
     its starting cash, so cash never moves between accounts.
     """
 
-    def __init__(self, lots, prices, target_weights, *, rates, cov, as_of, cash):
+    def __init__(
+        self,
+        lots: pd.DataFrame,
+        prices: PricesLike,
+        target_weights: pd.Series,
+        *,
+        rates: TaxRates | None,
+        cov: pd.DataFrame | None,
+        as_of: DateLike | None,
+        cash: float | dict,
+    ) -> None:
         self.rates = rates or TaxRates()
+        self._value(lots, prices, target_weights, as_of=as_of, cash=cash)
+        self._compile(cov, self._buyable())
+
+    def _value(
+        self, lots: pd.DataFrame, prices: PricesLike, target_weights: pd.Series, *, as_of: DateLike | None,
+        cash: float | dict,
+    ) -> None:
+        """Value the lots, align the target to every ticker, and index value and tax by lot, ticker and account."""
         valued = lots_at_prices(lots, prices, as_of).reset_index(drop=True)
         when = pd.Timestamp(as_of) if as_of is not None else (
             prices.index[-1] if isinstance(prices, pd.DataFrame) else pd.Timestamp.today().normalize())
@@ -136,15 +170,7 @@ class _RebalanceModel:
         # purchases of the last 30 days: selling another lot of the ticker at a loss may be a wash sale
         self.recent = ((acquired > when - pd.Timedelta(days=WASH_WINDOW_DAYS)) & (acquired <= when)).to_numpy()
         self.prices_now = price_at(prices, as_of).dropna()
-        target = pd.Series(target_weights, dtype=float)
-        if target.isna().any() or (target < -1e-12).any():
-            bad = target[target.isna() | (target < 0)].index[0]
-            raise DataError(f"Target weight of {bad} must be a number >= 0.", code="bad_weight")
-        if abs(target.sum() - 1.0) > 1e-6:
-            raise DataError(
-                f"Target weights sum to {target.sum():.4f}; they must sum to 1. Rescale them.",
-                code="bad_weight",
-            )
+        target = _checked_target(target_weights)
         tickers = list(dict.fromkeys(list(target.index) + list(valued["ticker"])))
         target = target.reindex(tickers).fillna(0.0)
         self.tickers, self.valued, self.target = tickers, valued, target
@@ -155,20 +181,23 @@ class _RebalanceModel:
         mv = valued["market_value"].to_numpy(float)
         pos = {t: i for i, t in enumerate(tickers)}
         self.tix = tix = valued["ticker"].map(pos).to_numpy(int)
-        self.aix = aix = valued["account"].astype(str).map({a: i for i, a in enumerate(self.accounts)}).to_numpy(int)
+        self.aix = valued["account"].astype(str).map({a: i for i, a in enumerate(self.accounts)}).to_numpy(int)
         v0 = np.bincount(tix, weights=mv, minlength=len(tickers))
         total = float(v0.sum() + self.cash0.sum())
         if total <= 0:
             raise DataError("The portfolio has no value at these prices: nothing to rebalance.", code="empty")
         self.total, self.v0, self.mv = total, v0, mv
-        self.w0 = w0 = v0 / total
+        self.w0 = v0 / total
         self.taxable = np.array([self.types[a] == "taxable" for a in valued["account"].astype(str)], dtype=bool)
         self.short = valued["term"].to_numpy(object) == "short"
         rate = np.where(self.short, self.rates.short_term_total, self.rates.long_term_total)
         self.gain = valued["unrealized_gain"].to_numpy(float)
         self.lot_tax = np.where(self.taxable, self.gain * rate, 0.0)
-        over = w0 > target.to_numpy() + 1e-12
-        buyable = [i for i, t in enumerate(tickers) if target.iloc[i] > w0[i] + 1e-12]
+
+    def _buyable(self) -> list[int]:
+        """Positions of the tickers under target (a buy may raise them); refused when one of them has no price."""
+        tickers, w0 = self.tickers, self.w0
+        buyable = [i for i, t in enumerate(tickers) if self.target.iloc[i] > w0[i] + 1e-12]
         no_price = [tickers[i] for i in buyable if not self.prices_now.get(tickers[i], np.nan) > 0]
         if no_price:
             raise DataError(
@@ -177,9 +206,16 @@ class _RebalanceModel:
                 code="no_price",
             )
         self.price = np.array([float(self.prices_now.get(t, np.nan)) for t in tickers])
+        return buyable
+
+    def _compile(self, cov: pd.DataFrame | None, buyable: list[int]) -> None:
+        """The cvxpy problem in ``x`` (fraction of each lot sold) and ``b`` (weight bought per pair), DPP in lam."""
+        tickers, tix, aix, mv, total, w0 = self.tickers, self.tix, self.aix, self.mv, self.total, self.w0
+        target = self.target
+        over = w0 > target.to_numpy() + 1e-12
         # (account, ticker) pairs a buy can land in
         self.pairs = [(a, t) for a in range(len(self.accounts)) for t in buyable]
-        nl, nt, na, npair = len(valued), len(tickers), len(self.accounts), len(self.pairs)
+        nl, nt, na, npair = len(self.valued), len(tickers), len(self.accounts), len(self.pairs)
         S = np.zeros((nt, nl))
         S[tix, np.arange(nl)] = mv
         B = np.zeros((nt, npair))  # pair -> ticker
@@ -207,7 +243,7 @@ class _RebalanceModel:
         self.A, self.B = A, B
 
     @staticmethod
-    def _risk_factor(cov, tickers) -> np.ndarray:
+    def _risk_factor(cov: pd.DataFrame | None, tickers: list[str]) -> np.ndarray:
         if cov is None:
             return np.eye(len(tickers))
         C = pd.DataFrame(cov).reindex(index=tickers, columns=tickers)
@@ -303,7 +339,10 @@ class _RebalanceModel:
             sold, bought = np.where(sold < 0.005, 0.0, sold), np.where(bought < 0.005, 0.0, bought)
         return self._result(sold, bought, tax_weight, used, time.perf_counter() - t0, whole_shares)
 
-    def _result(self, sold, bought, tax_weight, solver, secs, whole) -> RebalanceResult:
+    def _result(
+        self, sold: np.ndarray, bought: np.ndarray, tax_weight: float, solver: str, secs: float, whole: bool
+    ) -> RebalanceResult:
+        """The :class:`RebalanceResult` of selling ``sold`` shares of each lot and buying ``bought`` per pair."""
         v = self.valued
         lot_shares = v["shares"].to_numpy(float)
         frac = np.divide(sold, lot_shares, out=np.zeros_like(sold), where=lot_shares > 0)
@@ -338,20 +377,7 @@ class _RebalanceModel:
         after_v += np.bincount(buy_tix, weights=buy_value, minlength=len(self.tickers))
         after = after_v / self.total
         te = float(np.linalg.norm(self.L.T @ (after - self.target.to_numpy())))
-        na = len(self.accounts)
-        sold_by = np.bincount(self.aix, weights=sell_value, minlength=na)
-        bought_by = np.bincount(buy_acct, weights=buy_value, minlength=na)
-
-        def by_acct(per_lot):
-            return np.bincount(self.aix, weights=per_lot, minlength=na)
-
-        accounts = pd.DataFrame({
-            "account": self.accounts, "account_type": [self.types[a] for a in self.accounts],
-            "cash_before": self.cash0, "sold": sold_by, "bought": bought_by,
-            "cash_after": self.cash0 + sold_by - bought_by, "realized_gain": by_acct(gain),
-            "short_term_gain": by_acct(np.where(self.taxable & self.short, gain, 0.0)),
-            "long_term_gain": by_acct(np.where(self.taxable & ~self.short, gain, 0.0)),
-        })
+        accounts = self._accounts(sell_value, buy_acct, buy_value, gain)
         sheltered = float(gain[~self.taxable].sum())
         return RebalanceResult(
             trades=trades,
@@ -367,7 +393,26 @@ class _RebalanceModel:
             tax_before_netting=float(lot_tax.sum()), accounts=accounts, whole_shares=whole,
         )
 
-    def _wash_notes(self, sold, gain) -> list[str]:
+    def _accounts(
+        self, sell_value: np.ndarray, buy_acct: np.ndarray, buy_value: np.ndarray, gain: np.ndarray
+    ) -> pd.DataFrame:
+        """One row per account: cash before and after, value sold and bought, realised gains by term."""
+        na = len(self.accounts)
+        sold_by = np.bincount(self.aix, weights=sell_value, minlength=na)
+        bought_by = np.bincount(buy_acct, weights=buy_value, minlength=na)
+
+        def by_acct(per_lot: np.ndarray) -> np.ndarray:
+            return np.bincount(self.aix, weights=per_lot, minlength=na)
+
+        return pd.DataFrame({
+            "account": self.accounts, "account_type": [self.types[a] for a in self.accounts],
+            "cash_before": self.cash0, "sold": sold_by, "bought": bought_by,
+            "cash_after": self.cash0 + sold_by - bought_by, "realized_gain": by_acct(gain),
+            "short_term_gain": by_acct(np.where(self.taxable & self.short, gain, 0.0)),
+            "long_term_gain": by_acct(np.where(self.taxable & ~self.short, gain, 0.0)),
+        })
+
+    def _wash_notes(self, sold: np.ndarray, gain: np.ndarray) -> list[str]:
         """Loss sells of a ticker bought in the last 30 days (another lot, still held after the rebalance)."""
         v, notes = self.valued, []
         lot_shares = v["shares"].to_numpy(float)
@@ -386,7 +431,9 @@ class _RebalanceModel:
                 )
         return notes
 
-    def _notes(self, st, lt, tax, before, sheltered, whole) -> list[str]:
+    def _notes(
+        self, st: float, lt: float, tax: float, before: float, sheltered: float, whole: bool
+    ) -> list[str]:
         r = self.rates
         notes = []
         if st * lt < 0:
@@ -420,13 +467,13 @@ class _RebalanceModel:
 
 def tax_aware_rebalance(
     lots: pd.DataFrame,
-    prices,
+    prices: PricesLike,
     target_weights: pd.Series,
     *,
     tax_weight: float = 1.0,
     rates: TaxRates | None = None,
     cov: pd.DataFrame | None = None,
-    as_of=None,
+    as_of: DateLike | None = None,
     cash: float | dict = 0.0,
     whole_shares: bool = True,
 ) -> RebalanceResult:
@@ -466,13 +513,13 @@ def tax_aware_rebalance(
 
 def tax_tradeoff_curve(
     lots: pd.DataFrame,
-    prices,
+    prices: PricesLike,
     target_weights: pd.Series,
     *,
-    tax_weights=None,
+    tax_weights: Iterable[float] | None = None,
     rates: TaxRates | None = None,
     cov: pd.DataFrame | None = None,
-    as_of=None,
+    as_of: DateLike | None = None,
     cash: float | dict = 0.0,
     whole_shares: bool = True,
 ) -> pd.DataFrame:

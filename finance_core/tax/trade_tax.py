@@ -34,16 +34,18 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .._types import PricesLike
 from ..errors import DataError
 from ._text import usd
-from .lots import LOT_METHODS, price_at
+from .lots import LOT_METHODS, LotMethod, price_at
 from .rates import TaxRates
 from .result import TaxResult
 from .wash_sales import WASH_WINDOW_DAYS, process_trades
@@ -147,7 +149,7 @@ class TradeListTax:
 
 
 # --------------------------------------------------------------------------- inputs
-def _trade_frame(trade_list) -> pd.DataFrame:
+def _trade_frame(trade_list: Iterable[Mapping[str, object]] | pd.DataFrame) -> pd.DataFrame:
     """The proposed trades as ``trade, ticker, side, shares, price, account`` (checked, one row each)."""
     frame = pd.DataFrame(list(trade_list) if not isinstance(trade_list, pd.DataFrame) else trade_list)
     if not len(frame):
@@ -172,7 +174,7 @@ def _trade_frame(trade_list) -> pd.DataFrame:
         }
     )
 
-    def raw(col, i):
+    def raw(col: str, i: int) -> object:
         v = frame[col].iloc[i]
         return v.item() if hasattr(v, "item") else v
 
@@ -191,7 +193,7 @@ def _trade_frame(trade_list) -> pd.DataFrame:
     return out.assign(account=acct)
 
 
-def _reprice(trades: pd.DataFrame, prices, as_of: pd.Timestamp) -> tuple[pd.DataFrame, list[str]]:
+def _reprice(trades: pd.DataFrame, prices: PricesLike | None, as_of: pd.Timestamp) -> tuple[pd.DataFrame, list[str]]:
     """Prices at ``as_of`` from ``prices`` where it has them, else the trade list's own price."""
     notes: list[str] = []
     if prices is not None and len(trades):
@@ -283,7 +285,7 @@ def _place(trades: pd.DataFrame, held: pd.DataFrame, buy_account: str, as_of: pd
     return pd.DataFrame(pieces, columns=["trade", "account", "ticker", "side", "shares", "price"])
 
 
-def _account_types(base, history: pd.DataFrame, accounts: dict | None) -> dict[str, str]:
+def _account_types(base: TaxResult, history: pd.DataFrame, accounts: dict | None) -> dict[str, str]:
     types: dict[str, str] = {}
     for frame in (base.realized, base.open_lots):
         types.update(zip(frame["account"], frame["account_type"], strict=True))
@@ -314,7 +316,7 @@ def trade_list_tax(
     *,
     history: pd.DataFrame | None = None,
     lots: pd.DataFrame | None = None,
-    method: str = "fifo",
+    method: LotMethod = "fifo",
     rates: TaxRates | None = None,
     substantially_identical: dict[str, str] | None = None,
     accounts: dict[str, str] | None = None,
@@ -384,16 +386,16 @@ def trade_list_tax(
     return _result(proposed, pieces, base, after, rates, when, method, notes)
 
 
-def _lot_relief(method: str) -> tuple[str, str, list[str]]:
+def _lot_relief(method: str) -> tuple[LotMethod, LotMethod, list[str]]:
     """The lot method (lower case), the one the replay uses (FIFO for ``specific``) and its note."""
-    method = str(method).lower()
-    if method not in LOT_METHODS:
+    name = str(method).lower()
+    if name not in LOT_METHODS:
         raise DataError(
-            f"Unknown lot method {method!r}: choose one of {', '.join(LOT_METHODS)}.", code="bad_method"
+            f"Unknown lot method {name!r}: choose one of {', '.join(LOT_METHODS)}.", code="bad_method"
         )
-    if method == "specific":
-        return method, "fifo", [SPECIFIC_NOTE]
-    return method, method, []
+    if name == "specific":
+        return name, "fifo", [SPECIFIC_NOTE]
+    return name, name, []
 
 
 def _history_frame(history: pd.DataFrame | None) -> pd.DataFrame:
@@ -459,7 +461,7 @@ def _combined(hist: pd.DataFrame, pieces: pd.DataFrame, when: pd.Timestamp, type
     return both
 
 
-def _trade_of(labels) -> np.ndarray:
+def _trade_of(labels: Iterable[object]) -> np.ndarray:
     """The trade number of replay rows / lot ids named "target <n>" (child lots "target <n>.<k>"), else 0."""
     out = []
     for v in labels:
@@ -468,20 +470,67 @@ def _trade_of(labels) -> np.ndarray:
     return np.asarray(out, dtype=int)
 
 
-def _result(proposed, pieces, base, after, rates, when, method, notes) -> TradeListTax:
+def _result(
+    proposed: pd.DataFrame,
+    pieces: pd.DataFrame,
+    base: TaxResult,
+    after: TaxResult,
+    rates: TaxRates,
+    when: pd.Timestamp,
+    method: str,
+    notes: list[str],
+) -> TradeListTax:
+    """The :class:`TradeListTax` of the proposed trades: the replay ``after`` them minus the ``base`` one."""
     n0 = len(base.realized)
-    rz = after.realized
+    rz, ws = after.realized, after.wash_sales
     new = rz.iloc[n0:].assign(trade=_trade_of(rz["row"].iloc[n0:]))
+    by_buy = _trade_of(ws["replacement_lot_id"]) if len(ws) else np.zeros(0, dtype=int)
+    on_new = ws["realized_index"].to_numpy(int) >= n0 if len(ws) else np.zeros(0, dtype=bool)
+    caused = _caused_by_buys(ws, rz, by_buy, on_new, rates)
+    table = _trade_rows(proposed, pieces, new, caused, after, rates, when)
+    tax, before_netting = _netted_tax(base, after, rates, table, notes)
+    involved = ws[on_new | (by_buy > 0)] if len(ws) else ws
+    perm = float(new["wash_permanent"].sum()) + float(caused.loc[caused["permanent"], "disallowed"].sum())
+    return TradeListTax(
+        trades=table,
+        realized=new.reset_index(drop=True),
+        wash_sales=involved.reset_index(drop=True),
+        short_term_gain=float(table["short_term_gain"].sum()),
+        long_term_gain=float(table["long_term_gain"].sum()),
+        loss_disallowed=float(table["disallowed"].sum()),
+        wash_permanent=perm,
+        tax=tax,
+        tax_before_netting=before_netting,
+        as_of=when,
+        method=method,
+        notes=tuple(dict.fromkeys([*notes, *after.notes])),
+    )
+
+
+def _caused_by_buys(
+    ws: pd.DataFrame, rz: pd.DataFrame, by_buy: np.ndarray, on_new: np.ndarray, rates: TaxRates
+) -> pd.DataFrame:
+    """Earlier (history) losses washed by a proposed buy, each with its tax: charged to that buy."""
+    st_rate, lt_rate = rates.short_term_total, rates.long_term_total
+    caused = ws[(by_buy > 0) & ~on_new].assign(trade=by_buy[(by_buy > 0) & ~on_new])
+    caused_term = rz["term"].to_numpy(object)[caused["realized_index"].to_numpy(int)]
+    return caused.assign(tax=caused["disallowed"] * np.where(caused_term == "long", lt_rate, st_rate))
+
+
+def _trade_rows(
+    proposed: pd.DataFrame,
+    pieces: pd.DataFrame,
+    new: pd.DataFrame,
+    caused: pd.DataFrame,
+    after: TaxResult,
+    rates: TaxRates,
+    when: pd.Timestamp,
+) -> pd.DataFrame:
+    """One :data:`TRADE_TAX_COLUMNS` row per proposed trade: gains by term, disallowed loss, tax, wash text."""
     st_rate, lt_rate = rates.short_term_total, rates.long_term_total
     taxable = new["account_type"] == "taxable"
     short = new["term"] == "short"
-    ws = after.wash_sales
-    by_buy = _trade_of(ws["replacement_lot_id"]) if len(ws) else np.zeros(0, dtype=int)
-    on_new = ws["realized_index"].to_numpy(int) >= n0 if len(ws) else np.zeros(0, dtype=bool)
-    # earlier (history) losses washed by a proposed buy: their tax is charged to that buy
-    caused = ws[(by_buy > 0) & ~on_new].assign(trade=by_buy[(by_buy > 0) & ~on_new])
-    caused_term = rz["term"].to_numpy(object)[caused["realized_index"].to_numpy(int)]
-    caused = caused.assign(tax=caused["disallowed"] * np.where(caused_term == "long", lt_rate, st_rate))
+    ws, rz = after.wash_sales, after.realized
     rows = []
     for r in proposed.itertuples(index=False):
         mine = new[new["trade"] == r.trade]
@@ -509,7 +558,16 @@ def _result(proposed, pieces, base, after, rates, when, method, notes) -> TradeL
                 "wash": _wash_text(r, mine, ws, c, rz, when),
             }
         )
-    table = pd.DataFrame(rows, columns=TRADE_TAX_COLUMNS)
+    return pd.DataFrame(rows, columns=TRADE_TAX_COLUMNS)
+
+
+def _netted_tax(
+    base: TaxResult, after: TaxResult, rates: TaxRates, table: pd.DataFrame, notes: list[str]
+) -> tuple[float, float]:
+    """The trades' tax netted within each year (with and without them) and the trade-by-trade sum.
+
+    A note joins ``notes`` when netting moves the tax by more than 50 cents.
+    """
     yb, ya = yearly_tax(base, rates), yearly_tax(after, rates)
     tax = float(sum(ya.get(y, 0.0) - yb.get(y, 0.0) for y in set(ya) | set(yb)))
     before_netting = float(table["tax"].sum())
@@ -518,25 +576,12 @@ def _result(proposed, pieces, base, after, rates, when, method, notes) -> TradeL
             f"Netting short- and long-term gains and losses within the year (with the other sales of the "
             f"year) makes the tax {usd(tax)} rather than {usd(before_netting)}, the trade-by-trade sum."
         )
-    involved = ws[on_new | (by_buy > 0)] if len(ws) else ws
-    perm = float(new["wash_permanent"].sum()) + float(caused.loc[caused["permanent"], "disallowed"].sum())
-    return TradeListTax(
-        trades=table,
-        realized=new.reset_index(drop=True),
-        wash_sales=involved.reset_index(drop=True),
-        short_term_gain=float(table["short_term_gain"].sum()),
-        long_term_gain=float(table["long_term_gain"].sum()),
-        loss_disallowed=float(table["disallowed"].sum()),
-        wash_permanent=perm,
-        tax=tax,
-        tax_before_netting=before_netting,
-        as_of=when,
-        method=method,
-        notes=tuple(dict.fromkeys([*notes, *after.notes])),
-    )
+    return tax, before_netting
 
 
-def _wash_text(r, mine: pd.DataFrame, ws: pd.DataFrame, caused: pd.DataFrame, rz: pd.DataFrame, when) -> str:
+def _wash_text(
+    r: Any, mine: pd.DataFrame, ws: pd.DataFrame, caused: pd.DataFrame, rz: pd.DataFrame, when: pd.Timestamp
+) -> str:
     """The wash-sale exposure of one proposed trade, in words."""
     if r.side == "buy":
         if not len(caused):
@@ -569,7 +614,7 @@ def _wash_text(r, mine: pd.DataFrame, ws: pd.DataFrame, caused: pd.DataFrame, rz
     return ""
 
 
-def _empty_result(when: pd.Timestamp, method: str, notes) -> TradeListTax:
+def _empty_result(when: pd.Timestamp, method: str, notes: Iterable[str]) -> TradeListTax:
     return TradeListTax(
         trades=pd.DataFrame(columns=TRADE_TAX_COLUMNS),
         realized=pd.DataFrame(),

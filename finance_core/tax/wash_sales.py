@@ -32,15 +32,17 @@ The trades and opening lots are checked and turned into events by
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from itertools import chain
 
 import numpy as np
 import pandas as pd
 
+from .._types import DateLike
 from ..errors import DataError
 from ._dates import EPOCH, anniversary_day, anniversary_days, from_days
-from .lots import LOT_METHODS, first_true, trade_events
+from .lots import LOT_METHODS, LotMethod, first_true, trade_events
 from .rates import TaxRates
 from .result import TaxResult
 
@@ -179,7 +181,17 @@ class _Replay:
         return self
 
     # ---------------------------------------------------------------- lots
-    def new_lot(self, k, acquired, holding_start, shares, cost, adjusted, purchase, name) -> int:
+    def new_lot(
+        self,
+        k: int,
+        acquired: int,
+        holding_start: int,
+        shares: float,
+        cost: float,
+        adjusted: float,
+        purchase: int,
+        name: object,
+    ) -> int:
         i = len(self.shares)
         self.acquired.append(acquired)
         self.holding_start.append(holding_start)
@@ -250,7 +262,7 @@ class _Replay:
                 break
 
     # ---------------------------------------------------------------- sells
-    def sell(self, i: int, k: int, g: int, day: int, s: float, px: float, row, ref) -> None:
+    def sell(self, i: int, k: int, g: int, day: int, s: float, px: float, row: object, ref: object) -> None:
         h = self.held[k]
         if s > h + 1e-7:
             self.refuse_oversell(i, k, day, s, h, row)
@@ -267,7 +279,7 @@ class _Replay:
         if losses is not None:
             self.match_losses(losses, g, day)
 
-    def refuse_oversell(self, i: int, k: int, day: int, s: float, h: float, row) -> None:
+    def refuse_oversell(self, i: int, k: int, day: int, s: float, h: float, row: object) -> None:
         days, rows = self.columns[0], self.columns[4]
         key, is_buy = self.event_key, self.event_is_buy
         later = np.flatnonzero((key[i + 1 :] == k) & is_buy[i + 1 :])
@@ -276,7 +288,9 @@ class _Replay:
         first_buy = (days[before[0]], rows[before[0]]) if len(before) else None
         _oversell(row, day, s, self.key_info[k], h, first_buy, next_buy)
 
-    def relief_order(self, open_lots: list[int], s: float, px: float, day: int, ref, row) -> list[int]:
+    def relief_order(
+        self, open_lots: list[int], s: float, px: float, day: int, ref: object, row: object
+    ) -> list[int]:
         """The open lots of the key in the order the method sells them."""
         method = self.method
         if method == "fifo" or method == "average" or method == "lifo":
@@ -312,7 +326,7 @@ class _Replay:
         for j in open_lots:
             adjusted[j], cost[j] = adjusted_ps * shares[j], cost_ps * shares[j]
 
-    def named_lots(self, open_lots: list[int], ref, row) -> list[int]:
+    def named_lots(self, open_lots: list[int], ref: object, row: object) -> list[int]:
         """Specific identification: the open lots (and pieces of them) named in ``ref``, ``;``-separated."""
         if ref is None or (isinstance(ref, float) and np.isnan(ref)) or str(ref).strip() == "":
             raise DataError(
@@ -338,7 +352,9 @@ class _Replay:
             chosen.extend(c for c in same if c not in chosen)
         return chosen
 
-    def relieve(self, sequence: list[int], k: int, s: float, px: float, day: int, row) -> tuple[list | None, int]:
+    def relieve(
+        self, sequence: list[int], k: int, s: float, px: float, day: int, row: object
+    ) -> tuple[list | None, int]:
         """Sell ``s`` shares from the lots in ``sequence``: one realised chunk per lot touched.
 
         Returns the loss entries of the chunks sold at a loss in a taxable account (each
@@ -404,7 +420,15 @@ class _Replay:
                 self.pending_losses[g].append(entry)
 
 
-def _oversell(row, day, shares, info, held, first_buy, next_buy) -> None:
+def _oversell(
+    row: object,
+    day: int,
+    shares: float,
+    info: tuple[str, str, str],
+    held: float,
+    first_buy: tuple[int, object] | None,
+    next_buy: tuple[int, object] | None,
+) -> None:
     account, _atype, ticker = info
     when = EPOCH + timedelta(days=int(day))
     if held <= _EPS and first_buy is None and next_buy is not None:
@@ -426,13 +450,13 @@ def _oversell(row, day, shares, info, held, first_buy, next_buy) -> None:
 
 def process_trades(
     trades: pd.DataFrame,
-    method: str = "fifo",
+    method: LotMethod = "fifo",
     *,
     rates: TaxRates | None = None,
     substantially_identical: dict[str, str] | None = None,
     lots: pd.DataFrame | None = None,
     accounts: dict[str, str] | None = None,
-    today=None,
+    today: DateLike | None = None,
 ) -> TaxResult:
     """Replay trades through tax lots with the wash-sale rule.
 
@@ -485,11 +509,12 @@ def process_trades(
     IRS Publication 550 (2025), "Wash Sales" and "Holding Period"; IRC section 1091;
     Treas. Reg. sections 1.1091-1 and 1.1091-2; Rev. Rul. 2008-5 (IRA purchases).
     """
-    method = str(method).lower()
-    if method not in LOT_METHODS:
+    name = str(method).lower()
+    if name not in LOT_METHODS:
         raise DataError(
-            f"Unknown lot method {method!r}: choose one of {', '.join(LOT_METHODS)}.", code="bad_method"
+            f"Unknown lot method {name!r}: choose one of {', '.join(LOT_METHODS)}.", code="bad_method"
         )
+    method = name  # one of LotMethod from here on
     today_ts = pd.Timestamp(today if today is not None else date.today()).normalize()
     groups = {str(k).upper(): str(v).upper() for k, v in (substantially_identical or {}).items()}
     ev = trade_events(trades, lots, accounts, method, today_ts)
@@ -633,7 +658,7 @@ def _loss_windows_frame(st: _Replay, realized: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def identical_map(rows) -> dict[str, str]:
+def identical_map(rows: Iterable[Mapping[str, object]] | None) -> dict[str, str]:
     """Ticker -> group from editable rows ``{"ticker": ..., "group": ...}`` (blank rows skipped).
 
     Raises DataError naming the row when a ticker is listed twice with different groups
