@@ -98,12 +98,15 @@ class _ExportBrowser:
 
     def __init__(self) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
         self._kaleido = None
 
     def _run(self, coro, timeout: float):
-        if self._loop is None or not self._loop.is_running():
+        if self._thread is None or not self._thread.is_alive():  # first use, or its thread was stopped
+            self._forget()
             loop = asyncio.new_event_loop()
-            threading.Thread(target=loop.run_forever, name="export-browser", daemon=True).start()
+            self._thread = threading.Thread(target=loop.run_forever, name="export-browser", daemon=True)
+            self._thread.start()
             self._loop = loop
         future = asyncio.run_coroutine_threadsafe(coro, self._loop)
         try:
@@ -134,7 +137,17 @@ class _ExportBrowser:
                 self.close()
             raise
 
+    def _forget(self) -> None:
+        """Drop a browser whose event loop is gone (its thread was stopped): kill its process, start clean."""
+        browser, self._kaleido = self._kaleido, None
+        process = getattr(browser, "subprocess", None)
+        if process is not None and process.poll() is None:
+            process.kill()
+
     def close(self) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            self._forget()
+            return
         browser, self._kaleido = self._kaleido, None
         if browser is not None:
             self._discard(browser)

@@ -160,6 +160,10 @@ def test_export_tries_again_when_the_export_page_is_not_ready(monkeypatch):
 
 
 
+async def _noop():
+    return None
+
+
 class _StuckBrowser:
     """A kaleido stand-in whose render never answers (a wedged export tab)."""
 
@@ -185,6 +189,7 @@ def test_a_browser_that_stops_answering_times_out_and_is_replaced():
 
     browser = export._ExportBrowser()
     browser.render_timeout, browser.grace = 0.2, 0.0
+    browser._run(_noop(), 5)  # its event-loop thread is running, as after a first export
     stuck = _StuckBrowser()
     browser._kaleido = stuck
     began = time.monotonic()
@@ -192,3 +197,20 @@ def test_a_browser_that_stops_answering_times_out_and_is_replaced():
         browser.render({"data": []}, {"format": "svg"})
     assert time.monotonic() - began < 5
     assert stuck.closed and browser._kaleido is None  # the next render opens a fresh browser
+
+
+def test_a_browser_whose_loop_thread_was_stopped_is_dropped_and_its_process_killed():
+    # dash_duo's teardown injects SystemExit into the threads a test started; the export browser's loop
+    # thread dying must not leave a browser that every later export waits on until it times out.
+    import asyncio
+    import subprocess
+
+    browser = export._ExportBrowser()
+    browser._run(_noop(), 5)
+    browser._loop.call_soon_threadsafe(browser._loop.stop)  # the loop thread ends, as when it is killed
+    browser._thread.join(5)
+    stuck = _StuckBrowser()
+    stuck.subprocess = subprocess.Popen(["sleep", "60"])
+    browser._kaleido = stuck
+    assert browser._run(asyncio.sleep(0, result="fresh"), 5) == "fresh"  # a new loop answers
+    assert browser._kaleido is None and stuck.subprocess.wait(5) != 0  # the old browser's process was killed

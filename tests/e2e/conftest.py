@@ -15,8 +15,14 @@ os.environ.setdefault("PORTFOLIO_DESK_JOB_THROTTLE", "0.25")
 def desk(dash_duo):
     """dash_duo with the app started; yields the runner."""
     from app import app
+    from components.export import export_available, warm_up
 
     dash_duo.driver.set_window_size(1400, 1000)
+    # Open the export browser before the server thread starts: dash_duo's teardown injects SystemExit into
+    # every thread started after that, which killed the export browser's threads when a test opened it
+    # (later exports then waited until they timed out: the PDF report "not downloaded").
+    if export_available():
+        warm_up()
     with socket.socket() as sock:  # a free port, so parallel test runs never collide
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]

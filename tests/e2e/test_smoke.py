@@ -2,7 +2,7 @@ import pytest
 
 from tests.e2e.conftest import console_errors
 
-PAGES = ["/", "/construct", "/execute", "/risk", "/tax", "/present", "/performance"]
+PAGES = ["/", "/construct", "/execute", "/risk", "/tax", "/present", "/performance", "/compare"]
 
 
 @pytest.mark.e2e
@@ -21,7 +21,7 @@ def test_an_unknown_address_says_page_not_found_and_links_every_desk(desk):
     desk.driver.get(desk.server_url + "/no-such-desk")
     desk.wait_for_contains_text(".pd-page-header", "Page not found", timeout=30)
     links = [a.text for a in desk.driver.find_elements("css selector", "#not-found-links a")]
-    assert links == ["Data", "Construct", "Execute", "Risk", "Tax", "Present", "Performance"]
+    assert links == ["Data", "Construct", "Execute", "Risk", "Tax", "Present", "Performance", "Compare"]
     navbar = [a.text for a in desk.driver.find_elements("css selector", ".pd-navbar .nav-link")]
     assert "Not found" not in navbar
     assert console_errors(desk) == []
