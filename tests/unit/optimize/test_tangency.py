@@ -19,20 +19,11 @@ from finance_core.errors import InfeasibleError
 from finance_core.optimize import _box
 from finance_core.optimize._cla import cla_max_ratio, critical_line
 from finance_core.optimize.constraints import resolve_checked
+from tests.unit.optimize.test_linear_qp import _problem  # the same seeded problems, four sectors
 
 N_SECTORS = 4
 
 
-def _problem(n: int, seed: int) -> tuple[pd.Series, pd.DataFrame, pd.Series]:
-    """Seeded 3-factor covariance, vols 15-60%, per-asset Sharpe 0-1, four sectors round-robin."""
-    rng = np.random.default_rng(seed)
-    tickers = [f"T{i:02d}" for i in range(n)]
-    vol = rng.uniform(0.15, 0.60, n)
-    b = rng.normal(size=(n, 3)) * vol[:, None] * 0.4
-    cov = b @ b.T + np.diag((0.6 * vol) ** 2)
-    mu = rng.uniform(0.0, 1.0, n) * np.sqrt(np.diag(cov))
-    sectors = pd.Series([f"S{i % N_SECTORS}" for i in range(n)], index=tickers)
-    return pd.Series(mu, index=tickers), pd.DataFrame(cov, index=tickers, columns=tickers), sectors
 
 
 def _clarabel_tangency(mu: pd.Series, cov: pd.DataFrame, lo: float, hi: float, rf: float,
