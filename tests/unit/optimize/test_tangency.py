@@ -21,10 +21,6 @@ from finance_core.optimize._cla import cla_max_ratio, critical_line
 from finance_core.optimize.constraints import resolve_checked
 from tests.unit.optimize.test_linear_qp import _problem  # the same seeded problems, four sectors
 
-N_SECTORS = 4
-
-
-
 
 def _clarabel_tangency(mu: pd.Series, cov: pd.DataFrame, lo: float, hi: float, rf: float,
                        sectors: pd.Series | None, sector_bounds: dict[str, tuple[float, float]]) -> np.ndarray:
