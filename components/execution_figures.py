@@ -278,7 +278,7 @@ def impact_figure(
     if len(long) > max_points:
         long = long.iloc[np.linspace(0, len(long) - 1, max_points).astype(int)]
     fig = go.Figure(
-        go.Scattergl(
+        go.Scatter(
             x=long["shares"],
             y=long["slip"],
             mode="markers",

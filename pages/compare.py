@@ -29,7 +29,7 @@ from finance_core.compare_portfolios import (
 )
 from finance_core.errors import DataError
 
-dash.register_page(__name__, path="/compare", name="Compare", title="Compare - Portfolio Desk", order=7)
+dash.register_page(__name__, path="/compare", name="Compare", title="Compare - Portfolio Desk", order=6)
 
 P = "compare"
 PICK, REFRESH, CAPITAL, RESULT = f"{P}-pick", f"{P}-refresh", f"{P}-capital", f"{P}-result"

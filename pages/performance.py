@@ -31,7 +31,7 @@ from components.urlstate import UrlState, json_list
 from finance_core import attribution, estimators, exposures, limits, rebalancing, risk
 from finance_core.errors import DataError, FinanceError
 
-dash.register_page(__name__, path="/performance", name="Performance", title="Performance - Portfolio Desk", order=6)
+dash.register_page(__name__, path="/performance", name="Performance", title="Performance - Portfolio Desk", order=5)
 
 P = "perf"
 SA = {k: f"{P}-alerts-{k}" for k in ("exposure", "rolling", "contribution", "limits", "limit-form", "policies")}

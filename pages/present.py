@@ -25,7 +25,7 @@ from components.tables import grid, records
 from finance_core import recipes, report
 from finance_core.errors import DataError
 
-dash.register_page(__name__, path="/present", name="Present", title="Present - Portfolio Desk", order=5)
+dash.register_page(__name__, path="/present", name="Present", title="Present - Portfolio Desk", order=7)
 
 P = "present"
 QUERY, SHARE_QUERY, FIRM, AS_OF = f"{P}-query", f"{P}-share-query", f"{P}-firm", f"{P}-as-of"

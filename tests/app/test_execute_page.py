@@ -54,7 +54,7 @@ def test_market_kpis_show_the_last_close_and_an_independent_volatility(model):
     assert f"${closes.iloc[-1]:,.2f}" in str(kpis) and f"{vol:.1%}" in str(kpis)
     assert "Held-out R2" in str(text) and f"{model.impact.r2_test:.3f}" in str(text)
     assert len(quality) == 13 and {"r2_test", "rmse_test"} <= set(quality[0])
-    assert fig.data[0].type == "scattergl" and len(fig.data) >= 3  # the book walk and fitted curves
+    assert fig.data[0].type == "scatter" and len(fig.data) >= 3  # the book walk and fitted curves
 
 
 def test_schedule_costs_match_the_almgren_chriss_formulas(model):

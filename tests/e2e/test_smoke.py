@@ -21,7 +21,7 @@ def test_an_unknown_address_says_page_not_found_and_links_every_desk(desk):
     desk.driver.get(desk.server_url + "/no-such-desk")
     desk.wait_for_contains_text(".pd-page-header", "Page not found", timeout=30)
     links = [a.text for a in desk.driver.find_elements("css selector", "#not-found-links a")]
-    assert links == ["Data", "Construct", "Execute", "Risk", "Tax", "Present", "Performance", "Compare"]
+    assert links == ["Data", "Construct", "Execute", "Risk", "Tax", "Performance", "Compare", "Present"]
     navbar = [a.text for a in desk.driver.find_elements("css selector", ".pd-navbar .nav-link")]
     assert "Not found" not in navbar
     assert console_errors(desk) == []
