@@ -8,7 +8,7 @@ from typing import Any
 
 import flask
 
-from api.saved import BadRequest, weights_of
+from api.saved import BadRequest, json_body, weights_of
 from finance_core.data import load_dataset, to_returns
 from finance_core.data.bundled import DATASETS
 from finance_core.errors import FinanceError
@@ -45,14 +45,6 @@ def _weights(body: dict[str, Any], store: Store) -> dict[str, float]:
     return weights_of(body.get("weights"))
 
 
-def _body() -> dict[str, Any]:
-    body = flask.request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadRequest("The body must be a JSON object, sent with Content-Type: "
-                         "application/json.")
-    return body
-
-
 def _history(body: dict[str, Any]):
     """Daily returns of the bundled ``dataset`` between ``start`` and ``end``."""
     name = body.get("dataset", "sp500")
@@ -67,7 +59,7 @@ def _history(body: dict[str, Any]):
 def optimize_reply() -> flask.Response:
     """``POST /api/v1/optimize``: ``recipe`` (a finance_core.recipes.Recipe's fields: method,
     mu_method, cov_method, lower, upper, ...) on ``tickers`` of a bundled dataset."""
-    body = _body()
+    body = json_body()
     name, returns = _history(body)
     tickers = body.get("tickers", list(returns.columns))
     if not isinstance(tickers, list) or not tickers or any(t not in returns for t in tickers):
@@ -94,7 +86,7 @@ def optimize_reply() -> flask.Response:
 
 def risk_reply(store: Store) -> flask.Response:
     """The risk figures of one portfolio over the dataset's dates (``start``/``end`` optional)."""
-    body = _body()
+    body = json_body()
     weights, level = _weights(body, store), _level(body)
     name, returns = _history(body)
     try:

@@ -15,7 +15,7 @@ import flask
 
 from store import ConflictError, NameTakenError, NotFoundError, Store, StoreError, current_owner
 
-__all__ = ["API_PREFIX", "make_blueprint", "BadRequest", "weights_of"]
+__all__ = ["API_PREFIX", "make_blueprint", "BadRequest", "json_body", "weights_of"]
 
 API_PREFIX = "/api/v1"
 COLLECTIONS = {"portfolios": "portfolio", "workspaces": "workspace", "scenarios": "scenario"}
@@ -26,7 +26,8 @@ class BadRequest(ValueError):
     """A request body the API cannot use; the message names the field."""
 
 
-def _object_body() -> dict[str, Any]:
+def json_body() -> dict[str, Any]:
+    """The request's JSON object body, or :class:`BadRequest` saying how to send one."""
     body = flask.request.get_json(silent=True)
     if not isinstance(body, dict):
         raise BadRequest("The body must be a JSON object, sent with Content-Type: "
@@ -76,7 +77,7 @@ def _routes(blueprint: flask.Blueprint, store_of: Callable[[], Store]) -> None:
         if flask.request.method == "GET":
             search = flask.request.args.get("search", "")
             return flask.jsonify([_flat(i) for i in repo.list(search, owner=current_owner())])
-        body = _object_body()
+        body = json_body()
         fields = _fields(repo.kind, body, need_version=False)
         item = repo.create(fields["name"], fields["body"], notes=fields["notes"],
                            owner=current_owner(), overwrite=body.get("overwrite") is True)
@@ -91,7 +92,7 @@ def _routes(blueprint: flask.Blueprint, store_of: Callable[[], Store]) -> None:
             repo.delete(item_id, owner=owner)
             return flask.jsonify({"id": item_id, "deleted": True,
                                   "restore": f"{API_PREFIX}/{plural}/{item_id}/restore"})
-        fields = _fields(repo.kind, _object_body(), need_version=True)
+        fields = _fields(repo.kind, json_body(), need_version=True)
         return flask.jsonify(_flat(repo.update(item_id, owner=owner, **fields)))
 
     def restore(plural: str, item_id: int):

@@ -16,7 +16,7 @@ from typing import Any
 import flask
 import pandas as pd
 
-from api.saved import BadRequest
+from api.saved import BadRequest, json_body
 from finance_core import tax
 from finance_core.data import load_lots_csv, load_trades_csv
 from finance_core.errors import FinanceError
@@ -48,9 +48,7 @@ def _csv(rows: list[dict], reader, field: str) -> pd.DataFrame:
 def trade_list_reply() -> flask.Response:
     """``trades`` (ticker, side, shares, price; optional account), ``as_of`` (YYYY-MM-DD), optional
     ``lots``, ``history``, ``method`` (fifo, lifo, hifo, specific) and ``buy_account``."""
-    body = flask.request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise BadRequest("The body must be a JSON object, sent with Content-Type: application/json.")
+    body = json_body()
     trades = _rows(body, "trades", required=True)
     try:
         as_of = date.fromisoformat(str(body.get("as_of")))
