@@ -74,6 +74,20 @@ class BrinsonWindow:
         return self.portfolio_return - self.benchmark_return
 
     @property
+    def geometric_excess(self) -> float:
+        """The single period's geometric excess ``(1 + R) / (1 + B) - 1``."""
+        return (1.0 + self.portfolio_return) / (1.0 + self.benchmark_return) - 1.0
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The single period by segment: :data:`SEGMENT_COLUMNS` then the effects; the ``Total`` row holds the
+        weights' sums, ``R`` and ``B``, and the effects' sums."""
+        sides = self.segments.copy()
+        sides.loc[TOTAL_ROW] = [sides["portfolio_weight"].sum(), sides["benchmark_weight"].sum(),
+                                self.portfolio_return, self.benchmark_return]
+        return sides.join(self.single).rename_axis("segment")
+
+    @property
     def linked_excess(self) -> float:
         """The arithmetic excess the linked effects add up to."""
         return self.linked_portfolio_return - self.linked_benchmark_return

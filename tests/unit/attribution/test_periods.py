@@ -96,3 +96,14 @@ def test_bad_windows_and_weights_are_refused_with_what_to_change():
     # an unused name's gap does not block the attribution
     gap = RETURNS.assign(D=[np.nan, 0.0, 0.0, 0.0])
     assert attribute(gap, W, WB, sectors=SECTORS).periods == 2
+
+
+def test_table_puts_segment_sides_beside_the_effects_with_a_total_row():
+    res = attribute(RETURNS, W, WB, sectors=SECTORS)
+    table = res.table
+    assert list(table.columns) == ["portfolio_weight", "benchmark_weight", "portfolio_return", "benchmark_return",
+                                   "allocation", "selection", "interaction", "total"]
+    total = table.loc[TOTAL_ROW]
+    assert total["portfolio_weight"] == pytest.approx(1.0) and total["benchmark_weight"] == pytest.approx(1.0)
+    assert total["portfolio_return"] - total["benchmark_return"] == pytest.approx(total["total"])
+    assert table.loc["Energy", "portfolio_weight"] == pytest.approx(0.3)
