@@ -140,31 +140,33 @@ def _policy_form(values: dict) -> html.Div:
 
 def _attribution_section(values: dict) -> html.Section:
     pickers = html.Div([
-        field("Benchmark weights", choice(ATTR["benchmark"], BENCHMARK_CHOICES, values["benchmark"]), md=4),
-        field("Method", choice(ATTR["method"], METHOD_CHOICES, values["method"]), md=3),
-        field("Linking", choice(ATTR["linking"], LINKING_CHOICES, values["linking"]), md=2),
-        html.Div(upload_box(BW_UPLOAD, "Benchmark weights CSV", "ticker,weight (decimals or percent); used when "
-                            "the benchmark is the uploaded weights."), className="col-md-3"),
+        field("Benchmark weights", choice(ATTR["benchmark"], BENCHMARK_CHOICES, values["benchmark"]), md=5),
+        field("Method", choice(ATTR["method"], METHOD_CHOICES, values["method"]), md=4),
+        field("Linking", choice(ATTR["linking"], LINKING_CHOICES, values["linking"]), md=3),
     ], className="row g-3 mb-2 no-print")
+    controls = html.Div([
+        html.Div([pickers, html.Div(id=ATTR["note"], className="small text-body-secondary mb-2"),
+                  alert_area(SA["bw-upload"]), alert_area(SA["brinson"])], className="col-md-9"),
+        html.Div(upload_box(BW_UPLOAD, "Benchmark weights CSV", "ticker,weight (decimals or percent); used when "
+                            "the benchmark is the uploaded weights."), className="col-md-3 no-print"),
+    ], className="row g-3 mb-2")
     return section(
         "Brinson attribution",
         dcc.Store(id=ATTR["weights"], storage_type="session"),
-        pickers,
-        alert_area(SA["bw-upload"]),
-        alert_area(SA["brinson"]),
-        html.Div(id=ATTR["note"], className="small text-body-secondary mb-2"),
+        controls,
         html.Div(id=ATTR["kpis"]),
         html.Div([
             html.Div(graph(G["waterfall"], title="Effects by sector (one period over the workspace dates)"),
-                     className="col-lg-5"),
-            html.Div(grid(ATTR["grid"], pd.DataFrame(columns=list(ATTR_HEADERS)), formats=ATTR_FORMATS,
-                          headers=ATTR_HEADERS, height=380, csv_name="brinson-attribution"), className="col-lg-7"),
+                     className="col-lg-6"),
+            html.Div([graph(G["linked"], title="Linked effects, cumulative (monthly rebalanced)"),
+                      html.Div(id=ATTR["linked-note"], className="small mb-2")], className="col-lg-6"),
         ], className="row"),
-        html.H6("Linked over months", className="mt-3"),
-        graph(G["linked"], title="Linked effects, cumulative (monthly rebalanced)"),
-        html.Div(id=ATTR["linked-note"], className="mb-2"),
+        html.H6("Single period by sector", className="mt-2"),
+        grid(ATTR["grid"], pd.DataFrame(columns=list(ATTR_HEADERS)), formats=ATTR_FORMATS, headers=ATTR_HEADERS,
+             height=440, csv_name="brinson-attribution"),
+        html.H6("Linked over months, by sector", className="mt-3"),
         grid(ATTR["linked-grid"], pd.DataFrame(columns=[c for c in ATTR_HEADERS if c in ("segment",
-             *attribution.EFFECT_COLUMNS)]), formats=ATTR_FORMATS, headers=ATTR_HEADERS, height=300,
+             *attribution.EFFECT_COLUMNS)]), formats=ATTR_FORMATS, headers=ATTR_HEADERS, height=400,
              csv_name="brinson-linked"),
         note="The portfolio (the target, else the holdings, else equal weight, as on the rest of the page) "
              "against benchmark weights by sector. The desk's benchmark is an index fund with no constituents in "

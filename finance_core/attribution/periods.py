@@ -193,7 +193,10 @@ def attribute(
     single, segments, r, b = _single(w, wb, returns, method, sectors)
     linked_method: BrinsonMethod = LINKED_METHOD if method == "geometric" else method
     linked, cumulative, r_linked, b_linked = _linked(w, wb, returns, linked_method, linking, sectors, frequency)
-    notes = (f"Geometric effects compound rather than add: the linked periods use {LINKED_METHOD}.",) \
-        if method == "geometric" else ()
+    notes = [f"Geometric effects compound rather than add: the linked periods use {LINKED_METHOD}."] \
+        if method == "geometric" else []
+    if w.reindex(names, fill_value=0.0).sub(wb.reindex(names, fill_value=0.0)).abs().max() < 1e-12:
+        notes.append("The portfolio holds the benchmark's weights, so every effect is zero: build a target on the "
+                     "Construct page, or choose other benchmark weights.")
     return BrinsonWindow(method, linking, linked_method, single, segments, r, b, linked, cumulative, r_linked,
-                         b_linked, len(cumulative), returns.index[0], returns.index[-1], notes)
+                         b_linked, len(cumulative), returns.index[0], returns.index[-1], tuple(notes))

@@ -144,3 +144,9 @@ def test_attribution_section_is_on_the_page_with_its_exports_and_link_settings()
     assert "the universe, equal-weighted" in text
     values = page.URL.initial({"method": "geometric", "linking": "menchero", "benchmark": "holdings"})
     assert (values["method"], values["linking"], values["benchmark"]) == ("geometric", "menchero", "holdings")
+
+
+def test_the_default_equal_weight_book_against_the_equal_weight_universe_says_why_all_is_zero():
+    out = _run(ws=TWO_YEARS)
+    assert "so every effect is zero: build a target on the Construct page" in str(out[-1])
+    assert "Could not" not in str(out[-1]) and out[0] is not no_update  # a note beside the result, not an error

@@ -107,3 +107,10 @@ def test_table_puts_segment_sides_beside_the_effects_with_a_total_row():
     assert total["portfolio_weight"] == pytest.approx(1.0) and total["benchmark_weight"] == pytest.approx(1.0)
     assert total["portfolio_return"] - total["benchmark_return"] == pytest.approx(total["total"])
     assert table.loc["Energy", "portfolio_weight"] == pytest.approx(0.3)
+
+
+def test_a_portfolio_equal_to_its_benchmark_has_zero_effects_and_says_why():
+    res = attribute(RETURNS, WB, WB, sectors=SECTORS)
+    assert np.abs(res.single.to_numpy()).max() == 0 and np.abs(res.linked.to_numpy()).max() < 1e-15
+    assert "holds the benchmark's weights, so every effect is zero" in res.notes[0]
+    assert attribute(RETURNS, W, WB, sectors=SECTORS).notes == ()
