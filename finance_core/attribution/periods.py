@@ -25,7 +25,7 @@ import pandas as pd
 
 from ..errors import DataError
 from ._checks import as_series
-from .brinson import TOTAL_ROW, BrinsonMethod, brinson, segment_returns
+from .brinson import TOTAL_ROW, BrinsonMethod, brinson, brinson_periods, segment_returns
 from .linking import Linking, carino_factors, link, menchero_factors
 
 __all__ = ["LINKED_METHOD", "MIN_PERIODS", "SEGMENT_COLUMNS", "BrinsonWindow", "attribute", "period_returns"]
@@ -159,13 +159,13 @@ def _linked(weights: pd.Series, bench: pd.Series, returns: pd.DataFrame, method:
             f"period(s); linking needs at least {MIN_PERIODS}. Choose a longer date range on the Data page.",
             code="too_short",
         )
-    frames = [brinson(weights, bench, row, row, method, sectors=sectors) for _date, row in per.iterrows()]
+    frames = brinson_periods(weights, bench, per, method, sectors=sectors)
     r_t = per[weights.index].to_numpy() @ weights.to_numpy()
     b_t = per[bench.index].to_numpy() @ bench.to_numpy()
     linked = link(frames, r_t, b_t, linking)
     scale = carino_factors(r_t, b_t) if linking == "carino" else menchero_factors(r_t, b_t)
-    steps = pd.DataFrame([f.loc[TOTAL_ROW, _EFFECTS] * k for f, k in zip(frames, scale, strict=True)],
-                         index=per.index)
+    totals = np.array([frame.to_numpy()[-1, :len(_EFFECTS)] for frame in frames])  # each period's Total row
+    steps = pd.DataFrame(totals * scale[:, None], index=per.index, columns=_EFFECTS)
     cumulative = steps.cumsum()
     cumulative["total"] = cumulative.sum(axis=1)
     return linked, cumulative.rename_axis("date"), float(np.prod(1 + r_t) - 1), float(np.prod(1 + b_t) - 1)
