@@ -1,9 +1,8 @@
-"""Figures of the Performance page: factor betas with confidence intervals, contribution to return, breach history,
-rebalancing policies (turnover against tracking error).
+"""Figures of the Performance page: the Brinson attribution waterfall, factor betas with confidence intervals,
+contribution to return, breach history, rebalancing policies (turnover against tracking error).
 
-Builders take finance_core results (``exposures.FactorExposure.table``, ``attribution.contribution``,
-``rebalancing.compare_policies``)
-and a theme, and only draw them.
+Builders take finance_core results (``attribution.brinson``, ``exposures.FactorExposure.table``,
+``attribution.contribution``, ``rebalancing.compare_policies``) and a theme, and only draw them.
 """
 
 from __future__ import annotations
@@ -15,7 +14,7 @@ import plotly.graph_objects as go
 from .figures import COLOURS, base_layout, empty_figure, tick_format
 from .safe_text import escaped
 
-__all__ = ["beta_figure", "breach_history_figure", "contribution_figure", "policy_figure"]
+__all__ = ["attribution_waterfall", "beta_figure", "breach_history_figure", "contribution_figure", "policy_figure"]
 
 
 @escaped
@@ -89,5 +88,27 @@ def policy_figure(table: pd.DataFrame, theme: str | None) -> go.Figure:
     ))
     base_layout(fig, theme, yformat=".1%", xtitle="turnover (annual)", ytitle="tracking error (annual)")
     fig.update_xaxes(tickformat=tick_format(".0%"))
+    fig.update_layout(hovermode="closest", showlegend=False)
+    return fig
+
+
+@escaped
+def attribution_waterfall(effects: pd.DataFrame, theme: str | None, *, total_label: str = "Sum of effects") -> go.Figure:
+    """One step per segment (``attribution.brinson`` rows: its ``total`` effect, the allocation, selection and
+    interaction in the hover box) and a last bar where the steps end; the ``Total`` row is left out."""
+    rows = effects.drop(index="Total", errors="ignore")
+    if not len(rows):
+        return empty_figure("No segment to attribute.", theme)
+    parts = rows[["allocation", "selection", "interaction"]].to_numpy()
+    fig = go.Figure(go.Waterfall(
+        x=[*map(str, rows.index), total_label], y=[*rows["total"].to_numpy(), 0.0],
+        measure=["relative"] * len(rows) + ["total"],
+        customdata=np.vstack([parts, rows[["allocation", "selection", "interaction"]].sum().to_numpy()]),
+        increasing={"marker": {"color": COLOURS["pos"]}}, decreasing={"marker": {"color": COLOURS["neg"]}},
+        totals={"marker": {"color": COLOURS["accent"]}}, connector={"line": {"color": COLOURS["muted"]}},
+        hovertemplate="%{x}: %{y:.2%}<br>allocation %{customdata[0]:.2%}<br>selection %{customdata[1]:.2%}<br>"
+                      "interaction %{customdata[2]:.2%}<extra></extra>",
+    ))
+    base_layout(fig, theme, yformat=".1%", ytitle="effect (of start value)")
     fig.update_layout(hovermode="closest", showlegend=False)
     return fig

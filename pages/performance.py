@@ -1,5 +1,5 @@
-"""Performance desk: factor exposures, contribution to return, limit breaches and rebalancing policies of the
-workspace portfolio.
+"""Performance desk: Brinson attribution, factor exposures, contribution to return, limit breaches and
+rebalancing policies of the workspace portfolio.
 
 Each section has its own callback and alert area, so bad input in one keeps the others (and its
 own previous result) on screen. Limits are kept in the workspace (``workspace.with_limits``) and
@@ -16,30 +16,45 @@ from dash import Input, Output, State, callback, dcc, html
 import monitor
 import workspace
 from components import ids
-from components.alerts import alert_area, reports_errors
+from components.alerts import alert_area, notes_alert, reports_errors
 from components.controls import choice, field, number, slider
 from components.figures import graph, graph_id, line_figure
 from components.layout import kpi_card, kpi_row, page_header, section
 from components.performance_figures import (
+    attribution_waterfall,
     beta_figure,
     breach_history_figure,
     contribution_figure,
     policy_figure,
 )
 from components.tables import grid, records
+from components.upload import UploadIds, decode_upload, upload_box
 from components.urlstate import UrlState, json_list
-from finance_core import attribution, estimators, exposures, limits, rebalancing, risk
+from finance_core import attribution, data, estimators, exposures, limits, optimize, rebalancing, risk
 from finance_core.errors import DataError, FinanceError
 
 dash.register_page(__name__, path="/performance", name="Performance", title="Performance - Portfolio Desk", order=5)
 
 P = "perf"
-SA = {k: f"{P}-alerts-{k}" for k in ("exposure", "rolling", "contribution", "limits", "limit-form", "policies")}
+SA = {k: f"{P}-alerts-{k}" for k in ("brinson", "bw-upload", "exposure", "rolling", "contribution", "limits", "limit-form", "policies")}
 EXP_KPIS, EXP_GRID, WINDOW = f"{P}-exposure-kpis", f"{P}-exposure-grid", f"{P}-window"
 CONTRIB_KPIS, ASSET_GRID, SECTOR_GRID = f"{P}-contrib-kpis", f"{P}-asset-grid", f"{P}-sector-grid"
 LIMIT_APPLY, BREACH_GRID, BREACH_NOTE = f"{P}-limits-apply", f"{P}-breach-grid", f"{P}-breach-note"
-G = {k: f"{P}-{k}" for k in ("betas", "rolling", "contrib-asset", "contrib-sector", "breach-history", "policies")}
+G = {k: f"{P}-{k}" for k in ("waterfall", "linked", "betas", "rolling", "contrib-asset", "contrib-sector", "breach-history", "policies")}
 MARKET = "Market"
+#: Brinson attribution: the benchmark, method and linking pickers, the benchmark-weights upload and its store.
+ATTR = {k: f"{P}-attr-{k}" for k in ("benchmark", "method", "linking", "kpis", "grid", "linked-grid", "note",
+                                      "linked-note", "weights")}
+BW_UPLOAD = UploadIds(f"{P}-benchmark-weights")
+BENCHMARK_CHOICES = {"universe": "The universe, equal-weighted", "holdings": "The current holdings",
+                     "upload": "Uploaded benchmark weights (CSV)"}
+METHOD_CHOICES = {"brinson_fachler": "Brinson-Fachler", "brinson_hood_beebower": "Brinson-Hood-Beebower",
+                  "geometric": "Geometric (Bacon)"}
+LINKING_CHOICES = {"carino": "Carino", "menchero": "Menchero"}
+ATTR_HEADERS = {"segment": "Sector", "portfolio_weight": "Portfolio weight", "benchmark_weight": "Benchmark weight",
+                "portfolio_return": "Portfolio return", "benchmark_return": "Benchmark return",
+                "allocation": "Allocation", "selection": "Selection", "interaction": "Interaction", "total": "Total"}
+ATTR_FORMATS = {c: "pct2" for c in list(ATTR_HEADERS)[1:]}
 #: The limit form: limit kind -> label of its threshold box (decimals; VaR and CVaR are positive loss fractions).
 LIMIT_FORM = {"single_name_weight": "Max single-name weight", "sector_weight": "Max sector weight",
               "number_of_names": "Min number of names", "min_cash": "Min cash",
@@ -72,7 +87,10 @@ POLICY_HEADERS = {"policy": "Policy", "annual_return": "Annual return", "trackin
                   "rebalances": "Rebalances", "realised_tax": "Realised tax"}
 POLICY_FORMATS = {"annual_return": "pct2", "tracking_error": "pct2", "annual_turnover": "pct", "total_cost": "pct2",
                   "rebalances": "int", "realised_tax": "money"}
-URL = UrlState(P, {"window": (WINDOW, "value", int, 126),
+URL = UrlState(P, {"benchmark": (ATTR["benchmark"], "value", str, "universe"),
+                   "method": (ATTR["method"], "value", str, "brinson_fachler"),
+                   "linking": (ATTR["linking"], "value", str, "carino"),
+                   "window": (WINDOW, "value", int, 126),
                    "policies": (POLICY_IDS["kinds"], "value", json_list, POLICY_DEFAULTS["kinds"]),
                    "widths": (POLICY_IDS["widths"], "value", str, POLICY_DEFAULTS["widths"]),
                    "band": (POLICY_IDS["band_type"], "value", str, POLICY_DEFAULTS["band_type"]),
@@ -120,12 +138,53 @@ def _policy_form(values: dict) -> html.Div:
     ])
 
 
+def _attribution_section(values: dict) -> html.Section:
+    pickers = html.Div([
+        field("Benchmark weights", choice(ATTR["benchmark"], BENCHMARK_CHOICES, values["benchmark"]), md=5),
+        field("Method", choice(ATTR["method"], METHOD_CHOICES, values["method"]), md=4),
+        field("Linking", choice(ATTR["linking"], LINKING_CHOICES, values["linking"]), md=3),
+    ], className="row g-3 mb-2 no-print")
+    controls = html.Div([
+        html.Div([pickers, html.Div(id=ATTR["note"], className="small text-body-secondary mb-2"),
+                  alert_area(SA["bw-upload"]), alert_area(SA["brinson"])], className="col-md-9"),
+        html.Div(upload_box(BW_UPLOAD, "Benchmark weights CSV", "ticker,weight (decimals or percent); used when "
+                            "the benchmark is the uploaded weights."), className="col-md-3 no-print"),
+    ], className="row g-3 mb-2")
+    return section(
+        "Brinson attribution",
+        dcc.Store(id=ATTR["weights"], storage_type="session"),
+        controls,
+        html.Div(id=ATTR["kpis"]),
+        html.Div([
+            html.Div(graph(G["waterfall"], title="Effects by sector (one period over the workspace dates)"),
+                     className="col-lg-6"),
+            html.Div([graph(G["linked"], title="Linked effects, cumulative (monthly rebalanced)"),
+                      html.Div(id=ATTR["linked-note"], className="small mb-2")], className="col-lg-6"),
+        ], className="row"),
+        html.H6("Single period by sector", className="mt-2"),
+        grid(ATTR["grid"], pd.DataFrame(columns=list(ATTR_HEADERS)), formats=ATTR_FORMATS, headers=ATTR_HEADERS,
+             height=440, csv_name="brinson-attribution"),
+        html.H6("Linked over months, by sector", className="mt-3"),
+        grid(ATTR["linked-grid"], pd.DataFrame(columns=[c for c in ATTR_HEADERS if c in ("segment",
+             *attribution.EFFECT_COLUMNS)]), formats=ATTR_FORMATS, headers=ATTR_HEADERS, height=400,
+             csv_name="brinson-linked"),
+        note="The portfolio (the target, else the holdings, else equal weight, as on the rest of the page) "
+             "against benchmark weights by sector. The desk's benchmark is an index fund with no constituents in "
+             "the data, so the benchmark weights are by default the universe, equal-weighted; or the current "
+             "holdings (attribution of the target against what is held), or an uploaded ticker,weight file. "
+             "Single period: both sides buy and hold from the first date of the workspace dates. Linked: both "
+             "sides go back to their weights at the start of each month, one attribution per month, linked by "
+             "Carino's or Menchero's factors.",
+    )
+
+
 def layout(**query) -> html.Div:
     values, _problems = URL.read(query)
     return html.Div([
         URL.sink(),
-        page_header("Performance", "Factor exposures, contribution to return and limit breaches of the "
-                                   "workspace portfolio."),
+        page_header("Performance", "Brinson attribution, factor exposures, contribution to return and limit "
+                                   "breaches of the workspace portfolio."),
+        _attribution_section(values),
         section(
             "Factor exposures",
             alert_area(SA["exposure"]),
@@ -208,6 +267,91 @@ def _factors(wd) -> pd.DataFrame:
 def _constant_weights(weights: pd.Series, dates: pd.Index) -> pd.DataFrame:
     """The (daily rebalanced) weights held on every date, as contribution takes them."""
     return pd.DataFrame([weights.to_numpy()] * len(dates), index=dates, columns=weights.index)
+
+
+# --------------------------------------------------------------------------- Brinson attribution
+def _benchmark_weights(kind: str | None, stored: dict | None, ws, wd) -> tuple[pd.Series, str]:
+    """The chosen benchmark weights by ticker and what they are."""
+    if kind == "universe":
+        return optimize.equal_weight(wd.prices.columns).weights, f"the universe, equal-weighted ({wd.prices.shape[1]})"
+    if kind == "holdings":
+        held = workspace.portfolio(dict(ws or workspace.DEFAULT, target=None), wd)
+        if held.kind != "holdings":
+            raise DataError("No holdings are uploaded, so they cannot be the benchmark. Upload holdings on the Data "
+                            "page, or choose another benchmark.", code="missing_holdings")
+        return held.weights, held.label
+    if kind == "upload":
+        if not stored or not stored.get("weights"):
+            raise DataError("No benchmark weights are uploaded. Upload a ticker,weight CSV beside the benchmark "
+                            "picker, or choose another benchmark.", code="missing_upload")
+        return pd.Series(stored["weights"], dtype=float), f"uploaded weights ({stored.get('name', 'file')})"
+    raise DataError(f"Benchmark weights: choose one of {', '.join(BENCHMARK_CHOICES.values())}.", code="bad_value")
+
+
+def _attribution_kpis(res: attribution.BrinsonWindow) -> dbc.Row:
+    total = res.single.loc[attribution.TOTAL_ROW]
+    return kpi_row([
+        kpi_card("Portfolio return", f"{res.portfolio_return:.2%}", id_=f"{P}-kpi-attr-portfolio",
+                 hint=f"{res.start.date()} to {res.end.date()}, buy and hold"),
+        kpi_card("Benchmark return", f"{res.benchmark_return:.2%}", id_=f"{P}-kpi-attr-benchmark"),
+        kpi_card("Excess (R - B)", f"{res.excess:.2%}", id_=f"{P}-kpi-attr-excess",
+                 hint=f"geometric (1 + R) / (1 + B) - 1: {res.geometric_excess:.2%}"
+                 if res.method == "geometric" else None),
+        kpi_card("Allocation", f"{total['allocation']:.2%}", id_=f"{P}-kpi-attr-allocation",
+                 hint=f"selection {total['selection']:.2%}, interaction {total['interaction']:.2%}"),
+    ])
+
+
+def _linked_note(res: attribution.BrinsonWindow) -> html.Span:
+    return html.Span(
+        f"{res.periods} months, {METHOD_CHOICES[res.linked_method]} linked by {LINKING_CHOICES[res.linking]}: the linked effects "
+        f"add up to {res.linked.loc[attribution.TOTAL_ROW, 'total']:.4%}, the arithmetic excess of the monthly "
+        f"rebalanced portfolio over the benchmark is {res.linked_excess:.4%} ({res.linked_portfolio_return:.2%} "
+        f"- {res.linked_benchmark_return:.2%}); difference {res.linking_residual:.1e}.", id=f"{P}-attr-check")
+
+
+@callback(
+    Output(ATTR["kpis"], "children"), Output(graph_id(G["waterfall"]), "figure"), Output(ATTR["grid"], "rowData"),
+    Output(graph_id(G["linked"]), "figure"), Output(ATTR["linked-grid"], "rowData"),
+    Output(ATTR["linked-note"], "children"), Output(ATTR["note"], "children"), Output(SA["brinson"], "children"),
+    inputs=dict(ws=Input(ids.WORKSPACE, "data"), kind=Input(ATTR["benchmark"], "value"),
+                method=Input(ATTR["method"], "value"), linking=Input(ATTR["linking"], "value"),
+                stored=Input(ATTR["weights"], "data")),
+    state=dict(theme=State(ids.THEME, "data")),
+)
+@reports_errors(8, title="Attribution not computed")
+def brinson_attribution(ws, kind, method, linking, stored, theme):
+    """Single-period and linked Brinson attribution by sector; bad input keeps the previous result."""
+    wd, port = _context(ws)
+    bench, label = _benchmark_weights(kind, stored, ws, wd)
+    res = attribution.attribute(wd.returns, port.weights, bench, sectors=wd.sectors.to_dict(), method=method,
+                                linking=linking)
+    note = f"{port.label} against {label}, by sector."
+    return (_attribution_kpis(res), attribution_waterfall(res.single, theme), records(res.table.reset_index()),
+            line_figure(res.cumulative, theme, yformat=".1%", highlight="total"),
+            records(res.linked.rename_axis("segment").reset_index()), _linked_note(res), note,
+            notes_alert(res.notes))
+
+
+@callback(
+    Output(ATTR["weights"], "data"), Output(BW_UPLOAD.status, "children"), Output(SA["bw-upload"], "children"),
+    Input(BW_UPLOAD.upload, "contents"), State(BW_UPLOAD.upload, "filename"), State(ids.WORKSPACE, "data"),
+    prevent_initial_call=True,
+)
+@reports_errors(3, title="Benchmark weights not read")
+def upload_benchmark_weights(contents, filename, ws):
+    """Read an uploaded ticker,weight file against the workspace's tickers; a bad file keeps the previous weights."""
+    wd = workspace.resolve(ws)
+    loaded = data.load_benchmark_weights_csv(decode_upload(contents, filename), name=filename,
+                                             tickers=list(wd.prices.columns))
+    status = html.Span(f"Loaded {filename} ({len(loaded.frame)} tickers)", className="text-success")
+    return ({"name": filename, "weights": loaded.frame.to_dict()}, status,
+            notes_alert(loaded.notes, title="Benchmark weights read"))
+
+
+@callback(Output(BW_UPLOAD.download, "data"), Input(BW_UPLOAD.sample, "n_clicks"), prevent_initial_call=True)
+def sample_benchmark_weights(_clicks):
+    return dcc.send_string(data.sample_csv("benchmark_weights"), "sample-benchmark-weights.csv")
 
 
 @callback(

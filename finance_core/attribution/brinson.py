@@ -23,12 +23,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal, get_args
 
+import numpy as np
 import pandas as pd
 
 from ..errors import DataError
 from ._checks import as_series, check_covered, check_weights_sum
 
-__all__ = ["EFFECT_COLUMNS", "TOTAL_ROW", "BrinsonMethod", "brinson", "segment_returns"]
+__all__ = ["EFFECT_COLUMNS", "TOTAL_ROW", "BrinsonMethod", "brinson", "brinson_periods", "segment_returns"]
 
 BrinsonMethod = Literal["brinson_fachler", "brinson_hood_beebower", "geometric"]
 METHODS: tuple[str, ...] = get_args(BrinsonMethod)
@@ -93,21 +94,32 @@ def _aligned(portfolio: pd.DataFrame, benchmark: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def _effects(table: pd.DataFrame, method: str) -> pd.DataFrame:
-    wp, rp, wb, rb = table["wp"], table["rp"], table["wb"], table["rb"]
-    bench = float((wb * rb).sum())
+def _effect_arrays(wp: np.ndarray, rp: np.ndarray, wb: np.ndarray, rb: np.ndarray,
+                   method: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Allocation, selection and interaction by segment (last axis); a leading axis of periods broadcasts."""
+    bench = np.sum(wb * rb, axis=-1, keepdims=True)
     if method == "geometric":
-        semi_notional = float((wp * rb).sum())
+        semi_notional = np.sum(wp * rb, axis=-1, keepdims=True)
         allocation = (wp - wb) * ((1 + rb) / (1 + bench) - 1)
         selection = wp * ((1 + rp) / (1 + rb) - 1) * (1 + rb) / (1 + semi_notional)
-        interaction = 0.0 * wp
-    else:
-        allocation = (wp - wb) * (rb - bench) if method == "brinson_fachler" else (wp - wb) * rb
-        selection = wb * (rp - rb)
-        interaction = (wp - wb) * (rp - rb)
-    out = pd.DataFrame({"allocation": allocation, "selection": selection, "interaction": interaction})
-    out["total"] = out.sum(axis=1)
-    return out
+        return allocation, selection, np.zeros_like(selection)
+    allocation = (wp - wb) * (rb - bench) if method == "brinson_fachler" else (wp - wb) * rb
+    return allocation, wb * (rp - rb), (wp - wb) * (rp - rb)
+
+
+def _frame(allocation: np.ndarray, selection: np.ndarray, interaction: np.ndarray, index: pd.Index) -> pd.DataFrame:
+    """Effects by segment, their ``total`` across and a :data:`TOTAL_ROW` row of the column sums."""
+    effects = np.column_stack([allocation, selection, interaction])
+    effects = np.column_stack([effects, effects.sum(axis=1)])
+    rows = pd.Index([*index, TOTAL_ROW], name="segment")
+    return pd.DataFrame(np.vstack([effects, effects.sum(axis=0)]), index=rows, columns=list(EFFECT_COLUMNS))
+
+
+def _check_method(method: str) -> None:
+    if method not in METHODS:
+        raise DataError(
+            f"Unknown attribution method {method!r}. Choose one of {', '.join(METHODS)}.", code="bad_method"
+        )
 
 
 def brinson(
@@ -126,13 +138,49 @@ def brinson(
     ``sectors`` (asset -> segment) assets are grouped into segments; without it the indices
     are the segments. Returns the effects by segment plus a :data:`TOTAL_ROW` row.
     """
-    if method not in METHODS:
-        raise DataError(
-            f"Unknown attribution method {method!r}. Choose one of {', '.join(METHODS)}.", code="bad_method"
-        )
+    _check_method(method)
     portfolio = segment_returns(weights, returns, sectors=sectors, what="portfolio weights")
     benchmark = segment_returns(benchmark_weights, benchmark_returns, sectors=sectors, what="benchmark weights")
-    effects = _effects(_aligned(portfolio, benchmark), method)
-    effects.loc[TOTAL_ROW] = effects.sum()
-    effects.index.name = "segment"
-    return effects
+    table = _aligned(portfolio, benchmark)
+    effects = _effect_arrays(table["wp"].to_numpy(), table["rp"].to_numpy(), table["wb"].to_numpy(),
+                             table["rb"].to_numpy(), method)
+    return _frame(*effects, table.index)
+
+
+def _labels(names: pd.Index, sectors: Mapping | None) -> np.ndarray:
+    """The segment of each name (the name itself without a sector map; brinson has refused unmapped names)."""
+    return np.asarray(names if sectors is None else [sectors[n] for n in names])
+
+
+def _segment_matrix(weights: pd.Series, returns: pd.DataFrame, labels: np.ndarray,
+                    segments: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+    """Segment weights and the periods x segments weighted-mean returns (NaN where a segment has no weight)."""
+    weight = weights.groupby(labels).sum().reindex(segments, fill_value=0.0)
+    contribution = (returns[weights.index] * weights).T.groupby(labels).sum().T.reindex(columns=segments,
+                                                                                        fill_value=0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = contribution.to_numpy() / weight.to_numpy()
+    return weight.to_numpy(), np.where(weight.to_numpy() != 0, mean, np.nan)
+
+
+def brinson_periods(
+    weights,
+    benchmark_weights,
+    returns: pd.DataFrame,
+    method: BrinsonMethod = "brinson_fachler",
+    *,
+    sectors: Mapping | None = None,
+) -> list[pd.DataFrame]:
+    """:func:`brinson` of each period (row of ``returns``, periods x assets, the same for both sides) with the
+    same weights throughout: one frame per period, checked once and computed at once."""
+    first = brinson(weights, benchmark_weights, returns.iloc[0], returns.iloc[0], method, sectors=sectors)
+    w = as_series(weights, "portfolio weights")
+    wb = as_series(benchmark_weights, "benchmark weights")
+    w, wb = w[w != 0], wb[wb != 0]
+    check_covered(w.index.union(wb.index), as_series(returns.iloc[-1], "returns"), "returns")
+    segments = first.index.drop(TOTAL_ROW)
+    wp, rp = _segment_matrix(w, returns, _labels(w.index, sectors), segments)
+    wbs, rb = _segment_matrix(wb, returns, _labels(wb.index, sectors), segments)
+    rp = np.where(np.isnan(rp), rb, rp)  # an empty portfolio segment has no selection (as in brinson)
+    allocation, selection, interaction = _effect_arrays(wp, rp, wbs, rb, method)
+    return [_frame(allocation[t], selection[t], interaction[t], segments) for t in range(len(returns))]

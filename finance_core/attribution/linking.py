@@ -81,6 +81,18 @@ def menchero_factors(portfolio_returns, benchmark_returns) -> np.ndarray:
     return m + alpha
 
 
+def _scaled_sum(frames: list[pd.DataFrame], scale: np.ndarray) -> pd.DataFrame:
+    """Sum over periods of each frame (its Total row dropped) times its factor; at once when the frames share
+    their rows and columns (a portfolio with the same segments every period), else aligned by segment."""
+    first = frames[0]
+    if all(f.index.equals(first.index) and f.columns.equals(first.columns) for f in frames):
+        keep = first.index != TOTAL_ROW
+        values = np.tensordot(scale, np.stack([f.to_numpy(dtype=float) for f in frames]), axes=1)
+        return pd.DataFrame(values[keep], index=first.index[keep], columns=first.columns)
+    parts = [frame.drop(index=TOTAL_ROW, errors="ignore") * factor for frame, factor in zip(frames, scale, strict=True)]
+    return pd.concat(parts).groupby(level=0, sort=False).sum()
+
+
 def link(
     effects: Sequence[pd.DataFrame] | Mapping[object, pd.DataFrame],
     portfolio_returns,
@@ -105,8 +117,7 @@ def link(
             f"There are {len(frames)} periods of effects but {scale.size} periods of returns; give one of each per period.",
             code="bad_periods",
         )
-    parts = [frame.drop(index=TOTAL_ROW, errors="ignore") * factor for frame, factor in zip(frames, scale, strict=True)]
-    linked = pd.concat(parts).groupby(level=0, sort=False).sum()
+    linked = _scaled_sum(frames, scale)
     linked.loc[TOTAL_ROW] = linked.sum()
     linked.index.name = frames[0].index.name
     return linked

@@ -16,11 +16,13 @@ Module map:
 - ``bundled``: the bundled datasets (:func:`load_dataset`), the published S&P 500 annual returns,
   :func:`to_returns`. The data files sit in this folder (provenance in README.md).
 - ``prices``: wide, long and one-ticker price files, gaps, :func:`combine_prices`.
-- ``holdings``, ``lots``, ``trades``, ``sectors``, ``benchmark``: one reader per upload kind.
+- ``holdings``, ``lots``, ``trades``, ``sectors``, ``benchmark``: one reader per upload kind;
+  ``benchmark_weights``: a benchmark's constituent weights (the Performance page's attribution).
 - ``samples``: :func:`sample_csv`, a valid example file of every kind.
 """
 
 from .benchmark import load_benchmark_csv, read_benchmark_csv
+from .benchmark_weights import load_benchmark_weights_csv, read_benchmark_weights_csv
 from .bundled import (
     BENCHMARK_LABELS,
     BENCHMARK_TICKER,
@@ -75,6 +77,8 @@ __all__ = [
     "read_sectors_csv",
     "load_benchmark_csv",
     "read_benchmark_csv",
+    "load_benchmark_weights_csv",
+    "read_benchmark_weights_csv",
     "ticker_from_filename",
     "combine_prices",
     "sample_csv",

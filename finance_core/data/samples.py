@@ -9,7 +9,8 @@ from .bundled import load_dataset
 
 __all__ = ["SAMPLE_KINDS", "sample_csv"]
 
-SAMPLE_KINDS = ("prices", "prices_long", "holdings", "lots", "trades", "sectors", "benchmark")
+SAMPLE_KINDS = ("prices", "prices_long", "holdings", "lots", "trades", "sectors", "benchmark",
+                "benchmark_weights")
 
 
 def sample_csv(kind: str) -> str:
@@ -50,4 +51,6 @@ def sample_csv(kind: str) -> str:
         assert ds.total_return_benchmark is not None  # load_dataset always builds it
         total = ds.total_return_benchmark.iloc[-260:].round(4).rename("value").rename_axis("date")
         return total.to_csv(date_format="%Y-%m-%d")
+    if kind == "benchmark_weights":
+        return "ticker,weight\nAAPL,0.30\nJPM,0.20\nKO,0.15\nMSFT,0.25\nXOM,0.10\n"
     raise DataError(f"No sample for {kind!r}: choose one of {', '.join(SAMPLE_KINDS)}.", code="unknown_sample")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from finance_core import attribution
 from finance_core.attribution import TOTAL_ROW, brinson
 from finance_core.errors import DataError
 
@@ -81,3 +82,22 @@ def test_missing_return_and_bad_weights_and_method_are_refused():
         brinson(WP * 0.9, WB, RP, RB)
     with pytest.raises(DataError, match="Unknown attribution method"):
         brinson(WP, WB, RP, RB, method="bogus")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("method", ["brinson_fachler", "brinson_hood_beebower", "geometric"])
+def test_brinson_periods_equals_brinson_period_by_period(method):
+    """The vectorised path against the one-period function on random periods, with sectors and an empty
+    portfolio segment."""
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    names = ["A", "B", "C", "D", "E"]
+    sectors = {"A": "Tech", "B": "Tech", "C": "Energy", "D": "Health", "E": "Energy"}
+    returns = pd.DataFrame(rng.normal(0.01, 0.05, (6, 5)), columns=names)
+    wp = pd.Series({"A": 0.5, "B": 0.2, "C": 0.3})  # no Health
+    wb = pd.Series({"A": 0.2, "B": 0.2, "C": 0.2, "D": 0.2, "E": 0.2})
+    frames = attribution.brinson_periods(wp, wb, returns, method, sectors=sectors)
+    assert len(frames) == 6
+    for t, frame in enumerate(frames):
+        one = brinson(wp, wb, returns.iloc[t], returns.iloc[t], method, sectors=sectors)
+        pd.testing.assert_frame_equal(frame, one, rtol=1e-12)

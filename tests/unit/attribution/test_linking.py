@@ -68,3 +68,14 @@ def test_period_mismatch_and_bad_returns_are_refused():
         carino_factors([0.1, np.nan], [0.0, 0.0])
     with pytest.raises(DataError, match="Unknown linking method"):
         link(frames, r, b, method="frongello")  # type: ignore[arg-type]
+
+
+def test_periods_with_different_segments_link_as_the_aligned_ones():
+    """A segment missing from a period counts as zero: the same linked table as with its zero row written out."""
+    frames, r, b = _periods(3, 4)
+    short = [frames[0].drop(index="D"), *frames[1:]]  # period 1 without segment D
+    zeroed = [frames[0].assign(**{c: frames[0][c].where(frames[0].index != "D", 0.0) for c in frames[0]}),
+              *frames[1:]]
+    for method in ("carino", "menchero"):
+        pd.testing.assert_frame_equal(link(short, r, b, method=method).sort_index(),
+                                      link(zeroed, r, b, method=method).sort_index(), rtol=1e-12)

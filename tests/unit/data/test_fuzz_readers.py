@@ -31,6 +31,7 @@ READERS = {
     "trades": (data.read_trades_csv, data.sample_csv("trades")),
     "sectors": (data.read_sectors_csv, data.sample_csv("sectors")),
     "benchmark": (data.read_benchmark_csv, data.sample_csv("benchmark")),
+    "benchmark_weights": (data.read_benchmark_weights_csv, data.sample_csv("benchmark_weights")),
     "order_book": (execution.read_order_book_csv, ORDER_BOOK),
     "volumes": (execution.read_volume_csv, VOLUMES),
 }
