@@ -69,7 +69,8 @@ LIMIT_IDS = {name: f"{P}-limit-{name}" for name in [*LIMIT_FORM, *LIMIT_SETTINGS
 LIMIT_STATE = {name: State(i, "value") for name, i in LIMIT_IDS.items()}
 EXPOSURE_HEADERS = {"term": "Term", "coef": "Coefficient", "std_error": "Std error (NW)", "t_stat": "t",
                     "p_value": "p", "ci_low": "95% low", "ci_high": "95% high"}
-EXPOSURE_FORMATS = {c: "ratio" for c in ("coef", "std_error", "t_stat", "ci_low", "ci_high")} | {"p_value": "ratio"}
+#: Four decimals: the alpha row is a daily return (about 0.0005), which two decimals show as 0.00.
+EXPOSURE_FORMATS = {c: "dec4" for c in ("coef", "std_error", "ci_low", "ci_high")} | {"t_stat": "ratio", "p_value": "dec4"}
 CONTRIB_FORMATS = {"weight": "pct", "return": "pct", "contribution": "pct2"}
 BREACH_HEADERS = dict(zip(limits.BREACH_COLUMNS, ["Limit", "Threshold", "Current", "Excess", "Since"], strict=True))
 #: The policy form: name -> id (policy kinds, band widths as comma-separated decimals, band type, cost, tax book).
