@@ -27,6 +27,7 @@ from components.compare_views import (
 from components.controls import field, number
 from components.figures import bar_figure, graph, graph_id
 from components.layout import page_header, section
+from components.saved_portfolios import picked_weights, portfolio_options
 from components.tables import column_defs, grid, records
 from finance_core.compare_portfolios import (
     MAX_PORTFOLIOS,
@@ -115,10 +116,6 @@ def layout(**_query) -> html.Div:
     ])
 
 
-def _saved() -> list[dict]:
-    return store.shared_store().portfolios.list(owner=store.current_owner())
-
-
 @callback(
     Output(PICK, "options"), Output(SA["pick"], "children"),
     Input(REFRESH, "n_clicks"), Input(ids.WORKSPACE, "data"),
@@ -127,29 +124,20 @@ def _saved() -> list[dict]:
 def options(_clicks, ws):
     current = [{"label": "Current portfolio", "value": CURRENT}]
     try:
-        saved = _saved()
+        saved = portfolio_options()
     except store.StoreError as err:
         return current, error_alert(DataError(
             f"The saved-work database cannot be read ({err}); only the current portfolio can be compared until "
             "it is back. Press 'Refresh list' to try again.", code="store_unavailable"), title="Saved portfolios not listed")
-    return current + [{"label": item["name"], "value": f"saved:{item['id']}"} for item in saved], None
+    return current + saved, None
 
 
 def _portfolios(picked: list[str], ws, wd) -> dict[str, pd.Series]:
+    saved = iter(picked_weights([p for p in picked if p != CURRENT]))
     out: dict[str, pd.Series] = {}
-    names = {}
-    if any(p != CURRENT for p in picked):
-        names = {f"saved:{i['id']}": i for i in _saved()}
     for value in picked:
-        if value == CURRENT:
-            port = workspace.portfolio(ws, wd)
-            out["Current portfolio"] = port.weights
-            continue
-        item = names.get(value)
-        if item is None:
-            raise DataError("A picked portfolio is no longer saved (deleted or renamed elsewhere). Press "
-                            "'Refresh list' and pick again.", code="not_found")
-        out[item["name"]] = pd.Series(item["body"].get("weights") or {}, dtype=float)
+        name, weights = ("Current portfolio", workspace.portfolio(ws, wd).weights) if value == CURRENT else next(saved)
+        out[name] = weights
     return out
 
 
