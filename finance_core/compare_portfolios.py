@@ -64,7 +64,7 @@ def _weights(name: str, weights: Mapping[str, float] | pd.Series, tickers: pd.In
                      f"({w[missing].sum():.1%} of its weight); load prices that include them to compare all of it.")
     w = w.reindex(tickers).fillna(0.0)
     if w.abs().sum() <= 1e-9:
-        raise DataError(f"None of portfolio {name!r}'s holdings are in the current prices. Pick the universe it "
+        raise DataError(f"None of the holdings of portfolio {name!r} are in the current prices. Pick the universe it "
                         "was built on (Data page) and compare again.", code="no_overlap")
     return w, notes
 

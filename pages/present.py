@@ -93,7 +93,7 @@ def layout(**query) -> html.Div:
                           formats={"portfolio_return": "pct", "benchmark_return": "pct"}, height=300,
                           csv_name="stress-tests")),
             html.Div(_section(html.H4(COMPARE_TITLE), html.Div(id=COMPARE_NOTES),
-                              grid(COMPARE_GRID, pd.DataFrame(columns=["metric"]), height=400,
+                              grid(COMPARE_GRID, pd.DataFrame(columns=["metric"]), height=480,
                                    csv_name="presentation-comparison"),
                               graph(COMPARE_GROWTH, title=COMPARE_GROWTH_TITLE, height=460, themed=False)),
                      id=COMPARE_SECTION, style={"display": "none"}),
@@ -267,7 +267,7 @@ def comparison(query, firm, as_of, include, picked, ws):
         return (*hidden, None)  # the presentation's own alert says what is wrong with the view
     result, problem = comparison_of(weights, ws_used, include, picked)
     if result is None:
-        return (*hidden, error_alert(problem, title="Comparison not shown") if problem else None)
+        return (*hidden, error_alert(problem, title="Not in the presentation") if problem else None)
     return (metric_table_rows(result), metric_table_defs(result), growth_figure(result, "light"),
             notes_alert(list(result.notes), title="About this comparison"), {}, None)
 

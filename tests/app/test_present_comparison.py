@@ -67,12 +67,12 @@ def test_no_comparison_unless_asked_and_a_count_of_one_to_four(saved):
 def test_a_saved_portfolio_outside_the_data_is_named_and_the_section_left_out(saved, call_with_trigger):
     out = page.comparison({}, None, None, ["on"], [saved["Core"], saved["Gold"]], WS)
     assert out[4] == {"display": "none"}
-    assert "Comparison left out: None of portfolio 'Gold'" in str(out[-1])
+    assert "Comparison left out: None of the holdings of portfolio 'Gold' are in the current prices" in str(out[-1])
     download, status = call_with_trigger("present-report-html.n_clicks", page.download_report, 1, 0, {}, "Acme", None,
                                          WS, ["on"], [saved["Core"], saved["Gold"]])
     document = base64.b64decode(download["content"]).decode("utf-8")
     assert "Downloaded" in str(status)
-    assert "<li>Comparison left out: None of portfolio &#x27;Gold&#x27;" in document
+    assert "<li>Comparison left out: None of the holdings of portfolio &#x27;Gold&#x27; are in" in document
     assert f"<h2>{page.COMPARE_TITLE}</h2>" not in document and "<h2>Historical stress tests</h2>" in document
 
 

@@ -59,7 +59,7 @@ def test_growth_weights_and_sectors(cmp):
 def test_holdings_outside_the_prices_are_named_and_left_out():
     out = compare_portfolios(PRICES, {"Wide": {"AAPL": 0.5, "NVDA": 0.5}}, BENCH)
     assert "NVDA" in out.notes[0] and "50.0%" in out.notes[0]
-    with pytest.raises(DataError, match="None of portfolio 'Gone'"):
+    with pytest.raises(DataError, match="None of the holdings of portfolio 'Gone'"):
         compare_portfolios(PRICES, {"Gone": {"NVDA": 1.0}}, BENCH)
     with pytest.raises(DataError, match="Pick 1 to 5"):
         compare_portfolios(PRICES, {f"P{i}": CORE for i in range(6)}, BENCH)
@@ -146,5 +146,5 @@ def test_square_root_law_check_by_hand():
 def test_transition_cost_refuses_a_portfolio_with_nothing_in_the_prices():
     from finance_core.compare_portfolios import transition_cost
 
-    with pytest.raises(DataError, match="None of portfolio 'Gold'"):
+    with pytest.raises(DataError, match="None of the holdings of portfolio 'Gold'"):
         transition_cost({"Core": CORE, "Gold": {"GLD": 1.0}}, PRICES)
