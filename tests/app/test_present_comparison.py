@@ -2,6 +2,7 @@
 
 import base64
 import html
+import re
 
 import pytest
 
@@ -88,3 +89,15 @@ def test_the_html_report_carries_the_comparison_table_and_chart(saved, call_with
                                          for c in ("Portfolio", "Core", "Value")))
     assert f"<td>Max drawdown</td><td>{want.metrics.loc['max_drawdown', 'Portfolio']:.1%}</td>" in section
     assert f"<h2>{page.COMPARE_GROWTH_TITLE}</h2>" in document and f"id=\"{page.COMPARE_GROWTH}\"" in document
+
+
+def test_the_pdf_report_prints_with_the_comparison(saved, call_with_trigger):
+    def pdf(*compare):
+        download, _ = call_with_trigger("present-report-pdf.n_clicks", page.download_report, 0, 1, {}, "Acme", None,
+                                        WS, *compare)
+        payload = base64.b64decode(download["content"])
+        assert payload.startswith(b"%PDF-")
+        return len(re.findall(rb"/Type\s*/Page[^s]", payload))
+
+    # The comparison's growth chart and its table (a section that starts a page) add pages to the PDF.
+    assert pdf(["on"], [saved["Core"]]) > pdf([], [])
