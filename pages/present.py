@@ -49,8 +49,8 @@ _TITLES = dict(zip(FIGURES, ["Growth of 10,000", "Allocation by asset", "Allocat
                              "Historical stress tests (return over each episode)"], strict=True))
 
 
-def _section(*children, className: str = "") -> html.Section:
-    return html.Section(list(children), className=f"pd-present-section {className}")
+def _section(*children, className: str = "", **props) -> html.Section:
+    return html.Section(list(children), className=f"pd-present-section {className}", **props)
 
 
 def layout(**query) -> html.Div:
@@ -92,11 +92,10 @@ def layout(**query) -> html.Div:
                                                              "benchmark_return"]),
                           formats={"portfolio_return": "pct", "benchmark_return": "pct"}, height=300,
                           csv_name="stress-tests")),
-            html.Div(_section(html.H4(COMPARE_TITLE), html.Div(id=COMPARE_NOTES),
-                              grid(COMPARE_GRID, pd.DataFrame(columns=["metric"]), height=480,
-                                   csv_name="presentation-comparison"),
-                              graph(COMPARE_GROWTH, title=COMPARE_GROWTH_TITLE, height=460, themed=False)),
-                     id=COMPARE_SECTION, style={"display": "none"}),
+            _section(html.H4(COMPARE_TITLE), html.Div(id=COMPARE_NOTES),
+                     grid(COMPARE_GRID, pd.DataFrame(columns=["metric"]), height=480, csv_name="presentation-comparison"),
+                     graph(COMPARE_GROWTH, title=COMPARE_GROWTH_TITLE, height=460, themed=False),
+                     id=COMPARE_SECTION, style={"display": "none"}),  # a section itself: page breaks stay as they were
             _section(html.H4("Execution and tax"), html.Div(id=DESKS), alert_area(NOTES)),
             _section(html.H4("Limits"), html.Div(id=BREACHES)),
         ], className="pd-present", **{"data-bs-theme": "light"}),
