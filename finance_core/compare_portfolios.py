@@ -9,16 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from . import optimize, risk, tax
+from . import execution, optimize, risk, tax
 from .data import to_returns
 from .errors import DataError
 
-__all__ = ["PortfolioComparison", "compare_portfolios", "trades_between", "transition_tax", "METRICS",
-           "TRANSITION_ROWS"]
+__all__ = ["PortfolioComparison", "TransitionCost", "compare_portfolios", "trades_between", "transition_tax",
+           "transition_cost", "METRICS", "TRANSITION_ROWS", "TRANSITION_COST_ROWS"]
 
 #: The comparison's rows: (key, label). Returns, volatility and Sharpe are annualised (252 days);
 #: VaR and CVaR are one-day historical at 95%, as positive loss fractions; max drawdown is negative.
@@ -63,7 +64,7 @@ def _weights(name: str, weights: Mapping[str, float] | pd.Series, tickers: pd.In
                      f"({w[missing].sum():.1%} of its weight); load prices that include them to compare all of it.")
     w = w.reindex(tickers).fillna(0.0)
     if w.abs().sum() <= 1e-9:
-        raise DataError(f"None of portfolio {name!r}'s holdings are in the current prices. Pick the universe it "
+        raise DataError(f"None of the holdings of portfolio {name!r} are in the current prices. Pick the universe it "
                         "was built on (Data page) and compare again.", code="no_overlap")
     return w, notes
 
@@ -185,3 +186,85 @@ def transition_tax(
                      "short_term_gain": result.short_term_gain, "long_term_gain": result.long_term_gain,
                      "loss_disallowed": result.loss_disallowed, "tax": result.tax}
     return pd.DataFrame(out).reindex([k for k, _ in TRANSITION_ROWS])
+
+
+#: :func:`transition_cost` rows: (key, label).
+TRANSITION_COST_ROWS = (
+    ("orders", "Orders"),
+    ("notional", "Traded notional"),
+    ("expected_cost", "Expected cost"),
+    ("cost_bps", "Expected cost (bps)"),
+    ("square_root_cost", "Square-root law cost (check)"),
+)
+
+
+@dataclass(frozen=True)
+class TransitionCost:
+    """``table``: :data:`TRANSITION_COST_ROWS` x portfolios; ``start``: what the trades start from (``"holdings"``
+    or the first portfolio's name); ``notes``: how the trades were costed."""
+
+    table: pd.DataFrame
+    start: str
+    notes: tuple[str, ...] = ()
+
+
+def transition_cost(
+    portfolios: Mapping[str, Mapping[str, float] | pd.Series],
+    prices: pd.DataFrame,
+    *,
+    holdings_shares: pd.Series | None = None,
+    capital: float = 1_000_000.0,
+    strategy: execution.BasketStrategy = "vwap",
+    daily_volume: float = 5_000_000.0,
+    **market: Any,
+) -> TransitionCost:
+    """The execution cost of the trade list that moves the start to each portfolio.
+
+    The start is ``holdings_shares`` when given and not empty (the trades are
+    :func:`finance_core.optimize.rebalance_trades` at the holdings' value, as :func:`transition_tax`
+    trades), else the first portfolio held with ``capital`` (the trades are :func:`trades_between`).
+    Each trade list is costed by :func:`finance_core.execution.order_basket` with ``strategy`` and the
+    Execute page's defaults (seeded synthetic book per name, linear impact fitted to it, a full session in 13
+    intervals, ``daily_volume`` shares a day per name; ``market``: other keywords of ``order_basket``).
+    ``square_root_cost`` is an independent check: the square-root law ``sigma_daily * sqrt(Q / V)`` per share
+    of notional with Y = 1 (Toth et al. 2011, "Anomalous price impact and the critical nature of liquidity in
+    financial markets", Phys. Rev. X 1, 021006), summed over the orders.
+    """
+    last = prices.iloc[-1]
+    held = holdings_shares is not None and not holdings_shares.empty
+    names = list(portfolios)
+    if not names:
+        raise DataError("Pick at least one portfolio to cost.", code="bad_count")
+    start = "holdings" if held else names[0]
+    first, _ = (None, None) if held else _weights(names[0], portfolios[names[0]], prices.columns)
+    out = {}
+    for name in names:
+        weights, _ = _weights(name, portfolios[name], prices.columns)
+        if held:
+            moves = optimize.rebalance_trades(holdings_shares, weights, last).trades
+        else:
+            moves = trades_between(first, weights, last, capital)
+            moves = moves.assign(price=last.reindex(moves["ticker"]).to_numpy())
+        out[name] = _trade_list_cost(moves[["ticker", "side", "shares", "price"]], prices, strategy,
+                                     daily_volume, market)
+    where = "today's holdings" if held else f"{start} held with {capital:,.0f}"
+    note = (f"Trades from {where} to each portfolio at the last close, each name costed as the Execute page "
+            f"costs an order ({strategy.upper()} over the session in 13 intervals, the seeded synthetic book "
+            f"and the linear impact fitted to it, {daily_volume:,.0f} shares of daily volume for every name: the "
+            "bundled data have no volumes).")
+    return TransitionCost(table=pd.DataFrame(out).reindex([k for k, _ in TRANSITION_COST_ROWS]), start=start,
+                          notes=(note,))
+
+
+def _trade_list_cost(trades: pd.DataFrame, prices: pd.DataFrame, strategy: execution.BasketStrategy,
+                     daily_volume: float, market: Mapping[str, Any]) -> dict[str, float]:
+    """Orders, notional, the desk's expected cost (and in bps) and the square-root law's cost of one trade list."""
+    if trades.empty:
+        return dict.fromkeys(("orders", "notional", "expected_cost", "cost_bps", "square_root_cost"), 0.0)
+    basket = execution.order_basket(prices, trades, strategy, daily_volume=daily_volume, **market)
+    costs = basket.costs
+    notional = float(costs["notional"].sum())
+    sigma_daily = pd.Series({t: execution.annual_volatility(prices[t]) for t in costs.index}) / np.sqrt(252)
+    root = float((costs["notional"] * sigma_daily * np.sqrt(costs["shares"] / daily_volume)).sum())
+    return {"orders": float(len(costs)), "notional": notional, "expected_cost": basket.expected_cost,
+            "cost_bps": basket.expected_cost / notional * 1e4, "square_root_cost": root}

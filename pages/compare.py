@@ -8,6 +8,7 @@ when a portfolio cannot be compared.
 from __future__ import annotations
 
 import dash
+import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, State, callback, dcc, html
 
@@ -15,16 +16,26 @@ import store
 import workspace
 from components import ids
 from components.alerts import alert_area, error_alert, notes_alert, reports_errors
+from components.compare_views import (
+    basis_points,
+    count,
+    growth_figure,
+    keyed_rows,
+    metric_table_defs,
+    metric_table_rows,
+)
 from components.controls import field, number
-from components.figures import bar_figure, graph, graph_id, line_figure
-from components.layout import money, page_header, section
-from components.tables import column_defs, grid, metric_rows, records
+from components.figures import bar_figure, graph, graph_id
+from components.layout import page_header, section
+from components.saved_portfolios import picked_weights, portfolio_options
+from components.tables import column_defs, grid, records
 from finance_core.compare_portfolios import (
     MAX_PORTFOLIOS,
-    METRICS,
+    TRANSITION_COST_ROWS,
     TRANSITION_ROWS,
     compare_portfolios,
     trades_between,
+    transition_cost,
     transition_tax,
 )
 from finance_core.errors import DataError
@@ -36,7 +47,8 @@ PICK, REFRESH, CAPITAL, RESULT = f"{P}-pick", f"{P}-refresh", f"{P}-capital", f"
 METRICS_GRID, WEIGHTS_GRID, TRADES_GRID = f"{P}-metrics-grid", f"{P}-weights-grid", f"{P}-trades-grid"
 FROM, TO, NOTES, STATUS = f"{P}-from", f"{P}-to", f"{P}-notes", f"{P}-status"
 TAX_GRID, TAX_NOTE = f"{P}-tax-grid", f"{P}-tax-note"
-SA = {k: f"{P}-alerts-{k}" for k in ("pick", "compare", "trades", "tax")}
+COST_GRID, COST_NOTE = f"{P}-cost-grid", f"{P}-cost-note"
+SA = {k: f"{P}-alerts-{k}" for k in ("pick", "compare", "trades", "tax", "cost")}
 G = {k: f"{P}-{k}" for k in ("growth", "sectors")}
 CURRENT = "current"
 TRADE_FORMATS = {"from_weight": "pct", "to_weight": "pct", "shares": "int", "value": "money"}
@@ -74,12 +86,22 @@ def layout(**_query) -> html.Div:
                  "volatility and Sharpe annualised over 252 days; VaR and CVaR one-day historical at 95%.",
         ),
         section(
-            "Tax of moving from the holdings",
-            alert_area(SA["tax"]),
-            html.Div(id=TAX_NOTE, className="my-2"),
-            grid(TAX_GRID, pd.DataFrame(columns=["row"]), height=300, csv_name="comparison-tax"),
-            note="The whole-share trades from the uploaded lots' holdings to each portfolio at their value, taxed "
-                 "at the last price date (FIFO, default rates), as the Tax page taxes a target's trades.",
+            "Cost of moving: tax and execution",
+            dbc.Row([
+                dbc.Col([html.H6("Tax of moving from the holdings"), alert_area(SA["tax"]),
+                         html.Div(id=TAX_NOTE, className="my-2"),
+                         grid(TAX_GRID, pd.DataFrame(columns=["row"]), height=300, csv_name="comparison-tax")],
+                        lg=6),
+                dbc.Col([html.H6("Execution cost of each trade list"), alert_area(SA["cost"]),
+                         html.Div(id=COST_NOTE, className="my-2"),
+                         grid(COST_GRID, pd.DataFrame(columns=["row"]), height=300, csv_name="comparison-execution")],
+                        lg=6),
+            ], className="g-3"),
+            note="Tax: the whole-share trades from the uploaded lots' holdings to each portfolio at their value, "
+                 "taxed at the last price date (FIFO, default rates), as the Tax page taxes a target's trades. "
+                 "Execution: the trades from the holdings (without holdings, from the first portfolio held with "
+                 "the capital) costed name by name as the Execute page costs an order (VWAP, its default market); "
+                 "the square-root law (Y = 1) is an independent check of the expected cost.",
         ),
         section(
             "Trades between two",
@@ -94,10 +116,6 @@ def layout(**_query) -> html.Div:
     ])
 
 
-def _saved() -> list[dict]:
-    return store.shared_store().portfolios.list(owner=store.current_owner())
-
-
 @callback(
     Output(PICK, "options"), Output(SA["pick"], "children"),
     Input(REFRESH, "n_clicks"), Input(ids.WORKSPACE, "data"),
@@ -106,29 +124,20 @@ def _saved() -> list[dict]:
 def options(_clicks, ws):
     current = [{"label": "Current portfolio", "value": CURRENT}]
     try:
-        saved = _saved()
+        saved = portfolio_options()
     except store.StoreError as err:
         return current, error_alert(DataError(
             f"The saved-work database cannot be read ({err}); only the current portfolio can be compared until "
             "it is back. Press 'Refresh list' to try again.", code="store_unavailable"), title="Saved portfolios not listed")
-    return current + [{"label": item["name"], "value": f"saved:{item['id']}"} for item in saved], None
+    return current + saved, None
 
 
 def _portfolios(picked: list[str], ws, wd) -> dict[str, pd.Series]:
+    saved = iter(picked_weights([p for p in picked if p != CURRENT]))
     out: dict[str, pd.Series] = {}
-    names = {}
-    if any(p != CURRENT for p in picked):
-        names = {f"saved:{i['id']}": i for i in _saved()}
     for value in picked:
-        if value == CURRENT:
-            port = workspace.portfolio(ws, wd)
-            out["Current portfolio"] = port.weights
-            continue
-        item = names.get(value)
-        if item is None:
-            raise DataError("A picked portfolio is no longer saved (deleted or renamed elsewhere). Press "
-                            "'Refresh list' and pick again.", code="not_found")
-        out[item["name"]] = pd.Series(item["body"].get("weights") or {}, dtype=float)
+        name, weights = ("Current portfolio", workspace.portfolio(ws, wd).weights) if value == CURRENT else next(saved)
+        out[name] = weights
     return out
 
 
@@ -153,13 +162,6 @@ def compare(picked, ws, theme):
         raise DataError(f"The saved-work database cannot be read ({err}).", code="store_unavailable") from err
     result = compare_portfolios(wd.prices, portfolios, wd.benchmark, sectors=wd.sectors,
                                 benchmark_name=wd.benchmark_name)
-    columns = list(result.metrics.columns)
-    defs = [{"field": "metric", "headerName": "Metric", "pinned": "left"}] + [
-        {"field": c, "headerName": c, "type": "rightAligned"} for c in columns]  # names as saved, not recased
-    rows = metric_rows({c: result.metrics[c] for c in columns})
-    labels = dict(METRICS)
-    for row, key in zip(rows, result.metrics.index, strict=True):
-        row["metric"] = labels.get(key, row["metric"])
     weights = result.weights.rename_axis("ticker").reset_index()
     weight_defs = column_defs(weights, dict.fromkeys(result.weights.columns, "pct"),
                               headers={"ticker": "Ticker"} | {c: c for c in result.weights.columns}, pinned="ticker")
@@ -167,7 +169,7 @@ def compare(picked, ws, theme):
                        f"{wd.prices.index[0].date()} to {wd.prices.index[-1].date()} against {wd.benchmark_name}.",
                        id=f"{P}-done", className="text-success")
     stored = {"weights": {c: result.weights[c].to_dict() for c in result.weights.columns}}
-    return (rows, defs, line_figure(result.growth, theme, highlight=result.benchmark_name),
+    return (metric_table_rows(result), metric_table_defs(result), growth_figure(result, theme),
             bar_figure(result.sector_weights, theme, yformat=".0%"), records(weights), weight_defs,
             notes_alert(list(result.notes), title="About this comparison"), stored, status, None)
 
@@ -194,12 +196,8 @@ def trades(chosen_from, chosen_to, capital, stored, ws):
     weights = (stored or {}).get("weights", {})
     if chosen_from not in weights or chosen_to not in weights:
         return [], None
-    try:
-        amount = float(capital)
-    except (TypeError, ValueError):
-        raise DataError("Capital must be a positive amount (for example 1000000).", code="bad_value") from None
     last = workspace.resolve(ws).prices.iloc[-1]
-    return records(trades_between(weights[chosen_from], weights[chosen_to], last, amount)), None
+    return records(trades_between(weights[chosen_from], weights[chosen_to], last, _amount(capital))), None
 
 
 @callback(
@@ -216,12 +214,32 @@ def moving_tax(stored, ws):
                          "portfolio.", id=f"{P}-tax-none", className="text-body-secondary")
         return [], [{"field": "row", "headerName": ""}], note, None
     table = transition_tax(wd.holdings["shares"], weights, wd.prices, lots=wd.lots, history=wd.trades)
-    labels = dict(TRANSITION_ROWS)
-    shown = {key: (lambda v: f"{v:,.0f}") if key == "trades" else money for key in table.index}
-    rows = [{"row": labels[key], **{c: shown[key](float(table.loc[key, c])) for c in table.columns}}
-            for key in table.index]
-    defs = [{"field": "row", "headerName": "", "pinned": "left"}] + [
-        {"field": c, "headerName": c, "type": "rightAligned"} for c in table.columns]
+    rows, defs = keyed_rows(table, dict(TRANSITION_ROWS), {"trades": count})
     note = html.Span(f"From {wd.book.label if wd.book else 'the uploaded holdings'} at "
                      f"{wd.prices.index[-1].date()}.", id=f"{P}-tax-done")
     return rows, defs, note, None
+
+
+def _amount(capital) -> float:
+    try:
+        return float(capital)
+    except (TypeError, ValueError):
+        raise DataError("Capital must be a positive amount (for example 1000000).", code="bad_value") from None
+
+
+@callback(
+    Output(COST_GRID, "rowData"), Output(COST_GRID, "columnDefs"), Output(COST_NOTE, "children"),
+    Output(SA["cost"], "children"),
+    Input(RESULT, "data"), Input(CAPITAL, "value"), State(ids.WORKSPACE, "data"),
+)
+@reports_errors(4, title="Execution cost not computed")
+def execution_cost(stored, capital, ws):
+    """The Execute desk's expected cost of each trade list: from the holdings, else from the first portfolio."""
+    weights = (stored or {}).get("weights", {})
+    if not weights:
+        return [], [{"field": "row", "headerName": ""}], None, None
+    wd = workspace.resolve(ws)
+    held = wd.holdings["shares"] if wd.holdings is not None and "shares" in wd.holdings else None
+    result = transition_cost(weights, wd.prices, holdings_shares=held, capital=_amount(capital))
+    rows, defs = keyed_rows(result.table, dict(TRANSITION_COST_ROWS), {"orders": count, "cost_bps": basis_points})
+    return rows, defs, html.Span(result.notes[0], id=f"{P}-cost-done", className="small"), None

@@ -14,16 +14,20 @@ import pandas as pd
 from dash import Input, Output, State, callback, clientside_callback, dcc, html, no_update
 
 import monitor
+import store
 import workspace
 from components import ids
-from components.alerts import alert_area, notes_alert, reports_errors
+from components.alerts import alert_area, error_alert, notes_alert, reports_errors
+from components.compare_views import growth_figure, metric_table_defs, metric_table_rows, metrics_frame
 from components.controls import field
 from components.figures import graph, graph_id
 from components.present_figures import presentation_figures
 from components.report import html_to_pdf, report_html
+from components.saved_portfolios import picked_weights, portfolio_options
 from components.tables import grid, records
 from finance_core import recipes, report
-from finance_core.errors import DataError
+from finance_core.compare_portfolios import PortfolioComparison, compare_portfolios
+from finance_core.errors import DataError, FinanceError
 
 dash.register_page(__name__, path="/present", name="Present", title="Present - Portfolio Desk", order=7)
 
@@ -34,14 +38,19 @@ TITLE, SUBTITLE, KPIS, STRESS_GRID, SHARE_LINK = (f"{P}-title", f"{P}-subtitle",
 ALERTS, NOTES, DESKS, BREACHES = f"{P}-alerts", f"{P}-notes", f"{P}-desks", f"{P}-breaches"
 REPORT_HTML, REPORT_PDF, REPORT_DOWNLOAD, REPORT_STATUS = (f"{P}-report-html", f"{P}-report-pdf",
                                                            f"{P}-report-download", f"{P}-report-status")
+COMPARE_ON, COMPARE_PICK, COMPARE_SECTION, COMPARE_GRID = (f"{P}-compare-on", f"{P}-compare-pick",
+                                                         f"{P}-compare-section", f"{P}-compare-grid")
+COMPARE_ALERT, COMPARE_LIST_ALERT, COMPARE_NOTES = f"{P}-compare-alert", f"{P}-compare-list-alert", f"{P}-compare-notes"
+COMPARE_GROWTH, MAX_COMPARED = "present-compare-growth", 4
+COMPARE_TITLE, COMPARE_GROWTH_TITLE = "Comparison with saved portfolios", "Growth of 10,000: the portfolio and saved ones"
 FIGURES = ["present-growth", "present-allocation", "present-sectors", "present-contributions", "present-stress"]
 _TITLES = dict(zip(FIGURES, ["Growth of 10,000", "Allocation by asset", "Allocation by sector",
                              "Where the risk comes from (contribution to volatility)",
                              "Historical stress tests (return over each episode)"], strict=True))
 
 
-def _section(*children, className: str = "") -> html.Section:
-    return html.Section(list(children), className=f"pd-present-section {className}")
+def _section(*children, className: str = "", **props) -> html.Section:
+    return html.Section(list(children), className=f"pd-present-section {className}", **props)
 
 
 def layout(**query) -> html.Div:
@@ -57,7 +66,13 @@ def layout(**query) -> html.Div:
                      dbc.Button("Download PDF report", id=REPORT_PDF, n_clicks=0, color="secondary",
                                 className="me-2 mt-3"),
                      dcc.Loading(html.Span(id=REPORT_STATUS, className="small ms-2"), type="dot")], md=7),
+            dbc.Col(dbc.Checklist(id=COMPARE_ON, options=[{"label": "Include comparison with saved portfolios",
+                                                           "value": "on"}], value=[], switch=True,
+                                  className="mt-2"), md=4),
+            field(f"Saved portfolios to compare (1 to {MAX_COMPARED})",
+                  dcc.Dropdown(id=COMPARE_PICK, multi=True, placeholder="Pick saved portfolios"), md=8),
         ])), className="mb-3 no-print"),
+        html.Div([alert_area(COMPARE_LIST_ALERT), alert_area(COMPARE_ALERT)], className="no-print"),
         html.Div([html.Small("Share this view: ", className="text-body-secondary"),
                   html.Code(id=SHARE_LINK, className="pd-share-link")], className="mb-2 no-print"),
         alert_area(ALERTS),
@@ -77,6 +92,10 @@ def layout(**query) -> html.Div:
                                                              "benchmark_return"]),
                           formats={"portfolio_return": "pct", "benchmark_return": "pct"}, height=300,
                           csv_name="stress-tests")),
+            _section(html.H4(COMPARE_TITLE), html.Div(id=COMPARE_NOTES),
+                     grid(COMPARE_GRID, pd.DataFrame(columns=["metric"]), height=480, csv_name="presentation-comparison"),
+                     graph(COMPARE_GROWTH, title=COMPARE_GROWTH_TITLE, height=460, themed=False),
+                     id=COMPARE_SECTION, style={"display": "none"}),  # a section itself: page breaks stay as they were
             _section(html.H4("Execution and tax"), html.Div(id=DESKS), alert_area(NOTES)),
             _section(html.H4("Limits"), html.Div(id=BREACHES)),
         ], className="pd-present", **{"data-bs-theme": "light"}),
@@ -196,6 +215,62 @@ def render(query, firm, as_of, ws):
             _desks(ws), notes_alert(problems, title="About this link"), None)
 
 
+# --------------------------------------------------------------------------- comparison with saved portfolios
+def comparison_of(weights: pd.Series, ws_used: dict, include, picked) -> tuple[PortfolioComparison | None, str | None]:
+    """The presented portfolio against the picked saved ones on the view's data, or (None, why it is left out).
+
+    Not asked for: (None, None). A saved portfolio that cannot be compared (none of its tickers in the data,
+    deleted, the store unreadable) leaves the comparison out with a sentence saying why.
+    """
+    if "on" not in (include or []):
+        return None, None
+    picked = list(picked or [])
+    if not 1 <= len(picked) <= MAX_COMPARED:
+        return None, (f"Comparison left out: pick 1 to {MAX_COMPARED} saved portfolios to compare with "
+                      f"(picked {len(picked)}).")
+    try:
+        saved = picked_weights(picked)
+        wd = workspace.resolve(ws_used)
+        portfolios = {"Portfolio": weights} | {f"{name} (saved)" if name == "Portfolio" else name: w
+                                               for name, w in saved}
+        return compare_portfolios(wd.prices, portfolios, wd.benchmark, sectors=wd.sectors,
+                                  benchmark_name=wd.benchmark_name), None
+    except FinanceError as err:  # store.StoreError is one
+        return None, f"Comparison left out: {err.message}"
+
+
+@callback(Output(COMPARE_PICK, "options"), Output(COMPARE_LIST_ALERT, "children"), Input(COMPARE_ON, "value"))
+def compare_options(_include):
+    """The saved portfolios, listed again whenever the box is ticked or cleared."""
+    try:
+        return portfolio_options(), None
+    except store.StoreError as err:
+        return [], error_alert(f"The saved-work database cannot be read ({err.message}); no saved portfolio "
+                               "can be compared until it is back.", title="Saved portfolios not listed")
+
+
+@callback(
+    Output(COMPARE_GRID, "rowData"), Output(COMPARE_GRID, "columnDefs"),
+    Output(graph_id(COMPARE_GROWTH, themed=False), "figure"), Output(COMPARE_NOTES, "children"),
+    Output(COMPARE_SECTION, "style"), Output(COMPARE_ALERT, "children"),
+    inputs=dict(query=Input(QUERY, "data"), firm=Input(FIRM, "value"), as_of=Input(AS_OF, "value"),
+                include=Input(COMPARE_ON, "value"), picked=Input(COMPARE_PICK, "value")),
+    state=dict(ws=State(ids.WORKSPACE, "data")),
+)
+def comparison(query, firm, as_of, include, picked, ws):
+    """The comparison section: shown when asked for and computable, else hidden (with the reason)."""
+    hidden = ([], no_update, no_update, None, {"display": "none"})
+    try:
+        ws_used, weights, *_ = _view(query, ws, firm, as_of)
+    except FinanceError:
+        return (*hidden, None)  # the presentation's own alert says what is wrong with the view
+    result, problem = comparison_of(weights, ws_used, include, picked)
+    if result is None:
+        return (*hidden, error_alert(problem, title="Not in the presentation") if problem else None)
+    return (metric_table_rows(result), metric_table_defs(result), growth_figure(result, "light"),
+            notes_alert(list(result.notes), title="About this comparison"), {}, None)
+
+
 def limit_lines(query: dict | None, ws: dict | None) -> list[str]:
     """The workspace's current breaches (monitor.breach_lines); a shared link carries no limits."""
     if query and query.get("source"):
@@ -236,31 +311,46 @@ clientside_callback(
 )
 
 
-@callback(
-    Output(REPORT_DOWNLOAD, "data"), Output(REPORT_STATUS, "children"),
-    Input(REPORT_HTML, "n_clicks"), Input(REPORT_PDF, "n_clicks"),
-    State(QUERY, "data"), State(FIRM, "value"), State(AS_OF, "value"), State(ids.WORKSPACE, "data"),
-    running=[(Output(REPORT_HTML, "disabled"), True, False), (Output(REPORT_PDF, "disabled"), True, False)],
-    prevent_initial_call=True,
-)
-@reports_errors(2, title="Report not made")
-def download_report(_html, _pdf, query, firm, as_of, ws):
-    fmt = "pdf" if dash.ctx.triggered_id == REPORT_PDF else "html"
-    pres, title, subtitle, problems, _share, _ = _summary(query, ws, firm, as_of)
-    m = pres.metrics
-    kpis = [("Annual return", f"{m['cagr']:.1%}"), ("Volatility", f"{m['volatility']:.1%}"),
-            ("Sharpe ratio", f"{m['sharpe']:.2f}"), ("Max drawdown", f"{m['max_drawdown']:.1%}"),
-            ("1-day VaR 95%", f"{m['var_95']:.2%}")]
-    stress = pd.DataFrame({
+def _stress_table(pres) -> pd.DataFrame:
+    return pd.DataFrame({
         "Scenario": pres.stress["scenario"],
         "From": pd.to_datetime(pres.stress["start"]).dt.strftime("%Y-%m-%d"),
         "To": pd.to_datetime(pres.stress["end"]).dt.strftime("%Y-%m-%d"),
         "Portfolio": pres.stress["portfolio_return"].map("{:.1%}".format),
         pres.benchmark_name: pres.stress["benchmark_return"].map("{:.1%}".format),
     })
+
+
+def _report_parts(pres, compared: PortfolioComparison | None, problem: str | None):
+    """The report's figures, tables and extra notes: the presentation's, and the comparison when there is one."""
+    figures = presentation_figures(pres, "light")
+    tables = [("Historical stress tests", _stress_table(pres))]
+    if compared is None:
+        return figures, tables, [problem] if problem else []
+    figures[COMPARE_GROWTH] = (COMPARE_GROWTH_TITLE, growth_figure(compared, "light"))
+    tables.append((COMPARE_TITLE, metrics_frame(compared)))
+    return figures, tables, list(compared.notes)
+
+
+@callback(
+    Output(REPORT_DOWNLOAD, "data"), Output(REPORT_STATUS, "children"),
+    Input(REPORT_HTML, "n_clicks"), Input(REPORT_PDF, "n_clicks"),
+    State(QUERY, "data"), State(FIRM, "value"), State(AS_OF, "value"), State(ids.WORKSPACE, "data"),
+    State(COMPARE_ON, "value"), State(COMPARE_PICK, "value"),
+    running=[(Output(REPORT_HTML, "disabled"), True, False), (Output(REPORT_PDF, "disabled"), True, False)],
+    prevent_initial_call=True,
+)
+@reports_errors(2, title="Report not made")
+def download_report(_html, _pdf, query, firm, as_of, ws, include=None, picked=None):
+    fmt = "pdf" if dash.ctx.triggered_id == REPORT_PDF else "html"
+    pres, title, subtitle, problems, _share, ws_used = _summary(query, ws, firm, as_of)
+    m = pres.metrics
+    kpis = [("Annual return", f"{m['cagr']:.1%}"), ("Volatility", f"{m['volatility']:.1%}"),
+            ("Sharpe ratio", f"{m['sharpe']:.2f}"), ("Max drawdown", f"{m['max_drawdown']:.1%}"),
+            ("1-day VaR 95%", f"{m['var_95']:.2%}")]
+    figures, tables, notes = _report_parts(pres, *comparison_of(pres.weights, ws_used, include, picked))
     try:
-        document = report_html(title, subtitle, kpis, presentation_figures(pres, "light"),
-                               [("Historical stress tests", stress)], problems, static=fmt == "pdf",
+        document = report_html(title, subtitle, kpis, figures, tables, [*problems, *notes], static=fmt == "pdf",
                                texts=[("Execution and tax", desk_lines(ws)), ("Limits", limit_lines(query, ws))])
         if fmt == "pdf":
             payload, mime = html_to_pdf(document), "application/pdf"

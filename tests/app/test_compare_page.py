@@ -7,6 +7,7 @@ from dash import no_update
 
 import store
 import workspace
+from components.layout import money
 from finance_core.compare_portfolios import compare_portfolios, trades_between
 from pages import compare as page
 
@@ -99,6 +100,37 @@ def test_tax_of_moving_needs_lots_then_matches_finance_core():
     wd = workspace.resolve(ws)
     want = transition_tax(wd.holdings["shares"], stored["weights"], wd.prices, lots=wd.lots, history=wd.trades)
     by_row = {r["row"]: r for r in rows}
-    assert by_row["Tax"]["Value"] == page.money(want.loc["tax", "Value"])
+    assert by_row["Tax"]["Value"] == money(want.loc["tax", "Value"])
     assert by_row["Trades"]["Core"] == f"{want.loc['trades', 'Core']:,.0f}"
     assert "lots.csv" in str(note)
+
+
+def test_execution_cost_of_each_trade_list_matches_finance_core():
+    from finance_core import data
+    from finance_core.compare_portfolios import transition_cost
+
+    stored = {"weights": {"Core": CORE, "Value": VALUE}}
+    # No holdings: the trades start from the first portfolio held with the capital.
+    rows, defs, note, alert = page.execution_cost(stored, 2_000_000, WS)
+    assert alert is None and [d["field"] for d in defs] == ["row", "Core", "Value"]
+    wd = workspace.resolve(WS)
+    want = transition_cost(stored["weights"], wd.prices, capital=2_000_000).table
+    by_row = {r["row"]: r for r in rows}
+    assert by_row["Orders"] == {"row": "Orders", "Core": "0", "Value": f"{want.loc['orders', 'Value']:,.0f}"}
+    assert by_row["Traded notional"]["Value"] == money(want.loc["notional", "Value"])
+    assert by_row["Expected cost"]["Value"] == money(want.loc["expected_cost", "Value"])
+    assert by_row["Expected cost (bps)"]["Value"] == f"{want.loc['cost_bps', 'Value']:,.2f}"
+    assert want.loc["notional", "Value"] == pytest.approx(4e6, rel=1e-2)  # Core to Value turns over 200%
+    assert "Core held with 2,000,000" in str(note)
+    # With holdings (the sample lots), from the holdings, as the tax table starts.
+    ws, _ = workspace.with_upload(WS, "lots", data.sample_csv("lots").encode(), "lots.csv")
+    rows, _defs, note, alert = page.execution_cost(stored, 2_000_000, ws)
+    wd = workspace.resolve(ws)
+    want = transition_cost(stored["weights"], wd.prices, holdings_shares=wd.holdings["shares"]).table
+    assert alert is None and "today's holdings" in str(note)
+    assert {r["row"]: r for r in rows}["Expected cost"]["Core"] == money(want.loc["expected_cost", "Core"])
+    # Bad capital names the field; nothing compared yet shows an empty table.
+    out = page.execution_cost(stored, "lots", WS)
+    assert out[0] is no_update
+    assert "Capital must be a positive" in str(out[-1])
+    assert page.execution_cost(None, 1_000_000, WS)[0] == []

@@ -50,3 +50,49 @@ def test_compare_saved_portfolios_with_the_current_one(desk, tmp_path, monkeypat
     finally:
         store.shared_store().engine.dispose()
         store.shared_store.cache_clear()
+
+
+def _rows(desk, grid_id: str) -> dict:
+    """Row label -> {column: text} as the grid shows it (cells joined by row index; pinned and body parts)."""
+    return desk.driver.execute_script(
+        "const rows = {};"
+        f"document.querySelectorAll('#{grid_id} .ag-row').forEach(r => {{"
+        "  const i = r.getAttribute('row-index'); rows[i] = rows[i] || {};"
+        "  r.querySelectorAll('.ag-cell').forEach(c => { rows[i][c.getAttribute('col-id')] = c.textContent.trim(); });"
+        "});"
+        "const out = {}; Object.values(rows).forEach(o => { if (o.row) { out[o.row] = o; } }); return out;")
+
+
+def test_execution_cost_cell_matches_finance_core(desk, tmp_path, monkeypatch):
+    """The cost of moving from the current portfolio (no holdings in the bundled workspace) to a saved one."""
+    import requests
+
+    import workspace
+    from components.layout import money
+    from finance_core.compare_portfolios import transition_cost
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'desk.sqlite'}")
+    store.shared_store.cache_clear()
+    tilt = {"XOM": 0.7, "CVX": 0.3}
+    try:
+        made = requests.post(desk.server_url + "/api/v1/portfolios", json={"name": "Energy tilt", "weights": tilt},
+                             timeout=30)
+        assert made.status_code == 201, made.text
+        desk.driver.get(desk.server_url + "/compare")
+        desk.wait_for_contains_text("#compare-status", "Compared 1 portfolio", timeout=60)
+        _pick(desk, "Energy tilt")
+        desk.wait_for_contains_text("#compare-status", "Compared 2 portfolios", timeout=30)
+        show(desk, "#compare-cost-grid")
+        desk.wait_for_contains_text("#compare-cost-note", "Current portfolio held with 1,000,000", timeout=60)
+        desk.wait_for_contains_text("#compare-cost-grid", "Expected cost (bps)", timeout=30)
+        wd = workspace.resolve(workspace.DEFAULT)
+        want = transition_cost({"Current portfolio": workspace.portfolio(workspace.DEFAULT, wd).weights,
+                                "Energy tilt": tilt}, wd.prices, capital=1_000_000).table["Energy tilt"]
+        rows = _rows(desk, "compare-cost-grid")
+        assert rows["Expected cost"]["Energy tilt"] == money(want["expected_cost"])
+        assert rows["Orders"]["Energy tilt"] == f"{want['orders']:,.0f}" and rows["Orders"]["Current portfolio"] == "0"
+        assert float(rows["Expected cost (bps)"]["Energy tilt"]) == pytest.approx(want["cost_bps"], abs=0.006)
+        assert console_errors(desk) == []
+    finally:
+        store.shared_store().engine.dispose()
+        store.shared_store.cache_clear()

@@ -59,7 +59,7 @@ def test_growth_weights_and_sectors(cmp):
 def test_holdings_outside_the_prices_are_named_and_left_out():
     out = compare_portfolios(PRICES, {"Wide": {"AAPL": 0.5, "NVDA": 0.5}}, BENCH)
     assert "NVDA" in out.notes[0] and "50.0%" in out.notes[0]
-    with pytest.raises(DataError, match="None of portfolio 'Gone'"):
+    with pytest.raises(DataError, match="None of the holdings of portfolio 'Gone'"):
         compare_portfolios(PRICES, {"Gone": {"NVDA": 1.0}}, BENCH)
     with pytest.raises(DataError, match="Pick 1 to 5"):
         compare_portfolios(PRICES, {f"P{i}": CORE for i in range(6)}, BENCH)
@@ -96,3 +96,55 @@ def test_transition_tax_hand_checked():
                                                       "long_term_gain": 1000.0, "loss_disallowed": 0.0, "tax": 150.0})
     # Stay: the holdings already are the portfolio; nothing to trade, no tax.
     assert out.loc["tax", "Stay"] == 0 and out.loc["trades", "Stay"] == 0
+
+
+def test_transition_cost_from_the_first_portfolio_is_the_execution_desks_basket_cost():
+    """Hand-built case: 1,000,000 moved from Core to Value; the trade list is written out by hand (shares =
+    floor(|dw| x capital / last close)) and costed by execution.order_basket called directly."""
+    from finance_core import execution
+    from finance_core.compare_portfolios import TRANSITION_COST_ROWS, transition_cost
+
+    got = transition_cost({"Core": CORE, "Value": VALUE}, PRICES, capital=1_000_000)
+    assert got.start == "Core" and list(got.table.index) == [k for k, _ in TRANSITION_COST_ROWS]
+    assert got.table["Core"].tolist() == [0.0] * 5  # no trades from a portfolio to itself
+    last = PRICES.iloc[-1]
+    moves = {"AAPL": -0.4, "MSFT": -0.4, "XOM": 0.5, "JPM": 0.3}  # KO stays at 20%
+    trades = pd.DataFrame({"ticker": list(moves), "side": ["sell", "sell", "buy", "buy"],
+                           "shares": [int(np.floor(abs(d) * 1e6 / last[t])) for t, d in moves.items()],
+                           "price": [last[t] for t in moves]})
+    want = execution.order_basket(PRICES, trades, "vwap", daily_volume=5_000_000)
+    value = got.table["Value"]
+    assert value["orders"] == 4
+    assert value["notional"] == pytest.approx((trades["shares"] * trades["price"]).sum(), rel=1e-12)
+    assert value["notional"] == pytest.approx(1.6e6, rel=1e-3)  # 160% of the capital changes hands
+    assert value["expected_cost"] == pytest.approx(want.expected_cost, rel=1e-12)
+    assert value["cost_bps"] == pytest.approx(want.expected_cost / value["notional"] * 1e4, rel=1e-12)
+    assert 0.5 < value["cost_bps"] < 20  # a few bps for orders of about 0.1% of the daily volume
+    assert "VWAP" in got.notes[0] and "Core held with 1,000,000" in got.notes[0]
+
+
+def test_square_root_law_check_by_hand():
+    """One order of 50,000 AAPL against 5,000,000 shares a day: cost = notional x sigma_daily x sqrt(Q / V),
+    Y = 1 (Toth et al. 2011, Phys. Rev. X 1, 021006; Field notes: impact ~ Y sigma_daily sqrt(Q / V)).
+    sigma_daily is the standard deviation of the last 252 daily returns (numpy by hand)."""
+    from finance_core.compare_portfolios import transition_cost
+
+    last = PRICES.iloc[-1]
+    holdings = pd.Series({"AAPL": 50_000.0})
+    # From 50,000 AAPL to all cash in KO: sell the 50,000 AAPL, buy floor(value / KO's close) KO.
+    got = transition_cost({"All KO": {"KO": 1.0}}, PRICES, holdings_shares=holdings).table["All KO"]
+    value = 50_000 * last["AAPL"]
+    ko = np.floor(value / last["KO"])
+    sd = {t: PRICES[t].pct_change().dropna().iloc[-252:].std(ddof=1) for t in ("AAPL", "KO")}
+    by_hand = value * sd["AAPL"] * np.sqrt(50_000 / 5e6) + ko * last["KO"] * sd["KO"] * np.sqrt(ko / 5e6)
+    assert got["orders"] == 2
+    assert got["square_root_cost"] == pytest.approx(by_hand, rel=1e-9)
+    # AAPL's 1-year daily volatility is about 2.2% and Q/V = 1%: about 22 bps on the AAPL leg alone.
+    assert by_hand / (value + ko * last["KO"]) * 1e4 > 10
+
+
+def test_transition_cost_refuses_a_portfolio_with_nothing_in_the_prices():
+    from finance_core.compare_portfolios import transition_cost
+
+    with pytest.raises(DataError, match="None of the holdings of portfolio 'Gold'"):
+        transition_cost({"Core": CORE, "Gold": {"GLD": 1.0}}, PRICES)
