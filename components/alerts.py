@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import functools
 import logging
+import warnings
 
 import dash_bootstrap_components as dbc
-from dash import html, no_update
+from dash import ctx, html, no_update
 from dash.exceptions import PreventUpdate
 
 from finance_core.errors import FinanceError
@@ -56,6 +57,33 @@ def notes_alert(notes: list[str] | tuple[str, ...] | None, *, title: str = "Note
                      dismissable=True, className="pd-note mb-2")
 
 
+def _first_call() -> bool:
+    """A page's first call (nothing triggered it: the layout just drew): no earlier result to keep."""
+    try:
+        return not ctx.triggered_id
+    except Exception:  # noqa: BLE001 - called as a plain function (tests, notebooks): no callback context
+        return False
+
+
+def _untouched(n_outputs: int) -> list:
+    """Outputs an error leaves as they were. On a page's first call a chart still shows its
+    "Loading..." placeholder, so a figure output gets a placeholder that points at the message
+    instead (a stuck "Loading..." reads as a spinner that never ends)."""
+    values: list = [no_update] * n_outputs
+    if not _first_call():
+        return values
+    from components.figures import empty_figure  # figures imports nothing of alerts; kept lazy all the same
+
+    with warnings.catch_warnings():  # grouped (dict) outputs warn that outputs_list is deprecated
+        warnings.simplefilter("ignore", DeprecationWarning)
+        listed = ctx.outputs_list
+    outputs = listed if isinstance(listed, list) else [listed]
+    for i, spec in enumerate(outputs[:n_outputs]):
+        if isinstance(spec, dict) and spec.get("property") == "figure":
+            values[i] = empty_figure("Not drawn: see the message on this page for what to change.")
+    return values
+
+
 def reports_errors(n_outputs: int, *, alert_index: int = -1, title: str = "Could not use this input"):
     """Wrap a callback whose last output (or ``alert_index``) is an alert container.
 
@@ -76,7 +104,7 @@ def reports_errors(n_outputs: int, *, alert_index: int = -1, title: str = "Could
             except Exception as err:  # noqa: BLE001 - the page must never show a traceback
                 log.exception("callback %s failed", func.__name__)
                 alert = error_alert(err, title=title)
-            values = [no_update] * n_outputs
+            values = _untouched(n_outputs)
             values[alert_index] = alert
             return tuple(values) if n_outputs > 1 else values[0]
 

@@ -1,6 +1,7 @@
 """Alerts: the error decorator, and one writer per alert area so no success clears another's error."""
 
 import collections
+import contextvars
 import re
 
 import pytest
@@ -50,6 +51,32 @@ def test_finance_errors_become_the_alert_and_other_outputs_stay():
     out = fails()
     assert out[:2] == (no_update, no_update)
     assert "Not run: " in str(out[2]) and "Row 4, column 'price'" in str(out[2])
+
+
+def _called_as(triggered: list[dict], func):
+    from dash._callback_context import context_value
+    from dash._utils import AttributeDict
+
+    outputs = [{"id": "g", "property": "figure"}, {"id": "t", "property": "rowData"}, {"id": "a", "property": "children"}]
+
+    def inner():
+        context_value.set(AttributeDict(triggered_inputs=triggered, outputs_list=outputs))
+        return func()
+
+    return contextvars.copy_context().run(inner)
+
+
+def test_an_error_on_a_pages_first_call_replaces_the_loading_placeholder_not_on_later_calls():
+    # The Compare page with nothing picked showed its alert and "Loading..." in both charts for good.
+    @reports_errors(3, title="Not compared")
+    def fails():
+        raise DataError("Pick 1 to 5 portfolios to compare.", code="bad_count")
+
+    figure, rows, alert = _called_as([{"prop_id": ".", "value": None}], fails)  # the layout's first call
+    assert "see the message" in figure.layout.annotations[0].text and rows is no_update
+    assert "Pick 1 to 5" in str(alert)
+    later = _called_as([{"prop_id": "pick.value", "value": []}], fails)  # a user's change: keep what is shown
+    assert later[:2] == (no_update, no_update)
 
 
 def test_unexpected_errors_say_so_without_a_traceback(caplog):
