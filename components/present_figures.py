@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 
-from .figures import bar_figure, base_layout, line_figure
+from .figures import bar_figure, base_layout, empty_figure, line_figure
 from .safe_text import escaped
 
 __all__ = ["presentation_figures"]
@@ -25,7 +25,7 @@ def _allocation(weights, theme) -> go.Figure:
 def presentation_figures(pres, theme: str | None = "light") -> dict[str, tuple[str, go.Figure]]:
     """``{name: (title, figure)}`` in page order."""
     stress = pres.stress.set_index("scenario")[["portfolio_return", "benchmark_return"]].rename(
-        columns={"portfolio_return": "Portfolio", "benchmark_return": pres.benchmark_name})
+        columns={"portfolio_return": "Portfolio", "benchmark_return": pres.benchmark_name}).dropna(how="all")
     figures = {
         "present-growth": ("Growth of 10,000", line_figure(pres.growth, theme, ytitle="Value", yformat=",.0f",
                                                            highlight=pres.benchmark_name)),
@@ -36,7 +36,9 @@ def presentation_figures(pres, theme: str | None = "light") -> dict[str, tuple[s
                                   bar_figure(pres.contributions["percent"].sort_values(ascending=False), theme,
                                              yformat=".0%")),
         "present-stress": ("Historical stress tests (return over each episode)",
-                           bar_figure(stress, theme, yformat=".0%")),
+                           bar_figure(stress, theme, yformat=".0%") if len(stress) else empty_figure(
+                               "None of the historical episodes falls within the data's dates: widen the dates "
+                               "on the Data page (the table says which episode needs which dates).", theme)),
     }
     for _title, fig in figures.values():
         fig.update_layout(font=_FONT)

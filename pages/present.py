@@ -89,7 +89,7 @@ def layout(**query) -> html.Div:
                            themed=False)),
             _section(graph("present-stress", title=_TITLES["present-stress"], height=420, themed=False),
                      grid(STRESS_GRID, pd.DataFrame(columns=["scenario", "start", "end", "portfolio_return",
-                                                             "benchmark_return"]),
+                                                             "benchmark_return", "note"]),
                           formats={"portfolio_return": "pct", "benchmark_return": "pct"}, height=300,
                           csv_name="stress-tests")),
             _section(html.H4(COMPARE_TITLE), html.Div(id=COMPARE_NOTES),
@@ -316,9 +316,15 @@ def _stress_table(pres) -> pd.DataFrame:
         "Scenario": pres.stress["scenario"],
         "From": pd.to_datetime(pres.stress["start"]).dt.strftime("%Y-%m-%d"),
         "To": pd.to_datetime(pres.stress["end"]).dt.strftime("%Y-%m-%d"),
-        "Portfolio": pres.stress["portfolio_return"].map("{:.1%}".format),
-        pres.benchmark_name: pres.stress["benchmark_return"].map("{:.1%}".format),
+        "Portfolio": pres.stress["portfolio_return"].map(_percent),
+        pres.benchmark_name: pres.stress["benchmark_return"].map(_percent),
+        "Note": pres.stress["note"].fillna("") if "note" in pres.stress else "",
     })
+
+
+def _percent(value: float) -> str:
+    """A return for the report; an episode outside the data reads as a dash, its note says why."""
+    return "-" if pd.isna(value) else f"{value:.1%}"
 
 
 def _report_parts(pres, compared: PortfolioComparison | None, problem: str | None):

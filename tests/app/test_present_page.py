@@ -218,3 +218,16 @@ def test_share_link_carries_only_the_settings_of_the_chosen_method():
     for ticker, w in expected.items():
         assert weights[ticker] == pytest.approx(w, abs=1e-4)
         assert stored["weights"][ticker] == pytest.approx(w, abs=1e-4)
+
+
+def test_episodes_outside_the_dates_are_left_off_the_chart_and_say_why_in_the_table_and_report(call_with_trigger):
+    # Uploaded prices from Dec 2021: five of the six episodes had empty rows and "nan%" cells in the report.
+    ws, _ = workspace.with_upload(WS, "prices", data.sample_csv("prices").encode(), "mine.csv")
+    out = page.render({}, None, None, ws)
+    chart = out[3 + page.FIGURES.index("present-stress")]
+    assert list(chart["data"][0]["x"]) == ["2022 rate shock"]
+    rows = {r["scenario"]: r for r in out[3 + len(page.FIGURES)]}
+    assert "No price history between 2000-03-24 and 2002-10-09" in rows["Dot-com bust"]["note"]
+    download, _ = call_with_trigger("present-report-html.n_clicks", page.download_report, 1, 0, {}, "Acme", None, ws)
+    payload = base64.b64decode(download["content"]).decode("utf-8")
+    assert "nan%" not in payload and "No price history between 2007-10-09 and 2009-03-09" in payload
