@@ -183,14 +183,17 @@ def _load(ws: dict, kind: str, contents, filenames) -> tuple[dict, list[str]]:
     [Output(u.upload, "contents") for u in UPLOADS.values()],
     Output(ALERTS, "children"),
     inputs=dict(form={name: Input(*control) for name, control in FORM.items()},
-                contents={kind: Input(u.upload, "contents") for kind, u in UPLOADS.items()}),
-    state=dict(filenames={kind: State(u.upload, "filename") for kind, u in UPLOADS.items()},
-               ws=State(ids.WORKSPACE, "data")),
+                contents={kind: Input(u.upload, "contents") for kind, u in UPLOADS.items()},
+                # An Input, not a State: a workspace loaded elsewhere (the Saved menu, an imported file) while
+                # this page is open must reach the pickers, which layout() draws empty and only this fills.
+                ws=Input(ids.WORKSPACE, "data")),
+    state=dict(filenames={kind: State(u.upload, "filename") for kind, u in UPLOADS.items()}),
 )
 def sync_workspace(form, contents, filenames, ws):
-    """Controls and uploads write the workspace; the controls always show the workspace."""
+    """Controls and uploads write the workspace; the controls always show the workspace, also when another
+    callback replaced it (then the workspace itself is left as it is)."""
     kinds = workspace.UPLOAD_KINDS
-    n = len(kinds)
+    n, given = len(kinds), ws
     alert: object = None
     statuses = {k: no_update for k in kinds}
     try:
@@ -209,7 +212,8 @@ def sync_workspace(form, contents, filenames, ws):
             c = workspace.controls(ws)
     # Boxes this call did not report on show the workspace's file (it may come from the Tax page's boxes).
     statuses = {k: upload_status(ws.get("uploads"), k) if s is no_update else s for k, s in statuses.items()}
-    return (ws, c.source_options, c.source, [{"label": t, "value": t} for t in c.tickers], c.universe,
+    written = no_update if ctx.triggered_id == ids.WORKSPACE and ws is given else ws
+    return (written, c.source_options, c.source, [{"label": t, "value": t} for t in c.tickers], c.universe,
             c.min_date, c.max_date, c.start, c.end, c.benchmark_options, c.benchmark,
             *[statuses[k] for k in kinds], *[None] * n, alert)
 

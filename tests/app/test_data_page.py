@@ -236,3 +236,28 @@ def test_an_uploaded_benchmark_is_not_carried_past_its_last_date(call_with_trigg
     assert f"(it covers {half[1].split(',')[0]} to {last})" in wd.notes[0]
     inside = workspace.resolve(workspace.select(out[0], end=last))
     assert inside.benchmark_name == "Uploaded benchmark (half.csv)"
+
+
+def test_a_workspace_loaded_elsewhere_reaches_the_pickers_without_a_reload(call_with_trigger, tmp_path):
+    """Issue 13: a workspace loaded from the Saved menu while the Data page is open shows in its pickers.
+
+    The pickers are drawn empty by layout() and filled only by sync_workspace, so the workspace store must be
+    one of its inputs (it was a State: the pickers kept the old universe until a reload)."""
+    import dash._callback
+
+    import saved_work
+    from store.database import open_store
+
+    wiring = next(v for k, v in dash._callback.GLOBAL_CALLBACK_MAP.items() if f"{page.UNIVERSE}.value" in k
+                  and "allow_duplicate" not in k and f"{page.DATES}.start_date" in k)
+    assert {"id": "workspace-store", "property": "data"} in wiring["inputs"]
+
+    saved = open_store(f"sqlite:///{tmp_path / 'desk.sqlite'}")
+    kept = workspace.select(workspace.DEFAULT, universe=["AAPL", "KO", "MSFT"], start="2021-01-04",
+                            end="2022-06-30", benchmark="SP500")
+    loaded, _ = saved_work.restore_workspace(saved_work.workspace_body(kept, {}, saved), workspace.DEFAULT, {}, saved)
+    out = _sync(call_with_trigger, "workspace-store.data", loaded)
+    assert out[0] is no_update  # shown, not written again
+    assert (out[2], out[4], out[7], out[8], out[10]) == ("sp500", ["AAPL", "KO", "MSFT"], "2021-01-04",
+                                                          "2022-06-30", "SP500")
+    saved.engine.dispose()
