@@ -215,10 +215,13 @@ def expire_undo(n_intervals):
 
 @callback(Output(menu.EXPORT_DOWNLOAD, "data"), Output(menu.ALERT, "children", allow_duplicate=True),
           Input(menu.EXPORT, "n_clicks"), State(ids.WORKSPACE, "data"), State(ids.PAGE_SETTINGS, "data"),
-          prevent_initial_call=True)
+          State(menu.EXPORT_FORMAT, "value"), prevent_initial_call=True)
 @reports_errors(2, title="Not exported")
-def export(_clicks, ws, page_settings):
-    """The workspace as one JSON file with its uploaded files inside."""
+def export(_clicks, ws, page_settings, file_format="json"):
+    """The workspace as one JSON file with its uploaded files inside, or as a zip of it and the CSVs."""
+    if file_format == "zip":
+        return dcc.send_bytes(saved_work.export_zip(ws, page_settings), saved_work.ZIP_NAME,
+                              type="application/zip"), None
     payload = saved_work.export_file(ws, page_settings)
     return dcc.send_bytes(payload, saved_work.EXPORT_NAME, type="application/json"), None
 
@@ -232,7 +235,8 @@ def export(_clicks, ws, page_settings):
 )
 @reports_errors(4, alert_index=3, title="Not imported")
 def import_workspace(contents, filename, ws, page_settings):
-    """A workspace file from another desk becomes this session's workspace; a bad file says what it lacks."""
+    """A workspace file (JSON or zip) from another desk becomes this session's workspace; a bad file says what
+    it lacks."""
     if not contents:
         raise PreventUpdate
     try:

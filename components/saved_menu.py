@@ -15,7 +15,7 @@ from components.alerts import alert_area
 __all__ = ["saved_menu", "item_rows", "confirm_box", "undo_box", "KIND_LABELS",
            "OPEN", "MODAL", "NAME", "KIND", "SAVE", "CONFIRM", "OVERWRITE", "COPY", "CANCEL", "SEARCH", "LIST",
            "ALERT", "UNDO", "UNDO_TIMER", "CURRENT", "PENDING", "DELETED", "REFRESH", "EXPORT", "EXPORT_DOWNLOAD",
-           "IMPORT", "ACTION", "RENAME_NAME"]
+           "EXPORT_FORMAT", "EXPORT_FORMATS", "IMPORT", "ACTION", "RENAME_NAME"]
 
 OPEN = "saved-open"
 MODAL = "saved-modal"
@@ -40,6 +40,9 @@ DELETED = "saved-deleted"
 REFRESH = "saved-refresh"
 EXPORT = "saved-export"
 EXPORT_DOWNLOAD = "saved-export-download"
+EXPORT_FORMAT = "saved-export-format"
+#: The workspace file formats the menu exports (both import).
+EXPORT_FORMATS = {"json": "JSON", "zip": "Zip with CSVs"}
 IMPORT = "saved-import"
 #: Pattern-matching ids of the buttons on each listed item: {type, action, kind, id, version}.
 ACTION = "saved-action"
@@ -140,12 +143,15 @@ def _files() -> html.Div:
     return html.Div(
         [
             html.H6("Workspace file", className="mb-2"),
-            dbc.Button("Export workspace (JSON)", id=EXPORT, color="secondary", outline=True, size="sm",
+            dbc.RadioItems(id=EXPORT_FORMAT, value="json", inline=True, className="d-inline-block me-2",
+                           options=[{"label": label, "value": key} for key, label in EXPORT_FORMATS.items()]),
+            dbc.Button("Export workspace", id=EXPORT, color="secondary", outline=True, size="sm",
                        n_clicks=0, className="me-2"),
             dcc.Download(id=EXPORT_DOWNLOAD),
-            dcc.Upload(id=IMPORT, children=html.Span(["Import: drop a workspace file or ",
+            dcc.Upload(id=IMPORT, children=html.Span(["Import: drop a workspace file (JSON or zip) or ",
                                                       html.A("choose one", className="link-primary")]),
-                       className="pd-upload d-inline-block px-2", max_size=-1, accept=".json,application/json"),
+                       className="pd-upload d-inline-block px-2", max_size=-1,
+                       accept=".json,.zip,application/json,application/zip"),
         ],
         className="mb-3",
     )
