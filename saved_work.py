@@ -28,7 +28,7 @@ from store import Store
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "settings_of", "workspace_body", "portfolio_body",
            "restore_workspace", "restore_portfolio", "export_file", "export_zip", "import_file", "EXPORT_NAME",
-           "ZIP_NAME", "ZIP_DOCUMENT"]
+           "ZIP_NAME", "ZIP_DOCUMENT", "SCENARIO_TYPES", "scenario_body", "scenario_settings"]
 
 FORMAT = "portfolio-desk-workspace"
 #: The version of the saved-workspace layout; a body or file with a larger one is refused by name.
@@ -113,6 +113,32 @@ def restore_portfolio(body: dict, ws: dict | None) -> dict:
     return dict(ws or workspace.DEFAULT, target={
         "weights": {str(k): float(v) for k, v in weights.items()}, "method": body.get("method") or "saved portfolio",
         "trades": body.get("trades") or [], "recipe": body.get("recipe"), "stored_at": body.get("stored_at")})
+
+
+# --------------------------------------------------------------------------- scenarios
+#: The kinds of named scenario a page saves: its settings, restored on that page.
+SCENARIO_TYPES = ("stress", "tax", "execution")
+
+
+def scenario_body(scenario_type: str, settings: dict) -> dict:
+    """A saved scenario: a page's settings by name, tagged with what they are (the API's shape)."""
+    if scenario_type not in SCENARIO_TYPES:
+        raise ValueError(f"scenario_type must be one of {SCENARIO_TYPES}, not {scenario_type!r}")
+    return {"scenario_type": scenario_type, "format_version": FORMAT_VERSION, "settings": dict(settings)}
+
+
+def scenario_settings(item: dict, scenario_type: str) -> dict:
+    """The settings of a saved scenario ``item`` for a page of ``scenario_type``; another type, a newer
+    version or a body without settings (say, one posted through the API by hand) says which."""
+    body, name = item.get("body") or {}, item.get("name", "")
+    found = body.get("scenario_type")
+    if found != scenario_type:
+        raise DataError(f"Scenario {name!r} is {'a ' + repr(found) if found else 'of no'} type, not a "
+                        f"{scenario_type!r} scenario, so this page cannot load it.", code="wrong_scenario")
+    _check_version(body.get("format_version"), f"Scenario {name!r}")
+    if not isinstance(body.get("settings"), dict):
+        raise DataError(f"Scenario {name!r} holds no settings, so nothing was loaded.", code="missing_part")
+    return dict(body["settings"])
 
 
 # --------------------------------------------------------------------------- files
