@@ -214,7 +214,8 @@ def _scenario_hint(item: dict) -> dbc.Alert:
     Output(ids.WORKSPACE, "data", allow_duplicate=True), Output(ids.PAGE_SETTINGS, "data", allow_duplicate=True),
     Output(menu.CURRENT, "data", allow_duplicate=True), Output(menu.DELETED, "data"),
     Output(menu.UNDO, "children"), Output(menu.UNDO_TIMER, "max_intervals"), Output(menu.UNDO_TIMER, "n_intervals"),
-    Output(menu.REFRESH, "data", allow_duplicate=True), Output(menu.ALERT, "children", allow_duplicate=True),
+    Output(menu.REFRESH, "data", allow_duplicate=True), Output(menu.LOADED, "data"),
+    Output(menu.ALERT, "children", allow_duplicate=True),
     inputs=dict(_clicks=Input({"type": menu.ACTION, "action": ALL, "kind": ALL, "id": ALL, "version": ALL},
                               "n_clicks")),
     state=dict(names=State({"type": menu.RENAME_NAME, "kind": ALL, "id": ALL}, "value"),
@@ -223,7 +224,7 @@ def _scenario_hint(item: dict) -> dbc.Alert:
                current=State(menu.CURRENT, "data")),
     prevent_initial_call=True,
 )
-@reports_errors(9, title="Saved work")
+@reports_errors(10, title="Saved work")
 def act(_clicks, names, name_ids, ws, page_settings, current):
     """Load, rename, duplicate, delete or undo the delete of the item whose button was pressed."""
     if not clicked():
@@ -233,16 +234,18 @@ def act(_clicks, names, name_ids, ws, page_settings, current):
     action, item_id = button["action"], int(button["id"])
     keep = [no_update] * 4
     if action == "load" and button["kind"] == "scenario":  # a scenario is a page's settings: loaded there
-        return (no_update, no_update, no_update, *keep, no_update, _scenario_hint(repo.get(item_id, owner=owner)))
+        return (no_update, no_update, no_update, *keep, no_update, no_update,
+                _scenario_hint(repo.get(item_id, owner=owner)))
     if action == "load":
         item = repo.get(item_id, owner=owner)
         ws, page_settings = _load(item, ws, page_settings, current_store())
-        return (ws, page_settings, mark(current, item), *keep, no_update,
+        return (ws, page_settings, mark(current, item), *keep, no_update, time.time(),
                 done_alert(f"Loaded {item['name']!r}: every page now shows it."))
     if action == "delete":
         item = repo.delete(item_id, owner=owner)
         deleted = {"kind": item["kind"], "id": item["id"], "name": item["name"]}
-        return (no_update, no_update, no_update, deleted, menu.undo_box(deleted), 1, 0, time.time(), None)
+        return (no_update, no_update, no_update, deleted, menu.undo_box(deleted), 1, 0, time.time(), no_update,
+                None)
     if action == "undo":
         item = repo.restore(item_id, owner=owner)
         message = f"Restored {item['name']!r}."
@@ -254,7 +257,7 @@ def act(_clicks, names, name_ids, ws, page_settings, current):
         item = repo.rename(item_id, str(new or ""), expected_version=int(button["version"]), owner=owner)
         message = f"Renamed to {item['name']!r}."
     undo = (None, menu.undo_box(None), 0, 0) if action == "undo" else keep
-    return (no_update, no_update, no_update, *undo, time.time(), done_alert(message))
+    return (no_update, no_update, no_update, *undo, time.time(), no_update, done_alert(message))
 
 
 @callback(Output(menu.UNDO, "children", allow_duplicate=True), Output(menu.DELETED, "data", allow_duplicate=True),
@@ -282,11 +285,12 @@ def export(_clicks, ws, page_settings, file_format="json"):
 @callback(
     Output(ids.WORKSPACE, "data", allow_duplicate=True), Output(ids.PAGE_SETTINGS, "data", allow_duplicate=True),
     Output(menu.IMPORT, "contents"), Output(menu.ALERT, "children", allow_duplicate=True),
+    Output(menu.LOADED, "data", allow_duplicate=True),
     Input(menu.IMPORT, "contents"), State(menu.IMPORT, "filename"), State(ids.WORKSPACE, "data"),
     State(ids.PAGE_SETTINGS, "data"),
     prevent_initial_call=True,
 )
-@reports_errors(4, alert_index=3, title="Not imported")
+@reports_errors(5, alert_index=3, title="Not imported")
 def import_workspace(contents, filename, ws, page_settings):
     """A workspace file (JSON or zip) from another desk becomes this session's workspace; a bad file says what
     it lacks."""
@@ -295,5 +299,5 @@ def import_workspace(contents, filename, ws, page_settings):
     try:
         ws, page_settings = saved_work.import_file(decode_upload(contents, filename), filename, ws, page_settings)
     except FinanceError as err:  # the box is emptied, so the same file can be dropped again once fixed
-        return no_update, no_update, None, error_alert(err, title="Not imported")
-    return ws, page_settings, None, done_alert(f"Imported {filename}: every page now shows it.")
+        return no_update, no_update, None, error_alert(err, title="Not imported"), no_update
+    return ws, page_settings, None, done_alert(f"Imported {filename}: every page now shows it."), time.time()

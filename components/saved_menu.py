@@ -14,7 +14,7 @@ from components.alerts import alert_area
 
 __all__ = ["saved_menu", "item_rows", "kind_label", "confirm_box", "undo_box", "KIND_LABELS", "SAVE_KINDS", "SCENARIO_PAGES",
            "OPEN", "MODAL", "NAME", "KIND", "SAVE", "CONFIRM", "OVERWRITE", "COPY", "CANCEL", "SEARCH", "LIST",
-           "ALERT", "UNDO", "UNDO_TIMER", "CURRENT", "PENDING", "DELETED", "REFRESH", "EXPORT", "EXPORT_DOWNLOAD",
+           "ALERT", "UNDO", "UNDO_TIMER", "CURRENT", "PENDING", "DELETED", "REFRESH", "LOADED", "EXPORT", "EXPORT_DOWNLOAD",
            "EXPORT_FORMAT", "EXPORT_FORMATS", "IMPORT", "ACTION", "RENAME_NAME"]
 
 OPEN = "saved-open"
@@ -38,6 +38,9 @@ PENDING = "saved-pending"
 #: The last deleted item, {kind, id, name}, while its undo lasts.
 DELETED = "saved-deleted"
 REFRESH = "saved-refresh"
+#: When the menu last replaced the workspace (a load or an import): pages whose controls show the workspace
+#: (the Data page's pickers) redraw them on it. A store of the navbar, so it exists on every page.
+LOADED = "saved-loaded"
 EXPORT = "saved-export"
 EXPORT_DOWNLOAD = "saved-export-download"
 EXPORT_FORMAT = "saved-export-format"
@@ -202,6 +205,7 @@ def saved_menu() -> html.Div:
             dcc.Store(id=PENDING),
             dcc.Store(id=DELETED),
             dcc.Store(id=REFRESH, data=0),
+            dcc.Store(id=LOADED),
             dcc.Interval(id=UNDO_TIMER, interval=60_000, max_intervals=0),
         ]
     )

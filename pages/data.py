@@ -14,6 +14,7 @@ from components.controls import field
 from components.figures import empty_figure, graph, graph_id, heatmap_figure, line_figure
 from components.jobs import JobIds, job_panel
 from components.layout import page_header
+from components.saved_menu import LOADED
 from components.tables import grid, records
 from components.upload import UploadIds, decode_upload, upload_box, upload_status
 from finance_core import data, universe
@@ -183,17 +184,14 @@ def _load(ws: dict, kind: str, contents, filenames) -> tuple[dict, list[str]]:
     [Output(u.upload, "contents") for u in UPLOADS.values()],
     Output(ALERTS, "children"),
     inputs=dict(form={name: Input(*control) for name, control in FORM.items()},
-                contents={kind: Input(u.upload, "contents") for kind, u in UPLOADS.items()},
-                # An Input, not a State: a workspace loaded elsewhere (the Saved menu, an imported file) while
-                # this page is open must reach the pickers, which layout() draws empty and only this fills.
-                ws=Input(ids.WORKSPACE, "data")),
-    state=dict(filenames={kind: State(u.upload, "filename") for kind, u in UPLOADS.items()}),
+                contents={kind: Input(u.upload, "contents") for kind, u in UPLOADS.items()}),
+    state=dict(filenames={kind: State(u.upload, "filename") for kind, u in UPLOADS.items()},
+               ws=State(ids.WORKSPACE, "data")),
 )
 def sync_workspace(form, contents, filenames, ws):
-    """Controls and uploads write the workspace; the controls always show the workspace, also when another
-    callback replaced it (then the workspace itself is left as it is)."""
+    """Controls and uploads write the workspace; the controls always show the workspace."""
     kinds = workspace.UPLOAD_KINDS
-    n, given = len(kinds), ws
+    n = len(kinds)
     alert: object = None
     statuses = {k: no_update for k in kinds}
     try:
@@ -212,10 +210,32 @@ def sync_workspace(form, contents, filenames, ws):
             c = workspace.controls(ws)
     # Boxes this call did not report on show the workspace's file (it may come from the Tax page's boxes).
     statuses = {k: upload_status(ws.get("uploads"), k) if s is no_update else s for k, s in statuses.items()}
-    written = no_update if ctx.triggered_id == ids.WORKSPACE and ws is given else ws
-    return (written, c.source_options, c.source, [{"label": t, "value": t} for t in c.tickers], c.universe,
-            c.min_date, c.max_date, c.start, c.end, c.benchmark_options, c.benchmark,
-            *[statuses[k] for k in kinds], *[None] * n, alert)
+    return (ws, *_pickers(c), *[statuses[k] for k in kinds], *[None] * n, alert)
+
+
+def _pickers(c: workspace.Controls) -> tuple:
+    """The pickers' options and values, in the order of the callbacks' outputs."""
+    return (c.source_options, c.source, [{"label": t, "value": t} for t in c.tickers], c.universe,
+            c.min_date, c.max_date, c.start, c.end, c.benchmark_options, c.benchmark)
+
+
+# The pickers are drawn empty by layout() and filled by sync_workspace, whose inputs are this page's controls
+# (a global store among them would make Dash refuse the callback on every other page). A workspace the Saved
+# menu loads or imports while this page is open reaches the pickers through the menu's LOADED store instead.
+@callback(
+    Output(SOURCE, "options", allow_duplicate=True), Output(SOURCE, "value", allow_duplicate=True),
+    Output(UNIVERSE, "options", allow_duplicate=True), Output(UNIVERSE, "value", allow_duplicate=True),
+    Output(DATES, "min_date_allowed", allow_duplicate=True), Output(DATES, "max_date_allowed", allow_duplicate=True),
+    Output(DATES, "start_date", allow_duplicate=True), Output(DATES, "end_date", allow_duplicate=True),
+    Output(BENCHMARK, "options", allow_duplicate=True), Output(BENCHMARK, "value", allow_duplicate=True),
+    Output(ALERTS, "children", allow_duplicate=True),
+    Input(LOADED, "data"), State(ids.WORKSPACE, "data"),
+    prevent_initial_call=True,
+)
+@reports_errors(11, title="Loaded workspace not shown")
+def show_loaded(_loaded, ws):
+    """The pickers show a workspace the Saved menu put in place (sync_workspace then finds it unchanged)."""
+    return (*_pickers(workspace.controls(ws)), None)
 
 
 @callback(

@@ -238,26 +238,35 @@ def test_an_uploaded_benchmark_is_not_carried_past_its_last_date(call_with_trigg
     assert inside.benchmark_name == "Uploaded benchmark (half.csv)"
 
 
-def test_a_workspace_loaded_elsewhere_reaches_the_pickers_without_a_reload(call_with_trigger, tmp_path):
+
+def test_a_workspace_loaded_from_the_saved_menu_reaches_the_pickers_without_a_reload(saved, call_with_trigger):
     """Issue 13: a workspace loaded from the Saved menu while the Data page is open shows in its pickers.
 
-    The pickers are drawn empty by layout() and filled only by sync_workspace, so the workspace store must be
-    one of its inputs (it was a State: the pickers kept the old universe until a reload)."""
+    layout() draws the pickers empty and only callbacks fill them; sync_workspace listens to this page's controls
+    only, so the menu's load also stamps its LOADED store, and show_loaded redraws the pickers from it."""
     import dash._callback
 
-    import saved_work
-    from store.database import open_store
+    from components import saved_menu as menu
+    from tests.app.test_saved_menu import action, press
 
-    wiring = next(v for k, v in dash._callback.GLOBAL_CALLBACK_MAP.items() if f"{page.UNIVERSE}.value" in k
-                  and "allow_duplicate" not in k and f"{page.DATES}.start_date" in k)
-    assert {"id": "workspace-store", "property": "data"} in wiring["inputs"]
-
-    saved = open_store(f"sqlite:///{tmp_path / 'desk.sqlite'}")
     kept = workspace.select(workspace.DEFAULT, universe=["AAPL", "KO", "MSFT"], start="2021-01-04",
                             end="2022-06-30", benchmark="SP500")
-    loaded, _ = saved_work.restore_workspace(saved_work.workspace_body(kept, {}, saved), workspace.DEFAULT, {}, saved)
-    out = _sync(call_with_trigger, "workspace-store.data", loaded)
-    assert out[0] is no_update  # shown, not written again
-    assert (out[2], out[4], out[7], out[8], out[10]) == ("sp500", ["AAPL", "KO", "MSFT"], "2021-01-04",
-                                                          "2022-06-30", "SP500")
-    saved.engine.dispose()
+    press(kept, name="Three names")
+    out = action(saved.workspaces.find("Three names"), "load", ws=workspace.with_session(dict(workspace.DEFAULT)))
+    loaded, stamp = out[0], out[8]
+    assert isinstance(stamp, float) and "Loaded 'Three names'" in str(out[-1])
+    shown = page.show_loaded(stamp, loaded)
+    assert (shown[1], shown[3], shown[6], shown[7], shown[9]) == ("sp500", ["AAPL", "KO", "MSFT"], "2021-01-04",
+                                                                  "2022-06-30", "SP500")
+    assert {"label": "KO", "value": "KO"} in shown[2] and shown[-1] is None
+    # The pickers then fire sync_workspace with the values they show: the workspace comes back unchanged.
+    again = _sync(call_with_trigger, f"{page.UNIVERSE}.value", loaded, source=shown[1], universe=shown[3],
+                  start=shown[6], end=shown[7], benchmark=shown[9])
+    assert again[0] == loaded
+    # Wiring: show_loaded fires on the menu's store; sync_workspace mixes no global store into its inputs (Dash
+    # would refuse it on every other page: "A nonexistent object was used in an Input").
+    wired = {k: v for k, v in dash._callback.GLOBAL_CALLBACK_MAP.items() if f"{page.UNIVERSE}.value" in k}
+    inputs = [[i["id"] for i in v["inputs"]] for v in wired.values()]
+    assert [menu.LOADED] in inputs
+    sync = next(i for i in inputs if page.SOURCE in i)
+    assert all(i.startswith(("data-", "upload-")) for i in sync), sync

@@ -106,13 +106,14 @@ def test_the_menu_exports_and_imports_and_a_bad_file_keeps_the_workspace():
     assert alert is None and download["filename"] == "portfolio-desk-workspace.json"
     contents = "data:application/json;base64," + download["content"]
     fresh = workspace.with_session(dict(workspace.DEFAULT))
-    loaded, _, cleared, alert = _fire("saved-import.contents", cb.import_workspace, contents, "ws.json", fresh, {})
-    assert cleared is None and "Imported ws.json" in str(alert)
+    loaded, _, cleared, alert, stamp = _fire("saved-import.contents", cb.import_workspace, contents, "ws.json", fresh, {})
+    assert cleared is None and "Imported ws.json" in str(alert) and isinstance(stamp, float)  # the Data page redraws
     assert workspace.resolve(loaded).prices.columns.tolist() == ["JPM", "KO", "XOM"]
     newer = json.dumps(dict(json.loads(base64.b64decode(download["content"])), format_version=9)).encode()
     bad = "data:application/json;base64," + base64.b64encode(newer).decode()
-    kept, settings, cleared, alert = _fire("saved-import.contents", cb.import_workspace, bad, "ws.json", fresh, {})
-    assert (kept, settings, cleared) == (no_update, no_update, None) and "format version 9" in str(alert)
+    kept, settings, cleared, alert, stamp = _fire("saved-import.contents", cb.import_workspace, bad, "ws.json", fresh, {})
+    assert (kept, settings, cleared, stamp) == (no_update, no_update, None, no_update)
+    assert "format version 9" in str(alert)
 
 
 # --------------------------------------------------------------------------- the zip with CSVs
@@ -200,9 +201,9 @@ def test_the_menu_exports_a_zip_when_asked_and_imports_it():
     assert sorted(_members(base64.b64decode(download["content"]))) == ["prices.csv", "sectors.csv", "workspace.json"]
     fresh = workspace.with_session(dict(workspace.DEFAULT))
     contents = "data:application/zip;base64," + download["content"]
-    loaded, _, cleared, alert = _fire("saved-import.contents", cb.import_workspace, contents, "ws.zip", fresh, {})
+    loaded, _, cleared, alert, stamp = _fire("saved-import.contents", cb.import_workspace, contents, "ws.zip", fresh, {})
     assert cleared is None and "Imported ws.zip" in str(alert)
     assert workspace.resolve(loaded).prices.columns.tolist() == ["JPM", "KO", "XOM"]
     truncated = "data:application/zip;base64," + base64.b64encode(base64.b64decode(download["content"])[:200]).decode()
-    kept, _, _, alert = _fire("saved-import.contents", cb.import_workspace, truncated, "ws.zip", fresh, {})
+    kept, _, _, alert, stamp = _fire("saved-import.contents", cb.import_workspace, truncated, "ws.zip", fresh, {})
     assert kept is no_update and "ws.zip is not a readable zip" in str(alert)

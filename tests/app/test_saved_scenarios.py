@@ -150,7 +150,7 @@ def test_the_saved_menu_lists_scenarios_and_says_where_to_load_them(saved):
     item = saved.scenarios.find("Bad year")
     button = {"type": menu.ACTION, "action": "load", "kind": "scenario", "id": item["id"], "version": 1}
     out = fire(button, cb.act, [], [], [], {}, {}, None)
-    assert out[:8] == (no_update,) * 8  # neither the workspace nor the page settings change
+    assert out[:9] == (no_update,) * 9  # neither the workspace nor the page settings change
     assert "'Bad year' is a stress test: open the Risk page and pick it under 'Load scenario'" in " ".join(
-        text(out[8]).split())
-    assert out[8].children[1].href == "/risk"
+        text(out[-1]).split())
+    assert out[-1].children[1].href == "/risk"
