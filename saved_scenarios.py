@@ -55,7 +55,7 @@ def register(picker: ScenarioPicker) -> ScenarioCallbacks:
     @callback(Output(picker.load, "options"), Output(picker.alert, "children"), Input(picker.refresh, "data"))
     @reports_errors(2, title="Saved scenarios not listed")
     def options(_refresh):
-        return options_of(picker.scenario_type), None
+        return options_of(picker.scenario_type), no_update  # a save's message stays
 
     @callback(
         Output(picker.current, "data"), Output(picker.pending, "data"), Output(picker.confirm, "children"),

@@ -54,7 +54,7 @@ def test_a_stress_set_saved_on_the_risk_page_comes_back_into_its_controls(saved)
     assert sectors == [0.05, -0.1, -0.3]  # by sector name; Health Care, not in the scenario, keeps its slider
     assert mine["scenario"]["version"] == 1 and "Loaded stress test 'Bad year'" in text(alert)
     options, listed_alert = risk.STRESS_CALLBACKS.options(1)
-    assert options == [{"label": "Bad year (v1)", "value": item["id"]}] and listed_alert is None
+    assert options == [{"label": "Bad year (v1)", "value": item["id"]}] and listed_alert is no_update
 
 
 def test_a_taken_name_asks_before_overwriting_and_a_stale_one_offers_a_copy(saved):
