@@ -87,6 +87,10 @@ class UrlState:
             values[name] = value
         return values, problems
 
+    def controls(self) -> dict[str, tuple[str, str]]:
+        """``{name: (component id, property)}`` of every setting (a page's scenario bar saves them)."""
+        return {name: (id_, prop) for name, (id_, prop, _cast, _default) in self.fields.items()}
+
     def sink(self) -> dcc.Store:
         return dcc.Store(id=self.sink_id)
 

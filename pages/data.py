@@ -14,6 +14,7 @@ from components.controls import field
 from components.figures import empty_figure, graph, graph_id, heatmap_figure, line_figure
 from components.jobs import JobIds, job_panel
 from components.layout import page_header
+from components.saved_menu import LOADED
 from components.tables import grid, records
 from components.upload import UploadIds, decode_upload, upload_box, upload_status
 from finance_core import data, universe
@@ -209,9 +210,32 @@ def sync_workspace(form, contents, filenames, ws):
             c = workspace.controls(ws)
     # Boxes this call did not report on show the workspace's file (it may come from the Tax page's boxes).
     statuses = {k: upload_status(ws.get("uploads"), k) if s is no_update else s for k, s in statuses.items()}
-    return (ws, c.source_options, c.source, [{"label": t, "value": t} for t in c.tickers], c.universe,
-            c.min_date, c.max_date, c.start, c.end, c.benchmark_options, c.benchmark,
-            *[statuses[k] for k in kinds], *[None] * n, alert)
+    return (ws, *_pickers(c), *[statuses[k] for k in kinds], *[None] * n, alert)
+
+
+def _pickers(c: workspace.Controls) -> tuple:
+    """The pickers' options and values, in the order of the callbacks' outputs."""
+    return (c.source_options, c.source, [{"label": t, "value": t} for t in c.tickers], c.universe,
+            c.min_date, c.max_date, c.start, c.end, c.benchmark_options, c.benchmark)
+
+
+# The pickers are drawn empty by layout() and filled by sync_workspace, whose inputs are this page's controls
+# (a global store among them would make Dash refuse the callback on every other page). A workspace the Saved
+# menu loads or imports while this page is open reaches the pickers through the menu's LOADED store instead.
+@callback(
+    Output(SOURCE, "options", allow_duplicate=True), Output(SOURCE, "value", allow_duplicate=True),
+    Output(UNIVERSE, "options", allow_duplicate=True), Output(UNIVERSE, "value", allow_duplicate=True),
+    Output(DATES, "min_date_allowed", allow_duplicate=True), Output(DATES, "max_date_allowed", allow_duplicate=True),
+    Output(DATES, "start_date", allow_duplicate=True), Output(DATES, "end_date", allow_duplicate=True),
+    Output(BENCHMARK, "options", allow_duplicate=True), Output(BENCHMARK, "value", allow_duplicate=True),
+    Output(ALERTS, "children", allow_duplicate=True),
+    Input(LOADED, "data"), State(ids.WORKSPACE, "data"),
+    prevent_initial_call=True,
+)
+@reports_errors(11, title="Loaded workspace not shown")
+def show_loaded(_loaded, ws):
+    """The pickers show a workspace the Saved menu put in place (sync_workspace then finds it unchanged)."""
+    return (*_pickers(workspace.controls(ws)), None)
 
 
 @callback(

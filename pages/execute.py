@@ -16,6 +16,7 @@ import pandas as pd
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
+import saved_scenarios
 import workspace
 from components import ids
 from components.alerts import alert_area, error_alert, notes_alert, reports_errors
@@ -31,6 +32,7 @@ from components.execution_figures import (
 from components.figures import empty_figure, graph, graph_id
 from components.jobs import JobIds, job_panel
 from components.layout import kpi_card, kpi_row, money, page_header, section
+from components.scenario_picker import ScenarioPicker
 from components.tables import grid, records
 from components.upload import UploadIds, decode_upload, upload_box
 from components.urlstate import UrlState, flag
@@ -95,6 +97,9 @@ URL = UrlState(
     bounds={"risk": (RISK_MIN, RISK_MAX), "cap": (0.01, 0.5)},
 )
 URL.register()
+#: The execution setting a named scenario keeps: the order, its market and every strategy setting.
+EXECUTION = ScenarioPicker(P, "execution", URL.controls())
+EXECUTION_CALLBACKS = saved_scenarios.register(EXECUTION)
 # Every cost in the comparison is money but the variance (money squared, not shown).
 COST_FORMATS = dict.fromkeys([c for c in execution.COST_ROWS if c != "variance"] + ["risk_adjusted", "saving_vs_twap"],
                              "money")
@@ -271,6 +276,7 @@ def layout(**query) -> html.Div:
         page_header("Execution scheduling", "Turn a parent order, or the construction desk's trade list, into "
                                             "child orders that minimise cost and risk."),
         _order_form(values),
+        EXECUTION.layout(),
         _sources(values),
         alert_area(ALERTS),
         html.Div([error_alert(p, title="Link adjusted") for p in problems], id=f"{P}-url-problems"),

@@ -10,6 +10,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import ALL, Input, Output, State, callback, ctx, html
 
+import saved_scenarios
 import workspace
 from components import ids
 from components.alerts import alert_area, error_alert, reports_errors
@@ -28,6 +29,7 @@ from components.figures import (
 )
 from components.jobs import JobIds, job_panel
 from components.layout import kpi_card, kpi_row, money, page_header, section
+from components.scenario_picker import ScenarioPicker
 from components.tables import grid, metric_rows, records
 from components.urlstate import UrlState
 from finance_core import estimators, risk, universe
@@ -101,6 +103,10 @@ URL = UrlState(P, {
 }, bounds={"level": (0.9, 0.995), "horizon": (1, 20), "value": (1, 1e13), "mc_return": (-99, 100),
            "mc_volatility": (0, 200), "shock": (-0.4, 0.2), "mc_years": (1, 60), "mc_paths": (100, risk.MAX_PATHS)})
 URL.register()
+#: The stress set a named scenario keeps: the scenario grid, the market move and each sector's move.
+STRESS = ScenarioPicker(P, "stress", {"scenarios": (SCEN_GRID, "rowData"), "shock": (SHOCK_MARKET, "value"),
+                                      "sector_shocks": ({"type": SHOCK_TYPE, "sector": ALL}, "value")})
+STRESS_CALLBACKS = saved_scenarios.register(STRESS)
 
 
 def _controls(v: dict) -> dbc.Card:
@@ -182,6 +188,7 @@ def layout(**query) -> html.Div:
         section(
             "Stress tests",
             alert_area(SA["stress"]),
+            STRESS.layout(),
             html.H6("Scenarios (edit a cell, add or remove rows)"),
             grid(SCEN_GRID, pd.DataFrame(SCENARIO_ROWS), height=250, csv_name="scenarios", editable=True,
                  rowSelection={"mode": "multiRow"}),

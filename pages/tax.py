@@ -18,6 +18,7 @@ import pandas as pd
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
+import saved_scenarios
 import workspace
 from components import ids
 from components.alerts import alert_area, error_alert, notes_alert, reports_errors
@@ -25,6 +26,7 @@ from components.controls import choice, field, number, slider
 from components.csv_export import send_csv
 from components.figures import bar_figure, graph, graph_id, line_figure
 from components.layout import kpi_card, kpi_row, money, page_header, section
+from components.scenario_picker import ScenarioPicker
 from components.tables import grid, records
 from components.tax_figures import tradeoff_figure, wash_timeline_figure
 from components.upload import UploadIds, decode_upload, upload_box, upload_status
@@ -211,6 +213,9 @@ URL = UrlState(
             "min_pct": (0, 99), "min_amount": (0, 1e12), "tax_weight": (-4, 1), "realised": (0, 100)},
 )
 URL.register()
+#: The tax setting a named scenario keeps: every setting of the page and the substantially identical tickers.
+TAX_SETTING = ScenarioPicker(P, "tax", {**URL.controls(), "identical": (IDENT, "rowData")})
+TAX_SETTING_CALLBACKS = saved_scenarios.register(TAX_SETTING)
 
 
 def _empty(columns) -> pd.DataFrame:
@@ -436,6 +441,7 @@ def layout(**query) -> html.Div:
                            "rebalancing, after-tax returns and asset location (US federal, 2026 rates)."),
         source,
         _controls(values),
+        TAX_SETTING.layout(),
         html.Div([error_alert(p, title="Link adjusted") for p in problems], id=f"{P}-url-problems"),
         *[alert_area(A[k]) for k in ("data", "rates")],
         _inputs_row(),

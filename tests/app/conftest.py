@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-import app  # noqa: F401  (registers the pages)
+import app  # registers the pages
 from components.export import figure_bytes
 
 
@@ -36,3 +36,13 @@ def tick_labels():
         return re.findall(rf'<g class="{axis}tick"><text[^>]*>([^<]*)</text>', svg)
 
     return labels
+
+
+@pytest.fixture
+def saved(tmp_path, monkeypatch):
+    """The app's saved-work store on a fresh SQLite database (the Saved menu and the scenario bars use it)."""
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'desk.sqlite'}")
+    app.saved_store.cache_clear()
+    yield app.saved_store()
+    app.saved_store().engine.dispose()
+    app.saved_store.cache_clear()

@@ -236,3 +236,37 @@ def test_an_uploaded_benchmark_is_not_carried_past_its_last_date(call_with_trigg
     assert f"(it covers {half[1].split(',')[0]} to {last})" in wd.notes[0]
     inside = workspace.resolve(workspace.select(out[0], end=last))
     assert inside.benchmark_name == "Uploaded benchmark (half.csv)"
+
+
+
+def test_a_workspace_loaded_from_the_saved_menu_reaches_the_pickers_without_a_reload(saved, call_with_trigger):
+    """Issue 13: a workspace loaded from the Saved menu while the Data page is open shows in its pickers.
+
+    layout() draws the pickers empty and only callbacks fill them; sync_workspace listens to this page's controls
+    only, so the menu's load also stamps its LOADED store, and show_loaded redraws the pickers from it."""
+    import dash._callback
+
+    from components import saved_menu as menu
+    from tests.app.test_saved_menu import action, press
+
+    kept = workspace.select(workspace.DEFAULT, universe=["AAPL", "KO", "MSFT"], start="2021-01-04",
+                            end="2022-06-30", benchmark="SP500")
+    press(kept, name="Three names")
+    out = action(saved.workspaces.find("Three names"), "load", ws=workspace.with_session(dict(workspace.DEFAULT)))
+    loaded, stamp = out[0], out[8]
+    assert isinstance(stamp, float) and "Loaded 'Three names'" in str(out[-1])
+    shown = page.show_loaded(stamp, loaded)
+    assert (shown[1], shown[3], shown[6], shown[7], shown[9]) == ("sp500", ["AAPL", "KO", "MSFT"], "2021-01-04",
+                                                                  "2022-06-30", "SP500")
+    assert {"label": "KO", "value": "KO"} in shown[2] and shown[-1] is None
+    # The pickers then fire sync_workspace with the values they show: the workspace comes back unchanged.
+    again = _sync(call_with_trigger, f"{page.UNIVERSE}.value", loaded, source=shown[1], universe=shown[3],
+                  start=shown[6], end=shown[7], benchmark=shown[9])
+    assert again[0] == loaded
+    # Wiring: show_loaded fires on the menu's store; sync_workspace mixes no global store into its inputs (Dash
+    # would refuse it on every other page: "A nonexistent object was used in an Input").
+    wired = {k: v for k, v in dash._callback.GLOBAL_CALLBACK_MAP.items() if f"{page.UNIVERSE}.value" in k}
+    inputs = [[i["id"] for i in v["inputs"]] for v in wired.values()]
+    assert [menu.LOADED] in inputs
+    sync = next(i for i in inputs if page.SOURCE in i)
+    assert all(i.startswith(("data-", "upload-")) for i in sync), sync

@@ -15,11 +15,14 @@ from pages import construct, execute, risk, tax
 CONTROL_PROPS = {dcc.Slider: "value", dcc.Dropdown: "value", dbc.Input: "value", dbc.RadioItems: "value",
                  dbc.Switch: "value", dcc.DatePickerSingle: "date"}
 # Controls that stay out of the link, and why.
+_SCENARIO_BAR = "a named scenario lives in the database; loading one sets the controls the link carries"
 NOT_IN_LINK = {
     execute: {execute.URGENCY: "set from the risk aversion, which the link carries",
-              execute.BOOK_SOURCE: "an uploaded order book cannot travel in a link"},
-    risk: {},
-    tax: {tax.TAX_WEIGHT_VALUE: "the real value of the tax-weight slider, which the link carries"},
+              execute.BOOK_SOURCE: "an uploaded order book cannot travel in a link",
+              **dict.fromkeys((execute.EXECUTION.name, execute.EXECUTION.load), _SCENARIO_BAR)},
+    risk: dict.fromkeys((risk.STRESS.name, risk.STRESS.load), _SCENARIO_BAR),
+    tax: {tax.TAX_WEIGHT_VALUE: "the real value of the tax-weight slider, which the link carries",
+          **dict.fromkeys((tax.TAX_SETTING.name, tax.TAX_SETTING.load), _SCENARIO_BAR)},
     construct: {},
 }
 

@@ -13,7 +13,6 @@ from dash import no_update
 from dash.exceptions import PreventUpdate
 from sqlalchemy import create_engine
 
-import app
 import saved_callbacks as cb
 import workspace
 from components import saved_menu as menu
@@ -22,15 +21,6 @@ from store import Store
 
 PRICES = data.sample_csv("prices").encode()
 HOLDINGS = data.sample_csv("holdings").encode()
-
-
-@pytest.fixture
-def saved(tmp_path, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'desk.sqlite'}")
-    app.saved_store.cache_clear()
-    yield app.saved_store()
-    app.saved_store().engine.dispose()
-    app.saved_store.cache_clear()
 
 
 def fire(prop_id: str | dict, func, *args, value=1, **kwargs):
