@@ -16,6 +16,7 @@ difference of the desk's optimum to PyPortfolioOpt's. Problems are solved cold (
 from __future__ import annotations
 
 import functools
+import os
 import statistics
 import sys
 import time
@@ -410,10 +411,14 @@ def run() -> str:
 
     warnings.filterwarnings("ignore")
     rows = []
-    for n in SIZES:
+    for n in GRID:
         rows += _rows_for(Problem(n), n)
-    rows.append(factor_row())
-    print(rows[-1], flush=True)
+        rows.append(sharpe_turnover_row(n))
+        print(rows[-1], flush=True)
+    for line in (frontier_row, *(functools.partial(factor_row, n) for n in FACTOR_GRID)):
+        rows.append(line())
+        print(rows[-1], flush=True)
+    load = os.getloadavg()
     out = [
         "## Constrained construction (`benchmarks/bench_constrained.py`, issue 12)",
         "",
@@ -421,17 +426,20 @@ def run() -> str:
         "every library gets the same moments (skfolio through returns re-coloured to them exactly). "
         "Times in ms, best / median of 3-5 cold solves; the desk's solver in brackets. Ratio: "
         "fastest peer's best over the desk's best. Weight differences are max |w_desk - w_peer|. "
-        f"Machine: {machine()}. **The machine was shared by seven engineers during this run (2 cores): "
-        "timings are noisy.**",
+        f"Machine: {machine()}. **The machine was shared by seven engineers during this run (2 cores, "
+        f"load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} at the end): timings are noisy; "
+        "the ratios, measured minutes apart, are what matters.** A peer predicted to take over "
+        f"{PEER_LIMIT_S:.0f} s per solve (its last time scaled by (N / N_last)^3) is skipped.",
         "",
         "| N | constraints | objective | desk | PyPortfolioOpt (Clarabel) | skfolio | ratio | "
         "diff vs PyPortfolioOpt | diff vs skfolio | target (issue 12) |",
         "|---|---|---|---|---|---|---|---|---|---|",
         *rows,
         "",
-        "The factor-model row solves the desk on the FactorModel (factor form, never N x N) and "
-        "PyPortfolioOpt on the dense covariance it implies. N = 1000, 2000 dense and N = 5000 are not "
-        "measured yet: set `SIZES` to include them (each peer solve at N = 2000 takes seconds).",
+        "The factor-model rows solve the desk on the FactorModel (factor form, never N x N) and "
+        "PyPortfolioOpt on the dense covariance it implies. The frontier row times the whole "
+        "`efficient_frontier` (50 points, min variance and max Sharpe included) against "
+        "PyPortfolioOpt's `efficient_return` at the same targets, one fresh problem per target.",
         "",
     ]
     return "\n".join(out)
