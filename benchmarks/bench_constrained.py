@@ -396,7 +396,7 @@ def frontier_row(n: int = FRONTIER_N) -> str:
     theirs = _time(peer, 1)
     ratio = theirs[0] / mine[0] * FRONTIER_POINTS / (FRONTIER_POINTS - 1)  # per point, the same 50
     diff = float(np.max(np.abs(mine[2].to_numpy()[:-1] - theirs[2].to_numpy())))
-    sk_note = "skipped (> 60 s expected: 50 cold solves of 1.1-7.6 s each at N = 500)"
+    sk_note = "skipped (> 60 s expected: 50 cold solves, each as slow as its N = 500 solves above)"
     return (
         f"| {n} | 5% cap + sectors | {FRONTIER_POINTS}-point frontier | {mine[0]:.0f} / {mine[1]:.0f} "
         f"({fronts[-1].solver}, warm-started sweep) | {theirs[0]:.0f} (loop of {FRONTIER_POINTS - 1} "
