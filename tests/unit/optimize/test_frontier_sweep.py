@@ -81,3 +81,29 @@ def test_swept_frontier_infeasible_sector_floors_are_named() -> None:
                            sector_bounds={s: (0.3, 0.5) for s in sorted(set(sectors))})
     with pytest.raises(InfeasibleError, match="(?i)sector"):
         opt.efficient_frontier(mu, cov, n_points=5, constraints=cons)
+
+
+def test_a_sector_held_at_zero_and_peer_points() -> None:
+    """On the bundled S&P sample with Information Technology capped at 20%, min variance holds no
+    IT at all (the row sits at 0 with every member at its bound, a singular working set the sweep
+    drops); the points agree with PyPortfolioOpt's efficient_return under the same sector cap."""
+    from pypfopt import EfficientFrontier
+
+    from finance_core.data.bundled import load_dataset, to_returns
+    from finance_core.estimators import covariance, expected_returns
+
+    ds = load_dataset("sp500")
+    rets = to_returns(ds.prices.iloc[-757:])
+    mu, cov = expected_returns(rets, "mean"), covariance(rets, "sample")
+    cons = opt.Constraints(sector_map=ds.sectors, sector_bounds={"Information Technology": (0.0, 0.2)})
+    fr = opt.efficient_frontier(mu, cov, n_points=8, constraints=cons)
+    assert fr.solver == "active_set"
+    tech = (ds.sectors.reindex(mu.index) == "Information Technology").to_numpy()
+    assert fr.weights.iloc[0].to_numpy()[tech].sum() == pytest.approx(0.0, abs=1e-12)
+    for k in (1, 4, 6):
+        ef = EfficientFrontier(mu, cov, weight_bounds=(0, 1), solver="CLARABEL")
+        ef.add_sector_constraints(ds.sectors.to_dict(), {}, {"Information Technology": 0.2})
+        ef.efficient_return(float(fr.returns.iloc[k]))
+        # PyPortfolioOpt stops at Clarabel's default tolerances: its risk is never below ours
+        assert fr.volatilities.iloc[k] == pytest.approx(ef.portfolio_performance()[1], abs=1e-6)
+        assert fr.volatilities.iloc[k] <= ef.portfolio_performance()[1] + 1e-9
