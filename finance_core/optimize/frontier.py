@@ -172,20 +172,17 @@ def _general_frontier(
 def _swept_min_variance(
     cov: np.ndarray, mu: np.ndarray, res: Resolved
 ) -> tuple[np.ndarray | None, tuple[np.ndarray, np.ndarray] | None]:
-    """The sweep's first point and working set: the primal-dual active set from every weight free,
-    or, if its sets cycle or a sector row loses its free weights, PIQP's min variance and the working
-    set it holds on (the sweep then re-sorts from there); ``(None, None)`` when both fail."""
-    try:
-        return pdas_frontier_point(cov, mu, res, None)
-    except FastPathFailed:
-        pass
+    """The sweep's first point and working set: PIQP's min variance (``_linear_qp``; 0.2 s at N = 500
+    against 1.1 s for the primal-dual active set from every weight free, which refactors the whole
+    free block a few times), then the active set re-sorted from the working set it holds on, which
+    makes it exact; from every weight free if PIQP fails; ``(None, None)`` when both fail."""
     w, _ = solve_linear("min_variance", np.zeros(len(res.tickers)), cov, res)
-    if w is None:
-        return None, None
-    try:
-        return pdas_frontier_point(cov, mu, res, None, working_set(w, res))
-    except FastPathFailed:
-        return None, None
+    for start in ((working_set(w, res),) if w is not None else ()) + (None,):
+        try:
+            return pdas_frontier_point(cov, mu, res, None, start)
+        except FastPathFailed:
+            continue
+    return None, None
 
 
 def _cold_points(
