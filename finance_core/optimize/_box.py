@@ -547,3 +547,59 @@ def max_sharpe_box(cov: np.ndarray, excess: np.ndarray, res: Resolved, max_iter:
         else:
             t = 2.0 * max(bracket[0], t)
     raise FastPathFailed("max Sharpe search did not close in")
+
+
+def pdas_frontier_point(
+    cov: np.ndarray,
+    mu: np.ndarray,
+    res: Resolved,
+    target: float | None,
+    start: tuple[np.ndarray, np.ndarray] | None = None,
+    max_iter: int = 40,
+) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
+    r"""One frontier point :math:`\min w'\Sigma w` s.t. :math:`\mu'w = r` (or min variance when
+    ``target`` is None) under bounds, the budget and sector rows, by a primal-dual active set.
+
+    On a working set the frontier is the line :math:`w(t) = a + t d` of :class:`_Segment` (with
+    :math:`e = \mu`), so the point of return ``r`` is :math:`t = (r - \mu'a) / \mu'd` (``t = 0``
+    for min variance); the sets are re-sorted by the rules of :func:`pdas_qp` until nothing moves,
+    which is exactly the KKT conditions. ``start`` (``(state, row_state)`` of the previous point)
+    warm-starts a sweep along the frontier: neighbouring points differ by a few indices. Returns
+    the weights and the working set they hold on; raises :class:`FastPathFailed` if the sets
+    cycle or the line is flat in return (the caller solves that point cold).
+    """
+    if start is None:
+        state = np.zeros(mu.size, dtype=np.int8)
+        row_state = np.zeros(res.sector_matrix.shape[0], dtype=np.int8)
+    else:
+        state, row_state = start[0].copy(), start[1].copy()
+    seen: set[bytes] = set()
+    for _ in range(max_iter):
+        # a row whose members all sit at bounds is implied by them (a sector held at 0 with its
+        # weights at 0): keeping it active would make the KKT system singular
+        row_state[~(res.sector_matrix[:, state == 0] != 0).any(axis=1)] = 0
+        seg = _Segment(cov, mu, res, state, row_state)
+        t = 0.0
+        if target is not None:
+            slope = float(mu @ seg.d)
+            if not slope > 1e-14 * max(1.0, float(np.max(np.abs(mu)))):
+                raise FastPathFailed("the working set's line is flat in return")
+            t = (target - float(mu @ seg.a)) / slope
+        x, new, new_rows = _resorted(seg, t, res)
+        if np.array_equal(new, state) and np.array_equal(new_rows, row_state):
+            return np.clip(x, res.lo, res.hi), (state, row_state)
+        key = new.tobytes() + new_rows.tobytes()
+        if key in seen:
+            raise FastPathFailed("primal-dual active set cycled")
+        seen.add(key)
+        state, row_state = new, new_rows
+    raise FastPathFailed("primal-dual active set did not converge")
+
+
+def working_set(x: np.ndarray, res: Resolved) -> tuple[np.ndarray, np.ndarray]:
+    """The ``(state, row_state)`` a solution holds on (bounds and sector rows within 1e-10 relative),
+    to warm-start :func:`pdas_frontier_point` from another solver's answer."""
+    gx = res.sector_matrix @ x
+    span = 1e-10 * (1.0 + np.abs(gx))
+    rows = np.where(gx >= res.sector_hi - span, 1, np.where(gx <= res.sector_lo + span, -1, 0))
+    return _box_state(x, res.lo, res.hi), rows.astype(np.int8)

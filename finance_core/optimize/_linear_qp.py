@@ -12,7 +12,7 @@ path, which also names the conflicting constraints of an infeasible problem.
   working set), then, if its sets cycle, the homogenised program of Cornuejols and Tutuncu (2007, Optimization Methods in
   Finance, section 8.2): minimise y'Σy subject to (μ - r)'y = 1, 1'y = bκ, lo κ <= y <= hi κ,
   slo κ <= Gy <= shi κ, κ >= 0; then w = y / κ;
-- turnover (min variance): the kink active set of ``_turnover`` (about 45 ms at N = 500 with caps
+- turnover (min variance, and max Sharpe at the tangency of each working set): the kink active set of ``_turnover`` (about 45 ms at N = 500 with caps
   and sectors, against 1.3 s on Clarabel); if its sets cycle, the general path. The PIQP split
   w = h + u - v with u, v >= 0 and 1'(u + v) <= T is kept in ``_min_variance`` but not routed
   (slower than Clarabel, see ``linear_applicable``).
@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from ._box import FastPathFailed, pdas_sharpe
-from ._turnover import min_variance_turnover
+from ._turnover import max_sharpe_turnover, min_variance_turnover
 from .constraints import Resolved
 
 __all__ = ["linear_applicable", "solve_linear"]
@@ -38,9 +38,9 @@ def linear_applicable(res: Resolved, objective: str) -> bool:
     lev_free = res.leverage is None or (bool(np.all(res.lo >= 0)) and res.leverage >= abs(res.budget) - 1e-12)
     # A turnover budget is solved for min variance by the kink active set (_turnover); the PIQP
     # split below triples the variables and was slower than Clarabel (585 ms against 248 ms for
-    # PyPortfolioOpt at N = 500), and max Sharpe with turnover stays on the general path.
-    turnover_ok = res.max_turnover is None or objective == "min_variance"
-    return bool(objective in _FAST_OBJECTIVES and finite and lev_free and res.tc == 0 and turnover_ok)
+    # PyPortfolioOpt at N = 500); max Sharpe with turnover takes the same kink active set at its
+    # tangency (``_turnover.max_sharpe_turnover``), and the general path if its sets cycle.
+    return bool(objective in _FAST_OBJECTIVES and finite and lev_free and res.tc == 0)
 
 
 def _run_piqp(p: np.ndarray, c: np.ndarray, a: np.ndarray, b: np.ndarray, g: np.ndarray,
@@ -126,9 +126,11 @@ def solve_linear(
     Max Sharpe tries the tangency active set first (``_box.pdas_sharpe``: 21 ms against PIQP's
     167 ms at N = 500 with a 5% cap and 11 sector caps, benchmarks/RESULTS.md), then PIQP.
     """
-    if objective == "min_variance" and res.max_turnover is not None:
+    if res.max_turnover is not None:
         try:
-            return min_variance_turnover(cov, res), "active_set"
+            if objective == "min_variance":
+                return min_variance_turnover(cov, res), "active_set"
+            return max_sharpe_turnover(cov, excess, res), "active_set"
         except FastPathFailed:
             return None, ""
     if objective == "min_variance":

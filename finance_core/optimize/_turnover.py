@@ -18,7 +18,7 @@ import numpy as np
 from ._box import FastPathFailed, FreeSet
 from .constraints import Resolved
 
-__all__ = ["min_variance_turnover"]
+__all__ = ["max_sharpe_turnover", "min_variance_turnover"]
 
 _LO, _FREE, _HI, _KINK = -1, 0, 1, 2
 
@@ -37,9 +37,15 @@ class _Working:
             + bytes([self.budget_active])
 
 
-def _solve(cov: np.ndarray, res: Resolved,
-           ws: _Working) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, np.ndarray]:
-    """Weights, gradient with and without the budget's term, the budget's and the rows' multipliers."""
+def _solve(cov: np.ndarray, res: Resolved, ws: _Working,
+           excess: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, np.ndarray]:
+    r"""Weights, gradient with and without the budget's term, the budget's and the rows' multipliers.
+
+    With ``excess`` the working set's tangency instead of its min variance: the KKT system of
+    :math:`\min \tfrac12 w'\Sigma w - t e'w` is solved for two right-hand sides, the line
+    :math:`a + t d`, and :math:`t = a'\Sigma a / e'a` maximises the Sharpe ratio on it (as in
+    ``_box._Segment.tangent_t``: :math:`a'\Sigma d = 0`, :math:`d'\Sigma d = e'd`).
+    """
     n, h = len(res.lo), res.w0
     fi = np.flatnonzero(ws.state == _FREE)
     act = np.flatnonzero(ws.rows != 0)
@@ -59,10 +65,23 @@ def _solve(cov: np.ndarray, res: Resolved,
         raise FastPathFailed("fewer free assets than active constraints")
     x = fixed.copy()
     nu = np.zeros(e_mat.shape[0])
+    lin = np.zeros(n)
     if fi.size:
-        x_f, nu_m = FreeSet(cov, e_mat, fi).solve(-(cov[fi] @ fixed), np.asarray(rhs) - e_mat @ fixed)
+        rhs_x, rhs_e = -(cov[fi] @ fixed), np.asarray(rhs) - e_mat @ fixed
+        if excess is not None:
+            rhs_x = np.column_stack([rhs_x, excess[fi]])
+            rhs_e = np.column_stack([rhs_e, np.zeros(e_mat.shape[0])])
+        x_f, nu_m = FreeSet(cov, e_mat, fi).solve(rhs_x, rhs_e)
         x[fi], nu = x_f[:, 0], nu_m[:, 0]
-    g0 = cov @ x - e_mat[: 1 + act.size].T @ nu[: 1 + act.size]
+        if excess is not None:
+            alpha = float(excess @ x)
+            if not alpha > 0:
+                raise FastPathFailed("no tangency on this working set")
+            t = float(x @ cov @ x) / alpha
+            x[fi] += t * x_f[:, 1]
+            nu = nu + t * nu_m[:, 1]
+            lin = t * excess
+    g0 = cov @ x - lin - e_mat[: 1 + act.size].T @ nu[: 1 + act.size]
     lam = -float(nu[-1]) if ws.budget_active else 0.0
     mult = np.zeros(len(ws.rows))
     mult[act] = nu[1 : 1 + act.size]
@@ -109,12 +128,31 @@ def _resort(x: np.ndarray, g: np.ndarray, g0: np.ndarray, lam: float, mult: np.n
 
 def min_variance_turnover(cov: np.ndarray, res: Resolved, max_iter: int = 60) -> np.ndarray:
     """``min w'Σw`` s.t. the budget, bounds, sector rows and ``sum |w - w0| <= max_turnover``, exactly."""
+    return _kink_active_set(cov, res, None, max_iter)
+
+
+def max_sharpe_turnover(cov: np.ndarray, excess: np.ndarray, res: Resolved, max_iter: int = 60) -> np.ndarray:
+    r"""Max Sharpe ``excess'w / sqrt(w'Σw)`` under the same constraints, exactly.
+
+    The tangency is the frontier point :math:`\min 	frac12 w'\Sigma w - t e'w` with
+    :math:`t = w'\Sigma w / e'w`: then its KKT conditions (the turnover kinks' subgradients
+    included) are the ratio's, and the ratio is pseudo-concave on :math:`e'w > 0`, so the point is
+    the global optimum (the argument of ``_box.pdas_sharpe``, here with the turnover budget). Each
+    step takes the working set's line and its tangency, then re-sorts as for min variance.
+    """
+    if not res.budget > 0:
+        raise FastPathFailed("the tangency search needs a positive budget")
+    return _kink_active_set(cov, res, excess, max_iter)
+
+
+def _kink_active_set(cov: np.ndarray, res: Resolved, excess: np.ndarray | None, max_iter: int) -> np.ndarray:
+    """The primal-dual loop: min variance (``excess`` None) or the tangency, from every weight free."""
     if res.max_turnover is None:
         raise FastPathFailed("no turnover budget")
     ws = _Working(len(res.lo), res.sector_matrix.shape[0])
     seen: set[bytes] = set()
     for _ in range(max_iter):
-        x, g, g0, lam, mult = _solve(cov, res, ws)
+        x, g, g0, lam, mult = _solve(cov, res, ws, excess)
         new = _resort(x, g, g0, lam, mult, res, ws)
         if new.key() == ws.key():
             return np.clip(x, res.lo, res.hi)

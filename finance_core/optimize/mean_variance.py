@@ -95,7 +95,7 @@ def mean_variance(
     Returns
     -------
     Allocation
-        ``solver`` is ``"nnls"``, ``"active_set"`` (max Sharpe under caps and sector limits too),
+        ``solver`` is ``"nnls"``, ``"active_set"`` (max Sharpe under caps, sector limits and turnover too),
         ``"cla"``, ``"piqp"`` or the cvxpy solver that answered.
 
     Raises

@@ -411,3 +411,20 @@ def test_dynamic_settings_reach_the_recipe_and_come_back_from_a_link(wd):
         "hrp", "min_cvar", ["kelly", "hrp"], 1.5) and not problems
     one = page.allocation(_controls(method="ensemble", members=["hrp"]), WS, "light")
     assert one[0] is no_update and "at least two member methods" in str(one[6])
+
+
+def test_frontier_under_caps_and_a_sector_limit_is_the_warm_started_sweep():
+    """The Construct frontier with a 30% cap and Information Technology at most 20% is traced by the
+    sweep (issue 12): the same points as the compiled cvxpy loop within solver tolerance."""
+    form = dict(mu="mean", cov="ledoit_wolf", rf=0, lower=0, upper=30, turnover=None, cost=0,
+                sectors=[{"sector": "Information Technology", "min": None, "max": 20}])
+    fig, _ = page.frontier(WS, form, "light")
+    line = next(t for t in fig.data if len(t.x) == 50)
+    mu, cov = _bundled_estimates()
+    cons = page.optimize.Constraints(bounds=(0.0, 0.3), sector_map=workspace.resolve(WS).sectors,
+                                     sector_bounds={"Information Technology": (0.0, 0.2)})
+    fast = page.optimize.efficient_frontier(mu, cov, n_points=50, constraints=cons)
+    slow = page.optimize.efficient_frontier(mu, cov, n_points=50, constraints=cons, solver="cvxpy")
+    assert fast.solver == "active_set"
+    np.testing.assert_allclose(fast.volatilities, slow.volatilities, atol=1e-6)
+    np.testing.assert_allclose(np.asarray(line.x), fast.volatilities.to_numpy(), atol=1e-12)

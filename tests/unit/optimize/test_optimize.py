@@ -323,7 +323,8 @@ def test_cla_frontier_matches_cvxpy_and_pypfopt(data):
 def test_general_frontier_with_sectors_is_one_compiled_problem(data):
     _, mu, cov, sectors = data
     cons = Constraints(sector_map=sectors, sector_bounds={"Information Technology": (0.0, 0.2)})
-    fr = opt.efficient_frontier(mu, cov, n_points=8, constraints=cons)
+    # solver="cvxpy": "auto" now sweeps these points warm-started (tests/unit/optimize/test_frontier_sweep.py)
+    fr = opt.efficient_frontier(mu, cov, n_points=8, constraints=cons, solver="cvxpy")
     assert fr.solver in opt.SOLVER_CHAIN
     assert np.all(np.diff(fr.returns) > 0)
     tech = sectors.reindex(mu.index) == "Information Technology"
