@@ -41,15 +41,22 @@ from scipy import stats
 
 from ._types import DateLike
 from .errors import DataError, FinanceError
-from .overfitting import deflated_sharpe_ratio, probability_of_backtest_overfitting
+from .overfitting import (
+    OverfittingCheck,
+    check_overfitting,
+    deflated_sharpe_ratio,
+    probability_of_backtest_overfitting,
+)
 
 __all__ = [
     "REBALANCE_FREQUENCIES",
     "BacktestResult",
     "Comparison",
     "compare",
+    "OverfittingCheck",
     "deflated_sharpe_ratio",
     "deflated_sharpes",
+    "overfitting_check",
     "probability_of_backtest_overfitting",
     "rebalance_dates",
     "run",
@@ -130,6 +137,9 @@ class Comparison:
         benchmark).
     results : dict of str to BacktestResult
     completed : bool
+    overfitting : OverfittingCheck or None
+        The probability of backtest overfitting of the strategies compared (CSCV on their daily
+        net excess returns, see :func:`overfitting_check`); it says why when there is no number.
     """
 
     equity: pd.DataFrame
@@ -138,6 +148,7 @@ class Comparison:
     metrics: pd.DataFrame
     results: dict[str, BacktestResult]
     completed: bool = True
+    overfitting: OverfittingCheck | None = None
 
 
 # --------------------------------------------------------------------------- helpers
@@ -511,6 +522,7 @@ def compare(
         metrics=_metrics_table(equity, results, risk_free_rate),
         results=results,
         completed=completed,
+        overfitting=overfitting_check(results, risk_free_rate),
     )
 
 
@@ -576,6 +588,20 @@ def _metrics_table(
         deflated = deflated_sharpes(equity[list(results)], risk_free_rate).reindex(metrics.index)
         metrics.insert(int(metrics.columns.get_loc("sharpe")) + 1, "deflated_sharpe", deflated)
     return metrics
+
+
+def overfitting_check(
+    results: Mapping[str, BacktestResult], risk_free_rate: float = 0.0, periods_per_year: int = 252
+) -> OverfittingCheck:
+    """The probability of backtest overfitting of the strategies, by CSCV on their daily net excess returns.
+
+    The strategies are the variants and the Sharpe ratio the ranking, on the days every strategy
+    has a return (Bailey et al. 2017, :func:`finance_core.overfitting.check_overfitting`: 16
+    blocks, fewer for a short backtest; fewer than two strategies or too few days give a reason).
+    """
+    rf = (1.0 + risk_free_rate) ** (1.0 / periods_per_year) - 1.0
+    returns = pd.DataFrame({name: r.returns - rf for name, r in results.items()})
+    return check_overfitting(returns)
 
 
 def deflated_sharpes(equity: pd.DataFrame, risk_free_rate: float = 0.0, periods_per_year: int = 252) -> pd.Series:

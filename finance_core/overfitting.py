@@ -27,7 +27,9 @@ from .errors import DataError
 
 __all__ = [
     "EULER_MASCHERONI",
+    "OverfittingCheck",
     "PBOResult",
+    "check_overfitting",
     "deflated_sharpe_ratio",
     "expected_max_sharpe",
     "probabilistic_sharpe_ratio",
@@ -92,9 +94,21 @@ class PBOResult:
     splits: int
 
 
-def _sharpe(block: np.ndarray) -> np.ndarray:
-    std = block.std(axis=0, ddof=1)
-    return np.where(std > 0, block.mean(axis=0) / np.where(std > 0, std, 1.0), 0.0)
+def _split_sharpes(parts: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+    """Per-period Sharpe ratios (ddof 1) of every variant on the union of each split's ``chosen`` blocks.
+
+    ``parts`` is (blocks x rows x variants), ``chosen`` a (splits x blocks) 0/1 matrix; the variance
+    comes from sums of the returns less their overall column mean (no loss of precision when the
+    mean is large against the spread). A flat series has Sharpe 0.
+    """
+    centred = parts - parts.mean(axis=(0, 1))
+    n = parts.shape[1] * chosen.sum(axis=1, keepdims=True)
+    mean = chosen @ parts.sum(axis=1) / n
+    shift = chosen @ centred.sum(axis=1) / n
+    variance = np.maximum(chosen @ (centred**2).sum(axis=1) / n - shift**2, 0.0) * n / (n - 1)
+    std = np.sqrt(variance)
+    flat = std <= 1e-12 * np.maximum(np.abs(mean), 1e-300)
+    return np.where(flat, 0.0, mean / np.where(flat, 1.0, std))
 
 
 def _check_matrix(returns, blocks: int) -> tuple[np.ndarray, int]:
@@ -126,14 +140,67 @@ def probability_of_backtest_overfitting(returns: pd.DataFrame | np.ndarray, bloc
     """
     matrix, s = _check_matrix(returns, blocks)
     size = matrix.shape[0] // s
-    parts = [matrix[i * size : (i + 1) * size] for i in range(s)]
-    n = matrix.shape[1]
-    logits = []
-    for train in itertools.combinations(range(s), s // 2):
-        test = [i for i in range(s) if i not in train]
-        winner = int(np.argmax(_sharpe(np.vstack([parts[i] for i in train]))))
-        rank = rankdata(_sharpe(np.vstack([parts[i] for i in test])))[winner]
-        omega = rank / (n + 1)
-        logits.append(math.log(omega / (1 - omega)))
-    values = np.array(logits)
+    parts = matrix[: size * s].reshape(s, size, matrix.shape[1])
+    train = np.zeros((int(comb(s, s // 2, exact=True)), s))
+    for row, blocks_in in enumerate(itertools.combinations(range(s), s // 2)):
+        train[row, list(blocks_in)] = 1.0
+    winner = np.argmax(_split_sharpes(parts, train), axis=1)
+    ranks = rankdata(_split_sharpes(parts, 1.0 - train), axis=1)
+    omega = ranks[np.arange(len(train)), winner] / (matrix.shape[1] + 1)
+    values = np.log(omega / (1 - omega))
     return PBOResult(pbo=float(np.mean(values <= 0)), logits=values, splits=len(values))
+
+
+#: The desk's CSCV settings: the paper's 16 blocks, fewer (down to 4) when the history is short,
+#: each block at least a trading month of daily returns.
+DESK_BLOCKS, MIN_BLOCKS, MIN_BLOCK_ROWS = 16, 4, 21
+
+
+@dataclass(frozen=True)
+class OverfittingCheck:
+    """The PBO of a set of compared variants, or why it was not computed (``result`` None, ``reason`` set)."""
+
+    variants: int
+    observations: int
+    blocks: int
+    result: PBOResult | None
+    reason: str = ""
+
+    @property
+    def pbo(self) -> float:
+        """The probability of backtest overfitting, NaN when not computed."""
+        return self.result.pbo if self.result is not None else float("nan")
+
+    def summary(self) -> str:
+        """One line: the PBO, the partitions it used and what it means (or why there is none)."""
+        if self.result is None:
+            return f"Probability of backtest overfitting: not computed. {self.reason}"
+        rows = self.observations // self.blocks
+        return (f"Probability of backtest overfitting (CSCV, Bailey et al. 2017): {self.pbo:.1%} of "
+                f"{self.result.splits:,} splits of {self.blocks} blocks of {rows} days into halves, {self.variants} "
+                "variants. It is the share of splits in which the variant with the best Sharpe ratio on one half "
+                "ranks in the bottom half on the other: near 0% the best backtest stays ahead out of sample, "
+                "50% or more means picking the best backtest is no better than chance.")
+
+
+def check_overfitting(returns: pd.DataFrame, blocks: int = DESK_BLOCKS,
+                      min_block_rows: int = MIN_BLOCK_ROWS) -> OverfittingCheck:
+    """:func:`probability_of_backtest_overfitting` of the variants' per-period returns (one column each).
+
+    Rows with a missing value are dropped. Uses ``blocks`` (even), or the most blocks, down to
+    :data:`MIN_BLOCKS`, that give each at least ``min_block_rows`` rows; with fewer than two
+    variants or too few rows the check says so instead of giving a number.
+    """
+    table = pd.DataFrame(returns).dropna()
+    variants, rows = table.shape[1], table.shape[0]
+    if variants < 2:
+        return OverfittingCheck(variants, rows, 0, None,
+                                "It compares two or more variants; pick at least two methods.")
+    usable = [s for s in range(check_positive_int(blocks, "number of CSCV blocks", minimum=2), MIN_BLOCKS - 1, -1)
+              if s % 2 == 0 and rows // s >= min_block_rows]
+    if not usable:
+        return OverfittingCheck(variants, rows, 0, None,
+                                f"It needs at least {MIN_BLOCKS * min_block_rows} days of returns common to every "
+                                f"variant ({MIN_BLOCKS} blocks of {min_block_rows}); the backtest has {rows}. "
+                                "Choose an earlier start or a shorter lookback.")
+    return OverfittingCheck(variants, rows, usable[0], probability_of_backtest_overfitting(table, usable[0]))

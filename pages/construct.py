@@ -50,6 +50,7 @@ COMPARE_ALERT = f"{P}-compare-alert"  # its own: the frontier's success never cl
 BT_METHODS, BT_REBALANCE, BT_LOOKBACK, BT_COST, BT_GRID = (
     f"{P}-bt-methods", f"{P}-bt-rebalance", f"{P}-bt-lookback", f"{P}-bt-cost", f"{P}-bt-grid")
 BT_JOB = JobIds(f"{P}-backtest")
+BT_PBO = f"{P}-backtest-pbo"  # the probability of backtest overfitting of the methods compared
 CAPITAL, ALLOC_METHOD, LOT, SHARES_GRID, TRADES_GRID, LEFTOVER = (
     f"{P}-capital", f"{P}-alloc-method", f"{P}-lot", f"{P}-shares-grid", f"{P}-trades-grid", f"{P}-leftover")
 USE_TARGET, TARGET_STATUS, TRADES_CSV, TRADES_DOWNLOAD, TRADES_STORE = (
@@ -231,8 +232,8 @@ def layout(**query) -> html.Div:
         graph(G["equity"], empty_figure("Press 'Run backtest'."), title="Equity curves against the benchmark"),
         dbc.Row([dbc.Col(graph(G["drawdown"], empty_figure("Press 'Run backtest'."), title="Drawdowns",
                                height=300), lg=6),
-                 dbc.Col(grid(BT_GRID, pd.DataFrame(columns=["metric"]), height=300, csv_name="backtest-metrics"),
-                         lg=6)]),
+                 dbc.Col([grid(BT_GRID, pd.DataFrame(columns=["metric"]), height=300, csv_name="backtest-metrics"),
+                          html.P(id=BT_PBO, className="small mt-2")], lg=6)]),
         html.H4("Whole shares and trades", className="mt-4"),
         dbc.Row([
             dbc.Col(_field("Capital ($)", number(CAPITAL, values["capital"], min=1)), md=3),
@@ -527,7 +528,8 @@ def compare(_clicks, methods, form, ws, theme):
 
 @callback(
     Output(graph_id(G["equity"]), "figure"), Output(graph_id(G["drawdown"]), "figure"),
-    Output(BT_GRID, "rowData"), Output(BT_GRID, "columnDefs"), Output(BT_JOB.status, "children"),
+    Output(BT_PBO, "children"), Output(BT_GRID, "rowData"), Output(BT_GRID, "columnDefs"),
+    Output(BT_JOB.status, "children"),
     inputs=dict(_clicks=Input(BT_JOB.run, "n_clicks")),
     state=dict(methods=State(BT_METHODS, "value"), rebalance=State(BT_REBALANCE, "value"),
                lookback=State(BT_LOOKBACK, "value"), cost=State(BT_COST, "value"), form=RECIPE_STATES,
@@ -547,15 +549,16 @@ def run_backtest(set_progress, _clicks, methods, rebalance, lookback, cost, form
                                   cost_bps=float(cost or 0), benchmark=wd.benchmark.rename(wd.benchmark_name),
                                   progress=lambda f: report(f, f"{f:.0%} of the walk-forward"))
     except (FinanceError, TypeError, ValueError) as err:
-        return no_update, no_update, no_update, no_update, error_alert(err, title="Backtest not run")
+        return no_update, no_update, no_update, no_update, no_update, error_alert(err, title="Backtest not run")
     metrics = result.metrics
     rows = metric_rows({name: metrics.loc[name] for name in metrics.index}) if not metrics.empty else []
     cols = [{"field": "metric", "pinned": "left"}] + [{"field": str(c), "type": "rightAligned"}
                                                       for c in metrics.index]
     status = html.Span(f"Backtested {len(strategies)} methods, {rebalance} rebalancing.",
                        id=f"{P}-backtest-done", className="text-success")
+    pbo = result.overfitting.summary() if result.overfitting is not None else ""
     return (line_figure(result.equity, theme, log_y=True, highlight=wd.benchmark_name),
-            line_figure(result.drawdowns, theme, yformat=".0%"), rows, cols, status)
+            line_figure(result.drawdowns, theme, yformat=".0%"), pbo, rows, cols, status)
 
 
 @callback(

@@ -5,10 +5,12 @@ Each section has its own callback, so a slider recomputes only what depends on i
 
 from __future__ import annotations
 
+import time
+
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import ALL, Input, Output, State, callback, ctx, html
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 import saved_scenarios
 import workspace
@@ -27,7 +29,7 @@ from components.figures import (
     line_figure,
     regime_figure,
 )
-from components.jobs import JobIds, job_panel
+from components.jobs import HIDDEN, SHOWN, JobIds, job_panel
 from components.layout import kpi_card, kpi_row, money, page_header, section
 from components.scenario_picker import ScenarioPicker
 from components.tables import grid, metric_rows, records
@@ -71,6 +73,8 @@ MC_YEARS, MC_CONTRIB, MC_GOAL, MC_PATHS, MC_METHOD, MC_SUMMARY = (
     f"{P}-mc-years", f"{P}-mc-contribution", f"{P}-mc-goal", f"{P}-mc-paths", f"{P}-mc-method", f"{P}-mc-summary")
 MC_RETURN, MC_VOL, MC_ESTIMATE = f"{P}-mc-return", f"{P}-mc-volatility", f"{P}-mc-estimate"
 MC_JOB = JobIds(f"{P}-mc")
+# FHS fits many rolling volatility models: the VaR and backtest sections hand it to a background job.
+FHS_VAR_JOB, FHS_BT_JOB = JobIds(f"{P}-fhs-var"), JobIds(f"{P}-fhs-bt")
 G = {k: f"{P}-{k}" for k in ("distribution", "underwater", "rolling", "contrib", "sector", "tail", "corr",
                              "tail_sector", "stress", "shock", "backtest", "regimes", "fan", "factor")}
 METHOD_LABELS = {"historical": "Historical", "gaussian": "Gaussian", "cornish_fisher": "Cornish-Fisher",
@@ -133,6 +137,7 @@ def layout(**query) -> html.Div:
         section(
             "Value at risk",
             alert_area(SA["var"]),
+            _fhs_panel(FHS_VAR_JOB, "Recompute FHS VaR"),
             html.Div(id=VAR_KPIS),
             dbc.Row([
                 dbc.Col(graph(G["distribution"], title="Return distribution over the horizon"), lg=7),
@@ -228,6 +233,7 @@ def layout(**query) -> html.Div:
                 field("Method", choice(BT_METHOD, {m: METHOD_LABELS[m] for m in BT_METHODS}, values["bt_method"]),
                       md=3),
             ], className="g-3 mb-2 no-print"),
+            _fhs_panel(FHS_BT_JOB, "Rerun FHS backtest"),
             html.Div(id=BT_CARDS),
             graph(G["backtest"], title="Daily return against the one-day VaR forecast (exceptions marked)"),
         ),
@@ -267,6 +273,39 @@ def layout(**query) -> html.Div:
 
 
 # --------------------------------------------------------------------------- context
+def _fhs_panel(job: JobIds, label: str) -> html.Div:
+    """The job panel of an FHS computation (shown while the FHS method is picked) and its request store."""
+    return html.Div([dcc.Store(id=f"{job.prefix}-request"), job_panel(job, label)], id=f"{job.prefix}-panel",
+                    style=HIDDEN)
+
+
+def _fhs_request(method: str, **settings) -> tuple[dict, dict | object]:
+    """An FHS job panel's style and the request that starts the job (stamped, so the same settings run again).
+
+    Nothing starts unless the FHS method is picked; the section callback reports any bad input.
+    """
+    if method != "fhs":
+        return HIDDEN, no_update
+    return SHOWN, {**settings, "asked_at": time.time()}
+
+
+def _fhs_outputs(job: JobIds) -> list[Output]:
+    """The outputs a section callback starts ``job`` with: its panel's style and its request."""
+    return [Output(f"{job.prefix}-panel", "style"), Output(f"{job.prefix}-request", "data")]
+
+
+def _fhs_failed(err: Exception, n_outputs: int, alert_index: int, title: str) -> tuple:
+    """What an FHS job returns when it stops on an input: the previous result stays, the alert says why."""
+    values = [no_update] * n_outputs
+    values[alert_index] = error_alert(err, title=title)
+    values[-1] = "Not run: see the message above."
+    return tuple(values)
+
+
+def _fhs_label(model) -> str:
+    return risk_forecasts.MODEL_LABELS.get(model or risk_forecasts.DEFAULT_MODEL, str(model))
+
+
 def _context(ws):
     wd = workspace.resolve(ws)
     port = workspace.portfolio(ws, wd)
@@ -340,26 +379,73 @@ def performance(ws, theme):
             line_figure(rolling, theme, yformat=".2f"), None)
 
 
+VAR_OUTPUTS = [Output(VAR_KPIS, "children"), Output(graph_id(G["distribution"]), "figure"),
+               Output(VAR_GRID, "rowData"), Output(graph_id(G["tail"]), "figure"),
+               Output(graph_id(G["tail_sector"]), "figure"), Output(CF_NOTE, "children"), Output(SA["var"], "children")]
+
+
 @callback(
-    Output(VAR_KPIS, "children"), Output(graph_id(G["distribution"]), "figure"), Output(VAR_GRID, "rowData"),
-    Output(graph_id(G["tail"]), "figure"), Output(graph_id(G["tail_sector"]), "figure"), Output(CF_NOTE, "children"),
-    Output(SA["var"], "children"),
+    *VAR_OUTPUTS,
     Input(ids.WORKSPACE, "data"), Input(LEVEL, "value"), Input(HORIZON, "value"), Input(METHOD, "value"),
-    Input(VALUE, "value"), State(ids.THEME, "data"), Input(risk_forecasts.MODEL, "value"),
+    Input(VALUE, "value"), State(ids.THEME, "data"),
 )
 @reports_errors(7)
-def value_at_risk(ws, level, horizon, method, value, theme, fc_model=risk_forecasts.DEFAULT_MODEL):
+def value_at_risk(ws, level, horizon, method, value, theme):
+    """The VaR section; for the FHS method it only checks the inputs (:func:`fhs_var_job` fits the models)."""
     wd, port = _section_context(ws)
     value = _money(value)
-    model = fc_model or risk_forecasts.DEFAULT_MODEL
     if method not in METHOD_LABELS:
         raise DataError(f"Unknown VaR method {method!r}: choose one of {', '.join(METHOD_LABELS)}.",
                         code="bad_method")
-    fhs = (risk.portfolio_fhs_risk(wd.returns, port.weights, model, level, int(horizon or 1))
-           if method == "fhs" else None)
-    table = _var_table(wd.returns, level, int(horizon or 1), port.weights, value, fhs)
+    if method == "fhs":
+        return (*[no_update] * 6, None)
+    return (*_var_section(wd, port, level, int(horizon or 1), method, value, theme), None)
+
+
+@callback(
+    *_fhs_outputs(FHS_VAR_JOB),
+    Input(ids.WORKSPACE, "data"), Input(LEVEL, "value"), Input(HORIZON, "value"), Input(METHOD, "value"),
+    Input(VALUE, "value"), Input(risk_forecasts.MODEL, "value"),
+)
+def fhs_var_request(_ws, level, horizon, method, value, fc_model):
+    """Shows the FHS VaR job panel and starts the job when the FHS method is picked or a setting moves."""
+    return _fhs_request(method, level=level, horizon=int(horizon or 1), value=value,
+                        model=fc_model or risk_forecasts.DEFAULT_MODEL)
+
+
+@callback(
+    *[Output(o.component_id, o.component_property, allow_duplicate=True) for o in VAR_OUTPUTS],
+    Output(FHS_VAR_JOB.status, "children"),
+    inputs=dict(request=Input(f"{FHS_VAR_JOB.prefix}-request", "data"), _clicks=Input(FHS_VAR_JOB.run, "n_clicks")),
+    state=dict(ws=State(ids.WORKSPACE, "data"), theme=State(ids.THEME, "data")),
+    **FHS_VAR_JOB.background(),
+)
+def fhs_var_job(set_progress, request, _clicks, *, ws, theme):
+    """FHS VaR as a background job: fit the picked model's rolling forecasts, then fill the VaR section."""
+    report = FHS_VAR_JOB.reporter(set_progress)
+    try:
+        if not request:
+            raise DataError("Pick the filtered historical method above first.", code="no_request")
+        wd, port = _section_context(ws)
+        label = _fhs_label(request["model"])
+        report(0.05, f"Fitting {label} on past data only, every {risk.DESK_REFIT_EVERY} days")
+        value = _money(request["value"])
+        fhs = risk.portfolio_fhs_risk(wd.returns, port.weights, request["model"], request["level"],
+                                      request["horizon"])
+        report(0.9, "VaR, CVaR and contributions")
+        section = _var_section(wd, port, request["level"], request["horizon"], "fhs", value, theme, fhs,
+                               request["model"])
+    except (FinanceError, TypeError, ValueError, KeyError) as err:
+        return _fhs_failed(err, 8, 6, "FHS VaR not computed")
+    return (*section, None, html.Span(f"FHS VaR driven by {label}.", id=f"{P}-fhs-var-done",
+                                      className="text-success"))
+
+
+def _var_section(wd, port, level, horizon: int, method: str, value: float, theme, fhs=None, model=None) -> tuple:
+    """The VaR section's cards, distribution, table, contribution charts and note (FHS when ``fhs`` is given)."""
+    table = _var_table(wd.returns, level, horizon, port.weights, value, fhs)
     row = table.loc[method]
-    dist = risk.horizon_returns(wd.returns, int(horizon or 1), port.weights)
+    dist = risk.horizon_returns(wd.returns, horizon, port.weights)
     fig = distribution_figure(dist, theme, markers={f"VaR {level:.1%}": -row["var"], "CVaR": -row["cvar"]})
     parts = {name: risk.tail_risk_contributions(wd.returns, port.weights, level, name.lower())
              for name in ("VaR", "CVaR")}
@@ -375,8 +461,8 @@ def value_at_risk(ws, level, horizon, method, value, theme, fc_model=risk_foreca
     grid_rows = table.reset_index().assign(method=lambda f: f["method"].map(METHOD_LABELS))
     return (cards, fig, records(grid_rows), bar_figure(tail, theme, yformat=".2%"),
             bar_figure(tail_sector, theme, yformat=".2%"),
-            _cf_note(risk.cornish_fisher_check(wd.returns, port.weights, int(horizon or 1)))
-            + ("" if fhs is None else _fhs_note(fhs, model)), None)
+            _cf_note(risk.cornish_fisher_check(wd.returns, port.weights, horizon))
+            + ("" if fhs is None else _fhs_note(fhs, model)))
 
 
 def _cf_note(check) -> str:
@@ -473,21 +559,63 @@ def risk_shock(wd, weights, market: float, sector_shocks: dict, value: float):
                                 sector_shocks=sector_shocks, sector_map=wd.sectors, portfolio_value=value)
 
 
+BT_OUTPUTS = [Output(BT_CARDS, "children"), Output(graph_id(G["backtest"]), "figure"),
+              Output(SA["backtest"], "children")]
+
+
 @callback(
-    Output(BT_CARDS, "children"), Output(graph_id(G["backtest"]), "figure"),
-    Output(SA["backtest"], "children"),
+    *BT_OUTPUTS,
     Input(ids.WORKSPACE, "data"), Input(BT_LEVEL, "value"), Input(BT_WINDOW, "value"), Input(BT_METHOD, "value"),
-    State(ids.THEME, "data"), Input(risk_forecasts.MODEL, "value"),
+    State(ids.THEME, "data"),
 )
 @reports_errors(3)
-def backtest(ws, level, window, method, theme, fc_model=risk_forecasts.DEFAULT_MODEL):
+def backtest(ws, level, window, method, theme):
+    """The VaR backtest; for the FHS method :func:`fhs_backtest_job` fits the models and fills it."""
     wd, port = _section_context(ws)
     if method == "fhs":
-        comparison = risk.portfolio_fhs_comparison(wd.returns, port.weights, fc_model or risk_forecasts.DEFAULT_MODEL,
-                                                   int(window), float(level))
-        bt = comparison.fhs
-    else:
-        comparison, bt = None, risk.var_backtest(wd.returns, int(window), float(level), method, weights=port.weights)
+        return no_update, no_update, None
+    bt = risk.var_backtest(wd.returns, int(window), float(level), method, weights=port.weights)
+    return (*_backtest_view(bt, theme), None)
+
+
+@callback(
+    *_fhs_outputs(FHS_BT_JOB),
+    Input(ids.WORKSPACE, "data"), Input(BT_LEVEL, "value"), Input(BT_WINDOW, "value"), Input(BT_METHOD, "value"),
+    Input(risk_forecasts.MODEL, "value"),
+)
+def fhs_backtest_request(_ws, level, window, method, fc_model):
+    """Shows the FHS backtest job panel and starts the job when the FHS method is picked or a setting moves."""
+    return _fhs_request(method, level=level, window=window, model=fc_model or risk_forecasts.DEFAULT_MODEL)
+
+
+@callback(
+    *[Output(o.component_id, o.component_property, allow_duplicate=True) for o in BT_OUTPUTS],
+    Output(FHS_BT_JOB.status, "children"),
+    inputs=dict(request=Input(f"{FHS_BT_JOB.prefix}-request", "data"), _clicks=Input(FHS_BT_JOB.run, "n_clicks")),
+    state=dict(ws=State(ids.WORKSPACE, "data"), theme=State(ids.THEME, "data")),
+    **FHS_BT_JOB.background(),
+)
+def fhs_backtest_job(set_progress, request, _clicks, *, ws, theme):
+    """FHS against plain historical VaR as a background job: the rolling fits, then both backtests."""
+    report = FHS_BT_JOB.reporter(set_progress)
+    try:
+        if not request:
+            raise DataError("Pick the filtered historical method above first.", code="no_request")
+        wd, port = _section_context(ws)
+        label = _fhs_label(request["model"])
+        report(0.05, f"Fitting {label} on past data only, every {risk.DESK_REFIT_EVERY} days")
+        comparison = risk.portfolio_fhs_comparison(wd.returns, port.weights, request["model"],
+                                                   int(request["window"]), float(request["level"]))
+        report(0.9, "Backtesting FHS and plain historical VaR")
+        cards, fig = _backtest_view(comparison.fhs, theme)
+    except (FinanceError, TypeError, ValueError, KeyError) as err:
+        return _fhs_failed(err, 4, 2, "FHS backtest not run")
+    return ([cards, _fhs_against_historical(comparison, request["model"])], fig, None,
+            html.Span(f"FHS VaR driven by {label}, backtested.", id=f"{P}-fhs-bt-done", className="text-success"))
+
+
+def _backtest_view(bt, theme) -> tuple:
+    """The backtest's cards (exceptions, Kupiec, Christoffersen, traffic light) and its chart."""
     frame = bt.frame
     fig = line_figure(pd.DataFrame({"return": frame["return"], "-VaR": -frame["var"]}), theme, yformat=".1%")
     exc = frame[frame["exception"]]
@@ -506,13 +634,13 @@ def backtest(ws, level, window, method, theme, fc_model=risk_forecasts.DEFAULT_M
                                         id=f"{P}-bt-zone")]),
                  color=colour.get(bt.zone_last_250, "secondary"), inverse=True, className="h-100"),
     ])
-    return ([cards, _fhs_against_historical(comparison, fc_model)] if comparison else cards), fig, None
+    return cards, fig
 
 
 def _fhs_against_historical(comparison, model) -> html.Div:
     """FHS and plain historical VaR backtested on the same days, side by side, with the verdict."""
     table = comparison.table().assign(method=lambda f: f["method"].map(
-        {"fhs": f"FHS ({risk_forecasts.MODEL_LABELS[model or risk_forecasts.DEFAULT_MODEL]})",
+        {"fhs": f"FHS ({_fhs_label(model)})",
          "historical": "Plain historical"}))
     return html.Div([
         html.H6("Filtered historical against plain historical VaR, same days", className="mt-3"),

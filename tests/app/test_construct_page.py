@@ -386,9 +386,28 @@ def test_backtest_compares_dynamic_and_static_methods_with_the_deflated_sharpe()
     assert all(deflated[recipes.METHODS[m]].endswith("%") for m in ("vol_target", "ts_momentum", "equal_weight"))
 
 
+def test_backtest_reports_the_probability_of_backtest_overfitting_of_the_methods():
+    from finance_core.overfitting import probability_of_backtest_overfitting
+
+    methods = ["equal_weight", "risk_parity", "inverse_volatility"]
+    equity, _dd, pbo, *_rest = page.run_backtest([].append, 1, methods, "Q", 252, 10, _controls(), WS, "light")
+    # The oracle: CSCV with the paper's 16 blocks on the daily returns of the equity curves the page plots.
+    curves = pd.DataFrame({t.name: pd.Series(t.y, index=pd.to_datetime(t.x)) for t in equity.data})
+    returns = curves[[recipes.METHODS[m] for m in methods]].pct_change().dropna()
+    expected = probability_of_backtest_overfitting(returns.to_numpy(), blocks=16)
+    assert f"Probability of backtest overfitting (CSCV, Bailey et al. 2017): {expected.pbo:.1%} of 12,870 splits " \
+           f"of 16 blocks of {len(returns) // 16} days" in pbo
+    assert "3 variants" in pbo and "bottom half" in pbo
+    *_figs, alone, _rows, _cols, status = page.run_backtest([].append, 1, ["equal_weight"], "Q", 252, 10,
+                                                            _controls(), WS, "light")
+    assert "Backtested 1 methods" in str(status)
+    assert alone == "Probability of backtest overfitting: not computed. It compares two or more variants; pick " \
+                    "at least two methods."
+
+
 def test_momentum_backtest_with_a_short_lookback_asks_for_a_longer_one():
     *outputs, status = page.run_backtest([].append, 1, ["ts_momentum"], "A", 60, 10, _controls(), WS, "light")
-    assert outputs == [no_update] * 4  # the previous results stay
+    assert outputs == [no_update] * 5  # the previous results stay
     assert "Momentum needs at least 252 days of returns, got 60" in str(status)
     assert "set the backtest lookback to 252 days or more" in str(status)
 

@@ -159,4 +159,8 @@ def test_dynamic_method_is_backtested_with_its_deflated_sharpe(desk):
     assert rows["Sharpe ratio"][dynamic] and rows["Annual turnover"][dynamic].endswith("%")
     deflated = next(v for k, v in rows.items() if k.startswith("Deflated Sharpe"))
     assert 0 <= _number(deflated[dynamic]) <= 100
+    # Next to them, the PBO of the two methods (the app-level test checks the number against CSCV).
+    pbo = desk.find_element("#construct-backtest-pbo").text
+    assert pbo.startswith("Probability of backtest overfitting (CSCV, Bailey et al. 2017): ") and "2 variants" in pbo
+    assert "of 12,870 splits of 16 blocks" in pbo
     assert console_errors(desk) == []

@@ -182,3 +182,30 @@ def test_metrics_show_the_deflated_sharpe_when_several_strategies_compete():
         assert comp.metrics.loc[k, "deflated_sharpe"] == pytest.approx(norm.cdf(z), rel=1e-9)
     single = compare(prices, {"ew": equal_weight}, lookback=60)
     assert "deflated_sharpe" not in single.metrics.columns
+
+
+def test_comparison_reports_the_pbo_of_its_strategies():
+    from finance_core.overfitting import probability_of_backtest_overfitting
+
+    prices = load_dataset("sp500").prices.iloc[-800:, :6]
+
+    def first(window):
+        return pd.Series(1.0, index=window.columns[:1])
+
+    def last(window):
+        return pd.Series(1.0, index=window.columns[-1:])
+
+    comp = compare(prices, {"ew": equal_weight, "first": first, "last": last}, lookback=60,
+                   benchmark=prices.iloc[:, 0])
+    check = comp.overfitting
+    # 800 prices, trading from the first month end after the 60-day lookback: 734 daily net returns per
+    # strategy, 16 blocks of 45 days (the benchmark is not a variant); the number is CSCV on the returns
+    # read back from the equity curves.
+    returns = comp.equity[["ew", "first", "last"]].pct_change().dropna()
+    assert (check.variants, check.observations, check.blocks) == (3, len(returns), 16)
+    assert len(returns) == 734
+    expected = probability_of_backtest_overfitting(returns.to_numpy(), blocks=16)
+    assert check.pbo == pytest.approx(expected.pbo) and check.result.splits == 12_870
+    assert "of 12,870 splits of 16 blocks of 45 days" in check.summary()
+    alone = compare(prices, {"ew": equal_weight}, lookback=60).overfitting
+    assert alone.result is None and "two or more variants" in alone.summary()
