@@ -5,7 +5,9 @@ side with :mod:`secrets` at its first upload. A frame is stored under
 ``<kind>:HMAC-SHA256(secret, sha256 of the bytes)`` together with that SHA-256, and is read
 back only with the secret that made its key: the same file loaded by two sessions gets two
 keys, re-loading it in one session reuses its entry, and a key copied into another session
-reads as missing. The cache is a diskcache folder (``PORTFOLIO_DESK_CACHE``, shared by path
+reads as missing. With login on, the secret in use is ``HMAC-SHA256(secret, user name)``: a workspace
+copied from one user's browser into another user's session reads nothing either. A background job
+runs as the user who started it (:func:`as_user`, set by ``components.jobs``). The cache is a diskcache folder (``PORTFOLIO_DESK_CACHE``, shared by path
 between gunicorn workers and diskcache job processes) or Redis when ``REDIS_URL`` is set.
 
 A cache that fails (its folder unwritable, deleted or full; Redis down) raises
@@ -22,14 +24,19 @@ import os
 import pickle
 import secrets
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 
 import pandas as pd
 
 from finance_core.errors import DataError
+from store.identity import current_owner
 
-__all__ = ["FrameStore", "frame_store", "cache_dir", "cache_errors", "SESSION", "with_session", "session_secret"]
+__all__ = ["FrameStore", "frame_store", "cache_dir", "cache_errors", "SESSION", "with_session", "session_secret",
+           "session_user", "as_user"]
 
 
 def cache_dir() -> Path:
@@ -164,15 +171,39 @@ def with_session(ws: dict) -> dict:
     return dict(ws, **{SESSION: secrets.token_hex(32)})
 
 
+#: In a background job (no request, so no signed-in user): the user who started it.
+_JOB_USER: ContextVar[str | None] = ContextVar("portfolio_desk_job_user", default=None)
+
+
+def session_user() -> str | None:
+    """The signed-in user the session secret is bound to: the request's, or the background job's starter;
+    None with login off."""
+    owner = current_owner()
+    return owner if owner is not None else _JOB_USER.get()
+
+
+@contextmanager
+def as_user(name: str | None) -> Iterator[None]:
+    """Run a background job's body as ``name`` (the user who submitted it), for :func:`session_secret`."""
+    token = _JOB_USER.set(name)
+    try:
+        yield
+    finally:
+        _JOB_USER.reset(token)
+
+
 def session_secret(ws: dict | None) -> bytes | None:
-    """The workspace's session secret as bytes, None when it has none (or not a valid one)."""
+    """The workspace's session secret as bytes, None when it has none (or not a valid one); with a signed-in
+    user, that secret bound to the user (``HMAC-SHA256(secret, "user:" + name)``)."""
     value = (ws or {}).get(SESSION)
     if not isinstance(value, str) or len(value) != 64:
         return None
     try:
-        return bytes.fromhex(value)
+        secret = bytes.fromhex(value)
     except ValueError:
         return None
+    user = session_user()
+    return secret if user is None else hmac.new(secret, f"user:{user}".encode(), hashlib.sha256).digest()
 
 
 @cache

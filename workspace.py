@@ -118,7 +118,10 @@ class WorkspaceData:
 def _ws(ws: dict | None) -> dict:
     out = dict(DEFAULT)
     out.update(ws or {})
-    out["uploads"] = dict(out.get("uploads") or {})
+    uploads = out.get("uploads")
+    # the browser sends the workspace back: an entry that is not an upload record is no upload
+    out["uploads"] = {kind: entry for kind, entry in uploads.items() if isinstance(entry, dict)} \
+        if isinstance(uploads, dict) else {}
     return out
 
 

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import flask
 import flask_login
 
+from auth.throttle import LoginThrottle, throttled_message
 from auth.users import LoginConfigError, User, UsersFile
 
 __all__ = ["Settings", "settings_from_env", "install", "configure", "user_name", "USERS_ENV", "SECRET_ENV"]
@@ -29,6 +30,7 @@ SECRET_ENV = "PORTFOLIO_DESK_SECRET_KEY"
 SECURE_COOKIE_ENV = "PORTFOLIO_DESK_SECURE_COOKIE"  # "1" behind HTTPS: the session cookie is Secure
 MIN_SECRET_LENGTH = 32
 _EXTENSION = "portfolio_desk_login"
+_THROTTLE = "portfolio_desk_login_throttle"
 _FINGERPRINT = "desk_login"  # the session field holding the password hash's fingerprint
 #: Open with login on: the health check, the login form and the one stylesheet it uses.
 OPEN_PATHS = frozenset({"/healthz", "/login", "/logout", "/assets/00_bootstrap.min.css"})
@@ -87,12 +89,27 @@ def _load_session_user(name: str) -> User | None:
     return user if user is not None and flask.session.get(_FINGERPRINT) == user.fingerprint else None
 
 
+def _attempt_keys(name: str) -> tuple[str, str]:
+    """The throttle's keys of a login attempt: the user name tried and the client's address."""
+    return f"user:{name}", f"address:{flask.request.remote_addr or ''}"
+
+
+def _verify(users: UsersFile, name: str, password: str) -> User | None:
+    """``users.verify`` with every failure counted against the name and the address."""
+    user = users.verify(name, password)
+    if user is None:
+        flask.current_app.extensions[_THROTTLE].failed(_attempt_keys(name))
+    return user
+
+
 def _load_basic_user(request: flask.Request) -> User | None:
     users, auth = _users(), request.authorization
     if users is None or auth is None or auth.type != "basic" or not auth.username:
         return None
+    if flask.current_app.extensions[_THROTTLE].retry_after(_attempt_keys(auth.username)) is not None:
+        return None  # refused without checking the password: the 401 says to log in
     try:
-        return users.verify(auth.username, auth.password or "")
+        return _verify(users, auth.username, auth.password or "")
     except LoginConfigError as err:
         log.error("%s", err)
         return None
@@ -150,8 +167,12 @@ def _login() -> Any:
     if flask.request.method == "GET":
         return _form(next=target)
     name = flask.request.form.get("username", "").strip()
+    wait = flask.current_app.extensions[_THROTTLE].retry_after(_attempt_keys(name))
+    if wait is not None:
+        page, status = _form(429, message=throttled_message(wait), next=target, username=name)
+        return page, status, {"Retry-After": str(max(1, round(wait)))}
     try:
-        user = users.verify(name, flask.request.form.get("password", ""))
+        user = _verify(users, name, flask.request.form.get("password", ""))
     except LoginConfigError as err:
         log.error("%s", err)
         return _form(503, message=f"Login is unavailable: {err} Ask the desk's administrator.",
@@ -198,3 +219,4 @@ def configure(server: flask.Flask, settings: Settings | None) -> None:
         return
     server.secret_key = settings.secret_key
     server.extensions[_EXTENSION] = UsersFile(settings.users_file, settings.secret_key)
+    server.extensions[_THROTTLE] = LoginThrottle()

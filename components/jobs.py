@@ -23,6 +23,8 @@ line says so and to run it again, and the run button works again, instead of a p
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
 import logging
 import os
 import secrets
@@ -34,10 +36,13 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
+import flask
 from dash import Input, Output, html
+from dash._callback_context import context_value
 
 from components.alerts import error_alert
-from session_frames import cache_errors
+from session_frames import as_user, cache_errors
+from store.identity import current_owner
 
 __all__ = ["CeleryJobs", "DiskcacheJobs", "JOB_LOST", "JobIds", "RequestKeys", "job_panel"]
 
@@ -46,6 +51,10 @@ HIDDEN, SHOWN = {"display": "none"}, {"display": "block"}
 #: What the status line says when a job stopped without a result.
 JOB_LOST = ("The job stopped before it finished and its result is lost (the server or its worker was restarted "
             "or stopped, or the job cache is unavailable). Run it again.")
+#: What a poll of another user's job gets (its result stays for its owner).
+NOT_YOURS = "This job was started by another user or session; run it again here."
+#: The job context's field naming the user who started the job.
+_JOB_USER = "portfolio_desk_user"
 #: How Dash wraps an error that a background job reports (dash._callback, BackgroundCallbackError).
 _DASH_PREFIX = "An error occurred inside a background callback: "
 log = logging.getLogger("portfolio_desk")
@@ -79,8 +88,34 @@ class RequestKeys:
     """
 
     def build_cache_key(self, fn, args, cache_args_to_ignore, triggered) -> str:
-        """A fresh 256-bit key (the shape of Dash's SHA-256 key), whatever the arguments."""
-        return secrets.token_hex(32)
+        """A fresh 256-bit key (the shape of Dash's SHA-256 key), whatever the arguments; with login on,
+        followed by its owner's tag, so the key reads nothing for another user."""
+        return self._owned(secrets.token_hex(32), current_owner())
+
+    @staticmethod
+    def _owned(token: str, user: str | None) -> str:
+        """``token`` alone without login, else ``token`` + HMAC(server secret, token and user) (hex, 32)."""
+        if user is None:
+            return token
+        key = str(flask.current_app.secret_key or "").encode()
+        return token + hmac.new(key, f"{token}\0{user}".encode(), hashlib.sha256).hexdigest()[:32]
+
+    def _mine(self, key: str) -> bool:
+        """True when ``key`` was made for the signed-in user (or for nobody, with login off)."""
+        return hmac.compare_digest(str(key), self._owned(str(key)[:64], current_owner()))
+
+    def call_job_fn(self, key, job_fn, args, context):
+        """Dash's job start, with the signed-in user in the job's context (see :meth:`make_job_fn`)."""
+        return super().call_job_fn(key, job_fn, args, dict(context, **{_JOB_USER: current_owner()}))  # type: ignore[misc]
+
+    def make_job_fn(self, fn, progress, key=None):
+        """Dash's job function, whose body runs as the user who started it (their uploads, not another's)."""
+        @functools.wraps(fn)
+        def as_starter(*args: Any, **kwargs: Any) -> Any:
+            with as_user((context_value.get() or {}).get(_JOB_USER)):
+                return fn(*args, **kwargs)
+
+        return super().make_job_fn(as_starter, progress, key)  # type: ignore[misc]
 
 
     #: How long a job stopped on purpose (cancelled, or replaced by a new run) is remembered as such.
@@ -120,6 +155,8 @@ class RequestKeys:
             finally:
                 self._reading.now = False
 
+        if not self._mine(key):
+            return _failed(NOT_YOURS)
         try:
             result = read(key, job)
             if (result is self.UNDEFINED and job is not None  # type: ignore[attr-defined]
@@ -136,6 +173,8 @@ class RequestKeys:
 
     def get_progress(self, key):
         """Dash's progress, or none while the job cache fails (the next poll reports the result or the loss)."""
+        if not self._mine(key):
+            return None
         try:
             return super().get_progress(key)  # type: ignore[misc]
         except cache_errors():
@@ -143,6 +182,8 @@ class RequestKeys:
 
     def get_updated_props(self, key):
         """Dash's ``set_props`` updates of the job, or none while the job cache fails."""
+        if not self._mine(key):
+            return {}
         try:
             return super().get_updated_props(key)  # type: ignore[misc]
         except cache_errors():

@@ -174,12 +174,21 @@ def compare(picked, ws, theme):
             notes_alert(list(result.notes), title="About this comparison"), stored, status, None)
 
 
+def _stored_weights(stored: object) -> dict[str, dict]:
+    """Portfolio name -> weights from the comparison store (empty when it holds anything else: the browser
+    sends it back, so it is input like any other)."""
+    weights = stored.get("weights") if isinstance(stored, dict) else None
+    if not isinstance(weights, dict):
+        return {}
+    return {str(name): w for name, w in weights.items() if isinstance(w, dict)}
+
+
 @callback(
     Output(FROM, "options"), Output(TO, "options"), Output(FROM, "value"), Output(TO, "value"),
     Input(RESULT, "data"), State(FROM, "value"), State(TO, "value"),
 )
 def trade_choices(stored, chosen_from, chosen_to):
-    names = list((stored or {}).get("weights", {}))
+    names = list(_stored_weights(stored))
     keep_from = chosen_from if chosen_from in names else (names[0] if names else None)
     others = [n for n in names if n != keep_from]  # two different portfolios whenever there are two
     keep_to = chosen_to if chosen_to in others else (others[0] if others else keep_from)
@@ -193,8 +202,9 @@ def trade_choices(stored, chosen_from, chosen_to):
 )
 @reports_errors(2, title="Trades not computed")
 def trades(chosen_from, chosen_to, capital, stored, ws):
-    weights = (stored or {}).get("weights", {})
-    if chosen_from not in weights or chosen_to not in weights:
+    weights = _stored_weights(stored)
+    picked = (chosen_from, chosen_to)
+    if not all(isinstance(name, str) and name in weights for name in picked):
         return [], None
     last = workspace.resolve(ws).prices.iloc[-1]
     return records(trades_between(weights[chosen_from], weights[chosen_to], last, _amount(capital))), None
@@ -207,7 +217,7 @@ def trades(chosen_from, chosen_to, capital, stored, ws):
 )
 @reports_errors(4, title="Tax of moving not computed")
 def moving_tax(stored, ws):
-    weights = (stored or {}).get("weights", {})
+    weights = _stored_weights(stored)
     wd = workspace.resolve(ws)
     if not weights or wd.lots is None or wd.holdings is None or "shares" not in wd.holdings:
         note = html.Span("Load tax lots on the Data page to see the tax of moving from the holdings to each "
