@@ -20,6 +20,12 @@ SHARED_ON_PURPOSE = {
     "tax-alerts-harvest": "a harvest action error, cleared when the candidates are recomputed",
     "saved-alert": "the Saved menu's one message line: each action (save, load, rename, delete, import) "
                    "the user presses reports there, replacing the last one",
+    **{f"{page}-scenario-alert": "the scenario bar's one message line: list, save and load each report there"
+       for page in ("risk", "tax", "exec")},
+    "data-alerts": "an upload error, cleared when a workspace loaded from the Saved menu replaces the data",
+    "risk-alerts-var": "the VaR section's message: for the FHS method the background job writes it, for "
+                       "the others the VaR callback; the one for the method shown answers last",
+    "risk-alerts-backtest": "the VaR backtest's message, written by the FHS job for the FHS method as for VaR",
 }
 
 
