@@ -51,6 +51,8 @@ COST_GRID, COST_NOTE = f"{P}-cost-grid", f"{P}-cost-note"
 SA = {k: f"{P}-alerts-{k}" for k in ("pick", "compare", "trades", "tax", "cost")}
 G = {k: f"{P}-{k}" for k in ("growth", "sectors")}
 CURRENT = "current"
+#: In the layout too: Dash 4's dropdown drops a value its options do not hold, and the saved list comes later.
+CURRENT_OPTION = [{"label": "Current portfolio", "value": CURRENT}]
 TRADE_FORMATS = {"from_weight": "pct", "to_weight": "pct", "shares": "int", "value": "money"}
 
 
@@ -64,7 +66,8 @@ def layout(**_query) -> html.Div:
             alert_area(SA["pick"]),
             html.Div([
                 field(f"Portfolios to compare (up to {MAX_PORTFOLIOS})",
-                      dcc.Dropdown(id=PICK, multi=True, value=[CURRENT], placeholder="Pick saved portfolios"),
+                      dcc.Dropdown(id=PICK, multi=True, options=CURRENT_OPTION, value=[CURRENT],
+                                   placeholder="Pick saved portfolios"),
                       md=8),
                 field("Capital ($)", number(CAPITAL, 1_000_000, min=1), md=2),
                 html.Div(html.Button("Refresh list", id=REFRESH, n_clicks=0,
@@ -122,7 +125,7 @@ def layout(**_query) -> html.Div:
 )
 @reports_errors(2, title="Saved portfolios not listed")
 def options(_clicks, ws):
-    current = [{"label": "Current portfolio", "value": CURRENT}]
+    current = CURRENT_OPTION
     try:
         saved = portfolio_options()
     except store.StoreError as err:
