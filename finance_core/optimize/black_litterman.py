@@ -232,7 +232,7 @@ def _view_versus(row: Mapping, where: str, tickers: list[str], asset: str) -> li
 def _view_value(row: Mapping, where: str) -> float:
     """A view's annual return or outperformance, a finite fraction of at most 200%."""
     try:
-        value = float(row.get("value"))
+        value = float(row.get("value"))  # type: ignore[arg-type]
     except (TypeError, ValueError):
         raise DataError(
             f"{where}: enter the expected return as a number (0.05 for 5%); got {row.get('value')!r}.",
