@@ -314,6 +314,60 @@ def _forecast_covariance(frame: pd.DataFrame, method: str, notes: list[str]) -> 
     return raw, int(complete.shape[0])
 
 
+def _sample_covariance(frame: pd.DataFrame) -> tuple[np.ndarray, int]:
+    """The daily sample covariance (pairwise complete observations) and the number of dates."""
+    observations = int(frame.dropna(how="all").shape[0])
+    raw = frame.cov().to_numpy()
+    if np.isnan(raw).any():
+        raise DataError(
+            "Some pairs of tickers have fewer than 2 common dates: shorten the date range or drop "
+            "the tickers with short histories.",
+            code="too_few_observations",
+        )
+    return raw, observations
+
+
+def _shrunk_covariance(frame: pd.DataFrame, method: str, notes: list[str]) -> tuple[np.ndarray, int, float]:
+    """The daily Ledoit-Wolf or OAS covariance on complete rows, the rows used and the shrinkage intensity."""
+    from sklearn.covariance import OAS, LedoitWolf
+
+    complete = frame.dropna(how="any")
+    dropped = frame.shape[0] - complete.shape[0]
+    if dropped:
+        notes.append(f"{dropped} dates with a missing return were dropped for the {method} estimator.")
+    if complete.shape[0] < 2:
+        raise DataError(
+            f"Fewer than 2 dates have returns for every ticker, so {method} cannot be estimated: "
+            "shorten the date range or drop the tickers with short histories.",
+            code="too_few_observations",
+        )
+    model = (LedoitWolf() if method == "ledoit_wolf" else OAS()).fit(complete.to_numpy())
+    return model.covariance_, int(complete.shape[0]), float(model.shrinkage_)
+
+
+def _ewma_covariance(frame: pd.DataFrame, alpha: float) -> tuple[np.ndarray, int]:
+    """The daily exponentially weighted covariance (weights ``(1 - alpha)^(T - t)``, pairwise) and the dates."""
+    values = frame.to_numpy()
+    observations = int(frame.dropna(how="all").shape[0])
+    centred = values - np.nanmean(values, axis=0)
+    mask = ~np.isnan(centred)
+    centred = np.where(mask, centred, 0.0)
+    t = centred.shape[0]
+    weights = (1.0 - alpha) ** np.arange(t - 1, -1, -1, dtype=float)
+    wm = mask * weights[:, None]
+    num = (centred * weights[:, None]).T @ centred
+    den = wm.T @ mask.astype(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        raw = num / den
+    if np.isnan(raw).any():
+        raise DataError(
+            "Some pairs of tickers have no common dates for the EWMA covariance: drop the tickers "
+            "with short histories.",
+            code="too_few_observations",
+        )
+    return raw, observations
+
+
 def covariance(
     returns: pd.DataFrame,
     method: str = "sample",
@@ -392,53 +446,13 @@ def covariance_estimate(
     if method in FACTOR_METHODS:
         return _factor_estimate(frame, method, ppy, factors)
     if method == "sample":
-        observations = int(frame.dropna(how="all").shape[0])
-        raw = frame.cov().to_numpy()
-        if np.isnan(raw).any():
-            raise DataError(
-                "Some pairs of tickers have fewer than 2 common dates: shorten the date range or drop "
-                "the tickers with short histories.",
-                code="too_few_observations",
-            )
+        raw, observations = _sample_covariance(frame)
     elif method in ("ledoit_wolf", "oas"):
-        from sklearn.covariance import OAS, LedoitWolf
-
-        complete = frame.dropna(how="any")
-        dropped = frame.shape[0] - complete.shape[0]
-        if dropped:
-            notes.append(f"{dropped} dates with a missing return were dropped for the {method} estimator.")
-        if complete.shape[0] < 2:
-            raise DataError(
-                f"Fewer than 2 dates have returns for every ticker, so {method} cannot be estimated: "
-                "shorten the date range or drop the tickers with short histories.",
-                code="too_few_observations",
-            )
-        observations = int(complete.shape[0])
-        model = (LedoitWolf() if method == "ledoit_wolf" else OAS()).fit(complete.to_numpy())
-        raw = model.covariance_
-        shrinkage = float(model.shrinkage_)
+        raw, observations, shrinkage = _shrunk_covariance(frame, method, notes)
     elif method in FORECAST_COVARIANCE_METHODS:
         raw, observations = _forecast_covariance(frame, method, notes)
     elif method == "ewma":
-        alpha = _ewm_alpha(span, half_life, default_span=180)
-        values = frame.to_numpy()
-        observations = int(frame.dropna(how="all").shape[0])
-        centred = values - np.nanmean(values, axis=0)
-        mask = ~np.isnan(centred)
-        centred = np.where(mask, centred, 0.0)
-        t = centred.shape[0]
-        weights = (1.0 - alpha) ** np.arange(t - 1, -1, -1, dtype=float)
-        wm = mask * weights[:, None]
-        num = (centred * weights[:, None]).T @ centred
-        den = wm.T @ mask.astype(float)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            raw = num / den
-        if np.isnan(raw).any():
-            raise DataError(
-                "Some pairs of tickers have no common dates for the EWMA covariance: drop the tickers "
-                "with short histories.",
-                code="too_few_observations",
-            )
+        raw, observations = _ewma_covariance(frame, _ewm_alpha(span, half_life, default_span=180))
     else:
         raise DataError(
             f"Unknown covariance method {method!r}: choose one of {', '.join(COVARIANCE_METHODS)}.",

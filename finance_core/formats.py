@@ -16,6 +16,7 @@ This module knows nothing about files: callers pass a label (the file name) for 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -174,6 +175,44 @@ class _Cells:
         return int(hits[0]) if len(hits) else None
 
 
+def _mixed_marks(label: str, first: dict[str, tuple[str, int, str]]) -> DataError:
+    """The error for a file whose cells use both decimal marks, naming the first cell of each."""
+    (m1, c1), (m2, c2) = sorted(first.items(), key=lambda kv: kv[1][1])
+    return DataError(
+        f"{label}: column {c1[0]!r} uses {_WORD[m1]} (row {c1[1]}: {c1[2]!r}) but row {c2[1]}"
+        f"{'' if c2[0] == c1[0] else f' of column {c2[0]!r}'} has {c2[2]!r}, with {_WORD[m2]}. Write every "
+        "number of the file with the same decimal mark and upload it again.",
+        code="mixed_number_format",
+    )
+
+
+def _ambiguous(label: str, column: str, row: int, text: str, readings: dict[str, float]) -> DataError:
+    """The error for a cell that reads as two numbers when nothing in the file decides which."""
+    mark = "," if "," in _core(text) else "."
+    as_decimal, as_thousands = readings[mark], readings["," if mark == "." else "."]
+    return DataError(
+        f"{label}, row {row}, column {column!r}: {text!r} could be {as_thousands:g} ({mark!r} separating "
+        f"thousands) or {as_decimal:g} ({_WORD[mark]}), and no other number in the file decides which. "
+        f"Save the file without thousands separators (or with more decimals), or as comma-separated CSV "
+        "with decimal points, and upload it again.",
+        code="ambiguous_number",
+    )
+
+
+def _thousands_marks(columns: Iterable[_Cells], decimal: str) -> tuple[str, ...]:
+    """The thousands separators the cells use, given the decimal mark, in the order first seen."""
+    columns = list(columns)
+    other_mark = "," if decimal == "." else "."
+    seen = [other_mark] if any(c.first("amb" + other_mark) is not None for c in columns) else []
+    for c in columns:
+        for i in np.flatnonzero(c.kinds == _OTHER):
+            core = c.cores[i]
+            t = _thousands(core, decimal) if _read_as(core, decimal) is not None else None
+            if t and t not in seen:
+                seen.append(t)
+    return tuple(seen)
+
+
 def detect_numbers(
     cells: dict[str, pd.Series], *, delimiter: str, label: str, _sorted: dict | None = None
 ) -> NumberFormat:
@@ -208,38 +247,15 @@ def detect_numbers(
             elif len(readings) == 2 and readings["."] != readings[","] and ambiguous is None:
                 ambiguous = (column, rows[i], cells[column].iloc[i], readings)
     if len(first) == 2:
-        (m1, c1), (m2, c2) = sorted(first.items(), key=lambda kv: kv[1][1])
-        raise DataError(
-            f"{label}: column {c1[0]!r} uses {_WORD[m1]} (row {c1[1]}: {c1[2]!r}) but row {c2[1]}"
-            f"{'' if c2[0] == c1[0] else f' of column {c2[0]!r}'} has {c2[2]!r}, with {_WORD[m2]}. Write every "
-            "number of the file with the same decimal mark and upload it again.",
-            code="mixed_number_format",
-        )
+        raise _mixed_marks(label, first)
     if first:
         mark, cell = next(iter(first.items()))
         decimal, evidence = mark, _where(cell)
     elif ambiguous is not None and delimiter != ",":
-        column, row, text, readings = ambiguous
-        mark = "," if "," in _core(text) else "."
-        as_decimal, as_thousands = readings[mark], readings["," if mark == "." else "."]
-        raise DataError(
-            f"{label}, row {row}, column {column!r}: {text!r} could be {as_thousands:g} ({mark!r} separating "
-            f"thousands) or {as_decimal:g} ({_WORD[mark]}), and no other number in the file decides which. "
-            f"Save the file without thousands separators (or with more decimals), or as comma-separated CSV "
-            "with decimal points, and upload it again.",
-            code="ambiguous_number",
-        )
+        raise _ambiguous(label, *ambiguous)
     else:
         decimal, evidence = ".", ("the comma separating columns" if ambiguous is not None else "")
-    other_mark = "," if decimal == "." else "."
-    seen = [other_mark] if any(c.first("amb" + other_mark) is not None for c in sorted_cells.values()) else []
-    for c in sorted_cells.values():
-        for i in np.flatnonzero(c.kinds == _OTHER):
-            core = c.cores[i]
-            t = _thousands(core, decimal) if _read_as(core, decimal) is not None else None
-            if t and t not in seen:
-                seen.append(t)
-    return NumberFormat(decimal, tuple(seen), evidence)
+    return NumberFormat(decimal, _thousands_marks(sorted_cells.values(), decimal), evidence)
 
 
 def missing(texts: pd.Series) -> pd.Series:

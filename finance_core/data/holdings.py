@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ..errors import DataError
@@ -21,6 +22,35 @@ from .decoder import (
 from .loaded import Loaded, frame_only
 
 __all__ = ["load_holdings_csv", "read_holdings_csv"]
+
+
+def _refuse_outside(file_name: str, tick: pd.Series, tickers: list[str]) -> None:
+    """Refuse holdings outside the price universe, by ticker and row."""
+    universe = {t.upper() for t in tickers}
+    unknown = tick[~tick.isin(universe)]
+    if len(unknown):
+        listed = ", ".join(f"{t} (row {r})" for r, t in unknown.items())
+        raise DataError(
+            f"{file_name}: {listed} not in the price data. Upload prices that include "
+            "them or remove those rows.",
+            code="unknown_ticker",
+        )
+
+
+def _fractions(file_name: str, w: np.ndarray, notes: list[str]) -> np.ndarray:
+    """Weights as fractions summing to 1: percentages (summing to about 100) divided by 100, others
+    rescaled, each noted; weights adding up to zero are refused."""
+    total = float(w.sum())
+    if total <= 0:
+        raise DataError(f"{file_name}: the weights add up to zero. Give positive weights.", code="not_positive")
+    if 95 <= total <= 105:
+        w = w / 100.0
+        notes.append("Weights read as percentages (they sum to about 100).")
+        total = float(w.sum())
+    if abs(total - 1) > 1e-6:
+        notes.append(f"Weights summed to {total:.4f}; rescaled to 1.")
+        w = w / total
+    return w
 
 
 def load_holdings_csv(
@@ -70,32 +100,13 @@ def load_holdings_csv(
         required_cells(doc, nums, c)
         positive(doc, nums[c], c, allow_zero=True)
     if tickers is not None:
-        universe = {t.upper() for t in tickers}
-        unknown = tick[~tick.isin(universe)]
-        if len(unknown):
-            listed = ", ".join(f"{t} (row {r})" for r, t in unknown.items())
-            raise DataError(
-                f"{doc.name}: {listed} not in the price data. Upload prices that include "
-                "them or remove those rows.",
-                code="unknown_ticker",
-            )
+        _refuse_outside(doc.name, tick, tickers)
     out = pd.DataFrame(index=pd.Index(tick.values, name="ticker"))
     notes: list[str] = []
     if shares_col:
         out["shares"] = nums[shares_col].values
     if weight_col:
-        w = nums[weight_col].values
-        total = float(w.sum())
-        if total <= 0:
-            raise DataError(f"{doc.name}: the weights add up to zero. Give positive weights.", code="not_positive")
-        if 95 <= total <= 105:
-            w = w / 100.0
-            notes.append("Weights read as percentages (they sum to about 100).")
-            total = float(w.sum())
-        if abs(total - 1) > 1e-6:
-            notes.append(f"Weights summed to {total:.4f}; rescaled to 1.")
-            w = w / total
-        out["weight"] = w
+        out["weight"] = _fractions(doc.name, nums[weight_col].values, notes)
     return Loaded(out, tuple(format_notes(doc) + notes))
 
 

@@ -183,6 +183,52 @@ def _box_qp(q: np.ndarray, c: np.ndarray, lo: np.ndarray, hi: np.ndarray, e_mat:
     return active_set_qp(q, c, lo, hi, e_mat, e_rhs, x0, free0)
 
 
+def _working_set(x0: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                 free0: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """The start point snapped to its bounds and its state (0 free, -1 at lower, +1 at upper).
+
+    Without ``free0`` the variables at a bound are fixed there; with it, all but ``free0`` are.
+    """
+    x = x0.astype(float).copy()
+    state = np.zeros(x.size, dtype=np.int8)
+    if free0 is None:
+        state[x <= lo] = -1
+        state[x >= hi] = 1
+    else:
+        state[:] = np.where(x <= lo, -1, 1)
+        state[free0] = 0
+    return np.where(state == -1, lo, np.where(state == 1, hi, x)), state
+
+
+def _subspace_optimum(fs: FreeSet, fi: np.ndarray, x: np.ndarray, c_free: np.ndarray, rhs_e: np.ndarray,
+                      m: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """The free variables' optimum with the bounded ones held (and the equality multipliers), from
+    one KKT solve; with fewer free variables than equalities the point stays where it is."""
+    if not fi.size:
+        return np.zeros(0), None
+    if fi.size < m:
+        return x[fi], None
+    x_f, nu = fs.solve(-c_free, rhs_e)
+    return x_f[:, 0], nu[:, 0]
+
+
+def _ratio_test(x_f: np.ndarray, p: np.ndarray, fi: np.ndarray, lo_f: np.ndarray,
+                hi_f: np.ndarray) -> tuple[float, int, int]:
+    """The step length along ``p`` (at most 1) before a free variable hits a bound, that variable
+    (-1 when none) and the bound it hits (-1 lower, 1 upper)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        to_lo = np.where(p < 0, (lo_f - x_f) / p, np.inf)
+        to_hi = np.where(p > 0, (hi_f - x_f) / p, np.inf)
+    alpha, block, block_state = 1.0, -1, 0
+    j_lo = int(np.argmin(to_lo))
+    j_hi = int(np.argmin(to_hi))
+    if to_lo[j_lo] < alpha:
+        alpha, block, block_state = float(to_lo[j_lo]), int(fi[j_lo]), -1
+    if to_hi[j_hi] < alpha:
+        alpha, block, block_state = float(to_hi[j_hi]), int(fi[j_hi]), 1
+    return alpha, block, block_state
+
+
 def active_set_qp(
     q: np.ndarray,
     c: np.ndarray,
@@ -204,15 +250,7 @@ def active_set_qp(
     """
     n = c.size
     m = e_mat.shape[0]
-    x = x0.astype(float).copy()
-    state = np.zeros(n, dtype=np.int8)  # 0 free, -1 at lower, +1 at upper
-    if free0 is None:
-        state[x <= lo] = -1
-        state[x >= hi] = 1
-    else:
-        state[:] = np.where(x <= lo, -1, 1)
-        state[free0] = 0
-    x = np.where(state == -1, lo, np.where(state == 1, hi, x))
+    x, state = _working_set(x0, lo, hi, free0)
     fs = FreeSet(q, e_mat)
     for j in np.flatnonzero(state == 0).tolist():  # Python ints, as FreeSet keeps them
         fs.add(j)
@@ -223,30 +261,10 @@ def active_set_qp(
     tol_g = 1e-11 * scale_g
     for _ in range(20 * n + 50):
         fi = np.array(fs.idx, dtype=int)
-        nu = None
-        if fi.size:
-            rhs_x = -(c[fi] + qxb[fi])
-            rhs_e = e_rhs - exb
-            if fi.size < m:
-                x_f, nu = x[fi], None
-            else:
-                x_f, nu = fs.solve(rhs_x, rhs_e)
-                x_f = x_f[:, 0]
-                nu = nu[:, 0]
-            p = x_f - x[fi]
-        else:
-            p = np.zeros(0)
+        x_f, nu = _subspace_optimum(fs, fi, x, c[fi] + qxb[fi], e_rhs - exb, m)
+        p = x_f - x[fi]
         if fi.size and np.max(np.abs(p)) > 1e-13 * (1.0 + np.max(np.abs(x))):
-            with np.errstate(divide="ignore", invalid="ignore"):
-                to_lo = np.where(p < 0, (lo[fi] - x[fi]) / p, np.inf)
-                to_hi = np.where(p > 0, (hi[fi] - x[fi]) / p, np.inf)
-            alpha, block, block_state = 1.0, -1, 0
-            j_lo = int(np.argmin(to_lo))
-            j_hi = int(np.argmin(to_hi))
-            if to_lo[j_lo] < alpha:
-                alpha, block, block_state = float(to_lo[j_lo]), int(fi[j_lo]), -1
-            if to_hi[j_hi] < alpha:
-                alpha, block, block_state = float(to_hi[j_hi]), int(fi[j_hi]), 1
+            alpha, block, block_state = _ratio_test(x[fi], p, fi, lo[fi], hi[fi])
             x[fi] = x[fi] + max(alpha, 0.0) * p
             if block >= 0:
                 state[block] = block_state

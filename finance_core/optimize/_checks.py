@@ -98,7 +98,7 @@ def prepare_cov(cov: Any, what: str = "cov") -> tuple[list[str], np.ndarray, lis
             f"{what} has missing or infinite entries for {', '.join(bad)}: re-estimate it or drop these tickers.",
             code="bad_covariance",
         )
-    notes = list(cov.attrs.get("notes", ()))
+    notes: list[str] = []  # an estimate's own notes travel in CovarianceEstimate.notes (recipes.estimate)
     if np.any(np.diag(mat) < 0):
         bad = [tickers[i] for i in np.flatnonzero(np.diag(mat) < 0)]
         raise DataError(f"{what} has negative variances for {', '.join(bad)}.", code="bad_covariance")

@@ -20,6 +20,73 @@ class Corners:
     lambdas: np.ndarray  # K (risk tolerance at each corner; the first is where the corner stops)
 
 
+@dataclass(frozen=True)
+class _Line:
+    """One critical line: free weights ``a_w + λ b_w``, the bounded weights' multipliers ``cc + λ dd``."""
+
+    free: np.ndarray  # indices of the free weights
+    bounded: np.ndarray  # indices of the weights at a bound
+    a_w: np.ndarray
+    b_w: np.ndarray
+    cc: np.ndarray
+    dd: np.ndarray
+
+
+def _line_through(fs: FreeSet, cov: np.ndarray, mu: np.ndarray, w: np.ndarray, state: np.ndarray,
+                  budget: float) -> _Line:
+    """The critical line of the current free set: one KKT solve gives both coefficient vectors."""
+    n = mu.size
+    fi = np.array(fs.idx, dtype=int)
+    bi = np.flatnonzero(state != 0)
+    wb = np.where(state != 0, w, 0.0)
+    rhs_x = np.column_stack([-(cov @ wb)[fi], mu[fi]])
+    rhs_e = np.array([[budget - wb.sum(), 0.0]])
+    sol_x, sol_g = fs.solve(rhs_x, rhs_e)
+    a_w, b_w = sol_x[:, 0], sol_x[:, 1]
+    a_g, b_g = sol_g[0, 0], sol_g[0, 1]
+    # multipliers of the bounded weights: g(λ) = C + λ D
+    w_a = wb.copy()
+    w_a[fi] = a_w
+    w_b = np.zeros(n)
+    w_b[fi] = b_w
+    cc = (cov @ w_a)[bi] - a_g
+    dd = (cov @ w_b)[bi] - mu[bi] - b_g
+    return _Line(fi, bi, a_w, b_w, cc, dd)
+
+
+def _next_event(line: _Line, state: np.ndarray, lo: np.ndarray, hi: np.ndarray, lam: float,
+                last_changed: int) -> tuple[float, tuple[int, int] | None]:
+    """The largest λ below ``lam`` where a free weight hits a bound (kind -1 lower, 1 upper) or a
+    bounded weight's multiplier changes sign (kind 0: it becomes free); None at the end of the path."""
+    fi, bi, a_w, b_w = line.free, line.bounded, line.a_w, line.b_w
+    best = 0.0
+    event = None
+    near = lam * (1 - 1e-9) if np.isfinite(lam) else np.inf
+    bscale = 1e-12 * max(1.0, float(np.max(np.abs(b_w))) if b_w.size else 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        hit_lo = np.where(b_w > bscale, (lo[fi] - a_w) / b_w, -np.inf)
+        hit_hi = np.where(b_w < -bscale, (hi[fi] - a_w) / b_w, -np.inf)
+    for arr, kind in ((hit_lo, -1), (hit_hi, 1)):
+        if arr.size:
+            # a weight already at or past its bound and moving outwards hits it now (λ = current)
+            arr = np.minimum(arr, lam)
+            arr = np.where((fi == last_changed) & (arr >= near), -np.inf, arr)
+            j = int(np.argmax(arr))
+            if arr[j] > best:
+                best, event = float(arr[j]), (fi[j], kind)
+    if bi.size:
+        dscale = 1e-12 * max(1.0, float(np.max(np.abs(line.dd))))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lam_b = np.minimum(-line.cc / line.dd, lam)
+        ok = ((state[bi] == -1) & (line.dd > dscale)) | ((state[bi] == 1) & (line.dd < -dscale))
+        ok &= ~((bi == last_changed) & (lam_b >= near))
+        lam_b = np.where(ok, lam_b, -np.inf)
+        j = int(np.argmax(lam_b))
+        if lam_b[j] > best:
+            best, event = float(lam_b[j]), (bi[j], 0)
+    return best, event
+
+
 def critical_line(mu: np.ndarray, cov: np.ndarray, lo: np.ndarray, hi: np.ndarray, budget: float) -> Corners:
     r"""Critical line algorithm: all corner portfolios of the box-constrained frontier.
 
@@ -42,56 +109,17 @@ def critical_line(mu: np.ndarray, cov: np.ndarray, lo: np.ndarray, hi: np.ndarra
     fs = FreeSet(cov, np.ones((1, n)))
     fs.add(first)
     for _ in range(10 * n + 20):
-        fi = np.array(fs.idx, dtype=int)
-        bi = np.flatnonzero(state != 0)
-        wb = np.where(state != 0, w, 0.0)
-        rhs_x = np.column_stack([-(cov @ wb)[fi], mu[fi]])
-        rhs_e = np.array([[budget - wb.sum(), 0.0]])
-        sol_x, sol_g = fs.solve(rhs_x, rhs_e)
-        a_w, b_w = sol_x[:, 0], sol_x[:, 1]
-        a_g, b_g = sol_g[0, 0], sol_g[0, 1]
-        # multipliers of the bounded weights: g(λ) = C + λ D
-        w_a = wb.copy()
-        w_a[fi] = a_w
-        w_b = np.zeros(n)
-        w_b[fi] = b_w
-        cc = (cov @ w_a)[bi] - a_g
-        dd = (cov @ w_b)[bi] - mu[bi] - b_g
-        best = 0.0
-        event = None
-        near = lam * (1 - 1e-9) if np.isfinite(lam) else np.inf
-        bscale = 1e-12 * max(1.0, float(np.max(np.abs(b_w))) if b_w.size else 1.0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            hit_lo = np.where(b_w > bscale, (lo[fi] - a_w) / b_w, -np.inf)
-            hit_hi = np.where(b_w < -bscale, (hi[fi] - a_w) / b_w, -np.inf)
-        for arr, kind in ((hit_lo, -1), (hit_hi, 1)):
-            if arr.size:
-                # a weight already at or past its bound and moving outwards hits it now (λ = current)
-                arr = np.minimum(arr, lam)
-                arr = np.where((fi == last_changed) & (arr >= near), -np.inf, arr)
-                j = int(np.argmax(arr))
-                if arr[j] > best:
-                    best, event = float(arr[j]), ("bound", fi[j], kind)
-        if bi.size:
-            dscale = 1e-12 * max(1.0, float(np.max(np.abs(dd))))
-            with np.errstate(divide="ignore", invalid="ignore"):
-                lam_b = np.minimum(-cc / dd, lam)
-            ok = ((state[bi] == -1) & (dd > dscale)) | ((state[bi] == 1) & (dd < -dscale))
-            ok &= ~((bi == last_changed) & (lam_b >= near))
-            lam_b = np.where(ok, lam_b, -np.inf)
-            j = int(np.argmax(lam_b))
-            if lam_b[j] > best:
-                best, event = float(lam_b[j]), ("free", bi[j], 0)
+        line = _line_through(fs, cov, mu, w, state, budget)
+        lam_next, event = _next_event(line, state, lo, hi, lam, last_changed)
+        w = w.copy()
         if event is None:
-            w = w.copy()
-            w[fi] = a_w
+            w[line.free] = line.a_w
             corners.append(w)
             lambdas.append(0.0)
             break
-        lam = best
-        w = w.copy()
-        w[fi] = a_w + lam * b_w
-        _, idx, kind = event
+        lam = lam_next
+        w[line.free] = line.a_w + lam * line.b_w
+        idx, kind = event
         if kind:
             state[idx] = kind
             w[idx] = lo[idx] if kind == -1 else hi[idx]

@@ -28,6 +28,91 @@ _SOLVER_OPTIONS = {
 }
 
 
+def _parameters(n: int, k: int, has_w0: bool, turnover: bool, leverage: bool, cost: bool) -> dict[str, Any]:
+    """The cvxpy parameters of a structure: returns, bounds, budget, and the optional limits' values."""
+    import cvxpy as cp
+
+    p = {
+        "mu": cp.Parameter(n, name="mu"),
+        "lo": cp.Parameter(n, name="lo"),
+        "hi": cp.Parameter(n, name="hi"),
+        "budget": cp.Parameter(name="budget"),
+    }
+    if k:
+        p["A"] = cp.Parameter((k, n), name="A")
+        p["slo"] = cp.Parameter(k, name="slo")
+        p["shi"] = cp.Parameter(k, name="shi")
+    if has_w0:
+        p["w0"] = cp.Parameter(n, name="w0")
+    if turnover:
+        p["T"] = cp.Parameter(nonneg=True, name="T")
+    if leverage:
+        p["L"] = cp.Parameter(nonneg=True, name="L")
+    if cost:
+        p["tc"] = cp.Parameter(nonneg=True, name="tc")
+    return p
+
+
+def _feasible_set(p: dict[str, Any], w: Any, kappa: Any, n: int, k: int, has_w0: bool, turnover: bool,
+                  leverage: bool) -> tuple[list[Any], Any]:
+    """Budget, bounds, sector limits, trades from ``w0`` (returned, or None), turnover and leverage.
+
+    With ``kappa`` (the homogenised max-ratio problem) every right-hand side scales by it.
+    """
+    import cvxpy as cp
+
+    homog = kappa is not None
+    scale = kappa if homog else 1.0
+    cons = [
+        cp.sum(w) == (p["budget"] * kappa if homog else p["budget"]),
+        w >= (cp.multiply(p["lo"], kappa) if homog else p["lo"]),
+        w <= (cp.multiply(p["hi"], kappa) if homog else p["hi"]),
+    ]
+    if k:
+        cons += [
+            p["A"] @ w >= (p["slo"] * kappa if homog else p["slo"]),
+            p["A"] @ w <= (p["shi"] * kappa if homog else p["shi"]),
+        ]
+    z = None
+    if has_w0:
+        z = cp.Variable(n, nonneg=True, name="trade")
+        ref = p["w0"] * kappa if homog else p["w0"]
+        cons += [z >= w - ref, z >= ref - w]
+        if turnover:
+            cons.append(cp.sum(z) <= (p["T"] * scale))
+    if leverage:
+        cons.append(cp.norm1(w) <= (p["L"] * scale))
+    return cons, z
+
+
+def _objective(kind: str, p: dict[str, Any], w: Any, cons: list[Any], risk: Any, risk_parts: Any,
+               cost_expr: Any) -> Any:
+    """The objective of ``kind``; a target return or volatility adds its parameter and constraint."""
+    import cvxpy as cp
+
+    objective: cp.Minimize | cp.Maximize
+    if kind == "max_ratio":
+        cons.append(p["mu"] @ w - cost_expr >= 1)
+        objective = cp.Minimize(risk)
+    elif kind == "min_variance":
+        objective = cp.Minimize(risk + cost_expr)
+    elif kind == "max_utility":  # mu holds mu/delta, tc holds tc/delta
+        objective = cp.Minimize(0.5 * risk - p["mu"] @ w + cost_expr)
+    elif kind == "target_return":
+        p["target"] = cp.Parameter(name="target")
+        cons.append(p["mu"] @ w - cost_expr >= p["target"])
+        objective = cp.Minimize(risk)
+    elif kind == "target_volatility":
+        p["target"] = cp.Parameter(nonneg=True, name="target")
+        cons.append(cp.norm(risk_parts, 2) <= p["target"])
+        objective = cp.Maximize(p["mu"] @ w - cost_expr)
+    elif kind == "max_return":
+        objective = cp.Maximize(p["mu"] @ w - cost_expr)
+    else:  # pragma: no cover - internal
+        raise ValueError(kind)
+    return objective
+
+
 class Model:
     """A cvxpy problem compiled once for a structure; parameters are set before each solve."""
 
@@ -39,69 +124,14 @@ class Model:
 
         self.kind = kind
         self.lock = threading.Lock()
-        p = {
-            "mu": cp.Parameter(n, name="mu"),
-            "lo": cp.Parameter(n, name="lo"),
-            "hi": cp.Parameter(n, name="hi"),
-            "budget": cp.Parameter(name="budget"),
-        }
-        if k:
-            p["A"] = cp.Parameter((k, n), name="A")
-            p["slo"] = cp.Parameter(k, name="slo")
-            p["shi"] = cp.Parameter(k, name="shi")
-        if has_w0:
-            p["w0"] = cp.Parameter(n, name="w0")
-        if turnover:
-            p["T"] = cp.Parameter(nonneg=True, name="T")
-        if leverage:
-            p["L"] = cp.Parameter(nonneg=True, name="L")
-        if cost:
-            p["tc"] = cp.Parameter(nonneg=True, name="tc")
+        p = _parameters(n, k, has_w0, turnover, leverage, cost)
         homog = kind == "max_ratio"
         w = cp.Variable(n, name="w")
         kappa = cp.Variable(nonneg=True, name="kappa") if homog else None
-        scale = kappa if homog else 1.0
-        cons = [
-            cp.sum(w) == (p["budget"] * kappa if homog else p["budget"]),
-            w >= (cp.multiply(p["lo"], kappa) if homog else p["lo"]),
-            w <= (cp.multiply(p["hi"], kappa) if homog else p["hi"]),
-        ]
-        if k:
-            cons += [
-                p["A"] @ w >= (p["slo"] * kappa if homog else p["slo"]),
-                p["A"] @ w <= (p["shi"] * kappa if homog else p["shi"]),
-            ]
-        z = None
-        if has_w0:
-            z = cp.Variable(n, nonneg=True, name="trade")
-            ref = p["w0"] * kappa if homog else p["w0"]
-            cons += [z >= w - ref, z >= ref - w]
-            if turnover:
-                cons.append(cp.sum(z) <= (p["T"] * scale))
-        if leverage:
-            cons.append(cp.norm1(w) <= (p["L"] * scale))
+        cons, z = _feasible_set(p, w, kappa, n, k, has_w0, turnover, leverage)
         cost_expr = p["tc"] * cp.sum(z) if cost else 0.0
         risk, risk_parts = _risk_terms(p, w, cons, n, factors)
-        objective: cp.Minimize | cp.Maximize
-        if kind == "max_ratio":
-            cons.append(p["mu"] @ w - cost_expr >= 1)
-            objective = cp.Minimize(risk)
-        elif kind == "min_variance":
-            objective = cp.Minimize(risk + cost_expr)
-        elif kind == "max_utility":  # mu holds mu/delta, tc holds tc/delta
-            objective = cp.Minimize(0.5 * risk - p["mu"] @ w + cost_expr)
-        elif kind == "target_return":
-            p["target"] = cp.Parameter(name="target")
-            cons.append(p["mu"] @ w - cost_expr >= p["target"])
-            objective = cp.Minimize(risk)
-        elif kind == "target_volatility":
-            p["target"] = cp.Parameter(nonneg=True, name="target")
-            cons.append(cp.norm(risk_parts, 2) <= p["target"])
-            objective = cp.Maximize(p["mu"] @ w - cost_expr)
-        elif kind == "max_return":
-            objective = cp.Maximize(p["mu"] @ w - cost_expr)
-        else:  # pragma: no cover - internal
-            raise ValueError(kind)
+        objective = _objective(kind, p, w, cons, risk, risk_parts, cost_expr)
         self.params = p
         self.w = w
         self.kappa = kappa

@@ -358,6 +358,126 @@ def _bound_notes(tickers: list[str], w: np.ndarray, p: np.ndarray, lots: np.ndar
     return notes
 
 
+def _target_weights(weights: Any) -> tuple[pd.Series, pd.Series]:
+    """The target as given, and its non-zero weights; missing or all-zero weights are refused."""
+    w_s = _as_series(weights, "weights")
+    if not np.isfinite(w_s.to_numpy()).all():
+        bad = w_s.index[~np.isfinite(w_s.to_numpy())].tolist()
+        raise DataError(f"Weights are missing for {', '.join(bad[:5])}.", code="bad_weights")
+    nonzero = w_s[w_s.abs() > 1e-12]
+    if nonzero.empty:
+        raise DataError("All target weights are zero: nothing to allocate.", code="bad_weights")
+    return w_s, nonzero
+
+
+def _unaffordable_notes(tickers: list[str], shares: np.ndarray, w: np.ndarray, most: np.ndarray) -> list[str]:
+    """Name the targets that got no share although their bounds allow one."""
+    expensive = [t for t, x, wt, m in zip(tickers, shares, w, most, strict=True) if x == 0 and wt != 0 and m != 0]
+    if not expensive:
+        return []
+    return [f"No whole share of {', '.join(expensive[:5])} fits its target: add capital for a closer match."]
+
+
+def _rebalance_target(target_weights: Any, capital: float | None) -> tuple[DiscreteAllocation | None, pd.Series]:
+    """The whole-share target if one is given (its capital must match), and the target weights."""
+    whole = target_weights if isinstance(target_weights, DiscreteAllocation) else None
+    if whole is not None:
+        if capital is not None and abs(float(capital) - whole.capital) > 1e-6 * max(whole.capital, 1.0):
+            raise DataError(
+                f"The whole shares were computed for ${whole.capital:,.2f}, not ${float(capital):,.2f}: "
+                "compute them again for this capital.",
+                code="bad_capital",
+            )
+        target = whole.target if whole.target is not None else whole.weights
+    else:
+        target = _as_series(target_weights, "target_weights")
+    if not np.isfinite(target.to_numpy()).all():
+        bad = target.index[~np.isfinite(target.to_numpy())].tolist()
+        raise DataError(f"Target weights are missing for {', '.join(bad[:5])}.", code="bad_weights")
+    return whole, target
+
+
+def _portfolio_value(whole: DiscreteAllocation | None, capital: float | None, cash: Any,
+                     held_value: float) -> tuple[float, float]:
+    """The cash as a number and the value :math:`V` to rebalance to (refused when not positive)."""
+    try:
+        cash = float(cash)
+    except (TypeError, ValueError):
+        raise DataError(f"Cash must be a number; got {cash!r}.", code="bad_cash") from None
+    if whole is not None:
+        value = whole.capital
+    else:
+        value = float(capital) if capital is not None else held_value + cash
+    if not np.isfinite(value) or value <= 0:
+        raise DataError(
+            "The portfolio value is zero: pass the capital to invest or current holdings with prices.",
+            code="bad_capital",
+        )
+    return cash, value
+
+
+def _new_money_notes(held_value: float, cash: float, value: float) -> list[str]:
+    """Say when the target's value differs from the holdings plus cash, so the trades add or take out money."""
+    gap = value - held_value - cash
+    if not (held_value > 0 and abs(gap) > 0.005 * value):
+        return []
+    return [f"The holdings are worth ${held_value:,.2f} at the last prices{' plus cash' if cash else ''}; "
+            f"the target is for ${value:,.2f}, so the trades {'add' if gap > 0 else 'take out'} "
+            f"${abs(gap):,.2f} of {'new money' if gap > 0 else 'cash'}. To rebalance within the book, set "
+            f"the capital to ${held_value + cash:,.2f}."]
+
+
+def _share_trades(target_shares: np.ndarray, current: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Whole-share trades from current to target shares, and which positions are closed out in full."""
+    delta = target_shares.astype(float) - current
+    trade = np.where(delta > 0, np.floor(delta + 1e-9), -np.round(-delta))
+    close_out = (target_shares == 0) & (current != 0)
+    trade[close_out] = -current[close_out]
+    return np.rint(trade), close_out
+
+
+def _trade_notes(tickers: list[str], trade: np.ndarray, trade_value: np.ndarray, keep: np.ndarray,
+                 lots: np.ndarray, min_trade_value: float) -> list[str]:
+    """Odd-lot trades, and trades skipped for being below the minimum value."""
+    notes = []
+    odd = [f"{t} {int(abs(x)):,}" for t, x, lot, k in zip(tickers, trade, lots, keep, strict=True)
+           if k and lot > 1 and x % lot != 0]
+    if odd:
+        notes.append(f"Odd-lot trades, because the holdings are not whole lots: {', '.join(odd[:5])} shares.")
+    skipped = [f"{t} ({int(abs(x)):,} shares, ${v:,.2f})" for t, x, v, k in zip(tickers, trade, trade_value, keep,
+                                                                                   strict=True) if x != 0 and not k]
+    if skipped:
+        notes.append(f"Skipped trades below ${min_trade_value:,.2f}: {', '.join(skipped[:5])}; those positions "
+                     "stay as held.")
+    return notes
+
+
+def _turnover_notes(after: np.ndarray, before: np.ndarray | float, max_turnover: float | None) -> list[str]:
+    """Say by how much the whole-share trades move the weights beyond the turnover cap."""
+    turnover = float(np.abs(after - before).sum())
+    if max_turnover is None or turnover <= max_turnover + 1e-9:
+        return []
+    return [f"In whole shares the weights move by {turnover:.2%} in all (two-way turnover), "
+            f"{turnover - max_turnover:.2%} above the {max_turnover:.2%} maximum: rounding to whole shares "
+            "(and lots) moves every position a little."]
+
+
+def _trade_table(tickers: list[str], trade: np.ndarray, p: np.ndarray, trade_value: np.ndarray,
+                 current_weight: np.ndarray, target_weight: np.ndarray) -> pd.DataFrame:
+    """One row per ticker in :data:`TRADE_COLUMNS` (filter and sort it after)."""
+    return pd.DataFrame(
+        {
+            "ticker": tickers,
+            "side": np.where(trade > 0, "buy", "sell"),
+            "shares": np.abs(trade).astype(np.int64),
+            "price": p,
+            "value": trade_value,
+            "current_weight": current_weight,
+            "target_weight": target_weight,
+        }
+    )
+
+
 # --------------------------------------------------------------------------- public
 def discrete_allocation(
     weights: Any,
@@ -413,14 +533,7 @@ def discrete_allocation(
         raise DataError(f"Unknown method {method!r}: choose 'greedy' or 'integer'.", code="bad_option")
     capital = positive_parameter(capital, "Capital", need="a positive amount", code="bad_capital")
     lo, hi = _weight_bounds(bounds)
-    w_s = _as_series(weights, "weights")
-    if not np.isfinite(w_s.to_numpy()).all():
-        bad = w_s.index[~np.isfinite(w_s.to_numpy())].tolist()
-        raise DataError(f"Weights are missing for {', '.join(bad[:5])}.", code="bad_weights")
-    target = w_s
-    w_s = w_s[w_s.abs() > 1e-12]
-    if w_s.empty:
-        raise DataError("All target weights are zero: nothing to allocate.", code="bad_weights")
+    target, w_s = _target_weights(weights)
     tickers = list(w_s.index)
     p = _prices_for(tickers, latest_prices)
     lots = _lots_for(tickers, lot_size)
@@ -449,11 +562,7 @@ def discrete_allocation(
     notes += _bound_notes(tickers, np.where(longs, w, 0.0), p, lots, shares, capital, lo, hi, most, least)
     notes += _sector_notes(sectors, groups, np.where(longs, w, 0.0), np.where(longs, shares * p / capital, 0.0),
                            limits, capital)
-    expensive = [t for t, x, wt, m in zip(tickers, shares, w, most, strict=True) if x == 0 and wt != 0 and m != 0]
-    if expensive:
-        notes.append(
-            f"No whole share of {', '.join(expensive[:5])} fits its target: add capital for a closer match."
-        )
+    notes += _unaffordable_notes(tickers, shares, w, most)
     realised = shares * p / capital
     s = pd.Series(shares, index=tickers, name="shares")
     return DiscreteAllocation(
@@ -534,20 +643,7 @@ def rebalance_trades(
         _as_series(holdings_shares, "holdings") if holdings_shares is not None else pd.Series(dtype=float)
     )
     holdings = holdings.fillna(0.0)
-    whole = target_weights if isinstance(target_weights, DiscreteAllocation) else None
-    if whole is not None:
-        if capital is not None and abs(float(capital) - whole.capital) > 1e-6 * max(whole.capital, 1.0):
-            raise DataError(
-                f"The whole shares were computed for ${whole.capital:,.2f}, not ${float(capital):,.2f}: "
-                "compute them again for this capital.",
-                code="bad_capital",
-            )
-        target = whole.target if whole.target is not None else whole.weights
-    else:
-        target = _as_series(target_weights, "target_weights")
-    if not np.isfinite(target.to_numpy()).all():
-        bad = target.index[~np.isfinite(target.to_numpy())].tolist()
-        raise DataError(f"Target weights are missing for {', '.join(bad[:5])}.", code="bad_weights")
+    whole, target = _rebalance_target(target_weights, capital)
     notes = []
     if np.any(np.abs(holdings.to_numpy() % 1) > 1e-9):
         notes.append("fractional holdings are traded in whole shares")
@@ -558,64 +654,20 @@ def rebalance_trades(
     cur = holdings.reindex(tickers).fillna(0.0).to_numpy(float)
     tw = target.reindex(tickers).fillna(0.0).to_numpy(float)
     held_value = float(cur @ p)
-    try:
-        cash = float(cash)
-    except (TypeError, ValueError):
-        raise DataError(f"Cash must be a number; got {cash!r}.", code="bad_cash") from None
-    if whole is not None:
-        value = whole.capital
-    else:
-        value = float(capital) if capital is not None else held_value + cash
-    if not np.isfinite(value) or value <= 0:
-        raise DataError(
-            "The portfolio value is zero: pass the capital to invest or current holdings with prices.",
-            code="bad_capital",
-        )
-    gap = value - held_value - cash
-    if held_value > 0 and abs(gap) > 0.005 * value:
-        notes.append(f"The holdings are worth ${held_value:,.2f} at the last prices{' plus cash' if cash else ''}; "
-                     f"the target is for ${value:,.2f}, so the trades {'add' if gap > 0 else 'take out'} "
-                     f"${abs(gap):,.2f} of {'new money' if gap > 0 else 'cash'}. To rebalance within the book, set "
-                     f"the capital to ${held_value + cash:,.2f}.")
+    cash, value = _portfolio_value(whole, capital, cash, held_value)
+    notes += _new_money_notes(held_value, cash, value)
     lots = _lots_for(tickers, lot_size)
     if whole is None and np.any(np.abs(tw) > 1e-12):
         whole = discrete_allocation(target, latest_prices, value, method, lot_size=lot_size, bounds=bounds,
                                     sector_map=sector_map, sector_bounds=sector_bounds)
     target_sh = (whole.shares if whole is not None else pd.Series(dtype=float)).reindex(tickers).fillna(0)
-    delta = target_sh.to_numpy(float) - cur
-    trade = np.where(delta > 0, np.floor(delta + 1e-9), -np.round(-delta))
-    close_out = (target_sh.to_numpy() == 0) & (cur != 0)
-    trade[close_out] = -cur[close_out]
-    trade = np.rint(trade)
+    trade, close_out = _share_trades(target_sh.to_numpy(), cur)
     trade_value = np.abs(trade) * p
     keep = (trade != 0) & ((trade_value >= min_trade_value) | close_out)
-    odd = [f"{t} {int(abs(x)):,}" for t, x, lot, k in zip(tickers, trade, lots, keep, strict=True)
-           if k and lot > 1 and x % lot != 0]
-    if odd:
-        notes.append(f"Odd-lot trades, because the holdings are not whole lots: {', '.join(odd[:5])} shares.")
-    skipped = [f"{t} ({int(abs(x)):,} shares, ${v:,.2f})" for t, x, v, k in zip(tickers, trade, trade_value, keep,
-                                                                                   strict=True) if x != 0 and not k]
-    if skipped:
-        notes.append(f"Skipped trades below ${min_trade_value:,.2f}: {', '.join(skipped[:5])}; those positions "
-                     "stay as held.")
+    notes += _trade_notes(tickers, trade, trade_value, keep, lots, min_trade_value)
     after = (cur + np.where(keep, trade, 0.0)) * p / value
-    turnover = float(np.abs(after - (cur * p / held_value if held_value > 0 else 0.0)).sum())
-    if max_turnover is not None and turnover > max_turnover + 1e-9:
-        notes.append(f"In whole shares the weights move by {turnover:.2%} in all (two-way turnover), "
-                     f"{turnover - max_turnover:.2%} above the {max_turnover:.2%} maximum: rounding to whole shares "
-                     "(and lots) moves every position a little.")
-    cur_w = cur * p / value
-    frame = pd.DataFrame(
-        {
-            "ticker": tickers,
-            "side": np.where(trade > 0, "buy", "sell"),
-            "shares": np.abs(trade).astype(np.int64),
-            "price": p,
-            "value": trade_value,
-            "current_weight": cur_w,
-            "target_weight": tw,
-        }
-    )[keep]
+    notes += _turnover_notes(after, cur * p / held_value if held_value > 0 else 0.0, max_turnover)
+    frame = _trade_table(tickers, trade, p, trade_value, cur * p / value, tw)[keep]
     frame = frame.sort_values(["side", "value"], ascending=[False, False], kind="stable").reset_index(
         drop=True
     )

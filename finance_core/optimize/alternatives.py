@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -15,7 +16,7 @@ from ._checks import checked_inputs, checked_number, prepare_cov, prepare_mu
 from ._cla import cla_max_ratio, critical_line
 from ._common import make_allocation, single_thread_blas, use_fast_path
 from ._cvxpy import OneOff, run_chain, solve_general
-from .constraints import Constraints, diagnose, resolve_checked
+from .constraints import Constraints, Resolved, diagnose, resolve_checked
 from .defaults import DEFAULT_CVAR_ALPHA, DEFAULT_RISK_FREE_RATE
 from .mean_variance import cost_notes, mean_variance_arrays
 from .results import Allocation
@@ -145,6 +146,41 @@ def max_diversification(
     )
 
 
+def _cvar_scenarios(frame: pd.DataFrame, a: float, notes: list[str]) -> pd.DataFrame:
+    """The complete return rows (dropped rows noted); refused when the tail holds under one scenario."""
+    complete = frame.dropna(how="any")
+    if len(complete) < len(frame):
+        notes.append(f"{len(frame) - len(complete)} dates with a missing return were dropped.")
+    t_obs = len(complete)
+    if t_obs * (1 - a) < 1:
+        raise DataError(
+            f"{t_obs} scenarios are too few for CVaR at {a:.0%}: the tail holds less than one scenario. "
+            "Use a longer history or a lower alpha.",
+            code="too_few_observations",
+        )
+    return complete
+
+
+def _cvar_problem(scen: np.ndarray, res: Resolved, a: float) -> tuple[Any, Any, Any]:
+    """The Rockafellar-Uryasev program under the resolved constraints: problem, weights, CVaR expression."""
+    import cvxpy as cp
+
+    w = cp.Variable(scen.shape[1])
+    zeta = cp.Variable()
+    t_obs = scen.shape[0]
+    u = cp.Variable(t_obs, nonneg=True)
+    cons = [u >= -scen @ w - zeta, cp.sum(w) == res.budget, w >= res.lo, w <= res.hi]
+    if len(res.sector_names):
+        cons += [res.sector_matrix @ w >= res.sector_lo, res.sector_matrix @ w <= res.sector_hi]
+    if res.max_turnover is not None:
+        cons.append(cp.norm1(w - res.w0) <= res.max_turnover)
+    if res.leverage is not None:
+        cons.append(cp.norm1(w) <= res.leverage)
+    cvar = zeta + cp.sum(u) / ((1 - a) * t_obs)
+    objective = cvar + (res.tc * cp.norm1(w - res.w0) if res.tc > 0 else 0)
+    return cp.Problem(cp.Minimize(objective), cons), w, cvar
+
+
 def min_cvar(
     returns: pd.DataFrame,
     *,
@@ -164,8 +200,6 @@ def min_cvar(
     The CVaR is reported in ``notes``; expected return and volatility are annualised from the
     same returns.
     """
-    import cvxpy as cp
-
     started = time.perf_counter()
     frame = clean_returns(returns)
     a = checked_number(alpha, "alpha")
@@ -174,34 +208,13 @@ def min_cvar(
             f"alpha is the confidence level, between 0.5 and 1 (e.g. 0.95); got {alpha}.", code="bad_alpha"
         )
     notes: list[str] = []
-    complete = frame.dropna(how="any")
-    if len(complete) < len(frame):
-        notes.append(f"{len(frame) - len(complete)} dates with a missing return were dropped.")
-    t_obs = len(complete)
-    if t_obs * (1 - a) < 1:
-        raise DataError(
-            f"{t_obs} scenarios are too few for CVaR at {a:.0%}: the tail holds less than one scenario. "
-            "Use a longer history or a lower alpha.",
-            code="too_few_observations",
-        )
+    complete = _cvar_scenarios(frame, a, notes)
     tickers = [str(c) for c in complete.columns]
     res = resolve_checked(constraints, tickers, notes)
     scen = complete.to_numpy(dtype=float)
     n = len(tickers)
-    w = cp.Variable(n)
-    zeta = cp.Variable()
-    u = cp.Variable(t_obs, nonneg=True)
-    cons = [u >= -scen @ w - zeta, cp.sum(w) == res.budget, w >= res.lo, w <= res.hi]
-    if len(res.sector_names):
-        cons += [res.sector_matrix @ w >= res.sector_lo, res.sector_matrix @ w <= res.sector_hi]
-    if res.max_turnover is not None:
-        cons.append(cp.norm1(w - res.w0) <= res.max_turnover)
-    if res.leverage is not None:
-        cons.append(cp.norm1(w) <= res.leverage)
-    cvar = zeta + cp.sum(u) / ((1 - a) * t_obs)
-    objective = cvar + (res.tc * cp.norm1(w - res.w0) if res.tc > 0 else 0)
-
-    model = OneOff(cp.Problem(cp.Minimize(objective), cons), w)
+    problem, w, cvar = _cvar_problem(scen, res, a)
+    model = OneOff(problem, w)
     status, values, more = run_chain(model, None if solver in ("auto", "fast", "cvxpy") else solver)
     notes += more
     if status != "optimal":

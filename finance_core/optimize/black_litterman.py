@@ -197,6 +197,80 @@ def implied_risk_aversion(
     return excess / var
 
 
+def _view_asset(row: Mapping, where: str, tickers: list[str]) -> str:
+    """The ticker a view is about (its long side), which must be in the universe."""
+    asset = str(row.get("asset") or "").strip()
+    if not asset:
+        raise DataError(f"{where}: choose the asset the view is about.", code="bad_view")
+    if asset not in tickers:
+        raise DataError(
+            f"{where}: {asset!r} is not in the universe ({', '.join(tickers[:8])}"
+            f"{', ...' if len(tickers) > 8 else ''}).",
+            code="unknown_ticker",
+        )
+    return asset
+
+
+def _view_versus(row: Mapping, where: str, tickers: list[str], asset: str) -> list[str]:
+    """The short side of a relative view (empty for an absolute view): tickers of the universe, not ``asset``."""
+    versus_raw = row.get("versus")
+    versus = (
+        []
+        if versus_raw is None or _isnan(versus_raw)
+        else [s.strip() for s in str(versus_raw).split(",") if s.strip()]
+    )
+    for v in versus:
+        if v not in tickers:
+            raise DataError(f"{where}: {v!r} (versus) is not in the universe.", code="unknown_ticker")
+        if v == asset:
+            raise DataError(
+                f"{where}: {asset} cannot outperform itself; pick another ticker.", code="bad_view"
+            )
+    return versus
+
+
+def _view_value(row: Mapping, where: str) -> float:
+    """A view's annual return or outperformance, a finite fraction of at most 200%."""
+    try:
+        value = float(row.get("value"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise DataError(
+            f"{where}: enter the expected return as a number (0.05 for 5%); got {row.get('value')!r}.",
+            code="bad_view",
+        ) from None
+    if not np.isfinite(value):
+        raise DataError(f"{where}: enter the expected return as a number (0.05 for 5%).", code="bad_view")
+    if abs(value) > 2:
+        raise DataError(
+            f"{where}: a return of {value:g} is {value:.0%} a year; enter fractions (0.05 for 5%).",
+            code="bad_view",
+        )
+    return value
+
+
+def _short_split(versus: list[str], mw: pd.Series | None) -> np.ndarray:
+    """How a relative view splits its short side: by market weight when all are known, equally otherwise."""
+    if mw is not None and all(v in mw.index for v in versus) and mw[versus].sum() > 0:
+        return mw[versus].to_numpy(float) / mw[versus].sum()
+    return np.full(len(versus), 1.0 / len(versus))
+
+
+def _view_confidence(c: Any, where: str) -> float:
+    """An Idzorek confidence given in the grid, a number in (0, 1]."""
+    try:
+        c = float(c)
+    except (TypeError, ValueError):
+        raise DataError(
+            f"{where}: confidence must be a number between 0 and 1.", code="bad_view"
+        ) from None
+    if not 0 < c <= 1:
+        raise DataError(
+            f"{where}: confidence {c:g} is outside (0, 1]; use 0.5 for 50%, 1 for certainty.",
+            code="bad_confidence",
+        )
+    return c
+
+
 def views_to_matrices(
     views: pd.DataFrame | Iterable[Mapping],
     tickers: Iterable[str],
@@ -239,49 +313,12 @@ def views_to_matrices(
     labels = []
     for k, row in enumerate(rows):
         where = f"View {k + 1}"
-        asset = str(row.get("asset") or "").strip()
-        if not asset:
-            raise DataError(f"{where}: choose the asset the view is about.", code="bad_view")
-        if asset not in tickers:
-            raise DataError(
-                f"{where}: {asset!r} is not in the universe ({', '.join(tickers[:8])}"
-                f"{', ...' if len(tickers) > 8 else ''}).",
-                code="unknown_ticker",
-            )
-        versus_raw = row.get("versus")
-        versus = (
-            []
-            if versus_raw is None or _isnan(versus_raw)
-            else [s.strip() for s in str(versus_raw).split(",") if s.strip()]
-        )
-        for v in versus:
-            if v not in tickers:
-                raise DataError(f"{where}: {v!r} (versus) is not in the universe.", code="unknown_ticker")
-            if v == asset:
-                raise DataError(
-                    f"{where}: {asset} cannot outperform itself; pick another ticker.", code="bad_view"
-                )
-        try:
-            value = float(row.get("value"))
-        except (TypeError, ValueError):
-            raise DataError(
-                f"{where}: enter the expected return as a number (0.05 for 5%); got {row.get('value')!r}.",
-                code="bad_view",
-            ) from None
-        if not np.isfinite(value):
-            raise DataError(f"{where}: enter the expected return as a number (0.05 for 5%).", code="bad_view")
-        if abs(value) > 2:
-            raise DataError(
-                f"{where}: a return of {value:g} is {value:.0%} a year; enter fractions (0.05 for 5%).",
-                code="bad_view",
-            )
+        asset = _view_asset(row, where, tickers)
+        versus = _view_versus(row, where, tickers, asset)
+        value = _view_value(row, where)
         p[k, tickers.index(asset)] = 1.0
         if versus:
-            if mw is not None and all(v in mw.index for v in versus) and mw[versus].sum() > 0:
-                split = mw[versus].to_numpy(float) / mw[versus].sum()
-            else:
-                split = np.full(len(versus), 1.0 / len(versus))
-            for v, s in zip(versus, split, strict=True):
+            for v, s in zip(versus, _short_split(versus, mw), strict=True):
                 p[k, tickers.index(v)] -= s
             labels.append(f"{asset} vs {', '.join(versus)}")
         else:
@@ -289,18 +326,7 @@ def views_to_matrices(
         q[k] = value
         c = row.get("confidence")
         if has_conf and c not in (None, "") and not _isnan(c):
-            try:
-                c = float(c)
-            except (TypeError, ValueError):
-                raise DataError(
-                    f"{where}: confidence must be a number between 0 and 1.", code="bad_view"
-                ) from None
-            if not 0 < c <= 1:
-                raise DataError(
-                    f"{where}: confidence {c:g} is outside (0, 1]; use 0.5 for 50%, 1 for certainty.",
-                    code="bad_confidence",
-                )
-            conf[k] = c
+            conf[k] = _view_confidence(c, where)
     labels = _unique(labels)
     return ViewMatrices(
         P=pd.DataFrame(p, index=labels, columns=tickers),
@@ -377,6 +403,74 @@ def _p_matrix(P: Any, tickers: list[str]) -> np.ndarray:
     return p
 
 
+def _view_returns(P: Any, Q: Any, k: int) -> tuple[list[str], np.ndarray]:
+    """The views' labels and their expected returns :math:`Q` (one finite return per view)."""
+    labels = list(P.index.map(str)) if isinstance(P, pd.DataFrame) else [f"view {i + 1}" for i in range(k)]
+    q = np.asarray(
+        Q.reindex(P.index) if isinstance(Q, pd.Series) and isinstance(P, pd.DataFrame) else Q, dtype=float
+    )
+    q = q.ravel()
+    if q.size != k:
+        raise DataError(
+            f"Q has {q.size} values for {k} views: give one return per view.", code="bad_views"
+        )
+    if not np.isfinite(q).all():
+        raise DataError("Every view needs a finite expected return (Q).", code="bad_views")
+    return labels, q
+
+
+def _view_omega(cov: pd.DataFrame, p: np.ndarray, tau: float, tau_c: np.ndarray, omega: Any,
+                view_confidences: Any) -> np.ndarray:
+    """The view uncertainty :math:`\\Omega`: from Idzorek confidences, as given, or He-Litterman's default."""
+    k = p.shape[0]
+    if omega is not None and view_confidences is not None:
+        raise DataError("Give either omega or view confidences, not both.", code="bad_views")
+    if view_confidences is not None:
+        return idzorek_omega(cov, p, view_confidences, tau=tau).to_numpy()
+    if omega is None:
+        return np.diag(np.einsum("ki,ij,kj->k", p, tau_c, p))
+    om = np.asarray(omega, dtype=float)
+    omega_mat = np.diag(om) if om.ndim == 1 else om
+    if omega_mat.shape != (k, k):
+        raise DataError(
+            f"Omega must be {k} x {k} (one row per view); got {omega_mat.shape}.", code="bad_omega"
+        )
+    if not np.isfinite(omega_mat).all() or (np.diag(omega_mat) < 0).any():
+        raise DataError(
+            "Omega must be finite with non-negative diagonal (view variances).", code="bad_omega"
+        )
+    return omega_mat
+
+
+def _posterior(c: np.ndarray, pi: np.ndarray, tau_c: np.ndarray, p: np.ndarray, q: np.ndarray,
+               omega_mat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Posterior mean and covariance; views that make :math:`P\\tau\\Sigma P' + \\Omega` singular are refused."""
+    a = p @ tau_c @ p.T + omega_mat
+    try:
+        sol = np.linalg.solve(a, np.column_stack((q - p @ pi, p @ tau_c)))
+    except np.linalg.LinAlgError:
+        sol = None
+    if sol is None or not np.isfinite(sol).all() or np.linalg.cond(a) > 1e12:
+        raise DataError(
+            "The views are redundant: some view is a combination of others with full confidence (for "
+            "example the same view twice at 100%). Remove the duplicate or lower a confidence.",
+            code="singular_views",
+        )
+    return pi + tau_c @ p.T @ sol[:, 0], c + tau_c - tau_c @ p.T @ sol[:, 1:]
+
+
+def _unconstrained_weights(delta: float, wc: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    """:math:`(\\delta\\Sigma_w)^{-1}\\mu_{BL}`, refused when the covariance is singular."""
+    try:
+        return np.linalg.solve(delta * wc, mu)
+    except np.linalg.LinAlgError:
+        raise DataError(
+            "The covariance is singular, so the unconstrained weights are not defined: use a shrunk "
+            "estimator (Ledoit-Wolf or OAS) or remove duplicate tickers.",
+            code="singular_covariance",
+        ) from None
+
+
 def black_litterman(
     cov: pd.DataFrame,
     market_weights: Any,
@@ -450,60 +544,11 @@ def black_litterman(
         labels: list[str] = []
     else:
         p = _p_matrix(P, tickers)
-        k = p.shape[0]
-        labels = (
-            list(P.index.map(str)) if isinstance(P, pd.DataFrame) else [f"view {i + 1}" for i in range(k)]
-        )
-        q = np.asarray(
-            Q.reindex(P.index) if isinstance(Q, pd.Series) and isinstance(P, pd.DataFrame) else Q, dtype=float
-        )
-        q = q.ravel()
-        if q.size != k:
-            raise DataError(
-                f"Q has {q.size} values for {k} views: give one return per view.", code="bad_views"
-            )
-        if not np.isfinite(q).all():
-            raise DataError("Every view needs a finite expected return (Q).", code="bad_views")
-        if omega is not None and view_confidences is not None:
-            raise DataError("Give either omega or view confidences, not both.", code="bad_views")
-        if view_confidences is not None:
-            omega_mat = idzorek_omega(cov, p, view_confidences, tau=tau).to_numpy()
-        elif omega is not None:
-            om = np.asarray(omega, dtype=float)
-            omega_mat = np.diag(om) if om.ndim == 1 else om
-            if omega_mat.shape != (k, k):
-                raise DataError(
-                    f"Omega must be {k} x {k} (one row per view); got {omega_mat.shape}.", code="bad_omega"
-                )
-            if not np.isfinite(omega_mat).all() or (np.diag(omega_mat) < 0).any():
-                raise DataError(
-                    "Omega must be finite with non-negative diagonal (view variances).", code="bad_omega"
-                )
-        else:
-            omega_mat = np.diag(np.einsum("ki,ij,kj->k", p, tau_c, p))
-        a = p @ tau_c @ p.T + omega_mat
-        try:
-            sol = np.linalg.solve(a, np.column_stack((q - p @ pi, p @ tau_c)))
-        except np.linalg.LinAlgError:
-            sol = None
-        if sol is None or not np.isfinite(sol).all() or np.linalg.cond(a) > 1e12:
-            raise DataError(
-                "The views are redundant: some view is a combination of others with full confidence (for "
-                "example the same view twice at 100%). Remove the duplicate or lower a confidence.",
-                code="singular_views",
-            )
-        mu = pi + tau_c @ p.T @ sol[:, 0]
-        post = c + tau_c - tau_c @ p.T @ sol[:, 1:]
+        labels, q = _view_returns(P, Q, p.shape[0])
+        omega_mat = _view_omega(cov, p, tau, tau_c, omega, view_confidences)
+        mu, post = _posterior(c, pi, tau_c, p, q, omega_mat)
     post = 0.5 * (post + post.T)
-    wc = c if weights_cov == "prior" else post
-    try:
-        weights = np.linalg.solve(delta * wc, mu)
-    except np.linalg.LinAlgError:
-        raise DataError(
-            "The covariance is singular, so the unconstrained weights are not defined: use a shrunk "
-            "estimator (Ledoit-Wolf or OAS) or remove duplicate tickers.",
-            code="singular_covariance",
-        ) from None
+    weights = _unconstrained_weights(delta, c if weights_cov == "prior" else post, mu)
     return BlackLittermanResult(
         prior_returns=pd.Series(pi, index=tickers, name="prior_return"),
         posterior_returns=pd.Series(mu, index=tickers, name="posterior_return"),

@@ -165,12 +165,10 @@ def weight_bounds(constraints: Constraints, tickers: list[str]) -> tuple[np.ndar
     return lo, hi, notes
 
 
-def _resolve(constraints: Constraints | None, tickers: list[str]) -> Resolved:
-    c = checked_constraints(constraints)
+def _sector_limits(c: Constraints, tickers: list[str],
+                   notes: list[str]) -> tuple[list[str], np.ndarray, list[float], list[float]]:
+    """Sector names, their membership rows (sectors x tickers) and their (min, max); unmapped tickers noted."""
     n = len(tickers)
-    lo, hi, notes = weight_bounds(c, tickers)
-    budget = checked_number(c.budget, "budget")
-    # sectors
     names: list[str] = []
     rows: list[np.ndarray] = []
     slo: list[float] = []
@@ -204,8 +202,12 @@ def _resolve(constraints: Constraints | None, tickers: list[str]) -> Resolved:
             slo.append(s_lo)
             shi.append(s_hi)
     matrix = np.vstack(rows) if rows else np.zeros((0, n))
-    # current holdings
-    w0 = np.zeros(n)
+    return names, matrix, slo, shi
+
+
+def _current_weights(c: Constraints, tickers: list[str], notes: list[str]) -> np.ndarray:
+    """The current holdings as weights in ``tickers`` order (zeros without them); holdings outside noted."""
+    w0 = np.zeros(len(tickers))
     if c.current_weights is not None:
         cw = pd.Series(c.current_weights, dtype=float)
         if cw.isna().any():
@@ -219,6 +221,11 @@ def _resolve(constraints: Constraints | None, tickers: list[str]) -> Resolved:
                 f"Current holdings outside the universe ({', '.join(outside)}) are not part of the optimisation."
             )
         w0 = cw.reindex(tickers).fillna(0.0).to_numpy(dtype=float)
+    return w0
+
+
+def _trading_limits(c: Constraints, notes: list[str]) -> tuple[float | None, float, float | None]:
+    """The turnover cap, the transaction cost and the leverage cap, checked."""
     turnover = None if c.max_turnover is None else checked_number(c.max_turnover, "max_turnover")
     if turnover is not None and turnover < 0:
         raise DataError(f"max_turnover must be >= 0, got {turnover}.", code="bad_constraint")
@@ -232,6 +239,16 @@ def _resolve(constraints: Constraints | None, tickers: list[str]) -> Resolved:
         raise DataError(
             f"leverage (gross exposure cap) must be positive, got {leverage}.", code="bad_constraint"
         )
+    return turnover, tc, leverage
+
+
+def _resolve(constraints: Constraints | None, tickers: list[str]) -> Resolved:
+    c = checked_constraints(constraints)
+    lo, hi, notes = weight_bounds(c, tickers)
+    budget = checked_number(c.budget, "budget")
+    names, matrix, slo, shi = _sector_limits(c, tickers, notes)
+    w0 = _current_weights(c, tickers, notes)
+    turnover, tc, leverage = _trading_limits(c, notes)
     return Resolved(
         tickers=list(tickers),
         lo=lo,
@@ -249,8 +266,22 @@ def _resolve(constraints: Constraints | None, tickers: list[str]) -> Resolved:
     )
 
 
+#: Slack of the static feasibility checks (sums of bounds against the budget and sector limits).
+_STATIC_TOL = 1e-9
+
+
 def _check_static(res: Resolved) -> None:
     """Cheap conflicts between bounds, budget and sector limits: raise InfeasibleError naming them."""
+    _check_weight_bounds(res)
+    if len(res.sector_names):
+        cap_in = res.sector_matrix @ res.hi
+        floor_in = res.sector_matrix @ res.lo
+        _check_each_sector(res, cap_in, floor_in)
+        _check_sector_totals(res, cap_in, floor_in)
+
+
+def _check_weight_bounds(res: Resolved) -> None:
+    """Crossed bounds, and bounds whose sum cannot reach the budget."""
     t = res.tickers
     bad = [f"{t[i]} ({res.lo[i]:.2%} > {res.hi[i]:.2%})" for i in np.flatnonzero(res.lo > res.hi + 1e-12)]
     if bad:
@@ -260,8 +291,7 @@ def _check_static(res: Resolved) -> None:
             details={"tickers": [t[i] for i in np.flatnonzero(res.lo > res.hi + 1e-12)]},
         )
     n = len(t)
-    tol = 1e-9
-    if res.hi.sum() < res.budget - tol:
+    if res.hi.sum() < res.budget - _STATIC_TOL:
         cap = float(res.hi.max())
         need = math.ceil(res.budget / cap - 1e-9) if cap > 0 else None
         hint = (
@@ -275,63 +305,68 @@ def _check_static(res: Resolved) -> None:
             code="bounds_below_budget",
             details={"sum_upper": float(res.hi.sum()), "budget": res.budget},
         )
-    if res.lo.sum() > res.budget + tol:
+    if res.lo.sum() > res.budget + _STATIC_TOL:
         raise InfeasibleError(
             f"Weight bounds cannot sum to {res.budget:.0%}: the lower bounds (minimum weights) add up to "
             f"{res.lo.sum():.2%}. Lower some minimum weights.",
             code="bounds_above_budget",
             details={"sum_lower": float(res.lo.sum()), "budget": res.budget},
         )
-    if len(res.sector_names):
-        a = res.sector_matrix
-        cap_in = a @ res.hi
-        floor_in = a @ res.lo
-        for j, s in enumerate(res.sector_names):
-            if res.sector_lo[j] > res.sector_hi[j] + tol:
-                raise InfeasibleError(
-                    f"Sector {s}: minimum {res.sector_lo[j]:.2%} is above its maximum {res.sector_hi[j]:.2%}.",
-                    code="sector_bounds_crossed",
-                    details={"sector": s},
-                )
-            if res.sector_lo[j] > cap_in[j] + tol:
-                raise InfeasibleError(
-                    f"Sector {s}: its minimum {res.sector_lo[j]:.2%} is more than its assets may hold "
-                    f"(their upper bounds add up to {cap_in[j]:.2%}). Lower the sector minimum or raise "
-                    "those assets' upper bounds.",
-                    code="sector_min_unreachable",
-                    details={"sector": s},
-                )
-            if res.sector_hi[j] < floor_in[j] - tol:
-                raise InfeasibleError(
-                    f"Sector {s}: its maximum {res.sector_hi[j]:.2%} is below the minimum weights of its "
-                    f"assets ({floor_in[j]:.2%}). Raise the sector maximum or lower those minimums.",
-                    code="sector_max_unreachable",
-                    details={"sector": s},
-                )
-        # each ticker in at most one limited sector (a partition), others free within their bounds
-        outside = a.sum(axis=0) == 0
-        eff_lo = np.maximum(res.sector_lo, floor_in)
-        eff_hi = np.minimum(res.sector_hi, cap_in)
-        if np.all(a.sum(axis=0) <= 1):
-            total_min = eff_lo.sum() + res.lo[outside].sum()
-            if total_min > res.budget + tol:
-                parts = ", ".join(
-                    f"{s} {v:.0%}" for s, v in zip(res.sector_names, res.sector_lo, strict=True) if v > 0
-                )
-                raise InfeasibleError(
-                    f"Sector minimums add up to {total_min:.2%}, above the {res.budget:.0%} budget ({parts}). "
-                    "Lower some sector minimums.",
-                    code="sector_minimums_above_budget",
-                    details={"sum_sector_min": float(total_min)},
-                )
-            total_max = eff_hi.sum() + res.hi[outside].sum()
-            if total_max < res.budget - tol:
-                raise InfeasibleError(
-                    f"Sector maximums (with the assets outside the limited sectors) add up to only "
-                    f"{total_max:.2%}, below the {res.budget:.0%} budget. Raise some sector maximums.",
-                    code="sector_maximums_below_budget",
-                    details={"sum_sector_max": float(total_max)},
-                )
+
+
+def _check_each_sector(res: Resolved, cap_in: np.ndarray, floor_in: np.ndarray) -> None:
+    """A sector's own limits: crossed, or out of reach of its assets' bounds (``cap_in``, ``floor_in``)."""
+    for j, s in enumerate(res.sector_names):
+        if res.sector_lo[j] > res.sector_hi[j] + _STATIC_TOL:
+            raise InfeasibleError(
+                f"Sector {s}: minimum {res.sector_lo[j]:.2%} is above its maximum {res.sector_hi[j]:.2%}.",
+                code="sector_bounds_crossed",
+                details={"sector": s},
+            )
+        if res.sector_lo[j] > cap_in[j] + _STATIC_TOL:
+            raise InfeasibleError(
+                f"Sector {s}: its minimum {res.sector_lo[j]:.2%} is more than its assets may hold "
+                f"(their upper bounds add up to {cap_in[j]:.2%}). Lower the sector minimum or raise "
+                "those assets' upper bounds.",
+                code="sector_min_unreachable",
+                details={"sector": s},
+            )
+        if res.sector_hi[j] < floor_in[j] - _STATIC_TOL:
+            raise InfeasibleError(
+                f"Sector {s}: its maximum {res.sector_hi[j]:.2%} is below the minimum weights of its "
+                f"assets ({floor_in[j]:.2%}). Raise the sector maximum or lower those minimums.",
+                code="sector_max_unreachable",
+                details={"sector": s},
+            )
+
+
+def _check_sector_totals(res: Resolved, cap_in: np.ndarray, floor_in: np.ndarray) -> None:
+    """When the limited sectors partition the tickers: their minimums and maximums against the budget."""
+    a = res.sector_matrix
+    # each ticker in at most one limited sector (a partition), others free within their bounds
+    outside = a.sum(axis=0) == 0
+    eff_lo = np.maximum(res.sector_lo, floor_in)
+    eff_hi = np.minimum(res.sector_hi, cap_in)
+    if np.all(a.sum(axis=0) <= 1):
+        total_min = eff_lo.sum() + res.lo[outside].sum()
+        if total_min > res.budget + _STATIC_TOL:
+            parts = ", ".join(
+                f"{s} {v:.0%}" for s, v in zip(res.sector_names, res.sector_lo, strict=True) if v > 0
+            )
+            raise InfeasibleError(
+                f"Sector minimums add up to {total_min:.2%}, above the {res.budget:.0%} budget ({parts}). "
+                "Lower some sector minimums.",
+                code="sector_minimums_above_budget",
+                details={"sum_sector_min": float(total_min)},
+            )
+        total_max = eff_hi.sum() + res.hi[outside].sum()
+        if total_max < res.budget - _STATIC_TOL:
+            raise InfeasibleError(
+                f"Sector maximums (with the assets outside the limited sectors) add up to only "
+                f"{total_max:.2%}, below the {res.budget:.0%} budget. Raise some sector maximums.",
+                code="sector_maximums_below_budget",
+                details={"sum_sector_max": float(total_max)},
+            )
 
 
 def resolve_checked(constraints: Constraints | None, tickers: list[str], notes: list[str]) -> Resolved:

@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from ..errors import DataError
+from ..errors import DataError, InfeasibleError
 from ..factor_model import FactorModel
 from ._box import (
     FastPathFailed,
@@ -178,32 +178,9 @@ def mean_variance_arrays(
     if use_fast_path(res, solver, cov):
         assert isinstance(cov, np.ndarray)
         try:
-            if objective == "min_variance":
-                w, name = min_variance_box(cov, res)
-                return w, (name, notes)
-            if objective == "max_utility":
-                return utility_box(mu, cov, res, delta), ("active_set", notes)
-            if objective == "max_sharpe":
-                best, _ = max_linear(excess, res.lo, res.hi, res.budget)
-                if best <= 1e-12:
-                    raise no_excess_error("max_sharpe", best, rf)
-                if is_long_only_unit(res):
-                    return nnls_ratio(cov, excess, res.budget), ("nnls", notes)
-                w, name = _max_sharpe_capped(mu, excess, cov, res)
-                return w, (name, notes)
-            if objective == "target_return":
-                goal = _required_target(target, objective)
-                best, _ = max_linear(mu, res.lo, res.hi, res.budget)
-                if goal > best + 1e-12:
-                    raise target_return_error(goal, best, False)
-                w, name = target_return_box(mu, cov, res, goal)
-                return w, (name, notes)
-            if objective == "target_volatility":
-                goal = _required_target(target, objective)
-                corners = critical_line(mu, cov, res.lo, res.hi, res.budget)
-                if goal**2 < corners.variances[-1] * (1 - 1e-12):
-                    raise target_volatility_error(goal, math.sqrt(corners.variances[-1]))
-                return cla_at_volatility(corners, cov, goal), ("cla", notes)
+            exact = _exact_box(mu, excess, cov, res, objective, rf=rf, target=target, delta=delta)
+            if exact is not None:
+                return exact[0], (exact[1], notes)
         except FastPathFailed as exc:
             notes.append(f"The exact fast path stopped ({exc}); the general solver answered.")
     elif isinstance(cov, np.ndarray) and solver in ("auto", "fast") and linear_applicable(res, objective):
@@ -224,18 +201,55 @@ def mean_variance_arrays(
     w, name, more = solve_general(kind, vec, cov, res, first=first, **extra)
     notes += more
     if w is None:
-        if objective == "max_sharpe":
-            top = lp_extreme(res, excess, {"sectors", "leverage", "turnover", "costs"})
-            if top is not None and top <= 1e-12:
-                raise no_excess_error("max_sharpe", top, rf)
-        if objective == "target_volatility":
-            err = diagnose(res, mu, cov, "min_variance", None)
-            if err.code != "infeasible":
-                raise err
-            floor = _min_vol_general(cov, res)
-            raise target_volatility_error(_required_target(target, objective), floor)
-        raise diagnose(res, mu, cov, objective, target)
+        raise _general_failure(mu, excess, cov, res, objective, rf=rf, target=target)
     return w, (name, notes)
+
+
+def _exact_box(mu: np.ndarray, excess: np.ndarray, cov: np.ndarray, res: Resolved, objective: Objective, *,
+               rf: float, target: float | None, delta: float) -> tuple[np.ndarray, str] | None:
+    """The exact fast paths for box constraints (weights and the path's name); raises FastPathFailed
+    when a path stops, and refuses targets out of reach by how far."""
+    if objective == "min_variance":
+        return min_variance_box(cov, res)
+    if objective == "max_utility":
+        return utility_box(mu, cov, res, delta), "active_set"
+    if objective == "max_sharpe":
+        best, _ = max_linear(excess, res.lo, res.hi, res.budget)
+        if best <= 1e-12:
+            raise no_excess_error("max_sharpe", best, rf)
+        if is_long_only_unit(res):
+            return nnls_ratio(cov, excess, res.budget), "nnls"
+        return _max_sharpe_capped(mu, excess, cov, res)
+    if objective == "target_return":
+        goal = _required_target(target, objective)
+        best, _ = max_linear(mu, res.lo, res.hi, res.budget)
+        if goal > best + 1e-12:
+            raise target_return_error(goal, best, False)
+        return target_return_box(mu, cov, res, goal)
+    if objective == "target_volatility":
+        goal = _required_target(target, objective)
+        corners = critical_line(mu, cov, res.lo, res.hi, res.budget)
+        if goal**2 < corners.variances[-1] * (1 - 1e-12):
+            raise target_volatility_error(goal, math.sqrt(corners.variances[-1]))
+        return cla_at_volatility(corners, cov, goal), "cla"
+    return None
+
+
+def _general_failure(mu: np.ndarray, excess: np.ndarray, cov: np.ndarray | FactorRisk, res: Resolved,
+                     objective: Objective, *, rf: float, target: float | None) -> InfeasibleError:
+    """Why the general solver found no portfolio: no excess return, a volatility below the floor,
+    or the infeasibility :func:`diagnose` names."""
+    if objective == "max_sharpe":
+        top = lp_extreme(res, excess, {"sectors", "leverage", "turnover", "costs"})
+        if top is not None and top <= 1e-12:
+            return no_excess_error("max_sharpe", top, rf)
+    if objective == "target_volatility":
+        err = diagnose(res, mu, cov, "min_variance", None)
+        if err.code != "infeasible":
+            return err
+        floor = _min_vol_general(cov, res)
+        return target_volatility_error(_required_target(target, objective), floor)
+    return diagnose(res, mu, cov, objective, target)
 
 
 def _max_sharpe_capped(mu: np.ndarray, excess: np.ndarray, cov: np.ndarray, res: Resolved) -> tuple[np.ndarray, str]:

@@ -110,23 +110,8 @@ def _check_budgets(budgets: Any, tickers: list[str]) -> np.ndarray:
     return b / b.sum()
 
 
-def _constraint_sets(
-    constraints: Constraints | None, tickers: list[str]
-) -> tuple[tuple[np.ndarray, np.ndarray] | None, Any, list[str]]:
-    """Read bounds and sector bounds off a :class:`Constraints`."""
-    if constraints is None:
-        return None, None, []
-    cons = checked_constraints(constraints)
-    sector_map = cons.sector_map
-    sector_bounds = cons.sector_bounds
-    lo, hi, notes = weight_bounds(cons, tickers)
-    if cons.max_turnover is not None:
-        notes.append("Risk parity ignores the turnover limit; use mean-variance for a turnover cap.")
-    if cons.transaction_cost:
-        notes.append("Risk parity ignores transaction costs.")
-    if (lo < 0).any():
-        notes.append("Risk parity is long-only: negative lower bounds were treated as 0.")
-        lo = np.maximum(lo, 0.0)
+def _check_parity_bounds(lo: np.ndarray, hi: np.ndarray, tickers: list[str]) -> None:
+    """Bounds risk parity can meet: not crossed, summing across 100%, a positive cap for every asset."""
     bad = [tickers[i] for i in np.flatnonzero(lo > hi + 1e-12)]
     if bad:
         raise InfeasibleError(
@@ -150,6 +135,12 @@ def _constraint_sets(
             f"{', '.join(zero[:5])} is 0: remove those tickers from the universe instead.",
             code="infeasible_bounds",
         )
+
+
+def _parity_sectors(sector_map: Any, sector_bounds: Any, tickers: list[str], lo: np.ndarray,
+                    hi: np.ndarray) -> list[tuple[Any, np.ndarray, float, float]]:
+    """(sector, member indices, min, max) of each limited sector with tickers; limits the members'
+    bounds cannot meet are refused."""
     sectors = []
     if sector_map is not None and sector_bounds:
         smap = pd.Series(sector_map) if isinstance(sector_map, Mapping) else sector_map
@@ -168,6 +159,28 @@ def _constraint_sets(
                     code="infeasible_sector",
                 )
             sectors.append((sector, members, s_lo, s_hi))
+    return sectors
+
+
+def _constraint_sets(
+    constraints: Constraints | None, tickers: list[str]
+) -> tuple[tuple[np.ndarray, np.ndarray] | None, Any, list[str]]:
+    """Read bounds and sector bounds off a :class:`Constraints`."""
+    if constraints is None:
+        return None, None, []
+    cons = checked_constraints(constraints)
+    sector_map = cons.sector_map
+    sector_bounds = cons.sector_bounds
+    lo, hi, notes = weight_bounds(cons, tickers)
+    if cons.max_turnover is not None:
+        notes.append("Risk parity ignores the turnover limit; use mean-variance for a turnover cap.")
+    if cons.transaction_cost:
+        notes.append("Risk parity ignores transaction costs.")
+    if (lo < 0).any():
+        notes.append("Risk parity is long-only: negative lower bounds were treated as 0.")
+        lo = np.maximum(lo, 0.0)
+    _check_parity_bounds(lo, hi, tickers)
+    sectors = _parity_sectors(sector_map, sector_bounds, tickers, lo, hi)
     trivial = np.all(lo <= 0) and np.all(hi >= 1) and not sectors
     return (None if trivial else (lo, hi)), sectors, notes
 

@@ -193,3 +193,20 @@ def test_dynamic_settings_round_trip_and_are_checked():
     assert err.value.code == "bad_method"
     with pytest.raises(DataError, match="leverage cap"):
         recipes.Recipe(method="vol_target", max_leverage=0)
+
+
+def test_covariance_notes_reach_the_allocation_once_through_the_typed_field(returns):
+    """The estimate's notes travel in CovarianceEstimate.notes (not DataFrame.attrs) and appear once."""
+    short = returns.iloc[-15:]  # 15 dates for 20 tickers: the sample covariance is singular
+    recipe = recipes.Recipe(method="min_variance", cov_method="sample")
+    est = recipes.estimate(short, recipe)
+    singular = [n for n in est.notes if n.startswith(f"Only 15 observations for {short.shape[1]} assets")]
+    assert len(singular) == 1
+    alloc = recipes.allocate(short, recipe)
+    assert alloc.notes.count(singular[0]) == 1
+    # a frame's attrs are not a channel: the optimiser reads no notes off them
+    tagged = est.cov.copy()
+    tagged.attrs["notes"] = ("stale note",)
+    from finance_core.optimize import mean_variance
+
+    assert "stale note" not in mean_variance(est.mu, tagged, objective="min_variance").notes
