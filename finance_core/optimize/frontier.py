@@ -54,26 +54,10 @@ def efficient_frontier(
     tickers, cov_m, notes, mu_v, rf = risk_inputs(mu, cov, risk_free_rate, solver)
     res = resolve_checked(constraints, tickers, notes)
     n_points = int(n_points)
-    weights = None
-    used = ""
-    if use_fast_path(res, solver, cov_m):
-        assert isinstance(cov_m, np.ndarray)
-        try:
-            corners = critical_line(mu_v, cov_m, res.lo, res.hi, res.budget)
-            r_lo, r_hi = corners.returns[-1], corners.returns[0]
-            targets = np.linspace(r_lo, r_hi, n_points)
-            weights = cla_at_returns(corners, targets)
-            w_mv = corners.weights[-1]
-            excess = mu_v - rf
-            w_ms = cla_max_ratio(corners, cov_m, excess) if (corners.weights @ excess).max() > 1e-12 else None
-            used = "cla"
-        except FastPathFailed as exc:
-            notes.append(
-                f"The critical line algorithm stopped ({exc}); the general solver traced the frontier."
-            )
-            weights = None
-    if weights is None:
-        weights, w_mv, w_ms, used = _general_frontier(mu_v, cov_m, res, rf, n_points, solver, notes)
+    traced = _cla_frontier(mu_v, cov_m, res, rf, n_points, notes) if use_fast_path(res, solver, cov_m) else None
+    if traced is None:
+        traced = _general_frontier(mu_v, cov_m, res, rf, n_points, solver, notes)
+    weights, w_mv, w_ms, used = traced
     rets = weights @ mu_v
     if isinstance(cov_m, FactorRisk):
         vols = np.sqrt(np.maximum(cov_m.row_variances(weights), 0.0))
@@ -114,6 +98,23 @@ def efficient_frontier(
         solve_seconds=time.perf_counter() - started,
         notes=tuple(dict.fromkeys(notes)),
     )
+
+
+def _cla_frontier(
+    mu_v: np.ndarray, cov_m: np.ndarray | FactorRisk, res: Resolved, rf: float, n_points: int, notes: list[str],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, str] | None:
+    """Weights of every point, min variance, max Sharpe (or None) and "cla", by the critical line
+    algorithm (bounds only); None, with a note, when it stops and the general solver must trace it."""
+    assert isinstance(cov_m, np.ndarray)
+    try:
+        corners = critical_line(mu_v, cov_m, res.lo, res.hi, res.budget)
+        targets = np.linspace(corners.returns[-1], corners.returns[0], n_points)
+        excess = mu_v - rf
+        w_ms = cla_max_ratio(corners, cov_m, excess) if (corners.weights @ excess).max() > 1e-12 else None
+        return cla_at_returns(corners, targets), corners.weights[-1], w_ms, "cla"
+    except FastPathFailed as exc:
+        notes.append(f"The critical line algorithm stopped ({exc}); the general solver traced the frontier.")
+        return None
 
 
 def _general_frontier(
