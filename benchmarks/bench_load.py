@@ -221,10 +221,8 @@ class User:
             if resp.status_code not in (200, 204):
                 error = f"HTTP {resp.status_code}"
             elif body and any(mark in content for mark in ERROR_MARKS):
-                error = "error alert"
                 found = ALERT_TEXT.search(content)
-                print(f"error alert from {json.loads(body)['output'][:80]}: "
-                      f"{found.group(1).decode(errors='replace') if found else content[-300:]!r}", flush=True)
+                error = f"alert {found.group(1).decode(errors='replace') if found else 'Something went wrong'!r}"
         except requests.RequestException as err:
             error = type(err).__name__
         out.append(Sample(slider, time.perf_counter() - start, error))
@@ -323,6 +321,13 @@ def _ms(values: list[float]) -> str:
     return " / ".join(f"{v * 1e3:,.0f}" for v in percentiles(values))
 
 
+def _counted(errors: list[str], *, http: bool) -> str:
+    """The count of HTTP-level errors (``http``) or of error alerts, with each kind's count."""
+    mine = [e for e in errors if e.startswith("alert") != http]
+    kinds = ", ".join(f"{k} x{mine.count(k)}" for k in sorted(set(mine)))
+    return f"{len(mine)}{f' ({kinds})' if kinds else ''}"
+
+
 def table(rows: list[Row], cap: Capture, *, rounds: int, workers: int) -> str:
     from benchmarks.run import machine
 
@@ -338,21 +343,22 @@ def table(rows: list[Row], cap: Capture, *, rounds: int, workers: int) -> str:
         "",
         f"Machine: {machine()}; run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
         "",
-        "| users | load average at start | requests | req/s | all requests (ms) | slider callbacks (ms) | errors "
-        "| peak RSS (MB, processes) | target |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| users | load average at start | requests | req/s | all requests (ms) | slider callbacks (ms) "
+        "| HTTP errors | error alerts | peak RSS (MB, processes) | target |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         every = [s.seconds for s in row.samples]
         slider = [s.seconds for s in row.samples if s.slider]
         errors = [s.error for s in row.samples if s.error]
-        kinds = ", ".join(f"{k} x{errors.count(k)}" for k in sorted(set(errors)))
         p95 = percentiles(slider)[1]
         target = ("met" if not errors and p95 < 1 else "MISSED") if row.users == 50 else ""
         lines.append(f"| {row.users} | {row.load} | {len(row.samples):,} | {len(row.samples) / row.seconds:,.1f} | "
-                     f"{_ms(every)} | {_ms(slider)} | {len(errors)}{f' ({kinds})' if kinds else ''} | "
+                     f"{_ms(every)} | {_ms(slider)} | {_counted(errors, http=True)} | {_counted(errors, http=False)} | "
                      f"{row.peak_mb:,.0f} ({row.processes}) | {target} |")
-    lines += ["", "Target (issue 16): 50 users, 0 errors, slider p95 under 1 s; 100 users reported."]
+    lines += ["", "Target (issue 16): 50 users, 0 errors, slider p95 under 1 s; 100 users reported. An error alert is",
+              "counted even when the browser got the same answer to the captured request (the Compare page's first",
+              "metrics callback goes out before its portfolio picker is filled: 'Pick 1 to 5 portfolios')."]
     return "\n".join(lines)
 
 
