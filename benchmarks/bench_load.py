@@ -299,11 +299,11 @@ def _simulate(url: str, cap: Capture, workspace: dict, users: int, rounds: int, 
 
 def measure(tmp: Path, cap: Capture, users: int, *, rounds: int, workers: int, ramp: float) -> Row:
     """A fresh gunicorn, warmed by one round per worker, then ``users`` users for ``rounds`` rounds."""
+    workspace = _captured_workspace(cap)  # before the server starts: a failure here leaves nothing running
     folder = tmp / f"users-{users}"
     folder.mkdir(parents=True)
     # as deployed: each worker warms its chart-export browser (PORTFOLIO_DESK_EXPORT_WARM defaults to 1)
     server, url = start_gunicorn(folder, desk_env(folder, PORTFOLIO_DESK_EXPORT_WARM="1"), workers=workers)
-    workspace = _captured_workspace(cap)
     try:
         _simulate(url, cap, workspace, workers, 1, 0)  # every worker imports and fills its caches once
         load = load_average()
@@ -372,7 +372,8 @@ def benchmark(users: tuple[int, ...] = USERS, *, rounds: int = ROUNDS, workers: 
         rows = []
         for n in users:
             rows.append(measure(tmp, cap, n, rounds=rounds, workers=workers, ramp=ramp))
-            print(table(rows[-1:], cap, rounds=rounds, workers=workers).splitlines()[-3], flush=True)
+            print(next(line for line in table(rows[-1:], cap, rounds=rounds, workers=workers).splitlines()
+                       if line.startswith(f"| {n} |")), flush=True)
         return table(rows, cap, rounds=rounds, workers=workers)
 
 
