@@ -15,8 +15,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-__all__ = ["ROOT", "Service", "app_env", "app_ready", "check_summary", "free_port", "run_projection", "start_app", "start_redis",
-           "start_worker", "tail", "worker_ready"]
+__all__ = ["ROOT", "Service", "app_env", "app_ready", "check_summary", "free_port", "gunicorn_workers", "run_projection",
+           "start_app", "start_gunicorn", "start_redis", "start_worker", "tail", "worker_ready"]
 
 
 def free_port() -> int:
@@ -136,12 +136,39 @@ def start_app(tmp: Path, env: dict, *, wait: bool = True, port: int | None = Non
     return server, url
 
 
-def app_ready(server: Service, url: str) -> None:
+def app_ready(server: Service, url: str, timeout: float = 60) -> None:
     def answers() -> bool:
         with urllib.request.urlopen(url + "/healthz", timeout=5) as resp:
             return resp.status == 200
 
-    server.wait_until(answers, "serving", timeout=60)
+    server.wait_until(answers, "serving", timeout=timeout)
+
+
+GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+
+
+def gunicorn_workers(server: Service) -> list[str]:
+    """The pids of every worker gunicorn has booted so far (its log says so)."""
+    return re.findall(r"Booting worker with pid: (\d+)", server.text())
+
+
+def start_gunicorn(tmp: Path, env: dict, *, workers: int, threads: int | None = None) -> tuple[Service, str]:
+    """``gunicorn -c gunicorn.conf.py app:server`` (``make serve``) with ``workers`` workers on a free loopback
+    port, once it serves and every worker has booted; returns it and its URL."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    extra = {"PORTFOLIO_DESK_WORKERS": str(workers), "HOST": "127.0.0.1", "PORT": str(port)}
+    if threads is not None:
+        extra["PORTFOLIO_DESK_THREADS"] = str(threads)
+    server = Service("gunicorn", [GUNICORN, "-c", str(ROOT / "gunicorn.conf.py"), "app:server"],
+                     tmp / f"gunicorn-{port}.log", env=env | extra)
+    try:
+        app_ready(server, url, timeout=90)
+        server.wait_until(lambda: len(gunicorn_workers(server)) >= workers, f"running {workers} workers", timeout=60)
+    except BaseException:
+        server.stop()
+        raise
+    return server, url
 
 
 def run_projection(br, server_url: str, portfolio: str, worker: Service) -> str:

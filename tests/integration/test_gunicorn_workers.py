@@ -12,44 +12,30 @@ from __future__ import annotations
 import os
 import re
 import signal
-import sys
 import urllib.request
 
 import pytest
 
 from finance_core import data
 from tests.e2e.conftest import console_errors
-from tests.integration.services import ROOT, Service, check_summary, free_port, run_projection, tail
+from tests.integration.services import (
+    app_env,
+    check_summary,
+    gunicorn_workers,
+    run_projection,
+    start_gunicorn,
+    tail,
+)
 
 pytestmark = pytest.mark.e2e
-
-GUNICORN = os.path.join(os.path.dirname(sys.executable), "gunicorn")
-
-
-def _booted(server: Service) -> list[str]:
-    return re.findall(r"Booting worker with pid: (\d+)", server.text())
 
 
 @pytest.fixture(scope="module")
 def gunicorn(tmp_path_factory):
     """gunicorn -c gunicorn.conf.py app:server with 2 workers on a free port; yields (url, service, cache)."""
     tmp = tmp_path_factory.mktemp("gunicorn")
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PORTFOLIO_DESK_") and k != "REDIS_URL"}
-    env |= {"PORTFOLIO_DESK_CACHE": str(tmp / "cache"), "PORTFOLIO_DESK_EXPORT_WARM": "0",
-            "PORTFOLIO_DESK_WORKERS": "2", "PORTFOLIO_DESK_THREADS": "2", "HOST": "127.0.0.1", "PORT": str(port),
-            "PYTHONUNBUFFERED": "1"}
-    server = Service("gunicorn", [GUNICORN, "-c", str(ROOT / "gunicorn.conf.py"), "app:server"],
-                     tmp / "gunicorn.log", env=env)
-    url = f"http://127.0.0.1:{port}"
-
-    def answers() -> bool:
-        with urllib.request.urlopen(url + "/healthz", timeout=5) as resp:
-            return resp.status == 200
-
+    server, url = start_gunicorn(tmp, app_env(None, tmp / "cache"), workers=2, threads=2)
     try:
-        server.wait_until(answers, "serving", timeout=90)
-        server.wait_until(lambda: len(_booted(server)) >= 2, "running 2 workers", timeout=60)
         yield url, server, tmp / "cache"
     finally:
         server.stop()
@@ -79,9 +65,9 @@ def test_upload_and_job_shared_across_workers(gunicorn, dash_br, tmp_path):
     assert any((cache / "frames").iterdir()), "the upload is not in the shared cache folder"
     errors = console_errors(dash_br)
 
-    first = set(_booted(server))
+    first = set(gunicorn_workers(server))
     os.kill(server.proc.pid, signal.SIGHUP)  # gunicorn replaces every worker with a new process
-    server.wait_until(lambda: len(set(_booted(server)) - first) >= 2, "replacing its workers", timeout=90)
+    server.wait_until(lambda: len(set(gunicorn_workers(server)) - first) >= 2, "replacing its workers", timeout=90)
     server.wait_until(lambda: len(re.findall(r"Worker exiting", server.text())) >= 2, "retiring the old workers",
                       timeout=60)
 

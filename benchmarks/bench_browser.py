@@ -1,0 +1,206 @@
+"""In the browser: a 500-asset x 2,520-day upload on the Data page and slider moves on the Construct page.
+
+The prices are generated: a geometric random walk whose daily log returns come from a 10-factor model
+(loadings around a market factor, per-asset volatilities 15-60% a year, Sharpe ratios 0-1), tickers
+T0001..T0500, business days from 2013-01-02 (inside the bundled S&P 500 index, the benchmark). The app runs
+on its own server (``app.main()``) with temporary cache and data folders; headless Chromium drives it.
+
+- **Upload**: the file goes into the Data page's prices upload; timed from handing the file to the input
+  until the summary says "500 assets" (the browser reads and encodes it, the server parses it, the page
+  redraws). ``finance_core.data.load_prices_csv`` on the same bytes is timed alone (median of 3).
+- **Slider**: ``/construct?method=max_utility`` (the risk-aversion slider changes the portfolio); the slider
+  is dragged 20 times, right and back (``drag_slider`` of the browser tests). A script in the page records,
+  on the browser's clock, the pointer release and the first change of the weights chart's bars and of the
+  frontier's star (a MutationObserver comparing the plotted data); a move's time is release to the later of
+  the two redraws.
+
+Targets (issue 12.6): the upload read in under 1 s; slider p95 under 1 s. ``python benchmarks/bench_browser.py``
+writes its section of RESULTS.md; ``--quick`` (50 assets, 3 moves) only prints.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks._desk import Page, chrome, desk_env, load_average, percentiles, wait_for  # noqa: E402
+from finance_core.data import load_prices_csv  # noqa: E402
+from tests.e2e.conftest import drag_slider  # noqa: E402
+from tests.integration.services import start_app  # noqa: E402
+
+ASSETS, DAYS, MOVES, FACTORS = 500, 2520, 20, 10
+SLIDER = "construct-risk-aversion"
+SLIDER_PIXELS = 60
+MOVE_TIMEOUT = 60.0
+
+#: Records pointer releases and the first change of each chart's plotted data after them (performance.now()).
+OBSERVE = """
+const pd = window.__pdBench = {up: [], weights: [], frontier: []};
+document.addEventListener('pointerup', () => pd.up.push(performance.now()), true);
+const plotted = sel => {
+  const gd = document.querySelector(sel + ' .js-plotly-plot');
+  const t = gd && gd.data && gd.data[0];
+  return t ? JSON.stringify([t.x, t.y]) : '';  // plain lists, typed arrays or {dtype, bdata}
+};
+for (const [key, sel] of [['weights', '#construct-weights-chart'], ['frontier', '#construct-frontier-chart']]) {
+  let last = plotted(sel);
+  new MutationObserver(() => {
+    const now = plotted(sel);
+    if (now !== last) { last = now; pd[key].push(performance.now()); }
+  }).observe(document.querySelector(sel), {subtree: true, childList: true, attributes: true});
+}
+"""
+
+
+def prices_frame(assets: int = ASSETS, days: int = DAYS, seed: int = 12) -> pd.DataFrame:
+    """Closes of a geometric random walk driven by a ``FACTORS``-factor model (see the module docstring)."""
+    rng = np.random.default_rng(seed)
+    vol = rng.uniform(0.15, 0.60, assets) / np.sqrt(252)  # daily
+    sharpe = rng.uniform(0.0, 1.0, assets)
+    loadings = np.column_stack([rng.normal(1.0, 0.3, assets), rng.normal(0.0, 0.4, (assets, FACTORS - 1))])
+    factors = rng.normal(0.0, 1.0, (days, FACTORS)) * np.r_[0.6, np.full(FACTORS - 1, 0.3)]
+    common = factors @ loadings.T
+    common /= common.std(axis=0)
+    share = rng.uniform(0.3, 0.7, assets)  # the part of each asset's variance the factors explain
+    noise = rng.normal(0.0, 1.0, (days, assets))
+    shocks = np.sqrt(share) * common + np.sqrt(1 - share) * noise
+    # daily mean: annual Sharpe x annual volatility / 252 = sharpe * vol_daily / sqrt(252); minus the Ito term
+    log_returns = sharpe * vol / np.sqrt(252) - vol**2 / 2 + vol * shocks
+    closes = 50 * np.exp(np.cumsum(log_returns, axis=0))
+    dates = pd.bdate_range("2013-01-02", periods=days)
+    return pd.DataFrame(closes.round(4), index=pd.Index(dates.date, name="date"),
+                        columns=[f"T{k:04d}" for k in range(1, assets + 1)])
+
+
+@dataclass
+class Result:
+    assets: int
+    days: int
+    megabytes: float
+    reader_ms: float
+    upload_ms: float
+    moves_ms: list[float]
+    load: str
+
+
+def _reader_ms(raw: bytes) -> float:
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        load_prices_csv(raw, name="generated.csv")
+        times.append((time.perf_counter() - start) * 1e3)
+    return statistics.median(times)
+
+
+def _upload_ms(page: Page, csv: Path, assets: int) -> float:
+    page.driver.get(page.server_url + "/")
+    page.wait_for_text("#data-summary-text", "assets", timeout=90)
+    field = page.wait_for_element("#upload-prices input[type=file]", timeout=30)
+    start = time.perf_counter()
+    field.send_keys(str(csv))
+    page.wait_for_text("#data-summary-text", f"{assets} assets", timeout=120)
+    return (time.perf_counter() - start) * 1e3
+
+
+def _move_ms(page: Page, dx: int) -> float:
+    """One slider drag: browser-clock ms from the release to the later of the two redraws (NaN: none)."""
+    driver = page.driver
+    drag_slider(page, SLIDER, dx)
+    released = driver.execute_script("return window.__pdBench.up.at(-1);")
+
+    def redrawn():
+        return driver.execute_script(
+            "const pd = window.__pdBench, t = arguments[0];"
+            "const w = pd.weights.find(x => x > t), f = pd.frontier.find(x => x > t);"
+            "return (w && f) ? Math.max(w, f) - t : null;", released)
+
+    try:
+        return float(wait_for(redrawn, "the weights chart and the star were not redrawn", MOVE_TIMEOUT))
+    except TimeoutError:
+        return float("nan")
+
+
+def measure(assets: int = ASSETS, days: int = DAYS, moves: int = MOVES) -> Result:
+    with tempfile.TemporaryDirectory(prefix="bench-browser-") as folder:
+        tmp = Path(folder)
+        csv = tmp / "generated-prices.csv"
+        prices_frame(assets, days).to_csv(csv)
+        raw = csv.read_bytes()
+        reader = _reader_ms(raw)
+        load = load_average()
+        server, url = start_app(tmp, desk_env(tmp))
+        driver = chrome()
+        try:
+            page = Page(driver, url)
+            upload = _upload_ms(page, csv, assets)
+            driver.get(url + "/construct?method=max_utility&ra=2")
+            page.wait_for_element("#construct-kpi-vol", timeout=120)
+            page.wait_for_element("#construct-frontier-chart .scatterlayer", timeout=120)
+            page.wait_for_element("#construct-weights-chart .js-plotly-plot", timeout=120)
+            time.sleep(1.0)  # let the first drawing settle before observing
+            driver.execute_script(OBSERVE)
+            times = [_move_ms(page, SLIDER_PIXELS if k % 2 == 0 else -SLIDER_PIXELS) for k in range(moves)]
+        finally:
+            driver.quit()
+            server.stop()
+    return Result(assets, days, len(raw) / 1e6, reader, upload, times, load)
+
+
+def table(result: Result) -> str:
+    from benchmarks.run import machine
+
+    drawn = [t for t in result.moves_ms if not np.isnan(t)]
+    p50, p95, p99 = percentiles(drawn)
+    missing = len(result.moves_ms) - len(drawn)
+    p95_ok = "met" if drawn and not missing and p95 < 1000 else "MISSED"
+    return "\n".join([
+        "## In the browser: a 500-asset upload and Construct slider moves (headless Chromium)",
+        "",
+        f"Generated prices: {result.assets} assets x {result.days:,} days ({result.megabytes:.1f} MB CSV, a 10-factor",
+        "geometric random walk); the app on its own server (`app.main()`), Chromium on the same machine.",
+        f"Machine: {machine()}; run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; load average at "
+        f"start {result.load}.",
+        "",
+        "| step | time | target |",
+        "|---|---|---|",
+        f"| `data.load_prices_csv` on the file alone (median of 3) | {result.reader_ms:,.0f} ms | |",
+        f"| Data page: file handed to the upload until the summary says {result.assets} assets | "
+        f"{result.upload_ms:,.0f} ms | under 1 s: {'met' if result.upload_ms < 1000 else 'MISSED'} |",
+        f"| Construct: slider release until weights chart and star redrawn, p50 / p95 / p99 of "
+        f"{len(result.moves_ms)} moves{f' ({missing} never redrawn)' if missing else ''} | "
+        f"{p50:,.0f} / {p95:,.0f} / {p99:,.0f} ms | p95 under 1 s: {p95_ok} |",
+    ])
+
+
+def run() -> str:
+    """For ``make bench`` (benchmarks/run.py)."""
+    return table(measure())
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smoke run: 50 assets x 600 days, 3 moves, printed only")
+    args = parser.parse_args(argv)
+    if args.quick:
+        print(table(measure(50, 600, 3)))
+        return 0
+    section = run()
+    print(section)
+    from benchmarks.run import replace_section
+
+    replace_section("bench_browser", section)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
