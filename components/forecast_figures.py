@@ -28,13 +28,15 @@ def forecast_volatility_figure(frame: pd.DataFrame, theme: str | None, *, realis
 
 @escaped
 def covariance_forecast_figure(volatility: pd.Series, theme: str | None) -> go.Figure:
-    """One bar per covariance estimator: the realised volatility of its minimum-variance portfolio, lowest marked."""
+    """One horizontal bar per covariance estimator (first on top): its minimum-variance portfolio's
+    realised volatility, the lowest in green."""
     best = volatility.idxmin()
     colours = ["#2ca02c" if name == best else "#1f77b4" for name in volatility.index]
-    fig = go.Figure(go.Bar(x=[str(n) for n in volatility.index], y=volatility.to_numpy(), marker={"color": colours},
-                           text=[f"{v:.2%}" for v in volatility], textposition="outside",
-                           hovertemplate="%{x}: %{y:.2%}<extra></extra>"))
-    base_layout(fig, theme, yformat=".1%", ytitle="Realised volatility (annualised)")
-    fig.update_layout(hovermode="closest", showlegend=False)
-    fig.update_yaxes(range=[0, float(volatility.max()) * 1.15])
+    fig = go.Figure(go.Bar(y=[str(n) for n in volatility.index], x=volatility.to_numpy(), orientation="h",
+                           marker={"color": colours}, text=[f"{v:.2%}" for v in volatility], textposition="outside",
+                           hovertemplate="%{y}: %{x:.2%}<extra></extra>"))
+    base_layout(fig, theme, xtitle="Realised volatility (annualised)")
+    fig.update_layout(hovermode="closest", showlegend=False, height=380)
+    fig.update_xaxes(tickformat=".0%", range=[0, float(volatility.max()) * 1.2])
+    fig.update_yaxes(autorange="reversed", automargin=True)
     return fig

@@ -38,7 +38,7 @@ def test_table_is_compare_covariance_forecasts_on_the_same_returns(run, returns)
     assert table.loc[table["best"] == "★ best", "variance"].tolist() == [variance.min()]
     assert table.loc[table["label"] == "Sample", "vs_sample"].item() == 0
     # the bar chart shows the same volatilities, one bar per estimator
-    np.testing.assert_allclose(figure.data[0].y, np.sqrt(variance), rtol=1e-12)
+    np.testing.assert_allclose(figure.data[0].x, np.sqrt(variance), rtol=1e-12)
     assert f"{len(held):,} out-of-sample days" in str(status)
     assert steps[-1][0] == 100 and len(steps) == 3 + len(range(500, len(returns), 21))
 
