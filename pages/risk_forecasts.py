@@ -1,6 +1,7 @@
 """The Risk page's Forecasts section: volatility models judged out of sample, FHS VaR.
 
-Imported by ``pages/risk.py`` (its layout and URL keys); one background callback.
+Imported by ``pages/risk.py`` (its layout and URL keys); one background callback. The covariance
+forecasts' subsection (``pages/risk_covariance.py``) closes the section.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from components.layout import section
 from components.tables import grid, records
 from finance_core import forecast, risk
 from finance_core.errors import FinanceError
+from pages.risk_covariance import covariance_subsection
 
 P = "risk-fc"
 HORIZON, MODEL, GRID, VERDICTS, FHS = f"{P}-horizon", f"{P}-model", f"{P}-grid", f"{P}-verdicts", f"{P}-fhs"
@@ -59,6 +61,7 @@ def forecasts_section(values: dict) -> html.Div:
              formats=FORMATS, headers=HEADERS, height=250, csv_name="forecast-evaluation"),
         html.Ul(id=VERDICTS, className="mt-2"),
         html.P(id=FHS, className="fw-semibold"),
+        covariance_subsection(),
         note=NOTE,
     )
 

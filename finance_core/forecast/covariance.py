@@ -16,6 +16,8 @@ The last two are also construction-desk estimators (``estimators.covariance_esti
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -85,10 +87,13 @@ def compare_covariance_forecasts(
     window: int = 250,
     min_train: int = 500,
     rebalance_every: int = 21,
+    progress: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
     """Out-of-sample daily returns of each method's minimum-variance portfolio (dates x methods).
 
     ``result.var() * 252`` is the annualised realised variance each forecast achieved.
+    ``progress(done, total)`` is called after each asset's rolling GARCH fits (``ccc_garch``
+    only, the slow part) and after each rebalance date.
     """
     unknown = [m for m in methods if m not in COVARIANCE_FORECASTS]
     if unknown or not isinstance(returns, pd.DataFrame) or returns.shape[1] < 2:
@@ -103,14 +108,27 @@ def compare_covariance_forecasts(
         raise DataError(
             f"Need more than {train} complete rows of returns; got {len(returns)}.", code="too_few_returns"
         )
+    origins = range(train, len(returns), step)
+    fits = returns.shape[1] if "ccc_garch" in methods else 0
+    done = 0
+
+    def tick() -> None:
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, fits + len(origins))
+
     garch = None
-    if "ccc_garch" in methods:
-        garch = pd.DataFrame(
-            {c: garch_forecast(returns[c], 1, min_train=train, refit_every=step) for c in returns}
-        )
+    if fits:
+        columns = {}
+        for c in returns:
+            columns[c] = garch_forecast(returns[c], 1, min_train=train, refit_every=step)
+            tick()
+        garch = pd.DataFrame(columns)
     held: dict[str, list[pd.Series]] = {m: [] for m in methods}
-    for origin in range(train, len(returns), step):
+    for origin in origins:
         past, ahead = returns.iloc[:origin], returns.iloc[origin : origin + step]
         for m in methods:
             held[m].append(ahead @ min_variance_weights(_estimate(m, past, window, garch)))
+        tick()
     return pd.DataFrame({m: pd.concat(held[m]) for m in methods})
