@@ -30,6 +30,7 @@ from components.execution_figures import (
     schedule_figure,
 )
 from components.figures import empty_figure, graph, graph_id
+from components.inputs import choice_input, number_input, whole_input
 from components.jobs import JobIds, job_panel
 from components.layout import kpi_card, kpi_row, money, page_header, section
 from components.scenario_picker import ScenarioPicker
@@ -334,6 +335,9 @@ def _schedule_inputs() -> dict:
 def _stored(ref: dict | None, what: str):
     if not ref:
         return None
+    if not isinstance(ref, dict) or not isinstance(ref.get("key"), str):
+        raise DataError(f"The uploaded {what} could not be read from this page; upload it again.",
+                        code="upload_expired")
     obj = workspace.frame_store().get(ref["key"])
     if obj is None:
         raise DataError(
@@ -347,14 +351,14 @@ def _order(*, ws, ticker, side, shares, **market):
     """The OrderModel for the form's values (by their ORDER_FORM names; ``market``: the keywords of _market);
     DataError names the field that is wrong."""
     wd = workspace.resolve(ws)
-    if ticker not in wd.prices.columns:
+    if not isinstance(ticker, str) or ticker not in wd.prices.columns:
         raise DataError(
             f"{ticker!r} is not in the workspace universe. Pick a ticker from the list (or add it on "
             "the Data page).",
             code="unknown_ticker",
         )
     book, kw = _market(**market)
-    label = market["book_ref"] and f"uploaded book {market['book_ref']['name']}"
+    label = None if book is None else f"uploaded book {market['book_ref'].get('name', '')}"
     return execution.order_model(wd.prices[ticker], shares, side=side, book=book, book_label=label, **kw)
 
 
@@ -375,8 +379,8 @@ def _market(*, horizon, intervals, start, volume, impact, source, book_ref, vol_
         start_time=start,
         daily_volume=volume,
         intraday_volumes=_stored(vol_ref, "volume file"),
-        impact_model=impact or "linear",
-        seed=int(seed) if seed is not None else 0,
+        impact_model=choice_input(impact or "linear", IMPACT_MODELS, "The impact model"),
+        seed=whole_input(seed, "The random seed", lo=0, hi=2**32 - 1, default=0),
     )
 
 
@@ -410,7 +414,8 @@ def _lam(risk) -> float:
     """Risk aversion lambda from the slider's log10 value."""
     if risk is None:
         raise DataError("Set the risk aversion slider.", code="missing_value")
-    return 10.0 ** float(risk) if float(risk) > RISK_MIN else 0.0
+    position = number_input(risk, "The risk aversion (log10 lambda)", lo=RISK_MIN, hi=RISK_MAX)
+    return 10.0 ** position if position > RISK_MIN else 0.0
 
 
 def _clock(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -587,7 +592,8 @@ def urgency(urgency_value, risk, order):
     try:
         m = _order(**order)
         if moved_urgency:
-            risk = _log_slider(m.risk_aversion_for_urgency(urgency_value or 0.0))
+            risk = _log_slider(m.risk_aversion_for_urgency(
+                number_input(urgency_value, "The urgency", lo=0, hi=10, default=0.0)))
         kt = m.urgency(_lam(risk))
     except FinanceError as err:
         return no_update, no_update, f"Urgency not linked: {err.message}"
@@ -623,6 +629,7 @@ def _log_slider(lam: float) -> float:
 @reports_errors(2, title="Not exported")
 def export_child_orders(_clicks, order, strategy, risk, cap, no_trade):
     m = _order(**order)
+    strategy = choice_input(strategy, STRATEGIES, "The strategy")
     mask, _notes = m.no_trade_windows(no_trade)
     frame = m.schedule(strategy, risk_aversion=_lam(risk), participation=cap, no_trade=mask).to_frame()
     frame.insert(0, "ticker", m.ticker)
@@ -729,6 +736,7 @@ def _schedule_basket(wd, trades, strategy, risk, cap, market: dict):
     """The trade list scheduled as a basket, each name costed as the order form would cost it alone
     (``market``: the MARKET controls by name)."""
     ticker = market["ticker"]
+    strategy = choice_input(strategy, BASKET_STRATEGIES, "The basket strategy")
     book, kw = _market(**{name: value for name, value in market.items() if name != "ticker"})
     return execution.order_basket(
         wd.prices,

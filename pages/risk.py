@@ -29,6 +29,7 @@ from components.figures import (
     line_figure,
     regime_figure,
 )
+from components.inputs import choice_input, list_input, number_input, rows_input, whole_input
 from components.jobs import HIDDEN, SHOWN, JobIds, job_panel
 from components.layout import kpi_card, kpi_row, money, page_header, section
 from components.scenario_picker import ScenarioPicker
@@ -339,10 +340,12 @@ def _fhs_note(fhs, model: str) -> str:
 
 
 def _money(value) -> float:
-    """The portfolio value typed by the user, refused unless positive."""
-    if value is None or value == "" or float(value) <= 0:
-        raise DataError("The portfolio value must be a positive amount (for example 1000000).", code="bad_value")
-    return float(value)
+    """The portfolio value typed by the user, refused unless a positive amount."""
+    try:
+        return number_input(value, "The portfolio value", lo=0, above=True)
+    except DataError:
+        raise DataError("The portfolio value must be a positive amount (for example 1000000).",
+                        code="bad_value") from None
 
 
 def _pct(x: float) -> str:
@@ -399,7 +402,9 @@ def value_at_risk(ws, level, horizon, method, value, theme):
                         code="bad_method")
     if method == "fhs":
         return (*[no_update] * 6, None)
-    return (*_var_section(wd, port, level, int(horizon or 1), method, value, theme), None)
+    level = number_input(level, "The confidence level")
+    horizon = whole_input(horizon, "The horizon (days)", lo=1, hi=20, default=1)
+    return (*_var_section(wd, port, level, horizon, method, value, theme), None)
 
 
 @callback(
@@ -409,7 +414,11 @@ def value_at_risk(ws, level, horizon, method, value, theme):
 )
 def fhs_var_request(_ws, level, horizon, method, value, fc_model):
     """Shows the FHS VaR job panel and starts the job when the FHS method is picked or a setting moves."""
-    return _fhs_request(method, level=level, horizon=int(horizon or 1), value=value,
+    try:
+        horizon = whole_input(horizon, "The horizon (days)", lo=1, hi=20, default=1)
+    except DataError:  # the VaR section's callback explains it
+        return HIDDEN, no_update
+    return _fhs_request(method, level=level, horizon=horizon, value=value,
                         model=fc_model or risk_forecasts.DEFAULT_MODEL)
 
 
@@ -522,6 +531,7 @@ def decomposition(ws, theme):
 def stress(ws, value, scenarios, theme):
     wd, port = _section_context(ws)
     source = workspace.source_prices(ws)
+    scenarios = rows_input(scenarios, "The scenario table")
     result = risk.stress_test(port.weights, scenarios or None, prices=source.prices,
                               benchmark=wd.benchmark_history, portfolio_value=_money(value))
     table = result.reset_index() if "scenario" not in result.columns else result
@@ -545,8 +555,15 @@ def stress(ws, value, scenarios, theme):
 @reports_errors(2, title="Shock not applied")
 def shock(market, sector_values, sector_ids, ws, value, theme):
     wd, port = _context(ws)
-    shocks = {i["sector"]: v for i, v in zip(sector_ids, sector_values, strict=True) if v}
-    result = risk_shock(wd, port.weights, market or 0.0, shocks, _money(value))
+    moves = list_input(sector_values, "The sector moves")
+    sectors = list_input(sector_ids, "The sector sliders")
+    if len(moves) != len(sectors) or not all(isinstance(i, dict) and "sector" in i for i in sectors):
+        raise DataError("The sector sliders could not be read; reload the page.", code="bad_list")
+    shocks = {i["sector"]: number_input(v, f"The move of {i['sector']}", lo=-1, hi=1, default=0.0)
+              for i, v in zip(sectors, moves, strict=True)}
+    shocks = {k: v for k, v in shocks.items() if v}
+    market = number_input(market, "The S&P 500 move", lo=-1, hi=1, default=0.0)
+    result = risk_shock(wd, port.weights, market, shocks, _money(value))
     summary = html.Span([f"Portfolio: {result.portfolio_return:+.2%} ",
                          html.Strong(f"({money(result.portfolio_pnl, signed=True)})")], id=f"{P}-shock-total")
     return bar_figure(result.pnl["pnl"], theme, yformat=",.0f", sign_colours=True), summary
@@ -574,6 +591,9 @@ def backtest(ws, level, window, method, theme):
     wd, port = _section_context(ws)
     if method == "fhs":
         return no_update, no_update, None
+    level = choice_input(level, (0.95, 0.975, 0.99), "The backtest confidence")
+    window = choice_input(window, (125, 250, 500), "The estimation window (days)")
+    method = choice_input(method, BT_METHODS, "The backtest method")
     bt = risk.var_backtest(wd.returns, int(window), float(level), method, weights=port.weights)
     return (*_backtest_view(bt, theme), None)
 
@@ -761,8 +781,13 @@ def monte_carlo(set_progress, _clicks, *, years, contribution, goal, paths, meth
 def edit_scenarios(_add, _remove, _reset, rows, selected):
     if ctx.triggered_id == SCEN_RESET:
         return SCENARIO_ROWS
+    try:
+        rows = rows_input(rows, "The scenario table")
+        selected = rows_input(selected, "The selected scenarios")
+    except DataError:  # a grid that cannot be read starts again from the defaults
+        return SCENARIO_ROWS
     if ctx.triggered_id == SCEN_DEL:
-        chosen = [r["name"] for r in selected or []]
-        return [r for r in rows if r["name"] not in chosen]
+        chosen = [r.get("name") for r in selected]
+        return [r for r in rows if r.get("name") not in chosen]
     return [*rows, {"name": f"Custom {len(rows) + 1}", "start": "2018-10-01", "end": "2018-12-24",
                     "description": "Edit the name and dates"}]

@@ -25,6 +25,7 @@ from components.alerts import alert_area, error_alert, notes_alert, reports_erro
 from components.controls import choice, field, number, slider
 from components.csv_export import send_csv
 from components.figures import bar_figure, graph, graph_id, line_figure
+from components.inputs import choice_input, date_input, number_input, rows_input
 from components.layout import kpi_card, kpi_row, money, page_header, section
 from components.scenario_picker import ScenarioPicker
 from components.tables import grid, records
@@ -475,7 +476,17 @@ def _book(ws) -> tuple[pd.DataFrame, pd.DataFrame | None, str]:
 
 def _known(accounts) -> dict[str, str] | None:
     """Account name -> type from the accounts grid (None when it is empty: the trades' own accounts)."""
-    return {a["account"]: a["type"] for a in accounts or [] if a.get("account")} or None
+    rows = rows_input(accounts, "The accounts table")
+    return {str(a["account"]): a.get("type") for a in rows if a.get("account")} or None
+
+
+def _identical(rows) -> dict[str, str]:
+    """The substantially identical table as ticker -> group."""
+    return tax.identical_map(rows_input(rows, "The substantially identical table"))
+
+
+def _method(value) -> str:
+    return choice_input(value, METHODS, "The lot relief method")
 
 
 def _rates(stored) -> tax.TaxRates:
@@ -483,13 +494,20 @@ def _rates(stored) -> tax.TaxRates:
         raise DataError(
             "The tax rates are not set yet: fill in the filing status and income.", code="no_rates"
         )
-    return tax.TaxRates(**stored)
+    try:
+        return tax.TaxRates(**stored)
+    except TypeError:  # not the rates this page stored (a garbled or forged store)
+        raise DataError("The tax rates could not be read: set the filing status and income again.",
+                        code="no_rates") from None
 
 
 def _open_lots(stored) -> pd.DataFrame:
     """The replay's open lots, from the server-side cache (the browser holds only their key)."""
     if not stored:
         raise DataError("The trades have not been replayed yet.", code="no_replay")
+    if not isinstance(stored, dict) or not isinstance(stored.get("open_lots"), str):
+        raise DataError("The replayed lots could not be read: change the relief method and back, or reload the "
+                        "page, to replay the trades again.", code="replay_expired")
     lots = workspace.frame_store().get(stored["open_lots"])
     if lots is None:
         raise DataError(
@@ -502,7 +520,8 @@ def _open_lots(stored) -> pd.DataFrame:
 
 def _as_of(value, prices: pd.DataFrame, last_trade) -> pd.Timestamp:
     last = prices.index[-1]
-    when = pd.Timestamp(value) if value else last
+    when = date_input(value, "The as-of date")
+    when = last if when is None else when
     if when > last:
         raise DataError(
             f"The as-of date {when.date()} is after the last price ({last.date()}): pick a date on or "
@@ -521,14 +540,15 @@ def _as_of(value, prices: pd.DataFrame, last_trade) -> pd.Timestamp:
 def _percent(value, name: str, default: float) -> float:
     if value is None or value == "":
         return default
-    if not 0 <= float(value) <= 100:
+    number = number_input(value, f"{name} (a percentage from 0 to 100)")
+    if not 0 <= number <= 100:
         raise DataError(f"{name} {value} must be a percentage between 0 and 100.", code="bad_percent")
-    return float(value) / 100
+    return number / 100
 
 
 def _context(ws, stored, as_of_value):
     src = workspace.source_prices(ws)
-    when = _as_of(as_of_value, src.prices, stored.get("last_trade") if stored else None)
+    when = _as_of(as_of_value, src.prices, stored.get("last_trade") if isinstance(stored, dict) else None)
     valued = tax.lots_at_prices(_open_lots(stored), src.prices, when)
     return src, when, valued
 
@@ -711,11 +731,12 @@ def rates(filing, income, st, lt, niit):
 def replay(accounts, method, ident, stored_rates, ws, theme):
     trades, lots, _label = _book(ws)
     r = _rates(stored_rates)
+    method = _method(method)
     result = tax.process_trades(
         trades,
         method,
         rates=r,
-        substantially_identical=tax.identical_map(ident),
+        substantially_identical=_identical(ident),
         lots=lots,
         accounts=_known(accounts),
     )
@@ -800,6 +821,7 @@ def harvest(stored, as_of, min_pct, min_amount, stored_rates, ident, ws):
     src, when, _valued = _context(ws, stored, as_of)
     if min_amount is None or min_amount == "":
         raise DataError("Enter a minimum loss in dollars (0 for any).", code="bad_threshold")
+    min_amount = number_input(min_amount, "The minimum loss in dollars", lo=0)
     trades, _lots, _label = _book(ws)
     cands = tax.harvest_candidates(
         _open_lots(stored),
@@ -811,7 +833,7 @@ def harvest(stored, as_of, min_pct, min_amount, stored_rates, ident, ws):
         trades=trades,
         universe_returns=data.to_returns(src.prices),
         sectors=src.sectors,
-        substantially_identical=tax.identical_map(ident),
+        substantially_identical=_identical(ident),
     )
     return _rows(cands), None
 
@@ -834,8 +856,8 @@ def harvest_action(clicks, selected, as_of, ws):
     if not selected:
         raise DataError("Select at least one candidate lot (tick its row) before harvesting.", code="empty")
     src = workspace.source_prices(ws)
-    chosen = pd.DataFrame(selected, columns=HARVEST_COLUMNS)
-    plan = tax.harvest_trades(chosen, src.prices, pd.Timestamp(as_of) if as_of else None)
+    chosen = pd.DataFrame(rows_input(selected, "The selected candidate lots"), columns=HARVEST_COLUMNS)
+    plan = tax.harvest_trades(chosen, src.prices, date_input(as_of, "The as-of date"))
     back = ", ".join(f"{t} on {d.date()}" for t, d in plan.buy_back.items())
     summary = html.Div(
         [
@@ -880,8 +902,9 @@ def target_tax(accounts, method, ident, stored_rates, as_of, ws):
     when = _as_of(as_of, src.prices, None)  # trade_list_tax refuses a date before the last trade
     trades, lots, _label = _book(ws)
     result = tax.trade_list_tax(
-        target["trades"], when, history=trades, lots=lots, method=method or "fifo", rates=_rates(stored_rates),
-        substantially_identical=tax.identical_map(ident), accounts=_known(accounts), prices=src.prices,
+        target["trades"], when, history=trades, lots=lots, method=_method(method or "fifo"),
+        rates=_rates(stored_rates), substantially_identical=_identical(ident), accounts=_known(accounts),
+        prices=src.prices,
     )
     status = html.Div([
         html.Span([html.Strong("Target: "), f"{target.get('method')}, {len(result.trades)} trades at {when.date()}"],
@@ -939,10 +962,16 @@ def tax_weight_sync(log_weight, weight):
 
     A value the box cannot hold is left for :func:`rebalance` to explain.
     """
-    if ctx.triggered_id == TAX_WEIGHT:
-        return no_update, (no_update if log_weight is None else tax_weight_of(log_weight))
     lo, hi = TAX_WEIGHT_RANGE
-    if weight is None or not 0 <= weight <= 10**hi:
+    if ctx.triggered_id == TAX_WEIGHT:
+        try:
+            position = number_input(log_weight, "The tax weight slider", lo=lo, hi=hi)
+        except DataError:  # not a slider position: the box keeps its value
+            return no_update, no_update
+        return no_update, tax_weight_of(position)
+    try:
+        weight = number_input(weight, "The tax weight", lo=0, hi=10**hi)
+    except DataError:  # left for rebalance to explain
         return no_update, no_update
     shown = _sig3(weight)
     position = min(max(math.log10(shown), lo), hi) if shown > 0 else lo
@@ -969,10 +998,12 @@ def tax_weight_sync(log_weight, weight):
 def rebalance(curve, weight, stored, as_of, stored_rates, ws, theme):
     """One solve at the tax weight in the box (which the slider sets), starred on the stored curve."""
     hi = 10 ** TAX_WEIGHT_RANGE[1]
-    if weight is None or not 0 <= weight <= hi:
-        raise DataError(f"Tax weight {'(empty)' if weight is None else f'{weight:g}'}: enter a number from 0 to "
-                        f"{hi:g} (0 ignores tax; a larger weight trades less to save tax).",
-                        code="bad_tax_weight")
+    try:
+        weight = number_input(weight, "The tax weight", lo=0, hi=hi)
+    except DataError:
+        shown = f"{weight:g}" if isinstance(weight, (int, float)) else "(empty)" if weight is None else repr(weight)[:40]
+        raise DataError(f"Tax weight {shown}: enter a number from 0 to {hi:g} (0 ignores tax; a larger weight "
+                        "trades less to save tax).", code="bad_tax_weight") from None
     lots_, prices, port, args = _rebalance_inputs(stored, as_of, stored_rates, ws)
     chosen = tax.tax_aware_rebalance(lots_, prices, port.weights, tax_weight=_sig3(weight), **args)
     point = {"tax": chosen.tax, "tracking_error": chosen.tracking_error, "tax_weight": chosen.tax_weight}
@@ -1004,7 +1035,7 @@ def after_tax(ws, stored_rates, turnover, term, theme):
         rets,
         rates=_rates(stored_rates),
         realization_rate=_percent(turnover, "The share of gains realised each year", 0.2),
-        term=term,
+        term=choice_input(term, ("long", "short"), "Taxed as"),
     )
     cards = kpi_row(
         [
@@ -1066,7 +1097,11 @@ def location(stored, as_of, turnover, stored_rates, ws):
     prevent_initial_call=True,
 )
 def edit_identical(_add, _remove, rows, selected):
-    rows = rows or []
+    try:
+        rows = rows_input(rows, "The substantially identical table")
+        selected = rows_input(selected, "The selected rows")
+    except DataError:  # a table that cannot be read starts again empty
+        return []
     if ctx.triggered_id == IDENT_DEL:
-        return [r for r in rows if r not in (selected or [])]
+        return [r for r in rows if r not in selected]
     return [*rows, {"ticker": "", "group": ""}]

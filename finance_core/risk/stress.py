@@ -72,6 +72,11 @@ def _as_scenarios(scenarios: Iterable[Scenario | Mapping[str, str] | Sequence[st
         if isinstance(s, Scenario):
             out.append(s)
         elif isinstance(s, Mapping):
+            if s.get("start") in (None, "") or s.get("end") in (None, ""):
+                raise DataError(
+                    f"Scenario {s.get('name', 'custom')!r} needs a start and an end date (YYYY-MM-DD).",
+                    code="bad_date",
+                )
             out.append(
                 Scenario(
                     str(s.get("name", "custom")),
@@ -86,7 +91,9 @@ def _as_scenarios(scenarios: Iterable[Scenario | Mapping[str, str] | Sequence[st
     for s in out:
         try:
             a, b = pd.Timestamp(s.start), pd.Timestamp(s.end)
-        except (ValueError, TypeError):
+            if pd.isna(a) or pd.isna(b):
+                raise ValueError("not a date")
+        except (ValueError, TypeError, OverflowError):
             raise DataError(
                 f"Scenario {s.name!r}: {s.start!r} or {s.end!r} is not a date.", code="bad_date"
             ) from None

@@ -87,3 +87,14 @@ def test_benchmark_shock_on_a_stock_of_the_portfolio_shocks_that_stock(market):
     with pytest.raises(DataError, match="named 'AAPL' like an asset") as err:
         risk.benchmark_shock(rets, rets["MSFT"].rename("AAPL"), w, market=-0.2)
     assert err.value.code == "benchmark_clash"
+
+
+@pytest.mark.parametrize("row, message", [
+    ({"name": "Mine", "start": "2016-06-23"}, "Scenario 'Mine' needs a start and an end date"),
+    ({"1e309": 36499}, "Scenario 'custom' needs a start and an end date"),
+    ({"name": "Mine", "start": "nan", "end": "2016-06-27"}, "Scenario 'Mine': 'nan' or '2016-06-27' is not a date"),
+])
+def test_a_scenario_row_without_two_dates_is_refused_by_name(row, message):
+    # Grid rows from the browser: a row missing a date (or with one pandas reads as NaT) was a KeyError.
+    with pytest.raises(DataError, match=message):
+        risk.stress_test(pd.Series({"JPM": 1.0}), [row], prices=load_dataset("sp500").prices.loc["2015":])
