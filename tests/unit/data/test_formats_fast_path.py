@@ -96,3 +96,19 @@ def test_plain_decimals_match_python_float():
     assert not missing.any()
     assert nums.tolist() == [float(t) for t in texts]
     assert np.signbit(nums.iloc[10])  # -0.000 stays -0.0, as pd.to_numeric reads it
+
+
+@pytest.mark.parametrize("odd", ["١٢", "5.", "+", "-", "5\x00", "\x005", "1.2.3", "1e5", " 7", "$5", "NA"])
+def test_columns_the_fast_path_declines_are_sorted_cell_by_cell(odd):
+    texts = pd.Series(["1.5", "-2.25", odd, "", "3"], dtype=object)
+    assert formats._Cells._plain_column(texts) is None
+    assert formats._Cells.of(texts).kinds.tolist() == formats._Cells._each(texts).kinds.tolist()
+
+
+def test_fast_kinds_follow_the_regex_alternatives():
+    texts = pd.Series(["12", "+1.234", "0.234", "1234.567", ".123", "-999.123", "", "1.2345"], dtype=object)
+    cells = formats._Cells._plain_column(texts)
+    assert cells is not None
+    # _PLAIN: integer, then ambiguous ([1-9] and 1-3 digits, the mark, 3 digits), then one mark
+    assert cells.kinds.tolist() == ["int", "amb.", "one.", "one.", "one.", "amb.", "missing", "one."]
+    assert cells.kinds.tolist() == formats._Cells._each(texts).kinds.tolist()
