@@ -53,6 +53,15 @@ def _section(*children, className: str = "", **props) -> html.Section:
     return html.Section(list(children), className=f"pd-present-section {className}", **props)
 
 
+def _link_date(raw) -> str | None:
+    """The link's as-of date, or None when it is no date (as UrlState treats a value it cannot read: the
+    default; the date box could not show it)."""
+    try:
+        return inputs.date(raw, "The as-of date")
+    except DataError:
+        return None
+
+
 def layout(**query) -> html.Div:
     return html.Div([
         dcc.Store(id=QUERY, data=query), dcc.Store(id=SHARE_QUERY), dcc.Download(id=REPORT_DOWNLOAD),
@@ -60,7 +69,8 @@ def layout(**query) -> html.Div:
         dbc.Card(dbc.CardBody(dbc.Row([
             field("Firm name", dbc.Input(id=FIRM, value=query.get("firm"), debounce=True, placeholder="Portfolio Desk"),
                   md=3),
-            field("As of", dbc.Input(id=AS_OF, type="date", value=query.get("as_of"), debounce=True), md=2),
+            field("As of", dbc.Input(id=AS_OF, type="date", value=_link_date(query.get("as_of")), debounce=True),
+                  md=2),
             dbc.Col([dbc.Button("Download HTML report", id=REPORT_HTML, n_clicks=0, color="primary",
                                 className="me-2 mt-3"),
                      dbc.Button("Download PDF report", id=REPORT_PDF, n_clicks=0, color="secondary",

@@ -102,3 +102,19 @@ def test_saved_export_skips_upload_entries_that_are_not_records():
                            "json")
     assert alert is None and download["base64"]
     assert json.loads(base64.b64decode(download["content"]))["workspace"]["uploads"] == {}
+
+
+def test_a_link_whose_as_of_is_no_date_opens_at_the_latest_data():
+    box = present.layout(as_of="2024-13-45")
+    found = [c for c in _walk(box) if getattr(c, "id", None) == present.AS_OF]
+    assert found and found[0].value is None
+    assert [c.value for c in _walk(present.layout(as_of="2020-01-31")) if getattr(c, "id", None) == present.AS_OF] \
+        == ["2020-01-31"]
+
+
+def _walk(component):
+    yield component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list) else [children] if children is not None else []:
+        if hasattr(child, "children") or hasattr(child, "id"):
+            yield from _walk(child)
