@@ -19,7 +19,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, no_update
 from dash.exceptions import PreventUpdate
 
 import saved_work
-from components import ids
+from components import ids, inputs
 from components import saved_menu as menu
 from components.alerts import error_alert, reports_errors
 from components.upload import decode_upload
@@ -51,7 +51,7 @@ def done_alert(text: str) -> dbc.Alert:
 
 def mark(current: dict | None, item: dict) -> dict:
     """The session's loaded/saved item per kind, now ``item`` (the version a later save must match)."""
-    return {**(current or {}), item["kind"]: {"id": item["id"], "version": item["version"], "name": item["name"]}}
+    return {**inputs.mapping(current), item["kind"]: {"id": item["id"], "version": item["version"], "name": item["name"]}}
 
 
 def clicked() -> bool:
@@ -72,7 +72,8 @@ def list_saved(search, _refresh, is_open):
     if not is_open:
         raise PreventUpdate
     saved, owner = current_store(), current_owner()
-    items = [i for kind in menu.KIND_LABELS for i in saved.repository(kind).list(search or "", owner=owner)]
+    search = inputs.text(search, "The search")
+    items = [i for kind in menu.KIND_LABELS for i in saved.repository(kind).list(search, owner=owner)]
     return menu.item_rows(sorted(items, key=lambda i: i["updated_at"], reverse=True))
 
 
@@ -99,7 +100,7 @@ def _ask(repo: Repository, kind: str, name: str, current: dict | None, box: Box)
     existing = repo.find(name, owner=current_owner())
     if existing is None:
         return None, existing
-    mine = (current or {}).get(kind) or {}
+    mine = inputs.mapping(inputs.mapping(current).get(kind))
     version = mine["version"] if mine.get("id") == existing["id"] else existing["version"]
     pending = {"kind": kind, "name": existing["name"], "id": existing["id"], "version": version}
     if version != existing["version"]:
@@ -181,10 +182,13 @@ def save(clicks, name, kind, ws, page_settings, current, pending):
     """Save the workspace or the target under a name: new names at once, taken ones after a question."""
     if not clicked():
         raise PreventUpdate
-    kind = kind if kind in menu.SAVE_KINDS else "workspace"
-    item, pending, question = save_step(MENU_FORM, ctx.triggered_id, kind=kind, name=name, current=current,
-                                        pending=pending,
-                                        body=lambda k: _body(k, ws, page_settings, current_store()))
+    kind = kind if isinstance(kind, str) and kind in menu.SAVE_KINDS else "workspace"
+    pending = inputs.stored(pending, "kind", "name", "id", "version")
+    if pending is not None and pending["kind"] not in menu.SAVE_KINDS:
+        pending = None  # not a question this menu asked: as if none were waiting
+    item, pending, question = save_step(MENU_FORM, ctx.triggered_id, kind=kind, name=inputs.text(name, "The name"),
+                                        current=current, pending=pending,
+                                        body=lambda k: _body(k, ws, inputs.mapping(page_settings), current_store()))
     if item is None:
         return no_update, pending, question, no_update, None
     return (mark(current, item), None, question, time.time(),
@@ -210,6 +214,21 @@ def _scenario_hint(item: dict) -> dbc.Alert:
                      color="info", dismissable=True, className="mb-2 pd-saved-done")
 
 
+def _button(button) -> dict:
+    """The pressed item button's id (kind, action, item id, version), or a DataError when it names no saved item."""
+    button = inputs.mapping(button)
+    kind, action = button.get("kind"), button.get("action")
+    try:
+        int(button.get("id")), int(button.get("version"))
+        known = isinstance(kind, str) and kind in menu.KIND_LABELS and isinstance(action, str)
+    except (TypeError, ValueError, OverflowError):
+        known = False
+    if not known:
+        raise DataError(f"The button pressed names no saved item ({str(button)[:80]}). Close the menu, open it "
+                        "again and press the item's button there.", code="bad_button")
+    return button
+
+
 @callback(
     Output(ids.WORKSPACE, "data", allow_duplicate=True), Output(ids.PAGE_SETTINGS, "data", allow_duplicate=True),
     Output(menu.CURRENT, "data", allow_duplicate=True), Output(menu.DELETED, "data"),
@@ -229,9 +248,10 @@ def act(_clicks, names, name_ids, ws, page_settings, current):
     """Load, rename, duplicate, delete or undo the delete of the item whose button was pressed."""
     if not clicked():
         raise PreventUpdate
-    button, owner = ctx.triggered_id, current_owner()
+    button, owner = _button(ctx.triggered_id), current_owner()
     repo = current_store().repository(button["kind"])
     action, item_id = button["action"], int(button["id"])
+    page_settings = inputs.mapping(page_settings)
     keep = [no_update] * 4
     if action == "load" and button["kind"] == "scenario":  # a scenario is a page's settings: loaded there
         return (no_update, no_update, no_update, *keep, no_update, no_update,
@@ -276,9 +296,9 @@ def expire_undo(n_intervals):
 def export(_clicks, ws, page_settings, file_format="json"):
     """The workspace as one JSON file with its uploaded files inside, or as a zip of it and the CSVs."""
     if file_format == "zip":
-        return dcc.send_bytes(saved_work.export_zip(ws, page_settings), saved_work.ZIP_NAME,
+        return dcc.send_bytes(saved_work.export_zip(ws, inputs.mapping(page_settings)), saved_work.ZIP_NAME,
                               type="application/zip"), None
-    payload = saved_work.export_file(ws, page_settings)
+    payload = saved_work.export_file(ws, inputs.mapping(page_settings))
     return dcc.send_bytes(payload, saved_work.EXPORT_NAME, type="application/json"), None
 
 

@@ -40,7 +40,7 @@ def settings_of(ws: dict | None) -> dict:
     """The workspace to keep: everything but the session secret, upload entries without their keys."""
     ws = dict(workspace.DEFAULT, **(ws or {}))
     uploads = {kind: {k: v for k, v in entry.items() if k != "key"}
-               for kind, entry in (ws.get("uploads") or {}).items()}
+               for kind, entry in (ws.get("uploads") or {}).items() if isinstance(entry, dict)}
     return {k: v for k, v in ws.items() if k != workspace.SESSION} | {"uploads": uploads}
 
 

@@ -86,8 +86,8 @@ def upload_status(uploads: dict | None, kind: str):
     Every box of that kind (the Data page's and the Tax page's) shows the same line, so an
     upload made on one page shows on the other and survives navigation and reloads.
     """
-    entry = (uploads or {}).get(kind)
-    if not entry:
+    entry = uploads.get(kind) if isinstance(uploads, dict) else None
+    if not entry or not isinstance(entry, dict):
         return None
     unit = "tickers" if kind == "sectors" else "rows"
     return html.Span(f"Loaded {entry.get('name', 'file')} ({entry.get('rows', '?')} {unit})", className="text-success")

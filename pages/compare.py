@@ -14,7 +14,7 @@ from dash import Input, Output, State, callback, dcc, html
 
 import store
 import workspace
-from components import ids
+from components import ids, inputs
 from components.alerts import alert_area, error_alert, notes_alert, reports_errors
 from components.compare_views import (
     basis_points,
@@ -152,7 +152,7 @@ def _portfolios(picked: list[str], ws, wd) -> dict[str, pd.Series]:
 )
 @reports_errors(10, title="Not compared")
 def compare(picked, ws, theme):
-    picked = list(picked or [])
+    picked = inputs.picks(picked, "Portfolios to compare")
     if not picked:
         raise DataError(f"Pick 1 to {MAX_PORTFOLIOS} portfolios to compare.", code="bad_count")
     if len(picked) > MAX_PORTFOLIOS:
@@ -248,7 +248,7 @@ def _amount(capital) -> float:
 @reports_errors(4, title="Execution cost not computed")
 def execution_cost(stored, capital, ws):
     """The Execute desk's expected cost of each trade list: from the holdings, else from the first portfolio."""
-    weights = (stored or {}).get("weights", {})
+    weights = inputs.mapping(inputs.mapping(stored).get("weights"))
     if not weights:
         return [], [{"field": "row", "headerName": ""}], None, None
     wd = workspace.resolve(ws)

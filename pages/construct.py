@@ -17,7 +17,7 @@ from dash import Input, Output, State, callback, clientside_callback, ctx, dcc, 
 from dash.exceptions import PreventUpdate
 
 import workspace
-from components import ids
+from components import ids, inputs
 from components.alerts import alert_area, error_alert, notes_alert, reports_errors
 from components.construct_figures import dendrogram_figure, frontier_figure, prior_posterior_figure
 from components.controls import choice, field, number, slider
@@ -259,28 +259,20 @@ def layout(**query) -> html.Div:
 
 
 # --------------------------------------------------------------------------- helpers
-def _number(value, name: str, *, default=None, scale: float = 1.0):
-    if value in (None, ""):
-        return default
-    try:
-        return float(value) * scale
-    except (TypeError, ValueError):
-        raise DataError(f"{name} must be a number; got {value!r}.", code="bad_number") from None
-
-
 def _sector_bounds(rows) -> dict | None:
     out = {}
-    for row in rows or []:
-        lo, hi = _number(row.get("min"), f"{row['sector']} min", scale=0.01), _number(
-            row.get("max"), f"{row['sector']} max", scale=0.01)
-        if lo is not None or hi is not None:
-            out[row["sector"]] = (lo or 0.0, 1.0 if hi is None else hi)
+    for row in inputs.rows(rows, "sector limits"):
+        sector = str(row.get("sector") or "")
+        lo, hi = inputs.number(row.get("min"), f"{sector} min", scale=0.01), inputs.number(
+            row.get("max"), f"{sector} max", scale=0.01)
+        if sector and (lo is not None or hi is not None):
+            out[sector] = (lo or 0.0, 1.0 if hi is None else hi)
     return out or None
 
 
 def _risk_budgets(rows) -> dict | None:
-    out = {row["ticker"]: _number(row.get("budget"), f"The risk budget of {row['ticker']}")
-           for row in rows or [] if row.get("ticker")}
+    out = {str(row["ticker"]): inputs.number(row.get("budget"), f"The risk budget of {row['ticker']}")
+           for row in inputs.rows(rows, "risk budgets") if row.get("ticker")}
     return {t: b for t, b in out.items() if b is not None} or None
 
 
@@ -289,23 +281,30 @@ def _recipe(*, method="max_sharpe", mu, cov, rf, ra=None, target=None, kelly=Non
             budgets=None, base=None, weighting=None, leverage=None, calm=None, turbulent=None, members=None):
     """The Recipe the controls describe, by their names in RECIPE_CONTROLS (percent inputs converted to
     fractions); a control a callback does not read takes the Recipe's default."""
-    view_rows = tuple(v for v in views or [] if v.get("asset"))
+    view_rows = tuple(v for v in inputs.rows(views, "views") if v.get("asset"))
     return recipes.Recipe(
-        method=method, mu_method=mu, cov_method=cov, risk_free_rate=_number(rf, "Risk-free rate", default=0.0,
-                                                                            scale=0.01),
-        risk_aversion=float(ra or optimize.DEFAULT_RISK_AVERSION), target=float(target) if target is not None else None,
-        kelly_fraction=float(kelly or optimize.DEFAULT_KELLY_FRACTION), linkage=linkage or optimize.DEFAULT_LINKAGE,
-        lower=_number(lower, "Min weight", default=0.0, scale=0.01), upper=_number(upper, "Max weight", default=1.0,
-                                                                                  scale=0.01),
-        max_turnover=_number(turnover, "Max turnover", scale=0.01), transaction_cost=_number(
-            cost, "Cost", default=0.0, scale=1e-4),
-        sector_bounds=_sector_bounds(sectors), views=view_rows, tau=_number(tau, "tau", default=optimize.DEFAULT_TAU),
-        bl_market=prior or "equal", bl_risk_aversion=_number(delta, "Black-Litterman risk aversion"),
-        risk_budgets=_risk_budgets(budgets), base_method=base or DYNAMIC_DEFAULT.base_method,
-        momentum_weighting=weighting or DYNAMIC_DEFAULT.momentum_weighting,
-        max_leverage=_number(leverage, "Leverage cap", default=DYNAMIC_DEFAULT.max_leverage),
-        regime_methods=(calm or DYNAMIC_DEFAULT.regime_methods[0], turbulent or DYNAMIC_DEFAULT.regime_methods[1]),
-        ensemble_methods=tuple(DYNAMIC_DEFAULT.ensemble_methods if members is None else members))
+        method=inputs.choice(method, "Method", "max_sharpe"), mu_method=inputs.choice(mu, "Expected returns"),
+        cov_method=inputs.choice(cov, "Covariance"),
+        risk_free_rate=inputs.number(rf, "Risk-free rate", default=0.0, scale=0.01),
+        risk_aversion=inputs.number(ra, "Risk aversion", default=optimize.DEFAULT_RISK_AVERSION),
+        target=inputs.number(target, "Target"),
+        kelly_fraction=inputs.number(kelly, "Kelly fraction", default=optimize.DEFAULT_KELLY_FRACTION),
+        linkage=inputs.choice(linkage, "Linkage", optimize.DEFAULT_LINKAGE),
+        lower=inputs.number(lower, "Min weight", default=0.0, scale=0.01),
+        upper=inputs.number(upper, "Max weight", default=1.0, scale=0.01),
+        max_turnover=inputs.number(turnover, "Max turnover", scale=0.01),
+        transaction_cost=inputs.number(cost, "Cost", default=0.0, scale=1e-4),
+        sector_bounds=_sector_bounds(sectors), views=view_rows, tau=inputs.number(tau, "tau", default=optimize.DEFAULT_TAU),
+        bl_market=inputs.choice(prior, "Prior", "equal"),
+        bl_risk_aversion=inputs.number(delta, "Black-Litterman risk aversion"),
+        risk_budgets=_risk_budgets(budgets),
+        base_method=inputs.choice(base, "Base method", DYNAMIC_DEFAULT.base_method),
+        momentum_weighting=inputs.choice(weighting, "Momentum weighting", DYNAMIC_DEFAULT.momentum_weighting),
+        max_leverage=inputs.number(leverage, "Leverage cap", default=DYNAMIC_DEFAULT.max_leverage),
+        regime_methods=(inputs.choice(calm, "Calm method", DYNAMIC_DEFAULT.regime_methods[0]),
+                        inputs.choice(turbulent, "Turbulent method", DYNAMIC_DEFAULT.regime_methods[1])),
+        ensemble_methods=tuple(DYNAMIC_DEFAULT.ensemble_methods if members is None
+                               else inputs.picks(members, "Ensemble members")))
 
 
 def _current_weights(ws, wd) -> pd.Series | None:
@@ -489,7 +488,7 @@ def target_note(stored, ws):
 def target_label(method):
     """The target slider reads as a return or a volatility depending on the method."""
     return {"target_return": "Target return (annual)", "target_volatility": "Target volatility (annual)",
-            "vol_target": "Target volatility (annual)"}.get(method, "Target (for target return / volatility)")
+            "vol_target": "Target volatility (annual)"}.get(method if isinstance(method, str) else "", "Target (for target return / volatility)")
 
 
 @callback(
@@ -498,9 +497,10 @@ def target_label(method):
     prevent_initial_call=True,
 )
 def edit_views(_add, _remove, rows, selected):
+    rows = inputs.records(rows)
     if ctx.triggered_id == VIEW_DEL:
-        chosen = [json.dumps(r, sort_keys=True) for r in selected or []]
-        return [r for r in rows if json.dumps(r, sort_keys=True) not in chosen]
+        chosen = [json.dumps(r, sort_keys=True, default=str) for r in inputs.records(selected)]
+        return [r for r in rows if json.dumps(r, sort_keys=True, default=str) not in chosen]
     return [*rows, {"asset": "", "versus": "", "value": 0.0, "confidence": 0.5}]
 
 
@@ -515,6 +515,7 @@ def edit_views(_add, _remove, rows, selected):
 @reports_errors(3, title="Comparison not run")
 def compare(_clicks, methods, form, ws, theme):
     base = _recipe(**form)
+    methods = inputs.picks(methods, "Methods to compare", recipes.METHODS)
     wd, est = _estimates(ws, base)
     if not methods:
         raise DataError("Pick at least one method to compare.", code="no_methods")
@@ -570,9 +571,10 @@ def run_backtest(set_progress, _clicks, methods, rebalance, lookback, cost, form
 @reports_errors(4, alert_index=2, title="Trades not computed")
 def trades(stored, capital, method, lot, ws):
     """Whole shares within the portfolio's weight bounds, and the trades to them: one rounding for both."""
+    stored = inputs.stored(stored, "weights")
     if not stored:
         return no_update, no_update, None, no_update
-    capital = _number(capital, "Capital")
+    capital = inputs.number(capital, "Capital")
     if not capital or capital <= 0:
         raise DataError("Capital must be a positive amount (for example 1000000).", code="bad_value")
     wd = workspace.resolve(ws)
@@ -611,8 +613,9 @@ def _leftover(whole: optimize.DiscreteAllocation, trade_list: optimize.Rebalance
 def _trades_for(stored: dict, trade_rows: list[dict] | None) -> bool:
     """Whether the stored trade list was computed for this portfolio (every row's target weight is its own)."""
     weights = stored["weights"]
-    return trade_rows is not None and all(
-        abs(row["target_weight"] - weights.get(row["ticker"], 0.0)) < 1e-12 for row in trade_rows)
+    return isinstance(trade_rows, list) and isinstance(weights, dict) and all(
+        isinstance(row, dict) and isinstance(row.get("target_weight"), (int, float))
+        and abs(row["target_weight"] - weights.get(row.get("ticker"), 0.0)) < 1e-12 for row in trade_rows)
 
 
 def _target_set(method: str, n_trades: int) -> dbc.Alert:
@@ -675,6 +678,7 @@ def use_as_target(_clicks, stored, trade_rows, ws):
     """Store the portfolio shown, with its own trade list, as the workspace target."""
     if not _clicks:  # Dash runs it when the page mounts (its output, the workspace, is already there)
         raise PreventUpdate
+    stored = inputs.stored(stored, "weights", "method")
     if not stored:
         return no_update, error_alert("No portfolio is built yet: wait for it, or fix the settings the alert above "
                                       "names, then press Use as target.", title="No target")
@@ -693,6 +697,7 @@ def use_as_target(_clicks, stored, trade_rows, ws):
     prevent_initial_call=True,
 )
 def download_trades(_clicks, rows):
+    rows = inputs.records(rows)
     if not rows:
         return no_update
     return send_csv(pd.DataFrame(rows), "portfolio-desk-trades.csv", index=False)

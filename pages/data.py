@@ -8,7 +8,7 @@ import pandas as pd
 from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
 import workspace
-from components import ids
+from components import ids, inputs
 from components.alerts import alert_area, error_alert, notes_alert, reports_errors
 from components.controls import field
 from components.figures import empty_figure, graph, graph_id, heatmap_figure, line_figure
@@ -148,13 +148,14 @@ def _apply(trigger, ws: dict, form: dict, contents: dict, filenames: dict):
         unit = "tickers" if kind == "sectors" else "rows"
         statuses[kind] = html.Span(f"Loaded {_names(filenames[kind])} ({rows} {unit})", className="text-success")
     elif trigger == SOURCE:
-        ws = workspace.select(ws, source=form["source"])
+        ws = workspace.select(ws, source=inputs.choice(form["source"], "The data source"))
     elif trigger == UNIVERSE:
-        ws = workspace.select(ws, universe=form["universe"] or [])
+        ws = workspace.select(ws, universe=inputs.picks(form["universe"], "The universe"))
     elif trigger == DATES:
-        ws = workspace.select(ws, start=form["start"], end=form["end"])
+        ws = workspace.select(ws, start=inputs.choice(form["start"], "The start date"),
+                              end=inputs.choice(form["end"], "The end date"))
     elif trigger == BENCHMARK:
-        ws = workspace.select(ws, benchmark=form["benchmark"])
+        ws = workspace.select(ws, benchmark=inputs.choice(form["benchmark"], "The benchmark"))
     return ws, statuses, notes
 
 
@@ -209,7 +210,7 @@ def sync_workspace(form, contents, filenames, ws):
             ws = dict(workspace.DEFAULT)
             c = workspace.controls(ws)
     # Boxes this call did not report on show the workspace's file (it may come from the Tax page's boxes).
-    statuses = {k: upload_status(ws.get("uploads"), k) if s is no_update else s for k, s in statuses.items()}
+    statuses = {k: upload_status(inputs.mapping(ws).get("uploads"), k) if s is no_update else s for k, s in statuses.items()}
     return (ws, *_pickers(c), *[statuses[k] for k in kinds], *[None] * n, alert)
 
 
@@ -248,7 +249,8 @@ def show_loaded(_loaded, ws):
 def use_blend(_clicks, text, rebalance, ws):
     """The typed blend becomes the benchmark picker's value; picking it writes the workspace."""
     try:
-        c = workspace.controls(workspace.with_blend(ws, text, rebalance or "M"))
+        c = workspace.controls(workspace.with_blend(ws, inputs.text(text, "The blend"),
+                                                    inputs.choice(rebalance, "The blend's rebalancing", "M")))
     except FinanceError as err:
         return no_update, no_update, error_alert(err, title="Blend not used")
     return c.benchmark_options, c.benchmark, None

@@ -15,7 +15,7 @@ from dash import Input, Output, State, callback, dcc, html
 
 import monitor
 import workspace
-from components import ids
+from components import ids, inputs
 from components.alerts import alert_area, notes_alert, reports_errors
 from components.controls import choice, field, number, slider
 from components.figures import graph, graph_id, line_figure
@@ -383,7 +383,8 @@ def rolling(ws, window, theme):
     wd, port = _context(ws)
     if window is None:
         raise DataError("Choose a rolling window in days.", code="bad_value")
-    betas = exposures.rolling_betas(risk.portfolio_returns(wd.returns, port.weights), _factors(wd), int(window))
+    betas = exposures.rolling_betas(risk.portfolio_returns(wd.returns, port.weights), _factors(wd),
+                                    inputs.whole(window, "The rolling window"))
     return line_figure(betas.drop(columns=exposures.ALPHA), theme, yformat=".2f"), None
 
 
@@ -500,7 +501,7 @@ def _tax_book(kind: str | None, wd) -> rebalancing.TaxBook | None:
 def rebalancing_policies(_clicks, ws, form, theme):
     """Compare the chosen policies on the workspace's prices; bad input keeps the previous table and chart."""
     wd, port = _context(ws)
-    policies = rebalancing.policy_set(form["kinds"], form["widths"], form["band_type"])
+    policies = rebalancing.policy_set(inputs.picks(form["kinds"], "Policies"), form["widths"], form["band_type"])
     table = rebalancing.compare_policies(wd.returns, port.weights, policies, cost_bps=form["cost"],
                                          tax_book=_tax_book(form["tax"], wd))
     return records(table.rename_axis("policy").reset_index()), policy_figure(table, theme), None

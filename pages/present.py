@@ -16,7 +16,7 @@ from dash import Input, Output, State, callback, clientside_callback, dcc, html,
 import monitor
 import store
 import workspace
-from components import ids
+from components import ids, inputs
 from components.alerts import alert_area, error_alert, notes_alert, reports_errors
 from components.compare_views import growth_figure, metric_table_defs, metric_table_rows, metrics_frame
 from components.controls import field
@@ -53,6 +53,15 @@ def _section(*children, className: str = "", **props) -> html.Section:
     return html.Section(list(children), className=f"pd-present-section {className}", **props)
 
 
+def _link_date(raw) -> str | None:
+    """The link's as-of date, or None when it is no date (as UrlState treats a value it cannot read: the
+    default; the date box could not show it)."""
+    try:
+        return inputs.date(raw, "The as-of date")
+    except DataError:
+        return None
+
+
 def layout(**query) -> html.Div:
     return html.Div([
         dcc.Store(id=QUERY, data=query), dcc.Store(id=SHARE_QUERY), dcc.Download(id=REPORT_DOWNLOAD),
@@ -60,7 +69,8 @@ def layout(**query) -> html.Div:
         dbc.Card(dbc.CardBody(dbc.Row([
             field("Firm name", dbc.Input(id=FIRM, value=query.get("firm"), debounce=True, placeholder="Portfolio Desk"),
                   md=3),
-            field("As of", dbc.Input(id=AS_OF, type="date", value=query.get("as_of"), debounce=True), md=2),
+            field("As of", dbc.Input(id=AS_OF, type="date", value=_link_date(query.get("as_of")), debounce=True),
+                  md=2),
             dbc.Col([dbc.Button("Download HTML report", id=REPORT_HTML, n_clicks=0, color="primary",
                                 className="me-2 mt-3"),
                      dbc.Button("Download PDF report", id=REPORT_PDF, n_clicks=0, color="secondary",
@@ -109,12 +119,14 @@ def _view(query: dict, ws: dict, firm: str | None, as_of: str | None):
     With an as-of date before the end date, the data stop at it and a recipe is solved again on the data to
     that date, so no weight is chosen with later prices; weights without a recipe say where they come from.
     """
-    if query and query.get("source"):
+    query, as_of = inputs.mapping(query), inputs.date(as_of, "The as-of date")
+    firm = inputs.text(firm, "The firm name")
+    if query.get("source"):
         ws_used = workspace.from_query(query)
         recipe, weights, kind = recipes.Recipe.from_query(query), None, "target"
         label, problems, share = recipe.label, [], dict(query)
     else:
-        ws_used = dict(ws or workspace.DEFAULT)
+        ws_used = {**workspace.DEFAULT, **inputs.mapping(ws)}
         port = workspace.portfolio(ws_used)
         weights, label, kind = port.weights, port.label, port.kind
         share, problems = workspace.to_query(ws_used)
@@ -222,13 +234,13 @@ def comparison_of(weights: pd.Series, ws_used: dict, include, picked) -> tuple[P
     Not asked for: (None, None). A saved portfolio that cannot be compared (none of its tickers in the data,
     deleted, the store unreadable) leaves the comparison out with a sentence saying why.
     """
-    if "on" not in (include or []):
+    if not isinstance(include, list) or "on" not in include:
         return None, None
-    picked = list(picked or [])
-    if not 1 <= len(picked) <= MAX_COMPARED:
-        return None, (f"Comparison left out: pick 1 to {MAX_COMPARED} saved portfolios to compare with "
-                      f"(picked {len(picked)}).")
     try:
+        picked = inputs.picks(picked, "The saved portfolios")
+        if not 1 <= len(picked) <= MAX_COMPARED:
+            return None, (f"Comparison left out: pick 1 to {MAX_COMPARED} saved portfolios to compare with "
+                          f"(picked {len(picked)}).")
         saved = picked_weights(picked)
         wd = workspace.resolve(ws_used)
         portfolios = {"Portfolio": weights} | {f"{name} (saved)" if name == "Portfolio" else name: w
@@ -273,7 +285,7 @@ def comparison(query, firm, as_of, include, picked, ws):
 
 def limit_lines(query: dict | None, ws: dict | None) -> list[str]:
     """The workspace's current breaches (monitor.breach_lines); a shared link carries no limits."""
-    if query and query.get("source"):
+    if inputs.mapping(query).get("source"):
         return ["Limits are kept in the workspace that set them and do not travel in a link."]
     return monitor.breach_lines(ws)
 
@@ -292,9 +304,10 @@ def breaches(query, ws):
 )
 def remember_firm(firm, as_of, ws, query):
     """The firm name and as-of date typed here are kept in the workspace (not when viewing a shared link)."""
-    if query and query.get("source"):
+    if inputs.mapping(query).get("source"):
         return no_update
-    return dict(ws or workspace.DEFAULT, firm_name=firm or workspace.DEFAULT["firm_name"], as_of=as_of or None)
+    return {**(inputs.mapping(ws) or workspace.DEFAULT), "firm_name": firm if isinstance(firm, str) and firm
+            else workspace.DEFAULT["firm_name"], "as_of": as_of if isinstance(as_of, str) and as_of else None}
 
 
 clientside_callback(

@@ -35,29 +35,7 @@ GENERIC = "Something went wrong"
 EXAMPLES = int(os.environ.get("PORTFOLIO_DESK_FUZZ_EXAMPLES", "3"))
 #: module.function of the callbacks this fuzzing still crashes (a non-FinanceError reaches reports_errors):
 #: found 2026-12-03, open. Remove a name once its callback checks the input it reads.
-OPEN_FINDINGS = frozenset({
-    "pages.compare.compare",
-    "pages.construct.allocation",
-    "pages.construct.compare",
-    "pages.construct.download_trades",
-    "pages.construct.edit_views",
-    "pages.construct.method_detail",
-    "pages.construct.target_label",
-    "pages.construct.trades",
-    "pages.construct.use_as_target",
-    "pages.data.sync_workspace",
-    "pages.data.use_blend",
-    "pages.performance.rebalancing_policies",
-    "pages.performance.rolling",
-    "pages.present.breaches",
-    "pages.present.download_report",
-    "pages.present.remember_firm",
-    "pages.present.render",
-    "saved_callbacks.act",
-    "saved_callbacks.export",
-    "saved_callbacks.list_saved",
-    "saved_callbacks.save",
-})
+OPEN_FINDINGS: frozenset[str] = frozenset()
 HOSTILE_TEXT = st.one_of(
     st.sampled_from(["<script>alert(1)</script>", '<img src=x onerror="alert(1)">', "javascript:alert(1)",
                      "<a href='https://evil.example'>x</a>", "=CMD|' /C calc'!A0", "", " ", "nan", "inf",
