@@ -15,6 +15,7 @@ from dash import Input, Output, State, callback, ctx, no_update
 from dash.exceptions import PreventUpdate
 
 import saved_work
+from components import inputs
 from components.alerts import reports_errors
 from components.scenario_picker import ScenarioPicker
 from finance_core.errors import DataError
@@ -71,6 +72,8 @@ def register(picker: ScenarioPicker) -> ScenarioCallbacks:
         """The page's settings saved as a named scenario: new names at once, taken ones after a question."""
         if not clicked():
             raise PreventUpdate
+        name = inputs.text(name, "The scenario name")
+        pending = inputs.stored(pending, "kind", "name", "id", "version")
         if ctx.triggered_id == form.save:
             _refuse_another_type(picker, name)
         body = saved_work.scenario_body(picker.scenario_type, picker.settings(values))
@@ -93,7 +96,7 @@ def register(picker: ScenarioPicker) -> ScenarioCallbacks:
         """A saved scenario's settings back in the page's controls (a setting it lacks stays as shown)."""
         if item_id is None:
             raise PreventUpdate
-        item = current_store().scenarios.get(int(item_id), owner=current_owner())
+        item = current_store().scenarios.get(inputs.whole(item_id, "The scenario to load"), owner=current_owner())
         settings = saved_work.scenario_settings(item, picker.scenario_type)
         return (*picker.restored(settings, values), item["name"], mark(current, item),
                 done_alert(f"Loaded {picker.what} {item['name']!r} (version {item['version']})."))

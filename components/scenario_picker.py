@@ -17,6 +17,7 @@ from dash import ALL, Output, State, dcc, html
 
 from components.alerts import alert_area
 from components.saved_menu import SCENARIO_PAGES, confirm_box
+from finance_core.errors import DataError
 
 __all__ = ["ScenarioPicker"]
 
@@ -97,7 +98,7 @@ class ScenarioPicker:
         for name, (id_, _prop) in self.controls.items():
             key = self._pattern_key(id_)
             out[name] = values[name] if key is None else {
-                str(i[key]): v for i, v in zip(values[name]["ids"], values[name]["values"], strict=True)}
+                str(i[key]): v for i, v in _pattern_pairs(values[name], key, name)}
         return out
 
     def restored(self, settings: dict[str, Any], values: dict[str, Any]) -> list[Any]:
@@ -110,7 +111,7 @@ class ScenarioPicker:
                 out.append(settings.get(name, now))
                 continue
             saved = settings.get(name) if isinstance(settings.get(name), dict) else {}
-            out.append([saved.get(str(i[key]), v) for i, v in zip(now["ids"], now["values"], strict=True)])
+            out.append([saved.get(str(i[key]), v) for i, v in _pattern_pairs(now, key, name)])
         return out
 
     # -- the layout --------------------------------------------------------------------------------
@@ -128,3 +129,16 @@ class ScenarioPicker:
             dcc.Store(id=self.pending), dcc.Store(id=self.current, storage_type="session"),
             dcc.Store(id=self.refresh, data=0),
         ], className="mb-2 no-print pd-scenario-bar")
+
+
+def _pattern_pairs(sent: Any, key: str, name: str) -> list[tuple[dict, Any]]:
+    """(id, value) of each control of a pattern group, as :meth:`ScenarioPicker.states` sends them; a group
+    the browser sent in another shape is refused with what to do (reload the page: the controls are redrawn)."""
+    ids = sent.get("ids") if isinstance(sent, dict) else None
+    values = sent.get("values") if isinstance(sent, dict) else None
+    if (not isinstance(ids, list) or not isinstance(values, list) or len(ids) != len(values)
+            or not all(isinstance(i, dict) and key in i for i in ids)):
+        raise DataError(f"The page sent its {name.replace('_', ' ')} controls in a form the desk cannot read: "
+                        "reload the page and try again.", code="bad_controls")
+    return list(zip(ids, values, strict=True))
+
