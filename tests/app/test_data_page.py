@@ -251,10 +251,11 @@ def test_a_workspace_loaded_from_the_saved_menu_reaches_the_pickers_without_a_re
 
     kept = workspace.select(workspace.DEFAULT, universe=["AAPL", "KO", "MSFT"], start="2021-01-04",
                             end="2022-06-30", benchmark="SP500")
-    press(kept, name="Three names")
-    out = action(saved.workspaces.find("Three names"), "load", ws=workspace.with_session(dict(workspace.DEFAULT)))
+    press(kept, name="Three names, Data page")
+    item = saved.workspaces.find("Three names, Data page")
+    out = action(item, "load", ws=workspace.with_session(dict(workspace.DEFAULT)))
     loaded, stamp = out[0], out[8]
-    assert isinstance(stamp, float) and "Loaded 'Three names'" in str(out[-1])
+    assert isinstance(stamp, float) and "Loaded 'Three names, Data page'" in str(out[-1])
     shown = page.show_loaded(stamp, loaded)
     assert (shown[1], shown[3], shown[6], shown[7], shown[9]) == ("sp500", ["AAPL", "KO", "MSFT"], "2021-01-04",
                                                                   "2022-06-30", "SP500")
