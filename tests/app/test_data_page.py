@@ -266,7 +266,10 @@ def test_a_workspace_loaded_from_the_saved_menu_reaches_the_pickers_without_a_re
     assert again[0] == loaded
     # Wiring: show_loaded fires on the menu's store; sync_workspace mixes no global store into its inputs (Dash
     # would refuse it on every other page: "A nonexistent object was used in an Input").
-    wired = {k: v for k, v in dash._callback.GLOBAL_CALLBACK_MAP.items() if f"{page.UNIVERSE}.value" in k}
+    import app  # Dash moves the registered callbacks into app.callback_map at the server's first request
+
+    registered = {**dash._callback.GLOBAL_CALLBACK_MAP, **app.app.callback_map}
+    wired = {k: v for k, v in registered.items() if f"{page.UNIVERSE}.value" in k}
     inputs = [[i["id"] for i in v["inputs"]] for v in wired.values()]
     assert [menu.LOADED] in inputs
     sync = next(i for i in inputs if page.SOURCE in i)
