@@ -4,6 +4,7 @@ import json
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -25,7 +26,10 @@ def second_browser():
 
 
 def _text(driver, selector: str, contains: str, timeout: float = 30) -> str:
-    WebDriverWait(driver, timeout).until(lambda d: contains in d.find_element(By.CSS_SELECTOR, selector).text)
+    """Wait until ``selector`` holds ``contains`` (an element Dash re-renders between the find and the read is
+    simply looked up again)."""
+    WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException, NoSuchElementException)).until(
+        lambda d: contains in d.find_element(By.CSS_SELECTOR, selector).text)
     return driver.find_element(By.CSS_SELECTOR, selector).text
 
 
