@@ -198,6 +198,22 @@ class DiskcacheJobs(RequestKeys, dash.DiskcacheManager):
 HEARTBEAT_SECONDS, HEARTBEAT_TTL = 1.0, 8
 
 
+#: Seconds before a heartbeat that failed (Redis restarting, a broken pooled connection) is tried again.
+_RETRY_SECONDS = 0.1
+
+
+def _mark(client, alive: str, started: str) -> bool:
+    """Write the heartbeat ``alive`` and the ``started`` mark in one MULTI/EXEC; False when Redis failed."""
+    try:
+        with client.pipeline(transaction=True) as pipe:
+            pipe.set(alive, b"1", ex=HEARTBEAT_TTL)
+            pipe.set(started, b"1", ex=24 * 3600)
+            pipe.execute()
+        return True
+    except cache_errors():
+        return False  # tried again in _RETRY_SECONDS; until then no "started" mark: the job is never called lost
+
+
 class CeleryJobs(RequestKeys, dash.CeleryManager):
     """Jobs on Celery workers, results in the Celery backend (Redis); one key per submitted job.
 
@@ -225,15 +241,13 @@ class CeleryJobs(RequestKeys, dash.CeleryManager):
             stop = threading.Event()
 
             def beat() -> None:
-                while True:
-                    try:
-                        client.set(alive, b"1", ex=HEARTBEAT_TTL)
-                    except cache_errors():
-                        pass  # Redis restarting: the next beat writes it again
-                    if stop.wait(HEARTBEAT_SECONDS):
-                        return
+                while not stop.wait(HEARTBEAT_SECONDS if _mark(client, alive, started) else _RETRY_SECONDS):
+                    pass
 
-            client.set(started, b"1", ex=24 * 3600)
+            # "started" never stands without "alive": each beat writes both in one transaction, so a poll between
+            # two writes, or after Redis restarted and broke a beat's connection, cannot call a running job lost
+            # (and a Redis restarted mid-job gets both marks back at the next beat).
+            _mark(client, alive, started)
             thread = threading.Thread(target=beat, name="job-heartbeat", daemon=True)
             thread.start()
             try:
