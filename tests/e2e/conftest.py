@@ -50,6 +50,40 @@ def click(duo, selector: str) -> None:
     duo.driver.execute_script("arguments[0].click();", show(duo, selector, timeout=20))
 
 
+def _click_when_clickable(duo, element, timeout: float = 20) -> None:
+    """A native click on ``element``, retried while the page is still laying out.
+
+    A chart or table that renders late moves everything below it, so a click aimed at a control can land
+    on the element that took its place (ElementClickInterceptedException: CI failed that way). Each retry
+    scrolls the control back to the middle of the window first.
+    """
+    from selenium.common.exceptions import ElementClickInterceptedException, ElementNotInteractableException
+
+    deadline = time.time() + timeout
+    while True:
+        duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
+        try:
+            element.click()
+            return
+        except (ElementClickInterceptedException, ElementNotInteractableException):
+            if time.time() > deadline:
+                raise
+            time.sleep(0.3)
+
+
+def pick(duo, dropdown: str, label: str, timeout: float = 20) -> None:
+    """Open the dcc.Dropdown ``dropdown`` by its arrow, as a person does, and click ``label`` in its list."""
+    from selenium.webdriver.common.by import By
+
+    show(duo, dropdown, timeout=timeout)
+    _click_when_clickable(duo, duo.find_element(f"{dropdown} .dash-dropdown-trigger-icon"), timeout)
+    menu = duo.wait_for_element(".dash-dropdown-options", timeout=timeout)
+    duo.wait_for_contains_text(".dash-dropdown-options", label, timeout=timeout)
+    options = [o for o in menu.find_elements(By.CSS_SELECTOR, ".dash-dropdown-option") if o.text == label]
+    assert options, f"{label!r} is not among the options of {dropdown}"
+    _click_when_clickable(duo, options[0], timeout)
+
+
 def use_as_target(duo, query: str, ready: list[tuple[str, str]], target_set: str) -> None:
     """Build a portfolio on /construct<query> and press "Use as target".
 

@@ -3,7 +3,7 @@
 import pytest
 
 import store
-from tests.e2e.conftest import console_errors, show
+from tests.e2e.conftest import console_errors, pick, show
 
 pytestmark = pytest.mark.e2e
 
@@ -12,12 +12,7 @@ def _pick(desk, label: str) -> None:
     """Open the multi-select of portfolios by its arrow, as a person does, and click ``label`` in the list."""
     from selenium.webdriver.common.by import By
 
-    show(desk, "#compare-pick")
-    desk.find_element("#compare-pick .dash-dropdown-trigger-icon").click()
-    menu = desk.wait_for_element(".dash-dropdown-options", timeout=20)
-    desk.wait_for_contains_text(".dash-dropdown-options", label, timeout=20)
-    [option] = [o for o in menu.find_elements(By.CSS_SELECTOR, ".dash-dropdown-option") if o.text == label]
-    option.click()
+    pick(desk, "#compare-pick", label)
     desk.driver.find_element(By.TAG_NAME, "body").send_keys("\ue00c")  # Escape closes the list
 
 

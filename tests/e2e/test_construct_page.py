@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from selenium.webdriver.common.keys import Keys
 
-from tests.e2e.conftest import click, console_errors, drag_slider, show, text_of, wait_for_change
+from tests.e2e.conftest import click, console_errors, drag_slider, pick, show, text_of, wait_for_change
 
 pytestmark = pytest.mark.e2e
 
@@ -132,7 +132,7 @@ def test_frontier_asset_labels_do_not_overlap_on_screen(desk):
 def test_factor_model_covariance_from_the_dropdown(desk):
     desk.driver.get(desk.server_url + "/construct?method=min_variance&cov=sample")
     vol = text_of(desk, "#construct-kpi-vol")
-    desk.select_dcc_dropdown("#construct-cov", "Factor model: statistical (PCA)")
+    pick(desk, "#construct-cov", "Factor model: statistical (PCA)")
     new = wait_for_change(desk, "#construct-kpi-vol", vol, timeout=60)
     assert new.endswith("%") and float(new.rstrip("%")) > 0
     assert "cov=factor_pca" in desk.driver.current_url

@@ -9,7 +9,7 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from finance_core import data
-from tests.e2e.conftest import click, console_errors, show, wait_for_file
+from tests.e2e.conftest import click, console_errors, pick, show, wait_for_file
 
 pytestmark = pytest.mark.e2e
 
@@ -273,7 +273,7 @@ def test_benchmark_picker_blends_and_uploaded_series(desk, tmp_path):
     _open(desk)
     summary = "#data-summary-text"
     desk.wait_for_contains_text(summary, "benchmark S&P 500 total return (dividends reinvested)", timeout=30)
-    desk.select_dcc_dropdown("#data-benchmark", "S&P 500 (price index)")
+    pick(desk, "#data-benchmark", "S&P 500 (price index)")
     desk.wait_for_contains_text(summary, "benchmark S&P 500 (price index)", timeout=30)
     desk.wait_for_contains_text("#data-notes", "leaves dividends out", timeout=30)
     # A blend whose weights do not add up is refused with the reason; the benchmark stays.

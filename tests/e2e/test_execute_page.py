@@ -14,6 +14,7 @@ from tests.e2e.conftest import (
     click,
     console_errors,
     drag_slider,
+    pick,
     show,
     text_of,
     use_as_target,
@@ -56,7 +57,7 @@ def test_order_schedule_sliders_export_and_bad_input(desk):
     dearer = wait_for_change(desk, "#exec-kpi-cost", cost)
     assert float(dearer.strip("$").replace(",", "")) > float(cost.strip("$").replace(",", ""))
     # Almgren-Chriss: urgency moves the risk aversion, which moves the timing risk.
-    desk.select_dcc_dropdown("#exec-strategy", "Almgren-Chriss (risk aversion)")
+    pick(desk, "#exec-strategy", "Almgren-Chriss (risk aversion)")
     desk.wait_for_contains_text("#exec-schedule-alert", "kappa", timeout=30)
     risk = text_of(desk, "#exec-kpi-risk")
     drag_slider(desk, "exec-urgency", 150)
@@ -176,19 +177,9 @@ return null;
 """
 
 
-def _choose(desk, selector, label, attempts=5):
-    """Pick ``label`` in a dropdown, scrolling it back into view while charts above it still grow."""
-    from selenium.common.exceptions import ElementClickInterceptedException
-
-    for attempt in range(attempts):
-        show(desk, selector)
-        time.sleep(0.5)
-        try:
-            desk.select_dcc_dropdown(selector, label)
-            break
-        except ElementClickInterceptedException:
-            if attempt == attempts - 1:
-                raise
+def _choose(desk, selector, label):
+    """Pick ``label`` in a dropdown (conftest.pick retries while charts above it still grow) and wait for it."""
+    pick(desk, selector, label)
     desk.wait_for_contains_text(selector, label, timeout=30)
 
 

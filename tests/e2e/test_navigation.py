@@ -7,7 +7,7 @@ import time
 import pytest
 from selenium.webdriver.common.keys import Keys
 
-from tests.e2e.conftest import click, console_errors, show, text_of, wait_for_change
+from tests.e2e.conftest import click, console_errors, pick, show, text_of, wait_for_change
 
 pytestmark = pytest.mark.e2e
 
@@ -111,7 +111,7 @@ def test_construct_link_carries_only_what_the_method_uses(desk):
     # The method picker is the first control: at the top of the page, where later notes cannot shift it.
     desk.driver.execute_script("window.scrollTo(0, 0);")
     time.sleep(0.5)
-    desk.select_dcc_dropdown("#construct-method", "Black-Litterman")
+    pick(desk, "#construct-method", "Black-Litterman")
     desk.wait_for_contains_text("#construct-detail-title", "Black-Litterman", timeout=40)
     time.sleep(1)
     # Black-Litterman reads the views, but the sample views are the default: they need not travel.

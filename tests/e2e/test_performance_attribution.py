@@ -5,7 +5,7 @@ import pytest
 
 import workspace
 from finance_core import attribution
-from tests.e2e.conftest import console_errors, show, text_of, wait_for_change
+from tests.e2e.conftest import console_errors, pick, show, text_of, wait_for_change
 
 pytestmark = pytest.mark.e2e
 
@@ -29,12 +29,12 @@ def test_attribution_method_picker_on_uploaded_benchmark_weights(desk, tmp_path)
     desk.wait_for_contains_text("#upload-status-perf-benchmark-weights", "Loaded benchmark-weights.csv (20 tickers)",
                                 timeout=30)
     show(desk, "#perf-attr-benchmark")
-    desk.select_dcc_dropdown("#perf-attr-benchmark", "Uploaded benchmark weights (CSV)")
+    pick(desk, "#perf-attr-benchmark", "Uploaded benchmark weights (CSV)")
     fachler = expected["brinson_fachler"].single.loc["Total", "allocation"]
     desk.wait_for_text_to_equal("#perf-kpi-attr-allocation", f"{fachler:.2%}", timeout=60)
     assert text_of(desk, "#perf-kpi-attr-excess") == f"{expected['brinson_fachler'].excess:.2%}"
     before = text_of(desk, "#perf-kpi-attr-allocation")
-    desk.select_dcc_dropdown("#perf-attr-method", "Geometric (Bacon)")
+    pick(desk, "#perf-attr-method", "Geometric (Bacon)")
     geometric = expected["geometric"].single.loc["Total", "allocation"]
     assert wait_for_change(desk, "#perf-kpi-attr-allocation", before, timeout=60) == f"{geometric:.2%}"
     show(desk, "#perf-attr-check")

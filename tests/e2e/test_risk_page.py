@@ -5,7 +5,7 @@ import time
 import pytest
 
 from finance_core import risk
-from tests.e2e.conftest import click, console_errors, drag_slider, show, text_of, wait_for_change
+from tests.e2e.conftest import click, console_errors, drag_slider, pick, show, text_of, wait_for_change
 
 pytestmark = pytest.mark.e2e
 
@@ -167,7 +167,7 @@ def test_factor_risk_section_reads_the_split(desk):
     desk.wait_for_contains_text("#risk-factor-summary", "Factor ", timeout=60)
     pca = text_of(desk, "#risk-factor-summary")
     assert "specific" in pca and "eigenvalue ratio" in pca
-    desk.select_dcc_dropdown("#risk-factor-model", "Factor ETFs (MTUM QUAL SIZE USMV VLUE)")
+    pick(desk, "#risk-factor-model", "Factor ETFs (MTUM QUAL SIZE USMV VLUE)")
     etf = wait_for_change(desk, "#risk-factor-summary", pca, timeout=60)
     assert "MTUM, QUAL, SIZE, USMV, VLUE" in etf
     desk.wait_for_contains_text("#risk-factor-grid", "Specific", timeout=30)

@@ -11,7 +11,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 import app
 import saved_work
 import workspace
-from tests.e2e.conftest import click, console_errors, show
+from tests.e2e.conftest import click, console_errors, pick, show
 
 pytestmark = pytest.mark.e2e
 SHOTS = os.environ.get("PORTFOLIO_DESK_SHOTS")  # a folder: save screenshots there to look at
@@ -32,16 +32,6 @@ def _shot(desk, name: str) -> None:
         desk.driver.save_screenshot(str(Path(SHOTS) / f"{name}.png"))
 
 
-def _pick(desk, dropdown: str, label: str) -> None:
-    """Open a dropdown by its arrow, as a person does, and click ``label`` in its list."""
-    show(desk, dropdown)
-    desk.find_element(f"{dropdown} .dash-dropdown-trigger-icon").click()
-    menu = desk.wait_for_element(".dash-dropdown-options", timeout=20)
-    desk.wait_for_contains_text(".dash-dropdown-options", label, timeout=20)
-    [option] = [o for o in menu.find_elements(By.CSS_SELECTOR, ".dash-dropdown-option") if o.text == label]
-    option.click()
-
-
 def _shock(desk) -> str:
     return desk.find_element("#risk-shock-market [role=slider]").get_attribute("aria-valuenow")
 
@@ -59,7 +49,7 @@ def test_a_stress_set_saved_on_the_risk_page_loads_back(fresh_database, desk):
     desk.wait_for_contains_text("#risk-portfolio-label", "Equal weight", timeout=60)
     show(desk, "#risk-shock-market")
     assert _shock(desk) == "0.1"
-    _pick(desk, "#risk-scenario-load", "Deep crash (v1)")
+    pick(desk, "#risk-scenario-load", "Deep crash (v1)")
     desk.wait_for_contains_text("#risk-scenario-alert", "Loaded stress test 'Deep crash'", timeout=30)
     desk.wait_for_element("#risk-shock-market [role=slider][aria-valuenow='-0.2']", timeout=20)
     # Saving again under the loaded name asks first.
