@@ -211,18 +211,53 @@ def heatmap_figure(matrix: pd.DataFrame, theme: str | None, *, zmin: float = -1,
 COLOURS = {"pos": "#198754", "neg": "#dc3545", "accent": "#0d6efd", "muted": "#6c757d"}
 
 
+BARS_SHOWN = 30  # a wide universe's bar chart shows this many names and one bar for the rest
+
+
+def fold_names(values: pd.Series, shown: int = BARS_SHOWN) -> pd.Series:
+    """The ``shown`` largest names by absolute value, then one bar summing the others.
+
+    Up to ``shown + 1`` names come back as they are. Beyond that (a 500-name universe), names at zero are
+    left off, the largest are kept in descending order, and the rest become one bar labelled "N other
+    names" holding their sum, so the chart stays readable and cheap to draw on every slider move.
+    """
+    if len(values) <= shown + 1:
+        return values
+    held = values[values.abs() > 1e-12]
+    if len(held) <= shown + 1:
+        return held.reindex(held.abs().sort_values(ascending=False, kind="stable").index)
+    order = held.abs().sort_values(ascending=False, kind="stable").index
+    top, rest = held.reindex(order[:shown]), held.reindex(order[shown:])
+    return pd.concat([top, pd.Series({f"{len(rest)} other names": float(rest.sum())})])
+
+
+def _bar_colours(values: pd.Series, sign_colours: bool, folded: bool) -> list[str] | None:
+    colours = [COLOURS["pos"] if v >= 0 else COLOURS["neg"] for v in values] if sign_colours else None
+    if folded:  # the last bar sums the names left off: grey, so it does not read as one holding
+        colours = colours or [COLOURS["accent"]] * len(values)
+        colours[-1] = COLOURS["muted"]
+    return colours
+
+
 @escaped
 def bar_figure(data: pd.Series | pd.DataFrame, theme: str | None, *, yformat: str | None = None,
                ytitle: str | None = None, horizontal: bool = False, sign_colours: bool = False,
-               barmode: str = "group", title: str | None = None) -> go.Figure:
-    """Bars for a Series (one colour, or green/red by sign) or a DataFrame (one trace per column)."""
+               barmode: str = "group", title: str | None = None, fold: bool = False) -> go.Figure:
+    """Bars for a Series (one colour, or green/red by sign) or a DataFrame (one trace per column).
+
+    ``fold``: a Series of more than ``BARS_SHOWN + 1`` names shows its largest ones and one grey bar for
+    the others (``fold_names``).
+    """
+    folded = fold and isinstance(data, pd.Series) and len(data) > BARS_SHOWN + 1
+    if folded:
+        data = fold_names(data)
+        folded = str(data.index[-1]).endswith(" other names")
     frame = data.to_frame() if isinstance(data, pd.Series) else data
     fig = go.Figure()
     fmt = yformat or ".3f"
     for col in frame.columns:
         values = frame[col]
-        colour = ([COLOURS["pos"] if v >= 0 else COLOURS["neg"] for v in values]
-                  if sign_colours and len(frame.columns) == 1 else None)
+        colour = _bar_colours(values, sign_colours, folded) if len(frame.columns) == 1 else None
         cats, vals = list(map(str, frame.index)), values.to_numpy()
         fig.add_trace(go.Bar(
             x=vals if horizontal else cats, y=cats if horizontal else vals, name=str(col),

@@ -441,8 +441,8 @@ def allocation(form, ws, theme):
     chosen = {"volatility": alloc.volatility, "expected_return": alloc.expected_return, "label": recipe.label}
     stored = {"weights": alloc.weights.to_dict(), "method": recipe.label, "recipe": recipe.to_query(),
               "limits": _limits(recipe)}
-    return (kpis, bar_figure(alloc.weights, theme, yformat=".0%"), records(table),
-            bar_figure(contrib["component"], theme, yformat=".2%"), chosen, stored,
+    return (kpis, bar_figure(alloc.weights, theme, yformat=".0%", fold=True), records(table),
+            bar_figure(contrib["component"], theme, yformat=".2%", fold=True), chosen, stored,
             notes_alert(list(alloc.notes), title="About this portfolio"))
 
 

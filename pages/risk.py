@@ -517,7 +517,7 @@ def decomposition(ws, theme):
     contrib = risk.risk_contributions(port.weights, cov)
     by_sector = risk.aggregate_by_sector(contrib, wd.sectors)
     corr = universe.clustered_correlation(wd.returns)
-    return (bar_figure(contrib.table["component"], theme, yformat=".2%"),
+    return (bar_figure(contrib.table["component"], theme, yformat=".2%", fold=True),
             bar_figure(by_sector.table["component"], theme, yformat=".2%"),
             heatmap_figure(corr.matrix, theme), None)
 

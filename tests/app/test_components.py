@@ -1,5 +1,6 @@
 """Shared component builders as plain functions."""
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -44,3 +45,31 @@ def test_ticks_of_a_small_span_money_axis_are_distinct(costs, tick_labels):
         labels = tick_labels(fig, axis)
         assert len(labels) >= 3 and len(set(labels)) == len(labels), (axis, labels)
         assert all(label.startswith("$") for label in labels)
+
+
+def test_a_wide_universe_bar_chart_shows_its_largest_names_and_one_bar_for_the_rest():
+    from components.figures import BARS_SHOWN, COLOURS
+
+    rng = np.random.default_rng(3)
+    held = pd.Series(rng.uniform(0.001, 0.02, 140), index=[f"T{i:03d}" for i in range(140)])
+    weights = pd.concat([held, pd.Series(0.0, index=[f"Z{i:03d}" for i in range(360)])])  # 360 names at 0%
+    weights /= weights.sum()
+    fig = bar_figure(weights, None, yformat=".0%", fold=True)
+    [bars] = fig.data
+    assert len(bars.x) == BARS_SHOWN + 1 and bars.x[-1] == f"{140 - BARS_SHOWN} other names"
+    top = weights.sort_values(ascending=False).iloc[:BARS_SHOWN]
+    assert list(bars.x[:-1]) == list(top.index) and np.allclose(bars.y[:-1], top.to_numpy())
+    # The grey bar holds the held names left off (the 360 at 0% are not counted), so the bars add up to 100%.
+    assert bars.y[-1] == pytest.approx(weights.sort_values(ascending=False).iloc[BARS_SHOWN:].sum())
+    assert sum(bars.y) == pytest.approx(1.0)
+    assert list(bars.marker.color[-1:]) == [COLOURS["muted"]] and set(bars.marker.color[:-1]) == {COLOURS["accent"]}
+
+
+def test_a_wide_book_with_few_holdings_shows_only_what_it_holds_and_a_small_one_every_name():
+    few = pd.Series(0.0, index=[f"T{i:03d}" for i in range(500)])
+    few[["T007", "T100", "T300"]] = [0.2, 0.5, 0.3]
+    [bars] = bar_figure(few, None, fold=True).data
+    assert list(bars.x) == ["T100", "T300", "T007"] and bars.marker.color is None  # no "other" bar
+    small = pd.Series([0.0, 0.6, 0.4], index=["AAPL", "KO", "MSFT"])
+    [bars] = bar_figure(small, None, fold=True).data
+    assert list(bars.x) == ["AAPL", "KO", "MSFT"]  # 20 bundled names: as they were, zeros and order kept
