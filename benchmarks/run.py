@@ -68,8 +68,20 @@ def _dated(section: str) -> str:
 
 
 def replace_section(name: str, section: str) -> None:
-    """Write one module's section into RESULTS.md, keeping the others (for a bench run as a script with options)."""
+    """Write one module's section into RESULTS.md, keeping the others (for a bench run as a script with options).
+
+    When the file already has the section, only the text between its markers changes: the notes written by
+    hand between sections (before/after measurements, what a target still lacks) stay.
+    """
     target = HERE / "RESULTS.md"
+    text = target.read_text() if target.exists() else ""
+    start, end = f"<!-- {name} -->\n", f"\n<!-- /{name} -->"
+    if start in text and end in text.split(start, 1)[1]:
+        before, rest = text.split(start, 1)
+        after = rest.split(end, 1)[1]
+        target.write_text(before + start + _dated(section) + end + after)
+        print(f"wrote {target}")
+        return
     sections = _previous_sections(target) | {name: _dated(section)}
     _write(target, sections, sorted(p.stem for p in HERE.glob("bench_*.py")))
 
