@@ -126,14 +126,22 @@ def _ws(ws: dict | None) -> dict:
 
 
 #: The workspace fields that decide its frames (:func:`resolve`): a cache of resolved data keys on these. The
-#: session secret is one of them, so a memo never serves one session's uploads to another (nor fails to find
-#: a session's own uploads because the key was made without its secret).
+#: session secret is one of them when the workspace has uploads, so a memo never serves one session's uploads
+#: to another (nor fails to find a session's own uploads because the key was made without its secret).
 DATA_FIELDS = ("source", "universe", "start", "end", "benchmark", "uploads", SESSION)
 
 
 def data_key(ws: dict | None) -> str:
-    """The workspace's :data:`DATA_FIELDS` as canonical JSON, the key of a cache of its resolved frames."""
-    return json.dumps({k: (ws or {}).get(k) for k in DATA_FIELDS}, sort_keys=True, default=str)
+    """The workspace's :data:`DATA_FIELDS` as canonical JSON, the key of a cache of its resolved frames.
+
+    A workspace of bundled data only (no uploads) leaves its session secret out: its frames are the same for
+    every session, so all of them share one memo entry (50 users of the bundled data each had their own, which
+    overflowed Construct's 32-entry memo: every slider move re-estimated the covariance).
+    """
+    fields = {k: (ws or {}).get(k) for k in DATA_FIELDS}
+    if not fields["uploads"]:
+        del fields[SESSION]
+    return json.dumps(fields, sort_keys=True, default=str)
 
 
 def _uploaded(ws: dict, kind: str) -> pd.DataFrame | None:

@@ -162,9 +162,17 @@ def empty_figure(message: str, theme: str | None = None) -> go.Figure:
 def line_figure(frame: pd.DataFrame, theme: str | None, *, yformat: str | None = None,
                 ytitle: str | None = None, title: str | None = None, log_y: bool = False,
                 highlight: str | None = None) -> go.Figure:
-    """One line per column; ``highlight`` (e.g. the benchmark) is drawn thicker and dashed."""
+    """One line per column; ``highlight`` (e.g. the benchmark) is drawn thicker and dashed.
+
+    More than ``LINES_SHOWN + 1`` columns (a 500-name universe) are drawn as their median and 10th-90th
+    percentile band, with the ``LINES_NAMED`` highest and lowest at the end as lines of their own
+    (``_band_traces``): 500 lines were unreadable and took seconds to send and draw.
+    """
     fig = go.Figure()
-    for col in frame.columns:
+    banded = len(frame.columns) > LINES_SHOWN + 1
+    if banded:
+        _band_traces(fig, frame, highlight, yformat)
+    for col in [c for c in frame.columns if c == highlight] if banded else frame.columns:
         is_hl = col == highlight
         fig.add_trace(go.Scatter(
             x=frame.index, y=frame[col], name=str(col), mode="lines",
@@ -172,11 +180,34 @@ def line_figure(frame: pd.DataFrame, theme: str | None, *, yformat: str | None =
             hovertemplate="%{y:" + (yformat or ".3f") + "}",
         ))
     base_layout(fig, theme, title=title, yformat=yformat, ytitle=ytitle)
-    if len(frame.columns) > 8:
+    if len(fig.data) > 8:
         fig.update_layout(legend={"orientation": "v", "x": 1.02, "y": 1, "yanchor": "top"})
     if log_y:
         fig.update_yaxes(type="log", tickvals=_log_ticks(frame), tickformat=tick_format(",.0f"))
     return fig
+
+
+LINES_SHOWN = 30  # a line chart of more columns shows their band instead (line_figure)
+LINES_NAMED = 5  # ... and this many of the highest and of the lowest at the end, by name
+
+
+def _band_traces(fig: go.Figure, frame: pd.DataFrame, highlight: str | None, yformat: str | None) -> None:
+    """The median and 10th-90th percentile band of the columns other than ``highlight`` on each date, then
+    the ``LINES_NAMED`` columns ending highest and lowest (outliers: where a bad price shows first)."""
+    others = frame[[c for c in frame.columns if c != highlight]]
+    band = others.quantile([0.1, 0.5, 0.9], axis=1).T
+    n, hover = others.shape[1], "%{y:" + (yformat or ".3f") + "}"
+    fig.add_trace(go.Scatter(x=frame.index, y=band[0.9], mode="lines", line={"width": 0}, showlegend=False,
+                             name=f"90th percentile of {n}", hovertemplate=hover))
+    fig.add_trace(go.Scatter(x=frame.index, y=band[0.1], mode="lines", line={"width": 0}, fill="tonexty",
+                             fillcolor="rgba(13,110,253,0.18)", name=f"10th-90th percentile of {n} assets",
+                             hovertemplate=hover))
+    fig.add_trace(go.Scatter(x=frame.index, y=band[0.5], mode="lines", name=f"median of {n} assets",
+                             line={"width": 2.2, "color": COLOURS["accent"]}, hovertemplate=hover))
+    last = others.ffill().iloc[-1].sort_values(ascending=False, kind="stable")
+    for col in [*last.index[:LINES_NAMED], *last.index[-LINES_NAMED:]]:
+        fig.add_trace(go.Scatter(x=frame.index, y=frame[col], name=str(col), mode="lines", line={"width": 1},
+                                 hovertemplate=hover))
 
 
 def _log_ticks(frame: pd.DataFrame) -> list[float]:

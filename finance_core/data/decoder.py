@@ -45,6 +45,7 @@ __all__ = [
     "decode",
     "read_rows",
     "cell_frame",
+    "plain_number_frame",
     "read_table",
     "find_column",
     "require_columns",
@@ -69,8 +70,9 @@ MAX_ROWS = 250_000
 _NOT_FINITE = "is not a finite number (it reads as infinity). Write the value, or leave the cell empty if it is missing."
 
 
-def read_rows(doc: Text) -> tuple[list[str], list[list[str]]]:
-    """Header and data rows; blank lines are skipped but keep row numbering."""
+def _dialect(doc: Text) -> csv.Dialect | type[csv.Dialect]:
+    """The file's CSV dialect, the separator sniffed (comma, semicolon, tab) and kept in ``doc.delimiter``;
+    absurd shapes refused before any row is split."""
     dialect: csv.Dialect | type[csv.Dialect]
     try:
         dialect = csv.Sniffer().sniff(doc.text[:4096], delimiters=",;\t")
@@ -80,6 +82,12 @@ def read_rows(doc: Text) -> tuple[list[str], list[list[str]]]:
         dialect.delimiter = max(",;\t", key=header_line.count)
     doc.delimiter = dialect.delimiter
     _refuse_absurd_shape(doc, dialect)
+    return dialect
+
+
+def read_rows(doc: Text) -> tuple[list[str], list[list[str]]]:
+    """Header and data rows; blank lines are skipped but keep row numbering."""
+    dialect = _dialect(doc)
     reader = csv.reader(io.StringIO(doc.text), dialect)
     try:
         rows = list(reader)
@@ -128,6 +136,69 @@ def _refuse_absurd_shape(doc: Text, dialect: csv.Dialect | type[csv.Dialect]) ->
             "(fewer dates or trades per file).",
             code="too_many_rows",
         )
+
+
+#: The only characters of a body :func:`plain_number_frame` reads: digits, the decimal point, the dash of ISO
+#: dates, the comma between cells and line ends. Anything else (a sign, a space, a quote, a letter) takes the house path.
+_PLAIN_BYTES = np.zeros(256, dtype=bool)
+_PLAIN_BYTES[np.frombuffer(b"0123456789.-,\r\n", dtype=np.uint8)] = True
+
+
+def plain_number_frame(doc: Text, text_columns: set[str]) -> tuple[list[str], pd.DataFrame] | None:
+    """The header and cells of a plain file, read by pandas' C parser in one pass; None when it is not plain.
+
+    Plain: comma-separated ASCII, unique non-empty header names, every line a data row with one cell per
+    column (no blank or empty rows, no quotes), ``text_columns`` holding only digits, points and dashes (ISO
+    dates), and every other cell blank or a decimal number with digits on both sides of one point and no
+    sign (a price written by a spreadsheet or pandas). For such a file the frame equals what
+    :func:`cell_frame` then :func:`parse_numbers` give (text cells as strings, "" when blank; numbers
+    correctly rounded, NaN when blank; indexed by spreadsheet row) and the number format is the default,
+    so it skips splitting cells into Python strings, which took most of the time of a 500-ticker file.
+    Anything else, including every file with an error to report, returns None and takes the house path,
+    which says what is wrong.
+    """
+    if _dialect(doc).delimiter != ",":  # first: absurd shapes are refused before anything is copied
+        return None
+    text = doc.text
+    if '"' in text or not text.isascii():
+        return None
+    first, _, body = text.partition("\n")
+    header = [h.strip() for h in first.rstrip("\r").split(",")]
+    if len(header) < 2 or not all(header) or len({h.upper() for h in header}) < len(header) or not body.strip():
+        return None
+    if not set(text_columns) <= set(header) or "\n\n" in body or "\n\r\n" in body or body.count("\r") != body.count("\r\n"):
+        return None
+    raw = np.frombuffer(body.encode("ascii"), dtype=np.uint8)
+    if not _PLAIN_BYTES[raw].all():
+        return None
+    rows = body.count("\n") + (not body.endswith("\n"))
+    dots = np.flatnonzero(raw == ord("."))
+    after = raw[np.minimum(dots + 1, len(raw) - 1)]
+    if (len(raw) and raw[-1] == ord(".")) or np.isin(after, np.frombuffer(b",\r\n", dtype=np.uint8)).any():
+        return None  # "5.": the house path reads it cell by cell
+    if np.count_nonzero(raw == ord(",")) != rows * (len(header) - 1):
+        return None  # a ragged row: the house path names it
+    numeric = [h for h in header if h not in text_columns]
+    try:
+        frame = pd.read_csv(io.StringIO(body), header=None, names=header, engine="c", quoting=csv.QUOTE_NONE,
+                            dtype={h: (str if h in text_columns else "float64") for h in header},
+                            na_values=[""], keep_default_na=False, skip_blank_lines=False)
+    except (ValueError, pd.errors.ParserError):  # "1.2.3", "--": the house path names the cell
+        return None
+    values = frame[numeric].to_numpy(dtype=float)
+    texts = frame[sorted(text_columns, key=header.index)].fillna("")
+    filled = np.count_nonzero(~np.isnan(values))
+    dashes = int(sum(texts[c].str.count("-").sum() for c in texts.columns))
+    text_dots = int(sum(texts[c].str.count(r"\.").sum() for c in texts.columns))
+    if (len(frame) != rows or np.isinf(values).any() or np.count_nonzero(raw == ord("-")) != dashes
+            or len(dots) - text_dots != filled):
+        return None  # a signed number, an integer cell or an infinite one: the house path reads or names it
+    empty_rows = np.isnan(values).all(axis=1) & (texts == "").all(axis=1).to_numpy()
+    if empty_rows.any():
+        return None
+    frame[list(texts.columns)] = texts
+    frame.index = pd.Index(range(2, len(frame) + 2), name="row")
+    return header, frame
 
 
 def cell_frame(doc: Text, header: list[str], body: list[list[str]]) -> pd.DataFrame:

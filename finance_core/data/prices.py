@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..errors import DataError
 from .decoder import (
+    MAX_COLUMNS,
     MAX_UPLOAD_BYTES,
     Source,
     Text,
@@ -24,6 +25,7 @@ from .decoder import (
     format_notes,
     parse_dates,
     parse_numbers,
+    plain_number_frame,
     positive,
     read_rows,
     refuse_repeats,
@@ -69,8 +71,12 @@ def load_prices_csv(
     earlier than the others trim the history to the common dates (also noted).
     """
     doc = decode(source, name, max_bytes)
+    plain = _plain_wide(doc)
+    if plain is not None:  # the common case of a wide file, read in one pass (same frame, same checks below)
+        header, cells, date_col = plain
+        return _wide_prices(doc, header, cells, date_col, ticker, min_rows, max_gap)
     header, body = read_rows(doc)
-    date_col = find_column(header, "date", "dates", "day", "timestamp", "time")
+    date_col = find_column(header, *_DATE_NAMES)
     if date_col is None:
         first = cell_frame(doc, header, body).iloc[:, 0]  # by position: a repeated name would give a frame
         if pd.to_datetime(first, errors="coerce", format="mixed").notna().mean() > 0.9:
@@ -81,27 +87,63 @@ def load_prices_csv(
                 f"dates such as 2024-01-31 (found {header[0]!r}).",
                 code="missing_date_column",
             )
-    long_cols = {c.lower() for c in header}
-    if "ticker" in long_cols and len(header) <= 4:
+    if _is_long(header):
         wide, rows_of = _long_to_wide(doc, header, body, date_col)
-        single = False
-    else:
-        check_duplicate_columns(doc, header, what="ticker")
-        frame = cell_frame(doc, header, body)
-        dates = parse_dates(doc, frame[date_col], date_col)
-        read, keep, names, single = _price_columns(doc, [h for h in header if h != date_col], ticker)
-        values = parse_numbers(doc, frame, read)[keep]
-        values.columns = names
-        refuse_repeats(
-            doc,
-            dates,
-            lambda row: f"the date {dates[row].date()} appears twice",
-            "Keep one row per date.",
-            "duplicate_date",
-        )
-        rows_of = pd.Series(values.index, index=dates.values)
-        values.index = pd.DatetimeIndex(dates.values, name="date")
-        wide = values
+        return _checked(doc, wide, rows_of, min_rows, max_gap, None)
+    check_duplicate_columns(doc, header, what="ticker")
+    return _wide_prices(doc, header, cell_frame(doc, header, body), date_col, ticker, min_rows, max_gap)
+
+
+read_prices_csv = frame_only(load_prices_csv)
+
+_DATE_NAMES = ("date", "dates", "day", "timestamp", "time")
+
+
+def _is_long(header: list[str]) -> bool:
+    """``date,ticker,price`` (and an optional fourth column): one row per date and ticker."""
+    return "ticker" in {c.lower() for c in header} and len(header) <= 4
+
+
+def _plain_wide(doc: Text) -> tuple[list[str], pd.DataFrame, str] | None:
+    """A wide file's header, cells (dates as text, prices as floats) and date column when the file is plain (see
+    ``decoder.plain_number_frame``); None for anything else: long files, no date column by name, any cell
+    the house path must read or name."""
+    end = doc.text.find("\n")
+    first = doc.text[: end if end >= 0 else len(doc.text)]
+    if first.count(",") >= MAX_COLUMNS:  # the house path refuses it from the header line, splitting nothing
+        return None
+    date_col = find_column([h.strip() for h in first.rstrip("\r").split(",")], *_DATE_NAMES)
+    if date_col is None:
+        return None
+    plain = plain_number_frame(doc, {date_col})
+    if plain is None or _is_long(plain[0]):
+        return None
+    return plain[0], plain[1], date_col
+
+
+def _wide_prices(doc: Text, header: list[str], frame: pd.DataFrame, date_col: str, ticker: str | None,
+                 min_rows: int, max_gap: int) -> Loaded[pd.DataFrame]:
+    """Dates x tickers from a wide file's cells: ``frame`` holds text cells (``cell_frame``), or its price
+    columns already as floats (``plain_number_frame``: parse_numbers is then skipped, as it would give them)."""
+    dates = parse_dates(doc, frame[date_col], date_col)
+    read, keep, names, single = _price_columns(doc, [h for h in header if h != date_col], ticker)
+    parsed = all(frame[c].dtype == float for c in read)
+    values = (frame[read] if parsed else parse_numbers(doc, frame, read))[keep]
+    values.columns = names
+    refuse_repeats(
+        doc,
+        dates,
+        lambda row: f"the date {dates[row].date()} appears twice",
+        "Keep one row per date.",
+        "duplicate_date",
+    )
+    rows_of = pd.Series(values.index, index=dates.values)
+    values.index = pd.DatetimeIndex(dates.values, name="date")
+    return _checked(doc, values, rows_of, min_rows, max_gap, names[0] if single else None)
+
+
+def _checked(doc: Text, wide: pd.DataFrame, rows_of: pd.Series, min_rows: int, max_gap: int, single: str | None) -> Loaded[pd.DataFrame]:
+    """Sorted by date, every price positive, short gaps filled, enough dates: the file's prices and notes."""
     wide = wide.sort_index()
     wide.columns = pd.Index([str(c) for c in wide.columns])
     rows_of = rows_of.sort_index()
@@ -114,10 +156,7 @@ def load_prices_csv(
             "risk. Upload a longer history.",
             code="too_short",
         )
-    return Loaded(wide, tuple(format_notes(doc) + notes), names[0] if single else None)
-
-
-read_prices_csv = frame_only(load_prices_csv)
+    return Loaded(wide, tuple(format_notes(doc) + notes), single)
 
 
 def _label(header: str) -> str:

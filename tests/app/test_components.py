@@ -73,3 +73,30 @@ def test_a_wide_book_with_few_holdings_shows_only_what_it_holds_and_a_small_one_
     small = pd.Series([0.0, 0.6, 0.4], index=["AAPL", "KO", "MSFT"])
     [bars] = bar_figure(small, None, fold=True).data
     assert list(bars.x) == ["AAPL", "KO", "MSFT"]  # 20 bundled names: as they were, zeros and order kept
+
+
+def test_a_line_chart_of_a_wide_universe_draws_its_band_and_its_extremes():
+    from components.figures import LINES_NAMED, line_figure
+
+    rng = np.random.default_rng(4)
+    dates = pd.bdate_range("2020-01-02", periods=60)
+    growth = pd.DataFrame(100 * np.exp(np.cumsum(rng.normal(0, 0.02, (60, 80)), axis=0)), index=dates,
+                          columns=[f"T{i:02d}" for i in range(80)])
+    growth["SP500"] = 100 * np.exp(np.cumsum(rng.normal(0, 0.01, 60)))
+    fig = line_figure(growth, None, log_y=True, highlight="SP500")
+    names = [t.name for t in fig.data]
+    others = growth.drop(columns="SP500")
+    last = others.iloc[-1].sort_values(ascending=False)
+    extremes = [*last.index[:LINES_NAMED], *last.index[-LINES_NAMED:]]
+    assert names == ["90th percentile of 80", "10th-90th percentile of 80 assets", "median of 80 assets",
+                     *extremes, "SP500"]
+    # Against pandas' own quantiles of the 80 assets on each date (the benchmark left out).
+    assert np.allclose(fig.data[2].y, others.median(axis=1)) and np.allclose(fig.data[1].y, others.quantile(0.1, axis=1))
+    assert np.allclose(fig.data[0].y, others.quantile(0.9, axis=1)) and fig.data[1].fill == "tonexty"
+    assert fig.data[-1].line.dash == "dash" and np.allclose(fig.data[-1].y, growth["SP500"])
+    # The log axis's ticks cover every asset, not only the lines drawn.
+    from components.figures import _log_ticks
+
+    assert list(fig.layout.yaxis.tickvals) == _log_ticks(growth)
+    # 31 columns or fewer: one line each, as before.
+    assert len(line_figure(growth.iloc[:, :31], None).data) == 31

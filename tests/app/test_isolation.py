@@ -7,6 +7,7 @@ leaks the frame nor tells whether someone uploaded that file; the owner still re
 
 import hashlib
 import hmac
+import json
 
 import pytest
 
@@ -96,3 +97,23 @@ def test_construct_memo_reads_the_owners_uploads_and_no_one_elses():
     with pytest.raises(DataError, match="Load the file again"):
         construct._estimates(dict(other, uploads=a["uploads"]), recipe)
     assert workspace.SESSION in workspace.DATA_FIELDS
+
+
+def test_sessions_on_the_bundled_data_share_one_memo_entry_and_uploads_never_do():
+    """Bundled data is the same for everyone: its data key leaves the secret out, so 50 sessions hit one memo
+    entry (each had its own, overflowing Construct's memo). A workspace with an upload keeps its secret."""
+    from finance_core import recipes
+    from pages import construct
+
+    a, b = (workspace.with_session(dict(workspace.DEFAULT)) for _ in range(2))
+    assert workspace.session_secret(a) != workspace.session_secret(b)
+    assert workspace.data_key(a) == workspace.data_key(b)
+    recipe = recipes.Recipe(method="min_variance")
+    construct._cached.cache_clear()
+    assert construct._estimates(a, recipe) is construct._estimates(b, recipe)  # one entry, computed once
+    assert construct._cached.cache_info().misses == 1
+    lots = data.sample_csv("lots").encode()
+    with_lots, _ = workspace.with_upload(a, "lots", lots, "lots.csv")
+    copied = dict(b, uploads=with_lots["uploads"])
+    assert workspace.data_key(with_lots) != workspace.data_key(copied)
+    assert workspace.SESSION in json.loads(workspace.data_key(with_lots))
