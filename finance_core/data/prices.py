@@ -73,8 +73,7 @@ def load_prices_csv(
     doc = decode(source, name, max_bytes)
     plain = _plain_wide(doc)
     if plain is not None:  # the common case of a wide file, read in one pass (same frame, same checks below)
-        header, cells, date_col = plain
-        return _wide_prices(doc, header, cells, date_col, ticker, min_rows, max_gap)
+        return _wide_prices(doc, *plain, ticker, min_rows, max_gap)
     header, body = read_rows(doc)
     date_col = find_column(header, *_DATE_NAMES)
     if date_col is None:
