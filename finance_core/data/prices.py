@@ -146,8 +146,9 @@ def _checked(doc: Text, wide: pd.DataFrame, rows_of: pd.Series, min_rows: int, m
     wide = wide.sort_index()
     wide.columns = pd.Index([str(c) for c in wide.columns])
     rows_of = rows_of.sort_index()
-    for ticker in wide.columns:
-        positive(doc, wide[ticker].dropna().set_axis(rows_of[wide[ticker].notna().values].values), ticker)
+    if (wide.to_numpy(dtype=float) <= 0).any():  # one check for all; the message comes from the first column
+        for ticker in wide.columns:
+            positive(doc, wide[ticker].dropna().set_axis(rows_of[wide[ticker].notna().values].values), ticker)
     wide, notes = _fill_gaps(doc, wide, rows_of, max_gap)
     if len(wide) < min_rows:
         raise DataError(
