@@ -41,8 +41,13 @@ def show(duo, selector: str, timeout: float = 30):
     Grids lay their rows out once they are on screen. Returns the element.
     """
     el = duo.wait_for_element(selector, timeout=timeout)
-    duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", el)
+    duo.driver.execute_script(SCROLL_TO_MIDDLE, el)
     return el
+
+
+#: Bootstrap's ``scroll-behavior: smooth`` animates a plain scrollIntoView: a click right after it landed on
+#: where the element was before the page moved (ElementClickIntercepted in CI). "instant" scrolls at once.
+SCROLL_TO_MIDDLE = "arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});"
 
 
 def click(duo, selector: str) -> None:
@@ -50,38 +55,22 @@ def click(duo, selector: str) -> None:
     duo.driver.execute_script("arguments[0].click();", show(duo, selector, timeout=20))
 
 
-def _click_when_clickable(duo, element, timeout: float = 20) -> None:
-    """A native click on ``element``, retried while the page is still laying out.
-
-    A chart or table that renders late moves everything below it, so a click aimed at a control can land
-    on the element that took its place (ElementClickInterceptedException: CI failed that way). Each retry
-    scrolls the control back to the middle of the window first.
-    """
-    from selenium.common.exceptions import ElementClickInterceptedException, ElementNotInteractableException
-
-    deadline = time.time() + timeout
-    while True:
-        duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
-        try:
-            element.click()
-            return
-        except (ElementClickInterceptedException, ElementNotInteractableException):
-            if time.time() > deadline:
-                raise
-            time.sleep(0.3)
-
-
 def pick(duo, dropdown: str, label: str, timeout: float = 20) -> None:
-    """Open the dcc.Dropdown ``dropdown`` by its arrow, as a person does, and click ``label`` in its list."""
+    """Open the dcc.Dropdown ``dropdown`` and click ``label`` in its list.
+
+    Clicked by script on the dropdown's button and then on the option, after an instant scroll: a native
+    click aimed at the arrow while a late chart still moved the page (or Bootstrap's smooth scroll was still
+    running) landed on another element (ElementClickIntercepted, CI failed that way three times).
+    """
     from selenium.webdriver.common.by import By
 
-    show(duo, dropdown, timeout=timeout)
-    _click_when_clickable(duo, duo.find_element(f"{dropdown} .dash-dropdown-trigger-icon"), timeout)
+    button = show(duo, dropdown, timeout=timeout)
+    duo.driver.execute_script("arguments[0].closest('button, .dash-dropdown').click();", button)
     menu = duo.wait_for_element(".dash-dropdown-options", timeout=timeout)
     duo.wait_for_contains_text(".dash-dropdown-options", label, timeout=timeout)
     options = [o for o in menu.find_elements(By.CSS_SELECTOR, ".dash-dropdown-option") if o.text == label]
     assert options, f"{label!r} is not among the options of {dropdown}"
-    _click_when_clickable(duo, options[0], timeout)
+    duo.driver.execute_script(SCROLL_TO_MIDDLE + " arguments[0].click();", options[0])
 
 
 def use_as_target(duo, query: str, ready: list[tuple[str, str]], target_set: str) -> None:
@@ -109,7 +98,7 @@ def drag_slider(duo, slider_id: str, dx: int, attempts: int = 3) -> None:
     for _ in range(attempts):
         thumb = duo.wait_for_element(selector, timeout=20)
         before = thumb.get_attribute("aria-valuenow")
-        duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", thumb)
+        duo.driver.execute_script(SCROLL_TO_MIDDLE, thumb)
         time.sleep(0.3)
         ActionChains(duo.driver).click_and_hold(thumb).pause(0.2).move_by_offset(dx, 0).pause(0.2).release().perform()
         time.sleep(0.3)
