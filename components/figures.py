@@ -8,6 +8,7 @@ objects from finance_core and a theme, and never compute finance themselves.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 
@@ -111,10 +112,9 @@ def graph(name: str, figure: go.Figure | None = None, *, title: str | None = Non
     The wrapper div has the plain id ``<name>-chart`` for tests and print styles.
     ``themed=False`` keeps the figure's own template when the theme switch moves.
     """
-    figure = figure if figure is not None else empty_figure("Loading...")
     g = dcc.Graph(
         id=graph_id(name, themed=themed),
-        figure=figure,
+        figure=figure if figure is not None else _loading_figure(),
         config=figure_config(name),
         style={"height": f"{height}px"},
         className="pd-graph",
@@ -144,6 +144,13 @@ def base_layout(fig: go.Figure, theme: str | None, *, title: str | None = None,
     if ytitle:
         fig.update_yaxes(title=ytitle)
     return fig
+
+
+@functools.lru_cache(maxsize=1)
+def _loading_figure() -> dict:
+    """The placeholder every chart shows until its callback answers, built once as plain JSON: a page of 14
+    charts spent 0.2 s of each visit building 14 identical figures (plotly copies its template for each)."""
+    return empty_figure("Loading...").to_plotly_json()
 
 
 @escaped

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, State, callback, dcc, html
+from dash import Input, Output, State, callback, dcc, html, no_update
 
 import monitor
 import workspace
@@ -446,7 +446,14 @@ def _form(rows: list[dict]) -> dict:
 )
 @reports_errors(2, title="Limits not changed")
 def save_limits(_clicks, form, ws):
-    """Keep the form's limits in the workspace once they check out; a bad one keeps the previous limits."""
+    """Keep the form's limits in the workspace once they check out; a bad one keeps the previous limits.
+
+    Dash calls this when the page opens too (its output, the workspace store, is in the app's layout and its
+    button is not, so prevent_initial_call does not hold): without a press it changes nothing, or every
+    callback of the page ran twice on each visit (the second time on a workspace rewritten as it was).
+    """
+    if not _clicks:
+        return no_update, no_update
     new = workspace.with_limits(ws, _rows(form))
     monitor.current_breaches(new)  # refuses limits this book cannot be checked against (cached for what follows)
     return new, None

@@ -100,3 +100,14 @@ def test_a_line_chart_of_a_wide_universe_draws_its_band_and_its_extremes():
     assert list(fig.layout.yaxis.tickvals) == _log_ticks(growth)
     # 31 columns or fewer: one line each, as before.
     assert len(line_figure(growth.iloc[:, :31], None).data) == 31
+
+
+def test_every_chart_starts_with_the_same_loading_placeholder_built_once():
+    from components.figures import _loading_figure, graph
+
+    _loading_figure.cache_clear()
+    a, b = graph("one"), graph("two", title="Two")
+    figures = [div.children[1].children.figure for div in (a, b)]  # header, then dcc.Loading(dcc.Graph)
+    assert figures[0] is figures[1] and _loading_figure.cache_info().misses == 1
+    [note] = figures[0]["layout"]["annotations"]
+    assert note["text"] == "Loading..." and figures[0]["layout"]["xaxis"]["visible"] is False

@@ -223,3 +223,12 @@ def test_policy_section_is_on_the_page_with_its_export_and_link_settings():
     assert "Rebalancing policies" in text and "rebalancing-policies.csv" in text
     values = page.URL.initial({"policies": '["band"]', "widths": "0.05", "cost": "2"})
     assert (values["policies"], values["widths"], values["cost"], values["tax"]) == (["band"], "0.05", 2.0, "cash")
+
+
+def test_opening_the_page_saves_no_limits():
+    """Dash calls save_limits when the page opens (its output is the app-level workspace store): with the button
+    never pressed it must leave the workspace alone, or every callback of the page runs a second time."""
+    from dash import no_update
+
+    assert page.save_limits(0, _form(single_name_weight=0.04), WS) == (no_update, no_update)
+    assert page.save_limits(None, _form(single_name_weight=0.04), WS) == (no_update, no_update)
