@@ -17,14 +17,11 @@ from joserfc.jwk import RSAKey
 import app
 import auth
 from auth.oidc import CLIENT_ID_ENV, CLIENT_SECRET_ENV, ISSUER_ENV, USER_CLAIM_ENV
+from tests.app.test_login import NAV_USER_CALL, UPDATE, _texts
 from tests.integration.oidc_provider import Provider
 
 SECRET = "s" * 64
 CALLBACK = "http://localhost/login/callback"  # Flask's test client serves the desk as http://localhost
-UPDATE = "/_dash-update-component"
-NAV_USER_CALL = {"output": "nav-user.children", "outputs": {"id": "nav-user", "property": "children"},
-                 "inputs": [{"id": "nav-user", "property": "id", "value": "nav-user"}],
-                 "changedPropIds": [], "state": []}
 USERS = {"alice": {"email": "alice@example.com", "email_verified": True, "name": "Alice"},
          "bob": {"email": "bob@example.com", "email_verified": True},
          "eve": {"email": "eve@example.com", "email_verified": False},
@@ -52,14 +49,6 @@ def client(tmp_path, monkeypatch, provider):
     auth.configure(app.server, None)
     app.saved_store().engine.dispose()
     app.saved_store.cache_clear()
-
-
-def _texts(node) -> set[str]:
-    if isinstance(node, dict):
-        return set().union(*(_texts(v) for k, v in node.items() if k not in ("type", "namespace", "id")))
-    if isinstance(node, list):
-        return set().union(*(_texts(v) for v in node))
-    return {node} if isinstance(node, str) else set()
 
 
 def _to_provider(client, provider: Provider, next_page: str = "/") -> str:

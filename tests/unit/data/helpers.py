@@ -23,3 +23,21 @@ def refused(text_or_bytes, match, **kw):
         data.read_prices_csv(raw, name="prices.csv", **kw)
     assert "prices.csv" in str(info.value)
     return info.value
+
+
+def read_or_message(text: str, name: str = "p.csv"):
+    """``load_prices_csv`` of ``text``: the Loaded, or the DataError's message (to compare two ways of reading)."""
+    try:
+        return data.load_prices_csv(text.encode(), name=name)
+    except DataError as err:
+        return str(err)
+
+
+def same_reading(first, second) -> None:
+    """Two readings of one file are the same: the same message, or the same frame (exactly), notes and ticker."""
+    assert type(first) is type(second)
+    if isinstance(first, str):
+        assert first == second
+    else:
+        pd.testing.assert_frame_equal(first.frame, second.frame, check_exact=True)
+        assert first.notes == second.notes and first.ticker == second.ticker

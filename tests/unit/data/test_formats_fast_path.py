@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from finance_core import data, formats
-from finance_core.errors import DataError
+from finance_core import formats
+
+from .helpers import read_or_message, same_reading
 
 DATES = pd.bdate_range("2024-01-02", periods=40)
 
@@ -25,28 +26,16 @@ def _read_both(text: str, monkeypatch: pytest.MonkeyPatch, name: str = "p.csv"):
         taken.append(cells is not None)
         return cells
 
-    def read():
-        try:
-            return data.load_prices_csv(text.encode(), name=name)
-        except DataError as err:
-            return str(err)
-
     with monkeypatch.context() as m:
         m.setattr(formats._Cells, "_plain_column", classmethod(spy))
-        fast = read()
+        fast = read_or_message(text, name)
     with monkeypatch.context() as m:
         m.setattr(formats._Cells, "_plain_column", classmethod(lambda cls, texts: None))
-        slow = read()
+        slow = read_or_message(text, name)
     return fast, slow, sum(taken)
 
 
-def _same(fast, slow) -> None:
-    assert type(fast) is type(slow)
-    if isinstance(fast, str):
-        assert fast == slow
-    else:
-        pd.testing.assert_frame_equal(fast.frame, slow.frame, check_exact=True)
-        assert fast.notes == slow.notes
+_same = same_reading
 
 
 def test_eu_file_with_blanks_integers_and_ambiguous_cells_reads_the_same(monkeypatch):

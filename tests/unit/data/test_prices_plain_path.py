@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 
 from finance_core import data
 from finance_core.data import decoder, prices
-from finance_core.errors import DataError
+
+from .helpers import read_or_message, same_reading
 
 DATES = [d.date().isoformat() for d in pd.bdate_range("2024-01-02", periods=40)]
 
@@ -32,28 +33,16 @@ def _read_both(text: str, monkeypatch: pytest.MonkeyPatch, name: str = "p.csv"):
         taken.append(out is not None)
         return out
 
-    def read():
-        try:
-            return data.load_prices_csv(text.encode(), name=name)
-        except DataError as err:
-            return str(err)
-
     with monkeypatch.context() as m:
         m.setattr(prices, "plain_number_frame", spy)
-        plain = read()
+        plain = read_or_message(text, name)
     with monkeypatch.context() as m:
         m.setattr(prices, "_plain_wide", lambda doc: None)
-        house = read()
+        house = read_or_message(text, name)
     return plain, house, any(taken)
 
 
-def _same(plain, house) -> None:
-    assert type(plain) is type(house)
-    if isinstance(plain, str):
-        assert plain == house
-    else:
-        pd.testing.assert_frame_equal(plain.frame, house.frame, check_exact=True)
-        assert plain.notes == house.notes and plain.ticker == house.ticker
+_same = same_reading
 
 
 def _file(columns: dict[str, list[str]], dates: list[str] = DATES, line_end: str = "\n") -> str:
