@@ -8,6 +8,10 @@ checked by :mod:`monitor`, which the navbar badge reads too.
 
 from __future__ import annotations
 
+import json
+import threading
+from collections import OrderedDict
+
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
@@ -509,6 +513,37 @@ def rebalancing_policies(_clicks, ws, form, theme):
     """Compare the chosen policies on the workspace's prices; bad input keeps the previous table and chart."""
     wd, port = _context(ws)
     policies = rebalancing.policy_set(inputs.picks(form["kinds"], "Policies"), form["widths"], form["band_type"])
-    table = rebalancing.compare_policies(wd.returns, port.weights, policies, cost_bps=form["cost"],
-                                         tax_book=_tax_book(form["tax"], wd))
+    key = json.dumps([workspace.data_key(ws), port.weights.to_dict(), repr(policies), form["cost"],
+                      form["tax"]], sort_keys=True, default=str)
+    table = _POLICY_TABLES.get(key)
+    if table is None:  # the backtests of every policy: the page's dearest call, the same for the same inputs
+        table = rebalancing.compare_policies(wd.returns, port.weights, policies, cost_bps=form["cost"],
+                                             tax_book=_tax_book(form["tax"], wd))
+        _POLICY_TABLES.put(key, table)
     return records(table.rename_axis("policy").reset_index()), policy_figure(table, theme), None
+
+
+class _Memo:
+    """A small thread-safe least-recently-used map (per worker) of computed tables by their inputs' JSON."""
+
+    def __init__(self, size: int) -> None:
+        self.size, self._items, self._lock = size, OrderedDict[str, pd.DataFrame](), threading.Lock()
+
+    def get(self, key: str) -> pd.DataFrame | None:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        return None
+
+    def put(self, key: str, value: pd.DataFrame) -> None:
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+#: Policy comparisons by workspace data (its data key: the session secret is in it whenever there are uploads),
+#: portfolio weights and the form: each visit of the page ran every policy's backtest again (0.25 s).
+_POLICY_TABLES = _Memo(32)

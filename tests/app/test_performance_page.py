@@ -232,3 +232,26 @@ def test_opening_the_page_saves_no_limits():
 
     assert page.save_limits(0, _form(single_name_weight=0.04), WS) == (no_update, no_update)
     assert page.save_limits(None, _form(single_name_weight=0.04), WS) == (no_update, no_update)
+
+
+def test_a_policy_comparison_is_computed_once_for_the_same_inputs(monkeypatch):
+    """Each visit of the page compared the policies again (a backtest per policy, the page's dearest call);
+    the same data, weights and form now reuse the table, and a different form or workspace does not."""
+    calls = []
+    real = rebalancing.compare_policies
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(page, "_POLICY_TABLES", page._Memo(4))
+    monkeypatch.setattr(page.rebalancing, "compare_policies", counted)
+    first = page.rebalancing_policies(1, TWO_YEARS, POLICY_FORM, "light")
+    again = page.rebalancing_policies(1, workspace.with_session(dict(TWO_YEARS)), POLICY_FORM, "light")
+    assert again[0] == first[0] and len(calls) == 1  # another session on the same bundled data
+    page.rebalancing_policies(1, TWO_YEARS, dict(POLICY_FORM, band_type="relative"), "light")
+    page.rebalancing_policies(1, TWO_YEARS, dict(POLICY_FORM, cost=20.0), "light")
+    assert len(calls) == 3
+    for k in range(5):  # the memo keeps its 4 latest tables
+        page.rebalancing_policies(1, TWO_YEARS, dict(POLICY_FORM, cost=float(k)), "light")
+    assert len(page._POLICY_TABLES._items) == 4
