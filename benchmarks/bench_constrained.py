@@ -15,6 +15,7 @@ difference of the desk's optimum to PyPortfolioOpt's. Problems are solved cold (
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import os
 import statistics
@@ -410,6 +411,7 @@ def run() -> str:
     from benchmarks.run import machine
 
     warnings.filterwarnings("ignore")
+    started, start_load = dt.datetime.now(dt.UTC), os.getloadavg()[0]
     rows = []
     for n in GRID:
         rows += _rows_for(Problem(n), n)
@@ -426,9 +428,10 @@ def run() -> str:
         "every library gets the same moments (skfolio through returns re-coloured to them exactly). "
         "Times in ms, best / median of 3-5 cold solves; the desk's solver in brackets. Ratio: "
         "fastest peer's best over the desk's best. Weight differences are max |w_desk - w_peer|. "
-        f"Machine: {machine()}. **The machine was shared by seven engineers during this run (2 cores, "
-        f"load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} at the end): timings are noisy; "
-        "the ratios, measured minutes apart, are what matters.** A peer predicted to take over "
+        f"Machine: {machine()}; run {started:%Y-%m-%d %H:%M} to {dt.datetime.now(dt.UTC):%H:%M} UTC, "
+        f"load average {start_load:.1f} at the start and {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} "
+        "(1 / 5 / 15 min) at the end. On a shared machine the milliseconds move with the load; the ratios, "
+        "each measured seconds from its peer in the same process, move much less. A peer predicted to take over "
         f"{PEER_LIMIT_S:.0f} s per solve (its last time scaled by (N / N_last)^3) is skipped.",
         "",
         "| N | constraints | objective | desk | PyPortfolioOpt (Clarabel) | skfolio | ratio | "

@@ -90,15 +90,23 @@ def main(argv: list[str]) -> int:
     every = sorted(p.stem for p in HERE.glob("bench_*.py"))
     names = [n for n in every if not argv or n.removeprefix("bench_") in argv or n in argv]
     target = HERE / "RESULTS.md"
-    sections = _previous_sections(target) if argv else {}
+    if not target.exists():
+        _write(target, {}, every)
     for name in names:
         start = time.perf_counter()
         print(f"running {name} ...", flush=True)
         module = importlib.import_module(f"benchmarks.{name}")
-        sections[name] = _dated(module.run())
+        replace_section(name, module.run())  # each section as it finishes: a later failure loses nothing
         print(f"  done in {time.perf_counter() - start:.1f} s", flush=True)
-    _write(target, sections, every)
+    _refresh_header(target)
     return 0
+
+
+def _refresh_header(target: Path) -> None:
+    """The header's date and machine lines say when and where the file was last written."""
+    text = re.sub(r"\(last written [0-9-]+;", f"(last written {dt.date.today().isoformat()};", target.read_text(), count=1)
+    text = re.sub(r"^Machine: .*$", f"Machine: {machine()}.", text, count=1, flags=re.M)
+    target.write_text(text)
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
