@@ -35,6 +35,7 @@ from components.figures import EXPORT_BROWSER, EXPORT_SERVER
 from components.jobs import CeleryJobs, DiskcacheJobs
 from components.saved_menu import saved_menu
 from components.theme import templates_json
+from components.upload import install_upload_route
 from components.urlstate import UrlState
 from finance_core.data import MAX_UPLOAD_BYTES
 
@@ -77,6 +78,7 @@ install_figure_registry(server, workspace.cache_dir() / "figures")
 #: its size) inside the callback's JSON, plus 1 MiB for the rest of the request: about 28.7 MB.
 MAX_REQUEST_BYTES = -(-MAX_UPLOAD_BYTES * 4 // 3) + 2**20
 server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+install_upload_route(server)  # assets/upload.js posts each chosen or dropped file here, raw
 
 
 #: The saved-work database (DATABASE_URL, else $PORTFOLIO_DESK_DATA/desk.sqlite), migrated on first

@@ -138,6 +138,40 @@ class FrameStore:
         expected = self.key_for(key.partition(":")[0], raw, secret)
         return raw if hmac.compare_digest(expected, key) else None
 
+    #: How long a file the browser posted (``components.upload``'s route) waits for the callback that reads it.
+    inbox_ttl_seconds = 600
+
+    def put_inbox(self, raw: bytes, owner: str | None) -> str:
+        """Keep a posted file's bytes for the callback that reads them; returns their token (one read only)."""
+        token = secrets.token_urlsafe(24)
+        blob = pickle.dumps((owner, raw), protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            if self._redis is not None:
+                self._redis.set(f"portfolio-desk:inbox:{token}", blob, ex=self.inbox_ttl_seconds)
+            else:
+                self._cache().set(f"inbox:{token}", blob, expire=self.inbox_ttl_seconds)
+        except cache_errors() as err:
+            raise _unavailable(self.where, "receive the uploaded file", err) from None
+        return token
+
+    def take_inbox(self, token: str, owner: str | None) -> bytes | None:
+        """The bytes posted under ``token`` by ``owner`` (the signed-in user, None with login off), removed as
+        they are read; None when they expired, were read already, or another user posted them."""
+        try:
+            if self._redis is not None:
+                pipe = self._redis.pipeline()
+                pipe.get(f"portfolio-desk:inbox:{token}")
+                pipe.delete(f"portfolio-desk:inbox:{token}")
+                blob, _ = pipe.execute()
+            else:
+                blob = self._cache().pop(f"inbox:{token}", default=None)
+        except cache_errors() as err:
+            raise _unavailable(self.where, "read the uploaded file", err) from None
+        record = None if blob is None else pickle.loads(blob)
+        if not (isinstance(record, tuple) and len(record) == 2 and isinstance(record[1], bytes)):
+            return None
+        return record[1] if record[0] == owner else None
+
     def put_result(self, kind: str, frame: pd.DataFrame, *, secret: bytes | None = None) -> str:
         """Cache a computed frame under the SHA-256 of its pickle, so only the key goes to the browser."""
         blob = pickle.dumps(frame, protocol=pickle.HIGHEST_PROTOCOL)

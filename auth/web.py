@@ -39,7 +39,7 @@ _FINGERPRINT = "desk_login"  # the session field holding the password hash's fin
 #: Open with login on: the health check, the login form and the one stylesheet it uses.
 OPEN_PATHS = frozenset({"/healthz", "/login", "/login/callback", "/logout", "/assets/00_bootstrap.min.css"})
 #: Requests under these prefixes are made by scripts, not people: 401 JSON instead of a redirect.
-JSON_PREFIXES = ("/api/", "/_dash-", "/_reload-hash", "/assets/", "/_favicon", "/favicon.ico")
+JSON_PREFIXES = ("/api/", "/_dash-", "/_desk-upload", "/_reload-hash", "/assets/", "/_favicon", "/favicon.ico")
 log = logging.getLogger(__name__)
 
 

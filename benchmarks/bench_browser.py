@@ -5,9 +5,12 @@ The prices are generated: a geometric random walk whose daily log returns come f
 T0001..T0500, business days from 2013-01-02 (inside the bundled S&P 500 index, the benchmark). The app runs
 on its own server (``app.main()``) with temporary cache and data folders; headless Chromium drives it.
 
-- **Upload**: the file goes into the Data page's prices upload; timed from handing the file to the input
-  until the summary says "500 assets" (the browser reads and encodes it, the server parses it, the page
-  redraws). ``finance_core.data.load_prices_csv`` on the same bytes is timed alone (median of 3).
+- **Upload**: the file goes into the Data page's prices upload, three times (a freshly opened page each time,
+  new prices of the same shape under a new file name); a script in the page records, on the browser's clock, the file
+  handed to the input (its change event) and when the summary names the file with "500 assets" (the
+  browser posts the file, the server reads and caches it, the page redraws), and when the statistics grid and
+  the growth chart show it too. ``finance_core.data.load_prices_csv`` on the same bytes is timed alone
+  (median of 3).
 - **Slider**: ``/construct?method=max_utility`` (the risk-aversion slider changes the portfolio); the slider
   is dragged 20 times, right and back (``drag_slider`` of the browser tests). A script in the page records,
   on the browser's clock, the pointer release and the first change of the weights chart's bars and of the
@@ -38,7 +41,7 @@ from finance_core.data import load_prices_csv  # noqa: E402
 from tests.e2e.conftest import drag_slider  # noqa: E402
 from tests.integration.services import start_app  # noqa: E402
 
-ASSETS, DAYS, MOVES, FACTORS = 500, 2520, 20, 10
+ASSETS, DAYS, MOVES, FACTORS, UPLOADS = 500, 2520, 20, 10, 3
 SLIDER = "construct-risk-aversion"
 SLIDER_PIXELS = 60
 MOVE_TIMEOUT = 60.0
@@ -88,7 +91,8 @@ class Result:
     days: int
     megabytes: float
     reader_ms: float
-    upload_ms: float
+    upload_ms: list[float]  # file handed over until the summary names it, per upload
+    page_ms: list[float]  # ... until summary, grid and chart all show it
     moves_ms: list[float]
     load: str
 
@@ -102,14 +106,47 @@ def _reader_ms(raw: bytes) -> float:
     return statistics.median(times)
 
 
-def _upload_ms(page: Page, csv: Path, assets: int) -> float:
+#: Records, on the browser's clock, the file handed to the upload (its input's change event) and when the page
+#: first shows it: the summary naming the file with the asset count, the statistics grid's first ticker, and
+#: the growth chart drawn as the band of the new universe.
+WATCH_UPLOAD = """
+const name = arguments[0], assets = arguments[1];
+const pd = window.__pdUpload = {};
+const before = {grid: document.querySelector('#data-stats-grid').textContent,
+                chart: document.querySelector('#data-prices-chart .js-plotly-plot')._fullData};
+window.addEventListener('change', () => { if (!pd.change) pd.change = performance.now(); }, true);
+const check = () => {
+  const now = performance.now();
+  const summary = document.querySelector('#data-summary-text');
+  if (!pd.summary && summary && summary.textContent.includes(assets + ' assets') && summary.textContent.includes(name)) pd.summary = now;
+  const grid = document.querySelector('#data-stats-grid');
+  if (!pd.grid && pd.summary && grid && grid.textContent !== before.grid && grid.textContent.includes('T0001')) pd.grid = now;
+  const gd = document.querySelector('#data-prices-chart .js-plotly-plot');
+  if (!pd.chart && gd && gd._fullData && gd._fullData !== before.chart &&
+      gd._fullData.some(t => (t.name || '').includes('of ' + assets)) &&
+      gd.querySelectorAll('.scatterlayer .trace').length >= 10) pd.chart = now;
+};
+new MutationObserver(check).observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true});
+"""
+
+
+def _upload_ms(page: Page, csv: Path, assets: int) -> tuple[float, float]:
+    """One upload on a freshly opened Data page: browser-clock ms from the file handed to the input until the
+    summary names it with ``assets`` assets, and until the whole page shows it (summary, grid and chart)."""
     page.driver.get(page.server_url + "/")
     page.wait_for_text("#data-summary-text", "assets", timeout=90)
-    field = page.wait_for_element("#upload-prices input[type=file]", timeout=30)
-    start = time.perf_counter()
-    field.send_keys(str(csv))
-    page.wait_for_text("#data-summary-text", f"{assets} assets", timeout=120)
-    return (time.perf_counter() - start) * 1e3
+    page.wait_for_element("#data-stats-grid .ag-row", timeout=60)
+    time.sleep(1.0)  # let the first drawing settle
+    page.driver.execute_script(WATCH_UPLOAD, csv.name, assets)
+    page.wait_for_element("#upload-prices input[type=file]", timeout=30).send_keys(str(csv))
+
+    def shown():
+        return page.driver.execute_script(
+            "const pd = window.__pdUpload; return (pd.change && pd.summary && pd.grid && pd.chart) ? "
+            "[pd.summary - pd.change, Math.max(pd.summary, pd.grid, pd.chart) - pd.change] : null;")
+
+    read, whole = wait_for(shown, f"the Data page did not show {csv.name}", 120)
+    return float(read), float(whole)
 
 
 def _move_ms(page: Page, dx: int) -> float:
@@ -130,19 +167,21 @@ def _move_ms(page: Page, dx: int) -> float:
         return float("nan")
 
 
-def measure(assets: int = ASSETS, days: int = DAYS, moves: int = MOVES) -> Result:
+def measure(assets: int = ASSETS, days: int = DAYS, moves: int = MOVES, uploads: int = UPLOADS) -> Result:
     with tempfile.TemporaryDirectory(prefix="bench-browser-") as folder:
         tmp = Path(folder)
-        csv = tmp / "generated-prices.csv"
-        prices_frame(assets, days).to_csv(csv)
-        raw = csv.read_bytes()
+        # Each upload has a new name (a new summary) and new prices (new statistics and chart) of the same shape.
+        files = [tmp / f"generated-prices-{k + 1}.csv" for k in range(uploads)]
+        for k, csv in enumerate(files):
+            prices_frame(assets, days, seed=12 + k).to_csv(csv)
+        raw = files[0].read_bytes()
         reader = _reader_ms(raw)
         load = load_average()
         server, url = start_app(tmp, desk_env(tmp))
         driver = chrome()
         try:
             page = Page(driver, url)
-            upload = _upload_ms(page, csv, assets)
+            timed = [_upload_ms(page, csv, assets) for csv in files]
             driver.get(url + "/construct?method=max_utility&ra=2")
             page.wait_for_element("#construct-kpi-vol", timeout=120)
             page.wait_for_element("#construct-frontier-chart .scatterlayer", timeout=120)
@@ -153,7 +192,7 @@ def measure(assets: int = ASSETS, days: int = DAYS, moves: int = MOVES) -> Resul
         finally:
             driver.quit()
             server.stop()
-    return Result(assets, days, len(raw) / 1e6, reader, upload, times, load)
+    return Result(assets, days, len(raw) / 1e6, reader, [t[0] for t in timed], [t[1] for t in timed], times, load)
 
 
 def table(result: Result) -> str:
@@ -163,6 +202,10 @@ def table(result: Result) -> str:
     p50, p95, p99 = percentiles(drawn)
     missing = len(result.moves_ms) - len(drawn)
     p95_ok = "met" if drawn and not missing and p95 < 1000 else "MISSED"
+    read = statistics.median(result.upload_ms)
+
+    def each(values: list[float]) -> str:
+        return ", ".join(f"{v:,.0f}" for v in values)
     return "\n".join([
         "## In the browser: a 500-asset upload and Construct slider moves (headless Chromium)",
         "",
@@ -174,8 +217,11 @@ def table(result: Result) -> str:
         "| step | time | target |",
         "|---|---|---|",
         f"| `data.load_prices_csv` on the file alone (median of 3) | {result.reader_ms:,.0f} ms | |",
-        f"| Data page: file handed to the upload until the summary says {result.assets} assets | "
-        f"{result.upload_ms:,.0f} ms | under 1 s: {'met' if result.upload_ms < 1000 else 'MISSED'} |",
+        f"| Data page: file handed to the upload until the summary names it with {result.assets} assets, median "
+        f"of {len(result.upload_ms)} uploads (each: {each(result.upload_ms)}) | {read:,.0f} ms | under 1 s: "
+        f"{'met' if read < 1000 else 'MISSED'} |",
+        f"| Data page: ... until the statistics grid and the growth chart show it too (each: {each(result.page_ms)}) "
+        f"| {statistics.median(result.page_ms):,.0f} ms | |",
         f"| Construct: slider release until weights chart and star redrawn, p50 / p95 / p99 of "
         f"{len(result.moves_ms)} moves{f' ({missing} never redrawn)' if missing else ''} | "
         f"{p50:,.0f} / {p95:,.0f} / {p99:,.0f} ms | p95 under 1 s: {p95_ok} |",
@@ -192,7 +238,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--quick", action="store_true", help="smoke run: 50 assets x 600 days, 3 moves, printed only")
     args = parser.parse_args(argv)
     if args.quick:
-        print(table(measure(50, 600, 3)))
+        print(table(measure(50, 600, 3, 2)))
         return 0
     section = run()
     print(section)

@@ -107,6 +107,7 @@ def load_dataset(name: str = "sp500") -> Dataset:
         sectors = pd.Series("Factor ETF", index=prices.columns, name="sector")
         names = pd.Series(_FACTOR_NAMES, name="name")
     prices = prices.ffill().dropna(how="any")
+    prices = pd.DataFrame(prices.to_numpy(dtype=float), index=prices.index, columns=prices.columns)  # one block
     benchmark = index.reindex(prices.index).ffill()
     total = total_return_index(index, income_returns(load_annual_returns()))
     total = total.reindex(prices.index).ffill().rename(TOTAL_RETURN_TICKER)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import defaultdict
 from collections.abc import Callable
 from datetime import date
 
@@ -140,8 +141,7 @@ def _refuse_absurd_shape(doc: Text, dialect: csv.Dialect | type[csv.Dialect]) ->
 
 #: The only characters of a body :func:`plain_number_frame` reads: digits, the decimal point, the dash of ISO
 #: dates, the comma between cells and line ends. Anything else (a sign, a space, a quote, a letter) takes the house path.
-_PLAIN_BYTES = np.zeros(256, dtype=bool)
-_PLAIN_BYTES[np.frombuffer(b"0123456789.-,\r\n", dtype=np.uint8)] = True
+_PLAIN_CHARS = b"0123456789.-,\r\n"
 
 
 def plain_number_frame(doc: Text, text_columns: set[str]) -> tuple[list[str], pd.DataFrame] | None:
@@ -166,12 +166,20 @@ def plain_number_frame(doc: Text, text_columns: set[str]) -> tuple[list[str], pd
     header = [h.strip() for h in first.rstrip("\r").split(",")]
     if len(header) < 2 or not all(header) or len({h.upper() for h in header}) < len(header) or not body.strip():
         return None
-    if not set(text_columns) <= set(header) or "\n\n" in body or "\n\r\n" in body or body.count("\r") != body.count("\r\n"):
+    if not set(text_columns) <= set(header):
         return None
-    raw = np.frombuffer(body.encode("ascii"), dtype=np.uint8)
-    if not _PLAIN_BYTES[raw].all():
+    encoded = body.encode("ascii")
+    if encoded.translate(None, _PLAIN_CHARS):  # a character outside the plain set (one C pass)
         return None
-    rows = body.count("\n") + (not body.endswith("\n"))
+    raw = np.frombuffer(encoded, dtype=np.uint8)
+    lines = np.flatnonzero(raw == ord("\n"))
+    returns = np.flatnonzero(raw == ord("\r"))
+    if len(returns) and (returns[-1] + 1 >= len(raw) or (raw[returns + 1] != ord("\n")).any()):
+        return None  # a carriage return not ending a line
+    ends = lines - np.isin(lines - 1, returns)  # where each line's text ends ("\r\n" counts from the "\r")
+    if len(lines) and ((ends[0] == 0) or (ends[1:] - lines[:-1] == 1).any()):
+        return None  # a blank line
+    rows = len(lines) + (not body.endswith("\n"))
     dots = np.flatnonzero(raw == ord("."))
     after = raw[np.minimum(dots + 1, len(raw) - 1)]
     if (len(raw) and raw[-1] == ord(".")) or np.isin(after, np.frombuffer(b",\r\n", dtype=np.uint8)).any():
@@ -181,7 +189,7 @@ def plain_number_frame(doc: Text, text_columns: set[str]) -> tuple[list[str], pd
     numeric = [h for h in header if h not in text_columns]
     try:
         frame = pd.read_csv(io.StringIO(body), header=None, names=header, engine="c", quoting=csv.QUOTE_NONE,
-                            dtype={h: (str if h in text_columns else "float64") for h in header},
+                            dtype=defaultdict(lambda: "float64", dict.fromkeys(text_columns, "str")),
                             na_values=[""], keep_default_na=False, skip_blank_lines=False)
     except (ValueError, pd.errors.ParserError):  # "1.2.3", "--": the house path names the cell
         return None

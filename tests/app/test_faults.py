@@ -112,7 +112,7 @@ def test_a_job_whose_process_died_is_reported_lost_and_ends(monkeypatch):
 
 
 def test_every_upload_box_declares_the_limit_the_browser_refuses_over(tmp_path):
-    """assets/upload-limit.js refuses files over the box's data-max-bytes, with decode_upload's own words."""
+    """assets/upload.js refuses files over the box's data-max-bytes, with decode_upload's own words."""
     from components.upload import UploadIds, decode_upload, upload_box
 
     ids = UploadIds("prices")
@@ -120,10 +120,11 @@ def test_every_upload_box_declares_the_limit_the_browser_refuses_over(tmp_path):
                   and type(c.children).__name__ == "Upload")
     assert holder.to_plotly_json()["props"]["data-max-bytes"] == str(data.MAX_UPLOAD_BYTES)
     assert holder.to_plotly_json()["props"]["data-status-id"] == ids.status
+    assert holder.to_plotly_json()["props"]["data-upload-id"] == ids.upload
     over = "data:text/csv;base64," + "A" * (4 * (data.MAX_UPLOAD_BYTES // 3 + 2))
     with pytest.raises(DataError) as err:
         decode_upload(over, "big.csv")
-    script = (Path(__file__).parents[2] / "assets" / "upload-limit.js").read_text()
+    script = (Path(__file__).parents[2] / "assets" / "upload.js").read_text()
     for words in (" MB; the limit is ", " MB.", "Split the file or upload fewer dates or tickers."):
         assert words in err.value.message and words in script
 

@@ -313,3 +313,39 @@ def test_a_ticker_written_as_markup_shows_as_text_in_the_legend(desk, tmp_path):
     markup = plot.get_attribute("innerHTML")
     assert "<b>" not in markup.lower() and "font-weight:bold" not in markup.replace(" ", "")
     assert [e for e in console_errors(desk) if "favicon" not in e["message"]] == []
+
+
+#: Drops a File holding arguments[1] (named arguments[2]) on the upload box arguments[0], as a person
+#: dragging it from their desktop would: dragenter, then drop, on the box's drop zone.
+DROP = """
+const zone = document.querySelector(arguments[0]);
+const dt = new DataTransfer();
+dt.items.add(new File([arguments[1]], arguments[2], {type: 'text/csv'}));
+zone.dispatchEvent(new DragEvent('dragenter', {bubbles: true, cancelable: true, dataTransfer: dt}));
+zone.dispatchEvent(new DragEvent('dragover', {bubbles: true, cancelable: true, dataTransfer: dt}));
+zone.dispatchEvent(new DragEvent('drop', {bubbles: true, cancelable: true, dataTransfer: dt}));
+"""
+
+
+def test_a_dropped_file_travels_raw_and_loads_once(desk):
+    """assets/upload.js posts a dropped file to the upload route; the box's contents are only its token."""
+    _open(desk)
+    zone = "#upload-prices"
+    style_before = desk.driver.execute_script("return document.querySelector(arguments[0]).getAttribute('style');",
+                                              zone)
+    desk.driver.execute_script(
+        "window.__posts = []; const f = window.fetch; window.fetch = function (url, init) {"
+        "const body = init && init.body; window.__posts.push([String(url), body && body.size,"
+        "typeof body === 'string' && body.includes(';base64,')]); return f.apply(this, arguments); };")
+    desk.driver.execute_script(DROP, zone, data.sample_csv("prices"), "dropped-prices.csv")
+    desk.wait_for_contains_text("#data-summary-text", "5 assets", timeout=30)
+    assert "Loaded dropped-prices.csv" in desk.find_element("#upload-status-prices").text
+    posts = desk.driver.execute_script("return window.__posts;")
+    raw = [p for p in posts if p[0].endswith("/_desk-upload")]
+    assert len(raw) == 1 and raw[0][1] == len(data.sample_csv("prices").encode())  # the file itself, once
+    callbacks = [p for p in posts if "_dash-update-component" in p[0]]
+    assert callbacks and not any(p[2] for p in callbacks)  # no callback carried the file as a data URL
+    # The drop zone is left as it was (react-dropzone saw the drag end), not stuck in its drag-over style.
+    assert desk.driver.execute_script("return document.querySelector(arguments[0]).getAttribute('style');",
+                                      zone) == style_before
+    assert [e for e in console_errors(desk) if "favicon" not in e["message"]] == []

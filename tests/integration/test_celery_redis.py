@@ -76,6 +76,8 @@ def test_jobs_run_on_the_celery_worker_and_uploads_live_in_redis(stack, dash_br,
     dash_br.wait_for_contains_text("#data-summary-text", "5 assets", timeout=30)
     keys = [k.decode() for k in client.scan_iter(match="portfolio-desk:*")]
     assert any(k.startswith("portfolio-desk:prices:") for k in keys), keys
+    # ... after travelling raw through the upload route's inbox, which the page's callback emptied.
+    assert not any(k.startswith("portfolio-desk:inbox:") for k in keys), keys
     errors += console_errors(dash_br)
 
     # ... where the worker, a separate process, finds it: the projection now uses the uploaded prices.
@@ -87,3 +89,22 @@ def test_jobs_run_on_the_celery_worker_and_uploads_live_in_redis(stack, dash_br,
 
     assert "Traceback" not in worker.text(), _tail(worker.log)
     assert errors == []
+
+
+def test_the_upload_route_keeps_a_posted_file_in_redis_for_one_read(stack):
+    """components.upload.ROUTE under REDIS_URL: the bytes wait in Redis with the inbox's expiry, read once."""
+    import requests
+
+    from components.upload import ROUTE, TOKEN_PREFIX
+    from session_frames import FrameStore
+
+    server_url, redis_url, _worker, client = stack
+    raw = data.sample_csv("prices").encode()
+    reply = requests.post(server_url + ROUTE, data=raw, timeout=30,
+                          headers={"X-Portfolio-Desk-Upload": "1", "Content-Type": "application/octet-stream"})
+    assert reply.status_code == 200, reply.text
+    token = reply.json()["token"].removeprefix(TOKEN_PREFIX)
+    assert 0 < client.ttl(f"portfolio-desk:inbox:{token}") <= FrameStore.inbox_ttl_seconds
+    store = FrameStore(redis_url=redis_url)
+    assert store.take_inbox(token, None) == raw
+    assert store.take_inbox(token, None) is None and not client.exists(f"portfolio-desk:inbox:{token}")
