@@ -49,10 +49,11 @@ def error_alert(error: Exception | str, *, title: str = "Could not use this inpu
 
 
 def notes_alert(notes: list[str] | tuple[str, ...] | None, *, title: str = "Note") -> dbc.Alert | None:
-    """An informational alert listing repairs or caveats; ``None`` when there are none."""
+    """An informational alert listing repairs or caveats, each once (the estimator and the optimiser may
+    both say how the risk model was built); ``None`` when there are none."""
     if not notes:
         return None
-    items = [html.Li(n) for n in notes]
+    items = [html.Li(n) for n in dict.fromkeys(notes)]
     return dbc.Alert([html.Strong(title), html.Ul(items, className="mb-0")], color="info",
                      dismissable=True, className="pd-note mb-2")
 
@@ -67,8 +68,7 @@ def _first_call() -> bool:
 
 def _untouched(n_outputs: int) -> list:
     """Outputs an error leaves as they were. On a page's first call a chart still shows its
-    "Loading..." placeholder, so a figure output gets a placeholder that points at the message
-    instead (a stuck "Loading..." reads as a spinner that never ends)."""
+    placeholder, so a figure output gets one that points at the message instead."""
     values: list = [no_update] * n_outputs
     if not _first_call():
         return values

@@ -90,22 +90,23 @@ def declutter_labels(x, y, labels, *, x_range: tuple[float, float], y_range: tup
 def _frontier_marks(frontier, current) -> list[tuple[float, float, float]]:
     """Marks asset labels keep clear of: the frontier line (sampled) and the special portfolios' markers."""
     line = [(v, r, 2.0) for v, r in zip(np.asarray(frontier.volatilities, float), np.asarray(frontier.returns, float),
-                                        strict=True)]
+                                        strict=True) if np.isfinite(v) and np.isfinite(r)]  # a point left unsolved
     special = [frontier.min_variance, *([frontier.max_sharpe] if frontier.max_sharpe is not None else [])]
     points = [(a.volatility, a.expected_return, 7.0) for a in special]
     return line + points + ([(current[0], current[1], 7.0)] if current is not None else [])
 
 
 def frontier_ranges(frontier, current: tuple[float, float] | None = None) -> tuple[tuple, tuple]:
-    """The (x, y) axis ranges the frontier chart spans: volatility from 0, returns padded by 5%."""
-    top = float(max(frontier.volatilities.max(), frontier.asset_volatilities.max()))
+    """The (x, y) axis ranges the frontier chart spans: volatility from 0, returns padded by 5%. A point the
+    solver left unsolved (NaN, with a note) is skipped: a NaN range placed every asset label, all overlapping."""
+    top = float(np.nanmax([frontier.volatilities.max(), frontier.asset_volatilities.max()]))
     ys = [np.asarray(frontier.returns, float), frontier.asset_returns.to_numpy(float)]
     if frontier.max_sharpe is not None:  # the capital market line's ends widen the y axis too
         ys.append(frontier.capital_market_line(np.array([0.0, top])).to_numpy(float))
     if current is not None:
         ys.append(np.array([current[1]]))
         top = max(top, float(current[0]))
-    lo, hi = float(np.concatenate(ys).min()), float(np.concatenate(ys).max())
+    lo, hi = float(np.nanmin(np.concatenate(ys))), float(np.nanmax(np.concatenate(ys)))
     span = (hi - lo) or 1.0
     return (0.0, top * 1.05), (lo - 0.05 * span, hi + 0.05 * span)
 
@@ -124,7 +125,7 @@ def frontier_figure(frontier, theme: str | None, *, current: tuple[float, float]
                              line={"width": 3, "color": "#0d6efd"},
                              customdata=frontier.sharpes, hovertemplate="vol %{x:.2%}, return %{y:.2%}, "
                                                                          "Sharpe %{customdata:.2f}<extra></extra>"))
-    top = float(max(frontier.volatilities.max(), frontier.asset_volatilities.max()))
+    top = float(np.nanmax([frontier.volatilities.max(), frontier.asset_volatilities.max()]))
     names = list(frontier.asset_returns.index)
     x_range, y_range = frontier_ranges(frontier, current)
     placed = declutter_labels(frontier.asset_volatilities.to_numpy(), frontier.asset_returns.to_numpy(), names,

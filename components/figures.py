@@ -146,11 +146,18 @@ def base_layout(fig: go.Figure, theme: str | None, *, title: str | None = None,
     return fig
 
 
+#: What a chart shows until its callback draws it. Not "Loading...": while the callback runs the spinner says
+#: so, and when an input stops the callback (its message shows on the page, and the chart keeps what it had)
+#: a chart never drawn kept saying "Loading..." for good, as the Construct page did opened on an
+#: infeasible cap (its first call comes from the sector grid filling in, so components.alerts cannot tell).
+PLACEHOLDER_TEXT = "Not drawn yet (see any message above)"
+
+
 @functools.lru_cache(maxsize=1)
 def _loading_figure() -> dict:
     """The placeholder every chart shows until its callback answers, built once as plain JSON: a page of 14
     charts spent 0.2 s of each visit building 14 identical figures (plotly copies its template for each)."""
-    return empty_figure("Loading...").to_plotly_json()
+    return empty_figure(PLACEHOLDER_TEXT).to_plotly_json()
 
 
 @escaped
@@ -262,21 +269,27 @@ COLOURS = {"pos": "#198754", "neg": "#dc3545", "accent": "#0d6efd", "muted": "#6
 BARS_SHOWN = 30  # a wide universe's bar chart shows this many names and one bar for the rest
 
 
-def fold_names(values: pd.Series, shown: int = BARS_SHOWN) -> pd.Series:
+def fold_names(values: pd.Series | pd.DataFrame, shown: int = BARS_SHOWN) -> pd.Series | pd.DataFrame:
     """The ``shown`` largest names by absolute value, then one bar summing the others.
 
     Up to ``shown + 1`` names come back as they are. Beyond that (a 500-name universe), names at zero are
     left off, the largest are kept in descending order, and the rest become one bar labelled "N other
-    names" holding their sum, so the chart stays readable and cheap to draw on every slider move.
+    names" holding their sum, so the chart stays readable and cheap to draw on every slider move. A frame
+    (one column per series, e.g. VaR and CVaR by asset) ranks its rows by their largest absolute value and
+    sums each column over the rest.
     """
     if len(values) <= shown + 1:
         return values
-    held = values[values.abs() > 1e-12]
+    size = values.abs() if isinstance(values, pd.Series) else values.abs().max(axis=1)
+    held = size[size > 1e-12]
+    order = held.sort_values(ascending=False, kind="stable").index
     if len(held) <= shown + 1:
-        return held.reindex(held.abs().sort_values(ascending=False, kind="stable").index)
-    order = held.abs().sort_values(ascending=False, kind="stable").index
-    top, rest = held.reindex(order[:shown]), held.reindex(order[shown:])
-    return pd.concat([top, pd.Series({f"{len(rest)} other names": float(rest.sum())})])
+        return values.reindex(order)
+    top, rest = values.reindex(order[:shown]), values.reindex(order[shown:])
+    label = f"{len(rest)} other names"
+    if isinstance(values, pd.Series):
+        return pd.concat([top, pd.Series({label: float(rest.sum())})])
+    return pd.concat([top, rest.sum().to_frame(label).T])
 
 
 def _bar_colours(values: pd.Series, sign_colours: bool, folded: bool) -> list[str] | None:
@@ -293,10 +306,10 @@ def bar_figure(data: pd.Series | pd.DataFrame, theme: str | None, *, yformat: st
                barmode: str = "group", title: str | None = None, fold: bool = False) -> go.Figure:
     """Bars for a Series (one colour, or green/red by sign) or a DataFrame (one trace per column).
 
-    ``fold``: a Series of more than ``BARS_SHOWN + 1`` names shows its largest ones and one grey bar for
-    the others (``fold_names``).
+    ``fold``: more than ``BARS_SHOWN + 1`` names show the largest ones and one bar for the others
+    (``fold_names``; grey for a Series).
     """
-    folded = fold and isinstance(data, pd.Series) and len(data) > BARS_SHOWN + 1
+    folded = fold and len(data) > BARS_SHOWN + 1
     if folded:
         data = fold_names(data)
         folded = str(data.index[-1]).endswith(" other names")

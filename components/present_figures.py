@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import plotly.graph_objects as go
+from plotly.colors import qualitative
 
-from .figures import bar_figure, base_layout, empty_figure, line_figure
+from .figures import COLOURS, bar_figure, base_layout, empty_figure, fold_names, line_figure
 from .safe_text import escaped
 
 __all__ = ["presentation_figures"]
@@ -12,9 +13,20 @@ __all__ = ["presentation_figures"]
 _FONT = {"size": 15}
 
 
+#: Slices of the allocation pie: the largest holdings, then one grey slice for the rest (a 500-name book).
+PIE_SLICES = 12
+
+
 @escaped
 def _allocation(weights, theme) -> go.Figure:
+    """The holdings as a donut (a pie shows no short positions); over ``PIE_SLICES + 1`` of them, the largest
+    and one grey slice for the rest."""
+    weights = fold_names(weights[weights > 1e-12], PIE_SLICES)
+    colours = None
+    if str(weights.index[-1]).endswith(" other names"):
+        colours = [*qualitative.Plotly, *qualitative.D3][:len(weights) - 1] + [COLOURS["muted"]]
     fig = go.Figure(go.Pie(labels=list(weights.index), values=weights.to_numpy(), hole=0.45, sort=False,
+                           marker={"colors": colours} if colours else None,
                            textinfo="label+percent", textposition="inside",
                            hovertemplate="%{label}: %{value:.1%}<extra></extra>"))
     base_layout(fig, theme)
@@ -34,7 +46,7 @@ def presentation_figures(pres, theme: str | None = "light") -> dict[str, tuple[s
                                                                horizontal=True)),
         "present-contributions": ("Where the risk comes from (contribution to volatility)",
                                   bar_figure(pres.contributions["percent"].sort_values(ascending=False), theme,
-                                             yformat=".0%")),
+                                             yformat=".0%", fold=True)),
         "present-stress": ("Historical stress tests (return over each episode)",
                            bar_figure(stress, theme, yformat=".0%") if len(stress) else empty_figure(
                                "None of the historical episodes falls within the data's dates: widen the dates "

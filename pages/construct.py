@@ -524,7 +524,7 @@ def compare(_clicks, methods, form, ws, theme):
                              current_weights=_current_weights(ws, wd))
     problems = [f"{name}: {msg}" for name, msg in result.errors.items()]
     alert = notes_alert(problems, title="Some methods could not be built") if problems else None
-    return records(result.table), bar_figure(result.weights, theme, yformat=".0%"), alert
+    return records(result.table), bar_figure(result.weights, theme, yformat=".0%", fold=True), alert
 
 
 @callback(

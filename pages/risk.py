@@ -468,7 +468,7 @@ def _var_section(wd, port, level, horizon: int, method: str, value: float, theme
         kpi_card("CVaR in money", f"${row['cvar_amount']:,.0f}", id_=f"{P}-kpi-cvar-amount"),
     ])
     grid_rows = table.reset_index().assign(method=lambda f: f["method"].map(METHOD_LABELS))
-    return (cards, fig, records(grid_rows), bar_figure(tail, theme, yformat=".2%"),
+    return (cards, fig, records(grid_rows), bar_figure(tail, theme, yformat=".2%", fold=True),
             bar_figure(tail_sector, theme, yformat=".2%"),
             _cf_note(risk.cornish_fisher_check(wd.returns, port.weights, horizon))
             + ("" if fhs is None else _fhs_note(fhs, model)))

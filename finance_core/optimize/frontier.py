@@ -198,6 +198,12 @@ def _cold_points(
         for k in points:
             model.set(target=float(targets[k]))
             status, values, more = run_chain(model, None if solver in ("auto", "fast", "cvxpy") else solver)
+            if status != "optimal" and k == len(targets) - 1:
+                # The top point sits on the highest attainable return: in factor form Clarabel called it
+                # infeasible at the 1e-9 back-off (a 500-asset 5% cap). 1e-6 keeps it inside the feasible set.
+                targets[k] -= 1e-6 * max(1.0, abs(float(targets[k])))
+                model.set(target=float(targets[k]))
+                status, values, more = run_chain(model, None if solver in ("auto", "fast", "cvxpy") else solver)
             notes += more
             if status != "optimal":
                 notes.append(f"Frontier point {k} ({targets[k]:.2%}) could not be solved ({status}).")

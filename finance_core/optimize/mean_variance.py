@@ -144,8 +144,9 @@ def risk_inputs(
     tickers, risk, notes, mu_v, rf = checked_factor_inputs(cov, mu, risk_free_rate)
     form = dense_or_factor(risk, solver)
     if isinstance(form, FactorRisk):
+        k = risk.loadings.shape[1]
         notes.append(
-            f"Risk in factor form ({risk.loadings.shape[1]} factors plus specific risk); "
+            f"Risk in factor form ({k} factor{'' if k == 1 else 's'} plus specific risk); "
             "the N x N covariance was never formed."
         )
     return tickers, form, notes, mu_v, rf

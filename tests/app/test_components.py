@@ -75,6 +75,37 @@ def test_a_wide_book_with_few_holdings_shows_only_what_it_holds_and_a_small_one_
     assert list(bars.x) == ["AAPL", "KO", "MSFT"]  # 20 bundled names: as they were, zeros and order kept
 
 
+def test_a_wide_frame_of_bars_folds_its_rows_by_their_largest_value():
+    """VaR and CVaR by asset (the Risk page) for 500 names: the 30 rows with the largest value in any column,
+    then one row summing each column over the rest."""
+    from components.figures import BARS_SHOWN
+
+    rng = np.random.default_rng(8)
+    tail = pd.DataFrame({"VaR": rng.uniform(0, 1e-4, 500)}, index=[f"T{i:03d}" for i in range(500)])
+    tail["CVaR"] = tail["VaR"] * rng.uniform(1.1, 1.4, 500)
+    tail.loc["T499", "CVaR"] = 1.0  # largest by CVaR only: still shown
+    var, cvar = bar_figure(tail, None, yformat=".2%", fold=True).data
+    order = tail.max(axis=1).sort_values(ascending=False).index
+    assert list(var.x[:-1]) == list(order[:BARS_SHOWN]) and var.x[0] == "T499" and var.x[-1] == "470 other names"
+    assert var.y[-1] == pytest.approx(tail.loc[order[BARS_SHOWN:], "VaR"].sum())
+    assert cvar.y[-1] == pytest.approx(tail.loc[order[BARS_SHOWN:], "CVaR"].sum())
+    assert sum(cvar.y) == pytest.approx(tail["CVaR"].sum())  # nothing lost
+
+
+def test_the_presentation_pie_of_a_wide_book_shows_its_largest_holdings_and_one_grey_slice():
+    from components.figures import COLOURS
+    from components.present_figures import PIE_SLICES, _allocation
+
+    weights = pd.Series(np.linspace(1, 2, 500), index=[f"T{i:03d}" for i in range(500)])
+    weights /= weights.sum()
+    [pie] = _allocation(weights, None).data
+    assert len(pie.labels) == PIE_SLICES + 1 and pie.labels[-1] == f"{500 - PIE_SLICES} other names"
+    assert list(pie.labels[:3]) == ["T499", "T498", "T497"] and sum(pie.values) == pytest.approx(1.0)
+    assert pie.marker.colors[-1] == COLOURS["muted"] and len(set(pie.marker.colors[:-1])) == PIE_SLICES
+    [small] = _allocation(weights.iloc[:5] / weights.iloc[:5].sum(), None).data  # a few names: all of them
+    assert list(small.labels) == list(weights.index[:5]) and small.marker.colors is None
+
+
 def test_a_line_chart_of_a_wide_universe_draws_its_band_and_its_extremes():
     from components.figures import LINES_NAMED, line_figure
 
@@ -110,4 +141,4 @@ def test_every_chart_starts_with_the_same_loading_placeholder_built_once():
     figures = [div.children[1].children.figure for div in (a, b)]  # header, then dcc.Loading(dcc.Graph)
     assert figures[0] is figures[1] and _loading_figure.cache_info().misses == 1
     [note] = figures[0]["layout"]["annotations"]
-    assert note["text"] == "Loading..." and figures[0]["layout"]["xaxis"]["visible"] is False
+    assert note["text"] == "Not drawn yet (see any message above)" and figures[0]["layout"]["xaxis"]["visible"] is False

@@ -307,6 +307,32 @@ def _bundled_estimates():
     return estimators.expected_returns(wd.returns, "mean"), estimators.covariance(wd.returns, "ledoit_wolf")
 
 
+def test_a_frontier_point_left_unsolved_keeps_the_chart_ranges_and_labels():
+    """A point the solver could not solve is NaN (with a note): the ranges skip it, so labels stay decluttered
+    (a NaN range once placed all 500 labels of an uploaded universe on top of each other)."""
+    import dataclasses
+
+    from components.construct_figures import frontier_figure, frontier_ranges
+
+    front = page.optimize.efficient_frontier(*_bundled_estimates(), n_points=50)
+    holed = dataclasses.replace(front, returns=front.returns.where(front.returns.index != 49),
+                                volatilities=front.volatilities.where(front.volatilities.index != 49))
+    assert np.isfinite(np.ravel(frontier_ranges(holed))).all()
+
+    def labels(fig):
+        return [t for t in next(tr for tr in fig.data if tr.name == "assets").text if t]
+
+    assert 0 < len(labels(frontier_figure(holed, None))) < 20
+    assert set(labels(frontier_figure(holed, None))) <= set(front.asset_returns.index)
+
+
+def test_the_same_note_twice_is_listed_once():
+    from components.alerts import notes_alert
+
+    alert = notes_alert(["1 factor chosen.", "Risk in factor form.", "1 factor chosen."])
+    assert [li.children for li in alert.children[1].children] == ["1 factor chosen.", "Risk in factor form."]
+
+
 def test_opening_the_page_sets_no_target():
     # On mount Dash runs Use as target with 0 clicks (its output, the workspace, is already in the layout): it
     # must neither store a target nor show "No target: build a portfolio first" before anyone pressed it.

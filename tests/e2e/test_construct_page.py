@@ -164,3 +164,18 @@ def test_dynamic_method_is_backtested_with_its_deflated_sharpe(desk):
     assert pbo.startswith("Probability of backtest overfitting (CSCV, Bailey et al. 2017): ") and "2 variants" in pbo
     assert "of 12,870 splits of 16 blocks" in pbo
     assert console_errors(desk) == []
+
+
+def test_opened_on_an_infeasible_cap_the_charts_say_not_drawn_never_loading(desk):
+    """A link with a 1% cap on 20 assets (20% in all): the alerts say why, and no chart keeps "Loading..."."""
+    from components.figures import PLACEHOLDER_TEXT
+
+    desk.driver.get(desk.server_url + "/construct?upper=1")
+    desk.wait_for_contains_text("#construct-alerts", "upper bounds add up to only 20.00%", timeout=40)
+    time.sleep(1.0)  # every callback of the page has answered (the alert is the last of them)
+    texts = desk.driver.execute_script(
+        "return Array.from(document.querySelectorAll('#construct-weights-chart .annotation-text,"
+        " #construct-frontier-chart .annotation-text')).map(e => e.textContent);")
+    assert texts and all(t == PLACEHOLDER_TEXT for t in texts), texts
+    assert "Loading" not in desk.find_element("body").text
+    assert console_errors(desk) == []

@@ -155,3 +155,29 @@ def test_estimates_offer_the_factor_model_as_the_risk_input() -> None:
     assert recipes.Estimates(mu, model.covariance(), (), model).risk is model
     dense = model.covariance()
     assert recipes.Estimates(mu, dense).risk is dense
+
+
+def test_capped_factor_frontier_reaches_its_top_point() -> None:
+    """A 500-asset PCA model with a 5% cap (the Construct page's 500-name upload): Clarabel called the top
+    point infeasible at the first back-off from the highest attainable return, leaving a NaN point that made
+    the chart's axis ranges NaN (and every asset label drawn). The top is retried a hair lower; every point
+    agrees with the critical line on the implied covariance."""
+    from benchmarks.bench_browser import prices_frame
+    from finance_core import estimators
+
+    prices = prices_frame(seed=5)
+    returns = prices.pct_change().dropna()
+    model = estimators.factor_model(returns)
+    mu = returns.mean() * 252
+    cons = opt.Constraints(bounds=(0.0, 0.05))
+    factor = opt.efficient_frontier(mu, model, n_points=50, constraints=cons)
+    assert np.isfinite(factor.returns).all() and np.isfinite(factor.volatilities).all()
+    assert not [n for n in factor.notes if "could not be solved" in n]
+    top = float(np.sort(mu.to_numpy())[-20:].sum() * 0.05)  # the highest return a 5% cap allows: the best 20
+    assert factor.returns.iloc[-1] == pytest.approx(top, rel=1e-5)
+    dense = opt.efficient_frontier(mu, model.covariance(), n_points=50, constraints=cons)
+    assert factor.solver == "CLARABEL" and dense.solver == "cla"  # factor form on cvxpy; dense: critical line
+    # Point 0 is min variance, whose return the flat objective leaves loose; the others are target returns.
+    np.testing.assert_allclose(factor.returns[1:-1], dense.returns[1:-1], rtol=1e-6)
+    np.testing.assert_allclose(factor.volatilities[:-1], dense.volatilities[:-1], rtol=1e-5)
+    assert factor.volatilities.iloc[-1] == pytest.approx(dense.volatilities.iloc[-1], rel=1e-3)
