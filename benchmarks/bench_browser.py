@@ -1,6 +1,6 @@
 """In the browser: a 500-asset x 2,520-day upload on the Data page and slider moves on the Construct page.
 
-The prices are generated: a geometric random walk whose daily log returns come from a 10-factor model
+The prices are generated (``benchmarks/generated.py``): a geometric random walk whose daily log returns come from a 10-factor model
 (loadings around a market factor, per-asset volatilities 15-60% a year, Sharpe ratios 0-1), tickers
 T0001..T0500, business days from 2013-01-02 (inside the bundled S&P 500 index, the benchmark). The app runs
 on its own server (``app.main()``) with temporary cache and data folders; headless Chromium drives it.
@@ -32,16 +32,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._desk import Page, chrome, desk_env, load_average, percentiles, wait_for  # noqa: E402
+from benchmarks.generated import prices_frame  # noqa: E402
 from finance_core.data import load_prices_csv  # noqa: E402
 from tests.e2e.conftest import drag_slider  # noqa: E402
 from tests.integration.services import start_app  # noqa: E402
 
-ASSETS, DAYS, MOVES, FACTORS, UPLOADS = 500, 2520, 20, 10, 3
+ASSETS, DAYS, MOVES, UPLOADS = 500, 2520, 20, 3
 SLIDER = "construct-risk-aversion"
 SLIDER_PIXELS = 60
 MOVE_TIMEOUT = 60.0
@@ -63,26 +63,6 @@ for (const [key, sel] of [['weights', '#construct-weights-chart'], ['frontier', 
   }).observe(document.querySelector(sel), {subtree: true, childList: true, attributes: true});
 }
 """
-
-
-def prices_frame(assets: int = ASSETS, days: int = DAYS, seed: int = 12) -> pd.DataFrame:
-    """Closes of a geometric random walk driven by a ``FACTORS``-factor model (see the module docstring)."""
-    rng = np.random.default_rng(seed)
-    vol = rng.uniform(0.15, 0.60, assets) / np.sqrt(252)  # daily
-    sharpe = rng.uniform(0.0, 1.0, assets)
-    loadings = np.column_stack([rng.normal(1.0, 0.3, assets), rng.normal(0.0, 0.4, (assets, FACTORS - 1))])
-    factors = rng.normal(0.0, 1.0, (days, FACTORS)) * np.r_[0.6, np.full(FACTORS - 1, 0.3)]
-    common = factors @ loadings.T
-    common /= common.std(axis=0)
-    share = rng.uniform(0.3, 0.7, assets)  # the part of each asset's variance the factors explain
-    noise = rng.normal(0.0, 1.0, (days, assets))
-    shocks = np.sqrt(share) * common + np.sqrt(1 - share) * noise
-    # daily mean: annual Sharpe x annual volatility / 252 = sharpe * vol_daily / sqrt(252); minus the Ito term
-    log_returns = sharpe * vol / np.sqrt(252) - vol**2 / 2 + vol * shocks
-    closes = 50 * np.exp(np.cumsum(log_returns, axis=0))
-    dates = pd.bdate_range("2013-01-02", periods=days)
-    return pd.DataFrame(closes.round(4), index=pd.Index(dates.date, name="date"),
-                        columns=[f"T{k:04d}" for k in range(1, assets + 1)])
 
 
 @dataclass

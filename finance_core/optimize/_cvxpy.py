@@ -118,7 +118,7 @@ class Model:
 
     def __init__(
         self, kind: str, n: int, k: int, has_w0: bool, turnover: bool, leverage: bool, cost: bool,
-        factors: int = 0,
+        factors: int = 0, cov: np.ndarray | None = None,
     ):
         import cvxpy as cp
 
@@ -130,7 +130,10 @@ class Model:
         kappa = cp.Variable(nonneg=True, name="kappa") if homog else None
         cons, z = _feasible_set(p, w, kappa, n, k, has_w0, turnover, leverage)
         cost_expr = p["tc"] * cp.sum(z) if cost else 0.0
-        risk, risk_parts = _risk_terms(p, w, cons, n, factors)
+        if cov is not None:  # the covariance as the QP's P, fixed in this model (see quad_model)
+            risk, risk_parts = cp.quad_form(w, cp.psd_wrap(cov)), None
+        else:
+            risk, risk_parts = _risk_terms(p, w, cons, n, factors)
         objective = _objective(kind, p, w, cons, risk, risk_parts, cost_expr)
         self.params = p
         self.w = w
@@ -204,6 +207,38 @@ def cached_model(kind: str, res: Resolved, factors: int = 0) -> Model:
     return model
 
 
+QUAD_MODELS: OrderedDict = OrderedDict()
+#: Dense QP models hold their N x N covariance (2 MB at N = 500, 32 MB at N = 2000): only a few are kept.
+_MAX_QUAD_MODELS = 6
+
+
+def quad_model(kind: str, res: Resolved, cov: np.ndarray) -> Model:
+    """The model of this structure with ``cov`` as the quadratic form's matrix (``quad_form`` of a
+    ``psd_wrap``: Clarabel gets it as the QP's P, as PyPortfolioOpt passes it), compiled once per covariance.
+
+    ``||F w||^2`` with a parametrised N x N ``F`` (the DPP form that any covariance can re-use) made Clarabel's
+    problem twice as large and its re-solves 2-2.5x slower than PyPortfolioOpt's fresh problems at N = 500
+    (benchmarks/bench_constrained.py ``--general``). A covariance changes when the data or the estimator
+    does; a slider move, a frontier point or another objective on the same estimates only sets parameters.
+    """
+    import hashlib
+
+    digest = hashlib.blake2b(np.ascontiguousarray(cov, dtype=float).tobytes(), digest_size=16).hexdigest()
+    key = (kind, len(res.tickers), len(res.sector_names), res.has_w0, res.max_turnover is not None,
+           res.leverage is not None, res.tc > 0, digest)
+    with _MODELS_LOCK:
+        model = QUAD_MODELS.get(key)
+        if model is not None:
+            QUAD_MODELS.move_to_end(key)
+            return model
+    model = Model(kind, key[1], key[2], key[3], key[4], key[5], key[6], cov=np.array(cov, dtype=float))
+    with _MODELS_LOCK:
+        QUAD_MODELS[key] = model
+        while len(QUAD_MODELS) > _MAX_QUAD_MODELS:
+            QUAD_MODELS.popitem(last=False)
+    return model
+
+
 def cov_factor(cov: np.ndarray) -> np.ndarray:
     """``F`` with ``F'F = Σ`` (upper Cholesky; eigen-factor when Σ is singular)."""
     try:
@@ -213,17 +248,23 @@ def cov_factor(cov: np.ndarray) -> np.ndarray:
         return (vecs * np.sqrt(np.maximum(vals, 0))).T
 
 
-def risk_values(cov: np.ndarray | FactorRisk) -> dict[str, np.ndarray]:
-    """The risk parameters of a model: ``F`` for a dense covariance, ``B, U, sd`` for a factor form."""
+def risk_values(cov: np.ndarray | FactorRisk, model: Model) -> dict[str, np.ndarray]:
+    """The risk parameters ``model`` takes: ``F`` for the parametrised dense form, ``B, U, sd`` for a factor
+    form, none for a model holding its covariance (``quad_model``)."""
     if isinstance(cov, FactorRisk):
         return cov.cvxpy_values()
-    return {"F": cov_factor(cov)}
+    return {"F": cov_factor(cov)} if "F" in model.params else {}
 
 
-def model_for(kind: str, res: Resolved, cov: np.ndarray | FactorRisk) -> Model:
-    """The cached model matching ``cov``'s form (dense or factor)."""
-    factors = cov.loadings.shape[1] if isinstance(cov, FactorRisk) else 0
-    return cached_model(kind, res, factors)
+def model_for(kind: str, res: Resolved, cov: np.ndarray | FactorRisk, *, dense_qp: bool = True) -> Model:
+    """The cached model matching ``cov``'s form: a dense covariance as the QP's matrix (``quad_model``; a
+    target volatility keeps ``||F w||``, its norm), or the factor form; ``dense_qp=False``: the parametrised
+    ``||F w||^2`` (what the chain falls back to when a QP on the covariance itself fails)."""
+    if isinstance(cov, FactorRisk):
+        return cached_model(kind, res, cov.loadings.shape[1])
+    if dense_qp and kind != "target_volatility":
+        return quad_model(kind, res, cov)
+    return cached_model(kind, res, 0)
 
 
 def fill_model(model: Model, res: Resolved, risk: dict[str, np.ndarray], mu: np.ndarray) -> None:
@@ -306,10 +347,14 @@ def solve_general(
 ) -> tuple[np.ndarray | None, str, list[str]]:
     """Solve on the general path (dense or factor form). Returns (weights or None if infeasible, solver, notes)."""
     model = model_for(kind, res, cov)
-    with model.lock:
-        fill_model(model, res, risk_values(cov), mu)
-        model.set(**extra)
-        status, values, notes = run_chain(model, first)
+    try:
+        status, values, notes = _filled_run(model, kind, mu, cov, res, first, extra)
+    except SolverError:
+        if "F" in model.params or isinstance(cov, FactorRisk):
+            raise
+        # A covariance a hair short of PSD can stop the QP on it; the factor F (eigen-clipped) cannot.
+        status, values, notes = _filled_run(model_for(kind, res, cov, dense_qp=False), kind, mu, cov, res, first,
+                                            extra)
     if status == "infeasible":
         return None, values["solver"], notes
     if status == "unbounded":
@@ -323,6 +368,14 @@ def solve_general(
             return None, values["solver"], notes
         w = w / kappa
     return w, values["solver"], notes
+
+
+def _filled_run(model: Model, kind: str, mu: np.ndarray, cov: np.ndarray | FactorRisk, res: Resolved,
+                first: str | None, extra: dict[str, Any]) -> tuple[str, dict, list[str]]:
+    with model.lock:
+        fill_model(model, res, risk_values(cov, model), mu)
+        model.set(**extra)
+        return run_chain(model, first)
 
 
 def lp_extreme(

@@ -194,7 +194,7 @@ def _cold_points(
     model = model_for("target_return", res, cov_m)
     used = ""
     with model.lock:
-        fill_model(model, res, risk_values(cov_m), mu_v)
+        fill_model(model, res, risk_values(cov_m, model), mu_v)
         for k in points:
             model.set(target=float(targets[k]))
             status, values, more = run_chain(model, None if solver in ("auto", "fast", "cvxpy") else solver)

@@ -162,7 +162,7 @@ def test_capped_factor_frontier_reaches_its_top_point() -> None:
     point infeasible at the first back-off from the highest attainable return, leaving a NaN point that made
     the chart's axis ranges NaN (and every asset label drawn). The top is retried a hair lower; every point
     agrees with the critical line on the implied covariance."""
-    from benchmarks.bench_browser import prices_frame
+    from benchmarks.generated import prices_frame
     from finance_core import estimators
 
     prices = prices_frame(seed=5)

@@ -329,8 +329,8 @@ def test_general_frontier_with_sectors_is_one_compiled_problem(data):
     assert np.all(np.diff(fr.returns) > 0)
     tech = sectors.reindex(mu.index) == "Information Technology"
     assert (fr.weights.loc[:, tech.to_numpy()].sum(axis=1) <= 0.2 + 1e-6).all()
-    keys = [k for k in _cvxpy.MODELS if k[0] == "target_return" and k[2] == 1]
-    assert len(keys) == 1  # compiled once, re-solved for every point (DPP)
+    keys = [k for k in _cvxpy.QUAD_MODELS if k[0] == "target_return" and k[2] == 1]
+    assert len(keys) == 1  # compiled once for this covariance, re-solved for every point (DPP)
     # each point agrees with an independent PyPortfolioOpt efficient_return under the same sector cap
     for k in (2, 5):
         ef = _pf(mu, cov)
@@ -361,6 +361,36 @@ def test_solver_fallback_is_reported(data, monkeypatch):
     monkeypatch.setattr(_cvxpy, "solve_with", broken)
     with pytest.raises(SolverError, match="Every solver failed: CLARABEL failed.*OSQP failed.*SCS failed"):
         opt.mean_variance(mu, cov, objective="min_variance", constraints=cons, solver="cvxpy")
+
+
+def test_the_general_path_compiles_once_per_covariance_and_falls_back_to_the_factor_form(data, monkeypatch):
+    """A dense covariance is the QP's matrix in a model compiled for it: new returns or bounds on the same
+    covariance re-use that model (a slider move), a new covariance gets its own; when every solver fails on
+    the QP (a covariance a hair short of PSD), the parametrised ||F w||^2 form answers the same optimum."""
+    _, mu, cov, _ = data
+    cons = Constraints(bounds=(0.0, 0.2))
+    _cvxpy.QUAD_MODELS.clear()
+    first = opt.mean_variance(mu, cov, objective="min_variance", constraints=cons, solver="cvxpy")
+    opt.mean_variance(mu * 1.5, cov, objective="min_variance", constraints=Constraints(bounds=(0.0, 0.3)),
+                      solver="cvxpy")
+    assert len([k for k in _cvxpy.QUAD_MODELS if k[0] == "min_variance"]) == 1
+    opt.mean_variance(mu, cov * 1.1, objective="min_variance", constraints=cons, solver="cvxpy")
+    assert len([k for k in _cvxpy.QUAD_MODELS if k[0] == "min_variance"]) == 2
+    reference = _pf(mu, cov, bounds=(0.0, 0.2))
+    reference.min_volatility()
+    assert first.volatility == pytest.approx(reference.portfolio_performance()[1], abs=1e-7)
+
+    real = _cvxpy.solve_with
+
+    def qp_fails(problem, solver):
+        if not any(p.name() == "F" for p in problem.parameters()):
+            raise cp.error.SolverError("simulated failure on the QP")
+        return real(problem, solver)
+
+    monkeypatch.setattr(_cvxpy, "solve_with", qp_fails)
+    _cvxpy.QUAD_MODELS.clear()
+    again = opt.mean_variance(mu, cov, objective="min_variance", constraints=cons, solver="cvxpy")
+    assert np.abs(again.weights - first.weights).max() < 1e-6
 
 
 def test_general_frontier_names_a_failed_top_return_lp(data, monkeypatch):
