@@ -194,16 +194,21 @@ def cached_model(kind: str, res: Resolved, factors: int = 0) -> Model:
         res.tc > 0,
         factors,
     )
+    return _kept(MODELS, _MAX_MODELS, key, lambda: Model(kind, *key[1:7], factors))
+
+
+def _kept(store: OrderedDict, limit: int, key: tuple, build: Any) -> Model:
+    """The model under ``key`` in ``store`` (a least-recently-used map of at most ``limit``), built if absent."""
     with _MODELS_LOCK:
-        model = MODELS.get(key)
+        model = store.get(key)
         if model is not None:
-            MODELS.move_to_end(key)
+            store.move_to_end(key)
             return model
-    model = Model(kind, key[1], key[2], key[3], key[4], key[5], key[6], factors)
+    model = build()
     with _MODELS_LOCK:
-        MODELS[key] = model
-        while len(MODELS) > _MAX_MODELS:
-            MODELS.popitem(last=False)
+        store[key] = model
+        while len(store) > limit:
+            store.popitem(last=False)
     return model
 
 
@@ -226,17 +231,7 @@ def quad_model(kind: str, res: Resolved, cov: np.ndarray) -> Model:
     digest = hashlib.blake2b(np.ascontiguousarray(cov, dtype=float).tobytes(), digest_size=16).hexdigest()
     key = (kind, len(res.tickers), len(res.sector_names), res.has_w0, res.max_turnover is not None,
            res.leverage is not None, res.tc > 0, digest)
-    with _MODELS_LOCK:
-        model = QUAD_MODELS.get(key)
-        if model is not None:
-            QUAD_MODELS.move_to_end(key)
-            return model
-    model = Model(kind, key[1], key[2], key[3], key[4], key[5], key[6], cov=np.array(cov, dtype=float))
-    with _MODELS_LOCK:
-        QUAD_MODELS[key] = model
-        while len(QUAD_MODELS) > _MAX_QUAD_MODELS:
-            QUAD_MODELS.popitem(last=False)
-    return model
+    return _kept(QUAD_MODELS, _MAX_QUAD_MODELS, key, lambda: Model(kind, *key[1:7], cov=np.array(cov, dtype=float)))
 
 
 def cov_factor(cov: np.ndarray) -> np.ndarray:
